@@ -35,8 +35,11 @@ export interface RpmPackage {
   license: string | null;
   vendor: string | null;
   modularitylabel: string | null;
-  /** rpm's PGPHASHALGO number for file digests (1 md5, 2 sha1, 8 sha256, 9 sha384, 10 sha512, 11 sha224). */
-  digestAlgo: number;
+  /**
+   * rpm's PGPHASHALGO number for file digests (1 md5, 2 sha1, 8 sha256, 9 sha384, 10 sha512,
+   * 11 sha224); null when the tag is absent, in which case rpm uses MD5.
+   */
+  digestAlgo: number | null;
   /** Hex MD5 of header+payload (RPMTAG_SIGMD5), null when absent. */
   sigmd5: string | null;
   /** The files the package owns. */

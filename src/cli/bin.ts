@@ -1,0 +1,118 @@
+#!/usr/bin/env node
+/**
+ * The `hallmark` binary. The only place that writes the final output and calls `process.exit`:
+ * commands return data or throw, and errors become exit codes here.
+ */
+import { Command, CommanderError, Option } from 'commander';
+import { AppError, ImageReadError, describeError } from '../platform/errors.js';
+import { log } from '../platform/logger.js';
+import { check } from './commands/check.js';
+import { lint } from './commands/lint.js';
+import { EXIT, ExitError } from './exit.js';
+import { startProgress } from './progress.js';
+import { VERSION } from './version.js';
+
+/** Builds the command tree; exported for tests. */
+export function buildProgram(out: (text: string) => void, setExit: (code: number) => void): Command {
+  const program = new Command('hallmark')
+    .description('Partner certification for container images')
+    .version(VERSION)
+    .option('--verbose', 'log progress details to stderr')
+    .option('--json-errors', 'print errors as problem JSON on stderr')
+    .exitOverride()
+    .configureOutput({ writeOut: out, writeErr: (s) => process.stderr.write(s) })
+    .showHelpAfterError();
+  program.hook('preAction', (cmd) => {
+    if (cmd.opts<{ verbose?: boolean }>().verbose) {
+      log.setLevel('info');
+    }
+  });
+
+  program
+    .command('check')
+    .description('scan an image against the certification policy')
+    .argument('<image>', 'oci:DIR[:TAG], docker-archive:FILE[:REF] or docker://HOST/REPO[:TAG|@DIGEST]')
+    .addOption(new Option('--policy <id>', 'certification policy').choices(['connect-2018', 'container']).default('connect-2018'))
+    .addOption(new Option('--output <format>', 'report format').choices(['text', 'json', 'junit']).default('text'))
+    .option('--vulndb <path>', 'vulnerability index for free_of_critical_vulnerabilities')
+    .option('--creds <user:password>', 'registry credentials for docker://')
+    .option('--tls-verify [bool]', 'verify registry TLS certificates (--tls-verify=false to allow self-signed and http)', 'true')
+    .option('--platform <os/arch[/variant]>', 'platform to pick from an image index', 'linux/amd64')
+    .option('--advisory <names>', 'comma-separated assessments to report without failing the image')
+    .action(async (image: string, opts: Record<string, string>) => {
+      const progress = startProgress(process.stderr);
+      try {
+        const res = await check(image, { ...opts, color: opts.output === 'text' && process.stdout.isTTY === true, onProgress: progress.update });
+        progress.done();
+        out(res.output);
+        setExit(res.exitCode);
+      } finally {
+        progress.done();
+      }
+    });
+
+  program
+    .command('lint')
+    .description('predict the assessments a Dockerfile will fail, before building it')
+    .argument('[dockerfile]', 'path of the Dockerfile', 'Dockerfile')
+    .addOption(new Option('--policy <id>', 'certification policy').choices(['connect-2018', 'container']).default('connect-2018'))
+    .addOption(new Option('--output <format>', 'report format').choices(['text', 'json']).default('text'))
+    .action(async (file: string, opts: Record<string, string>) => {
+      const res = await lint(file, opts);
+      out(res.output);
+      setExit(res.exitCode);
+    });
+  return program;
+}
+
+/** Maps any thrown value to an exit code and a message on stderr. */
+function report(err: unknown, json: boolean): number {
+  let code: string;
+  let exit: number;
+  if (err instanceof ExitError) {
+    [code, exit] = [err.code, err.exitCode];
+  } else if (err instanceof ImageReadError || (err instanceof AppError && err.status < 500)) {
+    [code, exit] = [err.code, EXIT.usage];
+  } else if (err instanceof AppError) {
+    [code, exit] = [err.code, EXIT.internal];
+  } else {
+    [code, exit] = ['internal', EXIT.internal];
+  }
+  const message = describeError(err);
+  if (json) {
+    process.stderr.write(JSON.stringify({ type: 'about:blank', title: message, status: exit, code }) + '\n');
+  } else {
+    process.stderr.write(`hallmark: ${message} [${code}]\n`);
+    if (exit === EXIT.internal && err instanceof Error && err.stack) {
+      log.error('cli', 'unexpected error', { stack: err.stack });
+    }
+  }
+  return exit;
+}
+
+async function main(argv: string[]): Promise<number> {
+  let exitCode: number = EXIT.ok;
+  const program = buildProgram(
+    (text) => process.stdout.write(text),
+    (code) => (exitCode = code),
+  );
+  try {
+    await program.parseAsync(argv);
+    return exitCode;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      return err.exitCode === 0 ? EXIT.ok : EXIT.usage;
+    }
+    return report(err, argv.includes('--json-errors'));
+  }
+}
+
+main(process.argv).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    process.stderr.write(`hallmark: ${describeError(err)}\n`);
+    process.exitCode = EXIT.internal;
+  },
+);

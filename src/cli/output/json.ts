@@ -1,0 +1,66 @@
+/** The machine-readable report of `hallmark check --output json`. Field set is a stable contract. */
+import type { ScanResult } from '../../engine/scan.js';
+import type { HealthSummary, Vulnerability } from '../../engine/vuln/types.js';
+
+/** The JSON report, exactly as documented in the README. */
+export interface JsonReport {
+  image: {
+    reference: string;
+    digest: string;
+    layers: string[];
+    created: string | null;
+    labels: Record<string, string>;
+    user: string | null;
+  };
+  policy: string;
+  passed: boolean;
+  results: Array<{ name: string; outcome: string; required: boolean; reason: string; suggestion: string; url: string }>;
+  packages: Array<{
+    name: string;
+    epoch: number | null;
+    version: string;
+    release: string;
+    arch: string | null;
+    sourcerpm: string | null;
+    vendor: string | null;
+  }>;
+  vulnerabilities: Vulnerability[];
+  health: HealthSummary | null;
+}
+
+/** Presents a scan result as the JSON report. */
+export function toJsonReport(result: ScanResult): JsonReport {
+  return {
+    image: {
+      reference: result.reference,
+      digest: result.digest,
+      layers: result.layers,
+      created: result.created,
+      labels: result.labels,
+      user: result.user,
+    },
+    policy: result.policy,
+    passed: result.passed,
+    results: result.results.map((r) => ({
+      name: r.name,
+      outcome: r.outcome,
+      required: r.required,
+      reason: r.reason,
+      suggestion: r.suggestion,
+      url: r.url,
+    })),
+    packages: result.packages
+      .map((p) => ({
+        name: p.name,
+        epoch: p.epoch,
+        version: p.version,
+        release: p.release,
+        arch: p.arch,
+        sourcerpm: p.sourcerpm,
+        vendor: p.vendor,
+      }))
+      .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)),
+    vulnerabilities: result.vulnerabilities?.vulnerabilities ?? [],
+    health: result.vulnerabilities?.health ?? null,
+  };
+}

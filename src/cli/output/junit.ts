@@ -1,0 +1,43 @@
+/** JUnit XML for CI systems: one test case per assessment; advisory failures are not failures. */
+import type { ScanResult } from '../../engine/scan.js';
+
+/** Escapes text for XML attributes and character data. */
+export function xmlEscape(text: string): string {
+  return text
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/"/g, '&quot;')
+    .replace(/'/g, '&apos;')
+    // XML 1.0 cannot carry most control characters at all, even escaped.
+    .replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f]/g, '');
+}
+
+/** Renders a scan result as a JUnit `<testsuites>` document. */
+export function toJunit(result: ScanResult): string {
+  const failures = result.results.filter((r) => r.required && r.outcome === 'fail').length;
+  const errors = result.results.filter((r) => r.required && r.outcome === 'error').length;
+  const suite = `hallmark ${result.policy} ${result.reference}`;
+  const cases = result.results.map((r) => {
+    const open = `    <testcase classname="hallmark.${xmlEscape(result.policy)}" name="${xmlEscape(r.name)}">`;
+    const body = `${r.reason}${r.suggestion ? `\nFix: ${r.suggestion}` : ''}\nPolicy: ${r.url}`;
+    if (r.outcome === 'pass') {
+      return `${open}<system-out>${xmlEscape(r.reason)}</system-out></testcase>`;
+    }
+    if (!r.required) {
+      return `${open}<system-out>${xmlEscape(`advisory ${r.outcome}: ${body}`)}</system-out></testcase>`;
+    }
+    const tag = r.outcome === 'fail' ? 'failure' : 'error';
+    return `${open}\n      <${tag} message="${xmlEscape(r.reason)}" type="${xmlEscape(r.name)}">${xmlEscape(body)}</${tag}>\n    </testcase>`;
+  });
+  return [
+    '<?xml version="1.0" encoding="UTF-8"?>',
+    `<testsuites name="hallmark" tests="${result.results.length}" failures="${failures}" errors="${errors}">`,
+    `  <testsuite name="${xmlEscape(suite)}" tests="${result.results.length}" failures="${failures}" errors="${errors}">`,
+    `    <properties><property name="digest" value="${xmlEscape(result.digest)}"/></properties>`,
+    ...cases,
+    '  </testsuite>',
+    '</testsuites>',
+    '',
+  ].join('\n');
+}

@@ -1,0 +1,152 @@
+/**
+ * The whole scan of one image: resolve it, read every layer once, read the rpm database, match
+ * vulnerabilities, run the policy. Pure library: `hallmark check` and the server's scanner call it.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { isCapturedPath, readContentSets, readOsRelease } from './facts.js';
+import { readLayers } from './image/read-layers.js';
+import { resolveImage } from './image/resolve.js';
+import type { FileTree } from './image/file-tree.js';
+import type { DigestAlgo, LayerChanges, ResolvedImage } from './image/types.js';
+import { DEFAULT_POLICY_OPTIONS, getPolicy, runPolicy } from './policy/index.js';
+import type { CheckContext, CheckResult, PolicyId, PolicyOptions } from './policy/types.js';
+import { isRpmDbFile, readRpmDatabase, readRpmDatabaseFiles } from './rpm/database.js';
+import type { RpmDatabaseResult, RpmPackage } from './rpm/types.js';
+import type { VulnerabilityMatcher, VulnerabilityReport } from './vuln/types.js';
+
+/** Digests computed for every regular file: what rpm headers of RHEL 7 (md5) and 8+ (sha256) use. */
+const FILE_DIGESTS: DigestAlgo[] = ['sha256', 'md5'];
+
+/** Progress of a scan, for progress bars. */
+export type ScanProgress =
+  | { phase: 'resolve' }
+  | { phase: 'layers'; layer: number; layers: number; bytes: number; totalBytes: number }
+  | { phase: 'rpm' }
+  | { phase: 'policy' };
+
+/** Everything a caller can set for one scan. */
+export interface ScanOptions {
+  policy: PolicyId;
+  platform?: { os: string; architecture: string; variant?: string };
+  creds?: { username: string; password: string };
+  tlsVerify?: boolean;
+  /** Opened vulnerability data, or the reason there is none. */
+  vulns: { matcher: VulnerabilityMatcher } | { unavailable: string };
+  policyOptions?: Partial<PolicyOptions>;
+  /** The time grades are computed for (injectable for tests). */
+  now?: Date;
+  /** Parent of the scan's temporary directory (default: the OS temp dir). */
+  tempRoot?: string;
+  onProgress?: (p: ScanProgress) => void;
+  signal?: AbortSignal;
+}
+
+/** The outcome of a scan, before it is presented as JSON, text or JUnit. */
+export interface ScanResult {
+  reference: string;
+  digest: string;
+  layers: string[];
+  created: string | null;
+  labels: Record<string, string>;
+  user: string | null;
+  tags: string[];
+  policy: PolicyId;
+  passed: boolean;
+  results: CheckResult[];
+  rpm: RpmDatabaseResult;
+  packages: RpmPackage[];
+  vulnerabilities: VulnerabilityReport | null;
+  stats: { files: number; uncompressedBytes: number; compressedBytes: number };
+}
+
+/**
+ * Scans `reference` (`oci:…`, `docker-archive:…`, `docker://…`) against a policy.
+ * @throws ImageReadError when the image cannot be read; policy failures are results, not throws.
+ */
+export async function scanImage(reference: string, options: ScanOptions): Promise<ScanResult> {
+  const tempDir = await mkdtemp(join(options.tempRoot ?? tmpdir(), 'hallmark-scan-'));
+  let image: ResolvedImage | undefined;
+  try {
+    options.onProgress?.({ phase: 'resolve' });
+    image = await resolveImage(reference, {
+      tempDir,
+      ...(options.platform ? { platform: options.platform } : {}),
+      ...(options.creds ? { creds: options.creds } : {}),
+      ...(options.tlsVerify === undefined ? {} : { tlsVerify: options.tlsVerify }),
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
+    const read = await readLayers(image, {
+      workDir: join(tempDir, 'files'),
+      digestAlgorithms: FILE_DIGESTS,
+      capture: isCapturedPath,
+      extract: isRpmDbFile,
+      onProgress: (p) => options.onProgress?.({ phase: 'layers', ...p }),
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
+    options.onProgress?.({ phase: 'rpm' });
+    const rpm = readRpmDatabase(read.fs);
+    const packages = rpm.status === 'ok' ? rpm.packages : [];
+    const vulns = await matchVulnerabilities(read.fs, packages, options);
+    options.onProgress?.({ phase: 'policy' });
+    const ctx: CheckContext = {
+      image,
+      fs: read.fs,
+      layers: read.layers,
+      rpm,
+      rpmByLayer: rpmStateByLayer(read.layers, rpm),
+      vulns: vulns.status === 'ok' ? { status: 'ok', report: vulns.report } : vulns,
+      options: { ...DEFAULT_POLICY_OPTIONS, ...options.policyOptions },
+    };
+    const results = await runPolicy(getPolicy(options.policy), ctx);
+    const config = image.config.config ?? {};
+    return {
+      reference,
+      digest: image.digest,
+      layers: image.manifest.layers.map((l) => l.digest),
+      created: image.config.created ?? null,
+      labels: { ...(config.Labels ?? {}) },
+      user: config.User ? config.User : null,
+      tags: image.tags,
+      policy: options.policy,
+      passed: results.every((r) => !r.required || r.outcome === 'pass'),
+      results,
+      rpm,
+      packages,
+      vulnerabilities: vulns.status === 'ok' ? vulns.report : null,
+      stats: { files: read.fs.size, uncompressedBytes: read.stats.uncompressedBytes, compressedBytes: read.stats.compressedBytes },
+    };
+  } finally {
+    await image?.close();
+    await rm(tempDir, { recursive: true, force: true });
+  }
+}
+
+async function matchVulnerabilities(
+  fs: FileTree,
+  packages: RpmPackage[],
+  options: ScanOptions,
+): Promise<{ status: 'ok'; report: VulnerabilityReport } | { status: 'unavailable'; message: string }> {
+  if ('unavailable' in options.vulns) {
+    return { status: 'unavailable', message: options.vulns.unavailable };
+  }
+  const input = { packages, contentSets: readContentSets(fs), osRelease: readOsRelease(fs) };
+  const report = await options.vulns.matcher.match(input, options.now ?? new Date());
+  return { status: 'ok', report };
+}
+
+/**
+ * The rpm database as each layer left it. Layers that wrote no database inherit the state below;
+ * when the final database came from the only layer that wrote one, it is not read twice.
+ */
+function rpmStateByLayer(layers: LayerChanges[], final: RpmDatabaseResult): RpmDatabaseResult[] {
+  const writers = layers.filter((l) => l.rpmdbFiles.size > 0).length;
+  let state: RpmDatabaseResult = { status: 'missing', searched: [] };
+  return layers.map((layer) => {
+    if (layer.rpmdbFiles.size > 0) {
+      state = writers === 1 && final.status === 'ok' ? final : readRpmDatabaseFiles(layer.rpmdbFiles);
+    }
+    return state;
+  });
+}

@@ -1,0 +1,78 @@
+/**
+ * One structured logger: `log.info('scan', 'layer read', { digest, bytes })`. JSON lines when the
+ * sink is not a terminal, short readable lines on a terminal. Logs go to stderr so that stdout
+ * stays free for command output (`--output json`).
+ */
+
+/** The closed set of log categories. */
+export type LogCategory = 'cli' | 'scan' | 'image' | 'rpm' | 'policy' | 'vuln' | 'registry' | 'http';
+/** Severity levels, lowest first. */
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
+
+const LEVELS: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
+const SECRET_KEYS = /pass(word)?|secret|token|key|authorization|creds/i;
+
+/** Where log lines go; tests may swap it. */
+export interface LogSink {
+  write(line: string): void;
+  isTTY?: boolean;
+}
+
+/** A category-aware structured logger. */
+export class Logger {
+  private level: LogLevel;
+  private sink: LogSink;
+
+  constructor(options: { level?: LogLevel; sink?: LogSink } = {}) {
+    this.level = options.level ?? 'warn';
+    this.sink = options.sink ?? process.stderr;
+  }
+
+  /** Changes the minimum level written. */
+  setLevel(level: LogLevel): void {
+    this.level = level;
+  }
+
+  debug(category: LogCategory, message: string, extra?: Record<string, unknown>): void {
+    this.write('debug', category, message, extra);
+  }
+
+  info(category: LogCategory, message: string, extra?: Record<string, unknown>): void {
+    this.write('info', category, message, extra);
+  }
+
+  warn(category: LogCategory, message: string, extra?: Record<string, unknown>): void {
+    this.write('warn', category, message, extra);
+  }
+
+  error(category: LogCategory, message: string, extra?: Record<string, unknown>): void {
+    this.write('error', category, message, extra);
+  }
+
+  private write(level: LogLevel, category: LogCategory, message: string, extra?: Record<string, unknown>): void {
+    if (LEVELS[level] < LEVELS[this.level]) {
+      return;
+    }
+    const fields = redact(extra ?? {});
+    if (this.sink.isTTY) {
+      const rest = Object.entries(fields)
+        .map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`)
+        .join(' ');
+      this.sink.write(`${level.padEnd(5)} [${category}] ${message}${rest ? ' ' + rest : ''}\n`);
+      return;
+    }
+    this.sink.write(JSON.stringify({ time: new Date().toISOString(), level, category, message, ...fields }) + '\n');
+  }
+}
+
+/** Replaces the values of secret-looking keys, so credentials never reach a log. */
+export function redact(fields: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(fields)) {
+    out[key] = SECRET_KEYS.test(key) ? '[redacted]' : value;
+  }
+  return out;
+}
+
+/** The process-wide logger. */
+export const log = new Logger();
