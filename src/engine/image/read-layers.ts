@@ -149,7 +149,9 @@ async function readOne(
   })();
   // Either side failing must end both; a rejection on one side is reported, the other swallowed.
   const results = await Promise.allSettled([flowing, consuming]);
-  const failure = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  const failures = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
+  // The side that found the problem says it precisely; the other only saw its stream end.
+  const failure = failures.find((r) => r.reason instanceof ImageReadError) ?? failures[0];
   if (failure) {
     source.destroy();
     throw failure.reason;
