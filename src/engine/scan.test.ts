@@ -100,6 +100,11 @@ describe('scanImage failures, each with a precise reason', () => {
     expect(changedConnect.results.find((r) => r.name === 'rpm_verify_successful')?.reason).toContain('differs: mode, size, digest');
   });
 
+  it('should verify MD5-era packages too, with a second pass for their digest algorithm', async () => {
+    const r = await scan({ layers: [{ tarFile: RPM_ROOTFS }, { entries: [...LICENSE, { path: 'usr/share/legacy/data.txt', content: 'LEGACY DATA\n' }] }] });
+    expect(r.results.find((x) => x.name === 'rpm_verify_successful')?.reason).toContain('`/usr/share/legacy/data.txt` (hallmark-legacy-0.9-1.el7.noarch) differs: digest');
+  });
+
   it('should not fail rpm_verify for changed config, doc or added files', async () => {
     const r = await scan({ layers: [{ tarFile: RPM_ROOTFS }, { entries: [...LICENSE, { path: 'etc/demo/demo.conf', content: 'mine' }, { path: 'usr/share/doc/demo/.wh.README' }, { path: 'usr/bin/extra', content: 'x' }] }] });
     expect(outcomes(r).rpm_verify_successful).toBe('pass');

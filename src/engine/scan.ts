@@ -13,11 +13,16 @@ import type { DigestAlgo, LayerChanges, ResolvedImage } from './image/types.js';
 import { DEFAULT_POLICY_OPTIONS, getPolicy, runPolicy } from './policy/index.js';
 import type { CheckContext, CheckResult, PolicyId, PolicyOptions } from './policy/types.js';
 import { isRpmDbFile, readRpmDatabase, readRpmDatabaseFiles } from './rpm/database.js';
+import { digestAlgoName } from './rpm/verify.js';
 import type { RpmDatabaseResult, RpmPackage } from './rpm/types.js';
 import type { VulnerabilityMatcher, VulnerabilityReport } from './vuln/types.js';
 
-/** Digests computed for every regular file: what rpm headers of RHEL 7 (md5) and 8+ (sha256) use. */
-const FILE_DIGESTS: DigestAlgo[] = ['sha256', 'md5'];
+/**
+ * Digests computed for every regular file in the first pass: what rpm headers of RHEL 8 and later
+ * use. Images whose packages use another algorithm (RHEL 7's MD5) get a second pass for it, so
+ * the common case pays for one hash only.
+ */
+const FILE_DIGESTS: DigestAlgo[] = ['sha256'];
 
 /** Progress of a scan, for progress bars. */
 export type ScanProgress =
@@ -70,23 +75,31 @@ export async function scanImage(reference: string, options: ScanOptions): Promis
   let image: ResolvedImage | undefined;
   try {
     options.onProgress?.({ phase: 'resolve' });
-    image = await resolveImage(reference, {
+    const resolved = await resolveImage(reference, {
       tempDir,
       ...(options.platform ? { platform: options.platform } : {}),
       ...(options.creds ? { creds: options.creds } : {}),
       ...(options.tlsVerify === undefined ? {} : { tlsVerify: options.tlsVerify }),
       ...(options.signal ? { signal: options.signal } : {}),
     });
-    const read = await readLayers(image, {
-      workDir: join(tempDir, 'files'),
-      digestAlgorithms: FILE_DIGESTS,
-      capture: isCapturedPath,
-      extract: isRpmDbFile,
-      onProgress: (p) => options.onProgress?.({ phase: 'layers', ...p }),
-      ...(options.signal ? { signal: options.signal } : {}),
-    });
+    image = resolved;
+    const readWith = (digestAlgorithms: DigestAlgo[], pass: number) =>
+      readLayers(resolved, {
+        workDir: join(tempDir, `files-${pass}`),
+        digestAlgorithms,
+        capture: isCapturedPath,
+        extract: isRpmDbFile,
+        onProgress: (p) => options.onProgress?.({ phase: 'layers', ...p }),
+        ...(options.signal ? { signal: options.signal } : {}),
+      });
+    let read = await readWith(FILE_DIGESTS, 1);
     options.onProgress?.({ phase: 'rpm' });
-    const rpm = readRpmDatabase(read.fs);
+    let rpm = readRpmDatabase(read.fs);
+    const extra = rpm.status === 'ok' ? missingDigests(rpm.packages, FILE_DIGESTS) : [];
+    if (extra.length > 0) {
+      read = await readWith([...FILE_DIGESTS, ...extra], 2);
+      rpm = readRpmDatabase(read.fs);
+    }
     const packages = rpm.status === 'ok' ? rpm.packages : [];
     const vulns = await matchVulnerabilities(read.fs, packages, options);
     options.onProgress?.({ phase: 'policy' });
@@ -121,6 +134,18 @@ export async function scanImage(reference: string, options: ScanOptions): Promis
     await image?.close();
     await rm(tempDir, { recursive: true, force: true });
   }
+}
+
+/** Digest algorithms the packages' file headers use that `have` lacks. */
+function missingDigests(packages: RpmPackage[], have: DigestAlgo[]): DigestAlgo[] {
+  const needed = new Set<DigestAlgo>();
+  for (const p of packages) {
+    const algo = digestAlgoName(p.digestAlgo);
+    if (p.files.length > 0 && algo && !have.includes(algo)) {
+      needed.add(algo);
+    }
+  }
+  return [...needed];
 }
 
 async function matchVulnerabilities(

@@ -18,6 +18,11 @@ const FLAG = { config: 1, doc: 2, ghost: 64, license: 128, readme: 256 } as cons
 const VERIFY = { digest: 1, size: 2, linkto: 4, mode: 64 } as const;
 const ALGOS: Record<number, DigestAlgo> = { 1: 'md5', 2: 'sha1', 8: 'sha256', 9: 'sha384', 10: 'sha512', 11: 'sha224' };
 
+/** The digest algorithm of an rpm PGPHASHALGO number (absent = MD5, as rpm assumes). */
+export function digestAlgoName(algo: number | null): DigestAlgo | undefined {
+  return ALGOS[algo ?? 1];
+}
+
 /** The object type encoded in an st_mode. */
 export function modeType(mode: number): FileType | undefined {
   switch (mode & 0o170000) {
@@ -58,7 +63,7 @@ export function verifyPackages(
   const problems: VerifyProblem[] = [];
   const unverifiable = new Set<string>();
   for (const pkg of packages) {
-    const algo = ALGOS[pkg.digestAlgo ?? 1];
+    const algo = digestAlgoName(pkg.digestAlgo);
     for (const f of pkg.files) {
       if (isExcludedFile(f, opts.ignoredPaths)) {
         continue;
