@@ -13,7 +13,10 @@ import { startProgress } from './progress.js';
 import { VERSION } from './version.js';
 
 /** Builds the command tree; exported for tests. */
-export function buildProgram(out: (text: string) => void, setExit: (code: number) => void): Command {
+export function buildProgram(
+  out: (text: string) => void,
+  setExit: (code: number) => void,
+): Command {
   const program = new Command('hallmark')
     .description('Partner certification for container images')
     .version(VERSION)
@@ -31,18 +34,37 @@ export function buildProgram(out: (text: string) => void, setExit: (code: number
   program
     .command('check')
     .description('scan an image against the certification policy')
-    .argument('<image>', 'oci:DIR[:TAG], docker-archive:FILE[:REF] or docker://HOST/REPO[:TAG|@DIGEST]')
-    .addOption(new Option('--policy <id>', 'certification policy').choices(['connect-2018', 'container']).default('connect-2018'))
-    .addOption(new Option('--output <format>', 'report format').choices(['text', 'json', 'junit']).default('text'))
+    .argument(
+      '<image>',
+      'oci:DIR[:TAG], docker-archive:FILE[:REF] or docker://HOST/REPO[:TAG|@DIGEST]',
+    )
+    .addOption(
+      new Option('--policy <id>', 'certification policy')
+        .choices(['connect-2018', 'container'])
+        .default('connect-2018'),
+    )
+    .addOption(
+      new Option('--output <format>', 'report format')
+        .choices(['text', 'json', 'junit'])
+        .default('text'),
+    )
     .option('--vulndb <path>', 'vulnerability index for free_of_critical_vulnerabilities')
     .option('--creds <user:password>', 'registry credentials for docker://')
-    .option('--tls-verify [bool]', 'verify registry TLS certificates (--tls-verify=false to allow self-signed and http)', 'true')
+    .option(
+      '--tls-verify [bool]',
+      'verify registry TLS certificates (--tls-verify=false to allow self-signed and http)',
+      'true',
+    )
     .option('--platform <os/arch[/variant]>', 'platform to pick from an image index', 'linux/amd64')
     .option('--advisory <names>', 'comma-separated assessments to report without failing the image')
     .action(async (image: string, opts: Record<string, string>) => {
       const progress = startProgress(process.stderr);
       try {
-        const res = await check(image, { ...opts, color: opts.output === 'text' && process.stdout.isTTY === true, onProgress: progress.update });
+        const res = await check(image, {
+          ...opts,
+          color: opts.output === 'text' && process.stdout.isTTY === true,
+          onProgress: progress.update,
+        });
         progress.done();
         out(res.output);
         setExit(res.exitCode);
@@ -55,8 +77,14 @@ export function buildProgram(out: (text: string) => void, setExit: (code: number
     .command('lint')
     .description('predict the assessments a Dockerfile will fail, before building it')
     .argument('[dockerfile]', 'path of the Dockerfile', 'Dockerfile')
-    .addOption(new Option('--policy <id>', 'certification policy').choices(['connect-2018', 'container']).default('connect-2018'))
-    .addOption(new Option('--output <format>', 'report format').choices(['text', 'json']).default('text'))
+    .addOption(
+      new Option('--policy <id>', 'certification policy')
+        .choices(['connect-2018', 'container'])
+        .default('connect-2018'),
+    )
+    .addOption(
+      new Option('--output <format>', 'report format').choices(['text', 'json']).default('text'),
+    )
     .action(async (file: string, opts: Record<string, string>) => {
       const res = await lint(file, opts);
       out(res.output);
@@ -80,7 +108,9 @@ function report(err: unknown, json: boolean): number {
   }
   const message = describeError(err);
   if (json) {
-    process.stderr.write(JSON.stringify({ type: 'about:blank', title: message, status: exit, code }) + '\n');
+    process.stderr.write(
+      JSON.stringify({ type: 'about:blank', title: message, status: exit, code }) + '\n',
+    );
   } else {
     process.stderr.write(`hallmark: ${message} [${code}]\n`);
     if (exit === EXIT.internal && err instanceof Error && err.stack) {

@@ -3,7 +3,10 @@ import { SingleBar } from 'cli-progress';
 import type { ScanProgress } from '../engine/scan.js';
 
 /** Starts a progress display; call the returned `done()` when the scan ends. */
-export function startProgress(stream: NodeJS.WriteStream): { update: (p: ScanProgress) => void; done: () => void } {
+export function startProgress(stream: NodeJS.WriteStream): {
+  update: (p: ScanProgress) => void;
+  done: () => void;
+} {
   if (!stream.isTTY) {
     return { update: () => undefined, done: () => undefined };
   }
@@ -21,7 +24,12 @@ export function startProgress(stream: NodeJS.WriteStream): { update: (p: ScanPro
       if (p.phase !== 'layers') {
         return;
       }
-      const payload = { layer: p.layer + 1, layers: p.layers, mb: (p.bytes / 1e6).toFixed(1), totalMb: (p.totalBytes / 1e6).toFixed(1) };
+      const payload = {
+        layer: p.layer + 1,
+        layers: p.layers,
+        mb: (p.bytes / 1e6).toFixed(1),
+        totalMb: (p.totalBytes / 1e6).toFixed(1),
+      };
       if (!started) {
         bar.start(Math.max(1, p.totalBytes), p.bytes, payload);
         started = true;

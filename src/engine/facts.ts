@@ -2,6 +2,7 @@
  * Small facts about an image that several checks and the vulnerability matcher need: the
  * operating system release, the content sets it was built from, which files to keep in memory.
  */
+import { prop } from '../platform/json.js';
 import type { FileTree } from './image/file-tree.js';
 
 /** Files whose content is kept in memory while layers are read (each ≤ 1 MiB). */
@@ -19,7 +20,9 @@ const CONTENT_MANIFEST_DIR = '/root/buildinfo/content_manifests/';
 export function isCapturedPath(path: string): boolean {
   return (
     CAPTURED_EXACT.has(path) ||
-    (path.startsWith(CONTENT_MANIFEST_DIR) && path.endsWith('.json') && !path.slice(CONTENT_MANIFEST_DIR.length).includes('/'))
+    (path.startsWith(CONTENT_MANIFEST_DIR) &&
+      path.endsWith('.json') &&
+      !path.slice(CONTENT_MANIFEST_DIR.length).includes('/'))
   );
 }
 
@@ -78,7 +81,7 @@ export function readContentSets(fs: FileTree): string[] {
     }
     try {
       const parsed: unknown = JSON.parse(content.toString('utf8'));
-      const list = typeof parsed === 'object' && parsed !== null ? Reflect.get(parsed, 'content_sets') : undefined;
+      const list = prop(parsed, 'content_sets');
       if (Array.isArray(list)) {
         for (const item of list) {
           if (typeof item === 'string') {

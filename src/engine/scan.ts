@@ -128,7 +128,11 @@ export async function scanImage(reference: string, options: ScanOptions): Promis
       rpm,
       packages,
       vulnerabilities: vulns.status === 'ok' ? vulns.report : null,
-      stats: { files: read.fs.size, uncompressedBytes: read.stats.uncompressedBytes, compressedBytes: read.stats.compressedBytes },
+      stats: {
+        files: read.fs.size,
+        uncompressedBytes: read.stats.uncompressedBytes,
+        compressedBytes: read.stats.compressedBytes,
+      },
     };
   } finally {
     await image?.close();
@@ -152,7 +156,9 @@ async function matchVulnerabilities(
   fs: FileTree,
   packages: RpmPackage[],
   options: ScanOptions,
-): Promise<{ status: 'ok'; report: VulnerabilityReport } | { status: 'unavailable'; message: string }> {
+): Promise<
+  { status: 'ok'; report: VulnerabilityReport } | { status: 'unavailable'; message: string }
+> {
   if ('unavailable' in options.vulns) {
     return { status: 'unavailable', message: options.vulns.unavailable };
   }
@@ -170,7 +176,8 @@ function rpmStateByLayer(layers: LayerChanges[], final: RpmDatabaseResult): RpmD
   let state: RpmDatabaseResult = { status: 'missing', searched: [] };
   return layers.map((layer) => {
     if (layer.rpmdbFiles.size > 0) {
-      state = writers === 1 && final.status === 'ok' ? final : readRpmDatabaseFiles(layer.rpmdbFiles);
+      state =
+        writers === 1 && final.status === 'ok' ? final : readRpmDatabaseFiles(layer.rpmdbFiles);
     }
     return state;
   });

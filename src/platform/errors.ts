@@ -29,7 +29,11 @@ export function invalid(code: string, message: string, detail?: Record<string, u
 }
 
 /** Something named by the user does not exist. */
-export function notFound(code: string, message: string, detail?: Record<string, unknown>): AppError {
+export function notFound(
+  code: string,
+  message: string,
+  detail?: Record<string, unknown>,
+): AppError {
   return new AppError(code, message, { status: 404, ...(detail ? { detail } : {}) });
 }
 
@@ -38,7 +42,11 @@ export function notFound(code: string, message: string, detail?: Record<string, 
  * layer. `hallmark check` exits with 2 on these.
  */
 export class ImageReadError extends AppError {
-  constructor(code: string, message: string, options: { detail?: Record<string, unknown>; cause?: unknown } = {}) {
+  constructor(
+    code: string,
+    message: string,
+    options: { detail?: Record<string, unknown>; cause?: unknown } = {},
+  ) {
     super(code, message, { status: 422, ...options });
     this.name = 'ImageReadError';
   }

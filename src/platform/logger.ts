@@ -5,7 +5,8 @@
  */
 
 /** The closed set of log categories. */
-export type LogCategory = 'cli' | 'scan' | 'image' | 'rpm' | 'policy' | 'vuln' | 'registry' | 'http';
+export type LogCategory =
+  'cli' | 'scan' | 'image' | 'rpm' | 'policy' | 'vuln' | 'registry' | 'http';
 /** Severity levels, lowest first. */
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 
@@ -49,7 +50,12 @@ export class Logger {
     this.write('error', category, message, extra);
   }
 
-  private write(level: LogLevel, category: LogCategory, message: string, extra?: Record<string, unknown>): void {
+  private write(
+    level: LogLevel,
+    category: LogCategory,
+    message: string,
+    extra?: Record<string, unknown>,
+  ): void {
     if (LEVELS[level] < LEVELS[this.level]) {
       return;
     }
@@ -61,7 +67,10 @@ export class Logger {
       this.sink.write(`${level.padEnd(5)} [${category}] ${message}${rest ? ' ' + rest : ''}\n`);
       return;
     }
-    this.sink.write(JSON.stringify({ time: new Date().toISOString(), level, category, message, ...fields }) + '\n');
+    this.sink.write(
+      JSON.stringify({ time: new Date().toISOString(), level, category, message, ...fields }) +
+        '\n',
+    );
   }
 }
 

@@ -23,7 +23,14 @@ export interface BuildahSpec {
 /** Builds the image from scratch and pushes it to each destination. */
 export async function buildahBuild(spec: BuildahSpec): Promise<void> {
   const root = await mkdtemp(join(tmpdir(), 'hallmark-buildah-'));
-  const base = ['--storage-driver', 'vfs', '--root', join(root, 'root'), '--runroot', join(root, 'run')];
+  const base = [
+    '--storage-driver',
+    'vfs',
+    '--root',
+    join(root, 'root'),
+    '--runroot',
+    join(root, 'run'),
+  ];
   const b = (...args: string[]) => run('buildah', [...base, ...args], { maxBuffer: 1 << 26 });
   try {
     const { stdout } = await b('from', 'scratch');

@@ -14,7 +14,10 @@ export interface CliRun {
 }
 
 /** Runs `hallmark ...args`; throws if dist/ has not been built (`npm run build`). */
-export async function runCli(args: string[], options: { env?: NodeJS.ProcessEnv; cwd?: string } = {}): Promise<CliRun> {
+export async function runCli(
+  args: string[],
+  options: { env?: NodeJS.ProcessEnv; cwd?: string } = {},
+): Promise<CliRun> {
   if (!existsSync(BIN)) {
     throw new Error(`${BIN} is missing: run \`npm run build\` first (npm test does)`);
   }

@@ -53,12 +53,15 @@ export async function makeTar(entries: EntrySpec[]): Promise<Buffer> {
       uid: e.uid ?? 0,
       gid: e.gid ?? 0,
       mtime: new Date(0),
-      type: type === 'hardlink' ? ('link' as const) : type === 'dir' ? ('directory' as const) : type,
+      type:
+        type === 'hardlink' ? ('link' as const) : type === 'dir' ? ('directory' as const) : type,
       ...(e.linkname !== undefined ? { linkname: e.linkname } : {}),
       ...(e.pax ? { pax: e.pax } : {}),
     };
     const body = type === 'file' ? Buffer.from(e.content ?? '') : Buffer.alloc(0);
-    await new Promise<void>((resolve, reject) => p.entry({ ...header, size: body.length }, body, (err) => (err ? reject(err) : resolve())));
+    await new Promise<void>((resolve, reject) =>
+      p.entry({ ...header, size: body.length }, body, (err) => (err ? reject(err) : resolve())),
+    );
   }
   p.finalize();
   await done;
@@ -89,10 +92,17 @@ function compress(tar: Buffer, how: 'gzip' | 'zstd' | 'none'): Buffer {
   return tar;
 }
 
-const LAYER_MEDIA = { gzip: 'application/vnd.oci.image.layer.v1.tar+gzip', zstd: 'application/vnd.oci.image.layer.v1.tar+zstd', none: 'application/vnd.oci.image.layer.v1.tar' };
+const LAYER_MEDIA = {
+  gzip: 'application/vnd.oci.image.layer.v1.tar+gzip',
+  zstd: 'application/vnd.oci.image.layer.v1.tar+zstd',
+  none: 'application/vnd.oci.image.layer.v1.tar',
+};
 
 /** Writes an OCI image layout at `dir`; returns the manifest digest. */
-export async function buildOciLayout(dir: string, spec: ImageSpec): Promise<{ manifestDigest: string; layerDigests: string[] }> {
+export async function buildOciLayout(
+  dir: string,
+  spec: ImageSpec,
+): Promise<{ manifestDigest: string; layerDigests: string[] }> {
   const how = spec.compression ?? 'gzip';
   await mkdir(join(dir, 'blobs', 'sha256'), { recursive: true });
   const put = async (b: Buffer): Promise<string> => {
@@ -108,17 +118,37 @@ export async function buildOciLayout(dir: string, spec: ImageSpec): Promise<{ ma
     diffIds.push(sha256(tar));
     layers.push({ mediaType: LAYER_MEDIA[how], digest: await put(blob), size: blob.length });
   }
-  const config: ImageConfig = { architecture: 'amd64', os: 'linux', created: '2026-11-28T00:00:00Z', config: spec.config ?? {}, rootfs: { type: 'layers', diff_ids: diffIds } };
+  const config: ImageConfig = {
+    architecture: 'amd64',
+    os: 'linux',
+    created: '2026-11-28T00:00:00Z',
+    config: spec.config ?? {},
+    rootfs: { type: 'layers', diff_ids: diffIds },
+  };
   const configBytes = Buffer.from(JSON.stringify(config));
   const manifest = Buffer.from(
-    JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.oci.image.manifest.v1+json', config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: await put(configBytes), size: configBytes.length }, layers }),
+    JSON.stringify({
+      schemaVersion: 2,
+      mediaType: 'application/vnd.oci.image.manifest.v1+json',
+      config: {
+        mediaType: 'application/vnd.oci.image.config.v1+json',
+        digest: await put(configBytes),
+        size: configBytes.length,
+      },
+      layers,
+    }),
   );
   const manifestDigest = await put(manifest);
   const tags = spec.tags ?? ['1.0'];
   const index = {
     schemaVersion: 2,
     mediaType: 'application/vnd.oci.image.index.v1+json',
-    manifests: tags.map((t) => ({ mediaType: 'application/vnd.oci.image.manifest.v1+json', digest: manifestDigest, size: manifest.length, annotations: { 'org.opencontainers.image.ref.name': t } })),
+    manifests: tags.map((t) => ({
+      mediaType: 'application/vnd.oci.image.manifest.v1+json',
+      digest: manifestDigest,
+      size: manifest.length,
+      annotations: { 'org.opencontainers.image.ref.name': t },
+    })),
   };
   await writeFile(join(dir, 'index.json'), JSON.stringify(index));
   await writeFile(join(dir, 'oci-layout'), '{"imageLayoutVersion":"1.0.0"}');
@@ -126,10 +156,20 @@ export async function buildOciLayout(dir: string, spec: ImageSpec): Promise<{ ma
 }
 
 /** Writes a docker-archive tarball (`docker save` layout with `<id>/layer.tar`). */
-export async function buildDockerArchive(file: string, spec: ImageSpec & { repoTags?: string[] }): Promise<void> {
+export async function buildDockerArchive(
+  file: string,
+  spec: ImageSpec & { repoTags?: string[] },
+): Promise<void> {
   const tars = await Promise.all(spec.layers.map(layerTar));
   const diffIds = tars.map(sha256);
-  const config = Buffer.from(JSON.stringify({ architecture: 'amd64', os: 'linux', config: spec.config ?? {}, rootfs: { type: 'layers', diff_ids: diffIds } }));
+  const config = Buffer.from(
+    JSON.stringify({
+      architecture: 'amd64',
+      os: 'linux',
+      config: spec.config ?? {},
+      rootfs: { type: 'layers', diff_ids: diffIds },
+    }),
+  );
   const configName = sha256(config).slice(7) + '.json';
   const entries: EntrySpec[] = [{ path: configName, content: config }];
   const layerNames = diffIds.map((d, i) => {
@@ -137,14 +177,31 @@ export async function buildDockerArchive(file: string, spec: ImageSpec & { repoT
     entries.push({ path: name, content: tars[i] ?? Buffer.alloc(0) });
     return name;
   });
-  entries.push({ path: 'manifest.json', content: JSON.stringify([{ Config: configName, RepoTags: spec.repoTags ?? ['localhost/plugin:1.0'], Layers: layerNames }]) });
+  entries.push({
+    path: 'manifest.json',
+    content: JSON.stringify([
+      {
+        Config: configName,
+        RepoTags: spec.repoTags ?? ['localhost/plugin:1.0'],
+        Layers: layerNames,
+      },
+    ]),
+  });
   await writeFile(file, await makeTar(entries));
 }
 
 /** The entries of a certified-looking image on top of the rpm rootfs fixture. */
 export const CERTIFIED_CONFIG = {
   User: '1001',
-  Labels: { name: 'acme/plugin', vendor: 'Acme', version: '1.0', release: '1', summary: 'Acme plugin', description: 'Acme storage plugin', maintainer: 'ops@acme.example' },
+  Labels: {
+    name: 'acme/plugin',
+    vendor: 'Acme',
+    version: '1.0',
+    release: '1',
+    summary: 'Acme plugin',
+    description: 'Acme storage plugin',
+    maintainer: 'ops@acme.example',
+  },
 };
 
 /** Path of the committed rpm-built root filesystem. */

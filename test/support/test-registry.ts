@@ -19,13 +19,19 @@ export interface TestRegistryOptions {
 }
 
 /** Starts the registry; `host` is `127.0.0.1:PORT`. */
-export async function startTestRegistry(opts: TestRegistryOptions): Promise<{ host: string; close: () => Promise<void> }> {
-  const index = JSON.parse(await readFile(join(opts.layoutDir, 'index.json'), 'utf8')) as { manifests: Array<{ digest: string; mediaType: string; annotations?: Record<string, string> }> };
-  const basic = 'Basic ' + Buffer.from(`${opts.username ?? ''}:${opts.password ?? ''}`).toString('base64');
+export async function startTestRegistry(
+  opts: TestRegistryOptions,
+): Promise<{ host: string; close: () => Promise<void> }> {
+  const index = JSON.parse(await readFile(join(opts.layoutDir, 'index.json'), 'utf8')) as {
+    manifests: Array<{ digest: string; mediaType: string; annotations?: Record<string, string> }>;
+  };
+  const basic =
+    'Basic ' + Buffer.from(`${opts.username ?? ''}:${opts.password ?? ''}`).toString('base64');
   const token = 'test-token-' + Math.random().toString(36).slice(2);
   let host = '';
   const authorized = (req: IncomingMessage): boolean =>
-    opts.auth === 'none' || req.headers.authorization === (opts.auth === 'basic' ? basic : `Bearer ${token}`);
+    opts.auth === 'none' ||
+    req.headers.authorization === (opts.auth === 'basic' ? basic : `Bearer ${token}`);
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const url = new URL(req.url ?? '/', `http://${host}`);
@@ -38,8 +44,13 @@ export async function startTestRegistry(opts: TestRegistryOptions): Promise<{ ho
       return;
     }
     if (!authorized(req)) {
-      const challenge = opts.auth === 'basic' ? 'Basic realm="test"' : `Bearer realm="http://${host}/token",service="test",scope="repository:${opts.repository}:pull"`;
-      res.writeHead(401, { 'www-authenticate': challenge, 'content-type': 'application/json' }).end('{"errors":[{"code":"UNAUTHORIZED"}]}');
+      const challenge =
+        opts.auth === 'basic'
+          ? 'Basic realm="test"'
+          : `Bearer realm="http://${host}/token",service="test",scope="repository:${opts.repository}:pull"`;
+      res
+        .writeHead(401, { 'www-authenticate': challenge, 'content-type': 'application/json' })
+        .end('{"errors":[{"code":"UNAUTHORIZED"}]}');
       return;
     }
     if (url.pathname === '/v2/') {
@@ -53,19 +64,41 @@ export async function startTestRegistry(opts: TestRegistryOptions): Promise<{ ho
     }
     const [kind, ref = ''] = url.pathname.slice(prefix.length).split('/');
     if (kind === 'tags') {
-      const tags = index.manifests.map((m) => m.annotations?.['org.opencontainers.image.ref.name']).filter((t): t is string => !!t);
-      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ name: opts.repository, tags }));
+      const tags = index.manifests
+        .map((m) => m.annotations?.['org.opencontainers.image.ref.name'])
+        .filter((t): t is string => !!t);
+      res
+        .writeHead(200, { 'content-type': 'application/json' })
+        .end(JSON.stringify({ name: opts.repository, tags }));
       return;
     }
-    const digest = kind === 'manifests' && !ref.includes(':') ? index.manifests.find((m) => m.annotations?.['org.opencontainers.image.ref.name'] === ref)?.digest : ref;
-    const path = digest ? join(opts.layoutDir, 'blobs', 'sha256', digest.replace(/^sha256:/, '')) : '';
-    const info = digest && /^sha256:[a-f0-9]{64}$/.test(digest) ? await stat(path).catch(() => undefined) : undefined;
+    const digest =
+      kind === 'manifests' && !ref.includes(':')
+        ? index.manifests.find((m) => m.annotations?.['org.opencontainers.image.ref.name'] === ref)
+            ?.digest
+        : ref;
+    const path = digest
+      ? join(opts.layoutDir, 'blobs', 'sha256', digest.replace(/^sha256:/, ''))
+      : '';
+    const info =
+      digest && /^sha256:[a-f0-9]{64}$/.test(digest)
+        ? await stat(path).catch(() => undefined)
+        : undefined;
     if (!info || !digest) {
-      res.writeHead(404, { 'content-type': 'application/json' }).end('{"errors":[{"code":"MANIFEST_UNKNOWN"}]}');
+      res
+        .writeHead(404, { 'content-type': 'application/json' })
+        .end('{"errors":[{"code":"MANIFEST_UNKNOWN"}]}');
       return;
     }
-    const type = kind === 'manifests' ? 'application/vnd.oci.image.manifest.v1+json' : 'application/octet-stream';
-    res.writeHead(200, { 'content-type': type, 'content-length': info.size, 'docker-content-digest': digest });
+    const type =
+      kind === 'manifests'
+        ? 'application/vnd.oci.image.manifest.v1+json'
+        : 'application/octet-stream';
+    res.writeHead(200, {
+      'content-type': type,
+      'content-length': info.size,
+      'docker-content-digest': digest,
+    });
     if (req.method === 'HEAD') {
       res.end();
       return;

@@ -43,6 +43,9 @@ export function itWithTools(tools: readonly Tool[]): typeof it {
     return failing;
   }
   const skipping = ((name: string, ...rest: unknown[]) =>
-    it.skip(`${name} [skipped: needs ${missing.join(', ')}]`, ...(rest as []))) as unknown as typeof it;
+    it.skip(
+      `${name} [skipped: needs ${missing.join(', ')}]`,
+      ...(rest as []),
+    )) as unknown as typeof it;
   return skipping;
 }

@@ -13,12 +13,19 @@ describe('check argument parsing', () => {
 
   it('should parse platforms with and without variant', () => {
     expect(parsePlatform('linux/amd64')).toEqual({ os: 'linux', architecture: 'amd64' });
-    expect(parsePlatform('linux/arm64/v8')).toEqual({ os: 'linux', architecture: 'arm64', variant: 'v8' });
+    expect(parsePlatform('linux/arm64/v8')).toEqual({
+      os: 'linux',
+      architecture: 'arm64',
+      variant: 'v8',
+    });
   });
 
-  it.each(['linux', 'linux/', '/amd64', 'linux/arm/v7/x', 'linux/arm/'])('should refuse platform %j', (value) => {
-    expect(() => parsePlatform(value)).toThrow(/--platform takes OS\/ARCH/);
-  });
+  it.each(['linux', 'linux/', '/amd64', 'linux/arm/v7/x', 'linux/arm/'])(
+    'should refuse platform %j',
+    (value) => {
+      expect(() => parsePlatform(value)).toThrow(/--platform takes OS\/ARCH/);
+    },
+  );
 
   it('should parse booleans like skopeo and refuse anything else', () => {
     expect(parseBoolean('false', '--tls-verify')).toBe(false);

@@ -41,14 +41,18 @@ export interface CheckCommandResult {
 export async function check(image: string, options: CheckOptions): Promise<CheckCommandResult> {
   const policy = parsePolicy(options.policy ?? 'connect-2018');
   const output = parseOutput(options.output ?? 'text');
-  const vulns = options.vulndb ? await openVulnerabilityData(options.vulndb) : { unavailable: NO_VULNDB_MESSAGE };
+  const vulns = options.vulndb
+    ? await openVulnerabilityData(options.vulndb)
+    : { unavailable: NO_VULNDB_MESSAGE };
   const result = await scanImage(image, {
     policy,
     vulns,
     tlsVerify: parseBoolean(options.tlsVerify ?? true, '--tls-verify'),
     ...(options.creds ? { creds: parseCreds(options.creds) } : {}),
     ...(options.platform ? { platform: parsePlatform(options.platform) } : {}),
-    ...(options.advisory ? { policyOptions: { advisory: new Set(splitList(options.advisory)) } } : {}),
+    ...(options.advisory
+      ? { policyOptions: { advisory: new Set(splitList(options.advisory)) } }
+      : {}),
     ...(options.onProgress ? { onProgress: options.onProgress } : {}),
   });
   const exitCode = result.passed ? EXIT.ok : EXIT.failed;
@@ -73,7 +77,11 @@ export function splitList(value: string): string[] {
 function parsePolicy(value: string): PolicyId {
   const found = POLICY_IDS.find((id) => id === value);
   if (!found) {
-    throw new ExitError(EXIT.usage, 'cli.policy_unknown', `unknown policy "${value}": use one of ${POLICY_IDS.join(', ')}`);
+    throw new ExitError(
+      EXIT.usage,
+      'cli.policy_unknown',
+      `unknown policy "${value}": use one of ${POLICY_IDS.join(', ')}`,
+    );
   }
   return found;
 }
@@ -81,7 +89,11 @@ function parsePolicy(value: string): PolicyId {
 function parseOutput(value: string): CheckOutput {
   const found = CHECK_OUTPUTS.find((o) => o === value);
   if (!found) {
-    throw new ExitError(EXIT.usage, 'cli.output_unknown', `unknown output "${value}": use one of ${CHECK_OUTPUTS.join(', ')}`);
+    throw new ExitError(
+      EXIT.usage,
+      'cli.output_unknown',
+      `unknown output "${value}": use one of ${CHECK_OUTPUTS.join(', ')}`,
+    );
   }
   return found;
 }
@@ -98,24 +110,46 @@ export function parseBoolean(value: string | boolean, flag: string): boolean {
   if (['false', '0', 'no'].includes(v)) {
     return false;
   }
-  throw new ExitError(EXIT.usage, 'cli.boolean_invalid', `${flag} takes true or false, not "${value}"`);
+  throw new ExitError(
+    EXIT.usage,
+    'cli.boolean_invalid',
+    `${flag} takes true or false, not "${value}"`,
+  );
 }
 
 /** Parses `USER:PASS` (the password may contain colons). */
 export function parseCreds(value: string): { username: string; password: string } {
   const colon = value.indexOf(':');
   if (colon <= 0) {
-    throw new ExitError(EXIT.usage, 'cli.creds_invalid', '--creds takes USER:PASSWORD (the user name may not be empty)');
+    throw new ExitError(
+      EXIT.usage,
+      'cli.creds_invalid',
+      '--creds takes USER:PASSWORD (the user name may not be empty)',
+    );
   }
   return { username: value.slice(0, colon), password: value.slice(colon + 1) };
 }
 
 /** Parses `OS/ARCH[/VARIANT]`, e.g. `linux/arm64/v8`. */
-export function parsePlatform(value: string): { os: string; architecture: string; variant?: string } {
+export function parsePlatform(value: string): {
+  os: string;
+  architecture: string;
+  variant?: string;
+} {
   const parts = value.split('/');
   const [os, architecture, variant] = parts;
-  if (parts.length < 2 || parts.length > 3 || !os || !architecture || (parts.length === 3 && !variant)) {
-    throw new ExitError(EXIT.usage, 'cli.platform_invalid', `--platform takes OS/ARCH[/VARIANT] such as linux/amd64, not "${value}"`);
+  if (
+    parts.length < 2 ||
+    parts.length > 3 ||
+    !os ||
+    !architecture ||
+    (parts.length === 3 && !variant)
+  ) {
+    throw new ExitError(
+      EXIT.usage,
+      'cli.platform_invalid',
+      `--platform takes OS/ARCH[/VARIANT] such as linux/amd64, not "${value}"`,
+    );
   }
   return variant ? { os, architecture, variant } : { os, architecture };
 }

@@ -14,7 +14,14 @@ export interface JsonReport {
   };
   policy: string;
   passed: boolean;
-  results: Array<{ name: string; outcome: string; required: boolean; reason: string; suggestion: string; url: string }>;
+  results: Array<{
+    name: string;
+    outcome: string;
+    required: boolean;
+    reason: string;
+    suggestion: string;
+    url: string;
+  }>;
   packages: Array<{
     name: string;
     epoch: number | null;

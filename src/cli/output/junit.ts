@@ -9,8 +9,15 @@ export function xmlEscape(text: string): string {
     .replace(/>/g, '&gt;')
     .replace(/"/g, '&quot;')
     .replace(/'/g, '&apos;')
-    // XML 1.0 cannot carry most control characters at all, even escaped.
-    .replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f]/g, '');
+    .split('')
+    .filter(isXmlChar)
+    .join('');
+}
+
+/** XML 1.0 cannot carry most control characters at all, even escaped. */
+function isXmlChar(c: string): boolean {
+  const code = c.charCodeAt(0);
+  return code >= 0x20 || code === 0x09 || code === 0x0a || code === 0x0d;
 }
 
 /** Renders a scan result as a JUnit `<testsuites>` document. */

@@ -16,14 +16,66 @@ function result(overrides: Partial<ScanResult> = {}): ScanResult {
     policy: 'connect-2018',
     passed: false,
     results: [
-      { name: 'has_licenses', outcome: 'fail', required: true, description: 'd', reason: '/licenses is missing', suggestion: 'COPY LICENSE /licenses/', url: 'docs/policy/connect-2018.md#has_licenses' },
-      { name: 'good_tags', outcome: 'pass', required: true, description: 'd', reason: 'tag 1.0', suggestion: '', url: 'u' },
-      { name: 'free_of_critical_vulnerabilities', outcome: 'error', required: false, description: 'd', reason: 'no data <&>', suggestion: '', url: 'u' },
+      {
+        name: 'has_licenses',
+        outcome: 'fail',
+        required: true,
+        description: 'd',
+        reason: '/licenses is missing',
+        suggestion: 'COPY LICENSE /licenses/',
+        url: 'docs/policy/connect-2018.md#has_licenses',
+      },
+      {
+        name: 'good_tags',
+        outcome: 'pass',
+        required: true,
+        description: 'd',
+        reason: 'tag 1.0',
+        suggestion: '',
+        url: 'u',
+      },
+      {
+        name: 'free_of_critical_vulnerabilities',
+        outcome: 'error',
+        required: false,
+        description: 'd',
+        reason: 'no data <&>',
+        suggestion: '',
+        url: 'u',
+      },
     ],
     rpm: { status: 'missing', searched: [] },
     packages: [
-      { name: 'zlib', epoch: null, version: '1', release: '1', arch: 'x86_64', sourcerpm: null, size: 1, license: null, vendor: null, modularitylabel: null, digestAlgo: 8, sigmd5: null, files: [] },
-      { name: 'bash', epoch: 1, version: '5', release: '1', arch: 'x86_64', sourcerpm: 'bash.src.rpm', size: 1, license: 'GPL', vendor: 'Red Hat, Inc.', modularitylabel: null, digestAlgo: 8, sigmd5: null, files: [] },
+      {
+        name: 'zlib',
+        epoch: null,
+        version: '1',
+        release: '1',
+        arch: 'x86_64',
+        sourcerpm: null,
+        size: 1,
+        license: null,
+        vendor: null,
+        modularitylabel: null,
+        digestAlgo: 8,
+        sigmd5: null,
+        files: [],
+      },
+      {
+        name: 'bash',
+        epoch: 1,
+        version: '5',
+        release: '1',
+        arch: 'x86_64',
+        sourcerpm: 'bash.src.rpm',
+        size: 1,
+        license: 'GPL',
+        vendor: 'Red Hat, Inc.',
+        modularitylabel: null,
+        digestAlgo: 8,
+        sigmd5: null,
+        files: [],
+      },
     ],
     vulnerabilities: null,
     stats: { files: 1, uncompressedBytes: 1, compressedBytes: 1 },
@@ -34,10 +86,40 @@ function result(overrides: Partial<ScanResult> = {}): ScanResult {
 describe('json report', () => {
   it('should have exactly the documented keys and sorted packages', () => {
     const report = toJsonReport(result());
-    expect(Object.keys(report)).toEqual(['image', 'policy', 'passed', 'results', 'packages', 'vulnerabilities', 'health']);
-    expect(Object.keys(report.image)).toEqual(['reference', 'digest', 'layers', 'created', 'labels', 'user']);
-    expect(Object.keys(report.results[0] ?? {})).toEqual(['name', 'outcome', 'required', 'reason', 'suggestion', 'url']);
-    expect(Object.keys(report.packages[0] ?? {})).toEqual(['name', 'epoch', 'version', 'release', 'arch', 'sourcerpm', 'vendor']);
+    expect(Object.keys(report)).toEqual([
+      'image',
+      'policy',
+      'passed',
+      'results',
+      'packages',
+      'vulnerabilities',
+      'health',
+    ]);
+    expect(Object.keys(report.image)).toEqual([
+      'reference',
+      'digest',
+      'layers',
+      'created',
+      'labels',
+      'user',
+    ]);
+    expect(Object.keys(report.results[0] ?? {})).toEqual([
+      'name',
+      'outcome',
+      'required',
+      'reason',
+      'suggestion',
+      'url',
+    ]);
+    expect(Object.keys(report.packages[0] ?? {})).toEqual([
+      'name',
+      'epoch',
+      'version',
+      'release',
+      'arch',
+      'sourcerpm',
+      'vendor',
+    ]);
     expect(report.packages.map((p) => p.name)).toEqual(['bash', 'zlib']);
     expect(report.vulnerabilities).toEqual([]);
     expect(report.health).toBeNull();
@@ -67,7 +149,22 @@ describe('text report', () => {
   });
 
   it('should say PASSED when every required assessment passed', () => {
-    const passing = result({ passed: true, results: [{ name: 'good_tags', outcome: 'pass', required: true, description: '', reason: 'ok', suggestion: '', url: 'u' }] });
-    expect(toText(passing, { color: false })).toContain('PASSED: all 1 required assessments passed');
+    const passing = result({
+      passed: true,
+      results: [
+        {
+          name: 'good_tags',
+          outcome: 'pass',
+          required: true,
+          description: '',
+          reason: 'ok',
+          suggestion: '',
+          url: 'u',
+        },
+      ],
+    });
+    expect(toText(passing, { color: false })).toContain(
+      'PASSED: all 1 required assessments passed',
+    );
   });
 });

@@ -14,7 +14,8 @@ export interface TextOptions {
 
 /** Renders a scan result as text. */
 export function toText(result: ScanResult, options: TextOptions): string {
-  const paint = (code: number, s: string): string => (options.color ? `\u001b[${code}m${s}\u001b[0m` : s);
+  const paint = (code: number, s: string): string =>
+    options.color ? `\u001b[${code}m${s}\u001b[0m` : s;
   const width = Math.max(60, options.width ?? 100);
   const nameWidth = Math.max(4, ...result.results.map((r) => r.name.length));
   const lines: string[] = [
@@ -29,7 +30,8 @@ export function toText(result: ScanResult, options: TextOptions): string {
   ];
   for (const r of result.results) {
     const mark = MARK[r.outcome];
-    const colored = r.outcome === 'pass' ? paint(32, mark) : r.required ? paint(31, mark) : paint(33, mark);
+    const colored =
+      r.outcome === 'pass' ? paint(32, mark) : r.required ? paint(31, mark) : paint(33, mark);
     const note = r.required ? '' : ' (advisory)';
     const reason = truncate(r.reason + note, width - nameWidth - 9);
     lines.push(`${r.name.padEnd(nameWidth)}  ${colored}      ${reason}`);

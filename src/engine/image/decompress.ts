@@ -20,13 +20,18 @@ export function detectCompression(head: Buffer): Compression {
 
 /** A zstd decompressing Transform over fzstd's streaming decoder. */
 function createZstdDecompress(): Transform {
-  let decoder: Decompress | undefined;
   let ended = false;
-  const t = new Transform({
+  const decoder = new Decompress((data, final) => {
+    t.push(Buffer.from(data.buffer, data.byteOffset, data.byteLength));
+    if (final) {
+      ended = true;
+    }
+  });
+  const t: Transform = new Transform({
     readableHighWaterMark: 1 << 20,
     transform(chunk: Buffer, _enc, done) {
       try {
-        decoder?.push(chunk);
+        decoder.push(chunk);
         done();
       } catch (err) {
         done(err instanceof Error ? err : new Error(String(err)));
@@ -34,18 +39,12 @@ function createZstdDecompress(): Transform {
     },
     flush(done) {
       try {
-        decoder?.push(new Uint8Array(0), true);
+        decoder.push(new Uint8Array(0), true);
         done(ended ? null : new Error('unexpected end of zstd stream'));
       } catch (err) {
         done(err instanceof Error ? err : new Error(String(err)));
       }
     },
-  });
-  decoder = new Decompress((data, final) => {
-    t.push(Buffer.from(data.buffer, data.byteOffset, data.byteLength));
-    if (final) {
-      ended = true;
-    }
   });
   return t;
 }
@@ -77,7 +76,10 @@ export function prepend(head: Buffer, rest: AsyncIterator<Buffer>): AsyncGenerat
 }
 
 /** Reads at least `n` bytes (or all there is) from the start of a stream. */
-export async function peek(source: Readable, n: number): Promise<{ head: Buffer; rest: AsyncIterator<Buffer> }> {
+export async function peek(
+  source: Readable,
+  n: number,
+): Promise<{ head: Buffer; rest: AsyncIterator<Buffer> }> {
   const it = source[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
   const parts: Buffer[] = [];
   let size = 0;

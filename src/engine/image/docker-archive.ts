@@ -4,6 +4,7 @@
  * byte ranges of the file.
  */
 import { createReadStream } from 'node:fs';
+import { Readable } from 'node:stream';
 import { open } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { ImageReadError } from '../../platform/errors.js';
@@ -49,13 +50,19 @@ async function indexTar(fh: FileHandle, file: string): Promise<Map<string, TarIn
       break;
     }
     if (header.toString('ascii', 257, 262) !== 'ustar') {
-      throw new ImageReadError('image.archive_invalid', `${file} is not a tar archive (bad header at offset ${offset})`);
+      throw new ImageReadError(
+        'image.archive_invalid',
+        `${file} is not a tar archive (bad header at offset ${offset})`,
+      );
     }
     const size = octal(header, 124, 12);
     const type = String.fromCharCode(header[156] ?? 0);
     const dataStart = offset + 512;
     if (dataStart + size > total) {
-      throw new ImageReadError('image.archive_truncated', `${file} is truncated: an entry at offset ${offset} needs ${size} bytes`);
+      throw new ImageReadError(
+        'image.archive_truncated',
+        `${file} is truncated: an entry at offset ${offset} needs ${size} bytes`,
+      );
     }
     if (type === 'L' || type === 'x') {
       const data = Buffer.alloc(Math.min(size, 65536));
@@ -67,7 +74,10 @@ async function indexTar(fh: FileHandle, file: string): Promise<Map<string, TarIn
       }
     } else {
       const prefix = cstr(header, 345, 155);
-      const name = paxPath ?? longName ?? (prefix ? `${prefix}/${cstr(header, 0, 100)}` : cstr(header, 0, 100));
+      const name =
+        paxPath ??
+        longName ??
+        (prefix ? `${prefix}/${cstr(header, 0, 100)}` : cstr(header, 0, 100));
       longName = paxPath = undefined;
       if (type === '0' || type === '\0' || type === '7') {
         entries.set(name.replace(/^\.\//, ''), { offset: dataStart, size });
@@ -78,13 +88,21 @@ async function indexTar(fh: FileHandle, file: string): Promise<Map<string, TarIn
   return entries;
 }
 
-async function readEntry(fh: FileHandle, entries: Map<string, TarIndexEntry>, name: string, file: string): Promise<Buffer> {
+async function readEntry(
+  fh: FileHandle,
+  entries: Map<string, TarIndexEntry>,
+  name: string,
+  file: string,
+): Promise<Buffer> {
   const e = entries.get(name);
   if (!e) {
     throw new ImageReadError('image.archive_invalid', `${file} has no ${name}`);
   }
   if (e.size > MAX_MANIFEST_BYTES) {
-    throw new ImageReadError('image.archive_invalid', `${file}: ${name} is ${e.size} bytes, over the 4 MiB limit`);
+    throw new ImageReadError(
+      'image.archive_invalid',
+      `${file}: ${name} is ${e.size} bytes, over the 4 MiB limit`,
+    );
   }
   const buf = Buffer.alloc(e.size);
   await fh.read(buf, 0, e.size, e.offset);
@@ -102,18 +120,33 @@ function parseArchiveManifest(bytes: Buffer, file: string): ArchiveManifest[] {
   try {
     json = JSON.parse(bytes.toString('utf8'));
   } catch (err) {
-    throw new ImageReadError('image.archive_invalid', `${file}: manifest.json is not valid JSON`, { cause: err });
+    throw new ImageReadError('image.archive_invalid', `${file}: manifest.json is not valid JSON`, {
+      cause: err,
+    });
   }
   if (!Array.isArray(json) || json.length === 0) {
     throw new ImageReadError('image.archive_invalid', `${file}: manifest.json lists no images`);
   }
   return json.map((m: unknown, i) => {
     const r = typeof m === 'object' && m !== null ? (m as Record<string, unknown>) : {};
-    if (typeof r.Config !== 'string' || !Array.isArray(r.Layers) || !r.Layers.every((l) => typeof l === 'string')) {
-      throw new ImageReadError('image.archive_invalid', `${file}: manifest.json entry ${i} needs Config and Layers`);
+    if (
+      typeof r.Config !== 'string' ||
+      !Array.isArray(r.Layers) ||
+      !r.Layers.every((l) => typeof l === 'string')
+    ) {
+      throw new ImageReadError(
+        'image.archive_invalid',
+        `${file}: manifest.json entry ${i} needs Config and Layers`,
+      );
     }
-    const tags = Array.isArray(r.RepoTags) ? r.RepoTags.filter((t): t is string => typeof t === 'string') : [];
-    return { Config: r.Config, RepoTags: tags, Layers: r.Layers as string[] };
+    const tags = Array.isArray(r.RepoTags)
+      ? r.RepoTags.filter((t): t is string => typeof t === 'string')
+      : [];
+    return {
+      Config: r.Config,
+      RepoTags: tags,
+      Layers: r.Layers.filter((l): l is string => typeof l === 'string'),
+    };
   });
 }
 
@@ -124,17 +157,30 @@ function tagOf(repoTag: string): string {
 }
 
 /** Opens an image from a docker-archive tarball. @throws ImageReadError */
-export async function resolveDockerArchive(reference: string, file: string, ref: string | undefined): Promise<ResolvedImage> {
+export async function resolveDockerArchive(
+  reference: string,
+  file: string,
+  ref: string | undefined,
+): Promise<ResolvedImage> {
   const fh = await open(file, 'r').catch((err: NodeJS.ErrnoException) => {
-    throw new ImageReadError('image.archive_unreadable', `${file} cannot be opened (${err.code ?? err.message})`);
+    throw new ImageReadError(
+      'image.archive_unreadable',
+      `${file} cannot be opened (${err.code ?? err.message})`,
+    );
   });
   try {
     const entries = await indexTar(fh, file);
     const images = parseArchiveManifest(await readEntry(fh, entries, 'manifest.json', file), file);
-    const image = ref === undefined ? images[0] : images.find((m) => (m.RepoTags ?? []).some((t) => t === ref || t.endsWith('/' + ref)));
+    const image =
+      ref === undefined
+        ? images[0]
+        : images.find((m) => (m.RepoTags ?? []).some((t) => t === ref || t.endsWith('/' + ref)));
     if (!image || (ref === undefined && images.length > 1)) {
       const all = images.flatMap((m) => m.RepoTags ?? []).join(', ');
-      throw new ImageReadError('image.tag_unknown', `${file}: ${ref === undefined ? `holds ${images.length} images, name one with :REF` : `no image named "${ref}"`} (${all || 'no names'})`);
+      throw new ImageReadError(
+        'image.tag_unknown',
+        `${file}: ${ref === undefined ? `holds ${images.length} images, name one with :REF` : `no image named "${ref}"`} (${all || 'no names'})`,
+      );
     }
     const configBytes = await readEntry(fh, entries, image.Config, file);
     const config = parseConfig(configBytes, `${file}: ${image.Config}`);
@@ -142,7 +188,10 @@ export async function resolveDockerArchive(reference: string, file: string, ref:
     const layers: Descriptor[] = image.Layers.map((name, i) => {
       const e = entries.get(name);
       if (!e) {
-        throw new ImageReadError('image.archive_invalid', `${file}: layer ${name} is missing from the archive`);
+        throw new ImageReadError(
+          'image.archive_invalid',
+          `${file}: layer ${name} is missing from the archive`,
+        );
       }
       const blob = /^blobs\/(sha256)\/([a-f0-9]{64})$/.exec(name);
       // Legacy `<id>/layer.tar` entries are uncompressed: their digest is the diff ID.
@@ -158,19 +207,34 @@ export async function resolveDockerArchive(reference: string, file: string, ref:
       manifest: {
         schemaVersion: 2,
         mediaType: MEDIA.dockerManifest,
-        config: { mediaType: 'application/vnd.docker.container.image.v1+json', digest: sha256Digest(configBytes), size: configBytes.length },
+        config: {
+          mediaType: 'application/vnd.docker.container.image.v1+json',
+          digest: sha256Digest(configBytes),
+          size: configBytes.length,
+        },
         layers,
       },
       config,
       tags: [...new Set((image.RepoTags ?? []).map(tagOf))],
-      openLayer: async (i) => {
+      openLayer: (i) => {
         const e = layerEntries[i];
         if (!e) {
-          throw new ImageReadError('image.layer_unknown', `layer ${i} does not exist`);
+          return Promise.reject(
+            new ImageReadError('image.layer_unknown', `layer ${i} does not exist`),
+          );
         }
-        return createReadStream(file, { start: e.offset, end: e.offset + e.size - 1, highWaterMark: 1 << 20 });
+        // An empty layer still needs a stream: read zero bytes rather than an inverted range.
+        const range =
+          e.size > 0
+            ? { start: e.offset, end: e.offset + e.size - 1 }
+            : { start: e.offset, end: e.offset };
+        return Promise.resolve(
+          e.size > 0
+            ? createReadStream(file, { ...range, highWaterMark: 1 << 20 })
+            : Readable.from([]),
+        );
       },
-      close: async () => undefined,
+      close: () => Promise.resolve(),
     };
   } catch (err) {
     await fh.close().catch(() => undefined);

@@ -9,7 +9,16 @@ function dir(layer = 0): FsEntry {
   return { type: 'dir', mode: 0o755, size: 0, uid: 0, gid: 0, mtime: 0, layer };
 }
 function link(target: string, layer = 0): FsEntry {
-  return { type: 'symlink', mode: 0o777, size: 0, uid: 0, gid: 0, mtime: 0, layer, linkname: target };
+  return {
+    type: 'symlink',
+    mode: 0o777,
+    size: 0,
+    uid: 0,
+    gid: 0,
+    mtime: 0,
+    layer,
+    linkname: target,
+  };
 }
 
 describe('FileTree', () => {

@@ -227,7 +227,10 @@ export class FileTree {
       if (child.entry.type === 'symlink' && (!isLast || followFinal)) {
         hops += 1;
         if (hops > MAX_SYMLINK_HOPS) {
-          throw new ImageReadError('image.symlink_loop', `too many levels of symbolic links at ${joinPath([...resolved, part])}`);
+          throw new ImageReadError(
+            'image.symlink_loop',
+            `too many levels of symbolic links at ${joinPath([...resolved, part])}`,
+          );
         }
         const target = child.entry.linkname ?? '';
         const targetParts = target.split('/').filter((p) => p !== '' && p !== '.');

@@ -16,6 +16,7 @@ import { pipeline } from 'node:stream/promises';
 import { extract as tarExtract } from 'tar-stream';
 import type { Header } from 'tar-stream';
 import { ImageReadError, describeError } from '../../platform/errors.js';
+import { prop } from '../../platform/json.js';
 import { decompressor, detectCompression, peek, prepend } from './decompress.js';
 import { FileTree } from './file-tree.js';
 import type { DigestAlgo, FileType, FsEntry, LayerChanges, ResolvedImage } from './types.js';
@@ -66,7 +67,10 @@ interface LayerState {
 }
 
 /** Reads every layer of `image` once, bottom first. @throws ImageReadError */
-export async function readLayers(image: ResolvedImage, opts: ReadLayersOptions): Promise<LayersRead> {
+export async function readLayers(
+  image: ResolvedImage,
+  opts: ReadLayersOptions,
+): Promise<LayersRead> {
   const limits = { ...DEFAULT_LIMITS, ...opts.limits };
   const fs = new FileTree();
   const layers: LayerChanges[] = [];
@@ -82,7 +86,12 @@ export async function readLayers(image: ResolvedImage, opts: ReadLayersOptions):
     };
     const before = stats.compressedBytes;
     const progress = (bytes: number): void =>
-      opts.onProgress?.({ layer: index, layers: image.manifest.layers.length, bytes: before + bytes, totalBytes });
+      opts.onProgress?.({
+        layer: index,
+        layers: image.manifest.layers.length,
+        bytes: before + bytes,
+        totalBytes,
+      });
     try {
       await readOne(image, fs, state, opts, limits, stats, progress);
     } catch (err) {
@@ -123,26 +132,47 @@ async function readOne(
     transform(chunk: Buffer, _e, done) {
       state.uncompressed += chunk.length;
       if (state.uncompressed > limits.maxLayerBytes) {
-        done(new ImageReadError('image.layer_too_large', `layer ${state.digest} expands past the ${limits.maxLayerBytes}-byte limit`));
+        done(
+          new ImageReadError(
+            'image.layer_too_large',
+            `layer ${state.digest} expands past the ${limits.maxLayerBytes}-byte limit`,
+          ),
+        );
         return;
       }
-      if (compression !== 'none' && state.uncompressed > RATIO_FLOOR && state.uncompressed > limits.maxRatio * state.compressed) {
-        done(new ImageReadError('image.decompression_bomb', `layer ${state.digest} expands more than ${limits.maxRatio} times (${state.compressed} bytes to over ${state.uncompressed}): refusing a decompression bomb`));
+      if (
+        compression !== 'none' &&
+        state.uncompressed > RATIO_FLOOR &&
+        state.uncompressed > limits.maxRatio * state.compressed
+      ) {
+        done(
+          new ImageReadError(
+            'image.decompression_bomb',
+            `layer ${state.digest} expands more than ${limits.maxRatio} times (${state.compressed} bytes to over ${state.uncompressed}): refusing a decompression bomb`,
+          ),
+        );
         return;
       }
       done(null, chunk);
     },
   });
   const extract = tarExtract();
-  const stages = [Readable.from(prepend(head, rest), { objectMode: false }), meter, decompressor(compression), limiter, extract].filter(
-    (s): s is NonNullable<typeof s> => s !== undefined,
-  );
+  const stages = [
+    Readable.from(prepend(head, rest), { objectMode: false }),
+    meter,
+    decompressor(compression),
+    limiter,
+    extract,
+  ].filter((s): s is NonNullable<typeof s> => s !== undefined);
   const flowing = pipeline(stages, opts.signal ? { signal: opts.signal } : {});
   const consuming = (async () => {
     for await (const entry of extract) {
       stats.entries += 1;
       if (stats.entries > limits.maxEntries) {
-        throw new ImageReadError('image.layer_too_many_entries', `the image has more than ${limits.maxEntries} entries`);
+        throw new ImageReadError(
+          'image.layer_too_many_entries',
+          `the image has more than ${limits.maxEntries} entries`,
+        );
       }
       await applyEntry(fs, state, entry.header, entry, opts, limits);
     }
@@ -157,7 +187,10 @@ async function readOne(
     throw failure.reason;
   }
   if (layerHash && expected && state.digest !== '' && layerHash.digest('hex') !== expected) {
-    throw new ImageReadError('image.layer_digest_mismatch', `layer ${state.index} does not match its digest ${state.digest}`);
+    throw new ImageReadError(
+      'image.layer_digest_mismatch',
+      `layer ${state.index} does not match its digest ${state.digest}`,
+    );
   }
 }
 
@@ -170,7 +203,10 @@ function entryParts(name: string, layerDigest: string): string[] {
     }
     if (part === '..') {
       if (parts.length === 0) {
-        throw new ImageReadError('image.layer_path_traversal', `layer ${layerDigest}: entry "${name}" escapes the image root`);
+        throw new ImageReadError(
+          'image.layer_path_traversal',
+          `layer ${layerDigest}: entry "${name}" escapes the image root`,
+        );
       }
       parts.pop();
       continue;
@@ -190,7 +226,14 @@ const TYPES: Partial<Record<Header['type'], FileType>> = {
   fifo: 'fifo',
 };
 
-async function applyEntry(fs: FileTree, state: LayerState, header: Header, body: EntryBody, opts: ReadLayersOptions, limits: LayerLimits): Promise<void> {
+async function applyEntry(
+  fs: FileTree,
+  state: LayerState,
+  header: Header,
+  body: EntryBody,
+  opts: ReadLayersOptions,
+  limits: LayerLimits,
+): Promise<void> {
   const parts = entryParts(header.name, state.digest);
   const base = parts[parts.length - 1];
   const path = '/' + parts.join('/');
@@ -204,7 +247,10 @@ async function applyEntry(fs: FileTree, state: LayerState, header: Header, body:
     return;
   }
   if ((header.size ?? 0) > limits.maxFileBytes) {
-    throw new ImageReadError('image.layer_entry_too_large', `layer ${state.digest}: entry "${header.name}" claims ${header.size ?? 0} bytes`);
+    throw new ImageReadError(
+      'image.layer_entry_too_large',
+      `layer ${state.digest}: entry "${header.name}" claims ${header.size ?? 0} bytes`,
+    );
   }
   const entry: FsEntry = {
     type: 'file',
@@ -222,16 +268,25 @@ async function applyEntry(fs: FileTree, state: LayerState, header: Header, body:
     entry.gname = header.gname;
   }
   const pax = header.pax;
-  if (typeof pax === 'object' && pax !== null && Reflect.get(pax, 'SCHILY.xattr.security.capability') !== undefined) {
+  if (prop(pax, 'SCHILY.xattr.security.capability') !== undefined) {
     entry.hasCapabilities = true;
   }
   if (header.type === 'link') {
     body.resume();
     const target = fs.lstat('/' + entryParts(header.linkname ?? '', state.digest).join('/'));
     if (!target || target.type !== 'file') {
-      throw new ImageReadError('image.layer_hardlink_invalid', `layer ${state.digest}: hard link "${header.name}" points at "${header.linkname ?? ''}", which is not a file in the image`);
+      throw new ImageReadError(
+        'image.layer_hardlink_invalid',
+        `layer ${state.digest}: hard link "${header.name}" points at "${header.linkname ?? ''}", which is not a file in the image`,
+      );
     }
-    state.changes.written.add(fs.set(path, { ...target, layer: state.index, hasCapabilities: target.hasCapabilities ?? false }));
+    state.changes.written.add(
+      fs.set(path, {
+        ...target,
+        layer: state.index,
+        hasCapabilities: target.hasCapabilities ?? false,
+      }),
+    );
     return;
   }
   const type = TYPES[header.type];
@@ -270,7 +325,13 @@ function applyWhiteout(fs: FileTree, state: LayerState, parts: string[], base: s
   }
 }
 
-async function readContent(entry: FsEntry, canonical: string, state: LayerState, body: EntryBody, opts: ReadLayersOptions): Promise<void> {
+async function readContent(
+  entry: FsEntry,
+  canonical: string,
+  state: LayerState,
+  body: EntryBody,
+  opts: ReadLayersOptions,
+): Promise<void> {
   const hashes: Array<[DigestAlgo, Hash]> = opts.digestAlgorithms.map((a) => [a, createHash(a)]);
   const keep = entry.size <= MAX_CAPTURE && opts.capture(canonical) ? ([] as Buffer[]) : undefined;
   let out: ReturnType<typeof createWriteStream> | undefined;
@@ -293,7 +354,9 @@ async function readContent(entry: FsEntry, canonical: string, state: LayerState,
   }
   if (out) {
     const stream = out;
-    await new Promise<void>((resolve, reject) => stream.end((err?: Error | null) => (err ? reject(err) : resolve())));
+    await new Promise<void>((resolve, reject) =>
+      stream.end((err?: Error | null) => (err ? reject(err) : resolve())),
+    );
   }
   entry.digests = Object.fromEntries(hashes.map(([a, h]) => [a, h.digest('hex')]));
   if (keep) {
@@ -306,20 +369,30 @@ function toLayerError(err: unknown, digest: string, index: number): unknown {
   if (err instanceof ImageReadError) {
     return err;
   }
-  const code = typeof err === 'object' && err !== null ? Reflect.get(err, 'code') : undefined;
+  const code = prop(err, 'code');
   const message = describeError(err);
   const where = `layer ${index + 1} (${digest})`;
   if (code === 'Z_BUF_ERROR' || /unexpected end/i.test(message)) {
-    return new ImageReadError('image.layer_truncated', `${where} is truncated: ${message}`, { cause: err });
+    return new ImageReadError('image.layer_truncated', `${where} is truncated: ${message}`, {
+      cause: err,
+    });
   }
   if (code === 'Z_DATA_ERROR' || /zstd|invalid (block|magic)|window/i.test(message)) {
-    return new ImageReadError('image.layer_corrupt', `${where} is not valid compressed data: ${message}`, { cause: err });
+    return new ImageReadError(
+      'image.layer_corrupt',
+      `${where} is not valid compressed data: ${message}`,
+      { cause: err },
+    );
   }
   if (/tar header/i.test(message)) {
-    return new ImageReadError('image.layer_not_tar', `${where} is not a tar archive: ${message}`, { cause: err });
+    return new ImageReadError('image.layer_not_tar', `${where} is not a tar archive: ${message}`, {
+      cause: err,
+    });
   }
   if (err instanceof Error && err.name === 'AbortError') {
     return err;
   }
-  return new ImageReadError('image.layer_unreadable', `${where} could not be read: ${message}`, { cause: err });
+  return new ImageReadError('image.layer_unreadable', `${where} could not be read: ${message}`, {
+    cause: err,
+  });
 }

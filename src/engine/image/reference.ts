@@ -13,7 +13,9 @@ const REPO = /^[a-z0-9]+(?:(?:\.|_|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:\.|_|__|
 
 /** True for a well-formed content digest such as `sha256:<64 hex>`. */
 export function isDigest(value: string): boolean {
-  return DIGEST.test(value) && (!value.startsWith('sha256:') || /^sha256:[a-f0-9]{64}$/.test(value));
+  return (
+    DIGEST.test(value) && (!value.startsWith('sha256:') || /^sha256:[a-f0-9]{64}$/.test(value))
+  );
 }
 
 /** Parses `oci:DIR[:TAG]`, `docker-archive:FILE[:REF]` or `docker://HOST/REPO[:TAG|@DIGEST]`. */
@@ -23,7 +25,11 @@ export function parseImageReference(ref: string): ImageReference {
     const colon = rest.lastIndexOf(':');
     // A colon inside the path (not the last component) is part of the path, as in skopeo.
     if (colon > 0 && !rest.slice(colon + 1).includes('/')) {
-      return { transport: 'oci', dir: requirePath(rest.slice(0, colon), ref), tag: rest.slice(colon + 1) };
+      return {
+        transport: 'oci',
+        dir: requirePath(rest.slice(0, colon), ref),
+        tag: rest.slice(colon + 1),
+      };
     }
     return { transport: 'oci', dir: requirePath(rest, ref) };
   }
@@ -86,7 +92,16 @@ function parseDockerReference(rest: string, ref: string): ImageReference {
     }
   }
   if (!REPO.test(repository)) {
-    throw invalid('image.reference_invalid', `"${ref}": "${repository}" is not a valid repository name`);
+    throw invalid(
+      'image.reference_invalid',
+      `"${ref}": "${repository}" is not a valid repository name`,
+    );
   }
-  return { transport: 'docker', registry, repository, ...(tag ? { tag } : {}), ...(digest ? { digest } : {}) };
+  return {
+    transport: 'docker',
+    registry,
+    repository,
+    ...(tag ? { tag } : {}),
+    ...(digest ? { digest } : {}),
+  };
 }

@@ -6,6 +6,7 @@ import type { Readable } from 'node:stream';
 import { Agent, request } from 'undici';
 import type { Dispatcher } from 'undici';
 import { ImageReadError, describeError } from '../../platform/errors.js';
+import { prop } from '../../platform/json.js';
 import { MANIFEST_ACCEPT, MAX_MANIFEST_BYTES } from './manifest.js';
 
 /** Connection settings for one registry. */
@@ -16,7 +17,8 @@ export interface RegistryOptions {
   signal?: AbortSignal;
 }
 
-type Challenge = { scheme: 'basic' } | { scheme: 'bearer'; realm: string; service?: string; scope?: string };
+type Challenge =
+  { scheme: 'basic' } | { scheme: 'bearer'; realm: string; service?: string; scope?: string };
 
 /** Parses a `WWW-Authenticate` header. */
 export function parseChallenge(header: string): Challenge | undefined {
@@ -36,7 +38,12 @@ export function parseChallenge(header: string): Challenge | undefined {
   if (!params.realm) {
     return undefined;
   }
-  return { scheme: 'bearer', realm: params.realm, ...(params.service ? { service: params.service } : {}), ...(params.scope ? { scope: params.scope } : {}) };
+  return {
+    scheme: 'bearer',
+    realm: params.realm,
+    ...(params.service ? { service: params.service } : {}),
+    ...(params.scope ? { scope: params.scope } : {}),
+  };
 }
 
 function isLoopback(host: string): boolean {
@@ -57,15 +64,24 @@ export class RegistryClient {
   }
 
   /** Fetches a manifest by tag or digest. */
-  async getManifest(repo: string, ref: string): Promise<{ bytes: Buffer; mediaType: string; digest: string | undefined }> {
+  async getManifest(
+    repo: string,
+    ref: string,
+  ): Promise<{ bytes: Buffer; mediaType: string; digest: string | undefined }> {
     const res = await this.send('GET', `/v2/${repo}/manifests/${ref}`, { accept: MANIFEST_ACCEPT });
     const bytes = await this.body(res, MAX_MANIFEST_BYTES, `${repo}:${ref}`);
-    return { bytes, mediaType: header(res, 'content-type') ?? '', digest: header(res, 'docker-content-digest') };
+    return {
+      bytes,
+      mediaType: header(res, 'content-type') ?? '',
+      digest: header(res, 'docker-content-digest'),
+    };
   }
 
   /** Digest of a tag's manifest, via HEAD. */
   async headManifest(repo: string, ref: string): Promise<string | undefined> {
-    const res = await this.send('HEAD', `/v2/${repo}/manifests/${ref}`, { accept: MANIFEST_ACCEPT });
+    const res = await this.send('HEAD', `/v2/${repo}/manifests/${ref}`, {
+      accept: MANIFEST_ACCEPT,
+    });
     return header(res, 'docker-content-digest');
   }
 
@@ -87,8 +103,10 @@ export class RegistryClient {
     let path: string | undefined = `/v2/${repo}/tags/list?n=100`;
     while (path && tags.length < max) {
       const res = await this.send('GET', path, {});
-      const json: unknown = JSON.parse((await this.body(res, MAX_MANIFEST_BYTES, `${repo} tags`)).toString('utf8'));
-      const list = typeof json === 'object' && json !== null ? Reflect.get(json, 'tags') : undefined;
+      const json: unknown = JSON.parse(
+        (await this.body(res, MAX_MANIFEST_BYTES, `${repo} tags`)).toString('utf8'),
+      );
+      const list = prop(json, 'tags');
       if (Array.isArray(list)) {
         tags.push(...list.filter((t): t is string => typeof t === 'string'));
       }
@@ -103,7 +121,11 @@ export class RegistryClient {
     await this.dispatcher.close();
   }
 
-  private async send(method: 'GET' | 'HEAD', path: string, headers: Record<string, string>): Promise<Dispatcher.ResponseData> {
+  private async send(
+    method: 'GET' | 'HEAD',
+    path: string,
+    headers: Record<string, string>,
+  ): Promise<Dispatcher.ResponseData> {
     let res = await this.raw(method, path, headers);
     if (res.statusCode === 401) {
       await res.body.dump();
@@ -112,21 +134,38 @@ export class RegistryClient {
     }
     if (res.statusCode === 401 || res.statusCode === 403) {
       await res.body.dump();
-      throw new ImageReadError('image.registry_unauthorized', `${this.opts.registry}: ${method} ${path} was refused (${res.statusCode}); check --creds`);
+      throw new ImageReadError(
+        'image.registry_unauthorized',
+        `${this.opts.registry}: ${method} ${path} was refused (${res.statusCode}); check --creds`,
+      );
     }
     if (res.statusCode === 404) {
       await res.body.dump();
-      throw new ImageReadError(path.includes('/manifests/') ? 'image.manifest_unknown' : 'image.blob_unknown', `${this.opts.registry}: ${path} does not exist (404)`);
+      throw new ImageReadError(
+        path.includes('/manifests/') ? 'image.manifest_unknown' : 'image.blob_unknown',
+        `${this.opts.registry}: ${path} does not exist (404)`,
+      );
     }
     if (res.statusCode >= 300) {
       await res.body.dump();
-      throw new ImageReadError('image.registry_error', `${this.opts.registry}: ${method} ${path} answered ${res.statusCode}`);
+      throw new ImageReadError(
+        'image.registry_error',
+        `${this.opts.registry}: ${method} ${path} answered ${res.statusCode}`,
+      );
     }
     return res;
   }
 
-  private async raw(method: 'GET' | 'HEAD', path: string, headers: Record<string, string>): Promise<Dispatcher.ResponseData> {
-    const all = { ...headers, ...(this.authHeader ? { authorization: this.authHeader } : {}), 'user-agent': 'hallmark' };
+  private async raw(
+    method: 'GET' | 'HEAD',
+    path: string,
+    headers: Record<string, string>,
+  ): Promise<Dispatcher.ResponseData> {
+    const all = {
+      ...headers,
+      ...(this.authHeader ? { authorization: this.authHeader } : {}),
+      'user-agent': 'hallmark',
+    };
     const base = await this.baseUrl();
     let url = path.startsWith('http') ? path : base + path;
     for (let hop = 0; hop < 5; hop++) {
@@ -140,14 +179,30 @@ export class RegistryClient {
       }
       return res;
     }
-    throw new ImageReadError('image.registry_error', `${this.opts.registry}: too many redirects for ${path}`);
+    throw new ImageReadError(
+      'image.registry_error',
+      `${this.opts.registry}: too many redirects for ${path}`,
+    );
   }
 
-  private async fetch(url: string, method: 'GET' | 'HEAD', headers: Record<string, string>): Promise<Dispatcher.ResponseData> {
+  private async fetch(
+    url: string,
+    method: 'GET' | 'HEAD',
+    headers: Record<string, string>,
+  ): Promise<Dispatcher.ResponseData> {
     try {
-      return await request(url, { method, headers, dispatcher: this.dispatcher, ...(this.opts.signal ? { signal: this.opts.signal } : {}) });
+      return await request(url, {
+        method,
+        headers,
+        dispatcher: this.dispatcher,
+        ...(this.opts.signal ? { signal: this.opts.signal } : {}),
+      });
     } catch (err) {
-      throw new ImageReadError('image.registry_unreachable', `${this.opts.registry}: cannot reach ${url} (${describeError(err)})`, { cause: err });
+      throw new ImageReadError(
+        'image.registry_unreachable',
+        `${this.opts.registry}: cannot reach ${url} (${describeError(err)})`,
+        { cause: err },
+      );
     }
   }
 
@@ -159,12 +214,20 @@ export class RegistryClient {
     const https = `https://${this.opts.registry}`;
     const insecureAllowed = !this.opts.tlsVerify || isLoopback(this.opts.registry);
     try {
-      const res = await request(`${https}/v2/`, { method: 'GET', dispatcher: this.dispatcher, ...(this.opts.signal ? { signal: this.opts.signal } : {}) });
+      const res = await request(`${https}/v2/`, {
+        method: 'GET',
+        dispatcher: this.dispatcher,
+        ...(this.opts.signal ? { signal: this.opts.signal } : {}),
+      });
       await res.body.dump();
       this.base = https;
     } catch (err) {
       if (!insecureAllowed) {
-        throw new ImageReadError('image.registry_unreachable', `${this.opts.registry}: cannot reach ${https}/v2/ (${describeError(err)}); for a plain-http registry pass --tls-verify=false`, { cause: err });
+        throw new ImageReadError(
+          'image.registry_unreachable',
+          `${this.opts.registry}: cannot reach ${https}/v2/ (${describeError(err)}); for a plain-http registry pass --tls-verify=false`,
+          { cause: err },
+        );
       }
       this.base = `http://${this.opts.registry}`;
     }
@@ -173,13 +236,22 @@ export class RegistryClient {
 
   private async authenticate(wwwAuth: string, path: string): Promise<void> {
     const challenge = parseChallenge(wwwAuth);
-    const basic = this.opts.creds ? 'Basic ' + Buffer.from(`${this.opts.creds.username}:${this.opts.creds.password}`).toString('base64') : undefined;
+    const basic = this.opts.creds
+      ? 'Basic ' +
+        Buffer.from(`${this.opts.creds.username}:${this.opts.creds.password}`).toString('base64')
+      : undefined;
     if (!challenge) {
-      throw new ImageReadError('image.registry_unauthorized', `${this.opts.registry}: ${path} needs authentication the registry did not describe`);
+      throw new ImageReadError(
+        'image.registry_unauthorized',
+        `${this.opts.registry}: ${path} needs authentication the registry did not describe`,
+      );
     }
     if (challenge.scheme === 'basic') {
       if (!basic) {
-        throw new ImageReadError('image.registry_unauthorized', `${this.opts.registry}: ${path} needs credentials; pass --creds USER:PASSWORD`);
+        throw new ImageReadError(
+          'image.registry_unauthorized',
+          `${this.opts.registry}: ${path} needs credentials; pass --creds USER:PASSWORD`,
+        );
       }
       this.authHeader = basic;
       return;
@@ -194,12 +266,18 @@ export class RegistryClient {
     const res = await this.fetch(url.toString(), 'GET', basic ? { authorization: basic } : {});
     if (res.statusCode !== 200) {
       await res.body.dump();
-      throw new ImageReadError('image.registry_unauthorized', `${this.opts.registry}: token endpoint ${url.origin}${url.pathname} refused ${basic ? 'the credentials' : 'anonymous access'} (${res.statusCode})`);
+      throw new ImageReadError(
+        'image.registry_unauthorized',
+        `${this.opts.registry}: token endpoint ${url.origin}${url.pathname} refused ${basic ? 'the credentials' : 'anonymous access'} (${res.statusCode})`,
+      );
     }
     const json: unknown = await res.body.json();
-    const token = typeof json === 'object' && json !== null ? (Reflect.get(json, 'token') ?? Reflect.get(json, 'access_token')) : undefined;
+    const token = prop(json, 'token') ?? prop(json, 'access_token');
     if (typeof token !== 'string') {
-      throw new ImageReadError('image.registry_unauthorized', `${this.opts.registry}: token endpoint returned no token`);
+      throw new ImageReadError(
+        'image.registry_unauthorized',
+        `${this.opts.registry}: token endpoint returned no token`,
+      );
     }
     this.authHeader = `Bearer ${token}`;
   }
@@ -212,7 +290,10 @@ export class RegistryClient {
       size += buf.length;
       if (size > max) {
         res.body.destroy();
-        throw new ImageReadError('image.manifest_invalid', `${this.opts.registry}: ${what} is larger than ${max} bytes`);
+        throw new ImageReadError(
+          'image.manifest_invalid',
+          `${this.opts.registry}: ${what} is larger than ${max} bytes`,
+        );
       }
       chunks.push(buf);
     }

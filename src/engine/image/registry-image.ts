@@ -1,6 +1,12 @@
 /** The `docker://` transport: an image in a registry. */
 import { ImageReadError } from '../../platform/errors.js';
-import { parseConfig, parseManifest, selectPlatform, sha256Digest, verifyDigest } from './manifest.js';
+import {
+  parseConfig,
+  parseManifest,
+  selectPlatform,
+  sha256Digest,
+  verifyDigest,
+} from './manifest.js';
 import type { Platform } from './manifest.js';
 import { RegistryClient } from './registry-client.js';
 import type { ResolvedImage } from './types.js';
@@ -12,9 +18,19 @@ const MAX_TAG_PROBES = 100;
 export async function resolveRegistryImage(
   reference: string,
   ref: { registry: string; repository: string; tag?: string; digest?: string },
-  opts: { platform: Platform; creds?: { username: string; password: string }; tlsVerify: boolean; signal?: AbortSignal },
+  opts: {
+    platform: Platform;
+    creds?: { username: string; password: string };
+    tlsVerify: boolean;
+    signal?: AbortSignal;
+  },
 ): Promise<ResolvedImage> {
-  const client = new RegistryClient({ registry: ref.registry, tlsVerify: opts.tlsVerify, ...(opts.creds ? { creds: opts.creds } : {}), ...(opts.signal ? { signal: opts.signal } : {}) });
+  const client = new RegistryClient({
+    registry: ref.registry,
+    tlsVerify: opts.tlsVerify,
+    ...(opts.creds ? { creds: opts.creds } : {}),
+    ...(opts.signal ? { signal: opts.signal } : {}),
+  });
   try {
     const repo = ref.repository;
     const wanted = ref.digest ?? ref.tag ?? 'latest';
@@ -26,13 +42,24 @@ export async function resolveRegistryImage(
     let parsed = parseManifest(top.bytes, `${ref.registry}/${repo}:${wanted}`, top.mediaType);
     let digest = topDigest;
     if (parsed.kind === 'index') {
-      const entry = selectPlatform(parsed.manifests, opts.platform, `${ref.registry}/${repo}:${wanted}`);
+      const entry = selectPlatform(
+        parsed.manifests,
+        opts.platform,
+        `${ref.registry}/${repo}:${wanted}`,
+      );
       const inner = await client.getManifest(repo, entry.digest);
       verifyDigest(inner.bytes, entry.digest, `${ref.registry}/${repo}@${entry.digest}`);
-      parsed = parseManifest(inner.bytes, `${ref.registry}/${repo}@${entry.digest}`, inner.mediaType);
+      parsed = parseManifest(
+        inner.bytes,
+        `${ref.registry}/${repo}@${entry.digest}`,
+        inner.mediaType,
+      );
       digest = entry.digest;
       if (parsed.kind === 'index') {
-        throw new ImageReadError('image.manifest_invalid', `${ref.registry}/${repo}: index points at another index`);
+        throw new ImageReadError(
+          'image.manifest_invalid',
+          `${ref.registry}/${repo}: index points at another index`,
+        );
       }
     }
     const manifest = parsed.manifest;
@@ -62,7 +89,12 @@ export async function resolveRegistryImage(
 }
 
 /** Tags pointing at the image: the given one, plus others whose manifest has the same digest. */
-async function findTags(client: RegistryClient, repo: string, given: string | undefined, digests: Set<string>): Promise<string[]> {
+async function findTags(
+  client: RegistryClient,
+  repo: string,
+  given: string | undefined,
+  digests: Set<string>,
+): Promise<string[]> {
   const tags = given ? [given] : [];
   if (given && given.toLowerCase() !== 'latest') {
     return tags;

@@ -37,13 +37,19 @@ describe('lintDockerfile', () => {
       [1, 'has_licenses'],
       [3, 'not_running_as_root'],
     ]);
-    expect(findings[0]?.message).toBe('base image "ubuntu:22.04" is not an approved Red Hat base image');
+    expect(findings[0]?.message).toBe(
+      'base image "ubuntu:22.04" is not an approved Red Hat base image',
+    );
   });
 
   it('should require a USER in the final stage and treat 0:0 as root', () => {
-    const base = 'FROM registry.access.redhat.com/ubi9/ubi\nLABEL name=a vendor=b version=c release=d\nCOPY L /licenses/L\n';
+    const base =
+      'FROM registry.access.redhat.com/ubi9/ubi\nLABEL name=a vendor=b version=c release=d\nCOPY L /licenses/L\n';
     expect(lintDockerfile(base).map((f) => f.assessment)).toEqual(['not_running_as_root']);
-    expect(lintDockerfile(base + 'USER 0:0\n')[0]).toMatchObject({ line: 4, assessment: 'not_running_as_root' });
+    expect(lintDockerfile(base + 'USER 0:0\n')[0]).toMatchObject({
+      line: 4,
+      assessment: 'not_running_as_root',
+    });
     expect(lintDockerfile(base + 'USER 1001:0\n')).toEqual([]);
   });
 
@@ -63,12 +69,21 @@ describe('lintDockerfile', () => {
 
   it('should name the container policy labels and warn past 40 layers', () => {
     const runs = Array.from({ length: 41 }, (_, i) => `RUN echo ${i}`).join('\n');
-    const findings = lintDockerfile(`FROM registry.redhat.io/ubi9\n${runs}\nUSER 1001\n`, { policy: 'container' });
-    expect(findings.filter((f) => f.assessment === 'HasRequiredLabel').map((f) => f.message)).toContain('label `maintainer` is not set');
-    expect(findings.find((f) => f.assessment === 'LayerCountAcceptable')).toMatchObject({ severity: 'warning' });
+    const findings = lintDockerfile(`FROM registry.redhat.io/ubi9\n${runs}\nUSER 1001\n`, {
+      policy: 'container',
+    });
+    expect(
+      findings.filter((f) => f.assessment === 'HasRequiredLabel').map((f) => f.message),
+    ).toContain('label `maintainer` is not set');
+    expect(findings.find((f) => f.assessment === 'LayerCountAcceptable')).toMatchObject({
+      severity: 'warning',
+    });
   });
 
   it('should report a Dockerfile without FROM', () => {
-    expect(lintDockerfile('# nothing\n')[0]).toMatchObject({ assessment: 'is_rhel', message: 'the Dockerfile has no FROM instruction' });
+    expect(lintDockerfile('# nothing\n')[0]).toMatchObject({
+      assessment: 'is_rhel',
+      message: 'the Dockerfile has no FROM instruction',
+    });
   });
 });

@@ -22,12 +22,20 @@ export const CONNECT_2018: Policy = {
     check('rpm_verify_successful', 'every package-owned file matches its package', checkRpmVerify),
     check('is_rhel', 'the image is built on an approved Red Hat base', checkRhelBase),
     check('vendor_label_exists', 'the vendor label is set', (ctx) => checkLabels(ctx, ['vendor'])),
-    check('free_of_critical_vulnerabilities', 'no Critical or Important fix is missing', checkVulnerabilities),
+    check(
+      'free_of_critical_vulnerabilities',
+      'no Critical or Important fix is missing',
+      checkVulnerabilities,
+    ),
     check('good_tags', 'the image has a tag other than latest', checkTags),
     check('good_layer_count', 'the image has at most 40 layers', checkLayerCount),
-    check('release_label_exists', 'the release label is set', (ctx) => checkLabels(ctx, ['release'])),
+    check('release_label_exists', 'the release label is set', (ctx) =>
+      checkLabels(ctx, ['release']),
+    ),
     check('not_running_as_root', 'the image runs as a non-root user', checkUser),
-    check('version_label_exists', 'the version label is set', (ctx) => checkLabels(ctx, ['version'])),
+    check('version_label_exists', 'the version label is set', (ctx) =>
+      checkLabels(ctx, ['version']),
+    ),
     check('name_label_exists', 'the name label is set', (ctx) => checkLabels(ctx, ['name'])),
   ],
 };

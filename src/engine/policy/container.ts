@@ -7,7 +7,15 @@ import { checkUser } from './checks/user.js';
 import type { Check, CheckContext, CheckOutcome, Policy } from './types.js';
 
 /** Labels the container policy requires. */
-export const REQUIRED_LABELS = ['name', 'vendor', 'version', 'release', 'summary', 'description', 'maintainer'] as const;
+export const REQUIRED_LABELS = [
+  'name',
+  'vendor',
+  'version',
+  'release',
+  'summary',
+  'description',
+  'maintainer',
+] as const;
 
 function check(name: string, description: string, run: (ctx: CheckContext) => CheckOutcome): Check {
   return { name, description, url: `docs/policy/container.md#${name.toLowerCase()}`, run };
@@ -21,9 +29,21 @@ export const CONTAINER: Policy = {
     check('HasLicense', '/licenses holds at least one non-empty licence file', checkLicenses),
     check('HasUniqueTag', 'the image has a tag other than latest', checkTags),
     check('LayerCountAcceptable', 'the image has at most 40 layers', checkLayerCount),
-    check('HasNoProhibitedPackages', 'no kernel, bootloader or firmware packages', checkProhibitedPackages),
-    check('HasRequiredLabel', 'name, vendor, version, release, summary, description and maintainer labels are set', (ctx) => checkLabels(ctx, REQUIRED_LABELS)),
-    check('HasNoProhibitedLabels', 'name, vendor and maintainer do not use the vendor trademark', checkProhibitedLabels),
+    check(
+      'HasNoProhibitedPackages',
+      'no kernel, bootloader or firmware packages',
+      checkProhibitedPackages,
+    ),
+    check(
+      'HasRequiredLabel',
+      'name, vendor, version, release, summary, description and maintainer labels are set',
+      (ctx) => checkLabels(ctx, REQUIRED_LABELS),
+    ),
+    check(
+      'HasNoProhibitedLabels',
+      'name, vendor and maintainer do not use the vendor trademark',
+      checkProhibitedLabels,
+    ),
     check('RunAsNonRoot', 'the image runs as a non-root user', checkUser),
     check('HasModifiedFiles', 'no package file is modified by a later layer', checkModifiedFiles),
     check('BasedOnUbi', 'the image is built on an approved Red Hat base', checkRhelBase),

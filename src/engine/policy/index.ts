@@ -8,7 +8,20 @@ import type { CheckContext, CheckResult, Policy, PolicyId, PolicyOptions } from 
 export const POLICY_IDS: readonly PolicyId[] = ['connect-2018', 'container'];
 
 /** Paths the base image rewrites: never held against a partner's image. */
-const DEFAULT_IGNORED = ['/etc/os-release', '/usr/lib/os-release', '/etc/hostname', '/etc/hosts', '/etc/resolv.conf', '/etc/machine-id', '/var/lib/rpm/', '/usr/lib/sysimage/rpm/', '/var/cache/', '/var/log/', '/tmp/', '/run/'];
+const DEFAULT_IGNORED = [
+  '/etc/os-release',
+  '/usr/lib/os-release',
+  '/etc/hostname',
+  '/etc/hosts',
+  '/etc/resolv.conf',
+  '/etc/machine-id',
+  '/var/lib/rpm/',
+  '/usr/lib/sysimage/rpm/',
+  '/var/cache/',
+  '/var/log/',
+  '/tmp/',
+  '/run/',
+];
 
 /** Defaults for every policy option. */
 export const DEFAULT_POLICY_OPTIONS: PolicyOptions = {
@@ -32,7 +45,10 @@ export async function runPolicy(policy: Policy, ctx: CheckContext): Promise<Chec
     try {
       outcome = await check.run(ctx);
     } catch (err) {
-      outcome = { outcome: 'error' as const, reason: `the check could not run: ${describeError(err)}` };
+      outcome = {
+        outcome: 'error' as const,
+        reason: `the check could not run: ${describeError(err)}`,
+      };
     }
     results.push({
       name: check.name,

@@ -52,11 +52,28 @@ export function readBdbBlobs(buf: Buffer, path: string): Buffer[] {
       }
       const itemType = buf[base + off];
       if (itemType === H_OFFPAGE) {
-        blobs.push(readOverflow(buf, path, pageSize, pages, u32, u16, u32(base + off + 4), u32(base + off + 8)));
+        blobs.push(
+          readOverflow(
+            buf,
+            path,
+            pageSize,
+            pages,
+            u32,
+            u16,
+            u32(base + off + 4),
+            u32(base + off + 8),
+          ),
+        );
       } else if (itemType === H_KEYDATA) {
         const end = u16(base + PAGE_HEADER + (i - 1) * 2);
         // Record 0 holds rpm's instance counter, not a header.
-        if (isRecordZero(buf, base + end, base + (i >= 2 ? u16(base + PAGE_HEADER + (i - 2) * 2) : pageSize))) {
+        if (
+          isRecordZero(
+            buf,
+            base + end,
+            base + (i >= 2 ? u16(base + PAGE_HEADER + (i - 2) * 2) : pageSize),
+          )
+        ) {
           continue;
         }
         if (end <= off || end > pageSize) {
@@ -92,7 +109,10 @@ function readOverflow(
   const seen = new Set<number>();
   while (filled < total) {
     if (pgno === 0 || pgno >= pages || seen.has(pgno)) {
-      throw corrupt(path, `overflow chain from page ${first} breaks at page ${pgno} after ${filled} of ${total} bytes`);
+      throw corrupt(
+        path,
+        `overflow chain from page ${first} breaks at page ${pgno} after ${filled} of ${total} bytes`,
+      );
     }
     seen.add(pgno);
     const base = pgno * pageSize;

@@ -27,7 +27,11 @@ const DB_FILES = new Set(['rpmdb.sqlite', 'rpmdb.sqlite-wal', 'Packages', 'Packa
 /** True for files that belong to an rpm database (the layer reader copies these out). */
 export function isRpmDbFile(path: string): boolean {
   const parts = path.split('/');
-  return parts.length >= 2 && DB_FILES.has(parts[parts.length - 1] ?? '') && parts[parts.length - 2] === 'rpm';
+  return (
+    parts.length >= 2 &&
+    DB_FILES.has(parts[parts.length - 1] ?? '') &&
+    parts[parts.length - 2] === 'rpm'
+  );
 }
 
 /** `name-[epoch:]version-release.arch`, as rpm -q prints with an epoch. */
@@ -44,9 +48,15 @@ export function readRpmDatabase(fs: FileTree): RpmDatabaseResult {
       continue;
     }
     if (!entry.extractedTo) {
-      return { status: 'error', format: candidate.format, path: candidate.path, message: `${candidate.path} was not extracted from its layer` };
+      return {
+        status: 'error',
+        format: candidate.format,
+        path: candidate.path,
+        message: `${candidate.path} was not extracted from its layer`,
+      };
     }
-    const wal = candidate.format === 'sqlite' ? fs.stat(candidate.path + '-wal')?.extractedTo : undefined;
+    const wal =
+      candidate.format === 'sqlite' ? fs.stat(candidate.path + '-wal')?.extractedTo : undefined;
     return readAt(candidate.format, candidate.path, entry.extractedTo, wal);
   }
   return { status: 'missing', searched: RPMDB_CANDIDATES.map((c) => c.path) };
@@ -64,7 +74,12 @@ export function readRpmDatabaseFiles(files: Map<string, string>): RpmDatabaseRes
 }
 
 /** Reads one database file of a known format. Never throws: failures become an error result. */
-export function readAt(format: RpmDbFormat, imagePath: string, tempPath: string, walPath?: string): RpmDatabaseResult {
+export function readAt(
+  format: RpmDbFormat,
+  imagePath: string,
+  tempPath: string,
+  walPath?: string,
+): RpmDatabaseResult {
   try {
     const blobs =
       format === 'sqlite'
@@ -76,7 +91,11 @@ export function readAt(format: RpmDbFormat, imagePath: string, tempPath: string,
       try {
         return headerToPackage(parseHeader(blob));
       } catch (err) {
-        throw new AppError('rpm.header_invalid', `${imagePath}: package header ${i + 1}: ${describeError(err)}`, { status: 422 });
+        throw new AppError(
+          'rpm.header_invalid',
+          `${imagePath}: package header ${i + 1}: ${describeError(err)}`,
+          { status: 422 },
+        );
       }
     });
     return { status: 'ok', format, path: imagePath, packages };

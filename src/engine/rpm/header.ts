@@ -36,7 +36,17 @@ export const TAG = {
   modularityLabel: 5096,
 } as const;
 
-const TYPE = { char: 1, int8: 2, int16: 3, int32: 4, int64: 5, string: 6, bin: 7, stringArray: 8, i18nString: 9 } as const;
+const TYPE = {
+  char: 1,
+  int8: 2,
+  int16: 3,
+  int32: 4,
+  int64: 5,
+  string: 6,
+  bin: 7,
+  stringArray: 8,
+  i18nString: 9,
+} as const;
 const TYPE_SIZE: Record<number, number> = { 1: 1, 2: 1, 3: 2, 4: 4, 5: 8, 7: 1 };
 
 /** One decoded tag value. */
@@ -61,7 +71,9 @@ export function parseHeader(blob: Buffer): RpmHeader {
   const dl = blob.readUInt32BE(4);
   const dataStart = 8 + il * 16;
   if (il === 0 || il > 0xffff || dataStart + dl > blob.length) {
-    throw bad(`header claims ${il} index entries and ${dl} data bytes but the blob has ${blob.length} bytes`);
+    throw bad(
+      `header claims ${il} index entries and ${dl} data bytes but the blob has ${blob.length} bytes`,
+    );
   }
   const data = blob.subarray(dataStart, dataStart + dl);
   const tags = new Map<number, { type: number; offset: number; count: number }>();
@@ -72,11 +84,15 @@ export function parseHeader(blob: Buffer): RpmHeader {
     const offset = blob.readInt32BE(at + 8);
     const count = blob.readUInt32BE(at + 12);
     if (type > TYPE.i18nString || offset < 0 || offset > dl) {
-      throw bad(`index entry ${i} (tag ${tag}) has type ${type} and offset ${offset} outside the ${dl}-byte data store`);
+      throw bad(
+        `index entry ${i} (tag ${tag}) has type ${type} and offset ${offset} outside the ${dl}-byte data store`,
+      );
     }
     const width = TYPE_SIZE[type];
     if (width !== undefined && offset + width * count > dl) {
-      throw bad(`tag ${tag} needs ${width * count} bytes at offset ${offset}, past the ${dl}-byte data store`);
+      throw bad(
+        `tag ${tag} needs ${width * count} bytes at offset ${offset}, past the ${dl}-byte data store`,
+      );
     }
     tags.set(tag, { type, offset, count });
   }
@@ -139,7 +155,7 @@ function strs(h: RpmHeader, tag: number): string[] | undefined {
   if (typeof v === 'string') {
     return [v];
   }
-  return Array.isArray(v) && v.every((x) => typeof x === 'string') ? (v as string[]) : undefined;
+  return Array.isArray(v) && v.every((x): x is string => typeof x === 'string') ? v : undefined;
 }
 
 function nums(h: RpmHeader, tag: number): number[] | undefined {
@@ -228,7 +244,9 @@ function filePaths(h: RpmHeader, name: string): string[] {
   return basenames.map((base, i) => {
     const dir = dirnames[indexes[i] ?? -1];
     if (dir === undefined) {
-      throw bad(`package ${name}: file ${base} points at directory index ${indexes[i]} of ${dirnames.length}`);
+      throw bad(
+        `package ${name}: file ${base} points at directory index ${indexes[i]} of ${dirnames.length}`,
+      );
     }
     return dir + base;
   });

@@ -35,7 +35,11 @@ export function findModifiedFiles(
         continue; // updated or removed in this layer: its files may change
       }
       for (const f of pkg.files) {
-        if (written.has(f.path) && !isExcludedFile(f, opts.ignoredPaths) && (f.mode & 0o170000) !== 0o040000) {
+        if (
+          written.has(f.path) &&
+          !isExcludedFile(f, opts.ignoredPaths) &&
+          (f.mode & 0o170000) !== 0o040000
+        ) {
           found.push({ path: f.path, package: id, layer: j });
         }
       }

@@ -21,7 +21,10 @@ export function readNdbBlobs(buf: Buffer, path: string): Buffer[] {
   }
   const slotPages = buf.readUInt32LE(12);
   if (slotPages === 0 || slotPages * PAGE > buf.length) {
-    throw corrupt(path, `header claims ${slotPages} slot pages but the file has ${buf.length} bytes`);
+    throw corrupt(
+      path,
+      `header claims ${slotPages} slot pages but the file has ${buf.length} bytes`,
+    );
   }
   const blobs: Buffer[] = [];
   // The first two slots of page 0 hold the file header.
@@ -39,11 +42,17 @@ export function readNdbBlobs(buf: Buffer, path: string): Buffer[] {
       throw corrupt(path, `blob of package ${pkgIdx} at offset ${start} has no BlbS magic`);
     }
     if (buf.readUInt32LE(start + 4) !== pkgIdx) {
-      throw corrupt(path, `blob at offset ${start} belongs to package ${buf.readUInt32LE(start + 4)}, not ${pkgIdx}`);
+      throw corrupt(
+        path,
+        `blob at offset ${start} belongs to package ${buf.readUInt32LE(start + 4)}, not ${pkgIdx}`,
+      );
     }
     const len = buf.readUInt32LE(start + 12);
     if (start + 16 + len > buf.length) {
-      throw corrupt(path, `blob of package ${pkgIdx} (${len} bytes at ${start}) runs past the end of the file`);
+      throw corrupt(
+        path,
+        `blob of package ${pkgIdx} (${len} bytes at ${start}) runs past the end of the file`,
+      );
     }
     blobs.push(Buffer.from(buf.subarray(start + 16, start + 16 + len)));
   }

@@ -21,14 +21,25 @@ export function readSqliteBlobs(tempPath: string, path: string, walPath?: string
     let db: Database.Database | undefined;
     try {
       db = new Database(copy, { fileMustExist: true });
-      const table = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'Packages'").get();
+      const table = db
+        .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'Packages'")
+        .get();
       if (!table) {
-        throw new AppError('rpm.db_corrupt', `${path}: SQLite database has no Packages table`, { status: 422 });
+        throw new AppError('rpm.db_corrupt', `${path}: SQLite database has no Packages table`, {
+          status: 422,
+        });
       }
-      const rows = db.prepare('SELECT hnum, blob FROM Packages ORDER BY hnum').all() as Array<{ hnum: number; blob: unknown }>;
+      const rows = db.prepare('SELECT hnum, blob FROM Packages ORDER BY hnum').all() as Array<{
+        hnum: number;
+        blob: unknown;
+      }>;
       return rows.map((row) => {
         if (!Buffer.isBuffer(row.blob)) {
-          throw new AppError('rpm.db_corrupt', `${path}: Packages row ${row.hnum} holds no header blob`, { status: 422 });
+          throw new AppError(
+            'rpm.db_corrupt',
+            `${path}: Packages row ${row.hnum} holds no header blob`,
+            { status: 422 },
+          );
         }
         return row.blob;
       });
@@ -36,7 +47,11 @@ export function readSqliteBlobs(tempPath: string, path: string, walPath?: string
       if (err instanceof AppError) {
         throw err;
       }
-      throw new AppError('rpm.db_corrupt', `${path}: not a readable SQLite rpm database (${describeError(err)})`, { status: 422, cause: err });
+      throw new AppError(
+        'rpm.db_corrupt',
+        `${path}: not a readable SQLite rpm database (${describeError(err)})`,
+        { status: 422, cause: err },
+      );
     } finally {
       db?.close();
     }

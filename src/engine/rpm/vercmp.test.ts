@@ -31,6 +31,8 @@ describe('NEVRA comparison', () => {
 describe('NEVRA parsing', () => {
   it.each(vectors('parse'))('%s', (input, n, e, v, r, a) => {
     const p = parseNevra(input ?? '');
-    expect([p.name, p.epoch === null ? '' : String(p.epoch), p.version, p.release, p.arch]).toEqual([unq(n), unq(e), unq(v), unq(r), unq(a)]);
+    expect([p.name, p.epoch === null ? '' : String(p.epoch), p.version, p.release, p.arch]).toEqual(
+      [unq(n), unq(e), unq(v), unq(r), unq(a)],
+    );
   });
 });

@@ -125,7 +125,7 @@ export function parseNevra(input: string): Nevra {
   const release = relDash >= 0 ? rest.slice(relDash + 1) : '';
   rest = relDash >= 0 ? rest.slice(0, relDash) : rest;
   const colon = rest.indexOf(':');
-  let name = '';
+  let name: string;
   let epoch: number | null = null;
   let version: string;
   if (colon >= 0) {

@@ -16,7 +16,14 @@ export interface VerifyProblem {
 
 const FLAG = { config: 1, doc: 2, ghost: 64, license: 128, readme: 256 } as const;
 const VERIFY = { digest: 1, size: 2, linkto: 4, mode: 64 } as const;
-const ALGOS: Record<number, DigestAlgo> = { 1: 'md5', 2: 'sha1', 8: 'sha256', 9: 'sha384', 10: 'sha512', 11: 'sha224' };
+const ALGOS: Record<number, DigestAlgo> = {
+  1: 'md5',
+  2: 'sha1',
+  8: 'sha256',
+  9: 'sha384',
+  10: 'sha512',
+  11: 'sha224',
+};
 
 /** The digest algorithm of an rpm PGPHASHALGO number (absent = MD5, as rpm assumes). */
 export function digestAlgoName(algo: number | null): DigestAlgo | undefined {
@@ -77,10 +84,18 @@ export function verifyPackages(
   return { problems, unverifiable: [...unverifiable] };
 }
 
-function verifyFile(f: RpmFile, fs: FileTree, algo: DigestAlgo | undefined, cannot: (why: string) => void): VerifyProblem['kinds'] {
+function verifyFile(
+  f: RpmFile,
+  fs: FileTree,
+  algo: DigestAlgo | undefined,
+  cannot: (why: string) => void,
+): VerifyProblem['kinds'] {
   const slash = f.path.lastIndexOf('/');
   const parent = fs.resolve(f.path.slice(0, slash) || '/');
-  const entry = parent === undefined ? undefined : fs.lstat(`${parent === '/' ? '' : parent}/${f.path.slice(slash + 1)}`);
+  const entry =
+    parent === undefined
+      ? undefined
+      : fs.lstat(`${parent === '/' ? '' : parent}/${f.path.slice(slash + 1)}`);
   if (!entry) {
     return ['missing'];
   }

@@ -3,7 +3,12 @@ import { stat } from 'node:fs/promises';
 import { invalid } from '../../platform/errors.js';
 import type { VulnerabilityMatcher } from './types.js';
 
-export type { VulnerabilityMatcher, VulnerabilityReport, Vulnerability, HealthSummary } from './types.js';
+export type {
+  VulnerabilityMatcher,
+  VulnerabilityReport,
+  Vulnerability,
+  HealthSummary,
+} from './types.js';
 
 /** The reason given when a scan runs without vulnerability data. */
 export const NO_VULNDB_MESSAGE =

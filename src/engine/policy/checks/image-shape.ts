@@ -9,7 +9,10 @@ export function checkTags(ctx: CheckContext): CheckOutcome {
     return pass(`tagged ${listSome(good)}`);
   }
   const seen = ctx.image.tags.length > 0 ? `only ${listSome(ctx.image.tags)}` : 'no tag';
-  return fail(`the image has ${seen}; it needs a tag other than "latest"`, 'tag the image with its version, e.g. buildah tag IMAGE plugin:1.0, and push that tag');
+  return fail(
+    `the image has ${seen}; it needs a tag other than "latest"`,
+    'tag the image with its version, e.g. buildah tag IMAGE plugin:1.0, and push that tag',
+  );
 }
 
 /** good_layer_count / LayerCountAcceptable: at most `maxLayers` layers. */
@@ -19,7 +22,10 @@ export function checkLayerCount(ctx: CheckContext): CheckOutcome {
   if (n <= max) {
     return pass(`${n} layer(s), at most ${max} allowed`);
   }
-  return fail(`${n} layers, more than the ${max} allowed`, 'combine RUN instructions with && and use a multi-stage build, or squash with buildah bud --layers=false');
+  return fail(
+    `${n} layers, more than the ${max} allowed`,
+    'combine RUN instructions with && and use a multi-stage build, or squash with buildah bud --layers=false',
+  );
 }
 
 const PRIVILEGED = [
@@ -34,14 +40,18 @@ const PRIVILEGED = [
 /** The number of bottom layers that belong to the base image. */
 export function baseLayerCount(ctx: CheckContext): number {
   const digests = ctx.image.manifest.layers.map((l) => l.digest);
-  const matched = ctx.options.approvedBaseLayers.filter((base) => base.every((d, i) => digests[i] === d));
+  const matched = ctx.options.approvedBaseLayers.filter((base) =>
+    base.every((d, i) => digests[i] === d),
+  );
   return Math.max(1, ...matched.map((b) => b.length));
 }
 
 /** not_running_privileged: no privileged RUN/INSTALL labels, no capabilities on files it adds. */
 export function checkPrivileged(ctx: CheckContext): CheckOutcome {
   const labels = ctx.image.config.config?.Labels ?? {};
-  const bad = Object.entries(labels).filter(([k, v]) => ['run', 'install'].includes(k.toLowerCase()) && PRIVILEGED.some((re) => re.test(v)));
+  const bad = Object.entries(labels).filter(
+    ([k, v]) => ['run', 'install'].includes(k.toLowerCase()) && PRIVILEGED.some((re) => re.test(v)),
+  );
   if (bad.length > 0) {
     return fail(
       `label ${bad.map(([k, v]) => `\`${k}\`="${v}"`).join(', ')} asks to run privileged`,
@@ -56,7 +66,10 @@ export function checkPrivileged(ctx: CheckContext): CheckOutcome {
     }
   }
   if (caps.length > 0) {
-    return fail(`file capabilities are set on ${listSome(caps)}`, 'do not setcap files in the Dockerfile; grant capabilities at deployment time if truly needed');
+    return fail(
+      `file capabilities are set on ${listSome(caps)}`,
+      'do not setcap files in the Dockerfile; grant capabilities at deployment time if truly needed',
+    );
   }
   return pass('no privileged run labels and no file capabilities added');
 }

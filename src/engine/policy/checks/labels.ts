@@ -23,7 +23,9 @@ export function checkLabels(ctx: CheckContext, names: readonly string[]): CheckO
 /** HasNoProhibitedLabels: name, vendor and maintainer must not use the vendor's trademark. */
 export function checkProhibitedLabels(ctx: CheckContext): CheckOutcome {
   const all = labels(ctx);
-  const bad = ['name', 'vendor', 'maintainer'].filter((n) => ctx.options.prohibitedLabelPattern.test(all[n] ?? ''));
+  const bad = ['name', 'vendor', 'maintainer'].filter((n) =>
+    ctx.options.prohibitedLabelPattern.test(all[n] ?? ''),
+  );
   if (bad.length === 0) {
     return pass('labels name, vendor and maintainer use no prohibited trademark');
   }

@@ -8,7 +8,8 @@ import type { CheckContext, CheckOutcome } from '../types.js';
 import { baseLayerCount } from './image-shape.js';
 import { error, fail, listSome, pass } from './helpers.js';
 
-const NO_DB_FIX = 'build FROM an approved Red Hat base image (e.g. registry.access.redhat.com/ubi9/ubi-minimal) and install software with dnf/microdnf, not by copying binaries';
+const NO_DB_FIX =
+  'build FROM an approved Red Hat base image (e.g. registry.access.redhat.com/ubi9/ubi-minimal) and install software with dnf/microdnf, not by copying binaries';
 
 /** The packages, or the outcome to report when there are none to look at. */
 function packagesOr(ctx: CheckContext): RpmPackage[] | CheckOutcome {
@@ -16,9 +17,15 @@ function packagesOr(ctx: CheckContext): RpmPackage[] | CheckOutcome {
     case 'ok':
       return ctx.rpm.packages;
     case 'missing':
-      return fail('no rpm database found (looked in /usr/lib/sysimage/rpm and /var/lib/rpm)', NO_DB_FIX);
+      return fail(
+        'no rpm database found (looked in /usr/lib/sysimage/rpm and /var/lib/rpm)',
+        NO_DB_FIX,
+      );
     case 'error':
-      return error(`the rpm database could not be read: ${ctx.rpm.message}`, 'rebuild the image so its rpm database is intact (do not delete or edit files under /var/lib/rpm)');
+      return error(
+        `the rpm database could not be read: ${ctx.rpm.message}`,
+        'rebuild the image so its rpm database is intact (do not delete or edit files under /var/lib/rpm)',
+      );
   }
 }
 
@@ -29,9 +36,14 @@ export function checkRpmList(ctx: CheckContext): CheckOutcome {
     return pkgs;
   }
   if (pkgs.length === 0) {
-    return fail(`the rpm database ${ctx.rpm.status === 'ok' ? ctx.rpm.path : ''} lists no packages`, NO_DB_FIX);
+    return fail(
+      `the rpm database ${ctx.rpm.status === 'ok' ? ctx.rpm.path : ''} lists no packages`,
+      NO_DB_FIX,
+    );
   }
-  return pass(`${pkgs.length} packages listed from ${ctx.rpm.status === 'ok' ? `${ctx.rpm.path} (${ctx.rpm.format})` : ''}`);
+  return pass(
+    `${pkgs.length} packages listed from ${ctx.rpm.status === 'ok' ? `${ctx.rpm.path} (${ctx.rpm.format})` : ''}`,
+  );
 }
 
 /** rpm_verify_successful: every package-owned file matches its header. */
@@ -40,10 +52,18 @@ export function checkRpmVerify(ctx: CheckContext): CheckOutcome {
   if (!Array.isArray(pkgs)) {
     return pkgs;
   }
-  const { problems, unverifiable } = verifyPackages(pkgs, ctx.fs, { ignoredPaths: ctx.options.ignoredPaths });
+  const { problems, unverifiable } = verifyPackages(pkgs, ctx.fs, {
+    ignoredPaths: ctx.options.ignoredPaths,
+  });
   if (problems.length > 0) {
-    const details = problems.map((p) => `\`${p.path}\` (${p.package}) ${p.kinds.includes('missing') ? 'is missing' : `differs: ${p.kinds.join(', ')}`}`);
-    return fail(`${problems.length} package file(s) do not match their package: ${listSome(details, 3)}`, 'do not delete or edit files installed by packages; change them through the package (dnf reinstall/update) or configuration files');
+    const details = problems.map(
+      (p) =>
+        `\`${p.path}\` (${p.package}) ${p.kinds.includes('missing') ? 'is missing' : `differs: ${p.kinds.join(', ')}`}`,
+    );
+    return fail(
+      `${problems.length} package file(s) do not match their package: ${listSome(details, 3)}`,
+      'do not delete or edit files installed by packages; change them through the package (dnf reinstall/update) or configuration files',
+    );
   }
   if (unverifiable.length > 0) {
     return error(`could not verify: ${listSome(unverifiable, 3)}`);
@@ -53,9 +73,23 @@ export function checkRpmVerify(ctx: CheckContext): CheckOutcome {
 }
 
 const PROHIBITED = new Set([
-  'grub', 'grub2', 'kernel', 'kernel-core', 'kernel-debug', 'kernel-debug-core', 'kernel-debug-modules',
-  'kernel-debug-modules-extra', 'kernel-debug-devel', 'kernel-devel', 'kernel-doc', 'kernel-modules',
-  'kernel-modules-extra', 'kernel-tools', 'kernel-tools-libs', 'kmod-kvdo', 'linux-firmware',
+  'grub',
+  'grub2',
+  'kernel',
+  'kernel-core',
+  'kernel-debug',
+  'kernel-debug-core',
+  'kernel-debug-modules',
+  'kernel-debug-modules-extra',
+  'kernel-debug-devel',
+  'kernel-devel',
+  'kernel-doc',
+  'kernel-modules',
+  'kernel-modules-extra',
+  'kernel-tools',
+  'kernel-tools-libs',
+  'kmod-kvdo',
+  'linux-firmware',
 ]);
 
 /** HasNoProhibitedPackages: no kernel, bootloader or firmware packages. */
@@ -66,7 +100,10 @@ export function checkProhibitedPackages(ctx: CheckContext): CheckOutcome {
   }
   const bad = pkgs.filter((p) => PROHIBITED.has(p.name) || p.name.startsWith('kpatch'));
   if (bad.length > 0) {
-    return fail(`prohibited package(s) installed: ${listSome(bad.map(nevra))}`, `remove them: RUN dnf -y remove ${bad.map((p) => p.name).join(' ')}`);
+    return fail(
+      `prohibited package(s) installed: ${listSome(bad.map(nevra))}`,
+      `remove them: RUN dnf -y remove ${bad.map((p) => p.name).join(' ')}`,
+    );
   }
   return pass(`none of the ${pkgs.length} packages is prohibited`);
 }
@@ -77,10 +114,15 @@ export function checkModifiedFiles(ctx: CheckContext): CheckOutcome {
   if (!Array.isArray(pkgs)) {
     return pkgs;
   }
-  const modified = findModifiedFiles(ctx.layers, ctx.rpmByLayer, { ignoredPaths: ctx.options.ignoredPaths });
+  const modified = findModifiedFiles(ctx.layers, ctx.rpmByLayer, {
+    ignoredPaths: ctx.options.ignoredPaths,
+  });
   if (modified.length > 0) {
     return fail(
-      `${modified.length} package file(s) modified by later layers: ${listSome(modified.map((m) => `\`${m.path}\` (${m.package}, layer ${m.layer + 1})`), 3)}`,
+      `${modified.length} package file(s) modified by later layers: ${listSome(
+        modified.map((m) => `\`${m.path}\` (${m.package}, layer ${m.layer + 1})`),
+        3,
+      )}`,
       'do not overwrite files that packages installed; update the package instead (dnf update) or put your change in a new file',
     );
   }
@@ -93,19 +135,29 @@ export function checkRhelBase(ctx: CheckContext): CheckOutcome {
   if (ctx.options.approvedBaseLayers.length > 0) {
     const n = baseLayerCount(ctx);
     const digests = ctx.image.manifest.layers.map((l) => l.digest);
-    const matched = ctx.options.approvedBaseLayers.some((b) => b.length === n && b.every((d, i) => digests[i] === d));
+    const matched = ctx.options.approvedBaseLayers.some(
+      (b) => b.length === n && b.every((d, i) => digests[i] === d),
+    );
     if (!matched) {
       return fail('the bottom layers match no approved base image', fix);
     }
   }
   const os = readOsRelease(ctx.fs);
   if (os.ID !== 'rhel') {
-    return fail(os.ID ? `/etc/os-release says ID="${os.ID}", not "rhel"` : '/etc/os-release is missing', fix);
+    return fail(
+      os.ID ? `/etc/os-release says ID="${os.ID}", not "rhel"` : '/etc/os-release is missing',
+      fix,
+    );
   }
   if (ctx.rpm.status === 'error') {
     return error(`the rpm database could not be read: ${ctx.rpm.message}`);
   }
-  const release = ctx.rpm.status === 'ok' ? ctx.rpm.packages.find((p) => p.name === 'redhat-release' || p.name.startsWith('redhat-release-')) : undefined;
+  const release =
+    ctx.rpm.status === 'ok'
+      ? ctx.rpm.packages.find(
+          (p) => p.name === 'redhat-release' || p.name.startsWith('redhat-release-'),
+        )
+      : undefined;
   if (!release) {
     return fail('/etc/os-release says rhel but no redhat-release package is installed', fix);
   }

@@ -26,15 +26,23 @@ export function checkUser(ctx: CheckContext): CheckOutcome {
     return fail(`USER "${user}" runs as root`, FIX);
   }
   if (/^\d+$/.test(name)) {
-    return Number(name) === 0 ? fail(`USER "${user}" is uid 0 (root)`, FIX) : pass(`runs as uid ${Number(name)}`);
+    return Number(name) === 0
+      ? fail(`USER "${user}" is uid 0 (root)`, FIX)
+      : pass(`runs as uid ${Number(name)}`);
   }
   const passwd = ctx.fs.stat('/etc/passwd')?.content?.toString('utf8');
   if (passwd === undefined) {
-    return fail(`USER "${user}" is a name but the image has no /etc/passwd to resolve it`, `use a numeric uid (USER 1001) or create the user with useradd`);
+    return fail(
+      `USER "${user}" is a name but the image has no /etc/passwd to resolve it`,
+      `use a numeric uid (USER 1001) or create the user with useradd`,
+    );
   }
   const uid = lookupUid(passwd, name);
   if (uid === undefined) {
-    return fail(`USER "${user}" is not in /etc/passwd; a container runtime would refuse to start it`, 'create the user first: RUN useradd -u 1001 -r -g 0 ' + name);
+    return fail(
+      `USER "${user}" is not in /etc/passwd; a container runtime would refuse to start it`,
+      'create the user first: RUN useradd -u 1001 -r -g 0 ' + name,
+    );
   }
   if (uid === 0) {
     return fail(`USER "${user}" resolves to uid 0 (root) through /etc/passwd`, FIX);

@@ -7,10 +7,15 @@ export function checkVulnerabilities(ctx: CheckContext): CheckOutcome {
   if (ctx.vulns.status === 'unavailable') {
     return error(ctx.vulns.message);
   }
-  const serious = ctx.vulns.report.vulnerabilities.filter((v) => v.severity === 'Critical' || v.severity === 'Important');
+  const serious = ctx.vulns.report.vulnerabilities.filter(
+    (v) => v.severity === 'Critical' || v.severity === 'Important',
+  );
   if (serious.length > 0) {
     return fail(
-      `${serious.length} Critical/Important fix(es) missing: ${listSome(serious.map((v) => `${v.id} ${v.package} ${v.installed} → ${v.fixed} (${v.advisory})`), 3)}`,
+      `${serious.length} Critical/Important fix(es) missing: ${listSome(
+        serious.map((v) => `${v.id} ${v.package} ${v.installed} → ${v.fixed} (${v.advisory})`),
+        3,
+      )}`,
       'rebuild on the latest base image and apply security updates: RUN yum -y update-minimal --security --sec-severity=Important --sec-severity=Critical',
     );
   }
