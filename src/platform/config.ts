@@ -1,0 +1,326 @@
+/**
+ * The one typed configuration of the server: defaults → JSON config file → `HALLMARK_*`
+ * environment → command-line flags, validated once by a single zod schema and frozen. Nothing
+ * else in the code base reads `process.env`; callers hand the environment in.
+ */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+import { AppError, describeError } from './errors.js';
+
+/** Input shape of the configuration (the JSON file uses exactly these keys). */
+export const ConfigSchema = z
+  .strictObject({
+    /** Directory for the SQLite database, blobs and other local state. */
+    dataDir: z.string().min(1).default('./data'),
+    server: z
+      .strictObject({
+        /** TCP port of the HTTP server; 0 picks a free port. */
+        port: z.int().min(0).max(65535).default(8080),
+        /** Address the HTTP server listens on. */
+        host: z.string().min(1).default('0.0.0.0'),
+        /** Externally visible base URL (used in registry auth challenges and links). */
+        publicUrl: z.url({ protocol: /^https?$/ }).optional(),
+      })
+      .prefault({}),
+    database: z
+      .strictObject({
+        /** `postgres://…` selects PostgreSQL; unset selects the SQLite file `<dataDir>/hallmark.db`. */
+        url: z
+          .string()
+          .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL (leave it unset for SQLite)')
+          .optional(),
+      })
+      .prefault({}),
+    blobs: z
+      .strictObject({
+        /** Directory of the filesystem blob store; defaults to `<dataDir>/blobs`. */
+        dir: z.string().min(1).optional(),
+      })
+      .prefault({}),
+    workers: z
+      .strictObject({
+        /** Jobs one worker process runs at the same time. */
+        concurrency: z.int().min(1).max(256).default(2),
+        /** Whether `serve` runs the job workers in its own process. */
+        inProcess: z.boolean().default(true),
+      })
+      .prefault({}),
+    registry: z
+      .strictObject({
+        /** Largest manifest the registry accepts, in bytes. */
+        maxManifestBytes: z
+          .int()
+          .min(1024)
+          .max(64 * 1024 * 1024)
+          .default(4 * 1024 * 1024),
+      })
+      .prefault({}),
+  })
+  .prefault({});
+
+/** What a caller may set: the schema's input, every field optional. */
+export type ConfigInput = z.input<typeof ConfigSchema>;
+
+type ParsedConfig = z.output<typeof ConfigSchema>;
+
+/** Where the metadata lives, resolved from `database.url`. */
+export type DatabaseTarget =
+  | { readonly dialect: 'sqlite'; readonly file: string }
+  | { readonly dialect: 'postgres'; readonly url: string };
+
+/** The resolved, validated configuration; every path is absolute. */
+export interface Config {
+  readonly dataDir: string;
+  readonly server: {
+    readonly port: number;
+    readonly host: string;
+    readonly publicUrl: string | undefined;
+  };
+  readonly database: DatabaseTarget;
+  readonly blobs: { readonly dir: string };
+  readonly workers: { readonly concurrency: number; readonly inProcess: boolean };
+  readonly registry: { readonly maxManifestBytes: number };
+}
+
+type SettingKind = 'string' | 'int' | 'bool';
+
+/** One setting reachable from the environment and the command line. */
+export interface SettingSource {
+  readonly path: string;
+  readonly env: string;
+  readonly flag: string;
+  readonly kind: SettingKind;
+}
+
+/** Every environment variable and flag, mapped to its place in the configuration. */
+export const SETTINGS: readonly SettingSource[] = [
+  { path: 'dataDir', env: 'HALLMARK_DATA_DIR', flag: 'dataDir', kind: 'string' },
+  { path: 'server.port', env: 'HALLMARK_PORT', flag: 'port', kind: 'int' },
+  { path: 'server.host', env: 'HALLMARK_HOST', flag: 'host', kind: 'string' },
+  { path: 'server.publicUrl', env: 'HALLMARK_PUBLIC_URL', flag: 'publicUrl', kind: 'string' },
+  { path: 'database.url', env: 'HALLMARK_DATABASE_URL', flag: 'databaseUrl', kind: 'string' },
+  { path: 'blobs.dir', env: 'HALLMARK_BLOBS_DIR', flag: 'blobsDir', kind: 'string' },
+  {
+    path: 'workers.concurrency',
+    env: 'HALLMARK_WORKER_CONCURRENCY',
+    flag: 'workerConcurrency',
+    kind: 'int',
+  },
+  {
+    path: 'workers.inProcess',
+    env: 'HALLMARK_WORKERS_IN_PROCESS',
+    flag: 'inProcessWorkers',
+    kind: 'bool',
+  },
+  {
+    path: 'registry.maxManifestBytes',
+    env: 'HALLMARK_MAX_MANIFEST_BYTES',
+    flag: 'maxManifestBytes',
+    kind: 'int',
+  },
+];
+
+/** The environment variable and flag that name the JSON config file. */
+export const CONFIG_FILE_SOURCE = { env: 'HALLMARK_CONFIG', flag: 'config' } as const;
+
+/** Where `loadConfig` reads from; all optional so tests pass only what they need. */
+export interface LoadConfigOptions {
+  /** Parsed command-line flags, camelCase as commander produces them. */
+  argv?: Record<string, unknown>;
+  /** The environment; pass `process.env` from the entry point. */
+  env?: NodeJS.ProcessEnv;
+  /** Path of a JSON config file; overrides `--config` and `HALLMARK_CONFIG`. */
+  file?: string;
+  /** Directory relative paths are resolved against (default: the working directory). */
+  cwd?: string;
+}
+
+type Tree = Record<string, unknown>;
+
+/**
+ * Builds the configuration from every source and validates it.
+ * @throws AppError `config.invalid` listing every problem, each with the source of its value.
+ */
+export function loadConfig(options: LoadConfigOptions = {}): Config {
+  const env = options.env ?? {};
+  const argv = options.argv ?? {};
+  const problems: string[] = [];
+  const merged: Tree = {};
+  const origins = new Map<string, string>();
+
+  const file = options.file ?? stringOr(argv[CONFIG_FILE_SOURCE.flag]) ?? nonEmpty(env.HALLMARK_CONFIG);
+  if (file !== undefined) {
+    const fromFile = readConfigFile(file, problems);
+    for (const [key, value] of flatten(fromFile)) {
+      setPath(merged, key, value);
+      origins.set(key, `config file ${file}`);
+    }
+  }
+  for (const s of SETTINGS) {
+    const raw = nonEmpty(env[s.env]);
+    if (raw !== undefined) {
+      setPath(merged, s.path, coerce(raw, s.kind));
+      origins.set(s.path, `${s.env}=${JSON.stringify(raw)}`);
+    }
+  }
+  for (const s of SETTINGS) {
+    const raw = argv[s.flag];
+    if (raw !== undefined) {
+      setPath(merged, s.path, typeof raw === 'string' ? coerce(raw, s.kind) : raw);
+      origins.set(s.path, `--${kebab(s.flag)}`);
+    }
+  }
+  return finish(merged, origins, problems, options.cwd);
+}
+
+/**
+ * Builds a configuration for tests from nested overrides, with no file and no environment.
+ * @throws AppError `config.invalid` when the overrides are invalid.
+ */
+export function testConfig(overrides: ConfigInput = {}, cwd?: string): Config {
+  const origins = new Map<string, string>();
+  return finish(overrides, origins, [], cwd);
+}
+
+function finish(
+  input: unknown,
+  origins: Map<string, string>,
+  problems: string[],
+  cwd: string | undefined,
+): Config {
+  const parsed = ConfigSchema.safeParse(input);
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) {
+      problems.push(describeIssue(issue, origins));
+    }
+  }
+  if (problems.length > 0 || !parsed.success) {
+    throw new AppError(
+      'config.invalid',
+      `Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`,
+      { status: 500, detail: { problems } },
+    );
+  }
+  return deepFreeze(resolveConfig(parsed.data, cwd ?? process.cwd()));
+}
+
+function resolveConfig(parsed: ParsedConfig, cwd: string): Config {
+  const dataDir = path.resolve(cwd, parsed.dataDir);
+  const url = parsed.database.url;
+  return {
+    dataDir,
+    server: {
+      port: parsed.server.port,
+      host: parsed.server.host,
+      publicUrl: parsed.server.publicUrl?.replace(/\/+$/, ''),
+    },
+    database:
+      url === undefined
+        ? { dialect: 'sqlite', file: path.join(dataDir, 'hallmark.db') }
+        : { dialect: 'postgres', url },
+    blobs: { dir: path.resolve(cwd, parsed.blobs.dir ?? path.join(dataDir, 'blobs')) },
+    workers: { ...parsed.workers },
+    registry: { ...parsed.registry },
+  };
+}
+
+function describeIssue(issue: z.core.$ZodIssue, origins: Map<string, string>): string {
+  const key = issue.path.map(String).join('.');
+  if (issue.code === 'unrecognized_keys') {
+    const where = key === '' ? '' : `${key}.`;
+    return `unknown setting(s) ${issue.keys.map((k) => where + k).join(', ')}`;
+  }
+  const origin = origins.get(key);
+  return `${key || '(root)'}${origin === undefined ? '' : ` (from ${origin})`}: ${issue.message}`;
+}
+
+function readConfigFile(file: string, problems: string[]): Tree {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    problems.push(`config file ${file}: cannot be read (${describeError(err)})`);
+    return {};
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (err) {
+    problems.push(`config file ${file}: not valid JSON (${describeError(err)})`);
+    return {};
+  }
+  if (!isTree(value)) {
+    problems.push(`config file ${file}: must hold a JSON object`);
+    return {};
+  }
+  return value;
+}
+
+/** Flattens nested objects to dotted keys; arrays and scalars are leaves. */
+function flatten(tree: Tree, prefix = ''): [string, unknown][] {
+  return Object.entries(tree).flatMap(([key, value]): [string, unknown][] =>
+    isTree(value) && Object.keys(value).length > 0
+      ? flatten(value, `${prefix}${key}.`)
+      : [[`${prefix}${key}`, value]],
+  );
+}
+
+function setPath(tree: Tree, dotted: string, value: unknown): void {
+  const keys = dotted.split('.');
+  let node = tree;
+  for (const key of keys.slice(0, -1)) {
+    const next = node[key];
+    if (isTree(next)) {
+      node = next;
+    } else {
+      const created: Tree = {};
+      node[key] = created;
+      node = created;
+    }
+  }
+  node[keys[keys.length - 1] ?? dotted] = value;
+}
+
+/** Turns an environment/flag string into the setting's type; leaves bad input for zod to report. */
+function coerce(raw: string, kind: SettingKind): unknown {
+  const text = raw.trim();
+  if (kind === 'int' && /^-?\d+$/.test(text)) {
+    return Number(text);
+  }
+  if (kind === 'bool') {
+    if (/^(true|1|yes|on)$/i.test(text)) {
+      return true;
+    }
+    if (/^(false|0|no|off)$/i.test(text)) {
+      return false;
+    }
+  }
+  return kind === 'string' ? raw : text;
+}
+
+function nonEmpty(value: string | undefined): string | undefined {
+  return value === undefined || value === '' ? undefined : value;
+}
+
+function stringOr(value: unknown): string | undefined {
+  return typeof value === 'string' && value !== '' ? value : undefined;
+}
+
+function kebab(flag: string): string {
+  return flag.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+}
+
+function isTree(value: unknown): value is Tree {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null) {
+    for (const child of Object.values(value)) {
+      deepFreeze(child);
+    }
+    Object.freeze(value);
+  }
+  return value;
+}
