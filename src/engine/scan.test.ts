@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -9,6 +9,7 @@ import {
   RPM_ROOTFS,
 } from '../../test/support/image-builder.js';
 import type { EntrySpec, ImageSpec } from '../../test/support/image-builder.js';
+import { sharedFixture } from '../../test/support/shared-fixtures.js';
 import { itWithTools } from '../../test/support/tools.js';
 import { scanImage } from './scan.js';
 import type { ScanResult } from './scan.js';
@@ -226,6 +227,18 @@ describe('scanImage failures, each with a precise reason', () => {
       is_rhel: 'fail',
     });
     expect(r.results.find((x) => x.name === 'is_rhel')?.reason).toContain('ID="ubuntu"');
+  });
+
+  it.each([
+    ['rpmdb/go-rpmdb/libuuid/Packages', 'var/lib/rpm/Packages', 'libuuid'],
+    ['rpmdb/go-rpmdb/sle15-bci/Packages.db', 'usr/lib/sysimage/rpm/Packages.db', 'filesystem'],
+  ])('should find a %s database inside an image', async (fixture, path, pkg) => {
+    const db = await readFile(sharedFixture(fixture));
+    const r = await scan({ layers: [{ entries: [...LICENSE, { path, content: db }] }] });
+    expect(outcomes(r).rpm_list_successful).toBe('pass');
+    expect(r.packages.map((p) => p.name)).toContain(pkg);
+    // The packages' files are not in this image: verification must say so.
+    expect(outcomes(r).rpm_verify_successful).toBe('fail');
   });
 
   it('should report a corrupt rpm database as an error, never a pass', async () => {

@@ -251,3 +251,74 @@ describe('docker:// registries', () => {
     }
   });
 });
+
+describe('image indexes', () => {
+  it('should pick the requested platform from an index and list the others when it is missing', async () => {
+    const { readFile, writeFile: write } = await import('node:fs/promises');
+    const { createHash } = await import('node:crypto');
+    const layout = join(dir, 'multi');
+    const amd = await buildOciLayout(layout, {
+      layers: [{ entries: [{ path: 'arch', content: 'amd64' }] }],
+      tags: ['a'],
+    });
+    const arm = await buildOciLayout(layout, {
+      layers: [{ entries: [{ path: 'arch', content: 'arm64' }] }],
+      tags: ['b'],
+    });
+    const size = async (d: string) =>
+      (await readFile(join(layout, 'blobs', 'sha256', d.slice(7)))).length;
+    const index = Buffer.from(
+      JSON.stringify({
+        schemaVersion: 2,
+        mediaType: 'application/vnd.oci.image.index.v1+json',
+        manifests: [
+          {
+            mediaType: 'application/vnd.oci.image.manifest.v1+json',
+            digest: amd.manifestDigest,
+            size: await size(amd.manifestDigest),
+            platform: { os: 'linux', architecture: 'amd64' },
+          },
+          {
+            mediaType: 'application/vnd.oci.image.manifest.v1+json',
+            digest: arm.manifestDigest,
+            size: await size(arm.manifestDigest),
+            platform: { os: 'linux', architecture: 'arm64', variant: 'v8' },
+          },
+        ],
+      }),
+    );
+    const indexDigest = 'sha256:' + createHash('sha256').update(index).digest('hex');
+    await write(join(layout, 'blobs', 'sha256', indexDigest.slice(7)), index);
+    await write(
+      join(layout, 'index.json'),
+      JSON.stringify({
+        schemaVersion: 2,
+        manifests: [
+          {
+            mediaType: 'application/vnd.oci.image.index.v1+json',
+            digest: indexDigest,
+            size: index.length,
+            annotations: { 'org.opencontainers.image.ref.name': '1.0' },
+          },
+        ],
+      }),
+    );
+    const image = await resolveImage(`oci:${layout}:1.0`, {
+      tempDir: dir,
+      platform: { os: 'linux', architecture: 'arm64' },
+    });
+    expect(image.digest).toBe(arm.manifestDigest);
+    expect(image.tags).toEqual(['1.0']);
+    const def = await resolveImage(`oci:${layout}:1.0`, { tempDir: dir });
+    expect(def.digest).toBe(amd.manifestDigest);
+    await expect(
+      resolveImage(`oci:${layout}:1.0`, {
+        tempDir: dir,
+        platform: { os: 'linux', architecture: 's390x' },
+      }),
+    ).rejects.toMatchObject({
+      code: 'image.platform_unavailable',
+      message: expect.stringContaining('linux/amd64, linux/arm64/v8'),
+    });
+  });
+});

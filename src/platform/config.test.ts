@@ -1,0 +1,164 @@
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { AppError } from './errors.js';
+import { loadConfig, SETTINGS, testConfig } from './config.js';
+
+let dir: string;
+
+beforeEach(async () => {
+  dir = await mkdtemp(path.join(os.tmpdir(), 'hallmark-config-'));
+});
+
+afterEach(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+async function writeJson(name: string, value: unknown): Promise<string> {
+  const file = path.join(dir, name);
+  await writeFile(file, JSON.stringify(value));
+  return file;
+}
+
+function configError(fn: () => unknown): AppError {
+  try {
+    fn();
+  } catch (err) {
+    if (err instanceof AppError) {
+      return err;
+    }
+    throw err;
+  }
+  throw new Error('expected loadConfig to throw');
+}
+
+describe('loadConfig', () => {
+  it('should use the documented defaults with no sources', () => {
+    const config = loadConfig({ cwd: dir });
+    expect(config).toEqual({
+      dataDir: path.join(dir, 'data'),
+      server: { port: 8080, host: '0.0.0.0', publicUrl: undefined },
+      database: { dialect: 'sqlite', file: path.join(dir, 'data', 'hallmark.db') },
+      blobs: { dir: path.join(dir, 'data', 'blobs') },
+      workers: { concurrency: 2, inProcess: true },
+      registry: { maxManifestBytes: 4 * 1024 * 1024 },
+    });
+  });
+
+  it('should apply file, then environment, then flags, each overriding the previous', async () => {
+    const file = await writeJson('c.json', {
+      dataDir: '/srv/file',
+      server: { port: 1000, host: '127.0.0.1' },
+      workers: { concurrency: 3 },
+    });
+    const config = loadConfig({
+      file,
+      env: { HALLMARK_PORT: '2000', HALLMARK_WORKER_CONCURRENCY: '5', HALLMARK_DATA_DIR: '/srv/env' },
+      argv: { port: '3000' },
+      cwd: dir,
+    });
+    expect(config.server).toEqual({ port: 3000, host: '127.0.0.1', publicUrl: undefined });
+    expect(config.workers.concurrency).toBe(5);
+    expect(config.dataDir).toBe('/srv/env');
+    expect(config.blobs.dir).toBe('/srv/env/blobs');
+  });
+
+  it('should select PostgreSQL for a postgres:// URL and keep an explicit blob dir', () => {
+    const config = loadConfig({
+      env: {
+        HALLMARK_DATABASE_URL: 'postgres://u@db:5432/hallmark',
+        HALLMARK_BLOBS_DIR: 'shared/blobs',
+      },
+      cwd: dir,
+    });
+    expect(config.database).toEqual({ dialect: 'postgres', url: 'postgres://u@db:5432/hallmark' });
+    expect(config.blobs.dir).toBe(path.join(dir, 'shared/blobs'));
+  });
+
+  it('should parse booleans and ignore empty environment values', () => {
+    const config = loadConfig({
+      env: { HALLMARK_WORKERS_IN_PROCESS: 'false', HALLMARK_DATABASE_URL: '', HALLMARK_PORT: '' },
+      argv: { inProcessWorkers: undefined },
+    });
+    expect(config.workers.inProcess).toBe(false);
+    expect(config.database.dialect).toBe('sqlite');
+    expect(config.server.port).toBe(8080);
+  });
+
+  it('should accept typed flag values from commander', () => {
+    const config = loadConfig({ argv: { inProcessWorkers: false, port: 0, dataDir: '/x' } });
+    expect(config.workers.inProcess).toBe(false);
+    expect(config.server.port).toBe(0);
+  });
+
+  it('should read the file named by HALLMARK_CONFIG and strip a trailing slash of publicUrl', async () => {
+    const file = await writeJson('c.json', { server: { publicUrl: 'https://reg.example.com/' } });
+    const config = loadConfig({ env: { HALLMARK_CONFIG: file } });
+    expect(config.server.publicUrl).toBe('https://reg.example.com');
+  });
+
+  it('should report every problem at once with the source of each bad value', async () => {
+    const file = await writeJson('bad.json', {
+      server: { host: '' },
+      colour: 'blue',
+      workers: { threads: 4 },
+    });
+    const err = configError(() =>
+      loadConfig({
+        file,
+        env: { HALLMARK_PORT: 'eighty', HALLMARK_DATABASE_URL: 'mysql://x' },
+        argv: { workerConcurrency: '0' },
+      }),
+    );
+    expect(err.code).toBe('config.invalid');
+    expect(err.message).toContain('server.port (from HALLMARK_PORT="eighty")');
+    expect(err.message).toContain('database.url (from HALLMARK_DATABASE_URL="mysql://x")');
+    expect(err.message).toContain('must be a postgres:// URL');
+    expect(err.message).toContain('workers.concurrency (from --worker-concurrency)');
+    expect(err.message).toContain(`server.host (from config file ${file})`);
+    expect(err.message).toContain('unknown setting(s) colour');
+    expect(err.message).toContain('unknown setting(s) workers.threads');
+    expect(err.detail?.problems).toHaveLength(6);
+  });
+
+  it('should report a missing or malformed config file', async () => {
+    const missing = configError(() => loadConfig({ file: path.join(dir, 'nope.json') }));
+    expect(missing.message).toMatch(/config file .*nope\.json: cannot be read/);
+    const broken = path.join(dir, 'broken.json');
+    await writeFile(broken, '{"dataDir":');
+    expect(configError(() => loadConfig({ file: broken })).message).toContain('not valid JSON');
+    const array = await writeJson('array.json', [1]);
+    expect(configError(() => loadConfig({ file: array })).message).toContain('JSON object');
+  });
+
+  it('should return a deeply frozen object', () => {
+    const config = loadConfig();
+    expect(Object.isFrozen(config)).toBe(true);
+    expect(Object.isFrozen(config.server)).toBe(true);
+    expect(() => {
+      Object.assign(config.server, { port: 1 });
+    }).toThrow(TypeError);
+  });
+
+  it('should document every environment variable in docs/configuration.md', async () => {
+    const doc = await readFile(new URL('../../docs/configuration.md', import.meta.url), 'utf8');
+    for (const setting of SETTINGS) {
+      expect(doc).toContain(`\`${setting.env}\``);
+      expect(doc).toContain(`\`${setting.path}\``);
+    }
+    expect(doc).toContain('`HALLMARK_CONFIG`');
+  });
+});
+
+describe('testConfig', () => {
+  it('should build a config from nested overrides', () => {
+    const config = testConfig({ dataDir: '/tmp/t', server: { port: 0 } });
+    expect(config.server.port).toBe(0);
+    expect(config.database).toEqual({ dialect: 'sqlite', file: '/tmp/t/hallmark.db' });
+  });
+
+  it('should reject invalid overrides', () => {
+    expect(() => testConfig({ workers: { concurrency: -1 } })).toThrow(/workers\.concurrency/);
+  });
+});
