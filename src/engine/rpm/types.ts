@@ -54,3 +54,10 @@ export type RpmDatabaseResult =
 
 /** The three on-disk formats rpm has used. */
 export type RpmDbFormat = 'sqlite' | 'bdb' | 'ndb';
+
+/** One record of a package database: rpm's instance number and its raw header blob. */
+export interface HeaderRecord {
+  /** Header instance (SQLite `hnum`, BerkeleyDB key, NDB package index). */
+  instance: number;
+  blob: Buffer;
+}
