@@ -54,7 +54,11 @@ describe('loadConfig', () => {
     });
     const config = loadConfig({
       file,
-      env: { HALLMARK_PORT: '2000', HALLMARK_WORKER_CONCURRENCY: '5', HALLMARK_DATA_DIR: '/srv/env' },
+      env: {
+        HALLMARK_PORT: '2000',
+        HALLMARK_WORKER_CONCURRENCY: '5',
+        HALLMARK_DATA_DIR: '/srv/env',
+      },
       argv: { port: '3000' },
       cwd: dir,
     });

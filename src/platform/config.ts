@@ -149,7 +149,8 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
   const merged: Tree = {};
   const origins = new Map<string, string>();
 
-  const file = options.file ?? stringOr(argv[CONFIG_FILE_SOURCE.flag]) ?? nonEmpty(env.HALLMARK_CONFIG);
+  const file =
+    options.file ?? stringOr(argv[CONFIG_FILE_SOURCE.flag]) ?? nonEmpty(env.HALLMARK_CONFIG);
   if (file !== undefined) {
     const fromFile = readConfigFile(file, problems);
     for (const [key, value] of flatten(fromFile)) {

@@ -1,0 +1,190 @@
+/**
+ * The filesystem blob store: blobs at `<dir>/sha256/ab/<hex>`, uploads in progress at
+ * `<dir>/_uploads/<id>`. Uploads survive restarts; blobs appear only whole and verified.
+ */
+import { createHash, randomUUID } from 'node:crypto';
+import {
+  mkdir,
+  open,
+  opendir,
+  readdir,
+  stat,
+  truncate,
+  unlink,
+  type FileHandle,
+} from 'node:fs/promises';
+import path from 'node:path';
+import type { Readable } from 'node:stream';
+import { AppError, notFound } from '../errors.js';
+import { DIGEST_ALGORITHMS, isDigest, parseDigest } from './digest.js';
+import { FsBlobWriter, hashFileInto } from './fs-blob-writer.js';
+import { blobPath, isErrno, UPLOADS_DIR, uploadPath } from './fs-paths.js';
+import type { BlobRange, BlobStat, BlobStore, BlobWriter, UploadStat } from './types.js';
+
+/** A `BlobStore` on a local (or shared POSIX) filesystem directory. */
+export class FsBlobStore implements BlobStore {
+  /** Absolute root directory of the store. */
+  readonly dir: string;
+
+  constructor(dir: string) {
+    this.dir = path.resolve(dir);
+  }
+
+  async has(digest: string): Promise<boolean> {
+    return (await this.stat(digest)) !== undefined;
+  }
+
+  async stat(digest: string): Promise<BlobStat | undefined> {
+    try {
+      const info = await stat(blobPath(this.dir, parseDigest(digest)));
+      return { size: info.size };
+    } catch (err) {
+      if (isErrno(err, 'ENOENT')) {
+        return undefined;
+      }
+      throw err;
+    }
+  }
+
+  async openRead(digest: string, range?: BlobRange, signal?: AbortSignal): Promise<Readable> {
+    let handle: FileHandle;
+    try {
+      handle = await open(blobPath(this.dir, parseDigest(digest)), 'r');
+    } catch (err) {
+      if (isErrno(err, 'ENOENT')) {
+        throw notFound('blob.not_found', `Blob ${digest} is not in the store.`, { digest });
+      }
+      throw err;
+    }
+    // The handle, not the path, is streamed: a concurrent delete cannot cut the read short.
+    const { size } = await handle.stat();
+    if (range !== undefined && !validRange(range, size)) {
+      await handle.close();
+      throw new AppError(
+        'blob.range_invalid',
+        `Range ${range.start}-${range.end ?? ''} is outside blob ${digest} of ${size} bytes.`,
+        { status: 416, detail: { digest, size } },
+      );
+    }
+    return handle.createReadStream({
+      ...(range === undefined ? {} : { start: range.start, end: range.end ?? size - 1 }),
+      ...(signal === undefined ? {} : { signal }),
+    });
+  }
+
+  async beginWrite(): Promise<BlobWriter> {
+    const id = randomUUID();
+    const file = uploadPath(this.dir, id);
+    await mkdir(path.dirname(file), { recursive: true });
+    const handle = await open(file, 'wx');
+    return new FsBlobWriter({
+      dir: this.dir,
+      id,
+      file,
+      handle,
+      offset: 0,
+      sha256: createHash('sha256'),
+    });
+  }
+
+  async resumeWrite(id: string, expectedOffset?: number): Promise<BlobWriter> {
+    const file = uploadPath(this.dir, id);
+    let size: number;
+    try {
+      size = (await stat(file)).size;
+    } catch (err) {
+      if (isErrno(err, 'ENOENT')) {
+        throw notFound(
+          'blob.upload_unknown',
+          `Upload ${id} does not exist (finished or discarded).`,
+          { id },
+        );
+      }
+      throw err;
+    }
+    const offset = expectedOffset ?? size;
+    if (offset > size) {
+      throw new AppError(
+        'blob.upload_offset',
+        `Upload ${id} holds ${size} bytes on disk, fewer than the ${offset} acknowledged.`,
+        { status: 416, detail: { id, size, expected: offset } },
+      );
+    }
+    if (offset < size) {
+      // Bytes past the acknowledged offset belong to a request that never completed.
+      await truncate(file, offset);
+    }
+    // Node cannot serialize a hash state, so the running hash is rebuilt from the file.
+    const sha256 = await hashFileInto(createHash('sha256'), file, offset);
+    const handle = await open(file, 'r+');
+    return new FsBlobWriter({ dir: this.dir, id, file, handle, offset, sha256 });
+  }
+
+  async delete(digest: string): Promise<boolean> {
+    try {
+      await unlink(blobPath(this.dir, parseDigest(digest)));
+      return true;
+    } catch (err) {
+      if (isErrno(err, 'ENOENT')) {
+        return false;
+      }
+      throw err;
+    }
+  }
+
+  async *list(): AsyncIterable<string> {
+    for (const algorithm of Object.keys(DIGEST_ALGORITHMS)) {
+      const root = path.join(this.dir, algorithm);
+      for (const fanout of await readdirOrEmpty(root)) {
+        for (const name of await readdirOrEmpty(path.join(root, fanout))) {
+          const digest = `${algorithm}:${name}`;
+          if (name.startsWith(fanout) && isDigest(digest)) {
+            yield digest;
+          }
+        }
+      }
+    }
+  }
+
+  async *listUploads(): AsyncIterable<UploadStat> {
+    let dir;
+    try {
+      dir = await opendir(path.join(this.dir, UPLOADS_DIR));
+    } catch (err) {
+      if (isErrno(err, 'ENOENT')) {
+        return;
+      }
+      throw err;
+    }
+    for await (const entry of dir) {
+      if (entry.isFile()) {
+        const info = await stat(path.join(entry.parentPath, entry.name)).catch(() => undefined);
+        if (info !== undefined) {
+          yield { id: entry.name, size: info.size, modifiedAt: info.mtime };
+        }
+      }
+    }
+  }
+}
+
+function validRange(range: BlobRange, size: number): boolean {
+  const end = range.end ?? size - 1;
+  return (
+    Number.isInteger(range.start) &&
+    Number.isInteger(end) &&
+    range.start >= 0 &&
+    range.start <= end &&
+    end < size
+  );
+}
+
+async function readdirOrEmpty(dir: string): Promise<string[]> {
+  try {
+    return (await readdir(dir)).sort();
+  } catch (err) {
+    if (isErrno(err, 'ENOENT') || isErrno(err, 'ENOTDIR')) {
+      return [];
+    }
+    throw err;
+  }
+}

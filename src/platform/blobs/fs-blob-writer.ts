@@ -1,0 +1,218 @@
+/**
+ * The upload half of `FsBlobStore`: appends to `_uploads/<id>`, keeps a running SHA-256, and on
+ * commit verifies the digest, fsyncs, and renames into place, so a crash at any moment leaves
+ * either no blob or a whole, correct one.
+ */
+import { createHash, type Hash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { mkdir, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
+import path from 'node:path';
+import { AppError, invalid } from '../errors.js';
+import { parseDigest } from './digest.js';
+import { blobPath, isErrno, syncDir } from './fs-paths.js';
+import type { BlobWriter, CommittedBlob, WriteFromOptions } from './types.js';
+
+type WriterState = 'open' | 'closed' | 'finished';
+
+/** A `BlobWriter` over one temporary file of an `FsBlobStore`. */
+export class FsBlobWriter implements BlobWriter {
+  readonly id: string;
+  private readonly dir: string;
+  private readonly file: string;
+  private readonly handle: FileHandle;
+  private readonly sha256: Hash;
+  private position: number;
+  private state: WriterState = 'open';
+  private tail: Promise<unknown> = Promise.resolve();
+
+  /** Wraps an open temp file whose first `offset` bytes are already hashed into `sha256`. */
+  constructor(init: {
+    dir: string;
+    id: string;
+    file: string;
+    handle: FileHandle;
+    offset: number;
+    sha256: Hash;
+  }) {
+    this.dir = init.dir;
+    this.id = init.id;
+    this.file = init.file;
+    this.handle = init.handle;
+    this.position = init.offset;
+    this.sha256 = init.sha256;
+  }
+
+  get offset(): number {
+    return this.position;
+  }
+
+  append(chunk: Uint8Array): Promise<void> {
+    return this.serialize(() => this.write(chunk));
+  }
+
+  writeFrom(source: AsyncIterable<Uint8Array>, options: WriteFromOptions = {}): Promise<number> {
+    return this.serialize(async () => {
+      const start = this.position;
+      for await (const chunk of source) {
+        options.signal?.throwIfAborted();
+        if (options.maxBytes !== undefined && this.position + chunk.byteLength > options.maxBytes) {
+          throw new AppError(
+            'blob.too_large',
+            `Upload ${this.id} exceeds the limit of ${options.maxBytes} bytes.`,
+            { status: 413, detail: { limit: options.maxBytes } },
+          );
+        }
+        await this.write(chunk);
+      }
+      return this.position - start;
+    });
+  }
+
+  flush(): Promise<void> {
+    return this.serialize(async () => {
+      this.assertOpen();
+      await this.handle.sync();
+    });
+  }
+
+  close(): Promise<void> {
+    return this.serialize(async () => {
+      if (this.state === 'open') {
+        this.state = 'closed';
+        await this.handle.sync();
+        await this.handle.close();
+      }
+    });
+  }
+
+  commit(expectedDigest: string): Promise<CommittedBlob> {
+    return this.serialize(async () => {
+      this.assertOpen();
+      const expected = parseDigest(expectedDigest);
+      this.state = 'finished';
+      await this.handle.sync();
+      await this.handle.close();
+      const actual =
+        expected.algorithm === 'sha256'
+          ? this.sha256.digest('hex')
+          : await hashFile(this.file, 'sha512');
+      if (actual !== expected.hex) {
+        await unlink(this.file).catch(() => undefined);
+        throw invalid(
+          'blob.digest_mismatch',
+          `Upload ${this.id} (${this.position} bytes) has digest ${expected.algorithm}:${actual}, ` +
+            `not the expected ${expectedDigest}; nothing was stored.`,
+          {
+            expected: expectedDigest,
+            actual: `${expected.algorithm}:${actual}`,
+            size: this.position,
+          },
+        );
+      }
+      await this.moveIntoPlace(blobPath(this.dir, expected));
+      return { digest: expectedDigest, size: this.position };
+    });
+  }
+
+  abort(): Promise<void> {
+    return this.serialize(async () => {
+      if (this.state === 'open') {
+        await this.handle.close();
+      }
+      this.state = 'finished';
+      await unlink(this.file).catch((err: unknown) => {
+        if (!isErrno(err, 'ENOENT')) {
+          throw err;
+        }
+      });
+    });
+  }
+
+  private async write(chunk: Uint8Array): Promise<void> {
+    this.assertOpen();
+    let done = 0;
+    while (done < chunk.byteLength) {
+      const { bytesWritten } = await this.handle.write(
+        chunk,
+        done,
+        chunk.byteLength - done,
+        this.position + done,
+      );
+      done += bytesWritten;
+    }
+    this.sha256.update(chunk);
+    this.position += chunk.byteLength;
+  }
+
+  private async moveIntoPlace(target: string): Promise<void> {
+    const fanout = path.dirname(target);
+    const created = await mkdir(fanout, { recursive: true });
+    if (await exists(target)) {
+      // Same digest, same bytes: another upload already stored it.
+      await unlink(this.file);
+    } else {
+      await rename(this.file, target);
+    }
+    await syncDir(fanout);
+    if (created !== undefined) {
+      // New fan-out directories must be durable too, or the renamed entry could vanish.
+      await syncDir(path.dirname(fanout));
+      await syncDir(path.dirname(path.dirname(fanout)));
+    }
+    await syncDir(path.dirname(this.file));
+  }
+
+  private assertOpen(): void {
+    if (this.state !== 'open') {
+      throw new AppError(
+        'blob.upload_closed',
+        `Upload ${this.id} is ${this.state}; reopen it first.`,
+        {
+          status: 409,
+        },
+      );
+    }
+  }
+
+  private serialize<T>(op: () => Promise<T>): Promise<T> {
+    const run = this.tail.then(op, op);
+    this.tail = run.catch(() => undefined);
+    return run;
+  }
+}
+
+/** Hashes a whole file with `algorithm`, returning hex. */
+export async function hashFile(
+  file: string,
+  algorithm: 'sha256' | 'sha512',
+  end?: number,
+): Promise<string> {
+  const hash = await hashFileInto(createHash(algorithm), file, end);
+  return hash.digest('hex');
+}
+
+/** Feeds bytes `[0, end)` of a file (all when `end` is undefined) into `hash`. */
+export async function hashFileInto(hash: Hash, file: string, end?: number): Promise<Hash> {
+  if (end === 0) {
+    return hash;
+  }
+  const stream = createReadStream(file, end === undefined ? {} : { start: 0, end: end - 1 });
+  for await (const chunk of stream) {
+    if (chunk instanceof Buffer) {
+      hash.update(chunk);
+    }
+  }
+  return hash;
+}
+
+async function exists(file: string): Promise<boolean> {
+  try {
+    await stat(file);
+    return true;
+  } catch (err) {
+    if (isErrno(err, 'ENOENT')) {
+      return false;
+    }
+    throw err;
+  }
+}

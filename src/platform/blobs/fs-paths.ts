@@ -1,0 +1,41 @@
+/** On-disk layout of `FsBlobStore` and the fsync helper its atomic commits rely on. */
+import { open } from 'node:fs/promises';
+import path from 'node:path';
+import { invalid } from '../errors.js';
+import type { ParsedDigest } from './digest.js';
+
+/** Directory of uploads in progress, inside the store (same filesystem, so rename is atomic). */
+export const UPLOADS_DIR = '_uploads';
+
+const UPLOAD_ID = /^[A-Za-z0-9_-]{1,64}$/;
+
+/** `<dir>/<algorithm>/<first two hex>/<hex>`: two-level fan-out keeps directories small. */
+export function blobPath(dir: string, digest: ParsedDigest): string {
+  return path.join(dir, digest.algorithm, digest.hex.slice(0, 2), digest.hex);
+}
+
+/**
+ * `<dir>/_uploads/<id>`, after checking the id cannot escape the directory.
+ * @throws AppError `blob.upload_invalid` for a malformed id.
+ */
+export function uploadPath(dir: string, id: string): string {
+  if (!UPLOAD_ID.test(id)) {
+    throw invalid('blob.upload_invalid', `Invalid upload id ${JSON.stringify(id.slice(0, 80))}.`);
+  }
+  return path.join(dir, UPLOADS_DIR, id);
+}
+
+/** Flushes a directory's entries, so a rename or create in it survives a power loss. */
+export async function syncDir(dir: string): Promise<void> {
+  const handle = await open(dir, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+/** True for a Node.js file-system error with the given code. */
+export function isErrno(err: unknown, code: string): boolean {
+  return err instanceof Error && 'code' in err && err.code === code;
+}

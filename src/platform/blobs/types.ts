@@ -1,0 +1,87 @@
+/** The content-addressed blob store interface every back end implements. */
+import type { Readable } from 'node:stream';
+
+/** A byte range of a blob; `end` is inclusive, as in HTTP `Range`. */
+export interface BlobRange {
+  readonly start: number;
+  readonly end?: number;
+}
+
+/** What the store knows about a stored blob. */
+export interface BlobStat {
+  readonly size: number;
+}
+
+/** An upload in progress, as found in the store (for resuming and for cleaning up). */
+export interface UploadStat {
+  readonly id: string;
+  readonly size: number;
+  readonly modifiedAt: Date;
+}
+
+/** The result of a successful commit. */
+export interface CommittedBlob {
+  readonly digest: string;
+  readonly size: number;
+}
+
+/** Options of `BlobWriter.writeFrom`. */
+export interface WriteFromOptions {
+  /** Cancels the copy; bytes already appended stay in the upload. */
+  readonly signal?: AbortSignal;
+  /** Largest total upload size allowed; more bytes fail with `blob.too_large`. */
+  readonly maxBytes?: number;
+}
+
+/**
+ * One upload: bytes go to a temporary file that survives restarts, and only `commit` with a
+ * matching digest makes them a blob. Operations on one writer run one after another.
+ */
+export interface BlobWriter {
+  /** The upload id; `BlobStore.resumeWrite(id)` reopens it. */
+  readonly id: string;
+  /** Bytes written so far. */
+  readonly offset: number;
+  /** Appends one chunk. */
+  append(chunk: Uint8Array): Promise<void>;
+  /** Appends everything `source` yields; returns the number of bytes appended. */
+  writeFrom(source: AsyncIterable<Uint8Array>, options?: WriteFromOptions): Promise<number>;
+  /** Makes the bytes written so far durable (fsync), e.g. before acknowledging a chunk. */
+  flush(): Promise<void>;
+  /** Releases the file handle and keeps the upload for a later `resumeWrite`. */
+  close(): Promise<void>;
+  /**
+   * Verifies the content against `expectedDigest` and atomically moves it into the store.
+   * @throws AppError `blob.digest_mismatch` (the upload is discarded, nothing is stored).
+   */
+  commit(expectedDigest: string): Promise<CommittedBlob>;
+  /** Discards the upload. */
+  abort(): Promise<void>;
+}
+
+/** A content-addressed blob store. */
+export interface BlobStore {
+  /** True when the blob is stored. */
+  has(digest: string): Promise<boolean>;
+  /** Size of a stored blob, or undefined. */
+  stat(digest: string): Promise<BlobStat | undefined>;
+  /**
+   * Streams a blob or a range of it.
+   * @throws AppError `blob.not_found` or `blob.range_invalid`.
+   */
+  openRead(digest: string, range?: BlobRange, signal?: AbortSignal): Promise<Readable>;
+  /** Starts a new upload. */
+  beginWrite(): Promise<BlobWriter>;
+  /**
+   * Reopens an upload after a request boundary or a restart. With `expectedOffset` (the last
+   * offset acknowledged to the client) bytes beyond it are dropped.
+   * @throws AppError `blob.upload_unknown` or `blob.upload_offset`.
+   */
+  resumeWrite(id: string, expectedOffset?: number): Promise<BlobWriter>;
+  /** Removes a blob; false when it was not there. */
+  delete(digest: string): Promise<boolean>;
+  /** Every stored blob's digest. */
+  list(): AsyncIterable<string>;
+  /** Every upload in progress. */
+  listUploads(): AsyncIterable<UploadStat>;
+}

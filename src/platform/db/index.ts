@@ -1,0 +1,22 @@
+/** The metadata database: open it, migrate it, and the portable helpers around it. */
+export { openDatabase, describeTarget, type Database } from './open.js';
+export {
+  migrateToLatest,
+  assertSchemaNotNewer,
+  schemaStatus,
+  type SchemaStatus,
+} from './migrator.js';
+export {
+  dialectOf,
+  escapeLike,
+  iLike,
+  readJson,
+  skipLocked,
+  sqlNow,
+  upsert,
+  writeJson,
+  type Dialect,
+} from './dialect.js';
+export { newId, toTimestamp } from './ids.js';
+export type * from './schema.js';
+export { TABLES } from './schema.js';

@@ -1,0 +1,11 @@
+/**
+ * Every migration of this build, listed statically so the migrator works from `dist/` and from a
+ * bundle alike (no directory scanning). Names sort in time order; append, never edit.
+ */
+import type { Migration } from 'kysely';
+import * as registryTables from './2026-11-28T0800_registry_tables.js';
+
+/** The migrations this build knows, by name. */
+export const MIGRATIONS: Readonly<Record<string, Migration>> = {
+  '2026-11-28T0800_registry_tables': registryTables,
+};

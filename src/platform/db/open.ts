@@ -1,0 +1,99 @@
+/**
+ * Opens the configured metadata database: a better-sqlite3 file (WAL, foreign keys, busy
+ * timeout) or a `pg` pool, both behind Kysely's built-in dialects.
+ */
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import SqliteDatabase from 'better-sqlite3';
+import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
+import pg from 'pg';
+import type { Config, DatabaseTarget } from '../config.js';
+import { AppError, describeError } from '../errors.js';
+import type { Dialect } from './dialect.js';
+import type { DB } from './schema.js';
+
+/** An open database and how to close it. */
+export interface Database {
+  readonly db: Kysely<DB>;
+  readonly dialect: Dialect;
+  close(): Promise<void>;
+}
+
+/** How long a writer waits for another connection's lock before SQLite reports SQLITE_BUSY. */
+const SQLITE_BUSY_TIMEOUT_MS = 10_000;
+const PG_INT8_OID = 20;
+
+/**
+ * Opens the database named by `config.database` and checks that it answers.
+ * @throws AppError `db.unreachable` when PostgreSQL cannot be reached or the file cannot be opened.
+ */
+export async function openDatabase(config: Pick<Config, 'database'>): Promise<Database> {
+  const target = config.database;
+  const database = target.dialect === 'sqlite' ? openSqlite(target.file) : openPostgres(target.url);
+  try {
+    await sql`select 1`.execute(database.db);
+  } catch (err) {
+    await database.close().catch(() => undefined);
+    throw new AppError(
+      'db.unreachable',
+      `Cannot use the ${target.dialect} database at ${describeTarget(target)}: ${describeError(err)}`,
+      { cause: err, detail: { dialect: target.dialect } },
+    );
+  }
+  return database;
+}
+
+/** A human description of the database location with any password removed. */
+export function describeTarget(target: DatabaseTarget): string {
+  if (target.dialect === 'sqlite') {
+    return target.file;
+  }
+  try {
+    const url = new URL(target.url);
+    url.password = '';
+    return url.toString();
+  } catch {
+    return 'an unparsable postgres URL';
+  }
+}
+
+function openSqlite(file: string): Database {
+  let sqlite: SqliteDatabase.Database;
+  try {
+    mkdirSync(path.dirname(file), { recursive: true });
+    sqlite = new SqliteDatabase(file, { timeout: SQLITE_BUSY_TIMEOUT_MS });
+  } catch (err) {
+    throw new AppError(
+      'db.unreachable',
+      `Cannot open the SQLite database ${file}: ${describeError(err)}`,
+      {
+        cause: err,
+      },
+    );
+  }
+  sqlite.pragma('journal_mode = WAL');
+  // NORMAL is durable across process crashes in WAL mode; only power loss can drop the last commit.
+  sqlite.pragma('synchronous = NORMAL');
+  sqlite.pragma('foreign_keys = ON');
+  sqlite.pragma(`busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}`);
+  const db = new Kysely<DB>({ dialect: new SqliteDialect({ database: sqlite }) });
+  return { db, dialect: 'sqlite', close: () => db.destroy() };
+}
+
+function openPostgres(url: string): Database {
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: 10,
+    connectionTimeoutMillis: 10_000,
+    types: int8AsNumber(),
+  });
+  const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
+  return { db, dialect: 'postgres', close: () => db.destroy() };
+}
+
+/** Sizes and counts are int8; they fit a JS number, and SQLite returns numbers too. */
+function int8AsNumber(): pg.CustomTypesConfig {
+  const types = new pg.TypeOverrides();
+  types.setTypeParser(PG_INT8_OID, (value: string) => Number(value));
+  return types;
+}

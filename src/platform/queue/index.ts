@@ -1,0 +1,28 @@
+/** The durable job queue: typed jobs, handler definitions, the queue and its worker. */
+export {
+  JOB_SCHEMAS,
+  isJobName,
+  type Job,
+  type JobData,
+  type JobName,
+  type JobOf,
+} from './jobs.js';
+export {
+  backoffDelay,
+  defineJob,
+  MAX_BACKOFF_MS,
+  type JobContext,
+  type JobDefinition,
+  type JobOutcome,
+  type RetryPolicy,
+} from './define.js';
+export {
+  DEFAULT_MAX_ATTEMPTS,
+  JobQueue,
+  type ClaimedJob,
+  type EnqueueOptions,
+  type JobQueueOptions,
+  type JobRow,
+} from './queue.js';
+export { Worker, type WorkerLog, type WorkerOptions } from './worker.js';
+export { ManualClock, systemClock, type Clock } from './clock.js';

@@ -1,0 +1,286 @@
+import { setTimeout as delay } from 'node:timers/promises';
+import { beforeEach, expect, it } from 'vitest';
+import { writeJson } from '../db/dialect.js';
+import { newId } from '../db/ids.js';
+import { describeDb } from '../db/test-harness.js';
+import { ManualClock } from './clock.js';
+import { defineJob, type JobOutcome } from './define.js';
+import { JobQueue } from './queue.js';
+import { Worker } from './worker.js';
+
+function scanJob(
+  handler: (imageId: string, attempt: number, signal: AbortSignal) => Promise<JobOutcome>,
+  attempts = 3,
+) {
+  return defineJob({
+    name: 'scan.image',
+    retry: { attempts, backoffMs: 1000 },
+    handler: (data, ctx) => handler(data.imageId, ctx.attempt, ctx.signal),
+  });
+}
+
+describeDb('job queue', (t) => {
+  let clock: ManualClock;
+
+  beforeEach(async () => {
+    await t.reset();
+    clock = new ManualClock();
+  });
+
+  it('should run a queued job with its typed payload and record it done', async () => {
+    const seen: string[] = [];
+    const definition = scanJob((imageId) => {
+      seen.push(imageId);
+      return Promise.resolve('done');
+    });
+    const queue = new JobQueue(t.db, { clock, definitions: [definition] });
+    const id = await queue.enqueue('scan.image', { imageId: 'img-1' });
+    expect(await new Worker({ queue, definitions: [definition] }).runOnce()).toBe(1);
+    expect(seen).toEqual(['img-1']);
+    expect(await queue.get(id)).toMatchObject({
+      status: 'done',
+      attempts: 1,
+      max_attempts: 3,
+      finished_at: clock.now().toISOString(),
+      locked_until: null,
+    });
+  });
+
+  it('should refuse a payload that does not match the job schema', async () => {
+    const queue = new JobQueue(t.db, { clock });
+    await expect(queue.enqueue('scan.image', { imageId: '' })).rejects.toMatchObject({
+      code: 'job.data_invalid',
+    });
+  });
+
+  it('should enqueue inside a transaction and lose the job when it rolls back', async () => {
+    const queue = new JobQueue(t.db, { clock });
+    await t.db
+      .transaction()
+      .execute(async (trx) => {
+        await queue.enqueue('scan.image', { imageId: 'x' }, { trx });
+        throw new Error('rollback');
+      })
+      .catch(() => undefined);
+    expect(await t.db.selectFrom('jobs').selectAll().execute()).toEqual([]);
+  });
+
+  it('should hand each job to exactly one of two competing connections', async () => {
+    const other = await t.openAnother();
+    const first = new JobQueue(t.db, { clock });
+    const queues = [first, new JobQueue(other.db, { clock })];
+    const ids = new Set<string>();
+    for (let i = 0; i < 40; i += 1) {
+      ids.add(await first.enqueue('scan.image', { imageId: `img-${i}` }));
+    }
+    const drain = async (queue: JobQueue, worker: string): Promise<string[]> => {
+      const got: string[] = [];
+      for (;;) {
+        const job = await queue.claim(worker, ['scan.image'], 60_000);
+        if (job === undefined) {
+          return got;
+        }
+        got.push(job.id);
+      }
+    };
+    const [a, b] = await Promise.all(queues.map((q, i) => drain(q, `w${i}`)));
+    const all = [...(a ?? []), ...(b ?? [])];
+    expect(all).toHaveLength(40);
+    expect(new Set(all)).toEqual(ids);
+  });
+
+  it('should run every job exactly once with two workers polling at the same time', async () => {
+    const other = await t.openAnother();
+    const runs = new Map<string, number>();
+    const definition = scanJob(async (imageId) => {
+      runs.set(imageId, (runs.get(imageId) ?? 0) + 1);
+      await delay(2);
+      return 'done';
+    });
+    const queue = new JobQueue(t.db, { definitions: [definition] });
+    for (let i = 0; i < 30; i += 1) {
+      await queue.enqueue('scan.image', { imageId: `img-${i}` });
+    }
+    const workers = [t.db, other.db].map(
+      (db) =>
+        new Worker({
+          queue: new JobQueue(db),
+          definitions: [definition],
+          concurrency: 3,
+          pollIntervalMs: 5,
+        }),
+    );
+    workers.forEach((w) => w.start());
+    await waitFor(async () => (await countByStatus(queue, 'done')) === 30);
+    await Promise.all(workers.map((w) => w.stop()));
+    expect(runs.size).toBe(30);
+    expect([...runs.values()].every((n) => n === 1)).toBe(true);
+  });
+
+  it('should retry a failing job with exponential backoff, then succeed', async () => {
+    const definition = scanJob((_id, attempt) =>
+      attempt < 3 ? Promise.reject(new Error(`flaky ${attempt}`)) : Promise.resolve('done'),
+    );
+    const queue = new JobQueue(t.db, { clock, definitions: [definition] });
+    const worker = new Worker({ queue, definitions: [definition] });
+    const id = await queue.enqueue('scan.image', { imageId: 'img' });
+    expect(await worker.runOnce()).toBe(1);
+    const start = clock.now().getTime();
+    expect(await queue.get(id)).toMatchObject({
+      status: 'queued',
+      attempts: 1,
+      last_error: 'flaky 1',
+      run_at: new Date(start + 1000).toISOString(),
+    });
+    expect(await worker.runOnce()).toBe(0);
+    clock.advance(1000);
+    expect(await worker.runOnce()).toBe(1);
+    expect(await queue.get(id)).toMatchObject({ run_at: new Date(start + 3000).toISOString() });
+    clock.advance(1999);
+    expect(await worker.runOnce()).toBe(0);
+    clock.advance(1);
+    expect(await worker.runOnce()).toBe(1);
+    expect(await queue.get(id)).toMatchObject({ status: 'done', attempts: 3, last_error: null });
+  });
+
+  it('should fail a job for good once its attempts are used up', async () => {
+    const definition = scanJob(() => Promise.reject(new Error('scanner exploded')), 2);
+    const queue = new JobQueue(t.db, { clock, definitions: [definition] });
+    const worker = new Worker({ queue, definitions: [definition] });
+    const id = await queue.enqueue('scan.image', { imageId: 'img' });
+    await worker.runOnce();
+    clock.advance(1000);
+    await worker.runOnce();
+    clock.advance(60_000);
+    expect(await worker.runOnce()).toBe(0);
+    expect(await queue.get(id)).toMatchObject({
+      status: 'failed',
+      attempts: 2,
+      last_error: 'scanner exploded',
+    });
+  });
+
+  it('should record a skipped job as done and fail a malformed payload without retrying', async () => {
+    const definition = scanJob(() => Promise.resolve('skipped'));
+    const queue = new JobQueue(t.db, { clock, definitions: [definition] });
+    const skipped = await queue.enqueue('scan.image', { imageId: 'gone' });
+    const bad = newId();
+    await t.db
+      .insertInto('jobs')
+      .values({
+        id: bad,
+        name: 'scan.image',
+        data: writeJson({ image: 42 }),
+        status: 'queued',
+        max_attempts: 5,
+        run_at: clock.now().toISOString(),
+        created_at: clock.now().toISOString(),
+      })
+      .execute();
+    await new Worker({ queue, definitions: [definition] }).runOnce();
+    expect(await queue.get(skipped)).toMatchObject({ status: 'done' });
+    expect(await queue.get(bad)).toMatchObject({ status: 'failed', attempts: 1 });
+    expect((await queue.get(bad))?.last_error).toMatch(/^job\.data_invalid/);
+  });
+
+  it('should re-queue the job of a worker that died once its lock expires', async () => {
+    const ran: number[] = [];
+    const definition = scanJob((_id, attempt) => {
+      ran.push(attempt);
+      return Promise.resolve('done');
+    });
+    const queue = new JobQueue(t.db, { clock, definitions: [definition] });
+    const id = await queue.enqueue('scan.image', { imageId: 'img' });
+    expect(await queue.claim('dead-worker', ['scan.image'], 5000)).toMatchObject({
+      id,
+      attempts: 1,
+    });
+    const survivor = new Worker({ queue, definitions: [definition] });
+    expect(await survivor.runOnce()).toBe(0);
+    clock.advance(5001);
+    expect(await survivor.runOnce()).toBe(1);
+    expect(ran).toEqual([2]);
+    expect(await queue.get(id)).toMatchObject({ status: 'done', locked_by: survivor.id });
+    expect(await queue.complete(id, 'dead-worker')).toBe(false);
+  });
+
+  it('should fail an expired job that has no attempts left', async () => {
+    const queue = new JobQueue(t.db, { clock });
+    const id = await queue.enqueue('scan.image', { imageId: 'img' }, { maxAttempts: 1 });
+    await queue.claim('dead-worker', ['scan.image'], 5000);
+    clock.advance(5001);
+    expect(await queue.reapExpired()).toEqual({ requeued: 0, failed: 1 });
+    expect(await queue.get(id)).toMatchObject({
+      status: 'failed',
+      last_error: expect.stringContaining('lock expired'),
+    });
+  });
+
+  it('should keep queued jobs across a restart', async () => {
+    const before = await t.openAnother();
+    const id = await new JobQueue(before.db, { clock }).enqueue('scan.image', { imageId: 'img' });
+    await before.close();
+    const after = await t.openAnother();
+    const definition = scanJob(() => Promise.resolve('done'));
+    const queue = new JobQueue(after.db, { clock });
+    expect(await new Worker({ queue, definitions: [definition] }).runOnce()).toBe(1);
+    expect(await queue.get(id)).toMatchObject({ status: 'done' });
+  });
+
+  it('should let a running job finish on stop, and abort it past the grace period', async () => {
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const definition = scanJob(async (imageId, _attempt, signal) => {
+      if (imageId === 'patient') {
+        await gate;
+        return 'done';
+      }
+      await new Promise((_resolve, reject) =>
+        signal.addEventListener('abort', () =>
+          reject(signal.reason instanceof Error ? signal.reason : new Error('aborted')),
+        ),
+      );
+      return 'done';
+    });
+    const queue = new JobQueue(t.db, { clock, definitions: [definition] });
+    const patient = await queue.enqueue('scan.image', { imageId: 'patient' });
+    const worker = new Worker({ queue, definitions: [definition], pollIntervalMs: 5 });
+    worker.start();
+    await waitFor(async () => (await queue.get(patient))?.status === 'running');
+    const stopped = worker.stop();
+    release();
+    await stopped;
+    expect(await queue.get(patient)).toMatchObject({ status: 'done' });
+
+    const stubborn = await queue.enqueue('scan.image', { imageId: 'stubborn' });
+    const second = new Worker({ queue, definitions: [definition], pollIntervalMs: 5 });
+    second.start();
+    await waitFor(async () => (await queue.get(stubborn))?.status === 'running');
+    await second.stop({ graceMs: 20 });
+    expect(await queue.get(stubborn)).toMatchObject({
+      status: 'queued',
+      last_error: 'worker stopping',
+    });
+  });
+});
+
+async function countByStatus(queue: JobQueue, status: 'done' | 'queued'): Promise<number> {
+  const rows = await queue.db
+    .selectFrom('jobs')
+    .select('id')
+    .where('status', '=', status)
+    .execute();
+  return rows.length;
+}
+
+async function waitFor(check: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) {
+      throw new Error('condition not reached in time');
+    }
+    await delay(5);
+  }
+}
