@@ -1,14 +1,22 @@
 /** `connect-2018`: the 13 assessments of the 2018 partner guide, by their exact names. */
+import { checkRhelBase } from './checks/base-image.js';
+import { checkLayerCount, checkTags } from './checks/image-shape.js';
 import { checkLabels } from './checks/labels.js';
 import { checkLicenses } from './checks/licenses.js';
-import { checkLayerCount, checkPrivileged, checkTags } from './checks/image-shape.js';
-import { checkRhelBase, checkRpmList, checkRpmVerify } from './checks/packages.js';
+import { checkPrivileged } from './checks/privileged.js';
+import { checkRpmList, checkRpmVerify } from './checks/rpm.js';
 import { checkUser } from './checks/user.js';
 import { checkVulnerabilities } from './checks/vulnerabilities.js';
 import type { Check, CheckContext, CheckOutcome, Policy } from './types.js';
 
 function check(name: string, description: string, run: (ctx: CheckContext) => CheckOutcome): Check {
   return { name, description, url: `docs/policy/connect-2018.md#${name}`, run };
+}
+
+function label(name: string): Check {
+  return check(`${name}_label_exists`, `the ${name} label is set`, (ctx) =>
+    checkLabels(ctx, [name]),
+  );
 }
 
 /** The policy, in the order of the guide's Assessments table. */
@@ -21,21 +29,17 @@ export const CONNECT_2018: Policy = {
     check('rpm_list_successful', 'an rpm database is found and lists packages', checkRpmList),
     check('rpm_verify_successful', 'every package-owned file matches its package', checkRpmVerify),
     check('is_rhel', 'the image is built on an approved Red Hat base', checkRhelBase),
-    check('vendor_label_exists', 'the vendor label is set', (ctx) => checkLabels(ctx, ['vendor'])),
+    label('vendor'),
     check(
       'free_of_critical_vulnerabilities',
-      'no Critical or Important fix is missing',
+      'no fix for a Critical or Important flaw is missing',
       checkVulnerabilities,
     ),
     check('good_tags', 'the image has a tag other than latest', checkTags),
     check('good_layer_count', 'the image has at most 40 layers', checkLayerCount),
-    check('release_label_exists', 'the release label is set', (ctx) =>
-      checkLabels(ctx, ['release']),
-    ),
+    label('release'),
     check('not_running_as_root', 'the image runs as a non-root user', checkUser),
-    check('version_label_exists', 'the version label is set', (ctx) =>
-      checkLabels(ctx, ['version']),
-    ),
-    check('name_label_exists', 'the name label is set', (ctx) => checkLabels(ctx, ['name'])),
+    label('version'),
+    label('name'),
   ],
 };

@@ -1,8 +1,9 @@
 /** `container`: today's container policy, with the semantics of Red Hat's preflight. */
+import { checkRhelBase } from './checks/base-image.js';
+import { checkLayerCount, checkTags } from './checks/image-shape.js';
 import { checkLabels, checkProhibitedLabels } from './checks/labels.js';
 import { checkLicenses } from './checks/licenses.js';
-import { checkLayerCount, checkTags } from './checks/image-shape.js';
-import { checkModifiedFiles, checkProhibitedPackages, checkRhelBase } from './checks/packages.js';
+import { checkModifiedFiles, checkProhibitedPackages } from './checks/packages.js';
 import { checkUser } from './checks/user.js';
 import type { Check, CheckContext, CheckOutcome, Policy } from './types.js';
 
@@ -31,7 +32,7 @@ export const CONTAINER: Policy = {
     check('LayerCountAcceptable', 'the image has at most 40 layers', checkLayerCount),
     check(
       'HasNoProhibitedPackages',
-      'no kernel, bootloader or firmware packages',
+      'no kernel, bootloader, firmware or kpatch packages are installed',
       checkProhibitedPackages,
     ),
     check(
@@ -41,11 +42,15 @@ export const CONTAINER: Policy = {
     ),
     check(
       'HasNoProhibitedLabels',
-      'name, vendor and maintainer do not use the vendor trademark',
+      'name, vendor and maintainer labels do not use the vendor trademark',
       checkProhibitedLabels,
     ),
     check('RunAsNonRoot', 'the image runs as a non-root user', checkUser),
-    check('HasModifiedFiles', 'no package file is modified by a later layer', checkModifiedFiles),
+    check(
+      'HasModifiedFiles',
+      'no package-installed file is rewritten by a later layer',
+      checkModifiedFiles,
+    ),
     check('BasedOnUbi', 'the image is built on an approved Red Hat base', checkRhelBase),
   ],
 };

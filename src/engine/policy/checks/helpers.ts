@@ -1,5 +1,5 @@
-/** Small helpers shared by the checks. */
-import type { CheckOutcome } from '../types.js';
+/** Small helpers shared by the checks: outcomes and short lists for reasons. */
+import type { CheckContext, CheckOutcome } from '../types.js';
 
 /** A passing outcome. */
 export function pass(reason: string): CheckOutcome {
@@ -20,4 +20,14 @@ export function error(reason: string, suggestion = ''): CheckOutcome {
 export function listSome(items: readonly string[], max = 5): string {
   const shown = items.slice(0, max).join(', ');
   return items.length > max ? `${shown} and ${items.length - max} more` : shown;
+}
+
+/** `1 file` / `3 files`. */
+export function count(n: number, noun: string, plural = `${noun}s`): string {
+  return `${n} ${n === 1 ? noun : plural}`;
+}
+
+/** The image config's labels (never null). */
+export function labelsOf(ctx: CheckContext): Record<string, string> {
+  return ctx.image.config.config?.Labels ?? {};
 }

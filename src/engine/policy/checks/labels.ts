@@ -1,36 +1,52 @@
-/** Label checks: required labels present and non-empty; no prohibited trademarks. */
+/** Label checks: required labels present and non-empty; no prohibited trademark in labels. */
 import type { CheckContext, CheckOutcome } from '../types.js';
-import { fail, pass } from './helpers.js';
+import { fail, labelsOf, pass } from './helpers.js';
 
-function labels(ctx: CheckContext): Record<string, string> {
-  return ctx.image.config.config?.Labels ?? {};
-}
+const EXAMPLES: Readonly<Record<string, string>> = {
+  name: 'vendorx/plugin',
+  vendor: 'VendorX',
+  version: '1.0',
+  release: '1',
+  summary: 'VendorX plugin',
+  description: 'VendorX plugin for …',
+  maintainer: 'support@vendorx.example',
+};
 
 /** Passes when every label in `names` is set to a non-empty value in the image config. */
 export function checkLabels(ctx: CheckContext, names: readonly string[]): CheckOutcome {
-  const all = labels(ctx);
+  const all = labelsOf(ctx);
   const missing = names.filter((n) => (all[n] ?? '').trim() === '');
   if (missing.length === 0) {
     return pass(names.map((n) => `label \`${n}\` is "${all[n] ?? ''}"`).join('; '));
   }
-  const plural = missing.length > 1 ? 's' : '';
+  const quoted = missing.map((n) => `\`${n}\``).join(', ');
+  const verb = missing.length > 1 ? 'labels' : 'label';
+  const be = missing.length > 1 ? 'are' : 'is';
   return fail(
-    `label${plural} ${missing.map((n) => `\`${n}\``).join(', ')} ${missing.length > 1 ? 'are' : 'is'} missing or empty`,
-    `LABEL ${missing.map((n) => `${n}="…"`).join(' ')}`,
+    `${verb} ${quoted} ${be} missing or empty`,
+    `LABEL ${missing.map((n) => `${n}="${EXAMPLES[n] ?? '…'}"`).join(' ')}`,
   );
+}
+
+/** Labels the vendor-trademark rule applies to. */
+export const TRADEMARK_LABELS = ['name', 'vendor', 'maintainer'] as const;
+
+/** True when `value` matches `pattern` (a global or sticky pattern is used statelessly). */
+export function matchesPattern(pattern: RegExp, value: string): boolean {
+  return new RegExp(pattern.source, pattern.flags.replace(/[gy]/g, '')).test(value);
 }
 
 /** HasNoProhibitedLabels: name, vendor and maintainer must not use the vendor's trademark. */
 export function checkProhibitedLabels(ctx: CheckContext): CheckOutcome {
-  const all = labels(ctx);
-  const bad = ['name', 'vendor', 'maintainer'].filter((n) =>
-    ctx.options.prohibitedLabelPattern.test(all[n] ?? ''),
-  );
+  const all = labelsOf(ctx);
+  const pattern = ctx.options.prohibitedLabelPattern;
+  const bad = TRADEMARK_LABELS.filter((n) => matchesPattern(pattern, all[n] ?? ''));
   if (bad.length === 0) {
-    return pass('labels name, vendor and maintainer use no prohibited trademark');
+    return pass(`labels name, vendor and maintainer do not match ${String(pattern)}`);
   }
+  const listed = bad.map((n) => `\`${n}\`="${all[n] ?? ''}"`).join(', ');
   return fail(
-    `label${bad.length > 1 ? 's' : ''} ${bad.map((n) => `\`${n}\`="${all[n] ?? ''}"`).join(', ')} use a prohibited trademark`,
-    `use your own company and product names: LABEL ${bad.map((n) => `${n}="…"`).join(' ')}`,
+    `${bad.length > 1 ? 'labels' : 'label'} ${listed} ${bad.length > 1 ? 'use' : 'uses'} a prohibited trademark (${String(pattern)})`,
+    `use your own company and product names: LABEL ${bad.map((n) => `${n}="${EXAMPLES[n] ?? '…'}"`).join(' ')}`,
   );
 }
