@@ -3,14 +3,25 @@
  * The `hallmark` binary. The only place that writes the final output and calls `process.exit`:
  * commands return data or throw, and errors become exit codes here.
  */
+import { existsSync } from 'node:fs';
+import { homedir } from 'node:os';
 import { Command, CommanderError, Option } from 'commander';
 import { AppError, ImageReadError, describeError } from '../platform/errors.js';
 import { log } from '../platform/logger.js';
 import { check } from './commands/check.js';
 import { lint } from './commands/lint.js';
+import {
+  defaultVulndbPath,
+  formatVulndbSummary,
+  vulndbImport,
+  vulndbSync,
+} from './commands/vulndb.js';
 import { EXIT, ExitError } from './exit.js';
 import { startProgress } from './progress.js';
 import { VERSION } from './version.js';
+
+/** Where the CLI keeps its vulnerability index unless told otherwise. */
+const VULNDB_DEFAULT = defaultVulndbPath(process.env, homedir());
 
 /** Builds the command tree; exported for tests. */
 export function buildProgram(
@@ -48,7 +59,10 @@ export function buildProgram(
         .choices(['text', 'json', 'junit'])
         .default('text'),
     )
-    .option('--vulndb <path>', 'vulnerability index for free_of_critical_vulnerabilities')
+    .option(
+      '--vulndb <path>',
+      'vulnerability index (default: the one `hallmark vulndb` maintains, if any)',
+    )
     .option('--creds <user:password>', 'registry credentials for docker://')
     .option(
       '--tls-verify [bool]',
@@ -60,8 +74,10 @@ export function buildProgram(
     .action(async (image: string, opts: Record<string, string>) => {
       const progress = startProgress(process.stderr);
       try {
+        const vulndb = opts.vulndb ?? (existsSync(VULNDB_DEFAULT) ? VULNDB_DEFAULT : undefined);
         const res = await check(image, {
           ...opts,
+          ...(vulndb ? { vulndb } : {}),
           color: opts.output === 'text' && process.stdout.isTTY === true,
           onProgress: progress.update,
         });
@@ -89,6 +105,27 @@ export function buildProgram(
       const res = await lint(file, opts);
       out(res.output);
       setExit(res.exitCode);
+    });
+  const vulndb = program
+    .command('vulndb')
+    .description('build and update the local vulnerability index');
+  vulndb
+    .command('import')
+    .description('import Red Hat CSAF VEX files, directories or .tar.zst archives')
+    .argument('<paths...>', 'files, directories or archives')
+    .option('--db <file>', 'index file', VULNDB_DEFAULT)
+    .action(async (paths: string[], opts: { db: string }) => {
+      out(formatVulndbSummary(await vulndbImport(paths, { db: opts.db })) + '\n');
+    });
+  vulndb
+    .command('sync')
+    .description(
+      "mirror Red Hat's CSAF VEX layout (archive_latest.txt, changes.csv, deletions.csv)",
+    )
+    .argument('<base-url>', 'URL of the directory holding archive_latest.txt')
+    .option('--db <file>', 'index file', VULNDB_DEFAULT)
+    .action(async (baseUrl: string, opts: { db: string }) => {
+      out(formatVulndbSummary(await vulndbSync(baseUrl, { db: opts.db })) + '\n');
     });
   return program;
 }

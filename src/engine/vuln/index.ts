@@ -1,6 +1,7 @@
-/** Opening vulnerability data for a scan. */
+/** Opening vulnerability data for a scan, and the public surface of the vulnerability engine. */
 import { stat } from 'node:fs/promises';
-import { invalid } from '../../platform/errors.js';
+import { AppError, invalid } from '../../platform/errors.js';
+import { createMatcher } from './matcher.js';
 import type { VulnerabilityMatcher } from './types.js';
 
 export type {
@@ -8,11 +9,25 @@ export type {
   VulnerabilityReport,
   Vulnerability,
   HealthSummary,
+  MatchBasis,
+  MatchInput,
 } from './types.js';
+export { createMatcher } from './matcher.js';
+export { gradeFor } from './grade.js';
+export type { GradeOptions } from './grade.js';
+export { importPaths } from './importer.js';
+export type { ImportSummary, SkippedDocument, ImportProgress } from './importer.js';
+export { syncIndex } from './sync.js';
+export type { SyncOptions, SyncSummary, SyncProgress } from './sync.js';
+export { describeIndex } from './info.js';
+export type { IndexInfo } from './info.js';
 
 /** The reason given when a scan runs without vulnerability data. */
 export const NO_VULNDB_MESSAGE =
   'no vulnerability data: pass --vulndb FILE with an index built by `hallmark vulndb import` from Red Hat CSAF VEX files';
+
+/** Index problems that make the data unavailable rather than the command wrong. */
+const UNAVAILABLE_CODES = new Set(['vulndb.not_an_index', 'vulndb.schema_mismatch']);
 
 /**
  * Opens a vulnerability index for matching.
@@ -27,9 +42,21 @@ export async function openVulnerabilityData(
   if (!info) {
     throw invalid('vulndb.not_found', `vulnerability database ${path} does not exist`);
   }
-  // The index format and its importer are the vulnerability-data work (issue #5); until they
-  // land no file is a valid index, and saying so beats silently passing the assessment.
-  return {
-    unavailable: `vulnerability database ${path} is not a Hallmark vulnerability index (this build cannot read vulnerability indexes yet)`,
-  };
+  let matcher: ReturnType<typeof createMatcher>;
+  try {
+    matcher = createMatcher(path);
+  } catch (err) {
+    if (err instanceof AppError && UNAVAILABLE_CODES.has(err.code)) {
+      return { unavailable: err.message };
+    }
+    throw err;
+  }
+  if (matcher.documents() === 0) {
+    await matcher.close();
+    // An empty index would pass every image; saying so beats a silent pass.
+    return {
+      unavailable: `vulnerability database ${path} holds no documents: import data with \`hallmark vulndb import\` or \`hallmark vulndb sync\``,
+    };
+  }
+  return { matcher };
 }

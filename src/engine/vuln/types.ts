@@ -37,6 +37,15 @@ export interface MatchInput {
 export interface VulnerabilityReport {
   vulnerabilities: Vulnerability[];
   health: HealthSummary;
+  /** Which product CPEs the image was matched as, and where they came from. */
+  basis?: MatchBasis;
+}
+
+/** How the matcher decided which products an image is built from. */
+export interface MatchBasis {
+  /** `content-sets` via the repository mapping, else `os-release`, else `none` (grade Unknown). */
+  source: 'content-sets' | 'os-release' | 'none';
+  cpes: string[];
 }
 
 /** Vulnerability data opened from a local index. */

@@ -1,0 +1,101 @@
+/** `hallmark vulndb import PATH…` and `hallmark vulndb sync BASE_URL`: build the local index. */
+import { mkdir } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { importPaths, syncIndex } from '../../engine/vuln/index.js';
+import type {
+  ImportProgress,
+  ImportSummary,
+  SyncOptions,
+  SyncProgress,
+  SyncSummary,
+} from '../../engine/vuln/index.js';
+import { EXIT, ExitError } from '../exit.js';
+
+/** Options of `vulndb import`. */
+export interface VulndbImportOptions {
+  /** The index file (created when missing). */
+  db: string;
+  onProgress?: (p: ImportProgress) => void;
+}
+
+/** Options of `vulndb sync`. */
+export interface VulndbSyncOptions extends SyncOptions {
+  /** The index file (created when missing). */
+  db: string;
+  onProgress?: (p: SyncProgress) => void;
+}
+
+/**
+ * Imports CSAF VEX files, directories and `.tar.zst` archives (and repository-to-CPE mappings).
+ * @throws ExitError(2) `vulndb.no_paths` without paths; AppError from the importer.
+ */
+export async function vulndbImport(
+  paths: string[],
+  opts: VulndbImportOptions,
+): Promise<ImportSummary> {
+  if (paths.length === 0) {
+    throw new ExitError(EXIT.usage, 'vulndb.no_paths', 'vulndb import needs at least one PATH');
+  }
+  await mkdir(dirname(opts.db), { recursive: true });
+  return importPaths(paths, opts.db, opts.onProgress ? { onProgress: opts.onProgress } : {});
+}
+
+/**
+ * Mirrors Red Hat's CSAF VEX layout at `baseUrl` into the index.
+ * @throws ExitError(2) `vulndb.bad_url` for anything but an http(s) URL; AppError from sync.
+ */
+export async function vulndbSync(baseUrl: string, opts: VulndbSyncOptions): Promise<SyncSummary> {
+  let url: URL;
+  try {
+    url = new URL(baseUrl);
+  } catch {
+    throw new ExitError(EXIT.usage, 'vulndb.bad_url', `${baseUrl} is not a URL`);
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+    throw new ExitError(EXIT.usage, 'vulndb.bad_url', `${baseUrl} is not an http(s) URL`);
+  }
+  await mkdir(dirname(opts.db), { recursive: true });
+  const { db, ...rest } = opts;
+  return syncIndex(url.toString(), db, rest);
+}
+
+/**
+ * The CLI's default index location: `$XDG_CACHE_HOME/hallmark/vulndb.sqlite`, else
+ * `~/.cache/hallmark/vulndb.sqlite` (the caller passes the environment and home directory).
+ */
+export function defaultVulndbPath(
+  env: { XDG_CACHE_HOME?: string | undefined },
+  home: string,
+): string {
+  const cache =
+    env.XDG_CACHE_HOME && env.XDG_CACHE_HOME !== '' ? env.XDG_CACHE_HOME : join(home, '.cache');
+  return join(cache, 'hallmark', 'vulndb.sqlite');
+}
+
+/** Renders an import or sync summary for a terminal: counts, then each skipped document. */
+export function formatVulndbSummary(summary: ImportSummary | SyncSummary): string {
+  const lines: string[] = [];
+  if ('archive' in summary && summary.archive) {
+    const resumed = summary.resumedFrom ? ` (resumed at byte ${summary.resumedFrom})` : '';
+    lines.push(`archive ${summary.archive} downloaded${resumed}`);
+  }
+  if ('fetched' in summary) {
+    lines.push(`${summary.fetched} changed document(s) fetched`);
+  }
+  lines.push(
+    `${summary.imported} imported, ${summary.replaced} replaced, ${summary.unchanged} unchanged, ` +
+      `${summary.outdated} older than the stored version, ${summary.deleted} deleted, ` +
+      `${summary.skipped.length} skipped`,
+  );
+  if (summary.repositories !== null) {
+    lines.push(`repository mapping: ${summary.repositories} repositories`);
+  }
+  lines.push(`index holds ${summary.documents} document(s)`);
+  if ('lastSync' in summary && summary.lastSync) {
+    lines.push(`changes applied up to ${summary.lastSync}`);
+  }
+  for (const s of summary.skipped) {
+    lines.push(`skipped ${s.source}: ${s.reason}`);
+  }
+  return lines.join('\n') + '\n';
+}

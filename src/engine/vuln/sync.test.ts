@@ -1,0 +1,232 @@
+import { readFileSync } from 'node:fs';
+import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { sharedFixture } from '../../../test/support/shared-fixtures.js';
+import { syncIndex } from './sync.js';
+
+const ARCHIVE_NAME = 'csaf_vex_2023-10-31.tar.zst';
+const DROP_AT = 2000;
+
+/** A static server in Red Hat's CSAF VEX layout that can drop the archive download once. */
+class LayoutServer {
+  readonly files = new Map<string, Buffer>();
+  readonly requests: Array<{ path: string; range: string | undefined }> = [];
+  dropArchiveOnce = false;
+  readonly failOnce = new Set<string>();
+  private server: Server | undefined;
+
+  async start(): Promise<string> {
+    this.server = createServer((req, res) => this.handle(req, res));
+    await new Promise<void>((resolve) => this.server?.listen(0, '127.0.0.1', resolve));
+    const { port } = this.server.address() as AddressInfo;
+    return `http://127.0.0.1:${port}/data/csaf/v2/vex`;
+  }
+
+  async stop(): Promise<void> {
+    this.server?.closeAllConnections();
+    await new Promise<void>((resolve) => this.server?.close(() => resolve()));
+  }
+
+  private handle(req: IncomingMessage, res: ServerResponse): void {
+    const path = (req.url ?? '').replace(/^\/data\/csaf\/v2\/vex\//, '');
+    this.requests.push({ path, range: req.headers.range });
+    const body = this.files.get(path);
+    if (this.failOnce.delete(path)) {
+      res.writeHead(503).end();
+      return;
+    }
+    if (!body) {
+      res.writeHead(404).end();
+      return;
+    }
+    const range = /^bytes=(\d+)-$/.exec(req.headers.range ?? '');
+    if (range) {
+      const start = Number(range[1]);
+      res.writeHead(206, {
+        'content-length': body.length - start,
+        'content-range': `bytes ${start}-${body.length - 1}/${body.length}`,
+      });
+      res.end(body.subarray(start));
+      return;
+    }
+    res.writeHead(200, { 'content-length': body.length });
+    if (path === ARCHIVE_NAME && this.dropArchiveOnce) {
+      this.dropArchiveOnce = false;
+      // A clean FIN after the partial body (a reset could discard bytes the client has not read).
+      res.write(body.subarray(0, DROP_AT), () => res.socket?.end());
+      return;
+    }
+    res.end(body);
+  }
+
+  fetched(path: string): Array<string | undefined> {
+    return this.requests.filter((r) => r.path === path).map((r) => r.range);
+  }
+}
+
+const fixture = (rel: string): Buffer => readFileSync(sharedFixture(`redhat-csaf/vex/${rel}`));
+const csv = (rows: Array<[string, string]>): Buffer =>
+  Buffer.from(rows.map(([p, t]) => `"${p}","${t}"`).join('\n') + '\n');
+
+let dir: string;
+let db: string;
+let server: LayoutServer;
+let base: string;
+
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'hallmark-vuln-sync-'));
+  db = join(dir, 'vulndb.sqlite');
+  server = new LayoutServer();
+  server.files.set('archive_latest.txt', Buffer.from(`${ARCHIVE_NAME}\n`));
+  server.files.set(ARCHIVE_NAME, fixture(`claircore/${ARCHIVE_NAME}`));
+  server.files.set('2023/cve-2023-38545.json', fixture('claircore/cve-2023-38545.json'));
+  server.files.set(
+    '2023/cve-2023-0049.json',
+    Buffer.from('{"not": "fetched: older than the archive"'),
+  );
+  server.files.set(
+    '2024/cve-2024-99999.json',
+    Buffer.from('{"document": {"category": "csaf_vex", "trunc'),
+  );
+  server.files.set('2024/cve-2024-10041.json', fixture('trivy-db/cve-2024-10041.json'));
+  server.files.set(
+    'changes.csv',
+    csv([
+      ['2024/cve-2024-99999.json', '2023-11-06T10:00:00+00:00'],
+      ['2023/cve-2023-38545.json', '2023-11-05T10:00:00+00:00'],
+      ['2023/cve-2023-0049.json', '2023-10-01T00:00:00+00:00'],
+    ]),
+  );
+  server.files.set(
+    'deletions.csv',
+    csv([['2023/cve-2023-0030.json', '2023-11-07T00:00:00+00:00']]),
+  );
+  base = await server.start();
+});
+afterEach(async () => {
+  await server.stop();
+  await rm(dir, { recursive: true, force: true });
+});
+
+const documents = (): string[] => {
+  const conn = new Database(db, { readonly: true });
+  try {
+    return conn
+      .prepare<[], { cve: string }>('SELECT cve FROM documents ORDER BY cve')
+      .all()
+      .map((r) => r.cve);
+  } finally {
+    conn.close();
+  }
+};
+
+describe('syncIndex', () => {
+  it('should download the archive once, resuming after a dropped connection, then apply only changes', async () => {
+    server.dropArchiveOnce = true;
+    const first = await syncIndex(base, db);
+    expect(server.fetched(ARCHIVE_NAME)).toEqual([undefined, `bytes=${DROP_AT}-`]);
+    expect(first).toMatchObject({
+      archive: ARCHIVE_NAME,
+      resumedFrom: DROP_AT,
+      imported: 6,
+      deleted: 1,
+      fetched: 2,
+      lastSync: '2023-11-07T00:00:00.000Z',
+      documents: 5,
+    });
+    expect(first.skipped).toEqual([
+      {
+        source: `${base}/2024/cve-2024-99999.json`,
+        reason: expect.stringMatching(/^not valid JSON/),
+      },
+    ]);
+    expect(server.fetched('2023/cve-2023-0049.json')).toEqual([]);
+    expect(documents()).toEqual([
+      'CVE-2023-0044',
+      'CVE-2023-0045',
+      'CVE-2023-0049',
+      'CVE-2023-0051',
+      'CVE-2023-38545',
+    ]);
+    // The downloaded archive is not kept once imported.
+    await expect(stat(join(dir, ARCHIVE_NAME))).rejects.toThrow();
+    await expect(stat(join(dir, `${ARCHIVE_NAME}.part`))).rejects.toThrow();
+
+    server.files.set(
+      'changes.csv',
+      csv([
+        ['2024/cve-2024-10041.json', '2024-12-18T10:00:00+00:00'],
+        ['2024/cve-2024-99999.json', '2023-11-06T10:00:00+00:00'],
+        ['2023/cve-2023-38545.json', '2023-11-05T10:00:00+00:00'],
+      ]),
+    );
+    server.requests.length = 0;
+    const second = await syncIndex(base, db);
+    expect(second).toMatchObject({
+      archive: null,
+      imported: 1,
+      fetched: 1,
+      deleted: 0,
+      skipped: [],
+      documents: 6,
+    });
+    expect(second.lastSync).toBe('2024-12-18T10:00:00.000Z');
+    expect(server.requests.map((r) => r.path).sort()).toEqual([
+      '2024/cve-2024-10041.json',
+      'changes.csv',
+      'deletions.csv',
+    ]);
+  });
+
+  it('should keep the partial download when every attempt fails, and resume it on the next run', async () => {
+    server.dropArchiveOnce = true;
+    await expect(syncIndex(base, db, { attempts: 1 })).rejects.toMatchObject({
+      code: 'vulndb.download_interrupted',
+      message: expect.stringContaining(`stopped after ${DROP_AT} bytes`),
+    });
+    expect((await stat(join(dir, `${ARCHIVE_NAME}.part`))).size).toBe(DROP_AT);
+    expect(documents()).toEqual([]);
+    const resumed = await syncIndex(base, db, { attempts: 1 });
+    expect(resumed).toMatchObject({ archive: ARCHIVE_NAME, resumedFrom: DROP_AT, imported: 6 });
+  });
+
+  it('should not move past a document it could not fetch, so the next run retries it', async () => {
+    server.failOnce.add('2023/cve-2023-38545.json');
+    const summary = await syncIndex(base, db);
+    expect(summary.skipped).toContainEqual({
+      source: `${base}/2023/cve-2023-38545.json`,
+      reason: `cannot fetch ${base}/2023/cve-2023-38545.json: HTTP 503`,
+    });
+    expect(summary.lastSync).toBe('2023-11-05T09:59:59.999Z');
+    const again = await syncIndex(base, db);
+    expect(again).toMatchObject({
+      archive: null,
+      imported: 1,
+      lastSync: '2023-11-07T00:00:00.000Z',
+    });
+  });
+
+  it('should skip a listed document the server no longer has and move on', async () => {
+    server.files.delete('2023/cve-2023-38545.json');
+    const summary = await syncIndex(base, db);
+    expect(summary.skipped).toContainEqual({
+      source: `${base}/2023/cve-2023-38545.json`,
+      reason: 'listed in changes.csv but not found (HTTP 404)',
+    });
+    expect(summary.lastSync).toBe('2023-11-07T00:00:00.000Z');
+  });
+
+  it('should say what is wrong with a base URL that does not serve the layout', async () => {
+    server.files.set('archive_latest.txt', Buffer.from('<html>oops</html>'));
+    await expect(syncIndex(base, db)).rejects.toMatchObject({
+      code: 'vulndb.sync_invalid',
+      message: `${base}/archive_latest.txt should name a .tar.zst archive, got "<html>oops</html>"`,
+    });
+  });
+});

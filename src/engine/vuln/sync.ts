@@ -1,0 +1,252 @@
+/**
+ * `vulndb sync BASE_URL`: mirrors Red Hat's CSAF VEX layout. The first run downloads the archive
+ * named by `archive_latest.txt` (resuming an interrupted download) and imports it; every run then
+ * applies `changes.csv` and `deletions.csv` rows newer than the last sync, fetching only the
+ * documents that changed.
+ */
+import { mkdir, rm } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { AppError, describeError } from '../../platform/errors.js';
+import { documentIdOfPath, isDocumentPath, parseChanges } from './changes.js';
+import type { ChangeRow } from './changes.js';
+import { META, getMeta, openIndex, setMeta } from './index-db.js';
+import type { Db } from './index-db.js';
+import { ImportSession } from './importer.js';
+import type { ImportProgress, ImportSummary } from './importer.js';
+import { downloadResumable, fetchBytes } from './http.js';
+import type { DownloadProgress } from './http.js';
+import { parseRepositoryMap } from './repo-map.js';
+
+/** Progress of a sync: the download, then imports. */
+export type SyncProgress =
+  DownloadProgress | ImportProgress | { phase: 'changes'; done: number; total: number };
+
+/** Options of a sync. */
+export interface SyncOptions {
+  onProgress?: (p: SyncProgress) => void;
+  /** Download attempts within this run, each resuming the last (default 3). */
+  attempts?: number;
+  /** Documents fetched at once (default 8). */
+  concurrency?: number;
+  /** Also refresh the repository-to-CPE mapping from this URL. */
+  repositoryMapUrl?: string;
+  /** Where the archive is downloaded (default: beside the index). */
+  workDir?: string;
+}
+
+/** What a sync did. */
+export interface SyncSummary extends ImportSummary {
+  /** The archive downloaded and imported by this run, null when none was needed. */
+  archive: string | null;
+  /** Byte offset an interrupted archive download resumed from, null when it did not resume. */
+  resumedFrom: number | null;
+  /** Changed documents fetched. */
+  fetched: number;
+  /** Changes applied up to this time (ISO), stored for the next run. */
+  lastSync: string | null;
+}
+
+/**
+ * Syncs the index at `dbPath` (created when missing) from `baseUrl`.
+ * @throws AppError `vulndb.http_error`, `vulndb.download_interrupted`, `vulndb.sync_invalid`.
+ */
+export async function syncIndex(
+  baseUrl: string,
+  dbPath: string,
+  opts: SyncOptions = {},
+): Promise<SyncSummary> {
+  const base = baseUrl.endsWith('/') ? baseUrl : `${baseUrl}/`;
+  const db = openIndex(dbPath, { create: true });
+  try {
+    const session = new ImportSession(db, opts.onProgress ? { onProgress: opts.onProgress } : {});
+    if (opts.repositoryMapUrl) {
+      await refreshRepositoryMap(session, opts.repositoryMapUrl);
+    }
+    let seeded: Seeded = { archive: null, resumedFrom: null, since: lastSyncOf(db, base) };
+    if (getMeta(db, META.archive) === undefined || getMeta(db, META.source) !== base) {
+      seeded = await seedFromArchive(db, session, base, dbPath, opts);
+    }
+    const applied = await applyChanges(session, base, seeded.since, opts);
+    if (applied.through !== null) {
+      setMeta(db, META.lastSync, new Date(applied.through).toISOString());
+    }
+    const summary = session.finish();
+    return {
+      ...summary,
+      archive: seeded.archive,
+      resumedFrom: seeded.resumedFrom,
+      fetched: applied.fetched,
+      lastSync: getMeta(db, META.lastSync) ?? null,
+    };
+  } finally {
+    db.close();
+  }
+}
+
+interface Seeded {
+  archive: string | null;
+  resumedFrom: number | null;
+  /** Changes after this time (ms) still need applying; null = all of them. */
+  since: number | null;
+}
+
+function lastSyncOf(db: Db, base: string): number | null {
+  const value = getMeta(db, META.source) === base ? getMeta(db, META.lastSync) : undefined;
+  const ms = value === undefined ? NaN : Date.parse(value);
+  return Number.isNaN(ms) ? null : ms;
+}
+
+async function refreshRepositoryMap(session: ImportSession, url: string): Promise<void> {
+  const body = await fetchBytes(url);
+  if (body === null) {
+    throw new AppError('vulndb.http_error', `cannot fetch ${url}: HTTP 404`, { status: 502 });
+  }
+  try {
+    session.offerRepositoryMap(parseRepositoryMap(JSON.parse(body.toString('utf8'))));
+  } catch (err) {
+    throw new AppError(
+      'vulndb.sync_invalid',
+      `${url} is not a repository-to-CPE mapping: ${describeError(err)}`,
+      { status: 502 },
+    );
+  }
+}
+
+async function seedFromArchive(
+  db: Db,
+  session: ImportSession,
+  base: string,
+  dbPath: string,
+  opts: SyncOptions,
+): Promise<Seeded> {
+  const latestUrl = `${base}archive_latest.txt`;
+  const name = (await fetchBytes(latestUrl))?.toString('utf8').trim() ?? '';
+  if (!/^[\w.-]+\.tar\.zst$/.test(name)) {
+    throw new AppError(
+      'vulndb.sync_invalid',
+      `${latestUrl} should name a .tar.zst archive, got ${JSON.stringify(name.slice(0, 100))}`,
+      { status: 502 },
+    );
+  }
+  const dir = opts.workDir ?? dirname(dbPath);
+  await mkdir(dir, { recursive: true });
+  const file = await downloadResumable(`${base}${name}`, join(dir, name), {
+    attempts: opts.attempts ?? 3,
+    ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
+  });
+  try {
+    await session.importArchive(file.path);
+  } finally {
+    await rm(file.path, { force: true });
+  }
+  // The archive holds every document as of its date: later changes are applied on top.
+  const since = archiveTime(name, file.lastModified);
+  setMeta(db, META.archive, name);
+  setMeta(db, META.source, base);
+  if (since !== null) {
+    setMeta(db, META.lastSync, new Date(since).toISOString());
+  }
+  return { archive: name, resumedFrom: file.resumedFrom > 0 ? file.resumedFrom : null, since };
+}
+
+/** The archive's snapshot time: the date in its name (start of that UTC day), else Last-Modified. */
+function archiveTime(name: string, lastModified: string | null): number | null {
+  const fromName = /(\d{4}-\d{2}-\d{2})/.exec(name)?.[1];
+  const ms = Date.parse(fromName ? `${fromName}T00:00:00Z` : (lastModified ?? ''));
+  return Number.isNaN(ms) ? null : ms;
+}
+
+async function applyChanges(
+  session: ImportSession,
+  base: string,
+  since: number | null,
+  opts: SyncOptions,
+): Promise<{ through: number | null; fetched: number }> {
+  const changes = await readChangeList(session, `${base}changes.csv`, since);
+  const deletions = await readChangeList(session, `${base}deletions.csv`, since);
+  const failed: number[] = [];
+  let fetched = 0;
+  let done = 0;
+  const rows = [...changes.values()];
+  await eachConcurrently(rows, opts.concurrency ?? 8, async (row) => {
+    const url = `${base}${row.path}`;
+    try {
+      const body = await fetchBytes(url);
+      if (body === null) {
+        session.skip(url, 'listed in changes.csv but not found (HTTP 404)');
+      } else {
+        session.offer(url, body);
+        fetched++;
+      }
+    } catch (err) {
+      // Not advancing past a document that could not be fetched makes the next run retry it.
+      failed.push(row.time);
+      session.skip(url, describeError(err));
+    }
+    opts.onProgress?.({ phase: 'changes', done: ++done, total: rows.length });
+  });
+  session.flush();
+  const removals = [...deletions.values()].filter(
+    (d) => (changes.get(d.path)?.time ?? -Infinity) < d.time,
+  );
+  session.countDeleted(
+    session.writer.deleteDocuments(removals.map((d) => documentIdOfPath(d.path))),
+  );
+  let through = since ?? -Infinity;
+  for (const row of [...changes.values(), ...deletions.values()]) {
+    through = Math.max(through, row.time);
+  }
+  if (failed.length > 0) {
+    const firstFailure = failed.reduce((a, b) => Math.min(a, b));
+    through = Math.max(firstFailure - 1, since ?? -Infinity);
+  }
+  return { through: Number.isFinite(through) ? through : null, fetched };
+}
+
+/** The rows of a change list newer than `since`, one per path (its latest change). */
+async function readChangeList(
+  session: ImportSession,
+  url: string,
+  since: number | null,
+): Promise<Map<string, ChangeRow>> {
+  const body = await fetchBytes(url);
+  const latest = new Map<string, ChangeRow>();
+  if (body === null) {
+    return latest;
+  }
+  const { rows, bad } = parseChanges(body.toString('utf8'));
+  for (const reason of bad) {
+    session.skip(url, reason);
+  }
+  for (const row of rows) {
+    if (since !== null && row.time <= since) {
+      continue;
+    }
+    if (!isDocumentPath(row.path)) {
+      session.skip(url, `unsafe or unexpected document path ${JSON.stringify(row.path)}`);
+      continue;
+    }
+    const seen = latest.get(row.path);
+    if (!seen || seen.time < row.time) {
+      latest.set(row.path, row);
+    }
+  }
+  return latest;
+}
+
+async function eachConcurrently<T>(
+  items: T[],
+  limit: number,
+  work: (item: T) => Promise<void>,
+): Promise<void> {
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const item = items[next++];
+      if (item !== undefined) {
+        await work(item);
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
+}
