@@ -1,6 +1,12 @@
 /**
- * A read-only registry over an OCI layout, on 127.0.0.1, standing in for a remote registry when
- * testing the client: manifests, blobs, tag lists, and anonymous, basic or bearer-token auth.
+ * A read-only registry over an OCI layout, on 127.0.0.1, standing in for a REMOTE registry when
+ * testing the client: GET/HEAD manifests (by ref name or digest) and blobs, paginated tag lists,
+ * and anonymous, basic or bearer-token auth. Not Hallmark's own registry.
+ *
+ * @example
+ *   const reg = await startTestRegistry({ layoutDir, auth: 'bearer', username: 'u', password: 'p' });
+ *   await resolveImage(`docker://${reg.host}/acme/app:1.0`, { creds: { username: 'u', password: 'p' }, tempDir });
+ *   await reg.close();
  */
 import { createReadStream } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
@@ -9,106 +15,259 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 
-/** How the test registry authenticates. */
+/** How the test registry behaves. */
 export interface TestRegistryOptions {
+  /** The OCI layout served; its ref names are the tags. */
   layoutDir: string;
-  repository: string;
   auth: 'none' | 'basic' | 'bearer';
   username?: string;
   password?: string;
+  /** Only plain http is supported (the client's loopback fallback is what gets tested). */
+  tls?: false;
+  /** Serve only this repository name (default: any name serves the layout). */
+  repository?: string;
+  /**
+   * Answer blob GETs with a 307 to `http://localhost:PORT/_blob/…` — another origin than
+   * `127.0.0.1:PORT` — which refuses requests that carry an Authorization header.
+   */
+  redirectBlobs?: boolean;
+  /** Largest tag-list page, whatever `n` the client asks (to exercise `Link` pagination). */
+  maxPageSize?: number;
 }
 
-/** Starts the registry; `host` is `127.0.0.1:PORT`. */
-export async function startTestRegistry(
-  opts: TestRegistryOptions,
-): Promise<{ host: string; close: () => Promise<void> }> {
-  const index = JSON.parse(await readFile(join(opts.layoutDir, 'index.json'), 'utf8')) as {
-    manifests: Array<{ digest: string; mediaType: string; annotations?: Record<string, string> }>;
-  };
-  const basic =
-    'Basic ' + Buffer.from(`${opts.username ?? ''}:${opts.password ?? ''}`).toString('base64');
-  const token = 'test-token-' + Math.random().toString(36).slice(2);
-  let host = '';
-  const authorized = (req: IncomingMessage): boolean =>
-    opts.auth === 'none' ||
-    req.headers.authorization === (opts.auth === 'basic' ? basic : `Bearer ${token}`);
+/** A running test registry. */
+export interface TestRegistry {
+  /** `http://127.0.0.1:PORT`. */
+  url: string;
+  /** `127.0.0.1:PORT`, for `docker://HOST/REPO:TAG`. */
+  host: string;
+  /** Every request as `METHOD /path?query`, for assertions. */
+  log: string[];
+  close(): Promise<void>;
+}
 
-  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    const url = new URL(req.url ?? '/', `http://${host}`);
-    if (url.pathname === '/token') {
-      if (req.headers.authorization !== basic) {
-        res.writeHead(401).end();
-        return;
-      }
-      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ token }));
-      return;
-    }
-    if (!authorized(req)) {
-      const challenge =
-        opts.auth === 'basic'
-          ? 'Basic realm="test"'
-          : `Bearer realm="http://${host}/token",service="test",scope="repository:${opts.repository}:pull"`;
-      res
-        .writeHead(401, { 'www-authenticate': challenge, 'content-type': 'application/json' })
-        .end('{"errors":[{"code":"UNAUTHORIZED"}]}');
-      return;
-    }
-    if (url.pathname === '/v2/') {
-      res.writeHead(200).end('{}');
-      return;
-    }
-    const prefix = `/v2/${opts.repository}/`;
-    if (!url.pathname.startsWith(prefix)) {
-      res.writeHead(404).end();
-      return;
-    }
-    const [kind, ref = ''] = url.pathname.slice(prefix.length).split('/');
-    if (kind === 'tags') {
-      const tags = index.manifests
-        .map((m) => m.annotations?.['org.opencontainers.image.ref.name'])
-        .filter((t): t is string => !!t);
-      res
-        .writeHead(200, { 'content-type': 'application/json' })
-        .end(JSON.stringify({ name: opts.repository, tags }));
-      return;
-    }
-    const digest =
-      kind === 'manifests' && !ref.includes(':')
-        ? index.manifests.find((m) => m.annotations?.['org.opencontainers.image.ref.name'] === ref)
-            ?.digest
-        : ref;
-    const path = digest
-      ? join(opts.layoutDir, 'blobs', 'sha256', digest.replace(/^sha256:/, ''))
-      : '';
-    const info =
-      digest && /^sha256:[a-f0-9]{64}$/.test(digest)
-        ? await stat(path).catch(() => undefined)
-        : undefined;
-    if (!info || !digest) {
-      res
-        .writeHead(404, { 'content-type': 'application/json' })
-        .end('{"errors":[{"code":"MANIFEST_UNKNOWN"}]}');
-      return;
-    }
-    const type =
-      kind === 'manifests'
-        ? 'application/vnd.oci.image.manifest.v1+json'
-        : 'application/octet-stream';
-    res.writeHead(200, {
-      'content-type': type,
-      'content-length': info.size,
-      'docker-content-digest': digest,
-    });
-    if (req.method === 'HEAD') {
-      res.end();
-      return;
-    }
-    createReadStream(path).pipe(res);
-  };
+interface IndexEntry {
+  digest: string;
+  mediaType: string;
+  annotations?: Record<string, string>;
+}
+
+const REF_NAME = 'org.opencontainers.image.ref.name';
+
+/** Starts the registry on 127.0.0.1 with a free port. */
+export async function startTestRegistry(opts: TestRegistryOptions): Promise<TestRegistry> {
+  const log: string[] = [];
+  const tokens = new Map<string, string>();
+  const state = { host: '', port: 0 };
   const server = createServer((req, res) => {
-    handle(req, res).catch(() => res.writeHead(500).end());
+    log.push(`${req.method ?? ''} ${req.url ?? ''}`);
+    handle(opts, state, tokens, req, res).catch((err: unknown) => {
+      res.writeHead(500).end(String(err));
+    });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  host = `127.0.0.1:${(server.address() as AddressInfo).port}`;
-  return { host, close: () => new Promise((resolve) => server.close(() => resolve())) };
+  state.port = (server.address() as AddressInfo).port;
+  state.host = `127.0.0.1:${state.port}`;
+  return {
+    url: `http://${state.host}`,
+    host: state.host,
+    log,
+    close: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+function sendJson(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
+  res
+    .writeHead(status, { 'content-type': 'application/json', ...headers })
+    .end(JSON.stringify(body));
+}
+
+function ociError(res: ServerResponse, status: number, code: string, message: string): void {
+  sendJson(res, status, { errors: [{ code, message }] });
+}
+
+async function handle(
+  opts: TestRegistryOptions,
+  state: { host: string; port: number },
+  tokens: Map<string, string>,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<void> {
+  const url = new URL(req.url ?? '/', `http://${state.host}`);
+  if (url.pathname === '/token') {
+    issueToken(opts, tokens, req, url, res);
+    return;
+  }
+  if (url.pathname.startsWith('/_blob/')) {
+    if (req.headers.authorization) {
+      ociError(res, 400, 'DENIED', 'credentials were sent to the blob storage host');
+      return;
+    }
+    await sendBlob(
+      opts,
+      url.pathname.slice('/_blob/'.length),
+      'application/octet-stream',
+      req,
+      res,
+    );
+    return;
+  }
+  const m = /^\/v2\/(.+)\/(manifests|blobs|tags)\/([^/]+)$/.exec(url.pathname);
+  const repo = m?.[1] ?? '';
+  if (!authorized(opts, tokens, req, repo)) {
+    const challenge =
+      opts.auth === 'basic'
+        ? 'Basic realm="hallmark-test"'
+        : `Bearer realm="http://${state.host}/token",service="hallmark-test",scope="repository:${repo}:pull"`;
+    res.writeHead(401, { 'www-authenticate': challenge, 'content-type': 'application/json' });
+    res.end(
+      JSON.stringify({ errors: [{ code: 'UNAUTHORIZED', message: 'authentication required' }] }),
+    );
+    return;
+  }
+  if (url.pathname === '/v2/' || url.pathname === '/v2') {
+    sendJson(res, 200, {});
+    return;
+  }
+  if (!m || (opts.repository !== undefined && repo !== opts.repository)) {
+    ociError(res, 404, 'NAME_UNKNOWN', `repository ${repo} is not known`);
+    return;
+  }
+  const index = await readIndex(opts.layoutDir);
+  const [, , kind, ref = ''] = m;
+  if (kind === 'tags') {
+    listTags(index, repo, url, res, opts.maxPageSize);
+  } else if (kind === 'manifests') {
+    const digest = ref.includes(':')
+      ? ref
+      : index.find((e) => e.annotations?.[REF_NAME] === ref)?.digest;
+    if (!digest) {
+      ociError(res, 404, 'MANIFEST_UNKNOWN', `manifest ${ref} is not known`);
+      return;
+    }
+    await sendBlob(opts, digest, await mediaTypeOf(opts.layoutDir, digest), req, res);
+  } else if (opts.redirectBlobs && req.method === 'GET') {
+    res.writeHead(307, { location: `http://localhost:${state.port}/_blob/${ref}` }).end();
+  } else {
+    await sendBlob(opts, ref, 'application/octet-stream', req, res);
+  }
+}
+
+function authorized(
+  opts: TestRegistryOptions,
+  tokens: Map<string, string>,
+  req: IncomingMessage,
+  repo: string,
+): boolean {
+  const given = req.headers.authorization ?? '';
+  if (opts.auth === 'none') {
+    return true;
+  }
+  if (opts.auth === 'basic') {
+    return given === basic(opts);
+  }
+  return given.startsWith('Bearer ') && tokens.get(given.slice(7)) === `repository:${repo}:pull`;
+}
+
+function basic(opts: TestRegistryOptions): string {
+  return 'Basic ' + Buffer.from(`${opts.username ?? ''}:${opts.password ?? ''}`).toString('base64');
+}
+
+/** The token endpoint: checks basic credentials when a username is configured (else anonymous). */
+function issueToken(
+  opts: TestRegistryOptions,
+  tokens: Map<string, string>,
+  req: IncomingMessage,
+  url: URL,
+  res: ServerResponse,
+): void {
+  if (opts.username !== undefined && req.headers.authorization !== basic(opts)) {
+    sendJson(res, 401, { details: 'incorrect username or password' });
+    return;
+  }
+  const token = `t${tokens.size}-${Math.random().toString(36).slice(2)}`;
+  tokens.set(token, url.searchParams.get('scope') ?? '');
+  // Some servers answer `token`, others `access_token`; alternate to exercise both.
+  sendJson(res, 200, tokens.size % 2 === 0 ? { token } : { access_token: token, expires_in: 300 });
+}
+
+function listTags(
+  index: IndexEntry[],
+  repo: string,
+  url: URL,
+  res: ServerResponse,
+  maxPageSize = Infinity,
+): void {
+  const all = [
+    ...new Set(index.map((e) => e.annotations?.[REF_NAME]).filter((t) => t !== undefined)),
+  ].sort();
+  const last = url.searchParams.get('last');
+  const n = Math.min(Number(url.searchParams.get('n') ?? all.length) || all.length, maxPageSize);
+  const from = last === null ? 0 : all.findIndex((t) => t > last);
+  const page = from < 0 ? [] : all.slice(from, from + n);
+  const more = from >= 0 && from + n < all.length;
+  const link = more
+    ? {
+        link: `</v2/${repo}/tags/list?n=${n}&last=${encodeURIComponent(page[page.length - 1] ?? '')}>; rel="next"`,
+      }
+    : {};
+  sendJson(res, 200, { name: repo, tags: page }, link);
+}
+
+async function readIndex(layoutDir: string): Promise<IndexEntry[]> {
+  const json = JSON.parse(await readFile(join(layoutDir, 'index.json'), 'utf8')) as {
+    manifests: IndexEntry[];
+  };
+  return json.manifests;
+}
+
+async function mediaTypeOf(layoutDir: string, digest: string): Promise<string> {
+  const path = blobPath(layoutDir, digest);
+  const body = path ? await readFile(path, 'utf8').catch(() => '') : '';
+  try {
+    const parsed = JSON.parse(body) as { mediaType?: string };
+    return parsed.mediaType ?? 'application/vnd.oci.image.manifest.v1+json';
+  } catch {
+    return 'application/vnd.oci.image.manifest.v1+json';
+  }
+}
+
+function blobPath(layoutDir: string, digest: string): string | undefined {
+  const m = /^(sha256|sha512):([a-f0-9]+)$/.exec(digest);
+  return m ? join(layoutDir, 'blobs', m[1] ?? '', m[2] ?? '') : undefined;
+}
+
+async function sendBlob(
+  opts: TestRegistryOptions,
+  digest: string,
+  type: string,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<void> {
+  const path = blobPath(opts.layoutDir, digest);
+  const info = path ? await stat(path).catch(() => undefined) : undefined;
+  if (!path || !info) {
+    const manifest = type !== 'application/octet-stream';
+    ociError(res, 404, manifest ? 'MANIFEST_UNKNOWN' : 'BLOB_UNKNOWN', `${digest} is not known`);
+    return;
+  }
+  res.writeHead(200, {
+    'content-type': type,
+    'content-length': info.size,
+    'docker-content-digest': digest,
+  });
+  if (req.method === 'HEAD') {
+    res.end();
+    return;
+  }
+  createReadStream(path).pipe(res);
 }

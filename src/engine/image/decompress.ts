@@ -3,46 +3,64 @@ import { Transform } from 'node:stream';
 import type { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { Decompress } from 'fzstd';
+import { prop } from '../../platform/json.js';
+import { StreamFault } from './stream-fault.js';
+import { ZstdFrameGuard } from './zstd-frames.js';
 
 /** Compression of a layer stream. */
 export type Compression = 'gzip' | 'zstd' | 'none';
 
+/** Output chunk size of the decompressors: large chunks keep per-chunk costs negligible. */
+const CHUNK = 1 << 20;
+
 /** Classifies the first bytes of a layer. */
 export function detectCompression(head: Buffer): Compression {
-  if (head[0] === 0x1f && head[1] === 0x8b) {
+  if (head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b) {
     return 'gzip';
   }
-  if (head.readUInt32LE(0) === 0xfd2fb528) {
+  if (head.length >= 4 && head.readUInt32LE(0) === 0xfd2fb528) {
     return 'zstd';
   }
   return 'none';
 }
 
-/** A zstd decompressing Transform over fzstd's streaming decoder. */
+function zstdFault(err: unknown): Error {
+  if (err instanceof StreamFault) {
+    return err;
+  }
+  const message = err instanceof Error ? err.message : String(err);
+  // fzstd numbers its errors; 5 is "unexpected EOF".
+  const kind = prop(err, 'code') === 5 ? 'truncated' : 'corrupt';
+  return new StreamFault(kind, `zstd: ${message}`, { cause: err });
+}
+
+/** A zstd decompressing Transform over fzstd's streaming decoder, its frames checked first. */
 function createZstdDecompress(): Transform {
-  let ended = false;
-  const decoder = new Decompress((data, final) => {
-    t.push(Buffer.from(data.buffer, data.byteOffset, data.byteLength));
-    if (final) {
-      ended = true;
+  const guard = new ZstdFrameGuard();
+  // The decoder calls back synchronously from push(), by which time `t` exists.
+  const decoder = new Decompress((data) => {
+    if (data.length > 0) {
+      t.push(Buffer.from(data.buffer, data.byteOffset, data.byteLength));
     }
   });
-  const t: Transform = new Transform({
-    readableHighWaterMark: 1 << 20,
+  const t = new Transform({
+    readableHighWaterMark: CHUNK,
     transform(chunk: Buffer, _enc, done) {
       try {
+        guard.push(chunk);
         decoder.push(chunk);
         done();
       } catch (err) {
-        done(err instanceof Error ? err : new Error(String(err)));
+        done(zstdFault(err));
       }
     },
     flush(done) {
       try {
+        guard.finish();
         decoder.push(new Uint8Array(0), true);
-        done(ended ? null : new Error('unexpected end of zstd stream'));
+        done();
       } catch (err) {
-        done(err instanceof Error ? err : new Error(String(err)));
+        done(zstdFault(err));
       }
     },
   });
@@ -53,7 +71,7 @@ function createZstdDecompress(): Transform {
 export function decompressor(c: Compression): Transform | undefined {
   switch (c) {
     case 'gzip':
-      return createGunzip({ chunkSize: 1 << 20 });
+      return createGunzip({ chunkSize: CHUNK });
     case 'zstd':
       return createZstdDecompress();
     case 'none':
@@ -64,7 +82,9 @@ export function decompressor(c: Compression): Transform | undefined {
 /** Re-emits the peeked head followed by the rest of the source. */
 export function prepend(head: Buffer, rest: AsyncIterator<Buffer>): AsyncGenerator<Buffer> {
   return (async function* () {
-    yield head;
+    if (head.length > 0) {
+      yield head;
+    }
     for (;;) {
       const next = await rest.next();
       if (next.done) {
@@ -91,5 +111,8 @@ export async function peek(
     parts.push(next.value);
     size += next.value.length;
   }
-  return { head: Buffer.concat(parts), rest: it };
+  return {
+    head: parts.length === 1 ? (parts[0] ?? Buffer.alloc(0)) : Buffer.concat(parts),
+    rest: it,
+  };
 }

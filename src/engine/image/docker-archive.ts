@@ -1,160 +1,24 @@
 /**
- * The `docker-archive:FILE[:REF]` transport: `docker save` / `buildah push docker-archive:`
- * tarballs. The outer tar is indexed once (header offsets only) and entries are then read as
- * byte ranges of the file.
+ * The `docker-archive:FILE[:REF]` transport: tarballs written by `docker save`,
+ * `buildah push docker-archive:` and `skopeo copy docker-archive:`. The outer tar is indexed
+ * once and its members are then read as byte ranges of the file.
  */
 import { createReadStream } from 'node:fs';
-import { Readable } from 'node:stream';
 import { open } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
+import { Readable } from 'node:stream';
 import { ImageReadError } from '../../platform/errors.js';
-import { parseConfig, sha256Digest, MEDIA, MAX_MANIFEST_BYTES } from './manifest.js';
-import type { Descriptor, ResolvedImage } from './types.js';
+import { sha256Digest } from './digest.js';
+import { readArchiveManifest, realManifest } from './docker-archive-manifest.js';
+import type { ArchiveImage } from './docker-archive-manifest.js';
+import { MAX_MANIFEST_BYTES, MEDIA } from './manifest.js';
+import { parseConfig } from './manifest.js';
+import { indexTar } from './tar-index.js';
+import type { TarMember } from './tar-index.js';
+import type { Descriptor, ImageManifest, ResolvedImage } from './types.js';
 
-interface TarIndexEntry {
-  offset: number;
-  size: number;
-}
-
-function octal(buf: Buffer, start: number, len: number): number {
-  const field = buf.subarray(start, start + len);
-  if ((field[0] ?? 0) & 0x80) {
-    // GNU base-256 encoding for sizes over 8 GiB.
-    let n = 0;
-    for (let i = 1; i < field.length; i++) {
-      n = n * 256 + (field[i] ?? 0);
-    }
-    return n;
-  }
-  const text = field.toString('ascii').replace(/\0.*$/, '').trim();
-  return text === '' ? 0 : parseInt(text, 8);
-}
-
-function cstr(buf: Buffer, start: number, len: number): string {
-  const field = buf.subarray(start, start + len);
-  const nul = field.indexOf(0);
-  return field.toString('utf8', 0, nul < 0 ? len : nul);
-}
-
-/** Indexes the regular files of an uncompressed tar by name. */
-async function indexTar(fh: FileHandle, file: string): Promise<Map<string, TarIndexEntry>> {
-  const { size: total } = await fh.stat();
-  const entries = new Map<string, TarIndexEntry>();
-  const header = Buffer.alloc(512);
-  let offset = 0;
-  let longName: string | undefined;
-  let paxPath: string | undefined;
-  while (offset + 512 <= total) {
-    await fh.read(header, 0, 512, offset);
-    if (header.every((b) => b === 0)) {
-      break;
-    }
-    if (header.toString('ascii', 257, 262) !== 'ustar') {
-      throw new ImageReadError(
-        'image.archive_invalid',
-        `${file} is not a tar archive (bad header at offset ${offset})`,
-      );
-    }
-    const size = octal(header, 124, 12);
-    const type = String.fromCharCode(header[156] ?? 0);
-    const dataStart = offset + 512;
-    if (dataStart + size > total) {
-      throw new ImageReadError(
-        'image.archive_truncated',
-        `${file} is truncated: an entry at offset ${offset} needs ${size} bytes`,
-      );
-    }
-    if (type === 'L' || type === 'x') {
-      const data = Buffer.alloc(Math.min(size, 65536));
-      await fh.read(data, 0, data.length, dataStart);
-      if (type === 'L') {
-        longName = data.toString('utf8').replace(/\0.*$/s, '');
-      } else {
-        paxPath = /\d+ path=([^\n]*)\n/.exec(data.toString('utf8'))?.[1];
-      }
-    } else {
-      const prefix = cstr(header, 345, 155);
-      const name =
-        paxPath ??
-        longName ??
-        (prefix ? `${prefix}/${cstr(header, 0, 100)}` : cstr(header, 0, 100));
-      longName = paxPath = undefined;
-      if (type === '0' || type === '\0' || type === '7') {
-        entries.set(name.replace(/^\.\//, ''), { offset: dataStart, size });
-      }
-    }
-    offset = dataStart + Math.ceil(size / 512) * 512;
-  }
-  return entries;
-}
-
-async function readEntry(
-  fh: FileHandle,
-  entries: Map<string, TarIndexEntry>,
-  name: string,
-  file: string,
-): Promise<Buffer> {
-  const e = entries.get(name);
-  if (!e) {
-    throw new ImageReadError('image.archive_invalid', `${file} has no ${name}`);
-  }
-  if (e.size > MAX_MANIFEST_BYTES) {
-    throw new ImageReadError(
-      'image.archive_invalid',
-      `${file}: ${name} is ${e.size} bytes, over the 4 MiB limit`,
-    );
-  }
-  const buf = Buffer.alloc(e.size);
-  await fh.read(buf, 0, e.size, e.offset);
-  return buf;
-}
-
-interface ArchiveManifest {
-  Config: string;
-  RepoTags?: string[] | null;
-  Layers: string[];
-}
-
-function parseArchiveManifest(bytes: Buffer, file: string): ArchiveManifest[] {
-  let json: unknown;
-  try {
-    json = JSON.parse(bytes.toString('utf8'));
-  } catch (err) {
-    throw new ImageReadError('image.archive_invalid', `${file}: manifest.json is not valid JSON`, {
-      cause: err,
-    });
-  }
-  if (!Array.isArray(json) || json.length === 0) {
-    throw new ImageReadError('image.archive_invalid', `${file}: manifest.json lists no images`);
-  }
-  return json.map((m: unknown, i) => {
-    const r = typeof m === 'object' && m !== null ? (m as Record<string, unknown>) : {};
-    if (
-      typeof r.Config !== 'string' ||
-      !Array.isArray(r.Layers) ||
-      !r.Layers.every((l) => typeof l === 'string')
-    ) {
-      throw new ImageReadError(
-        'image.archive_invalid',
-        `${file}: manifest.json entry ${i} needs Config and Layers`,
-      );
-    }
-    const tags = Array.isArray(r.RepoTags)
-      ? r.RepoTags.filter((t): t is string => typeof t === 'string')
-      : [];
-    return {
-      Config: r.Config,
-      RepoTags: tags,
-      Layers: r.Layers.filter((l): l is string => typeof l === 'string'),
-    };
-  });
-}
-
-function tagOf(repoTag: string): string {
-  const slash = repoTag.lastIndexOf('/');
-  const colon = repoTag.lastIndexOf(':');
-  return colon > slash ? repoTag.slice(colon + 1) : 'latest';
-}
+/** Reads a small member (manifest.json, a config) whole. */
+export type MemberReader = (name: string) => Promise<Buffer>;
 
 /** Opens an image from a docker-archive tarball. @throws ImageReadError */
 export async function resolveDockerArchive(
@@ -169,75 +33,163 @@ export async function resolveDockerArchive(
     );
   });
   try {
-    const entries = await indexTar(fh, file);
-    const images = parseArchiveManifest(await readEntry(fh, entries, 'manifest.json', file), file);
-    const image =
-      ref === undefined
-        ? images[0]
-        : images.find((m) => (m.RepoTags ?? []).some((t) => t === ref || t.endsWith('/' + ref)));
-    if (!image || (ref === undefined && images.length > 1)) {
-      const all = images.flatMap((m) => m.RepoTags ?? []).join(', ');
-      throw new ImageReadError(
-        'image.tag_unknown',
-        `${file}: ${ref === undefined ? `holds ${images.length} images, name one with :REF` : `no image named "${ref}"`} (${all || 'no names'})`,
-      );
-    }
-    const configBytes = await readEntry(fh, entries, image.Config, file);
+    const members = await indexTar(fh, file);
+    const read = memberReader(fh, members, file);
+    const image = pickImage(file, await readArchiveManifest(read, file), ref);
+    const configBytes = await read(image.Config);
+    const configDigest = sha256Digest(configBytes);
     const config = parseConfig(configBytes, `${file}: ${image.Config}`);
-    const diffIds = config.rootfs?.diff_ids ?? [];
-    const layers: Descriptor[] = image.Layers.map((name, i) => {
-      const e = entries.get(name);
-      if (!e) {
-        throw new ImageReadError(
-          'image.archive_invalid',
-          `${file}: layer ${name} is missing from the archive`,
-        );
-      }
-      const blob = /^blobs\/(sha256)\/([a-f0-9]{64})$/.exec(name);
-      // Legacy `<id>/layer.tar` entries are uncompressed: their digest is the diff ID.
-      const digest = blob ? `${blob[1]}:${blob[2]}` : (diffIds[i] ?? '');
-      return { mediaType: 'application/vnd.docker.image.rootfs.diff.tar', digest, size: e.size };
-    });
-    const layerEntries = image.Layers.map((name) => entries.get(name));
-    await fh.close();
+    const real = members.has('index.json')
+      ? await realManifest(read, configDigest, file)
+      : undefined;
+    const layers = real
+      ? realLayers(real.manifest, members, file)
+      : legacyLayers(image, config.rootfs?.diff_ids ?? [], members, file);
+    const manifest: ImageManifest = real?.manifest ?? {
+      schemaVersion: 2,
+      mediaType: MEDIA.dockerManifest,
+      config: { mediaType: MEDIA.dockerConfig, digest: configDigest, size: configBytes.length },
+      layers: layers.map((l) => l.descriptor),
+    };
     return {
       reference,
       transport: 'docker-archive',
-      digest: sha256Digest(configBytes),
-      manifest: {
-        schemaVersion: 2,
-        mediaType: MEDIA.dockerManifest,
-        config: {
-          mediaType: 'application/vnd.docker.container.image.v1+json',
-          digest: sha256Digest(configBytes),
-          size: configBytes.length,
-        },
-        layers,
-      },
+      // Without a real manifest, the image ID (the config digest) is what Docker shows.
+      digest: real?.digest ?? configDigest,
+      manifest,
       config,
       tags: [...new Set((image.RepoTags ?? []).map(tagOf))],
-      openLayer: (i) => {
-        const e = layerEntries[i];
-        if (!e) {
-          return Promise.reject(
-            new ImageReadError('image.layer_unknown', `layer ${i} does not exist`),
-          );
-        }
-        // An empty layer still needs a stream: read zero bytes rather than an inverted range.
-        const range =
-          e.size > 0
-            ? { start: e.offset, end: e.offset + e.size - 1 }
-            : { start: e.offset, end: e.offset };
-        return Promise.resolve(
-          e.size > 0
-            ? createReadStream(file, { ...range, highWaterMark: 1 << 20 })
-            : Readable.from([]),
-        );
-      },
+      uncompressedDigests: layers.map((l) => l.uncompressed),
+      openLayer: (i) => openMember(file, layers[i]?.member, i),
       close: () => Promise.resolve(),
     };
-  } catch (err) {
+  } finally {
     await fh.close().catch(() => undefined);
-    throw err;
   }
+}
+
+function memberReader(fh: FileHandle, members: Map<string, TarMember>, file: string): MemberReader {
+  return async (name) => {
+    const m = members.get(name.replace(/^\.\//, ''));
+    if (!m) {
+      throw new ImageReadError('image.archive_invalid', `${file} has no member "${name}"`);
+    }
+    if (m.size > MAX_MANIFEST_BYTES) {
+      throw new ImageReadError(
+        'image.archive_invalid',
+        `${file}: "${name}" is ${m.size} bytes, over the 4 MiB limit for manifests and configs`,
+      );
+    }
+    const buf = Buffer.alloc(m.size);
+    await fh.read(buf, 0, m.size, m.offset);
+    return buf;
+  };
+}
+
+/** The image `ref` names: a RepoTag (`name:tag`, `name` meaning `name:latest`) or `@N`. */
+function pickImage(file: string, images: ArchiveImage[], ref: string | undefined): ArchiveImage {
+  const names = images.flatMap((m) => m.RepoTags ?? []);
+  const list = names.length > 0 ? names.map((n) => `"${n}"`).join(', ') : 'no names';
+  if (ref === undefined) {
+    const [only] = images;
+    if (only && images.length === 1) {
+      return only;
+    }
+    throw new ImageReadError(
+      'image.tag_required',
+      `${file} holds ${images.length} images; name one with docker-archive:${file}:NAME or :@INDEX (${list})`,
+    );
+  }
+  const index = /^@(\d+)$/.exec(ref);
+  const wanted = /:[^/]+$/.test(ref) ? ref : `${ref}:latest`;
+  const found = index
+    ? images[Number(index[1])]
+    : images.find((m) => (m.RepoTags ?? []).some((t) => t === wanted || t.endsWith('/' + wanted)));
+  if (!found) {
+    throw new ImageReadError('image.tag_unknown', `${file} has no image "${ref}" (${list})`);
+  }
+  return found;
+}
+
+interface ArchiveLayer {
+  descriptor: Descriptor;
+  member: TarMember;
+  uncompressed: boolean;
+}
+
+function member(members: Map<string, TarMember>, name: string, file: string): TarMember {
+  const m = members.get(name.replace(/^\.\//, ''));
+  if (!m) {
+    throw new ImageReadError(
+      'image.archive_invalid',
+      `${file}: layer "${name}" is not in the archive`,
+    );
+  }
+  return m;
+}
+
+function legacyLayers(
+  image: ArchiveImage,
+  diffIds: string[],
+  members: Map<string, TarMember>,
+  file: string,
+): ArchiveLayer[] {
+  return image.Layers.map((name, i) => {
+    const m = member(members, name, file);
+    const blob = /^(?:\.\/)?blobs\/(sha256|sha512)\/([a-f0-9]+)$/.exec(name);
+    // Other names (`<id>/layer.tar`, `<hex>.tar`) say nothing certain about the stored bytes;
+    // the config's diff ID is the digest of the uncompressed tar.
+    const digest = blob ? `${blob[1]}:${blob[2]}` : diffIds[i];
+    if (digest === undefined) {
+      throw new ImageReadError(
+        'image.archive_invalid',
+        `${file}: the config has no rootfs.diff_ids entry for layer ${i} (${name})`,
+      );
+    }
+    return {
+      descriptor: {
+        mediaType: 'application/vnd.docker.image.rootfs.diff.tar',
+        digest,
+        size: m.size,
+      },
+      member: m,
+      uncompressed: !blob,
+    };
+  });
+}
+
+function realLayers(
+  manifest: ImageManifest,
+  members: Map<string, TarMember>,
+  file: string,
+): ArchiveLayer[] {
+  return manifest.layers.map((d) => ({
+    descriptor: d,
+    member: member(members, `blobs/${d.digest.replace(':', '/')}`, file),
+    uncompressed: false,
+  }));
+}
+
+function tagOf(repoTag: string): string {
+  const slash = repoTag.lastIndexOf('/');
+  const colon = repoTag.lastIndexOf(':');
+  return colon > slash ? repoTag.slice(colon + 1) : 'latest';
+}
+
+function openMember(file: string, m: TarMember | undefined, i: number): Promise<Readable> {
+  if (!m) {
+    return Promise.reject(
+      new ImageReadError('image.layer_unknown', `${file}: the image has no layer ${i}`),
+    );
+  }
+  // createReadStream's `end` is inclusive; an empty member needs no read at all.
+  return Promise.resolve(
+    m.size === 0
+      ? Readable.from([])
+      : createReadStream(file, {
+          start: m.offset,
+          end: m.offset + m.size - 1,
+          highWaterMark: 1 << 20,
+        }),
+  );
 }

@@ -1,8 +1,9 @@
 /** Parsing and validating manifests and indexes (OCI and Docker schema 2). */
-import { createHash } from 'node:crypto';
 import { ImageReadError } from '../../platform/errors.js';
 import { isDigest } from './reference.js';
 import type { Descriptor, ImageConfig, ImageManifest } from './types.js';
+
+export { sha256Digest, verifyDigest } from './digest.js';
 
 /** Media types of image manifests and indexes. */
 export const MEDIA = {
@@ -12,6 +13,8 @@ export const MEDIA = {
   dockerList: 'application/vnd.docker.distribution.manifest.list.v2+json',
   dockerSchema1: 'application/vnd.docker.distribution.manifest.v1+json',
   dockerSchema1Signed: 'application/vnd.docker.distribution.manifest.v1+prettyjws',
+  ociConfig: 'application/vnd.oci.image.config.v1+json',
+  dockerConfig: 'application/vnd.docker.container.image.v1+json',
 } as const;
 
 /** The Accept header value a client sends for manifests. */
@@ -36,27 +39,14 @@ export interface Platform {
   variant?: string;
 }
 
-/** `sha256:<hex>` of bytes. */
-export function sha256Digest(bytes: Buffer): string {
-  return 'sha256:' + createHash('sha256').update(bytes).digest('hex');
-}
+const INDEX_TYPES = new Set<string>([MEDIA.ociIndex, MEDIA.dockerList]);
+const MANIFEST_TYPES = new Set<string>([MEDIA.ociManifest, MEDIA.dockerManifest]);
+const CONFIG_TYPES = new Set<string>([MEDIA.ociConfig, MEDIA.dockerConfig]);
+const LAYER_TYPE =
+  /^application\/vnd\.(?:oci\.image\.layer\.(?:nondistributable\.)?v1\.tar(?:\+gzip|\+zstd)?|docker\.image\.rootfs\.(?:foreign\.)?diff\.tar(?:\.gzip)?)$/;
 
-/** Verifies bytes against a digest. @throws ImageReadError image.digest_mismatch */
-export function verifyDigest(bytes: Buffer, digest: string, what: string): void {
-  const [alg, hex] = digest.split(':');
-  if ((alg !== 'sha256' && alg !== 'sha512') || !hex) {
-    throw new ImageReadError(
-      'image.digest_unsupported',
-      `${what}: digest algorithm of ${digest} is not supported`,
-    );
-  }
-  const actual = createHash(alg).update(bytes).digest('hex');
-  if (actual !== hex) {
-    throw new ImageReadError(
-      'image.digest_mismatch',
-      `${what}: content has digest ${alg}:${actual}, expected ${digest}`,
-    );
-  }
+function invalidManifest(where: string, what: string): ImageReadError {
+  return new ImageReadError('image.manifest_invalid', `${where}: ${what}`);
 }
 
 function obj(v: unknown): Record<string, unknown> | undefined {
@@ -67,27 +57,17 @@ function obj(v: unknown): Record<string, unknown> | undefined {
 
 function descriptor(v: unknown, where: string): Descriptor {
   const d = obj(v);
-  const digest = d?.digest;
-  const size = d?.size;
-  const mediaType = d?.mediaType;
-  if (
-    !d ||
-    typeof digest !== 'string' ||
-    !isDigest(digest) ||
-    typeof size !== 'number' ||
-    size < 0 ||
-    !Number.isSafeInteger(size)
-  ) {
-    throw new ImageReadError(
-      'image.manifest_invalid',
-      `${where} is not a valid descriptor (digest, size)`,
-    );
+  const { digest, size, mediaType } = d ?? {};
+  if (!d || typeof digest !== 'string' || !isDigest(digest)) {
+    throw invalidManifest(where, 'the descriptor has no valid "digest"');
   }
-  const out: Descriptor = {
-    mediaType: typeof mediaType === 'string' ? mediaType : '',
-    digest,
-    size,
-  };
+  if (typeof size !== 'number' || !Number.isSafeInteger(size) || size < 0) {
+    throw invalidManifest(where, 'the descriptor has no valid "size"');
+  }
+  if (typeof mediaType !== 'string' || mediaType === '') {
+    throw invalidManifest(where, 'the descriptor has no "mediaType"');
+  }
+  const out: Descriptor = { mediaType, digest, size };
   const platform = obj(d.platform);
   if (platform && typeof platform.os === 'string' && typeof platform.architecture === 'string') {
     out.platform = {
@@ -105,31 +85,43 @@ function descriptor(v: unknown, where: string): Descriptor {
   return out;
 }
 
-/** Parses manifest bytes. @throws ImageReadError image.manifest_invalid / image.manifest_unsupported */
-export function parseManifest(
-  bytes: Buffer,
-  where: string,
-  headerMediaType?: string,
-): ParsedManifest {
+function parseJson(bytes: Buffer, where: string): Record<string, unknown> {
   if (bytes.length > MAX_MANIFEST_BYTES) {
-    throw new ImageReadError(
-      'image.manifest_invalid',
-      `${where}: manifest of ${bytes.length} bytes exceeds the 4 MiB limit`,
-    );
+    throw invalidManifest(where, `${bytes.length} bytes is over the 4 MiB manifest limit`);
   }
   let json: unknown;
   try {
     json = JSON.parse(bytes.toString('utf8'));
   } catch (err) {
-    throw new ImageReadError('image.manifest_invalid', `${where}: manifest is not valid JSON`, {
-      cause: err,
-    });
+    throw new ImageReadError(
+      'image.manifest_invalid',
+      `${where}: not valid JSON (${err instanceof Error ? err.message : String(err)})`,
+      { cause: err },
+    );
   }
   const m = obj(json);
   if (!m) {
-    throw new ImageReadError('image.manifest_invalid', `${where}: manifest is not a JSON object`);
+    throw invalidManifest(where, 'not a JSON object');
   }
-  const mediaType = typeof m.mediaType === 'string' ? m.mediaType : (headerMediaType ?? '');
+  return m;
+}
+
+/**
+ * Parses manifest or index bytes; `knownMediaType` is what the transport said (Content-Type or
+ * the pointing descriptor), used when the document itself has no `mediaType`.
+ * @throws ImageReadError image.manifest_invalid / image.manifest_unsupported
+ */
+export function parseManifest(
+  bytes: Buffer,
+  where: string,
+  knownMediaType?: string,
+): ParsedManifest {
+  const m = parseJson(bytes, where);
+  const own = m.mediaType;
+  if (own !== undefined && typeof own !== 'string') {
+    throw invalidManifest(where, '"mediaType" is not a string');
+  }
+  const mediaType = own ?? knownMediaType ?? '';
   if (
     m.schemaVersion === 1 ||
     mediaType === MEDIA.dockerSchema1 ||
@@ -137,46 +129,82 @@ export function parseManifest(
   ) {
     throw new ImageReadError(
       'image.manifest_unsupported',
-      `${where}: Docker schema 1 manifests are not supported; re-push the image with a current client`,
+      `${where}: Docker schema 1 manifests are not supported; push the image again with a current client (docker, podman, skopeo)`,
     );
   }
   if (m.schemaVersion !== 2) {
-    throw new ImageReadError('image.manifest_invalid', `${where}: schemaVersion must be 2`);
+    throw invalidManifest(where, `"schemaVersion" is ${JSON.stringify(m.schemaVersion)}, not 2`);
   }
-  if (
-    Array.isArray(m.manifests) ||
-    mediaType === MEDIA.ociIndex ||
-    mediaType === MEDIA.dockerList
-  ) {
+  const isIndex = INDEX_TYPES.has(mediaType) || (mediaType === '' && m.manifests !== undefined);
+  if (!isIndex && !MANIFEST_TYPES.has(mediaType) && mediaType !== '') {
+    throw invalidManifest(
+      where,
+      `media type "${mediaType}" is not an image manifest or index (${[...MANIFEST_TYPES, ...INDEX_TYPES].join(', ')})`,
+    );
+  }
+  if (isIndex) {
     if (!Array.isArray(m.manifests)) {
-      throw new ImageReadError('image.manifest_invalid', `${where}: index has no manifests array`);
+      throw invalidManifest(where, 'the index has no "manifests" array');
     }
     return {
       kind: 'index',
       manifests: m.manifests.map((d, i) => descriptor(d, `${where}: manifests[${i}]`)),
     };
   }
+  return { kind: 'manifest', manifest: imageManifest(m, mediaType, where) };
+}
+
+function imageManifest(
+  m: Record<string, unknown>,
+  mediaType: string,
+  where: string,
+): ImageManifest {
   if (!Array.isArray(m.layers)) {
-    throw new ImageReadError('image.manifest_invalid', `${where}: manifest has no layers array`);
+    throw invalidManifest(where, 'the manifest has no "layers" array');
   }
-  const manifest: ImageManifest = {
-    schemaVersion: 2,
-    mediaType: mediaType || MEDIA.ociManifest,
-    config: descriptor(m.config, `${where}: config`),
-    layers: m.layers.map((d, i) => descriptor(d, `${where}: layers[${i}]`)),
-  };
-  for (const [i, layer] of manifest.layers.entries()) {
-    if (!/tar|layer/.test(layer.mediaType) && layer.mediaType !== '') {
-      throw new ImageReadError(
-        'image.layer_media_type',
-        `${where}: layers[${i}] has media type ${layer.mediaType}, which is not an image layer`,
+  const config = descriptor(m.config, `${where}: config`);
+  if (!CONFIG_TYPES.has(config.mediaType)) {
+    throw invalidManifest(
+      where,
+      `config media type "${config.mediaType}" is not a container image configuration (this is an artifact, not an image)`,
+    );
+  }
+  const layers = m.layers.map((d, i) => descriptor(d, `${where}: layers[${i}]`));
+  for (const [i, layer] of layers.entries()) {
+    if (!LAYER_TYPE.test(layer.mediaType)) {
+      throw invalidManifest(
+        where,
+        `layers[${i}] has media type "${layer.mediaType}", which is not an image layer`,
       );
     }
   }
-  return { kind: 'manifest', manifest };
+  const annotations = obj(m.annotations);
+  return {
+    schemaVersion: 2,
+    mediaType: mediaType || MEDIA.ociManifest,
+    config,
+    layers,
+    ...(annotations
+      ? {
+          annotations: Object.fromEntries(
+            Object.entries(annotations).filter(
+              (e): e is [string, string] => typeof e[1] === 'string',
+            ),
+          ),
+        }
+      : {}),
+  };
 }
 
-/** Picks the index entry for a platform. @throws ImageReadError image.platform_unavailable */
+/** `os/architecture[/variant]` for messages. */
+export function platformName(p: Platform): string {
+  return [p.os, p.architecture, p.variant].filter(Boolean).join('/');
+}
+
+/**
+ * Picks the index entry for a platform; without a wanted variant the first entry of the right
+ * os and architecture wins. @throws ImageReadError image.platform_unavailable
+ */
 export function selectPlatform(
   manifests: Descriptor[],
   platform: Platform,
@@ -190,15 +218,12 @@ export function selectPlatform(
   );
   if (!found) {
     const available = manifests
-      .map((d) =>
-        d.platform
-          ? [d.platform.os, d.platform.architecture, d.platform.variant].filter(Boolean).join('/')
-          : 'unknown',
-      )
+      .map((d) => (d.platform ? platformName(d.platform) : 'unknown'))
       .join(', ');
     throw new ImageReadError(
       'image.platform_unavailable',
-      `${where}: no image for ${platform.os}/${platform.architecture}${platform.variant ? '/' + platform.variant : ''}; the index has ${available || 'no entries'}`,
+      `${where}: no image for ${platformName(platform)}; the index has ${available || 'no entries'} (choose one with --platform)`,
+      { detail: { available } },
     );
   }
   return found;
@@ -206,19 +231,20 @@ export function selectPlatform(
 
 /** Parses an image configuration. @throws ImageReadError image.config_invalid */
 export function parseConfig(bytes: Buffer, where: string): ImageConfig {
+  let json: unknown;
   try {
-    const json: unknown = JSON.parse(bytes.toString('utf8'));
-    const c = obj(json);
-    if (!c) {
-      throw new Error('not an object');
-    }
-    // The fields the engine reads are all optional and checked where used.
-    return c;
+    json = JSON.parse(bytes.toString('utf8'));
   } catch (err) {
-    throw new ImageReadError(
-      'image.config_invalid',
-      `${where}: image configuration is not a JSON object`,
-      { cause: err },
-    );
+    throw new ImageReadError('image.config_invalid', `${where}: not valid JSON`, { cause: err });
   }
+  const c = obj(json);
+  if (!c) {
+    throw new ImageReadError('image.config_invalid', `${where}: not a JSON object`);
+  }
+  const rootfs = obj(c.rootfs);
+  if (rootfs && rootfs.diff_ids !== undefined && !Array.isArray(rootfs.diff_ids)) {
+    throw new ImageReadError('image.config_invalid', `${where}: rootfs.diff_ids is not a list`);
+  }
+  // The other fields the engine reads are optional and checked where they are used.
+  return c;
 }

@@ -1,31 +1,31 @@
 /**
- * The one-pass layer reader: every layer is read once, streaming — its compressed digest
- * verified, decompressed, its tar entries applied to the final-filesystem view with whiteouts —
- * and nothing is written to disk except the files the caller asks to extract.
+ * The one-pass layer reader: every layer is read once, streaming — its digest verified,
+ * decompressed, its tar entries applied to the final-filesystem view with whiteouts — and nothing
+ * is written to disk except the files the caller asks to extract.
  */
 import { createHash } from 'node:crypto';
 import type { Hash } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
 import { Readable, Transform } from 'node:stream';
-
-/** A tar entry's content stream (tar-stream's streamx Readable). */
-type EntryBody = AsyncIterable<unknown> & { resume(): unknown };
 import { pipeline } from 'node:stream/promises';
 import { extract as tarExtract } from 'tar-stream';
-import type { Header } from 'tar-stream';
-import { ImageReadError, describeError } from '../../platform/errors.js';
-import { prop } from '../../platform/json.js';
+import { ImageReadError } from '../../platform/errors.js';
 import { decompressor, detectCompression, peek, prepend } from './decompress.js';
+import type { Compression } from './decompress.js';
 import { FileTree } from './file-tree.js';
-import type { DigestAlgo, FileType, FsEntry, LayerChanges, ResolvedImage } from './types.js';
+import { applyEntry } from './layer-entries.js';
+import type { LayerContext } from './layer-entries.js';
+import { toLayerError } from './layer-errors.js';
+import type { DigestAlgo, LayerChanges, ResolvedImage } from './types.js';
 
 /** Safety limits against hostile layers. */
 export interface LayerLimits {
+  /** Uncompressed bytes one layer may expand to. */
   maxLayerBytes: number;
+  /** Uncompressed/compressed ratio refused once a layer passes 64 MiB uncompressed. */
   maxRatio: number;
+  /** Tar entries over the whole image. */
   maxEntries: number;
+  /** Size of one regular file. */
   maxFileBytes: number;
 }
 
@@ -37,16 +37,22 @@ export const DEFAULT_LIMITS: LayerLimits = {
   maxFileBytes: 16 * 2 ** 30,
 };
 
+/** The ratio limit only applies past this many uncompressed bytes: small layers compress well. */
 const RATIO_FLOOR = 64 * 2 ** 20;
-const MAX_CAPTURE = 2 ** 20;
+const CHUNK = 1 << 20;
 
 /** What the caller wants from the layers. */
 export interface ReadLayersOptions {
+  /** Temp dir for extracted files (rpm database copies). */
   workDir: string;
+  /** Digests to compute for every regular file's content. */
   digestAlgorithms: DigestAlgo[];
+  /** Keep content in memory (`entry.content`) for files of at most 1 MiB on these paths. */
   capture: (path: string) => boolean;
+  /** Copy content to a temp file (`entry.extractedTo`) for these paths. */
   extract: (path: string) => boolean;
   limits?: Partial<LayerLimits>;
+  /** Compressed bytes read so far over all layers. */
   onProgress?: (p: { layer: number; layers: number; bytes: number; totalBytes: number }) => void;
   signal?: AbortSignal;
 }
@@ -58,10 +64,8 @@ export interface LayersRead {
   stats: { entries: number; uncompressedBytes: number; compressedBytes: number };
 }
 
-interface LayerState {
-  index: number;
-  digest: string;
-  changes: LayerChanges;
+interface Counters {
+  entries: number;
   compressed: number;
   uncompressed: number;
 }
@@ -74,325 +78,189 @@ export async function readLayers(
   const limits = { ...DEFAULT_LIMITS, ...opts.limits };
   const fs = new FileTree();
   const layers: LayerChanges[] = [];
-  const totalBytes = image.manifest.layers.reduce((n, l) => n + l.size, 0);
+  const descs = image.manifest.layers;
+  const totalBytes = descs.reduce((n, l) => n + l.size, 0);
   const stats = { entries: 0, uncompressedBytes: 0, compressedBytes: 0 };
-  for (const [index, desc] of image.manifest.layers.entries()) {
-    const state: LayerState = {
+  for (const [index, desc] of descs.entries()) {
+    const ctx: LayerContext = {
+      fs,
       index,
       digest: desc.digest,
       changes: { written: new Set(), removed: new Set(), rpmdbFiles: new Map() },
-      compressed: 0,
-      uncompressed: 0,
+      workDir: opts.workDir,
+      digestAlgorithms: opts.digestAlgorithms,
+      capture: opts.capture,
+      extract: opts.extract,
+      maxFileBytes: limits.maxFileBytes,
     };
+    const counters: Counters = { entries: stats.entries, compressed: 0, uncompressed: 0 };
     const before = stats.compressedBytes;
-    const progress = (bytes: number): void =>
-      opts.onProgress?.({
-        layer: index,
-        layers: image.manifest.layers.length,
-        bytes: before + bytes,
-        totalBytes,
-      });
+    const progress = opts.onProgress
+      ? (bytes: number): void =>
+          opts.onProgress?.({
+            layer: index,
+            layers: descs.length,
+            bytes: before + bytes,
+            totalBytes,
+          })
+      : undefined;
     try {
-      await readOne(image, fs, state, opts, limits, stats, progress);
+      await readLayer(image, ctx, counters, { opts, limits, declaredSize: desc.size, progress });
     } catch (err) {
       throw toLayerError(err, desc.digest, index);
     }
-    stats.compressedBytes += state.compressed;
-    stats.uncompressedBytes += state.uncompressed;
-    layers.push(state.changes);
+    stats.entries = counters.entries;
+    stats.compressedBytes += counters.compressed;
+    stats.uncompressedBytes += counters.uncompressed;
+    layers.push(ctx.changes);
   }
   return { fs, layers, stats };
 }
 
-async function readOne(
+interface LayerRun {
+  opts: ReadLayersOptions;
+  limits: LayerLimits;
+  declaredSize: number;
+  progress: ((bytes: number) => void) | undefined;
+}
+
+async function readLayer(
   image: ResolvedImage,
-  fs: FileTree,
-  state: LayerState,
-  opts: ReadLayersOptions,
-  limits: LayerLimits,
-  stats: { entries: number },
-  progress: (bytes: number) => void,
+  ctx: LayerContext,
+  counters: Counters,
+  run: LayerRun,
 ): Promise<void> {
-  const source = await image.openLayer(state.index, opts.signal);
+  const source = await image.openLayer(ctx.index, run.opts.signal);
+  const uncompressedDigest = image.uncompressedDigests?.[ctx.index] === true;
+  const hash = layerHash(ctx.digest);
   const { head, rest } = await peek(source, 4);
-  const [alg, expected] = state.digest.split(':');
-  const layerHash = alg === 'sha256' || alg === 'sha512' ? createHash(alg) : undefined;
-  const meter = new Transform({
-    readableHighWaterMark: 1 << 20,
-    transform(chunk: Buffer, _e, done) {
-      layerHash?.update(chunk);
-      state.compressed += chunk.length;
-      progress(state.compressed);
+  const compression = detectCompression(head);
+  const extract = tarExtract();
+  const stages = [
+    Readable.from(prepend(head, rest), { objectMode: false, highWaterMark: CHUNK }),
+    meter(ctx, counters, run, uncompressedDigest ? undefined : hash),
+    decompressor(compression),
+    limiter(ctx, counters, run.limits, compression, uncompressedDigest ? hash : undefined),
+    extract,
+  ].filter((s) => s !== undefined);
+  const flowing = pipeline(stages, run.opts.signal ? { signal: run.opts.signal } : {});
+  const consuming = (async () => {
+    for await (const entry of extract) {
+      counters.entries += 1;
+      if (counters.entries > run.limits.maxEntries) {
+        throw new ImageReadError(
+          'image.layer_too_many_entries',
+          `layer ${ctx.index + 1} (${ctx.digest}) brings the image past ${run.limits.maxEntries} entries`,
+        );
+      }
+      await applyEntry(ctx, entry.header, entry);
+    }
+  })();
+  const results = await Promise.allSettled([consuming, flowing]);
+  const failures = results.filter((r) => r.status === 'rejected').map((r) => r.reason as unknown);
+  if (failures.length > 0) {
+    source.destroy();
+    // The side that found the problem says it precisely; the other one only saw its stream end.
+    throw failures.find((e) => e instanceof ImageReadError) ?? failures[0];
+  }
+  verifyLayerDigest(ctx, hash, uncompressedDigest);
+}
+
+function layerHash(digest: string): { hash: Hash; hex: string } | undefined {
+  const colon = digest.indexOf(':');
+  const alg = digest.slice(0, colon);
+  return alg === 'sha256' || alg === 'sha512'
+    ? { hash: createHash(alg), hex: digest.slice(colon + 1) }
+    : undefined;
+}
+
+function verifyLayerDigest(
+  ctx: LayerContext,
+  hash: { hash: Hash; hex: string } | undefined,
+  uncompressed: boolean,
+): void {
+  if (!hash) {
+    throw new ImageReadError(
+      'image.digest_unsupported',
+      `layer ${ctx.index + 1}: the digest algorithm of ${ctx.digest} is not supported`,
+    );
+  }
+  const actual = hash.hash.digest('hex');
+  if (actual !== hash.hex) {
+    throw new ImageReadError(
+      'image.layer_digest_mismatch',
+      `layer ${ctx.index + 1} does not match its digest ${ctx.digest}: its ${uncompressed ? 'uncompressed tar' : 'content'} hashes to ${ctx.digest.split(':')[0]}:${actual}`,
+      { detail: { layer: ctx.digest, actual } },
+    );
+  }
+}
+
+/** Counts and hashes the stored bytes, reports progress, refuses more than the descriptor says. */
+function meter(
+  ctx: LayerContext,
+  counters: Counters,
+  run: LayerRun,
+  hash: { hash: Hash } | undefined,
+): Transform {
+  return new Transform({
+    readableHighWaterMark: CHUNK,
+    writableHighWaterMark: CHUNK,
+    transform(chunk: Buffer, _enc, done) {
+      counters.compressed += chunk.length;
+      if (counters.compressed > run.declaredSize && run.declaredSize > 0) {
+        done(
+          new ImageReadError(
+            'image.layer_size_mismatch',
+            `layer ${ctx.index + 1} (${ctx.digest}) is longer than the ${run.declaredSize} bytes its descriptor declares`,
+          ),
+        );
+        return;
+      }
+      hash?.hash.update(chunk);
+      run.progress?.(counters.compressed);
       done(null, chunk);
     },
   });
-  const compression = detectCompression(head);
-  const limiter = new Transform({
-    readableHighWaterMark: 1 << 20,
-    transform(chunk: Buffer, _e, done) {
-      state.uncompressed += chunk.length;
-      if (state.uncompressed > limits.maxLayerBytes) {
+}
+
+/** Enforces the size and ratio limits on the uncompressed bytes (and hashes them if asked). */
+function limiter(
+  ctx: LayerContext,
+  counters: Counters,
+  limits: LayerLimits,
+  compression: Compression,
+  hash: { hash: Hash } | undefined,
+): Transform {
+  const where = `layer ${ctx.index + 1} (${ctx.digest})`;
+  return new Transform({
+    readableHighWaterMark: CHUNK,
+    writableHighWaterMark: CHUNK,
+    transform(chunk: Buffer, _enc, done) {
+      counters.uncompressed += chunk.length;
+      if (counters.uncompressed > limits.maxLayerBytes) {
         done(
           new ImageReadError(
             'image.layer_too_large',
-            `layer ${state.digest} expands past the ${limits.maxLayerBytes}-byte limit`,
+            `${where} expands past the ${limits.maxLayerBytes}-byte limit`,
           ),
         );
         return;
       }
       if (
         compression !== 'none' &&
-        state.uncompressed > RATIO_FLOOR &&
-        state.uncompressed > limits.maxRatio * state.compressed
+        counters.uncompressed > RATIO_FLOOR &&
+        counters.uncompressed > limits.maxRatio * counters.compressed
       ) {
         done(
           new ImageReadError(
             'image.decompression_bomb',
-            `layer ${state.digest} expands more than ${limits.maxRatio} times (${state.compressed} bytes to over ${state.uncompressed}): refusing a decompression bomb`,
+            `${where} expands more than ${limits.maxRatio} times (${counters.compressed} bytes to over ${counters.uncompressed}): refusing a decompression bomb`,
           ),
         );
         return;
       }
+      hash?.hash.update(chunk);
       done(null, chunk);
     },
-  });
-  const extract = tarExtract();
-  const stages = [
-    Readable.from(prepend(head, rest), { objectMode: false }),
-    meter,
-    decompressor(compression),
-    limiter,
-    extract,
-  ].filter((s): s is NonNullable<typeof s> => s !== undefined);
-  const flowing = pipeline(stages, opts.signal ? { signal: opts.signal } : {});
-  const consuming = (async () => {
-    for await (const entry of extract) {
-      stats.entries += 1;
-      if (stats.entries > limits.maxEntries) {
-        throw new ImageReadError(
-          'image.layer_too_many_entries',
-          `the image has more than ${limits.maxEntries} entries`,
-        );
-      }
-      await applyEntry(fs, state, entry.header, entry, opts, limits);
-    }
-  })();
-  // Either side failing must end both; a rejection on one side is reported, the other swallowed.
-  const results = await Promise.allSettled([flowing, consuming]);
-  const failures = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
-  // The side that found the problem says it precisely; the other only saw its stream end.
-  const failure = failures.find((r) => r.reason instanceof ImageReadError) ?? failures[0];
-  if (failure) {
-    source.destroy();
-    throw failure.reason;
-  }
-  if (layerHash && expected && state.digest !== '' && layerHash.digest('hex') !== expected) {
-    throw new ImageReadError(
-      'image.layer_digest_mismatch',
-      `layer ${state.index} does not match its digest ${state.digest}`,
-    );
-  }
-}
-
-/** Splits a tar entry name into components, refusing names that climb out of the root. */
-function entryParts(name: string, layerDigest: string): string[] {
-  const parts: string[] = [];
-  for (const part of name.split('/')) {
-    if (part === '' || part === '.') {
-      continue;
-    }
-    if (part === '..') {
-      if (parts.length === 0) {
-        throw new ImageReadError(
-          'image.layer_path_traversal',
-          `layer ${layerDigest}: entry "${name}" escapes the image root`,
-        );
-      }
-      parts.pop();
-      continue;
-    }
-    parts.push(part);
-  }
-  return parts;
-}
-
-const TYPES: Partial<Record<Header['type'], FileType>> = {
-  file: 'file',
-  'contiguous-file': 'file',
-  directory: 'dir',
-  symlink: 'symlink',
-  'character-device': 'char',
-  'block-device': 'block',
-  fifo: 'fifo',
-};
-
-async function applyEntry(
-  fs: FileTree,
-  state: LayerState,
-  header: Header,
-  body: EntryBody,
-  opts: ReadLayersOptions,
-  limits: LayerLimits,
-): Promise<void> {
-  const parts = entryParts(header.name, state.digest);
-  const base = parts[parts.length - 1];
-  const path = '/' + parts.join('/');
-  if (base === undefined) {
-    body.resume();
-    return;
-  }
-  if (base.startsWith('.wh.')) {
-    applyWhiteout(fs, state, parts, base);
-    body.resume();
-    return;
-  }
-  if ((header.size ?? 0) > limits.maxFileBytes) {
-    throw new ImageReadError(
-      'image.layer_entry_too_large',
-      `layer ${state.digest}: entry "${header.name}" claims ${header.size ?? 0} bytes`,
-    );
-  }
-  const entry: FsEntry = {
-    type: 'file',
-    mode: (header.mode ?? 0o644) & 0o7777,
-    size: 0,
-    uid: header.uid ?? 0,
-    gid: header.gid ?? 0,
-    mtime: Math.floor((header.mtime?.getTime() ?? 0) / 1000),
-    layer: state.index,
-  };
-  if (header.uname) {
-    entry.uname = header.uname;
-  }
-  if (header.gname) {
-    entry.gname = header.gname;
-  }
-  const pax = header.pax;
-  if (prop(pax, 'SCHILY.xattr.security.capability') !== undefined) {
-    entry.hasCapabilities = true;
-  }
-  if (header.type === 'link') {
-    body.resume();
-    const target = fs.lstat('/' + entryParts(header.linkname ?? '', state.digest).join('/'));
-    if (!target || target.type !== 'file') {
-      throw new ImageReadError(
-        'image.layer_hardlink_invalid',
-        `layer ${state.digest}: hard link "${header.name}" points at "${header.linkname ?? ''}", which is not a file in the image`,
-      );
-    }
-    state.changes.written.add(
-      fs.set(path, {
-        ...target,
-        layer: state.index,
-        hasCapabilities: target.hasCapabilities ?? false,
-      }),
-    );
-    return;
-  }
-  const type = TYPES[header.type];
-  if (!type) {
-    body.resume();
-    return;
-  }
-  entry.type = type;
-  if (type === 'symlink') {
-    entry.linkname = header.linkname ?? '';
-  }
-  const canonical = fs.set(path, entry);
-  if (type !== 'dir') {
-    state.changes.written.add(canonical);
-  }
-  if (type === 'file') {
-    entry.size = header.size ?? 0;
-    await readContent(entry, canonical, state, body, opts);
-  } else {
-    body.resume();
-  }
-}
-
-function applyWhiteout(fs: FileTree, state: LayerState, parts: string[], base: string): void {
-  const dir = '/' + parts.slice(0, -1).join('/');
-  if (base === '.wh..wh..opq') {
-    for (const removed of fs.clearLowerChildren(dir, state.index)) {
-      state.changes.removed.add(removed);
-    }
-    return;
-  }
-  const target = (dir === '/' ? '' : dir) + '/' + base.slice(4);
-  const removed = fs.remove(target);
-  if (removed) {
-    state.changes.removed.add(removed);
-  }
-}
-
-async function readContent(
-  entry: FsEntry,
-  canonical: string,
-  state: LayerState,
-  body: EntryBody,
-  opts: ReadLayersOptions,
-): Promise<void> {
-  const hashes: Array<[DigestAlgo, Hash]> = opts.digestAlgorithms.map((a) => [a, createHash(a)]);
-  const keep = entry.size <= MAX_CAPTURE && opts.capture(canonical) ? ([] as Buffer[]) : undefined;
-  let out: ReturnType<typeof createWriteStream> | undefined;
-  if (opts.extract(canonical)) {
-    const dest = join(opts.workDir, `L${state.index}`, canonical);
-    await mkdir(dirname(dest), { recursive: true });
-    out = createWriteStream(dest);
-    entry.extractedTo = dest;
-    state.changes.rpmdbFiles.set(canonical, dest);
-  }
-  for await (const item of body) {
-    const chunk = Buffer.isBuffer(item) ? item : Buffer.from(item as Uint8Array);
-    for (const [, h] of hashes) {
-      h.update(chunk);
-    }
-    keep?.push(chunk);
-    if (out && !out.write(chunk)) {
-      await new Promise<void>((resolve) => out?.once('drain', () => resolve()));
-    }
-  }
-  if (out) {
-    const stream = out;
-    await new Promise<void>((resolve, reject) =>
-      stream.end((err?: Error | null) => (err ? reject(err) : resolve())),
-    );
-  }
-  entry.digests = Object.fromEntries(hashes.map(([a, h]) => [a, h.digest('hex')]));
-  if (keep) {
-    entry.content = Buffer.concat(keep);
-  }
-}
-
-/** Maps stream, zlib and tar failures to precise image errors. */
-function toLayerError(err: unknown, digest: string, index: number): unknown {
-  if (err instanceof ImageReadError) {
-    return err;
-  }
-  const code = prop(err, 'code');
-  const message = describeError(err);
-  const where = `layer ${index + 1} (${digest})`;
-  if (code === 'Z_BUF_ERROR' || /unexpected end/i.test(message)) {
-    return new ImageReadError('image.layer_truncated', `${where} is truncated: ${message}`, {
-      cause: err,
-    });
-  }
-  if (code === 'Z_DATA_ERROR' || /zstd|invalid (block|magic)|window/i.test(message)) {
-    return new ImageReadError(
-      'image.layer_corrupt',
-      `${where} is not valid compressed data: ${message}`,
-      { cause: err },
-    );
-  }
-  if (/tar header/i.test(message)) {
-    return new ImageReadError('image.layer_not_tar', `${where} is not a tar archive: ${message}`, {
-      cause: err,
-    });
-  }
-  if (err instanceof Error && err.name === 'AbortError') {
-    return err;
-  }
-  return new ImageReadError('image.layer_unreadable', `${where} could not be read: ${message}`, {
-    cause: err,
   });
 }

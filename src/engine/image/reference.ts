@@ -8,53 +8,55 @@ export type ImageReference =
   | { transport: 'docker'; registry: string; repository: string; tag?: string; digest?: string };
 
 const DIGEST = /^[a-z0-9]+(?:[+._-][a-z0-9]+)*:[a-zA-Z0-9=_-]{32,}$/;
-const TAG = /^[\w][\w.-]{0,127}$/;
-const REPO = /^[a-z0-9]+(?:(?:\.|_|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:\.|_|__|-+)[a-z0-9]+)*)*$/;
+const TAG = /^\w[\w.-]{0,127}$/;
+const COMPONENT = '[a-z0-9]+(?:(?:\\.|_|__|-+)[a-z0-9]+)*';
+const REPO = new RegExp(`^${COMPONENT}(?:/${COMPONENT})*$`);
+const USAGE =
+  'use oci:DIR[:TAG], docker-archive:FILE.tar[:REF] or docker://HOST[:PORT]/REPO[:TAG|@DIGEST]';
 
 /** True for a well-formed content digest such as `sha256:<64 hex>`. */
 export function isDigest(value: string): boolean {
-  return (
-    DIGEST.test(value) && (!value.startsWith('sha256:') || /^sha256:[a-f0-9]{64}$/.test(value))
-  );
+  if (value.startsWith('sha256:')) {
+    return /^sha256:[a-f0-9]{64}$/.test(value);
+  }
+  if (value.startsWith('sha512:')) {
+    return /^sha512:[a-f0-9]{128}$/.test(value);
+  }
+  return DIGEST.test(value);
 }
 
-/** Parses `oci:DIR[:TAG]`, `docker-archive:FILE[:REF]` or `docker://HOST/REPO[:TAG|@DIGEST]`. */
+/**
+ * Parses `oci:DIR[:TAG]`, `docker-archive:FILE[:REF]` or `docker://HOST/REPO[:TAG|@DIGEST]`.
+ * As in skopeo, the path ends at the first colon, so a TAG or REF may itself hold colons
+ * (`oci:/tmp/x:example.com/app:1.0`).
+ * @throws AppError image.reference_invalid
+ */
 export function parseImageReference(ref: string): ImageReference {
   if (ref.startsWith('oci:')) {
-    const rest = ref.slice(4);
-    const colon = rest.lastIndexOf(':');
-    // A colon inside the path (not the last component) is part of the path, as in skopeo.
-    if (colon > 0 && !rest.slice(colon + 1).includes('/')) {
-      return {
-        transport: 'oci',
-        dir: requirePath(rest.slice(0, colon), ref),
-        tag: rest.slice(colon + 1),
-      };
-    }
-    return { transport: 'oci', dir: requirePath(rest, ref) };
+    const [dir, tag] = splitPath(ref.slice('oci:'.length), ref);
+    return { transport: 'oci', dir, ...(tag !== undefined ? { tag } : {}) };
   }
   if (ref.startsWith('docker-archive:')) {
-    const rest = ref.slice('docker-archive:'.length);
-    const match = /^(.*?\.tar(?:\.gz)?):(.+)$/.exec(rest);
-    if (match?.[1] && match[2]) {
-      return { transport: 'docker-archive', file: match[1], ref: match[2] };
-    }
-    return { transport: 'docker-archive', file: requirePath(rest, ref) };
+    const [file, name] = splitPath(ref.slice('docker-archive:'.length), ref);
+    return { transport: 'docker-archive', file, ...(name !== undefined ? { ref: name } : {}) };
   }
   if (ref.startsWith('docker://')) {
     return parseDockerReference(ref.slice('docker://'.length), ref);
   }
-  throw invalid(
-    'image.reference_invalid',
-    `"${ref}" is not an image reference: use oci:DIR[:TAG], docker-archive:FILE.tar[:REF] or docker://HOST/REPO[:TAG|@DIGEST]`,
-  );
+  throw invalid('image.reference_invalid', `"${ref}" is not an image reference: ${USAGE}`);
 }
 
-function requirePath(path: string, ref: string): string {
+function splitPath(rest: string, ref: string): [string, string | undefined] {
+  const colon = rest.indexOf(':');
+  const path = colon < 0 ? rest : rest.slice(0, colon);
+  const name = colon < 0 ? undefined : rest.slice(colon + 1);
   if (path === '') {
-    throw invalid('image.reference_invalid', `"${ref}" names no path`);
+    throw invalid('image.reference_invalid', `"${ref}" names no path: ${USAGE}`);
   }
-  return path;
+  if (name === '') {
+    throw invalid('image.reference_invalid', `"${ref}" ends with ":" but names no image after it`);
+  }
+  return [path, name];
 }
 
 function parseDockerReference(rest: string, ref: string): ImageReference {
@@ -71,37 +73,33 @@ function parseDockerReference(rest: string, ref: string): ImageReference {
   }
   const slash = name.indexOf('/');
   const lastColon = name.lastIndexOf(':');
-  if (lastColon > slash && slash >= 0) {
+  if (lastColon > slash) {
     tag = name.slice(lastColon + 1);
     name = name.slice(0, lastColon);
     if (!TAG.test(tag)) {
       throw invalid('image.reference_invalid', `"${ref}": "${tag}" is not a valid tag`);
     }
   }
-  let registry = 'docker.io';
-  let repository = name;
-  const first = name.slice(0, slash);
-  if (slash >= 0 && (first.includes('.') || first.includes(':') || first === 'localhost')) {
-    registry = first;
-    repository = name.slice(slash + 1);
-  }
-  if (registry === 'docker.io') {
+  const first = slash >= 0 ? name.slice(0, slash) : '';
+  const hasHost = first.includes('.') || first.includes(':') || first === 'localhost';
+  let registry = hasHost ? first : 'docker.io';
+  let repository = hasHost ? name.slice(slash + 1) : name;
+  if (registry === 'docker.io' || registry === 'index.docker.io') {
+    // Docker Hub's API lives on another host, and official images sit under library/.
     registry = 'registry-1.docker.io';
-    if (!repository.includes('/')) {
-      repository = `library/${repository}`;
-    }
+    repository = repository.includes('/') ? repository : `library/${repository}`;
   }
   if (!REPO.test(repository)) {
     throw invalid(
       'image.reference_invalid',
-      `"${ref}": "${repository}" is not a valid repository name`,
+      `"${ref}": "${repository}" is not a valid repository name (lower case, digits, . _ - /)`,
     );
   }
   return {
     transport: 'docker',
     registry,
     repository,
-    ...(tag ? { tag } : {}),
-    ...(digest ? { digest } : {}),
+    ...(tag !== undefined ? { tag } : {}),
+    ...(digest !== undefined ? { digest } : {}),
   };
 }

@@ -1,6 +1,11 @@
 /**
- * A minimal Docker Registry HTTP API v2 / OCI distribution client: manifests, blobs and tag
- * lists, with anonymous, basic and bearer-token auth as Docker clients do it.
+ * A small Docker Registry HTTP API v2 / OCI distribution client: manifests, blobs and tag lists,
+ * with anonymous, basic and bearer-token auth (tokens cached per scope).
+ *
+ * Plain http: the client always tries https first. It falls back to plain http only when the
+ * https attempt fails at the connection level (refused, TLS handshake against a plain-http port)
+ * and the registry is on loopback (localhost, 127.0.0.0/8, ::1) or `tlsVerify` is false.
+ * `tlsVerify: false` also accepts self-signed certificates.
  */
 import type { Readable } from 'node:stream';
 import { Agent, request } from 'undici';
@@ -8,6 +13,8 @@ import type { Dispatcher } from 'undici';
 import { ImageReadError, describeError } from '../../platform/errors.js';
 import { prop } from '../../platform/json.js';
 import { MANIFEST_ACCEPT, MAX_MANIFEST_BYTES } from './manifest.js';
+import { basicAuth, fetchToken, parseChallenge } from './registry-auth.js';
+import { errorReason, header, nextLink, parseJson, readBody } from './registry-http.js';
 
 /** Connection settings for one registry. */
 export interface RegistryOptions {
@@ -17,38 +24,22 @@ export interface RegistryOptions {
   signal?: AbortSignal;
 }
 
-type Challenge =
-  { scheme: 'basic' } | { scheme: 'bearer'; realm: string; service?: string; scope?: string };
+type Method = 'GET' | 'HEAD';
 
-/** Parses a `WWW-Authenticate` header. */
-export function parseChallenge(header: string): Challenge | undefined {
-  const [scheme, ...rest] = header.trim().split(/\s+/);
-  if (scheme?.toLowerCase() === 'basic') {
-    return { scheme: 'basic' };
-  }
-  if (scheme?.toLowerCase() !== 'bearer') {
-    return undefined;
-  }
-  const params: Record<string, string> = {};
-  for (const m of rest.join(' ').matchAll(/(\w+)="([^"]*)"/g)) {
-    if (m[1] && m[2] !== undefined) {
-      params[m[1]] = m[2];
-    }
-  }
-  if (!params.realm) {
-    return undefined;
-  }
-  return {
-    scheme: 'bearer',
-    realm: params.realm,
-    ...(params.service ? { service: params.service } : {}),
-    ...(params.scope ? { scope: params.scope } : {}),
-  };
+interface Call {
+  method: Method;
+  repo: string;
+  /** A path under the registry (`/v2/…`) or an absolute URL from a `Link` header. */
+  path: string;
+  /** What is asked for, for messages: `manifest acme/app:1.0`. */
+  what: string;
+  accept?: string;
 }
 
-function isLoopback(host: string): boolean {
-  const name = host.replace(/:\d+$/, '').replace(/^\[|\]$/g, '');
-  return name === 'localhost' || name === '::1' || /^127\./.test(name);
+/** True for localhost, 127.0.0.0/8 and ::1 (with or without a port). */
+export function isLoopback(host: string): boolean {
+  const name = host.startsWith('[') ? host.slice(1, host.indexOf(']')) : host.replace(/:\d+$/, '');
+  return name === 'localhost' || name === '::1' || /^127(?:\.\d{1,3}){3}$/.test(name);
 }
 
 /** A client bound to one registry host. */
@@ -56,11 +47,16 @@ export class RegistryClient {
   private readonly opts: RegistryOptions;
   private readonly dispatcher: Dispatcher;
   private base: string | undefined;
-  private authHeader: string | undefined;
+  /** `Authorization` values by scope (`repository:acme/app:pull`). */
+  private readonly auth = new Map<string, string>();
 
   constructor(opts: RegistryOptions) {
     this.opts = opts;
-    this.dispatcher = new Agent({ connect: { rejectUnauthorized: opts.tlsVerify } });
+    this.dispatcher = new Agent({
+      connect: { rejectUnauthorized: opts.tlsVerify, timeout: 30_000 },
+      headersTimeout: 120_000,
+      bodyTimeout: 300_000,
+    });
   }
 
   /** Fetches a manifest by tag or digest. */
@@ -68,50 +64,66 @@ export class RegistryClient {
     repo: string,
     ref: string,
   ): Promise<{ bytes: Buffer; mediaType: string; digest: string | undefined }> {
-    const res = await this.send('GET', `/v2/${repo}/manifests/${ref}`, { accept: MANIFEST_ACCEPT });
-    const bytes = await this.body(res, MAX_MANIFEST_BYTES, `${repo}:${ref}`);
+    const what = `manifest ${repo}${ref.includes(':') ? '@' : ':'}${ref}`;
+    const res = await this.send({
+      method: 'GET',
+      repo,
+      path: `/v2/${repo}/manifests/${ref}`,
+      what,
+      accept: MANIFEST_ACCEPT,
+    });
+    const bytes = await readBody(res, MAX_MANIFEST_BYTES, `${this.opts.registry}: ${what}`);
     return {
       bytes,
-      mediaType: header(res, 'content-type') ?? '',
+      mediaType: (header(res, 'content-type') ?? '').split(';')[0]?.trim() ?? '',
       digest: header(res, 'docker-content-digest'),
     };
   }
 
-  /** Digest of a tag's manifest, via HEAD. */
+  /** The digest of a tag's manifest, via HEAD (undefined when the registry does not say). */
   async headManifest(repo: string, ref: string): Promise<string | undefined> {
-    const res = await this.send('HEAD', `/v2/${repo}/manifests/${ref}`, {
+    const res = await this.send({
+      method: 'HEAD',
+      repo,
+      path: `/v2/${repo}/manifests/${ref}`,
+      what: `manifest ${repo}:${ref}`,
       accept: MANIFEST_ACCEPT,
     });
+    await res.body.dump();
     return header(res, 'docker-content-digest');
   }
 
-  /** Fetches a small blob (a config). */
+  /** Fetches a small blob (a config) whole. */
   async getBlob(repo: string, digest: string): Promise<Buffer> {
-    const res = await this.send('GET', `/v2/${repo}/blobs/${digest}`, {});
-    return this.body(res, MAX_MANIFEST_BYTES, `${repo}@${digest}`);
+    const what = `blob ${repo}@${digest}`;
+    const res = await this.send({ method: 'GET', repo, path: `/v2/${repo}/blobs/${digest}`, what });
+    return readBody(res, MAX_MANIFEST_BYTES, `${this.opts.registry}: ${what}`);
   }
 
-  /** Streams a blob (a layer). */
+  /** Streams a blob (a layer), following redirects to object storage. */
   async openBlob(repo: string, digest: string): Promise<Readable> {
-    const res = await this.send('GET', `/v2/${repo}/blobs/${digest}`, {});
+    const res = await this.send({
+      method: 'GET',
+      repo,
+      path: `/v2/${repo}/blobs/${digest}`,
+      what: `layer ${repo}@${digest}`,
+    });
     return res.body;
   }
 
   /** Lists tags, following `Link` pagination, up to `max`. */
   async listTags(repo: string, max = 1000): Promise<string[]> {
     const tags: string[] = [];
-    let path: string | undefined = `/v2/${repo}/tags/list?n=100`;
-    while (path && tags.length < max) {
-      const res = await this.send('GET', path, {});
-      const json: unknown = JSON.parse(
-        (await this.body(res, MAX_MANIFEST_BYTES, `${repo} tags`)).toString('utf8'),
-      );
-      const list = prop(json, 'tags');
+    let path: string | undefined = `/v2/${repo}/tags/list?n=${Math.min(max, 1000)}`;
+    for (let page = 0; path && tags.length < max && page < 100; page++) {
+      const what = `tag list of ${repo}`;
+      const res = await this.send({ method: 'GET', repo, path, what });
+      const bytes = await readBody(res, MAX_MANIFEST_BYTES, `${this.opts.registry}: ${what}`);
+      const list = prop(parseJson(bytes), 'tags');
       if (Array.isArray(list)) {
         tags.push(...list.filter((t): t is string => typeof t === 'string'));
       }
-      const link = header(res, 'link');
-      path = link ? /<([^>]+)>/.exec(link)?.[1] : undefined;
+      path = nextLink(header(res, 'link'));
     }
     return tags.slice(0, max);
   }
@@ -121,73 +133,107 @@ export class RegistryClient {
     await this.dispatcher.close();
   }
 
-  private async send(
-    method: 'GET' | 'HEAD',
-    path: string,
-    headers: Record<string, string>,
-  ): Promise<Dispatcher.ResponseData> {
-    let res = await this.raw(method, path, headers);
+  private async send(call: Call): Promise<Dispatcher.ResponseData> {
+    const scope = `repository:${call.repo}:pull`;
+    let res = await this.follow(call, this.auth.get(scope));
     if (res.statusCode === 401) {
+      const challenge = header(res, 'www-authenticate') ?? '';
       await res.body.dump();
-      await this.authenticate(header(res, 'www-authenticate') ?? '', path);
-      res = await this.raw(method, path, headers);
+      this.auth.set(scope, await this.authorize(challenge, scope, call));
+      res = await this.follow(call, this.auth.get(scope));
     }
-    if (res.statusCode === 401 || res.statusCode === 403) {
-      await res.body.dump();
-      throw new ImageReadError(
-        'image.registry_unauthorized',
-        `${this.opts.registry}: ${method} ${path} was refused (${res.statusCode}); check --creds`,
-      );
+    if (res.statusCode >= 200 && res.statusCode < 300) {
+      return res;
     }
-    if (res.statusCode === 404) {
-      await res.body.dump();
-      throw new ImageReadError(
-        path.includes('/manifests/') ? 'image.manifest_unknown' : 'image.blob_unknown',
-        `${this.opts.registry}: ${path} does not exist (404)`,
-      );
-    }
-    if (res.statusCode >= 300) {
-      await res.body.dump();
-      throw new ImageReadError(
-        'image.registry_error',
-        `${this.opts.registry}: ${method} ${path} answered ${res.statusCode}`,
-      );
-    }
-    return res;
+    throw await this.failure(res, call);
   }
 
-  private async raw(
-    method: 'GET' | 'HEAD',
-    path: string,
-    headers: Record<string, string>,
-  ): Promise<Dispatcher.ResponseData> {
-    const all = {
-      ...headers,
-      ...(this.authHeader ? { authorization: this.authHeader } : {}),
-      'user-agent': 'hallmark',
-    };
-    const base = await this.baseUrl();
-    let url = path.startsWith('http') ? path : base + path;
-    for (let hop = 0; hop < 5; hop++) {
-      const res = await this.fetch(url, method, all);
-      if (res.statusCode >= 300 && res.statusCode < 400 && header(res, 'location')) {
-        await res.body.dump();
-        url = new URL(header(res, 'location') ?? '', url).toString();
-        // Redirected blob downloads (object storage) must not receive registry credentials.
-        delete all.authorization;
-        continue;
+  private async authorize(wwwAuth: string, scope: string, call: Call): Promise<string> {
+    const challenge = parseChallenge(wwwAuth);
+    const basic = this.opts.creds ? basicAuth(this.opts.creds) : undefined;
+    if (!challenge) {
+      throw new ImageReadError(
+        'image.registry_unauthorized',
+        `${this.opts.registry}: ${call.what} needs authentication the registry did not describe (WWW-Authenticate: "${wwwAuth}")`,
+      );
+    }
+    if (challenge.scheme === 'basic') {
+      if (!basic) {
+        throw new ImageReadError(
+          'image.registry_unauthorized',
+          `${this.opts.registry}: ${call.what} needs credentials (HTTP 401); pass --creds USER:PASSWORD`,
+        );
       }
-      return res;
+      return basic;
+    }
+    const token = await fetchToken(
+      this.opts.registry,
+      { ...challenge, scope: challenge.scope ?? scope },
+      basic,
+      this.dispatcher,
+      this.opts.signal,
+    );
+    return `Bearer ${token}`;
+  }
+
+  private async failure(res: Dispatcher.ResponseData, call: Call): Promise<ImageReadError> {
+    const status = res.statusCode;
+    const reason = await errorReason(res);
+    const where = `${this.opts.registry}: ${call.what}`;
+    const detail = { registry: this.opts.registry, repository: call.repo, status };
+    if (status === 401 || status === 403) {
+      return new ImageReadError(
+        'image.registry_unauthorized',
+        `${where} was refused (HTTP ${status}${reason}); ${this.opts.creds ? 'check the credentials given with --creds' : 'pass --creds USER:PASSWORD'}`,
+        { detail },
+      );
+    }
+    if (status === 404) {
+      const code = call.what.startsWith('manifest')
+        ? 'image.manifest_unknown'
+        : 'image.blob_unknown';
+      return new ImageReadError(code, `${where} does not exist (HTTP 404${reason})`, { detail });
+    }
+    return new ImageReadError(
+      'image.registry_error',
+      `${where} failed: ${call.method} answered HTTP ${status}${reason}`,
+      { detail },
+    );
+  }
+
+  /** One request with up to 5 redirects; credentials never follow a redirect to another host. */
+  private async follow(
+    call: Call,
+    authorization: string | undefined,
+  ): Promise<Dispatcher.ResponseData> {
+    const headers: Record<string, string> = { 'user-agent': 'hallmark' };
+    if (call.accept) {
+      headers.accept = call.accept;
+    }
+    let url = new URL(call.path, await this.baseUrl());
+    const origin = url.origin;
+    for (let hop = 0; hop <= 5; hop++) {
+      const sameHost = url.origin === origin;
+      const res = await this.fetch(url, call.method, {
+        ...headers,
+        ...(authorization && sameHost ? { authorization } : {}),
+      });
+      const location = header(res, 'location');
+      if (res.statusCode < 300 || res.statusCode >= 400 || !location) {
+        return res;
+      }
+      await res.body.dump();
+      url = new URL(location, url);
     }
     throw new ImageReadError(
       'image.registry_error',
-      `${this.opts.registry}: too many redirects for ${path}`,
+      `${this.opts.registry}: ${call.what}: more than 5 redirects`,
     );
   }
 
   private async fetch(
-    url: string,
-    method: 'GET' | 'HEAD',
+    url: URL,
+    method: Method,
     headers: Record<string, string>,
   ): Promise<Dispatcher.ResponseData> {
     try {
@@ -198,34 +244,32 @@ export class RegistryClient {
         ...(this.opts.signal ? { signal: this.opts.signal } : {}),
       });
     } catch (err) {
+      if (this.opts.signal?.aborted) {
+        throw err;
+      }
       throw new ImageReadError(
         'image.registry_unreachable',
-        `${this.opts.registry}: cannot reach ${url} (${describeError(err)})`,
+        `${this.opts.registry}: cannot reach ${url.origin}${url.pathname} (${describeError(err)})`,
         { cause: err },
       );
     }
   }
 
-  /** https first; plain http only for loopback registries or with --tls-verify=false. */
   private async baseUrl(): Promise<string> {
     if (this.base) {
       return this.base;
     }
     const https = `https://${this.opts.registry}`;
-    const insecureAllowed = !this.opts.tlsVerify || isLoopback(this.opts.registry);
+    const plainAllowed = !this.opts.tlsVerify || isLoopback(this.opts.registry);
     try {
-      const res = await request(`${https}/v2/`, {
-        method: 'GET',
-        dispatcher: this.dispatcher,
-        ...(this.opts.signal ? { signal: this.opts.signal } : {}),
-      });
+      const res = await this.fetch(new URL('/v2/', https), 'GET', { 'user-agent': 'hallmark' });
       await res.body.dump();
       this.base = https;
     } catch (err) {
-      if (!insecureAllowed) {
+      if (!plainAllowed || this.opts.signal?.aborted) {
         throw new ImageReadError(
           'image.registry_unreachable',
-          `${this.opts.registry}: cannot reach ${https}/v2/ (${describeError(err)}); for a plain-http registry pass --tls-verify=false`,
+          `${this.opts.registry}: cannot reach ${https}/v2/ (${describeError(prop(err, 'cause') ?? err)}); for a registry without TLS pass --tls-verify=false`,
           { cause: err },
         );
       }
@@ -233,75 +277,4 @@ export class RegistryClient {
     }
     return this.base;
   }
-
-  private async authenticate(wwwAuth: string, path: string): Promise<void> {
-    const challenge = parseChallenge(wwwAuth);
-    const basic = this.opts.creds
-      ? 'Basic ' +
-        Buffer.from(`${this.opts.creds.username}:${this.opts.creds.password}`).toString('base64')
-      : undefined;
-    if (!challenge) {
-      throw new ImageReadError(
-        'image.registry_unauthorized',
-        `${this.opts.registry}: ${path} needs authentication the registry did not describe`,
-      );
-    }
-    if (challenge.scheme === 'basic') {
-      if (!basic) {
-        throw new ImageReadError(
-          'image.registry_unauthorized',
-          `${this.opts.registry}: ${path} needs credentials; pass --creds USER:PASSWORD`,
-        );
-      }
-      this.authHeader = basic;
-      return;
-    }
-    const url = new URL(challenge.realm);
-    if (challenge.service) {
-      url.searchParams.set('service', challenge.service);
-    }
-    if (challenge.scope) {
-      url.searchParams.set('scope', challenge.scope);
-    }
-    const res = await this.fetch(url.toString(), 'GET', basic ? { authorization: basic } : {});
-    if (res.statusCode !== 200) {
-      await res.body.dump();
-      throw new ImageReadError(
-        'image.registry_unauthorized',
-        `${this.opts.registry}: token endpoint ${url.origin}${url.pathname} refused ${basic ? 'the credentials' : 'anonymous access'} (${res.statusCode})`,
-      );
-    }
-    const json: unknown = await res.body.json();
-    const token = prop(json, 'token') ?? prop(json, 'access_token');
-    if (typeof token !== 'string') {
-      throw new ImageReadError(
-        'image.registry_unauthorized',
-        `${this.opts.registry}: token endpoint returned no token`,
-      );
-    }
-    this.authHeader = `Bearer ${token}`;
-  }
-
-  private async body(res: Dispatcher.ResponseData, max: number, what: string): Promise<Buffer> {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    for await (const chunk of res.body) {
-      const buf = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as Uint8Array);
-      size += buf.length;
-      if (size > max) {
-        res.body.destroy();
-        throw new ImageReadError(
-          'image.manifest_invalid',
-          `${this.opts.registry}: ${what} is larger than ${max} bytes`,
-        );
-      }
-      chunks.push(buf);
-    }
-    return Buffer.concat(chunks);
-  }
-}
-
-function header(res: Dispatcher.ResponseData, name: string): string | undefined {
-  const v = res.headers[name];
-  return Array.isArray(v) ? v[0] : v;
 }

@@ -89,6 +89,11 @@ export interface ResolvedImage {
   config: ImageConfig;
   /** Tags that point at the same manifest digest (other ref names, registry tags). */
   tags: string[];
+  /**
+   * Per layer, true when `manifest.layers[i].digest` is the digest of the uncompressed tar (a
+   * legacy docker-archive `layer.tar`, named by its diff ID) rather than of the stored bytes.
+   */
+  uncompressedDigests?: boolean[];
   /** Opens a layer's stored (possibly compressed) bytes. */
   openLayer(index: number, signal?: AbortSignal): Promise<Readable>;
   /** Releases temporary files and connections. */

@@ -1,0 +1,223 @@
+import { spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildOciLayout, makeTar } from '../../../test/support/image-builder.js';
+import type { EntrySpec } from '../../../test/support/image-builder.js';
+import { itWithTools } from '../../../test/support/tools.js';
+import { DEFAULT_LIMITS, readLayers } from './read-layers.js';
+import type { LayerLimits } from './read-layers.js';
+import { resolveImage } from './resolve.js';
+
+let dir: string;
+let n = 0;
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'hallmark-hostile-test-'));
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+/** Reads an image whose single layer blob is exactly `raw`. */
+async function readRaw(raw: Buffer, limits: Partial<LayerLimits> = {}, extractAll = false) {
+  const layout = join(dir, `img${n++}`);
+  const { layerDigests } = await buildOciLayout(layout, { layers: [{ raw }] });
+  const image = await resolveImage(`oci:${layout}:1.0`, { tempDir: dir });
+  const workDir = join(dir, `work${n++}`);
+  const result = await readLayers(image, {
+    workDir,
+    digestAlgorithms: ['sha256'],
+    capture: () => false,
+    extract: () => extractAll,
+    limits,
+  });
+  return { ...result, workDir, digest: layerDigests[0] ?? '' };
+}
+
+const tar = (entries: EntrySpec[]) => makeTar(entries);
+
+describe('hostile and broken layers', () => {
+  it('should keep the default limits of the brief', () => {
+    expect(DEFAULT_LIMITS).toMatchObject({
+      maxLayerBytes: 32 * 2 ** 30,
+      maxRatio: 1000,
+      maxEntries: 2_000_000,
+    });
+  });
+
+  it.each([['../../etc/evil'], ['a/../../etc/evil'], ['./../x']])(
+    'should refuse the entry %s, which escapes the root, naming layer and entry',
+    async (name) => {
+      const raw = gzipSync(
+        await tar([
+          { path: 'a', type: 'dir' },
+          { path: name, content: 'x' },
+        ]),
+      );
+      await expect(readRaw(raw)).rejects.toMatchObject({
+        code: 'image.layer_path_traversal',
+        message: expect.stringMatching(
+          new RegExp(`sha256:[0-9a-f]{64}.*"${name.replace(/[./]/g, '\\$&')}"`),
+        ),
+      });
+    },
+  );
+
+  it('should refuse a hard link that escapes the root or points nowhere', async () => {
+    const escape = await tar([{ path: 'shadow', type: 'hardlink', linkname: '../../etc/shadow' }]);
+    await expect(readRaw(escape)).rejects.toMatchObject({ code: 'image.layer_path_traversal' });
+    const dangling = await tar([{ path: 'x', type: 'hardlink', linkname: 'missing' }]);
+    await expect(readRaw(dangling)).rejects.toMatchObject({
+      code: 'image.layer_hardlink_invalid',
+      message: expect.stringContaining('"missing"'),
+    });
+  });
+
+  it('should keep extracted files inside workDir even through symlinks that point out of the root', async () => {
+    const raw = await tar([
+      { path: 'tmp', type: 'dir' },
+      { path: 'etc', type: 'dir' },
+      { path: 'up', type: 'symlink', linkname: '../../../../../../tmp' },
+      { path: 'abs', type: 'symlink', linkname: '/' },
+      { path: 'up/evil', content: 'x' },
+      { path: 'abs/etc/evil', content: 'y' },
+    ]);
+    const { fs, workDir } = await readRaw(raw, {}, true);
+    expect(fs.lstat('/tmp/evil')?.extractedTo).toBe(join(workDir, 'L0', 'tmp/evil'));
+    expect(fs.lstat('/etc/evil')?.extractedTo).toBe(join(workDir, 'L0', 'etc/evil'));
+    expect((await readdir(join(workDir, 'L0'))).sort()).toEqual(['etc', 'tmp']);
+  });
+
+  it('should refuse a layer over maxLayerBytes', async () => {
+    const raw = gzipSync(await tar([{ path: 'big', content: Buffer.alloc(64 * 1024) }]));
+    await expect(readRaw(raw, { maxLayerBytes: 32 * 1024 })).rejects.toMatchObject({
+      code: 'image.layer_too_large',
+      message: expect.stringContaining('32768-byte limit'),
+    });
+  });
+
+  it('should refuse a decompression bomb once past 64 MiB', async () => {
+    const raw = gzipSync(await tar([{ path: 'zeros', content: Buffer.alloc(70 * 2 ** 20) }]), {
+      level: 9,
+    });
+    await expect(readRaw(raw, { maxRatio: 100 })).rejects.toMatchObject({
+      code: 'image.decompression_bomb',
+      message: expect.stringContaining('more than 100 times'),
+    });
+  });
+
+  it('should refuse more than maxEntries entries and a file over maxFileBytes', async () => {
+    const many = await tar(Array.from({ length: 20 }, (_, i) => ({ path: `f${i}`, content: 'x' })));
+    await expect(readRaw(many, { maxEntries: 10 })).rejects.toMatchObject({
+      code: 'image.layer_too_many_entries',
+    });
+    const big = await tar([{ path: 'f', content: Buffer.alloc(4096) }]);
+    await expect(readRaw(big, { maxFileBytes: 1000 })).rejects.toMatchObject({
+      code: 'image.layer_entry_too_large',
+      message: expect.stringContaining('"f" is 4096 bytes'),
+    });
+  });
+
+  it('should refuse a truncated gzip stream', async () => {
+    const gz = gzipSync(await tar([{ path: 'f', content: randomBytes(100_000) }]));
+    await expect(readRaw(gz.subarray(0, gz.length >> 1))).rejects.toMatchObject({
+      code: 'image.layer_truncated',
+      message: expect.stringMatching(/^layer 1 \(sha256:[0-9a-f]{64}\) is truncated/),
+    });
+  });
+
+  it('should refuse a truncated tar, plain or inside complete gzip', async () => {
+    const whole = await tar([
+      { path: 'f', content: randomBytes(10_000) },
+      { path: 'g', content: 'x' },
+    ]);
+    const cut = whole.subarray(0, 512 + 4000);
+    await expect(readRaw(cut)).rejects.toMatchObject({ code: 'image.layer_truncated' });
+    await expect(readRaw(gzipSync(cut))).rejects.toMatchObject({ code: 'image.layer_truncated' });
+  });
+
+  it('should refuse data that is not a tar, compressed or not', async () => {
+    const garbage = randomBytes(8192);
+    garbage[0] = 0x41;
+    await expect(readRaw(garbage)).rejects.toMatchObject({
+      code: 'image.layer_not_tar',
+      message: expect.stringContaining('is not a tar archive'),
+    });
+    await expect(readRaw(gzipSync(garbage))).rejects.toMatchObject({ code: 'image.layer_not_tar' });
+    const badGzip = Buffer.concat([
+      Buffer.from([0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3]),
+      randomBytes(4096),
+    ]);
+    await expect(readRaw(badGzip)).rejects.toMatchObject({ code: 'image.layer_corrupt' });
+  });
+
+  it('should refuse a zstd frame that asks for an absurd window, and zstd garbage', async () => {
+    // Magic, frame header descriptor 0 (no single segment), window descriptor 0xf8: 2^41 bytes.
+    const huge = Buffer.concat([
+      Buffer.from([0x28, 0xb5, 0x2f, 0xfd, 0x00, 0xf8]),
+      randomBytes(64),
+    ]);
+    await expect(readRaw(huge)).rejects.toMatchObject({
+      code: 'image.layer_unsupported',
+      message: expect.stringContaining('window'),
+    });
+    const junk = Buffer.concat([
+      Buffer.from([0x28, 0xb5, 0x2f, 0xfd, 0x00, 0x50]),
+      Buffer.from([0xff, 0xff, 0xff]),
+      randomBytes(64),
+    ]);
+    await expect(readRaw(junk)).rejects.toMatchObject({ code: 'image.layer_corrupt' });
+  });
+
+  itWithTools(['zstd'])('should refuse a truncated zstd stream', async () => {
+    const t = await tar([{ path: 'f', content: randomBytes(300_000) }]);
+    const z = spawnSync('zstd', ['-q', '-c'], { input: t }).stdout;
+    await expect(readRaw(z.subarray(0, z.length - 1000))).rejects.toMatchObject({
+      code: 'image.layer_truncated',
+      message: expect.stringContaining('zstd'),
+    });
+  });
+
+  it('should refuse a layer whose bytes do not match its digest', async () => {
+    const layout = join(dir, `img${n++}`);
+    const { layerDigests } = await buildOciLayout(layout, {
+      layers: [{ entries: [{ path: 'f', content: 'original' }] }],
+    });
+    const digest = layerDigests[0] ?? '';
+    await writeFile(
+      join(layout, 'blobs/sha256', digest.slice(7)),
+      gzipSync(await tar([{ path: 'f', content: 'tampered' }])),
+    );
+    const image = await resolveImage(`oci:${layout}:1.0`, { tempDir: dir });
+    const opts = {
+      workDir: join(dir, 'w'),
+      digestAlgorithms: [],
+      capture: () => true,
+      extract: () => false,
+    };
+    await expect(readLayers(image, opts)).rejects.toMatchObject({
+      code: 'image.layer_digest_mismatch',
+      message: expect.stringContaining(digest),
+    });
+  });
+
+  it('should stop when the signal is aborted', async () => {
+    const layout = join(dir, `img${n++}`);
+    await buildOciLayout(layout, { layers: [{ entries: [{ path: 'f', content: 'x' }] }] });
+    const image = await resolveImage(`oci:${layout}:1.0`, { tempDir: dir });
+    const controller = new AbortController();
+    controller.abort();
+    const opts = {
+      workDir: join(dir, 'w'),
+      digestAlgorithms: [],
+      capture: () => true,
+      extract: () => false,
+    };
+    await expect(readLayers(image, { ...opts, signal: controller.signal })).rejects.toMatchObject({
+      name: 'AbortError',
+    });
+  });
+});
