@@ -8,7 +8,15 @@ import { homedir } from 'node:os';
 import { Command, CommanderError, Option } from 'commander';
 import { AppError, ImageReadError, describeError } from '../platform/errors.js';
 import { log } from '../platform/logger.js';
+import { loadConfig, type Config } from '../platform/config.js';
+import {
+  adminCreateCompany,
+  adminCreateProject,
+  adminGc,
+  adminRotateKey,
+} from './commands/admin.js';
 import { check } from './commands/check.js';
+import { serve } from './commands/serve.js';
 import { lint } from './commands/lint.js';
 import {
   defaultVulndbPath,
@@ -127,7 +135,78 @@ export function buildProgram(
     .action(async (baseUrl: string, opts: { db: string }) => {
       out(formatVulndbSummary(await vulndbSync(baseUrl, { db: opts.db })) + '\n');
     });
+  const config = (opts: Record<string, unknown>): Config => {
+    // `--no-in-process-workers` defaults to true; only an explicit flag may override the environment.
+    const { inProcessWorkers, ...rest } = opts;
+    const argv = inProcessWorkers === false ? { ...rest, inProcessWorkers } : rest;
+    return loadConfig({ argv, env: process.env });
+  };
+
+  withStorageOptions(
+    program
+      .command('serve')
+      .description('run the registry and the job workers (npm start)')
+      .option('--port <port>', 'TCP port (default 8080)')
+      .option('--host <address>', 'address to listen on (default 0.0.0.0)')
+      .option('--public-url <url>', 'external base URL, for auth challenges')
+      .option('--worker-concurrency <n>', 'jobs run at the same time')
+      .option('--no-in-process-workers', 'do not run job workers in this process'),
+  ).action(async (opts: Record<string, unknown>) => {
+    const stop = new Promise<void>((resolve) => {
+      process.once('SIGINT', resolve);
+      process.once('SIGTERM', resolve);
+    });
+    await serve(config(opts), out, stop);
+  });
+
+  const admin = program.command('admin').description('operator commands on the configured storage');
+  withStorageOptions(admin.command('create-company').description('register a partner company'))
+    .argument('<name>', 'company name')
+    .option('--json', 'print JSON')
+    .action(async (name: string, opts: Record<string, unknown>) => {
+      out(`${await adminCreateCompany(config(opts), name, opts.json === true)}
+`);
+    });
+  withStorageOptions(
+    admin
+      .command('create-project')
+      .description('open a certification project; prints its id, registry namespace and key'),
+  )
+    .requiredOption('--company <name>', 'company name')
+    .requiredOption('--name <name>', 'project name')
+    .option('--json', 'print {"id","namespace","registryKey"}')
+    .action(async (opts: Record<string, unknown>) => {
+      const { company, name } = opts as { company: string; name: string };
+      out(`${await adminCreateProject(config(opts), { company, name }, opts.json === true)}
+`);
+    });
+  withStorageOptions(admin.command('rotate-key').description("replace a project's registry key"))
+    .argument('<project-id>', 'project id')
+    .option('--json', 'print JSON')
+    .action(async (projectId: string, opts: Record<string, unknown>) => {
+      out(`${await adminRotateKey(config(opts), projectId, opts.json === true)}
+`);
+    });
+  withStorageOptions(
+    admin.command('gc').description('delete unreferenced blobs and abandoned uploads'),
+  )
+    .option('--dry-run', 'only report what would be deleted')
+    .option('--gc-grace-minutes <n>', 'keep unreferenced blobs used more recently than this')
+    .option('--json', 'print JSON')
+    .action(async (opts: Record<string, unknown>) => {
+      out(`${await adminGc(config(opts), opts.dryRun === true, opts.json === true)}
+`);
+    });
   return program;
+}
+
+/** The options every command that opens the server's storage takes. */
+function withStorageOptions(command: Command): Command {
+  return command
+    .option('--data-dir <dir>', 'data directory (default ./data; HALLMARK_DATA_DIR)')
+    .option('--database-url <url>', 'PostgreSQL URL instead of SQLite (HALLMARK_DATABASE_URL)')
+    .option('--blobs-dir <dir>', 'blob store directory (default <data-dir>/blobs)')
+    .option('--config <file>', 'JSON configuration file (HALLMARK_CONFIG)');
 }
 
 /** Maps any thrown value to an exit code and a message on stderr. */
@@ -136,7 +215,10 @@ function report(err: unknown, json: boolean): number {
   let exit: number;
   if (err instanceof ExitError) {
     [code, exit] = [err.code, err.exitCode];
-  } else if (err instanceof ImageReadError || (err instanceof AppError && err.status < 500)) {
+  } else if (
+    err instanceof ImageReadError ||
+    (err instanceof AppError && (err.status < 500 || err.code === 'config.invalid'))
+  ) {
     [code, exit] = [err.code, EXIT.usage];
   } else if (err instanceof AppError) {
     [code, exit] = [err.code, EXIT.internal];

@@ -46,6 +46,11 @@ export interface ScanOptions {
   tempRoot?: string;
   onProgress?: (p: ScanProgress) => void;
   signal?: AbortSignal;
+  /**
+   * Opens the image instead of resolving `reference` through a transport (the server scans
+   * images from its own registry storage this way).
+   */
+  open?: (tempDir: string) => Promise<ResolvedImage>;
 }
 
 /** The outcome of a scan, before it is presented as JSON, text or JUnit. */
@@ -75,13 +80,15 @@ export async function scanImage(reference: string, options: ScanOptions): Promis
   let image: ResolvedImage | undefined;
   try {
     options.onProgress?.({ phase: 'resolve' });
-    const resolved = await resolveImage(reference, {
-      tempDir,
-      ...(options.platform ? { platform: options.platform } : {}),
-      ...(options.creds ? { creds: options.creds } : {}),
-      ...(options.tlsVerify === undefined ? {} : { tlsVerify: options.tlsVerify }),
-      ...(options.signal ? { signal: options.signal } : {}),
-    });
+    const resolved = options.open
+      ? await options.open(tempDir)
+      : await resolveImage(reference, {
+          tempDir,
+          ...(options.platform ? { platform: options.platform } : {}),
+          ...(options.creds ? { creds: options.creds } : {}),
+          ...(options.tlsVerify === undefined ? {} : { tlsVerify: options.tlsVerify }),
+          ...(options.signal ? { signal: options.signal } : {}),
+        });
     image = resolved;
     const readWith = (digestAlgorithms: DigestAlgo[], pass: number) =>
       readLayers(resolved, {

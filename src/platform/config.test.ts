@@ -42,7 +42,8 @@ describe('loadConfig', () => {
       database: { dialect: 'sqlite', file: path.join(dir, 'data', 'hallmark.db') },
       blobs: { dir: path.join(dir, 'data', 'blobs') },
       workers: { concurrency: 2, inProcess: true },
-      registry: { maxManifestBytes: 4 * 1024 * 1024 },
+      registry: { maxManifestBytes: 4 * 1024 * 1024, gcGraceMinutes: 60 },
+      scan: { policy: 'connect-2018', vulndb: path.join(dir, 'data', 'vulndb.sqlite') },
     });
   });
 

@@ -54,6 +54,16 @@ export const ConfigSchema = z
           .min(1024)
           .max(64 * 1024 * 1024)
           .default(4 * 1024 * 1024),
+        /** Unreferenced blobs unused for less than this many minutes survive garbage collection. */
+        gcGraceMinutes: z.int().min(0).max(525_600).default(60),
+      })
+      .prefault({}),
+    scan: z
+      .strictObject({
+        /** The certification policy pushed images are scanned against. */
+        policy: z.enum(['connect-2018', 'container']).default('connect-2018'),
+        /** The vulnerability index scans use; defaults to `<dataDir>/vulndb.sqlite`. */
+        vulndb: z.string().min(1).optional(),
       })
       .prefault({}),
   })
@@ -80,7 +90,8 @@ export interface Config {
   readonly database: DatabaseTarget;
   readonly blobs: { readonly dir: string };
   readonly workers: { readonly concurrency: number; readonly inProcess: boolean };
-  readonly registry: { readonly maxManifestBytes: number };
+  readonly registry: { readonly maxManifestBytes: number; readonly gcGraceMinutes: number };
+  readonly scan: { readonly policy: 'connect-2018' | 'container'; readonly vulndb: string };
 }
 
 type SettingKind = 'string' | 'int' | 'bool';
@@ -119,6 +130,14 @@ export const SETTINGS: readonly SettingSource[] = [
     flag: 'maxManifestBytes',
     kind: 'int',
   },
+  {
+    path: 'registry.gcGraceMinutes',
+    env: 'HALLMARK_GC_GRACE_MINUTES',
+    flag: 'gcGraceMinutes',
+    kind: 'int',
+  },
+  { path: 'scan.policy', env: 'HALLMARK_SCAN_POLICY', flag: 'scanPolicy', kind: 'string' },
+  { path: 'scan.vulndb', env: 'HALLMARK_VULNDB', flag: 'vulndb', kind: 'string' },
 ];
 
 /** The environment variable and flag that name the JSON config file. */
@@ -223,6 +242,10 @@ function resolveConfig(parsed: ParsedConfig, cwd: string): Config {
     blobs: { dir: path.resolve(cwd, parsed.blobs.dir ?? path.join(dataDir, 'blobs')) },
     workers: { ...parsed.workers },
     registry: { ...parsed.registry },
+    scan: {
+      policy: parsed.scan.policy,
+      vulndb: path.resolve(cwd, parsed.scan.vulndb ?? path.join(dataDir, 'vulndb.sqlite')),
+    },
   };
 }
 

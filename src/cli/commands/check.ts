@@ -6,7 +6,7 @@ import type { PolicyId } from '../../engine/policy/types.js';
 import { NO_VULNDB_MESSAGE, openVulnerabilityData } from '../../engine/vuln/index.js';
 import { EXIT, ExitError } from '../exit.js';
 import type { ExitCode } from '../exit.js';
-import { toJsonReport } from '../output/json.js';
+import { toJsonReport } from '../../engine/report.js';
 import { toJunit } from '../output/junit.js';
 import { toText } from '../output/text.js';
 

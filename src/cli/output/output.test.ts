@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ScanResult } from '../../engine/scan.js';
-import { toJsonReport } from './json.js';
+import { toJsonReport } from '../../engine/report.js';
 import { toJunit, xmlEscape } from './junit.js';
 import { toText } from './text.js';
 

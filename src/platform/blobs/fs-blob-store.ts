@@ -4,8 +4,10 @@
  */
 import { createHash, randomUUID } from 'node:crypto';
 import {
+  link,
   mkdir,
   open,
+  rename,
   opendir,
   readdir,
   stat,
@@ -129,6 +131,46 @@ export class FsBlobStore implements BlobStore {
         return false;
       }
       throw err;
+    }
+  }
+
+  async discardUpload(id: string): Promise<boolean> {
+    try {
+      await unlink(uploadPath(this.dir, id));
+      return true;
+    } catch (err) {
+      if (isErrno(err, 'ENOENT')) {
+        return false;
+      }
+      throw err;
+    }
+  }
+
+  async deleteUnless(digest: string, inUse: () => Promise<boolean>): Promise<boolean> {
+    const file = blobPath(this.dir, parseDigest(digest));
+    const aside = uploadPath(this.dir, `gc-${randomUUID()}`);
+    await mkdir(path.dirname(aside), { recursive: true });
+    try {
+      await rename(file, aside);
+    } catch (err) {
+      if (isErrno(err, 'ENOENT')) {
+        return false;
+      }
+      throw err;
+    }
+    try {
+      if (await inUse()) {
+        // Put it back; a writer that committed the same content meanwhile already did.
+        await link(aside, file).catch((err: unknown) => {
+          if (!isErrno(err, 'EEXIST')) {
+            throw err;
+          }
+        });
+        return false;
+      }
+      return true;
+    } finally {
+      await unlink(aside);
     }
   }
 

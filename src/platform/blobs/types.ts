@@ -80,8 +80,16 @@ export interface BlobStore {
   resumeWrite(id: string, expectedOffset?: number): Promise<BlobWriter>;
   /** Removes a blob; false when it was not there. */
   delete(digest: string): Promise<boolean>;
+  /**
+   * Garbage collection's delete: takes the blob out of reach first, then asks `inUse` (which
+   * checks the metadata again) and puts it back when the answer is yes. A writer committing the
+   * same digest at the same moment therefore never loses its file. True when it was deleted.
+   */
+  deleteUnless(digest: string, inUse: () => Promise<boolean>): Promise<boolean>;
   /** Every stored blob's digest. */
   list(): AsyncIterable<string>;
+  /** Removes an upload's bytes without reopening it (expired or orphaned uploads). */
+  discardUpload(id: string): Promise<boolean>;
   /** Every upload in progress. */
   listUploads(): AsyncIterable<UploadStat>;
 }

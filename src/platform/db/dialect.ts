@@ -105,3 +105,13 @@ export async function upsert<TB extends keyof DB>(
   await sql`insert into ${sql.table(table)} (${columns}) values (${values})
     on conflict (${keys}) do update set ${set}`.execute(db);
 }
+
+/**
+ * A text expression compared byte by byte (what OCI tag listing and cursors need): PostgreSQL's
+ * "C" collation; SQLite compares text as bytes already.
+ */
+export function byteOrder<T>(db: Kysely<T>, expression: Expression<string>): RawBuilder<string> {
+  return dialectOf(db) === 'postgres'
+    ? sql<string>`${expression} collate "C"`
+    : sql<string>`${expression}`;
+}

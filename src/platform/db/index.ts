@@ -7,6 +7,7 @@ export {
   type SchemaStatus,
 } from './migrator.js';
 export {
+  byteOrder,
   dialectOf,
   escapeLike,
   iLike,

@@ -53,6 +53,31 @@ export interface BlobsTable {
   digest: string;
   size: number;
   created_at: Timestamp;
+  /** 0 while the file is being moved into place, 1 once it is there (only ready blobs exist). */
+  ready: Defaulted<DbBool>;
+  /** Last upload, mount or existence check; garbage collection spares recently used blobs. */
+  last_used_at: Timestamp | null;
+}
+
+/** A blob made visible in one repository (by an upload there, or a mount into it). */
+export interface RepositoryBlobsTable {
+  repository_id: string;
+  digest: string;
+  created_at: Timestamp;
+}
+
+/** A manifest an index references, for index validation and anonymous access. */
+export interface ManifestChildrenTable {
+  repository_id: string;
+  parent_digest: string;
+  child_digest: string;
+}
+
+/** Server-wide values such as generated secrets. */
+export interface SettingsTable {
+  key: string;
+  value: string;
+  updated_at: Timestamp;
 }
 
 /** A manifest (or index) stored by content in one repository. */
@@ -135,12 +160,15 @@ export interface DB {
   projects: ProjectsTable;
   repositories: RepositoriesTable;
   blobs: BlobsTable;
+  repository_blobs: RepositoryBlobsTable;
   manifests: ManifestsTable;
+  manifest_children: ManifestChildrenTable;
   manifest_blobs: ManifestBlobsTable;
   tags: TagsTable;
   uploads: UploadsTable;
   images: ImagesTable;
   jobs: JobsTable;
+  settings: SettingsTable;
 }
 
 /** Every table, parents before children (delete in reverse to respect foreign keys). */
@@ -149,10 +177,13 @@ export const TABLES = [
   'projects',
   'repositories',
   'blobs',
+  'repository_blobs',
   'manifests',
+  'manifest_children',
   'manifest_blobs',
   'tags',
   'uploads',
   'images',
   'jobs',
+  'settings',
 ] as const satisfies readonly (keyof DB)[];

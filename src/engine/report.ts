@@ -1,6 +1,6 @@
 /** The machine-readable report of `hallmark check --output json`. Field set is a stable contract. */
-import type { ScanResult } from '../../engine/scan.js';
-import type { HealthSummary, Vulnerability } from '../../engine/vuln/types.js';
+import type { ScanResult } from './scan.js';
+import type { HealthSummary, Vulnerability } from './vuln/types.js';
 
 /** The JSON report, exactly as documented in the README. */
 export interface JsonReport {

@@ -1,0 +1,102 @@
+/**
+ * Images of a project: one per pushed tag and manifest, with its scan status and result. A push
+ * records the image and queues its scan in the push's own transaction.
+ */
+import type { Kysely, Selectable, Transaction } from 'kysely';
+import type { DB, ImagesTable, ImageStatus } from '../../platform/db/index.js';
+import { newId, readJson, writeJson } from '../../platform/db/index.js';
+import type { JobQueue } from '../../platform/queue/index.js';
+import type { TaggedPush } from '../registry/index.js';
+
+/** An image row. */
+export type ImageRow = Selectable<ImagesTable>;
+
+/**
+ * Records a pushed tag as an image in "scan in progress" and queues its scan; pushing the same
+ * tag and manifest again changes nothing. Artifacts that are not images (signatures, SBOMs) are
+ * not scanned.
+ */
+export async function recordPushedImage(
+  trx: Transaction<DB>,
+  queue: JobQueue,
+  push: TaggedPush,
+  now: Date,
+): Promise<string | undefined> {
+  if (!push.facts.isImage) {
+    return undefined;
+  }
+  const existing = await trx
+    .selectFrom('images')
+    .select('id')
+    .where('repository_id', '=', push.repository.id)
+    .where('tag', '=', push.tag)
+    .where('digest', '=', push.digest)
+    .executeTakeFirst();
+  if (existing !== undefined) {
+    return existing.id;
+  }
+  const id = newId();
+  await trx
+    .insertInto('images')
+    .values({
+      id,
+      project_id: push.repository.projectId,
+      repository_id: push.repository.id,
+      tag: push.tag,
+      digest: push.digest,
+      status: 'scan_in_progress',
+      created_at: now.toISOString(),
+    })
+    .execute();
+  await queue.enqueue('scan.image', { imageId: id }, { trx });
+  return id;
+}
+
+/** One image by id. */
+export async function findImage(db: Kysely<DB>, id: string): Promise<ImageRow | undefined> {
+  return db.selectFrom('images').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+/** Images of a project, newest first. */
+export async function listProjectImages(db: Kysely<DB>, projectId: string): Promise<ImageRow[]> {
+  return db
+    .selectFrom('images')
+    .selectAll()
+    .where('project_id', '=', projectId)
+    .orderBy('created_at', 'desc')
+    .orderBy('id')
+    .execute();
+}
+
+/** Stores the outcome of a scan. */
+export async function storeScanResult(
+  db: Kysely<DB>,
+  id: string,
+  outcome: { status: Exclude<ImageStatus, 'scan_in_progress'>; result: unknown; packages: unknown },
+  now: Date,
+): Promise<void> {
+  await db
+    .updateTable('images')
+    .set({
+      status: outcome.status,
+      result: writeJson(outcome.result),
+      packages: writeJson(outcome.packages),
+      scanned_at: now.toISOString(),
+    })
+    .where('id', '=', id)
+    .execute();
+}
+
+/** Marks an image published or not (the portal's publish action; anonymous pull follows it). */
+export async function setPublished(db: Kysely<DB>, id: string, published: boolean): Promise<void> {
+  await db
+    .updateTable('images')
+    .set({ published: published ? 1 : 0 })
+    .where('id', '=', id)
+    .execute();
+}
+
+/** The stored scan report of an image, parsed. */
+export function scanReportOf(row: ImageRow): unknown {
+  return row.result === null ? null : readJson(row.result);
+}

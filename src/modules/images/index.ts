@@ -1,0 +1,11 @@
+/** Images of projects: recorded on push, scanned by a job, published by the portal. */
+export {
+  findImage,
+  listProjectImages,
+  recordPushedImage,
+  scanReportOf,
+  setPublished,
+  storeScanResult,
+  type ImageRow,
+} from './images.js';
+export { scanImageJob, type ScanJobDeps } from './scan-job.js';

@@ -1,0 +1,99 @@
+/**
+ * The `scan.image` job: reads a pushed image straight from registry storage, runs the
+ * certification engine on it and stores the outcome with the image.
+ */
+import { existsSync } from 'node:fs';
+import type { Kysely } from 'kysely';
+import { toJsonReport } from '../../engine/report.js';
+import { scanImage } from '../../engine/scan.js';
+import { NO_VULNDB_MESSAGE, openVulnerabilityData } from '../../engine/vuln/index.js';
+import type { PolicyId } from '../../engine/policy/types.js';
+import type { BlobStore } from '../../platform/blobs/index.js';
+import type { DB } from '../../platform/db/index.js';
+import { AppError } from '../../platform/errors.js';
+import { defineJob, type Clock, type JobDefinition } from '../../platform/queue/index.js';
+import { openStoredImage } from '../registry/index.js';
+import { findImage, storeScanResult } from './images.js';
+
+/** What the scan job needs from the server. */
+export interface ScanJobDeps {
+  readonly db: Kysely<DB>;
+  readonly blobs: BlobStore;
+  readonly clock: Clock;
+  /** The policy images are certified against. */
+  readonly policy: PolicyId;
+  /** The vulnerability index, when one exists at this path. */
+  readonly vulndbPath?: string;
+  /** Where scans keep their temporary files. */
+  readonly tempRoot?: string;
+}
+
+/** Defines `scan.image` over the given storage. */
+export function scanImageJob(deps: ScanJobDeps): JobDefinition<'scan.image'> {
+  return defineJob({
+    name: 'scan.image',
+    retry: { attempts: 3, backoffMs: 5_000 },
+    async handler({ imageId }, ctx) {
+      const image = await findImage(deps.db, imageId);
+      if (image === undefined || image.status !== 'scan_in_progress') {
+        return 'skipped'; // Deleted meanwhile, or a previous run already stored a result.
+      }
+      const repository = await deps.db
+        .selectFrom('repositories as r')
+        .innerJoin('projects as p', 'p.id', 'r.project_id')
+        .select(['r.id', 'r.project_id', 'r.name', 'p.namespace'])
+        .where('r.id', '=', image.repository_id)
+        .executeTakeFirstOrThrow();
+      const ref = {
+        id: repository.id,
+        projectId: repository.project_id,
+        name: `${repository.namespace}/${repository.name}`,
+      };
+      const vulns =
+        deps.vulndbPath !== undefined && existsSync(deps.vulndbPath)
+          ? await openVulnerabilityData(deps.vulndbPath)
+          : { unavailable: NO_VULNDB_MESSAGE };
+      try {
+        const result = await scanImage(`${ref.name}:${image.tag}`, {
+          policy: deps.policy,
+          vulns,
+          now: deps.clock.now(),
+          signal: ctx.signal,
+          ...(deps.tempRoot ? { tempRoot: deps.tempRoot } : {}),
+          open: () => openStoredImage(deps.db, deps.blobs, ref, image.digest, [image.tag]),
+        });
+        const report = toJsonReport(result);
+        await storeScanResult(
+          deps.db,
+          imageId,
+          {
+            status: result.passed ? 'passed' : 'failed',
+            result: report,
+            packages: report.packages,
+          },
+          deps.clock.now(),
+        );
+      } catch (err) {
+        if (!(err instanceof AppError) || err.status >= 500 || ctx.signal.aborted) {
+          throw err; // Infrastructure trouble: the queue retries.
+        }
+        // The image itself is unreadable: that is its result, not a reason to retry.
+        await storeScanResult(
+          deps.db,
+          imageId,
+          {
+            status: 'error',
+            result: { error: { code: err.code, message: err.message } },
+            packages: [],
+          },
+          deps.clock.now(),
+        );
+      } finally {
+        if ('matcher' in vulns) {
+          await vulns.matcher.close();
+        }
+      }
+      return 'done';
+    },
+  });
+}

@@ -1,0 +1,157 @@
+/**
+ * Companies and their certification projects, as far as the registry needs them: names, the
+ * registry namespace and the registry key. The portal API creates the same records.
+ */
+import type { Kysely, Selectable } from 'kysely';
+import type { CompaniesTable, DB, ProjectsTable } from '../../platform/db/index.js';
+import { newId } from '../../platform/db/index.js';
+import { AppError, invalid, notFound } from '../../platform/errors.js';
+import { hashRegistryKey, newRegistryKey } from './registry-key.js';
+
+/** A company row. */
+export type Company = Selectable<CompaniesTable>;
+/** A project row. */
+export type Project = Selectable<ProjectsTable>;
+
+/** A project as its creator sees it, key included. */
+export interface CreatedProject {
+  readonly id: string;
+  readonly namespace: string;
+  readonly registryKey: string;
+}
+
+const MAX_NAME = 100;
+
+/**
+ * Registers a company.
+ * @throws AppError `company.name_invalid` (400), `company.name_taken` (409)
+ */
+export async function createCompany(db: Kysely<DB>, name: string, now: Date): Promise<Company> {
+  const clean = checkName(name, 'company');
+  const existing = await findCompanyByName(db, clean);
+  if (existing !== undefined) {
+    throw new AppError('company.name_taken', `A company named "${clean}" already exists.`, {
+      status: 409,
+      detail: { name: clean },
+    });
+  }
+  const row: Company = { id: newId(), name: clean, created_at: now.toISOString() };
+  await db.insertInto('companies').values(row).execute();
+  return row;
+}
+
+/** The company with exactly this name, or undefined. */
+export async function findCompanyByName(
+  db: Kysely<DB>,
+  name: string,
+): Promise<Company | undefined> {
+  return db.selectFrom('companies').selectAll().where('name', '=', name).executeTakeFirst();
+}
+
+/**
+ * Opens a certification project for a company: a UUID, a registry namespace derived from it (the
+ * guide's `ospid-0ad3dd53-7bfd-4f8a` form) and a registry key.
+ * @throws AppError `company.not_found`, `project.name_invalid`, `project.name_taken`
+ */
+export async function createProject(
+  db: Kysely<DB>,
+  input: { companyId: string; name: string },
+  now: Date,
+): Promise<CreatedProject> {
+  const name = checkName(input.name, 'project');
+  const company = await db
+    .selectFrom('companies')
+    .select('id')
+    .where('id', '=', input.companyId)
+    .executeTakeFirst();
+  if (company === undefined) {
+    throw notFound('company.not_found', `Company ${input.companyId} does not exist.`);
+  }
+  const taken = await db
+    .selectFrom('projects')
+    .select('id')
+    .where('company_id', '=', company.id)
+    .where('name', '=', name)
+    .executeTakeFirst();
+  if (taken !== undefined) {
+    throw new AppError('project.name_taken', `The company already has a project named "${name}".`, {
+      status: 409,
+      detail: { name, id: taken.id },
+    });
+  }
+  const id = newId();
+  const namespace = `ospid-${id.slice(0, 18)}`;
+  const key = newRegistryKey();
+  await db
+    .insertInto('projects')
+    .values({
+      id,
+      company_id: company.id,
+      name,
+      namespace,
+      registry_key_hash: key.hash,
+      registry_key_prefix: key.prefix,
+      created_at: now.toISOString(),
+    })
+    .execute();
+  return { id, namespace, registryKey: key.key };
+}
+
+/**
+ * Replaces a project's registry key; the old key and every token issued for it stop working.
+ * @throws AppError `project.not_found`
+ */
+export async function rotateRegistryKey(
+  db: Kysely<DB>,
+  projectId: string,
+): Promise<CreatedProject> {
+  const key = newRegistryKey();
+  const updated = await db
+    .updateTable('projects')
+    .set({ registry_key_hash: key.hash, registry_key_prefix: key.prefix })
+    .where('id', '=', projectId)
+    .returning(['id', 'namespace'])
+    .executeTakeFirst();
+  if (updated === undefined) {
+    throw notFound('project.not_found', `Project ${projectId} does not exist.`, { id: projectId });
+  }
+  return { id: updated.id, namespace: updated.namespace, registryKey: key.key };
+}
+
+/** The project a registry key belongs to, or undefined for an unknown (or rotated) key. */
+export async function findProjectByKey(db: Kysely<DB>, key: string): Promise<Project | undefined> {
+  return db
+    .selectFrom('projects')
+    .selectAll()
+    .where('registry_key_hash', '=', hashRegistryKey(key))
+    .executeTakeFirst();
+}
+
+/** The project owning a registry namespace, or undefined. */
+export async function findProjectByNamespace(
+  db: Kysely<DB>,
+  namespace: string,
+): Promise<Project | undefined> {
+  return db
+    .selectFrom('projects')
+    .selectAll()
+    .where('namespace', '=', namespace)
+    .executeTakeFirst();
+}
+
+/** A project by id, or undefined. */
+export async function findProject(db: Kysely<DB>, id: string): Promise<Project | undefined> {
+  return db.selectFrom('projects').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+function checkName(raw: string, what: 'company' | 'project'): string {
+  const name = raw.trim();
+  if (name.length === 0 || name.length > MAX_NAME || /[\u0000-\u001f\u007f]/.test(name)) {
+    throw invalid(
+      `${what}.name_invalid`,
+      `A ${what} name must be 1 to ${MAX_NAME} characters without control characters.`,
+      { name: raw },
+    );
+  }
+  return name;
+}

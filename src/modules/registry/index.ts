@@ -1,0 +1,11 @@
+/** The OCI registry: routes, operations, storage rules and garbage collection. */
+export {
+  Registry,
+  type RegistryOptions,
+  type TaggedPush,
+  type TaggedPushHook,
+} from './registry.js';
+export { registryRoutes, type RegistryRoutesOptions } from './routes.js';
+export { loadTokenSecret, TokenSigner } from './tokens.js';
+export { collectGarbage, type GcOptions, type GcReport } from './gc.js';
+export { openStoredImage } from './stored-image.js';

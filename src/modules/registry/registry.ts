@@ -1,0 +1,312 @@
+/**
+ * The registry's operations, independent of HTTP: storing and reading manifests and tags, blob
+ * commits and mounts, referrers. Routes translate requests to these calls.
+ */
+import { createHash } from 'node:crypto';
+import type { Kysely, Transaction } from 'kysely';
+import type { BlobStore, BlobWriter } from '../../platform/blobs/index.js';
+import type { DB } from '../../platform/db/index.js';
+import { AppError } from '../../platform/errors.js';
+import type { Clock } from '../../platform/queue/index.js';
+import { registryError } from './errors.js';
+import { inspectManifest, type ManifestFacts } from './manifests.js';
+import { isSupportedDigest, isTag, looksLikeDigest } from './names.js';
+import {
+  findManifest,
+  manifestSizes,
+  publishBlob,
+  releaseBlob,
+  repositoryBlobSizes,
+  reserveBlob,
+  touchBlob,
+  type ManifestRow,
+  type RepositoryRef,
+} from './store.js';
+import { Uploads } from './uploads.js';
+
+/** What the registry tells the rest of the server when a tag is pushed. */
+export interface TaggedPush {
+  readonly repository: RepositoryRef;
+  readonly tag: string;
+  readonly digest: string;
+  readonly facts: ManifestFacts;
+}
+
+/**
+ * Called inside the transaction that stores a tagged manifest, so what it records (an image, a
+ * queued scan) exists exactly when the tag does.
+ */
+export type TaggedPushHook = (trx: Transaction<DB>, push: TaggedPush) => Promise<void>;
+
+/** Options of `Registry`. */
+export interface RegistryOptions {
+  readonly db: Kysely<DB>;
+  readonly blobs: BlobStore;
+  readonly clock: Clock;
+  readonly maxManifestBytes: number;
+  readonly onTaggedPush?: TaggedPushHook;
+}
+
+/** A manifest reference from a URL: a tag or a digest. */
+export type ManifestRef = { readonly tag: string } | { readonly digest: string };
+
+/** The registry of one server process. */
+export class Registry {
+  readonly db: Kysely<DB>;
+  readonly blobs: BlobStore;
+  readonly clock: Clock;
+  readonly uploads: Uploads;
+  readonly maxManifestBytes: number;
+  private readonly onTaggedPush: TaggedPushHook | undefined;
+
+  constructor(options: RegistryOptions) {
+    this.db = options.db;
+    this.blobs = options.blobs;
+    this.clock = options.clock;
+    this.maxManifestBytes = options.maxManifestBytes;
+    this.onTaggedPush = options.onTaggedPush;
+    this.uploads = new Uploads(this.db, this.blobs, this.clock);
+  }
+
+  /**
+   * Stores a manifest under a tag or its digest once every blob and child manifest it names is in
+   * the repository; a tag moves to it in the same transaction.
+   * @throws RegistryError DIGEST_INVALID, MANIFEST_INVALID, MANIFEST_BLOB_UNKNOWN, UNSUPPORTED
+   */
+  async putManifest(
+    repository: RepositoryRef,
+    ref: ManifestRef,
+    body: Buffer,
+    contentType: string | undefined,
+  ): Promise<{ digest: string; subject?: string }> {
+    const algorithm = 'digest' in ref && ref.digest.startsWith('sha512:') ? 'sha512' : 'sha256';
+    const digest = `${algorithm}:${createHash(algorithm).update(body).digest('hex')}`;
+    if ('digest' in ref && ref.digest !== digest) {
+      throw registryError(
+        'DIGEST_INVALID',
+        `The manifest's digest is ${digest}, not ${ref.digest} as the URL says.`,
+        {
+          expected: ref.digest,
+          actual: digest,
+        },
+      );
+    }
+    const facts = inspectManifest(body, contentType);
+    const now = this.clock.now();
+    await this.db.transaction().execute(async (trx) => {
+      await this.checkReferences(trx, repository, facts);
+      await trx
+        .insertInto('manifests')
+        .values({
+          repository_id: repository.id,
+          digest,
+          media_type: facts.mediaType,
+          size: body.length,
+          content: body,
+          subject_digest: facts.subject ?? null,
+          artifact_type: facts.artifactType ?? null,
+          created_at: now.toISOString(),
+        })
+        .onConflict((oc) => oc.columns(['repository_id', 'digest']).doNothing())
+        .execute();
+      const blobDigests = [...new Set(facts.blobs.map((b) => b.digest))];
+      if (blobDigests.length > 0) {
+        await trx
+          .insertInto('manifest_blobs')
+          .values(
+            blobDigests.map((d) => ({
+              repository_id: repository.id,
+              manifest_digest: digest,
+              blob_digest: d,
+            })),
+          )
+          .onConflict((oc) => oc.doNothing())
+          .execute();
+      }
+      const children = [...new Set(facts.children.map((c) => c.digest))];
+      if (children.length > 0) {
+        await trx
+          .insertInto('manifest_children')
+          .values(
+            children.map((d) => ({
+              repository_id: repository.id,
+              parent_digest: digest,
+              child_digest: d,
+            })),
+          )
+          .onConflict((oc) => oc.doNothing())
+          .execute();
+      }
+      if ('tag' in ref) {
+        await trx
+          .insertInto('tags')
+          .values({
+            repository_id: repository.id,
+            name: ref.tag,
+            digest,
+            updated_at: now.toISOString(),
+          })
+          .onConflict((oc) =>
+            oc
+              .columns(['repository_id', 'name'])
+              .doUpdateSet({ digest, updated_at: now.toISOString() }),
+          )
+          .execute();
+        await this.onTaggedPush?.(trx, { repository, tag: ref.tag, digest, facts });
+      }
+    });
+    return { digest, ...(facts.subject ? { subject: facts.subject } : {}) };
+  }
+
+  /** Every referenced blob and child manifest must be in the repository, with the stated size. */
+  private async checkReferences(
+    trx: Kysely<DB>,
+    repository: RepositoryRef,
+    facts: ManifestFacts,
+  ): Promise<void> {
+    const blobSizes = await repositoryBlobSizes(
+      trx,
+      repository.id,
+      facts.blobs.map((b) => b.digest),
+    );
+    for (const blob of facts.blobs) {
+      const size = blobSizes.get(blob.digest);
+      if (size === undefined) {
+        throw registryError(
+          'MANIFEST_BLOB_UNKNOWN',
+          `Blob ${blob.digest} (${blob.mediaType}) is not in ${repository.name}; push it before the manifest.`,
+          {
+            digest: blob.digest,
+          },
+        );
+      }
+      if (size !== blob.size) {
+        throw registryError(
+          'MANIFEST_INVALID',
+          `The manifest gives blob ${blob.digest} a size of ${blob.size} bytes; it has ${size}.`,
+          {
+            digest: blob.digest,
+            declared: blob.size,
+            actual: size,
+          },
+        );
+      }
+    }
+    const childSizes = await manifestSizes(
+      trx,
+      repository.id,
+      facts.children.map((c) => c.digest),
+    );
+    for (const child of facts.children) {
+      const size = childSizes.get(child.digest);
+      if (size === undefined) {
+        throw registryError(
+          'MANIFEST_BLOB_UNKNOWN',
+          `Manifest ${child.digest} listed by the index is not in ${repository.name}; push it first.`,
+          {
+            digest: child.digest,
+          },
+        );
+      }
+      if (size !== child.size) {
+        throw registryError(
+          'MANIFEST_INVALID',
+          `The index gives manifest ${child.digest} a size of ${child.size} bytes; it has ${size}.`,
+          {
+            digest: child.digest,
+            declared: child.size,
+            actual: size,
+          },
+        );
+      }
+    }
+  }
+
+  /**
+   * A manifest by tag or digest.
+   * @throws RegistryError MANIFEST_UNKNOWN
+   */
+  async getManifest(repository: RepositoryRef, ref: ManifestRef): Promise<ManifestRow> {
+    const row = await findManifest(this.db, repository.id, ref);
+    if (row === undefined) {
+      throw registryError(
+        'MANIFEST_UNKNOWN',
+        `Manifest ${'tag' in ref ? ref.tag : ref.digest} is not in ${repository.name}.`,
+        {
+          ...ref,
+        },
+      );
+    }
+    return row;
+  }
+
+  /**
+   * Moves an upload's bytes into the store under `digest` and makes the blob visible in the
+   * repository. GC is told first (a reservation), so it cannot remove the file being placed.
+   * @throws RegistryError DIGEST_INVALID when the content does not match (nothing is stored)
+   */
+  async commitBlob(repository: RepositoryRef, writer: BlobWriter, digest: string): Promise<number> {
+    const now = this.clock.now();
+    const size = writer.offset;
+    await reserveBlob(this.db, digest, size, now);
+    try {
+      await writer.commit(digest);
+    } catch (err) {
+      await releaseBlob(this.db, digest);
+      if (err instanceof AppError && err.code === 'blob.digest_mismatch') {
+        throw registryError('DIGEST_INVALID', err.message, err.detail);
+      }
+      throw err;
+    }
+    await publishBlob(this.db, repository.id, digest, size, now);
+    return size;
+  }
+
+  /** Notes that a client relied on a blob's presence (HEAD before skipping its upload). */
+  async touch(digest: string): Promise<void> {
+    await touchBlob(this.db, digest, this.clock.now());
+  }
+}
+
+/**
+ * Parses the `<reference>` of a manifest URL.
+ * @throws RegistryError TAG_INVALID or DIGEST_INVALID
+ */
+export function parseManifestRef(reference: string): ManifestRef {
+  if (reference.includes(':')) {
+    if (!isSupportedDigest(reference)) {
+      throw registryError(
+        'DIGEST_INVALID',
+        looksLikeDigest(reference)
+          ? `Digest ${reference.slice(0, 150)} uses an unsupported algorithm or encoding; use sha256 or sha512 in lower-case hex.`
+          : `${reference.slice(0, 150)} is neither a tag nor a digest.`,
+        { reference: reference.slice(0, 150) },
+      );
+    }
+    return { digest: reference };
+  }
+  if (!isTag(reference)) {
+    throw registryError(
+      'TAG_INVALID',
+      `Tag ${JSON.stringify(reference.slice(0, 150))} is invalid: use up to 128 letters, digits, '_', '.' and '-', not starting with '.' or '-'.`,
+      {
+        tag: reference.slice(0, 150),
+      },
+    );
+  }
+  return { tag: reference };
+}
+
+/**
+ * Checks a digest given as a parameter.
+ * @throws RegistryError DIGEST_INVALID
+ */
+export function checkDigest(digest: string | undefined, what: string): string {
+  if (digest === undefined || !isSupportedDigest(digest)) {
+    throw registryError(
+      'DIGEST_INVALID',
+      `${what} ${JSON.stringify(digest?.slice(0, 150) ?? '')} is not a sha256 or sha512 digest in lower-case hex.`,
+    );
+  }
+  return digest;
+}

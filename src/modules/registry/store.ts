@@ -1,0 +1,354 @@
+/**
+ * The registry's metadata: repositories, which blobs each may use, manifests, tags and uploads.
+ * Every "exists" answer comes from here, never from the blob store alone, so a file that a crash
+ * left behind is never served.
+ */
+import { sql, type Kysely, type Selectable, type Transaction } from 'kysely';
+import type { DB, ManifestsTable } from '../../platform/db/index.js';
+import { byteOrder, newId } from '../../platform/db/index.js';
+
+/** A repository with the project and namespace it belongs to. */
+export interface RepositoryRef {
+  readonly id: string;
+  readonly projectId: string;
+  /** The full name, `namespace/repository`. */
+  readonly name: string;
+}
+
+/** A stored manifest row. */
+export type ManifestRow = Selectable<ManifestsTable>;
+
+/** Looks a repository up by its full name. */
+export async function findRepository(
+  db: Kysely<DB>,
+  namespace: string,
+  repository: string,
+): Promise<RepositoryRef | undefined> {
+  const row = await db
+    .selectFrom('repositories as r')
+    .innerJoin('projects as p', 'p.id', 'r.project_id')
+    .select(['r.id', 'r.project_id'])
+    .where('p.namespace', '=', namespace)
+    .where('r.name', '=', repository)
+    .executeTakeFirst();
+  return row && { id: row.id, projectId: row.project_id, name: `${namespace}/${repository}` };
+}
+
+/** Returns the repository, creating it in `projectId` on first push. */
+export async function ensureRepository(
+  db: Kysely<DB>,
+  projectId: string,
+  namespace: string,
+  repository: string,
+  now: Date,
+): Promise<RepositoryRef> {
+  await db
+    .insertInto('repositories')
+    .values({ id: newId(), project_id: projectId, name: repository, created_at: now.toISOString() })
+    .onConflict((oc) => oc.columns(['project_id', 'name']).doNothing())
+    .execute();
+  const row = await db
+    .selectFrom('repositories')
+    .select('id')
+    .where('project_id', '=', projectId)
+    .where('name', '=', repository)
+    .executeTakeFirstOrThrow();
+  return { id: row.id, projectId, name: `${namespace}/${repository}` };
+}
+
+/** True when the repository has at least one published image (anonymous pull is allowed). */
+export async function hasPublishedImage(db: Kysely<DB>, repositoryId: string): Promise<boolean> {
+  const row = await db
+    .selectFrom('images')
+    .select('id')
+    .where('repository_id', '=', repositoryId)
+    .where('published', '=', 1)
+    .limit(1)
+    .executeTakeFirst();
+  return row !== undefined;
+}
+
+/** True when `digest` is a published image of the repository, or a manifest a published index lists. */
+export async function isPublishedManifest(
+  db: Kysely<DB>,
+  repositoryId: string,
+  digest: string,
+): Promise<boolean> {
+  const row = await db
+    .selectFrom('images as i')
+    .select('i.id')
+    .where('i.repository_id', '=', repositoryId)
+    .where('i.published', '=', 1)
+    .where((eb) =>
+      eb.or([
+        eb('i.digest', '=', digest),
+        eb.exists(
+          eb
+            .selectFrom('manifest_children as c')
+            .select('c.child_digest')
+            .whereRef('c.repository_id', '=', 'i.repository_id')
+            .whereRef('c.parent_digest', '=', 'i.digest')
+            .where('c.child_digest', '=', digest),
+        ),
+      ]),
+    )
+    .limit(1)
+    .executeTakeFirst();
+  return row !== undefined;
+}
+
+/** True when a blob belongs to a published manifest of the repository. */
+export async function isPublishedBlob(
+  db: Kysely<DB>,
+  repositoryId: string,
+  digest: string,
+): Promise<boolean> {
+  const owners = await db
+    .selectFrom('manifest_blobs')
+    .select('manifest_digest')
+    .where('repository_id', '=', repositoryId)
+    .where('blob_digest', '=', digest)
+    .execute();
+  for (const owner of owners) {
+    if (await isPublishedManifest(db, repositoryId, owner.manifest_digest)) {
+      return true;
+    }
+  }
+  return false;
+}
+
+/** Size of a blob visible in the repository, or undefined. */
+export async function repositoryBlobSize(
+  db: Kysely<DB>,
+  repositoryId: string,
+  digest: string,
+): Promise<number | undefined> {
+  const row = await db
+    .selectFrom('repository_blobs as rb')
+    .innerJoin('blobs as b', 'b.digest', 'rb.digest')
+    .select('b.size')
+    .where('rb.repository_id', '=', repositoryId)
+    .where('rb.digest', '=', digest)
+    .where('b.ready', '=', 1)
+    .executeTakeFirst();
+  return row?.size;
+}
+
+/** Records that a blob was just needed, so garbage collection leaves it alone for a while. */
+export async function touchBlob(db: Kysely<DB>, digest: string, now: Date): Promise<void> {
+  await db
+    .updateTable('blobs')
+    .set({ last_used_at: now.toISOString() })
+    .where('digest', '=', digest)
+    .execute();
+}
+
+/**
+ * First step of committing an upload, before its file is moved into place: a `ready = 0` row
+ * (or a touch of the existing row) tells garbage collection that this digest is being written.
+ */
+export async function reserveBlob(
+  db: Kysely<DB>,
+  digest: string,
+  size: number,
+  now: Date,
+): Promise<void> {
+  const at = now.toISOString();
+  await db
+    .insertInto('blobs')
+    .values({ digest, size, created_at: at, last_used_at: at, ready: 0 })
+    .onConflict((oc) => oc.column('digest').doUpdateSet({ last_used_at: at }))
+    .execute();
+}
+
+/** Last step of a commit: the file is in place; the blob exists and is visible in the repository. */
+export async function publishBlob(
+  db: Kysely<DB>,
+  repositoryId: string,
+  digest: string,
+  size: number,
+  now: Date,
+): Promise<void> {
+  const at = now.toISOString();
+  await db.transaction().execute(async (trx) => {
+    await trx
+      .insertInto('blobs')
+      .values({ digest, size, created_at: at, last_used_at: at, ready: 1 })
+      .onConflict((oc) => oc.column('digest').doUpdateSet({ ready: 1, last_used_at: at }))
+      .execute();
+    await linkBlob(trx, repositoryId, digest, now);
+  });
+}
+
+/** Drops a reservation whose upload failed verification (only if no one finished it meanwhile). */
+export async function releaseBlob(db: Kysely<DB>, digest: string): Promise<void> {
+  await db.deleteFrom('blobs').where('digest', '=', digest).where('ready', '=', 0).execute();
+}
+
+/** Makes a stored blob visible in a repository (upload or cross-repository mount). */
+export async function linkBlob(
+  db: Kysely<DB> | Transaction<DB>,
+  repositoryId: string,
+  digest: string,
+  now: Date,
+): Promise<void> {
+  await db
+    .insertInto('repository_blobs')
+    .values({ repository_id: repositoryId, digest, created_at: now.toISOString() })
+    .onConflict((oc) => oc.columns(['repository_id', 'digest']).doNothing())
+    .execute();
+}
+
+/** Removes a blob from a repository's view (the blob itself goes at the next GC if unused). */
+export async function unlinkBlob(
+  db: Kysely<DB>,
+  repositoryId: string,
+  digest: string,
+): Promise<boolean> {
+  const result = await db
+    .deleteFrom('repository_blobs')
+    .where('repository_id', '=', repositoryId)
+    .where('digest', '=', digest)
+    .executeTakeFirst();
+  return result.numDeletedRows > 0n;
+}
+
+/** A manifest by digest, or by tag, in one repository. */
+export async function findManifest(
+  db: Kysely<DB>,
+  repositoryId: string,
+  ref: { digest: string } | { tag: string },
+): Promise<ManifestRow | undefined> {
+  if ('digest' in ref) {
+    return db
+      .selectFrom('manifests')
+      .selectAll()
+      .where('repository_id', '=', repositoryId)
+      .where('digest', '=', ref.digest)
+      .executeTakeFirst();
+  }
+  return db
+    .selectFrom('tags as t')
+    .innerJoin('manifests as m', (j) =>
+      j.onRef('m.repository_id', '=', 't.repository_id').onRef('m.digest', '=', 't.digest'),
+    )
+    .selectAll('m')
+    .where('t.repository_id', '=', repositoryId)
+    .where('t.name', '=', ref.tag)
+    .executeTakeFirst();
+}
+
+/** Size and presence of manifests, to validate the children of an index. */
+export async function manifestSizes(
+  db: Kysely<DB>,
+  repositoryId: string,
+  digests: readonly string[],
+): Promise<Map<string, number>> {
+  if (digests.length === 0) {
+    return new Map();
+  }
+  const rows = await db
+    .selectFrom('manifests')
+    .select(['digest', 'size'])
+    .where('repository_id', '=', repositoryId)
+    .where('digest', 'in', [...new Set(digests)])
+    .execute();
+  return new Map(rows.map((r) => [r.digest, r.size]));
+}
+
+/** Sizes of ready blobs visible in the repository, among `digests`. */
+export async function repositoryBlobSizes(
+  db: Kysely<DB>,
+  repositoryId: string,
+  digests: readonly string[],
+): Promise<Map<string, number>> {
+  if (digests.length === 0) {
+    return new Map();
+  }
+  const rows = await db
+    .selectFrom('repository_blobs as rb')
+    .innerJoin('blobs as b', 'b.digest', 'rb.digest')
+    .select(['b.digest', 'b.size'])
+    .where('rb.repository_id', '=', repositoryId)
+    .where('rb.digest', 'in', [...new Set(digests)])
+    .where('b.ready', '=', 1)
+    .execute();
+  return new Map(rows.map((r) => [r.digest, r.size]));
+}
+
+/** Tags of a repository in lexical order, `n` at most, after `last`. */
+export async function listTags(
+  db: Kysely<DB>,
+  repositoryId: string,
+  options: { n?: number; last?: string; publishedOnly?: boolean },
+): Promise<string[]> {
+  let query = db
+    .selectFrom('tags as t')
+    .select('t.name')
+    .where('t.repository_id', '=', repositoryId)
+    .orderBy(byteOrder(db, sql.ref('t.name')));
+  if (options.last !== undefined) {
+    query = query.where(byteOrder(db, sql.ref('t.name')), '>', options.last);
+  }
+  if (options.publishedOnly === true) {
+    query = query.where((eb) =>
+      eb.exists(
+        eb
+          .selectFrom('images as i')
+          .select('i.id')
+          .whereRef('i.repository_id', '=', 't.repository_id')
+          .whereRef('i.tag', '=', 't.name')
+          .whereRef('i.digest', '=', 't.digest')
+          .where('i.published', '=', 1),
+      ),
+    );
+  }
+  if (options.n !== undefined) {
+    query = query.limit(options.n);
+  }
+  return (await query.execute()).map((r) => r.name);
+}
+
+/** Manifests of the repository whose `subject` is `digest`. */
+export async function listReferrers(
+  db: Kysely<DB>,
+  repositoryId: string,
+  digest: string,
+): Promise<ManifestRow[]> {
+  return db
+    .selectFrom('manifests')
+    .selectAll()
+    .where('repository_id', '=', repositoryId)
+    .where('subject_digest', '=', digest)
+    .orderBy('created_at')
+    .orderBy('digest')
+    .execute();
+}
+
+/** Deletes a manifest with its tags; false when it was not there. */
+export async function deleteManifest(
+  db: Kysely<DB>,
+  repositoryId: string,
+  digest: string,
+): Promise<boolean> {
+  const result = await db
+    .deleteFrom('manifests')
+    .where('repository_id', '=', repositoryId)
+    .where('digest', '=', digest)
+    .executeTakeFirst();
+  return result.numDeletedRows > 0n;
+}
+
+/** Deletes a tag (not the manifest it points at); false when it was not there. */
+export async function deleteTag(
+  db: Kysely<DB>,
+  repositoryId: string,
+  tag: string,
+): Promise<boolean> {
+  const result = await db
+    .deleteFrom('tags')
+    .where('repository_id', '=', repositoryId)
+    .where('name', '=', tag)
+    .executeTakeFirst();
+  return result.numDeletedRows > 0n;
+}

@@ -1,0 +1,94 @@
+/**
+ * An image stored in this registry, opened for the scanner like any other transport: manifests
+ * from the database, config and layers from the blob store.
+ */
+import type { Kysely } from 'kysely';
+import { verifyDigest } from '../../engine/image/digest.js';
+import {
+  parseConfig,
+  parseManifest,
+  selectPlatform,
+  type Platform,
+} from '../../engine/image/manifest.js';
+import type { ResolvedImage } from '../../engine/image/types.js';
+import type { BlobStore } from '../../platform/blobs/index.js';
+import type { DB } from '../../platform/db/index.js';
+import { ImageReadError } from '../../platform/errors.js';
+import { findManifest, type RepositoryRef } from './store.js';
+
+const DEFAULT_PLATFORM: Platform = { os: 'linux', architecture: 'amd64' };
+
+/**
+ * Opens manifest `digest` of a repository (an index resolves to its linux/amd64 image).
+ * @throws ImageReadError when the manifest or a blob is missing or invalid
+ */
+export async function openStoredImage(
+  db: Kysely<DB>,
+  blobs: BlobStore,
+  repository: RepositoryRef,
+  digest: string,
+  tags: string[],
+  platform: Platform = DEFAULT_PLATFORM,
+): Promise<ResolvedImage> {
+  const where = `${repository.name}@${digest}`;
+  const load = async (d: string) => {
+    const row = await findManifest(db, repository.id, { digest: d });
+    if (row === undefined) {
+      throw new ImageReadError(
+        'image.manifest_unknown',
+        `${repository.name}: manifest ${d} is no longer stored`,
+      );
+    }
+    return parseManifest(row.content, `${repository.name}@${d}`, row.media_type);
+  };
+  let parsed = await load(digest);
+  let imageDigest = digest;
+  if (parsed.kind === 'index') {
+    imageDigest = selectPlatform(parsed.manifests, platform, where).digest;
+    parsed = await load(imageDigest);
+    if (parsed.kind === 'index') {
+      throw new ImageReadError(
+        'image.manifest_invalid',
+        `${where}: an index entry points at another index`,
+      );
+    }
+  }
+  const manifest = parsed.manifest;
+  const configBytes = await readSmallBlob(blobs, manifest.config.digest);
+  verifyDigest(configBytes, manifest.config.digest, `${where}: config`);
+  const config = parseConfig(configBytes, `${where}: config ${manifest.config.digest}`);
+  return {
+    reference: where,
+    transport: 'docker',
+    digest: imageDigest,
+    manifest,
+    config,
+    tags,
+    openLayer: (index, signal) => {
+      const layer = manifest.layers[index];
+      if (layer === undefined) {
+        throw new ImageReadError('image.layer_unknown', `${where}: no layer ${index}`);
+      }
+      return blobs.openRead(layer.digest, undefined, signal);
+    },
+    close: () => Promise.resolve(),
+  };
+}
+
+async function readSmallBlob(blobs: BlobStore, digest: string): Promise<Buffer> {
+  const stat = await blobs.stat(digest);
+  if (stat === undefined) {
+    throw new ImageReadError('image.blob_unknown', `blob ${digest} is not in the blob store`);
+  }
+  if (stat.size > 4 * 1024 * 1024) {
+    throw new ImageReadError(
+      'image.config_invalid',
+      `config ${digest} is ${stat.size} bytes, over 4 MiB`,
+    );
+  }
+  const chunks: Buffer[] = [];
+  for await (const chunk of await blobs.openRead(digest)) {
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks);
+}

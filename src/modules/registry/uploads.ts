@@ -1,0 +1,170 @@
+/**
+ * Blob uploads in progress. The acknowledged offset lives in the `uploads` table and the bytes in
+ * the blob store's upload file; an open writer (with its running hash) is kept between requests so
+ * a chunked upload is hashed once. After a restart, or when another process served the previous
+ * chunk, the writer is reopened at the acknowledged offset and anything past it is dropped.
+ */
+import type { Kysely, Selectable } from 'kysely';
+import type { BlobStore, BlobWriter } from '../../platform/blobs/index.js';
+import type { DB, UploadsTable } from '../../platform/db/index.js';
+import type { Clock } from '../../platform/queue/index.js';
+import { registryError } from './errors.js';
+
+/** An upload row. */
+export type UploadRow = Selectable<UploadsTable>;
+
+interface OpenUpload {
+  writer: BlobWriter;
+  /** Tail of the chain of operations on this upload; they run one at a time. */
+  tail: Promise<unknown>;
+  idle: NodeJS.Timeout | undefined;
+}
+
+/** How long an idle writer keeps its file handle open. */
+const IDLE_CLOSE_MS = 60_000;
+
+/** The uploads of one server process. */
+export class Uploads {
+  private readonly open = new Map<string, OpenUpload>();
+  private readonly db: Kysely<DB>;
+  private readonly blobs: BlobStore;
+  private readonly clock: Clock;
+
+  constructor(db: Kysely<DB>, blobs: BlobStore, clock: Clock) {
+    this.db = db;
+    this.blobs = blobs;
+    this.clock = clock;
+  }
+
+  /** Starts an upload into a repository. */
+  async begin(repositoryId: string): Promise<UploadRow> {
+    const writer = await this.blobs.beginWrite();
+    const now = this.clock.now().toISOString();
+    const row: UploadRow = {
+      id: writer.id,
+      repository_id: repositoryId,
+      started_at: now,
+      updated_at: now,
+      offset: 0,
+      hash_state: null,
+    };
+    await this.db.insertInto('uploads').values(row).execute();
+    this.open.set(writer.id, { writer, tail: Promise.resolve(), idle: undefined });
+    this.scheduleClose(writer.id);
+    return row;
+  }
+
+  /**
+   * The upload `id` of this repository.
+   * @throws RegistryError BLOB_UPLOAD_UNKNOWN
+   */
+  async find(repositoryId: string, id: string): Promise<UploadRow> {
+    const row = /^[A-Za-z0-9_-]{1,64}$/.test(id)
+      ? await this.db
+          .selectFrom('uploads')
+          .selectAll()
+          .where('id', '=', id)
+          .where('repository_id', '=', repositoryId)
+          .executeTakeFirst()
+      : undefined;
+    if (row === undefined) {
+      throw registryError(
+        'BLOB_UPLOAD_UNKNOWN',
+        `Upload ${id.slice(0, 80)} is unknown: it finished, was cancelled or never began.`,
+      );
+    }
+    return row;
+  }
+
+  /**
+   * Runs `fn` with the upload's writer positioned at the acknowledged offset, one call at a time
+   * per upload; returns what `fn` returns.
+   */
+  async withWriter<T>(id: string, fn: (writer: BlobWriter) => Promise<T>): Promise<T> {
+    let entry = this.open.get(id);
+    if (entry === undefined) {
+      entry = {
+        writer: undefined as unknown as BlobWriter,
+        tail: Promise.resolve(),
+        idle: undefined,
+      };
+      this.open.set(id, entry);
+    }
+    const current = entry;
+    const run = current.tail.then(async () => {
+      clearTimeout(current.idle);
+      const row = await this.db
+        .selectFrom('uploads')
+        .select('offset')
+        .where('id', '=', id)
+        .executeTakeFirst();
+      if (row === undefined) {
+        throw registryError(
+          'BLOB_UPLOAD_UNKNOWN',
+          `Upload ${id} is unknown: it finished or was cancelled.`,
+        );
+      }
+      // A writer ahead of the acknowledged offset holds bytes of a request that failed midway.
+      if (current.writer === undefined || current.writer.offset !== row.offset) {
+        await current.writer?.close().catch(() => undefined);
+        current.writer = await this.blobs.resumeWrite(id, row.offset);
+      }
+      return fn(current.writer);
+    });
+    current.tail = run.catch(() => undefined).finally(() => this.scheduleClose(id));
+    return run;
+  }
+
+  /** Records the offset the client may rely on (after the bytes were flushed). */
+  async acknowledge(id: string, offset: number): Promise<void> {
+    await this.db
+      .updateTable('uploads')
+      .set({ offset, updated_at: this.clock.now().toISOString() })
+      .where('id', '=', id)
+      .execute();
+  }
+
+  /** Forgets a finished upload (its writer committed or aborted). */
+  async finish(id: string): Promise<void> {
+    const entry = this.open.get(id);
+    clearTimeout(entry?.idle);
+    this.open.delete(id);
+    await this.db.deleteFrom('uploads').where('id', '=', id).execute();
+  }
+
+  /** Cancels an upload: its bytes are discarded. */
+  async cancel(id: string): Promise<void> {
+    await this.withWriter(id, (writer) => writer.abort()).catch(async () => {
+      // The file may already be gone; the row must go regardless.
+    });
+    await this.finish(id);
+  }
+
+  /** Closes every open writer (uploads stay resumable). */
+  async closeAll(): Promise<void> {
+    const entries = [...this.open.values()];
+    this.open.clear();
+    await Promise.allSettled(
+      entries.map(async (e) => {
+        clearTimeout(e.idle);
+        await e.tail;
+        await e.writer?.close();
+      }),
+    );
+  }
+
+  private scheduleClose(id: string): void {
+    const entry = this.open.get(id);
+    if (entry === undefined) {
+      return;
+    }
+    clearTimeout(entry.idle);
+    entry.idle = setTimeout(() => {
+      if (this.open.get(id) === entry) {
+        this.open.delete(id);
+        void entry.tail.then(() => entry.writer?.close()).catch(() => undefined);
+      }
+    }, IDLE_CLOSE_MS);
+    entry.idle.unref();
+  }
+}

@@ -1,0 +1,147 @@
+/**
+ * The composition root of `hallmark serve`: opens storage, wires the domain modules together and
+ * runs the HTTP server and the in-process workers.
+ */
+import type { AddressInfo } from 'node:net';
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { Config } from '../platform/config.js';
+import { FsBlobStore, type BlobStore } from '../platform/blobs/index.js';
+import { migrateToLatest, openDatabase, type Database } from '../platform/db/index.js';
+import { log } from '../platform/logger.js';
+import {
+  JobQueue,
+  systemClock,
+  Worker,
+  type Clock,
+  type JobDefinition,
+} from '../platform/queue/index.js';
+import { recordPushedImage, scanImageJob } from '../modules/images/index.js';
+import {
+  loadTokenSecret,
+  Registry,
+  registryRoutes,
+  TokenSigner,
+} from '../modules/registry/index.js';
+
+/** Everything a running server holds; tests reach into it. */
+export interface RunningServer {
+  /** The base URL clients use, e.g. `http://localhost:8080`. */
+  readonly url: string;
+  readonly port: number;
+  readonly app: FastifyInstance;
+  readonly database: Database;
+  readonly blobs: BlobStore;
+  readonly queue: JobQueue;
+  readonly registry: Registry;
+  readonly worker: Worker | undefined;
+  /** Stops accepting requests, lets running jobs finish briefly, closes storage. */
+  close(): Promise<void>;
+}
+
+/** Options of `startServer` besides the configuration. */
+export interface StartOptions {
+  readonly clock?: Clock;
+  /** Poll interval of the in-process worker (tests shorten it). */
+  readonly workerPollMs?: number;
+}
+
+/** The job definitions of this server over its storage. */
+export function jobDefinitions(
+  config: Config,
+  database: Database,
+  blobs: BlobStore,
+  clock: Clock,
+): JobDefinition[] {
+  return [
+    scanImageJob({
+      db: database.db,
+      blobs,
+      clock,
+      policy: config.scan.policy,
+      vulndbPath: config.scan.vulndb,
+    }) as unknown as JobDefinition,
+  ];
+}
+
+/** Opens storage (creating the schema), builds the app and listens. */
+export async function startServer(
+  config: Config,
+  options: StartOptions = {},
+): Promise<RunningServer> {
+  const clock = options.clock ?? systemClock;
+  const database = await openDatabase(config);
+  try {
+    await migrateToLatest(database.db);
+    const blobs = new FsBlobStore(config.blobs.dir);
+    const definitions = jobDefinitions(config, database, blobs, clock);
+    const queue = new JobQueue(database.db, { clock, definitions });
+    const registry = new Registry({
+      db: database.db,
+      blobs,
+      clock,
+      maxManifestBytes: config.registry.maxManifestBytes,
+      onTaggedPush: async (trx, push) => {
+        await recordPushedImage(trx, queue, push, clock.now());
+      },
+    });
+    const signer = new TokenSigner(await loadTokenSecret(database.db, clock.now()));
+    const app = buildApp();
+    await app.register(async (scope) => {
+      registryRoutes(scope, {
+        registry,
+        signer,
+        ...(config.server.publicUrl ? { publicUrl: config.server.publicUrl } : {}),
+      });
+    });
+    await app.listen({ port: config.server.port, host: config.server.host });
+    const port = (app.server.address() as AddressInfo).port;
+    const worker = config.workers.inProcess
+      ? new Worker({
+          queue,
+          definitions,
+          concurrency: config.workers.concurrency,
+          ...(options.workerPollMs === undefined ? {} : { pollIntervalMs: options.workerPollMs }),
+          log: (level, message, extra) => log[level]('http', message, extra),
+        })
+      : undefined;
+    worker?.start();
+    const host =
+      config.server.host === '0.0.0.0' || config.server.host === '::'
+        ? 'localhost'
+        : config.server.host;
+    return {
+      url: config.server.publicUrl ?? `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
+      port,
+      app,
+      database,
+      blobs,
+      queue,
+      registry,
+      worker,
+      async close() {
+        await app.close();
+        await worker?.stop({ graceMs: 5_000 });
+        await registry.uploads.closeAll();
+        await database.close();
+      },
+    };
+  } catch (err) {
+    await database.close().catch(() => undefined);
+    throw err;
+  }
+}
+
+/** The Fastify instance with the server-wide settings. */
+function buildApp(): FastifyInstance {
+  const app = Fastify({
+    logger: false,
+    // Digests and repository names make long wildcard paths.
+    routerOptions: { maxParamLength: 4096 },
+    // Uploads of large layers can take long; idle sockets still time out.
+    requestTimeout: 0,
+    keepAliveTimeout: 65_000,
+    forceCloseConnections: true,
+  });
+  app.get('/healthz', async () => ({ status: 'ok' }));
+  return app;
+}
