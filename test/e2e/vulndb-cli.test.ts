@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { JsonReport } from '../../src/cli/output/json.js';
+import type { JsonReport } from '../../src/engine/report.js';
 import { runCli } from '../support/cli.js';
 import { buildOciLayout, CERTIFIED_CONFIG, RPM_ROOTFS } from '../support/image-builder.js';
 import { sharedFixture } from '../support/shared-fixtures.js';

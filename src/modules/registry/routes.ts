@@ -7,6 +7,7 @@ import { MEDIA } from '../../engine/image/manifest.js';
 import { AppError, describeError } from '../../platform/errors.js';
 import { log } from '../../platform/logger.js';
 import {
+  allowedActions,
   authenticate,
   authorize,
   grantToken,
@@ -459,10 +460,10 @@ export function registryRoutes(app: FastifyInstance, options: RegistryRoutesOpti
     if (from === undefined || !isRepositoryName(from)) {
       return false;
     }
-    let mode: AccessMode;
-    try {
-      mode = await authorize(db, ctx.principal, from, 'pull', ctx.realm);
-    } catch {
+    // The key's own rights decide, not the scopes of the token in hand: clients that did not ask
+    // for the source's scope get the same answer they would after asking.
+    const { mode } = await allowedActions(db, ctx.principal, from);
+    if (mode === undefined) {
       return false; // No access to the source: fall back to a normal upload, as the spec says.
     }
     const parts = splitRepositoryName(from);
@@ -507,7 +508,9 @@ export function registryRoutes(app: FastifyInstance, options: RegistryRoutesOpti
     }
     return ctx.reply
       .type(MEDIA.ociIndex)
-      .send({ schemaVersion: 2, mediaType: MEDIA.ociIndex, manifests });
+      .send(
+        Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: MEDIA.ociIndex, manifests })),
+      );
   }
 }
 

@@ -145,6 +145,22 @@ class HarnessContext implements DbTestContext {
   }
 }
 
+/**
+ * A new, empty PostgreSQL database for a test that runs the server as a separate process; call
+ * `drop` when done. Undefined when PostgreSQL is unreachable (and not under `CI=true`).
+ */
+export async function freshPostgresDatabase(): Promise<{ url: string; drop(): Promise<void> } | undefined> {
+  if (postgresProbe !== undefined) {
+    if (process.env.CI === 'true') {
+      throw new Error(`PostgreSQL is unreachable at ${postgresProbe}`);
+    }
+    return undefined;
+  }
+  const name = `hallmark_t_${process.pid}_${randomBytes(4).toString('hex')}`;
+  const url = await createPostgresDatabase(name);
+  return { url, drop: () => adminQuery(`drop database if exists "${name}" with (force)`) };
+}
+
 async function createPostgresDatabase(name: string): Promise<string> {
   await adminQuery(`create database "${name}"`);
   const url = new URL(testDatabaseUrl());
