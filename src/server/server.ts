@@ -59,7 +59,7 @@ export function jobDefinitions(
       clock,
       policy: config.scan.policy,
       vulndbPath: config.scan.vulndb,
-    }) as unknown as JobDefinition,
+    }),
   ];
 }
 
@@ -86,12 +86,13 @@ export async function startServer(
     });
     const signer = new TokenSigner(await loadTokenSecret(database.db, clock.now()));
     const app = buildApp();
-    await app.register(async (scope) => {
+    await app.register((scope, _options, done) => {
       registryRoutes(scope, {
         registry,
         signer,
         ...(config.server.publicUrl ? { publicUrl: config.server.publicUrl } : {}),
       });
+      done();
     });
     await app.listen({ port: config.server.port, host: config.server.host });
     const port = (app.server.address() as AddressInfo).port;
@@ -142,6 +143,6 @@ function buildApp(): FastifyInstance {
     keepAliveTimeout: 65_000,
     forceCloseConnections: true,
   });
-  app.get('/healthz', async () => ({ status: 'ok' }));
+  app.get('/healthz', () => Promise.resolve({ status: 'ok' }));
   return app;
 }

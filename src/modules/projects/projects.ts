@@ -146,7 +146,7 @@ export async function findProject(db: Kysely<DB>, id: string): Promise<Project |
 
 function checkName(raw: string, what: 'company' | 'project'): string {
   const name = raw.trim();
-  if (name.length === 0 || name.length > MAX_NAME || /[\u0000-\u001f\u007f]/.test(name)) {
+  if (name.length === 0 || name.length > MAX_NAME || hasControlCharacters(name)) {
     throw invalid(
       `${what}.name_invalid`,
       `A ${what} name must be 1 to ${MAX_NAME} characters without control characters.`,
@@ -154,4 +154,11 @@ function checkName(raw: string, what: 'company' | 'project'): string {
     );
   }
   return name;
+}
+
+function hasControlCharacters(text: string): boolean {
+  return [...text].some((c) => {
+    const code = c.charCodeAt(0);
+    return code < 0x20 || code === 0x7f;
+  });
 }

@@ -104,10 +104,11 @@ export function inspectManifest(body: Buffer, contentType: string | undefined): 
   if (!Array.isArray(doc.layers)) {
     throw invalidManifest('an image manifest needs a "layers" array');
   }
-  const layers = doc.layers.map((d, i) => ({ ...descriptor(d, `layers[${i}]`), raw: d }));
+  const layers: unknown[] = doc.layers;
   const required = layers
-    .filter((l) => !isForeign(l.mediaType, l.raw))
-    .map(({ raw: _raw, ...l }) => l);
+    .map((raw, i) => ({ raw, layer: descriptor(raw, `layers[${i}]`) }))
+    .filter(({ raw, layer }) => !isForeign(layer.mediaType, raw))
+    .map(({ layer }) => layer);
   const isImage = IMAGE_CONFIG_TYPES.has(config.mediaType) && artifactType === undefined;
   const type = artifactType ?? (isImage ? undefined : config.mediaType);
   return {

@@ -1,0 +1,157 @@
+import { spawn } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freshPostgresDatabase } from '../../src/platform/db/test-harness.js';
+import { BIN, runCli } from '../support/cli.js';
+import { RegistryClient } from '../support/registry-server.js';
+
+/** Starts `hallmark serve` as users do and resolves with the URL it prints. */
+async function serve(args: string[], env: NodeJS.ProcessEnv = {}) {
+  const child = spawn(
+    process.execPath,
+    [BIN, 'serve', '--port', '0', '--host', '127.0.0.1', ...args],
+    {
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  let stdout = '';
+  let stderr = '';
+  child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+  const url = await new Promise<string>((resolve, reject) => {
+    child.stdout.setEncoding('utf8').on('data', (d: string) => {
+      stdout += d;
+      const m = /listening on (http:\/\/\S+)/.exec(stdout);
+      if (m?.[1]) {
+        resolve(m[1]);
+      }
+    });
+    child.on('exit', (code) => reject(new Error(`serve exited with ${code}: ${stderr}`)));
+  });
+  return {
+    url,
+    stdout: () => stdout,
+    stop: () =>
+      new Promise<number | null>((resolve) => {
+        child.once('exit', (code) => resolve(code));
+        child.kill('SIGTERM');
+      }),
+  };
+}
+
+describe.each(['sqlite', 'postgres'] as const)('hallmark admin and serve [%s]', (dialect) => {
+  let dir: string;
+  let dbArgs: string[] = [];
+  let drop: (() => Promise<void>) | undefined;
+  let skip = false;
+
+  beforeAll(async () => {
+    dir = await mkdtemp(path.join(os.tmpdir(), 'hallmark-admin-'));
+    if (dialect === 'postgres') {
+      const database = await freshPostgresDatabase();
+      if (database === undefined) {
+        skip = true;
+        return;
+      }
+      dbArgs = ['--database-url', database.url];
+      drop = database.drop;
+    }
+  });
+  afterAll(async () => {
+    await drop?.();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  const admin = (...args: string[]) => runCli(['admin', ...args, '--data-dir', dir, ...dbArgs]);
+
+  it('should create companies and projects, rotate keys, and serve pushes with them', async (ctx) => {
+    if (skip) {
+      ctx.skip();
+    }
+    const company = await admin('create-company', 'Example Corp');
+    expect(company.code).toBe(0);
+    expect(company.stdout).toMatch(/Created company "Example Corp"/);
+
+    const duplicate = await admin('create-company', 'Example Corp');
+    expect(duplicate.code).toBe(2);
+    expect(duplicate.stderr).toContain('already exists');
+
+    const created = await admin(
+      'create-project',
+      '--company',
+      'Example Corp',
+      '--name',
+      'plugin',
+      '--json',
+    );
+    expect(created.code).toBe(0);
+    const project = JSON.parse(created.stdout) as {
+      id: string;
+      namespace: string;
+      registryKey: string;
+    };
+    expect(Object.keys(project).sort()).toEqual(['id', 'namespace', 'registryKey']);
+    expect(project.namespace).toMatch(/^ospid-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}$/);
+    expect(project.registryKey).toMatch(/^hmk_/);
+
+    const human = await admin('create-project', '--company', 'Example Corp', '--name', 'other');
+    expect(human.stdout).toMatch(/registry namespace: ospid-/);
+    expect(human.stdout).toMatch(/registry key: +hmk_/);
+
+    const unknownCompany = await admin('create-project', '--company', 'Nobody', '--name', 'x');
+    expect(unknownCompany.code).toBe(2);
+    expect(unknownCompany.stderr).toContain('No company is named "Nobody"');
+
+    const server = await serve(['--data-dir', dir, ...dbArgs]);
+    try {
+      expect(server.stdout()).toContain(dialect === 'sqlite' ? 'SQLite' : 'PostgreSQL');
+      const client = new RegistryClient(server.url, project.registryKey);
+      await client.pushImage(`${project.namespace}/app`, 'v1');
+
+      // Rotating while the server runs: the old key stops at once, the new one works.
+      const rotated = await admin('rotate-key', project.id, '--json');
+      expect(rotated.code).toBe(0);
+      const newKey = (JSON.parse(rotated.stdout) as { registryKey: string }).registryKey;
+      expect(newKey).not.toBe(project.registryKey);
+      const old = await new RegistryClient(server.url, project.registryKey).request(
+        'GET',
+        `/v2/${project.namespace}/app/manifests/v1`,
+      );
+      expect(old.status).toBe(401);
+      const fresh = await new RegistryClient(server.url, newKey).request(
+        'GET',
+        `/v2/${project.namespace}/app/manifests/v1`,
+      );
+      expect(fresh.status).toBe(200);
+
+      const gc = await admin('gc', '--json');
+      expect(gc.code).toBe(0);
+      expect(JSON.parse(gc.stdout)).toMatchObject({ blobsDeleted: 0, uploadsDiscarded: 0 });
+      expect(
+        (
+          await new RegistryClient(server.url, newKey).request(
+            'GET',
+            `/v2/${project.namespace}/app/manifests/v1`,
+          )
+        ).status,
+      ).toBe(200);
+    } finally {
+      expect(await server.stop()).toBe(0);
+    }
+
+    const missing = await admin('rotate-key', '00000000-0000-0000-0000-000000000000');
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain('does not exist');
+  });
+
+  it('should refuse a bad port with a clear configuration error', async (ctx) => {
+    if (skip) {
+      ctx.skip();
+    }
+    const res = await runCli(['serve', '--port', 'eighty', '--data-dir', dir]);
+    expect(res.code).toBe(2);
+    expect(res.stderr).toMatch(/port/i);
+  });
+});
