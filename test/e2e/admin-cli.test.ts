@@ -56,7 +56,7 @@ describe.each(['sqlite', 'postgres'] as const)('hallmark admin and serve [%s]', 
         return;
       }
       dbArgs = ['--database-url', database.url];
-      drop = database.drop;
+      drop = () => database.drop();
     }
   });
   afterAll(async () => {
