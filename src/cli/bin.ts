@@ -16,7 +16,7 @@ import {
   adminRotateKey,
 } from './commands/admin.js';
 import { check } from './commands/check.js';
-import { serve } from './commands/serve.js';
+import { serve, work } from './commands/serve.js';
 import { lint } from './commands/lint.js';
 import {
   defaultVulndbPath,
@@ -157,6 +157,19 @@ export function buildProgram(
       process.once('SIGTERM', resolve);
     });
     await serve(config(opts), out, stop);
+  });
+
+  withStorageOptions(
+    program
+      .command('worker')
+      .description('run only the job workers (scans), beside `serve --no-in-process-workers`')
+      .option('--worker-concurrency <n>', 'jobs run at the same time'),
+  ).action(async (opts: Record<string, unknown>) => {
+    const stop = new Promise<void>((resolve) => {
+      process.once('SIGINT', resolve);
+      process.once('SIGTERM', resolve);
+    });
+    await work(config(opts), out, stop);
   });
 
   const admin = program.command('admin').description('operator commands on the configured storage');

@@ -132,6 +132,46 @@ export async function startServer(
   }
 }
 
+/** A job worker without HTTP, for `hallmark worker` on machines that only scan. */
+export interface RunningWorker {
+  readonly worker: Worker;
+  readonly database: Database;
+  close(): Promise<void>;
+}
+
+/** Opens storage and runs the job workers until `close`. */
+export async function startWorker(
+  config: Config,
+  options: StartOptions = {},
+): Promise<RunningWorker> {
+  const clock = options.clock ?? systemClock;
+  const database = await openDatabase(config);
+  try {
+    await migrateToLatest(database.db);
+    const blobs = new FsBlobStore(config.blobs.dir);
+    const definitions = jobDefinitions(config, database, blobs, clock);
+    const worker = new Worker({
+      queue: new JobQueue(database.db, { clock, definitions }),
+      definitions,
+      concurrency: config.workers.concurrency,
+      ...(options.workerPollMs === undefined ? {} : { pollIntervalMs: options.workerPollMs }),
+      log: (level, message, extra) => log[level]('http', message, extra),
+    });
+    worker.start();
+    return {
+      worker,
+      database,
+      async close() {
+        await worker.stop({ graceMs: 5_000 });
+        await database.close();
+      },
+    };
+  } catch (err) {
+    await database.close().catch(() => undefined);
+    throw err;
+  }
+}
+
 /** The Fastify instance with the server-wide settings. */
 function buildApp(): FastifyInstance {
   const app = Fastify({

@@ -4,6 +4,8 @@
  * manifests.
  */
 import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { Kysely } from 'kysely';
 import type { Config } from '../../src/platform/config.js';
 import type { DB } from '../../src/platform/db/index.js';
@@ -211,4 +213,36 @@ function wrap(status: number, headers: Headers, body: Buffer): ClientResponse {
     code,
     json: <T>() => JSON.parse(body.toString()) as T,
   };
+}
+
+/** Pushes the image a tag of an OCI layout points at (manifest, config and layers). */
+export async function pushOciLayout(
+  client: RegistryClient,
+  dir: string,
+  name: string,
+  tag: string,
+): Promise<string> {
+  const blob = (digest: string) => readFile(join(dir, 'blobs', ...digest.split(':')));
+  const index = JSON.parse(await readFile(join(dir, 'index.json'), 'utf8')) as {
+    manifests: { digest: string; mediaType: string; annotations?: Record<string, string> }[];
+  };
+  const entry =
+    index.manifests.find((m) => m.annotations?.['org.opencontainers.image.ref.name'] === tag) ??
+    index.manifests[0];
+  if (entry === undefined) {
+    throw new Error(`${dir} has no manifest`);
+  }
+  const body = await blob(entry.digest);
+  const manifest = JSON.parse(body.toString()) as {
+    config: { digest: string };
+    layers: { digest: string }[];
+  };
+  for (const d of [manifest.config.digest, ...manifest.layers.map((l) => l.digest)]) {
+    await client.pushBlob(name, await blob(d));
+  }
+  const res = await client.putManifest(name, tag, body.toString(), entry.mediaType);
+  if (res.status !== 201) {
+    throw new Error(`manifest push failed: ${res.status} ${res.body.toString()}`);
+  }
+  return entry.digest;
 }

@@ -1,0 +1,121 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { importPaths } from '../engine/vuln/index.js';
+import { describeDb } from '../platform/db/test-harness.js';
+import { buildOciLayout, CERTIFIED_CONFIG, RPM_ROOTFS } from '../../test/support/image-builder.js';
+import {
+  newProject,
+  pushOciLayout,
+  RegistryClient,
+  startTestServer,
+} from '../../test/support/registry-server.js';
+import { sharedFixture } from '../../test/support/shared-fixtures.js';
+import type { Kysely } from 'kysely';
+import { readJson, type DB } from '../platform/db/index.js';
+import { startWorker } from './server.js';
+
+let dir: string;
+let layout: string;
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'hallmark-server-test-'));
+  layout = join(dir, 'certified');
+  await buildOciLayout(layout, {
+    layers: [{ tarFile: RPM_ROOTFS }, { entries: [{ path: 'licenses/LICENSE', content: 'MIT' }] }],
+    config: CERTIFIED_CONFIG,
+    tags: ['1.0'],
+  });
+});
+afterAll(() => rm(dir, { recursive: true, force: true }));
+
+async function waitForScan(db: Kysely<DB>, digest: string) {
+  for (let i = 0; i < 600; i += 1) {
+    const row = await db
+      .selectFrom('images')
+      .selectAll()
+      .where('digest', '=', digest)
+      .executeTakeFirst();
+    if (row !== undefined && row.status !== 'scan_in_progress') {
+      return row;
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`scan of ${digest} did not finish`);
+}
+
+describeDb('hallmark serve', (t) => {
+  beforeAll(async () => {
+    await importPaths(
+      [sharedFixture('redhat-csaf/vex/claircore/cve-2023-38545.json')],
+      t.config.scan.vulndb,
+    );
+  });
+
+  it('should keep a queued scan across a restart and certify the image after it', async () => {
+    const project = await newProject(t.db);
+    const name = `${project.namespace}/plugin`;
+    const first = await startTestServer({
+      ...t.config,
+      workers: { concurrency: 1, inProcess: false },
+    });
+    let digest: string;
+    try {
+      digest = await pushOciLayout(
+        new RegistryClient(first.url, project.registryKey),
+        layout,
+        name,
+        '1.0',
+      );
+      const image = await t.db
+        .selectFrom('images')
+        .selectAll()
+        .where('digest', '=', digest)
+        .executeTakeFirstOrThrow();
+      expect(image.status).toBe('scan_in_progress');
+      const jobs = await t.db.selectFrom('jobs').select(['name', 'status', 'data']).execute();
+      expect(jobs.map((j) => [j.name, j.status])).toContainEqual(['scan.image', 'queued']);
+    } finally {
+      await first.close();
+    }
+    const second = await startTestServer(t.config);
+    try {
+      const image = await waitForScan(t.db, digest);
+      expect(image.status).toBe('passed');
+      const report = readJson(image.result) as {
+        passed: boolean;
+        results: { name: string; outcome: string }[];
+      };
+      expect(report.passed).toBe(true);
+      expect(report.results).toHaveLength(13);
+      expect(report.results.every((r) => r.outcome === 'pass')).toBe(true);
+      const packages = (
+        typeof image.packages === 'string' ? JSON.parse(image.packages) : image.packages
+      ) as { name: string }[];
+      expect(packages.map((p) => p.name)).toContain('redhat-release');
+    } finally {
+      await second.close();
+    }
+  });
+
+  it('should run scans in a separate worker process when serve does not', async () => {
+    const project = await newProject(t.db);
+    const server = await startTestServer({
+      ...t.config,
+      workers: { concurrency: 1, inProcess: false },
+    });
+    const worker = await startWorker(t.config, { workerPollMs: 50 });
+    try {
+      const digest = await pushOciLayout(
+        new RegistryClient(server.url, project.registryKey),
+        layout,
+        `${project.namespace}/p`,
+        'latest',
+      );
+      expect((await waitForScan(t.db, digest)).status).toBe('passed');
+    } finally {
+      await worker.close();
+      await server.close();
+    }
+  });
+});
