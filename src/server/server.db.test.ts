@@ -29,12 +29,13 @@ beforeAll(async () => {
 });
 afterAll(() => rm(dir, { recursive: true, force: true }));
 
-async function waitForScan(db: Kysely<DB>, digest: string) {
+async function waitForScan(db: Kysely<DB>, digest: string, projectId: string) {
   for (let i = 0; i < 600; i += 1) {
     const row = await db
       .selectFrom('images')
       .selectAll()
       .where('digest', '=', digest)
+      .where('project_id', '=', projectId)
       .executeTakeFirst();
     if (row !== undefined && row.status !== 'scan_in_progress') {
       return row;
@@ -80,7 +81,7 @@ describeDb('hallmark serve', (t) => {
     }
     const second = await startTestServer(t.config);
     try {
-      const image = await waitForScan(t.db, digest);
+      const image = await waitForScan(t.db, digest, project.id);
       expect(image.status).toBe('passed');
       const report = readJson(image.result) as {
         passed: boolean;
@@ -110,11 +111,48 @@ describeDb('hallmark serve', (t) => {
         new RegistryClient(server.url, project.registryKey),
         layout,
         `${project.namespace}/p`,
-        'latest',
+        '1.0',
       );
-      expect((await waitForScan(t.db, digest)).status).toBe('passed');
+      expect((await waitForScan(t.db, digest, project.id)).status).toBe('passed');
     } finally {
       await worker.close();
+      await server.close();
+    }
+  });
+
+  it('should judge good_tags by every tag of the manifest in the repository', async () => {
+    const project = await newProject(t.db);
+    const server = await startTestServer(t.config);
+    try {
+      const client = new RegistryClient(server.url, project.registryKey);
+      const name = `${project.namespace}/tags`;
+      const digest = await pushOciLayout(client, layout, name, 'latest');
+      const onlyLatest = await waitForScan(t.db, digest, project.id);
+      const outcome = (row: typeof onlyLatest) =>
+        (readJson(row.result) as { results: { name: string; outcome: string }[] }).results.find(
+          (r) => r.name === 'good_tags',
+        )?.outcome;
+      expect(onlyLatest.status).toBe('failed');
+      expect(outcome(onlyLatest)).toBe('fail');
+      await pushOciLayout(client, layout, name, '1.0');
+      let tagged = onlyLatest;
+      for (
+        let i = 0;
+        i < 600 && (tagged.tag !== '1.0' || tagged.status === 'scan_in_progress');
+        i += 1
+      ) {
+        await new Promise((r) => setTimeout(r, 50));
+        tagged = await t.db
+          .selectFrom('images')
+          .selectAll()
+          .where('project_id', '=', project.id)
+          .where('digest', '=', digest)
+          .where('tag', '=', '1.0')
+          .executeTakeFirstOrThrow();
+      }
+      expect(tagged.status).toBe('passed');
+      expect(outcome(tagged)).toBe('pass');
+    } finally {
       await server.close();
     }
   });

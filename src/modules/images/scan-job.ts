@@ -49,6 +49,14 @@ export function scanImageJob(deps: ScanJobDeps): JobDefinition<'scan.image'> {
         projectId: repository.project_id,
         name: `${repository.namespace}/${repository.name}`,
       };
+      // good_tags looks at every tag of the repository that points at this manifest.
+      const tags = await deps.db
+        .selectFrom('tags')
+        .select('name')
+        .where('repository_id', '=', image.repository_id)
+        .where('digest', '=', image.digest)
+        .orderBy('name')
+        .execute();
       const vulns =
         deps.vulndbPath !== undefined && existsSync(deps.vulndbPath)
           ? await openVulnerabilityData(deps.vulndbPath)
@@ -60,7 +68,10 @@ export function scanImageJob(deps: ScanJobDeps): JobDefinition<'scan.image'> {
           now: deps.clock.now(),
           signal: ctx.signal,
           ...(deps.tempRoot ? { tempRoot: deps.tempRoot } : {}),
-          open: () => openStoredImage(deps.db, deps.blobs, ref, image.digest, [image.tag]),
+          open: () =>
+            openStoredImage(deps.db, deps.blobs, ref, image.digest, [
+              ...new Set([image.tag, ...tags.map((t) => t.name)]),
+            ]),
         });
         const report = toJsonReport(result);
         await storeScanResult(
