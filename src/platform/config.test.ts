@@ -44,6 +44,18 @@ describe('loadConfig', () => {
       workers: { concurrency: 2, inProcess: true },
       registry: { maxManifestBytes: 4 * 1024 * 1024, gcGraceMinutes: 60 },
       scan: { policy: 'connect-2018', vulndb: path.join(dir, 'data', 'vulndb.sqlite') },
+      accounts: {
+        passwordMinLength: 6,
+        linkValidityHours: 48,
+        unconfirmedDisableDays: 30,
+        sessionHours: 12,
+        adminPassword: undefined,
+      },
+      mail: {
+        smtpUrl: undefined,
+        from: 'Hallmark <no-reply@hallmark.invalid>',
+        dir: path.join(dir, 'data', 'mail'),
+      },
     });
   });
 

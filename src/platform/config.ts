@@ -58,6 +58,31 @@ export const ConfigSchema = z
         gcGraceMinutes: z.int().min(0).max(525_600).default(60),
       })
       .prefault({}),
+    accounts: z
+      .strictObject({
+        /** Shortest password accepted (the guide: six characters). */
+        passwordMinLength: z.int().min(6).max(128).default(6),
+        /** Hours an e-mail confirmation or password-reset link stays valid. */
+        linkValidityHours: z.int().min(1).max(720).default(48),
+        /** Days after which a login whose e-mail was never confirmed is disabled. */
+        unconfirmedDisableDays: z.int().min(1).max(3650).default(30),
+        /** Hours a browser session lasts. */
+        sessionHours: z.int().min(1).max(720).default(12),
+        /** Password of the first staff account (`admin`); generated and printed once if unset. */
+        adminPassword: z.string().min(6).optional(),
+      })
+      .prefault({}),
+    mail: z
+      .strictObject({
+        /** `smtp://user:pass@host:port` or `smtps://…`; unset writes `.eml` files to `<dataDir>/mail`. */
+        smtpUrl: z
+          .string()
+          .regex(/^smtps?:\/\//, 'must be an smtp:// or smtps:// URL')
+          .optional(),
+        /** Sender of every e-mail. */
+        from: z.string().min(3).default('Hallmark <no-reply@hallmark.invalid>'),
+      })
+      .prefault({}),
     scan: z
       .strictObject({
         /** The certification policy pushed images are scanned against. */
@@ -92,6 +117,18 @@ export interface Config {
   readonly workers: { readonly concurrency: number; readonly inProcess: boolean };
   readonly registry: { readonly maxManifestBytes: number; readonly gcGraceMinutes: number };
   readonly scan: { readonly policy: 'connect-2018' | 'container'; readonly vulndb: string };
+  readonly accounts: {
+    readonly passwordMinLength: number;
+    readonly linkValidityHours: number;
+    readonly unconfirmedDisableDays: number;
+    readonly sessionHours: number;
+    readonly adminPassword: string | undefined;
+  };
+  readonly mail: {
+    readonly smtpUrl: string | undefined;
+    readonly from: string;
+    readonly dir: string;
+  };
 }
 
 type SettingKind = 'string' | 'int' | 'bool';
@@ -137,6 +174,38 @@ export const SETTINGS: readonly SettingSource[] = [
     kind: 'int',
   },
   { path: 'scan.policy', env: 'HALLMARK_SCAN_POLICY', flag: 'scanPolicy', kind: 'string' },
+  {
+    path: 'accounts.passwordMinLength',
+    env: 'HALLMARK_PASSWORD_MIN_LENGTH',
+    flag: 'passwordMinLength',
+    kind: 'int',
+  },
+  {
+    path: 'accounts.linkValidityHours',
+    env: 'HALLMARK_LINK_VALIDITY_HOURS',
+    flag: 'linkValidityHours',
+    kind: 'int',
+  },
+  {
+    path: 'accounts.unconfirmedDisableDays',
+    env: 'HALLMARK_UNCONFIRMED_DISABLE_DAYS',
+    flag: 'unconfirmedDisableDays',
+    kind: 'int',
+  },
+  {
+    path: 'accounts.sessionHours',
+    env: 'HALLMARK_SESSION_HOURS',
+    flag: 'sessionHours',
+    kind: 'int',
+  },
+  {
+    path: 'accounts.adminPassword',
+    env: 'HALLMARK_ADMIN_PASSWORD',
+    flag: 'adminPassword',
+    kind: 'string',
+  },
+  { path: 'mail.smtpUrl', env: 'HALLMARK_SMTP_URL', flag: 'smtpUrl', kind: 'string' },
+  { path: 'mail.from', env: 'HALLMARK_MAIL_FROM', flag: 'mailFrom', kind: 'string' },
   { path: 'scan.vulndb', env: 'HALLMARK_VULNDB', flag: 'vulndb', kind: 'string' },
 ];
 
@@ -242,6 +311,8 @@ function resolveConfig(parsed: ParsedConfig, cwd: string): Config {
     blobs: { dir: path.resolve(cwd, parsed.blobs.dir ?? path.join(dataDir, 'blobs')) },
     workers: { ...parsed.workers },
     registry: { ...parsed.registry },
+    accounts: { ...parsed.accounts, adminPassword: parsed.accounts.adminPassword },
+    mail: { smtpUrl: parsed.mail.smtpUrl, from: parsed.mail.from, dir: path.join(dataDir, 'mail') },
     scan: {
       policy: parsed.scan.policy,
       vulndb: path.resolve(cwd, parsed.scan.vulndb ?? path.join(dataDir, 'vulndb.sqlite')),

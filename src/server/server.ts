@@ -13,9 +13,17 @@ import {
   systemClock,
   Worker,
   type Clock,
-  type JobDefinition,
+  type AnyJobDefinition,
 } from '../platform/queue/index.js';
+import {
+  accountRoutes,
+  authenticateRequest,
+  ensureStaffAccount,
+} from '../modules/accounts/index.js';
+import { auditRoutes } from '../modules/audit/index.js';
 import { recordPushedImage, scanImageJob } from '../modules/images/index.js';
+import { createMailSender, mailJob } from '../modules/mail/index.js';
+import { registerApi, type ApiContext, type ApiModule } from '../platform/http/api.js';
 import {
   loadTokenSecret,
   Registry,
@@ -34,6 +42,8 @@ export interface RunningServer {
   readonly queue: JobQueue;
   readonly registry: Registry;
   readonly worker: Worker | undefined;
+  /** The first staff login, when this start created it with a generated password. */
+  readonly staffCredentials: { login: string; password: string } | undefined;
   /** Stops accepting requests, lets running jobs finish briefly, closes storage. */
   close(): Promise<void>;
 }
@@ -51,7 +61,7 @@ export function jobDefinitions(
   database: Database,
   blobs: BlobStore,
   clock: Clock,
-): JobDefinition[] {
+): AnyJobDefinition[] {
   return [
     scanImageJob({
       db: database.db,
@@ -60,8 +70,12 @@ export function jobDefinitions(
       policy: config.scan.policy,
       vulndbPath: config.scan.vulndb,
     }),
+    mailJob({ db: database.db, clock, send: createMailSender(config) }),
   ];
 }
+
+/** The API modules, in the order their routes are registered. */
+export const API_MODULES: readonly ApiModule[] = [accountRoutes, auditRoutes];
 
 /** Opens storage (creating the schema), builds the app and listens. */
 export async function startServer(
@@ -86,6 +100,21 @@ export async function startServer(
     });
     const signer = new TokenSigner(await loadTokenSecret(database.db, clock.now()));
     const app = buildApp();
+    const apiContext: ApiContext = {
+      config,
+      db: database.db,
+      queue,
+      blobs,
+      clock,
+      links: { base: config.server.publicUrl ?? `http://localhost:${config.server.port}` },
+    };
+    await registerApi(
+      app,
+      apiContext,
+      (request) => authenticateRequest(database.db, clock, request),
+      API_MODULES,
+    );
+    const staffCredentials = await ensureStaffAccount(apiContext);
     await app.register((scope, _options, done) => {
       registryRoutes(scope, {
         registry,
@@ -110,8 +139,12 @@ export async function startServer(
       config.server.host === '0.0.0.0' || config.server.host === '::'
         ? 'localhost'
         : config.server.host;
+    const url =
+      config.server.publicUrl ?? `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+    apiContext.links.base = url;
     return {
-      url: config.server.publicUrl ?? `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
+      url,
+      staffCredentials,
       port,
       app,
       database,

@@ -35,7 +35,16 @@ export async function createCompany(db: Kysely<DB>, name: string, now: Date): Pr
       detail: { name: clean },
     });
   }
-  const row: Company = { id: newId(), name: clean, created_at: now.toISOString() };
+  const row = {
+    id: newId(),
+    name: clean,
+    name_key: clean.toLowerCase(),
+    profile: null,
+    logo_digest: null,
+    partner_since: null,
+    created_at: now.toISOString(),
+    updated_at: now.toISOString(),
+  };
   await db.insertInto('companies').values(row).execute();
   return row;
 }
@@ -45,7 +54,11 @@ export async function findCompanyByName(
   db: Kysely<DB>,
   name: string,
 ): Promise<Company | undefined> {
-  return db.selectFrom('companies').selectAll().where('name', '=', name).executeTakeFirst();
+  return db
+    .selectFrom('companies')
+    .selectAll()
+    .where('name_key', '=', name.trim().toLowerCase())
+    .executeTakeFirst();
 }
 
 /**

@@ -12,7 +12,7 @@ describeDb('dialect helpers', (t) => {
   beforeAll(async () => {
     await t.db
       .insertInto('companies')
-      .values({ id: ids.company, name: 'Acme_100%', created_at: T0 })
+      .values({ id: ids.company, name: 'Acme_100%', name_key: 'acme_100%', created_at: T0 })
       .execute();
     await t.db
       .insertInto('projects')
@@ -130,7 +130,7 @@ describeDb('dialect helpers', (t) => {
     for (const created_at of times) {
       await t.db
         .insertInto('companies')
-        .values({ id: newId(), name: created_at, created_at })
+        .values({ id: newId(), name: created_at, name_key: created_at, created_at })
         .execute();
     }
     const rows = await t.db

@@ -26,7 +26,15 @@ type Defaulted<T> = ColumnType<T, T | undefined, T>;
 export interface CompaniesTable {
   id: string;
   name: string;
+  /** `lower(name)`: company names are unique regardless of case. */
+  name_key: string;
+  /** Company details and Connect details, as the companies module validates them. */
+  profile: JsonColumn | null;
+  logo_digest: string | null;
+  /** When the program agreement was first accepted. */
+  partner_since: Timestamp | null;
   created_at: Timestamp;
+  updated_at: Timestamp | null;
 }
 
 /** A certification project; owns a registry namespace and a registry key. */
@@ -38,6 +46,21 @@ export interface ProjectsTable {
   registry_key_hash: string;
   registry_key_prefix: string;
   created_at: Timestamp;
+  zone_id: string | null;
+  product_id: string | null;
+  product_version_id: string | null;
+  release_category: string | null;
+  target_platform: string | null;
+  target_platform_version: string | null;
+  /** The partner's declaration: `in` (upstream) or `out` of tree. */
+  tree: 'in' | 'out' | null;
+  tree_confirmed_at: Timestamp | null;
+  tree_confirmed_by: string | null;
+  distribution_approved_at: Timestamp | null;
+  distribution_approved_by: string | null;
+  sales_contact: JsonColumn | null;
+  auto_publish: Defaulted<DbBool>;
+  updated_at: Timestamp | null;
 }
 
 /** A repository `<namespace>/<name>` inside a project. */
@@ -133,6 +156,8 @@ export interface ImagesTable {
   packages: JsonColumn | null;
   created_at: Timestamp;
   scanned_at: Timestamp | null;
+  published_at: Timestamp | null;
+  removed_at: Timestamp | null;
 }
 
 /** Lifecycle of a queued job. */
@@ -154,6 +179,243 @@ export interface JobsTable {
   finished_at: Timestamp | null;
 }
 
+/** Account state: unconfirmed until the e-mail link is used; inactive when deactivated. */
+export type UserStatus = 'unconfirmed' | 'active' | 'inactive' | 'disabled';
+
+/** A person with a login: partner users, org admins and program staff. */
+export interface UsersTable {
+  id: string;
+  /** As registered; immutable. */
+  login: string;
+  /** `lower(login)`: logins are unique regardless of case. */
+  login_key: string;
+  email: string;
+  /** scrypt hash; null for an invited user who has not set a password yet. */
+  password_hash: string | null;
+  greeting: string | null;
+  first_name: Defaulted<string>;
+  last_name: Defaulted<string>;
+  suffix: string | null;
+  position: string | null;
+  department: string | null;
+  phone: string | null;
+  company_id: string | null;
+  org_admin: Defaulted<DbBool>;
+  staff: Defaulted<DbBool>;
+  status: UserStatus;
+  email_confirmed_at: Timestamp | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+  last_access_at: Timestamp | null;
+}
+
+/** A single-use link sent by e-mail (confirmation, password reset, invitation). */
+export interface EmailTokensTable {
+  token_hash: string;
+  user_id: string;
+  purpose: 'confirm' | 'reset' | 'invite';
+  expires_at: Timestamp;
+  used_at: Timestamp | null;
+  created_at: Timestamp;
+}
+
+/** A browser session (cookie); the token itself is only in the cookie. */
+export interface SessionsTable {
+  token_hash: string;
+  user_id: string;
+  csrf_token: string;
+  created_at: Timestamp;
+  expires_at: Timestamp;
+  ip: string | null;
+  user_agent: string | null;
+}
+
+/** A personal API token for scripts and CI. */
+export interface ApiTokensTable {
+  id: string;
+  user_id: string;
+  name: string;
+  token_hash: string;
+  prefix: string;
+  created_at: Timestamp;
+  last_used_at: Timestamp | null;
+  expires_at: Timestamp | null;
+  revoked_at: Timestamp | null;
+}
+
+/** A user's request to join an existing company, decided by its org admins. */
+export interface JoinRequestsTable {
+  id: string;
+  company_id: string;
+  user_id: string;
+  status: 'pending' | 'approved' | 'declined';
+  message: string | null;
+  decided_by: string | null;
+  decided_at: Timestamp | null;
+  created_at: Timestamp;
+}
+
+/** A versioned agreement text (the program agreement, a zone appendix). */
+export interface AgreementsTable {
+  id: string;
+  kind: string;
+  version: string;
+  title: string;
+  body: string;
+  published_at: Timestamp;
+}
+
+/** Who accepted which agreement version for a company, and when. */
+export interface AgreementAcceptancesTable {
+  id: string;
+  agreement_id: string;
+  company_id: string;
+  user_id: string;
+  accepted_at: Timestamp;
+  ip: string | null;
+}
+
+/** A program zone and its rules. */
+export interface ZonesTable {
+  id: string;
+  name: string;
+  description: Defaulted<string>;
+  policy: 'connect-2018' | 'container';
+  /** Release categories projects of this zone may choose, e.g. `["Tech Preview"]`. */
+  release_categories: JsonColumn;
+  /** Assessments reported without failing the image. */
+  advisory_checks: JsonColumn;
+  /** The zone appendix companies accept, if any. */
+  agreement_id: string | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+/** A company's application for access to a zone. */
+export interface ZoneRequestsTable {
+  id: string;
+  zone_id: string;
+  company_id: string;
+  status: 'pending' | 'approved' | 'rejected';
+  requested_by: string;
+  decided_by: string | null;
+  decided_at: Timestamp | null;
+  reason: string | null;
+  created_at: Timestamp;
+}
+
+/** A partner product, as shown in the catalog. */
+export interface ProductsTable {
+  id: string;
+  company_id: string;
+  name: string;
+  overview: Defaulted<string>;
+  /** Sanitized HTML (never the raw input). */
+  description_html: Defaulted<string>;
+  product_types: JsonColumn;
+  logo_digest: string | null;
+  logo_media_type: string | null;
+  use_company_logo: Defaulted<DbBool>;
+  product_url: string | null;
+  download_url: string | null;
+  catalog_location: string | null;
+  /** The contact distribution list: e-mail addresses. */
+  contacts: JsonColumn;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+/** A version of a product; certification projects are per version. */
+export interface ProductVersionsTable {
+  id: string;
+  product_id: string;
+  version: string;
+  created_at: Timestamp;
+}
+
+/** Documentation and marketing material uploaded for a product (bytes in the blob store). */
+export interface CollateralTable {
+  id: string;
+  product_id: string;
+  title: string;
+  file_name: string;
+  media_type: string;
+  digest: string;
+  size: number;
+  created_at: Timestamp;
+}
+
+/** A request for not-for-resale software on a platform. */
+export interface SoftwareRequestsTable {
+  id: string;
+  company_id: string;
+  platform: string;
+  status: 'pending' | 'granted' | 'declined';
+  requested_by: string;
+  decided_by: string | null;
+  decided_at: Timestamp | null;
+  created_at: Timestamp;
+}
+
+/** Status of an export compliance questionnaire. */
+export type ExportComplianceStatus =
+  'submitted' | 'approved' | 'deferred' | 'information_requested' | 'declined';
+
+/** A company's export compliance questionnaire and the staff decision. */
+export interface ExportComplianceTable {
+  id: string;
+  company_id: string;
+  product_id: string | null;
+  answers: JsonColumn;
+  status: ExportComplianceStatus;
+  submitted_by: string;
+  submitted_at: Timestamp;
+  /** Five business days after submission. */
+  due_at: Timestamp;
+  decided_by: string | null;
+  decided_at: Timestamp | null;
+  updated_at: Timestamp;
+}
+
+/** Follow-up questions from staff, the partner's answers, decision notes. */
+export interface ExportComplianceMessagesTable {
+  id: string;
+  compliance_id: string;
+  author_id: string;
+  kind: 'question' | 'answer' | 'decision';
+  body: string;
+  created_at: Timestamp;
+}
+
+/** An e-mail waiting to be sent (written in the transaction of the change it reports). */
+export interface OutboxTable {
+  id: string;
+  template: string;
+  recipients: JsonColumn;
+  subject: string;
+  text: string;
+  status: 'pending' | 'sent' | 'failed';
+  attempts: Defaulted<number>;
+  last_error: string | null;
+  created_at: Timestamp;
+  sent_at: Timestamp | null;
+}
+
+/** Who changed what, when and from where. */
+export interface AuditLogTable {
+  id: string;
+  at: Timestamp;
+  actor_id: string | null;
+  /** The actor's login, or `registry-key:<namespace>`, `system`. */
+  actor: string;
+  company_id: string | null;
+  action: string;
+  target_type: string;
+  target_id: string | null;
+  ip: string | null;
+  detail: JsonColumn | null;
+}
+
 /** The whole database, for `Kysely<DB>`. */
 export interface DB {
   companies: CompaniesTable;
@@ -169,6 +431,23 @@ export interface DB {
   images: ImagesTable;
   jobs: JobsTable;
   settings: SettingsTable;
+  users: UsersTable;
+  email_tokens: EmailTokensTable;
+  sessions: SessionsTable;
+  api_tokens: ApiTokensTable;
+  join_requests: JoinRequestsTable;
+  agreements: AgreementsTable;
+  agreement_acceptances: AgreementAcceptancesTable;
+  zones: ZonesTable;
+  zone_requests: ZoneRequestsTable;
+  products: ProductsTable;
+  product_versions: ProductVersionsTable;
+  collateral: CollateralTable;
+  software_requests: SoftwareRequestsTable;
+  export_compliance: ExportComplianceTable;
+  export_compliance_messages: ExportComplianceMessagesTable;
+  outbox: OutboxTable;
+  audit_log: AuditLogTable;
 }
 
 /** Every table, parents before children (delete in reverse to respect foreign keys). */
@@ -186,4 +465,21 @@ export const TABLES = [
   'images',
   'jobs',
   'settings',
+  'users',
+  'email_tokens',
+  'sessions',
+  'api_tokens',
+  'join_requests',
+  'agreements',
+  'agreement_acceptances',
+  'zones',
+  'zone_requests',
+  'products',
+  'product_versions',
+  'collateral',
+  'software_requests',
+  'export_compliance',
+  'export_compliance_messages',
+  'outbox',
+  'audit_log',
 ] as const satisfies readonly (keyof DB)[];

@@ -149,7 +149,9 @@ class HarnessContext implements DbTestContext {
  * A new, empty PostgreSQL database for a test that runs the server as a separate process; call
  * `drop` when done. Undefined when PostgreSQL is unreachable (and not under `CI=true`).
  */
-export async function freshPostgresDatabase(): Promise<{ url: string; drop(): Promise<void> } | undefined> {
+export async function freshPostgresDatabase(): Promise<
+  { url: string; drop(): Promise<void> } | undefined
+> {
   if (postgresProbe !== undefined) {
     if (process.env.CI === 'true') {
       throw new Error(`PostgreSQL is unreachable at ${postgresProbe}`);

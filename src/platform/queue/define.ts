@@ -27,6 +27,9 @@ export interface JobDefinition<N extends JobName = JobName> {
   handler(data: JobData<N>, ctx: JobContext): Promise<JobOutcome>;
 }
 
+/** A definition of any job, for lists of handlers (`JobDefinition<N>` for some job `N`). */
+export type AnyJobDefinition = { [N in JobName]: JobDefinition<N> }[JobName];
+
 /** Declares the handler of a job; modules keep these in their own `jobs.ts`. */
 export function defineJob<N extends JobName>(definition: JobDefinition<N>): JobDefinition<N> {
   return definition;

@@ -12,6 +12,7 @@ export {
   defineJob,
   MAX_BACKOFF_MS,
   type JobContext,
+  type AnyJobDefinition,
   type JobDefinition,
   type JobOutcome,
   type RetryPolicy,

@@ -8,6 +8,8 @@ import { z } from 'zod';
 export const JOB_SCHEMAS = {
   /** Scan a pushed image with the certification engine and store the result. */
   'scan.image': z.object({ imageId: z.string().min(1) }),
+  /** Send one e-mail of the outbox. */
+  'mail.send': z.object({ outboxId: z.string().min(1) }),
 } as const;
 
 /** The name of a job. */

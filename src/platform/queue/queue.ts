@@ -9,7 +9,7 @@ import { readJson, skipLocked, writeJson } from '../db/dialect.js';
 import { newId } from '../db/ids.js';
 import type { DB, JobsTable } from '../db/schema.js';
 import { systemClock, type Clock } from './clock.js';
-import type { JobDefinition } from './define.js';
+import type { AnyJobDefinition } from './define.js';
 import { JOB_SCHEMAS, type JobData, type JobName } from './jobs.js';
 
 /** Attempts a job gets when neither the caller nor a registered definition says otherwise. */
@@ -41,7 +41,7 @@ export interface EnqueueOptions {
 export interface JobQueueOptions {
   readonly clock?: Clock;
   /** Definitions whose retry policy sets `maxAttempts` at enqueue time. */
-  readonly definitions?: readonly JobDefinition[];
+  readonly definitions?: readonly AnyJobDefinition[];
 }
 
 /** Enqueue, claim, and record the outcome of jobs. */

@@ -4,7 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { describeError } from '../errors.js';
-import { backoffDelay, type JobDefinition } from './define.js';
+import { backoffDelay, type AnyJobDefinition, type JobContext, type JobOutcome } from './define.js';
 import { JOB_SCHEMAS, isJobName } from './jobs.js';
 import type { ClaimedJob, JobQueue } from './queue.js';
 
@@ -18,7 +18,7 @@ export type WorkerLog = (
 /** Options of `Worker`. */
 export interface WorkerOptions {
   readonly queue: JobQueue;
-  readonly definitions: readonly JobDefinition[];
+  readonly definitions: readonly AnyJobDefinition[];
   /** Jobs run at the same time (default 2). */
   readonly concurrency?: number;
   /** Wait between polls when the queue is empty (default 1 s). */
@@ -35,7 +35,7 @@ export class Worker {
   /** The id this worker locks jobs with. */
   readonly id: string;
   private readonly queue: JobQueue;
-  private readonly definitions: Map<string, JobDefinition>;
+  private readonly definitions: Map<string, AnyJobDefinition>;
   private readonly concurrency: number;
   private readonly pollIntervalMs: number;
   private readonly lockMs: number;
@@ -155,7 +155,13 @@ export class Worker {
     }
     const lease = this.keepLocked(job.id);
     try {
-      const outcome = await definition.handler(parsed.data, {
+      // The payload was just validated against this job's own schema.
+      const run = (data: unknown, ctx: JobContext): Promise<JobOutcome> =>
+        (definition as { handler(d: unknown, c: JobContext): Promise<JobOutcome> }).handler(
+          data,
+          ctx,
+        );
+      const outcome = await run(parsed.data, {
         jobId: job.id,
         attempt: job.attempts,
         signal,
@@ -171,7 +177,7 @@ export class Worker {
 
   private async recordFailure(
     job: ClaimedJob,
-    definition: JobDefinition,
+    definition: AnyJobDefinition,
     err: unknown,
   ): Promise<void> {
     const last = job.attempts >= Math.min(job.maxAttempts, definition.retry.attempts);

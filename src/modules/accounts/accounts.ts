@@ -1,0 +1,553 @@
+/**
+ * Accounts: registration with the guide's rules, e-mail confirmation, sessions, password reset,
+ * personal API tokens and the first staff account.
+ */
+import { randomBytes } from 'node:crypto';
+import type { Kysely, Selectable } from 'kysely';
+import type { DB, UsersTable } from '../../platform/db/index.js';
+import { newId } from '../../platform/db/index.js';
+import { AppError, invalid } from '../../platform/errors.js';
+import type { ApiContext } from '../../platform/http/api.js';
+import { audit } from '../audit/index.js';
+import { enqueueMail } from '../mail/index.js';
+import { hashPassword, hashSecret, newSecret, verifyPassword } from './secrets.js';
+
+/** A user row. */
+export type UserRow = Selectable<UsersTable>;
+
+/** A user as the API shows it (never the password hash). */
+export interface UserView {
+  id: string;
+  login: string;
+  email: string;
+  greeting: string | null;
+  firstName: string;
+  lastName: string;
+  suffix: string | null;
+  position: string | null;
+  department: string | null;
+  phone: string | null;
+  companyId: string | null;
+  orgAdmin: boolean;
+  staff: boolean;
+  status: UserRow['status'];
+  createdAt: string;
+  updatedAt: string;
+  lastAccessAt: string | null;
+}
+
+/** Presents a user row. */
+export function userView(u: UserRow): UserView {
+  return {
+    id: u.id,
+    login: u.login,
+    email: u.email,
+    greeting: u.greeting,
+    firstName: u.first_name,
+    lastName: u.last_name,
+    suffix: u.suffix,
+    position: u.position,
+    department: u.department,
+    phone: u.phone,
+    companyId: u.company_id,
+    orgAdmin: u.org_admin === 1,
+    staff: u.staff === 1,
+    status: u.status,
+    createdAt: u.created_at,
+    updatedAt: u.updated_at,
+    lastAccessAt: u.last_access_at,
+  };
+}
+
+/** What registration takes. */
+export interface Registration {
+  login: string;
+  email: string;
+  password: string;
+  firstName: string;
+  lastName: string;
+}
+
+/** The shortest login the guide allows. */
+export const MIN_LOGIN_LENGTH = 5;
+const HOUR = 3_600_000;
+
+/**
+ * Creates an unconfirmed account and e-mails its confirmation link.
+ * @throws AppError `account.login_taken` (409), `account.password_too_short` (400)
+ */
+export async function register(
+  ctx: ApiContext,
+  input: Registration,
+  ip: string | undefined,
+): Promise<UserRow> {
+  checkPassword(ctx, input.password);
+  const now = ctx.clock.now();
+  const user: UserRow = {
+    id: newId(),
+    login: input.login,
+    login_key: input.login.toLowerCase(),
+    email: input.email,
+    password_hash: await hashPassword(input.password),
+    greeting: null,
+    first_name: input.firstName,
+    last_name: input.lastName,
+    suffix: null,
+    position: null,
+    department: null,
+    phone: null,
+    company_id: null,
+    org_admin: 0,
+    staff: 0,
+    status: 'unconfirmed',
+    email_confirmed_at: null,
+    created_at: now.toISOString(),
+    updated_at: now.toISOString(),
+    last_access_at: null,
+  };
+  await ctx.db.transaction().execute(async (trx) => {
+    const taken = await trx
+      .selectFrom('users')
+      .select('id')
+      .where('login_key', '=', user.login_key)
+      .executeTakeFirst();
+    if (taken !== undefined) {
+      throw new AppError(
+        'account.login_taken',
+        `The login "${input.login}" is taken; choose another.`,
+        {
+          status: 409,
+          detail: { login: input.login },
+        },
+      );
+    }
+    await trx.insertInto('users').values(user).execute();
+    const token = await issueEmailToken(
+      trx,
+      user.id,
+      'confirm',
+      now,
+      ctx.config.accounts.linkValidityHours,
+    );
+    await enqueueMail(trx, ctx.queue, {
+      template: 'account.confirm',
+      to: [user.email],
+      subject: 'Confirm your e-mail address',
+      text: [
+        `Dear ${user.first_name || user.login},`,
+        '',
+        `This e-mail validates the address you gave for the login "${user.login}".`,
+        'To confirm it, open:',
+        '',
+        `${ctx.links.base}/confirm?token=${token}`,
+        '',
+        `The link is valid for ${ctx.config.accounts.linkValidityHours} hours. If you do not confirm your address,`,
+        `your login will be disabled after ${ctx.config.accounts.unconfirmedDisableDays} days.`,
+      ].join('\n'),
+    });
+    await audit(trx, now, {
+      actorId: user.id,
+      actor: user.login,
+      action: 'account.register',
+      targetType: 'user',
+      targetId: user.id,
+      ip,
+    });
+  });
+  return user;
+}
+
+/**
+ * Uses a confirmation link: the account becomes active.
+ * @throws AppError `account.link_invalid` (400) for an unknown, used or expired link
+ */
+export async function confirmEmail(
+  ctx: ApiContext,
+  token: string,
+  ip: string | undefined,
+): Promise<UserRow> {
+  return ctx.db.transaction().execute(async (trx) => {
+    const userId = await useEmailToken(trx, token, ['confirm'], ctx.clock.now());
+    const now = ctx.clock.now().toISOString();
+    const user = await trx
+      .updateTable('users')
+      .set({ status: 'active', email_confirmed_at: now, updated_at: now })
+      .where('id', '=', userId)
+      .where('status', 'in', ['unconfirmed', 'active'])
+      .returningAll()
+      .executeTakeFirst();
+    if (user === undefined) {
+      throw invalid(
+        'account.link_invalid',
+        'This account can no longer be confirmed; ask for help.',
+      );
+    }
+    await audit(trx, ctx.clock.now(), {
+      actorId: user.id,
+      actor: user.login,
+      companyId: user.company_id,
+      action: 'account.confirm',
+      targetType: 'user',
+      targetId: user.id,
+      ip,
+    });
+    return user;
+  });
+}
+
+/** Failed logins per login and address, for the rate limit (per server). */
+const failuresByServer = new WeakMap<ApiContext, Map<string, number[]>>();
+const FAILURE_WINDOW_MS = 15 * 60_000;
+const MAX_FAILURES = 5;
+
+/**
+ * Checks a login and password and opens a session.
+ * @throws AppError `auth.login_failed` (401), `auth.rate_limited` (429), `account.unconfirmed`,
+ *   `account.disabled`, `account.inactive` (403)
+ */
+export async function login(
+  ctx: ApiContext,
+  input: { login: string; password: string },
+  client: { ip: string | undefined; userAgent: string | undefined },
+): Promise<{ user: UserRow; sessionToken: string; csrfToken: string; expiresAt: Date }> {
+  const now = ctx.clock.now();
+  const failures = failuresByServer.get(ctx) ?? new Map<string, number[]>();
+  failuresByServer.set(ctx, failures);
+  const key = `${input.login.toLowerCase()}|${client.ip ?? ''}`;
+  const recent = (failures.get(key) ?? []).filter((t) => t > now.getTime() - FAILURE_WINDOW_MS);
+  if (recent.length >= MAX_FAILURES) {
+    throw new AppError(
+      'auth.rate_limited',
+      'Too many failed logins; wait 15 minutes and try again.',
+      { status: 429 },
+    );
+  }
+  let user = await ctx.db
+    .selectFrom('users')
+    .selectAll()
+    .where('login_key', '=', input.login.toLowerCase())
+    .executeTakeFirst();
+  if (!(await verifyPassword(input.password, user?.password_hash ?? null)) || user === undefined) {
+    failures.set(key, [...recent, now.getTime()]);
+    throw new AppError('auth.login_failed', 'The login or the password is wrong.', { status: 401 });
+  }
+  failures.delete(key);
+  user = await expireUnconfirmed(ctx, user);
+  if (user.status === 'unconfirmed') {
+    throw new AppError(
+      'account.unconfirmed',
+      'Confirm your e-mail address first: follow the link we sent you.',
+      { status: 403 },
+    );
+  }
+  if (user.status === 'disabled') {
+    throw new AppError(
+      'account.disabled',
+      'This login was disabled because its e-mail address was never confirmed.',
+      { status: 403 },
+    );
+  }
+  if (user.status === 'inactive') {
+    throw new AppError(
+      'account.inactive',
+      'This account was deactivated by your organization administrator.',
+      { status: 403 },
+    );
+  }
+  const sessionToken = newSecret('hms_');
+  const csrfToken = randomBytes(24).toString('base64url');
+  const expiresAt = new Date(now.getTime() + ctx.config.accounts.sessionHours * HOUR);
+  const active = user;
+  await ctx.db.transaction().execute(async (trx) => {
+    await trx
+      .insertInto('sessions')
+      .values({
+        token_hash: hashSecret(sessionToken),
+        user_id: active.id,
+        csrf_token: csrfToken,
+        created_at: now.toISOString(),
+        expires_at: expiresAt.toISOString(),
+        ip: client.ip ?? null,
+        user_agent: client.userAgent?.slice(0, 500) ?? null,
+      })
+      .execute();
+    await trx
+      .updateTable('users')
+      .set({ last_access_at: now.toISOString() })
+      .where('id', '=', active.id)
+      .execute();
+    await audit(trx, now, {
+      actorId: active.id,
+      actor: active.login,
+      companyId: active.company_id,
+      action: 'session.login',
+      targetType: 'user',
+      targetId: active.id,
+      ip: client.ip,
+    });
+  });
+  return { user, sessionToken, csrfToken, expiresAt };
+}
+
+/** Ends a session. */
+export async function logout(ctx: ApiContext, sessionToken: string): Promise<void> {
+  await ctx.db.deleteFrom('sessions').where('token_hash', '=', hashSecret(sessionToken)).execute();
+}
+
+/** Disables a login whose address was never confirmed within the configured days. */
+async function expireUnconfirmed(ctx: ApiContext, user: UserRow): Promise<UserRow> {
+  const limit = ctx.config.accounts.unconfirmedDisableDays * 24 * HOUR;
+  if (
+    user.status !== 'unconfirmed' ||
+    new Date(user.created_at).getTime() + limit > ctx.clock.now().getTime()
+  ) {
+    return user;
+  }
+  await ctx.db
+    .updateTable('users')
+    .set({ status: 'disabled', updated_at: ctx.clock.now().toISOString() })
+    .where('id', '=', user.id)
+    .execute();
+  return { ...user, status: 'disabled' };
+}
+
+/**
+ * Sends a password-reset link when the login or e-mail exists (the answer is the same either way).
+ */
+export async function requestPasswordReset(
+  ctx: ApiContext,
+  loginOrEmail: string,
+  ip: string | undefined,
+): Promise<void> {
+  const key = loginOrEmail.trim().toLowerCase();
+  const users = await ctx.db
+    .selectFrom('users')
+    .selectAll()
+    .where((eb) => eb.or([eb('login_key', '=', key), eb('email', '=', loginOrEmail.trim())]))
+    .where('status', 'in', ['active', 'unconfirmed'])
+    .execute();
+  const now = ctx.clock.now();
+  for (const user of users) {
+    await ctx.db.transaction().execute(async (trx) => {
+      const token = await issueEmailToken(
+        trx,
+        user.id,
+        'reset',
+        now,
+        ctx.config.accounts.linkValidityHours,
+      );
+      await enqueueMail(trx, ctx.queue, {
+        template: 'account.password_reset',
+        to: [user.email],
+        subject: 'Reset your password',
+        text: [
+          `Dear ${user.first_name || user.login},`,
+          '',
+          `Someone asked to reset the password of the login "${user.login}". To choose a new one, open:`,
+          '',
+          `${ctx.links.base}/reset-password?token=${token}`,
+          '',
+          `The link is valid for ${ctx.config.accounts.linkValidityHours} hours. If you did not ask, ignore this e-mail.`,
+        ].join('\n'),
+      });
+      await audit(trx, now, {
+        actorId: user.id,
+        actor: user.login,
+        companyId: user.company_id,
+        action: 'account.password_reset_requested',
+        targetType: 'user',
+        targetId: user.id,
+        ip,
+      });
+    });
+  }
+}
+
+/**
+ * Sets a new password from a reset or invitation link (an invitation also confirms the address),
+ * and ends every session of the account.
+ */
+export async function completePasswordLink(
+  ctx: ApiContext,
+  token: string,
+  password: string,
+  ip: string | undefined,
+): Promise<UserRow> {
+  checkPassword(ctx, password);
+  const hash = await hashPassword(password);
+  return ctx.db.transaction().execute(async (trx) => {
+    const now = ctx.clock.now().toISOString();
+    const userId = await useEmailToken(trx, token, ['reset', 'invite'], ctx.clock.now());
+    const current = await trx
+      .selectFrom('users')
+      .selectAll()
+      .where('id', '=', userId)
+      .executeTakeFirstOrThrow();
+    const user = await trx
+      .updateTable('users')
+      .set({
+        password_hash: hash,
+        updated_at: now,
+        ...(current.status === 'unconfirmed'
+          ? { status: 'active' as const, email_confirmed_at: now }
+          : {}),
+      })
+      .where('id', '=', userId)
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    await trx.deleteFrom('sessions').where('user_id', '=', userId).execute();
+    await audit(trx, ctx.clock.now(), {
+      actorId: user.id,
+      actor: user.login,
+      companyId: user.company_id,
+      action: 'account.password_set',
+      targetType: 'user',
+      targetId: user.id,
+      ip,
+    });
+    return user;
+  });
+}
+
+/** Creates a single-use e-mail link token and returns it (only its hash is stored). */
+export async function issueEmailToken(
+  trx: Kysely<DB>,
+  userId: string,
+  purpose: 'confirm' | 'reset' | 'invite',
+  now: Date,
+  validityHours: number,
+): Promise<string> {
+  const token = newSecret('');
+  await trx
+    .insertInto('email_tokens')
+    .values({
+      token_hash: hashSecret(token),
+      user_id: userId,
+      purpose,
+      expires_at: new Date(now.getTime() + validityHours * HOUR).toISOString(),
+      created_at: now.toISOString(),
+    })
+    .execute();
+  return token;
+}
+
+async function useEmailToken(
+  trx: Kysely<DB>,
+  token: string,
+  purposes: ('confirm' | 'reset' | 'invite')[],
+  now: Date,
+): Promise<string> {
+  const row = await trx
+    .updateTable('email_tokens')
+    .set({ used_at: now.toISOString() })
+    .where('token_hash', '=', hashSecret(token))
+    .where('purpose', 'in', purposes)
+    .where('used_at', 'is', null)
+    .where('expires_at', '>', now.toISOString())
+    .returning('user_id')
+    .executeTakeFirst();
+  if (row === undefined) {
+    throw invalid(
+      'account.link_invalid',
+      'This link is unknown, was already used or has expired; ask for a new one.',
+    );
+  }
+  return row.user_id;
+}
+
+function checkPassword(ctx: ApiContext, password: string): void {
+  const min = ctx.config.accounts.passwordMinLength;
+  if ([...password].length < min) {
+    throw invalid(
+      'account.password_too_short',
+      `The password must have at least ${min} characters.`,
+      { min },
+    );
+  }
+}
+
+/** A new personal API token; the secret is returned once. */
+export async function createApiToken(
+  ctx: ApiContext,
+  user: { id: string; login: string; companyId: string | null },
+  input: { name: string; expiresInDays?: number | undefined },
+  ip: string | undefined,
+): Promise<{
+  id: string;
+  token: string;
+  prefix: string;
+  expiresAt: string | null;
+  createdAt: string;
+}> {
+  const token = newSecret('hmt_');
+  const now = ctx.clock.now();
+  const id = newId();
+  const expiresAt =
+    input.expiresInDays === undefined
+      ? null
+      : new Date(now.getTime() + input.expiresInDays * 24 * HOUR).toISOString();
+  await ctx.db.transaction().execute(async (trx) => {
+    await trx
+      .insertInto('api_tokens')
+      .values({
+        id,
+        user_id: user.id,
+        name: input.name,
+        token_hash: hashSecret(token),
+        prefix: token.slice(0, 10),
+        created_at: now.toISOString(),
+        expires_at: expiresAt,
+      })
+      .execute();
+    await audit(trx, now, {
+      actorId: user.id,
+      actor: user.login,
+      companyId: user.companyId,
+      action: 'api_token.create',
+      targetType: 'api_token',
+      targetId: id,
+      ip,
+      detail: { name: input.name },
+    });
+  });
+  return { id, token, prefix: token.slice(0, 10), expiresAt, createdAt: now.toISOString() };
+}
+
+/**
+ * Makes sure a staff account exists: on first start `admin` with the configured password, or a
+ * generated one that is returned so the caller can print it once.
+ */
+export async function ensureStaffAccount(
+  ctx: ApiContext,
+): Promise<{ login: string; password: string } | undefined> {
+  const existing = await ctx.db
+    .selectFrom('users')
+    .select('id')
+    .where('staff', '=', 1)
+    .limit(1)
+    .executeTakeFirst();
+  if (existing !== undefined) {
+    return undefined;
+  }
+  const password = ctx.config.accounts.adminPassword ?? randomBytes(12).toString('base64url');
+  const now = ctx.clock.now().toISOString();
+  await ctx.db
+    .insertInto('users')
+    .values({
+      id: newId(),
+      login: 'admin',
+      login_key: 'admin',
+      email: 'admin@hallmark.invalid',
+      password_hash: await hashPassword(password),
+      first_name: 'Program',
+      last_name: 'Staff',
+      staff: 1,
+      status: 'active',
+      email_confirmed_at: now,
+      created_at: now,
+      updated_at: now,
+    })
+    .onConflict((oc) => oc.column('login_key').doNothing())
+    .execute();
+  return ctx.config.accounts.adminPassword === undefined ? { login: 'admin', password } : undefined;
+}

@@ -1,0 +1,194 @@
+/**
+ * Who is calling the API: a browser session (httpOnly cookie, with a CSRF token required on
+ * every change) or a personal API token (`Authorization: Bearer hmt_…`). Guards turn a missing
+ * or insufficient identity into 401/403; `ownCompany` hides other companies' data as 404.
+ */
+import type { FastifyRequest } from 'fastify';
+import type { Kysely } from 'kysely';
+import type { DB } from '../../platform/db/index.js';
+import { AppError, notFound } from '../../platform/errors.js';
+import type { Clock } from '../../platform/queue/index.js';
+import { hashSecret } from './secrets.js';
+
+/** The authenticated caller. */
+export interface AuthUser {
+  readonly id: string;
+  readonly login: string;
+  readonly email: string;
+  readonly companyId: string | null;
+  readonly orgAdmin: boolean;
+  readonly staff: boolean;
+  readonly via: 'session' | 'token';
+  /** The session's CSRF token (sessions only). */
+  readonly csrfToken?: string;
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** Set by the accounts hook for every API request; undefined when anonymous. */
+    auth: AuthUser | undefined;
+  }
+}
+
+/** Name of the session cookie. */
+export const SESSION_COOKIE = 'hallmark_session';
+/** Header carrying the CSRF token on changes made with a session. */
+export const CSRF_HEADER = 'x-csrf-token';
+
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+/** Identifies the caller; rejects a change made with a session but without its CSRF token. */
+export async function authenticateRequest(
+  db: Kysely<DB>,
+  clock: Clock,
+  request: FastifyRequest,
+): Promise<void> {
+  request.auth = undefined;
+  const now = clock.now().toISOString();
+  const header = request.headers.authorization;
+  if (header !== undefined && /^bearer /i.test(header)) {
+    const token = header.slice(7).trim();
+    const row = await db
+      .selectFrom('api_tokens as t')
+      .innerJoin('users as u', 'u.id', 't.user_id')
+      .select([
+        't.id as token_id',
+        't.expires_at',
+        'u.id',
+        'u.login',
+        'u.email',
+        'u.company_id',
+        'u.org_admin',
+        'u.staff',
+        'u.status',
+      ])
+      .where('t.token_hash', '=', hashSecret(token))
+      .where('t.revoked_at', 'is', null)
+      .executeTakeFirst();
+    if (
+      row === undefined ||
+      row.status !== 'active' ||
+      (row.expires_at !== null && row.expires_at <= now)
+    ) {
+      throw new AppError('auth.token_invalid', 'The API token is unknown, revoked or expired.', {
+        status: 401,
+      });
+    }
+    await db
+      .updateTable('api_tokens')
+      .set({ last_used_at: now })
+      .where('id', '=', row.token_id)
+      .execute();
+    request.auth = {
+      id: row.id,
+      login: row.login,
+      email: row.email,
+      companyId: row.company_id,
+      orgAdmin: row.org_admin === 1,
+      staff: row.staff === 1,
+      via: 'token',
+    };
+    return;
+  }
+  const cookie = request.cookies[SESSION_COOKIE];
+  if (cookie === undefined || cookie === '') {
+    return;
+  }
+  const row = await db
+    .selectFrom('sessions as s')
+    .innerJoin('users as u', 'u.id', 's.user_id')
+    .select([
+      's.csrf_token',
+      's.expires_at',
+      'u.id',
+      'u.login',
+      'u.email',
+      'u.company_id',
+      'u.org_admin',
+      'u.staff',
+      'u.status',
+    ])
+    .where('s.token_hash', '=', hashSecret(cookie))
+    .executeTakeFirst();
+  if (row === undefined || row.expires_at <= now || row.status !== 'active') {
+    return; // An ended session is simply anonymous; routes that need a user say 401.
+  }
+  if (!SAFE_METHODS.has(request.method) && request.headers[CSRF_HEADER] !== row.csrf_token) {
+    throw new AppError(
+      'auth.csrf_invalid',
+      `Changes made with a session need the ${CSRF_HEADER} header it was given.`,
+      {
+        status: 403,
+      },
+    );
+  }
+  request.auth = {
+    id: row.id,
+    login: row.login,
+    email: row.email,
+    companyId: row.company_id,
+    orgAdmin: row.org_admin === 1,
+    staff: row.staff === 1,
+    via: 'session',
+    csrfToken: row.csrf_token,
+  };
+}
+
+/** The caller, or 401. */
+export function requireUser(request: FastifyRequest): AuthUser {
+  if (request.auth === undefined) {
+    throw new AppError('auth.required', 'Log in (session cookie) or send an API token.', {
+      status: 401,
+    });
+  }
+  return request.auth;
+}
+
+/** Program staff only, or 403. */
+export function requireStaff(request: FastifyRequest): AuthUser {
+  const user = requireUser(request);
+  if (!user.staff) {
+    throw new AppError('auth.staff_only', 'Only program staff may do this.', { status: 403 });
+  }
+  return user;
+}
+
+/** A member of a company (staff pass too), or 403 when the caller has no company. */
+export function requireCompanyMember(request: FastifyRequest): AuthUser & { companyId: string } {
+  const user = requireUser(request);
+  if (user.companyId === null) {
+    throw new AppError('auth.no_company', 'Join or register a company first.', { status: 403 });
+  }
+  return user as AuthUser & { companyId: string };
+}
+
+/** An org admin of a company, or 403. */
+export function requireOrgAdmin(request: FastifyRequest): AuthUser & { companyId: string } {
+  const user = requireCompanyMember(request);
+  if (!user.orgAdmin) {
+    throw new AppError('auth.org_admin_only', 'Only organization administrators may do this.', {
+      status: 403,
+    });
+  }
+  return user;
+}
+
+/**
+ * Checks that a record of company `companyId` is visible to the caller; another company's record
+ * is reported as not found, so its existence does not leak.
+ * @throws AppError `<what>.not_found` (404)
+ */
+export function ownCompany(
+  user: AuthUser,
+  companyId: string | null | undefined,
+  what: string,
+  id: string,
+): void {
+  if (
+    companyId === undefined ||
+    companyId === null ||
+    (!user.staff && user.companyId !== companyId)
+  ) {
+    throw notFound(`${what}.not_found`, `No ${what.replace(/_/g, ' ')} ${id}.`, { id });
+  }
+}

@@ -1,0 +1,21 @@
+/** Accounts: registration, confirmation, sessions, API tokens, the staff bootstrap, guards. */
+export {
+  ensureStaffAccount,
+  issueEmailToken,
+  userView,
+  type UserRow,
+  type UserView,
+} from './accounts.js';
+export {
+  authenticateRequest,
+  CSRF_HEADER,
+  ownCompany,
+  requireCompanyMember,
+  requireOrgAdmin,
+  requireStaff,
+  requireUser,
+  SESSION_COOKIE,
+  type AuthUser,
+} from './auth.js';
+export { accountRoutes, optionalText, text, UserSchema } from './routes.js';
+export { hashPassword, hashSecret, newSecret } from './secrets.js';

@@ -1,0 +1,108 @@
+/** The audit log: every change, who made it, when and from where. */
+import type { Kysely } from 'kysely';
+import { z } from 'zod';
+import type { DB } from '../../platform/db/index.js';
+import { newId, readJson, writeJson } from '../../platform/db/index.js';
+import type { Api, ApiContext } from '../../platform/http/api.js';
+import { requireStaff } from '../accounts/auth.js';
+
+/** One audited change. */
+export interface AuditEntry {
+  /** The user, or undefined for the system. */
+  readonly actorId?: string | undefined;
+  /** Login, `registry-key:<namespace>` or `system`. */
+  readonly actor: string;
+  readonly companyId?: string | null | undefined;
+  /** Dotted verb, e.g. `product.create`. */
+  readonly action: string;
+  readonly targetType: string;
+  readonly targetId?: string | null | undefined;
+  readonly ip?: string | undefined;
+  readonly detail?: Record<string, unknown>;
+}
+
+/** Records a change; call it inside the transaction that makes the change. */
+export async function audit(trx: Kysely<DB>, at: Date, entry: AuditEntry): Promise<void> {
+  await trx
+    .insertInto('audit_log')
+    .values({
+      id: newId(),
+      at: at.toISOString(),
+      actor_id: entry.actorId ?? null,
+      actor: entry.actor,
+      company_id: entry.companyId ?? null,
+      action: entry.action,
+      target_type: entry.targetType,
+      target_id: entry.targetId ?? null,
+      ip: entry.ip ?? null,
+      detail: entry.detail === undefined ? null : writeJson(entry.detail),
+    })
+    .execute();
+}
+
+const AuditItem = z.object({
+  id: z.string(),
+  at: z.string(),
+  actor: z.string(),
+  actorId: z.string().nullable(),
+  companyId: z.string().nullable(),
+  action: z.string(),
+  targetType: z.string(),
+  targetId: z.string().nullable(),
+  ip: z.string().nullable(),
+  detail: z.unknown(),
+});
+
+/** `GET /audit`: staff read the log, newest first, filtered by company or action. */
+export function auditRoutes(api: Api, ctx: ApiContext): void {
+  api.get(
+    '/audit',
+    {
+      schema: {
+        tags: ['audit'],
+        summary: 'List audit log entries (staff)',
+        querystring: z.object({
+          companyId: z.uuid().optional(),
+          action: z.string().max(100).optional(),
+          before: z.iso.datetime().optional(),
+          limit: z.coerce.number().int().min(1).max(500).default(100),
+        }),
+        response: { 200: z.object({ items: z.array(AuditItem) }) },
+      },
+    },
+    async (request) => {
+      requireStaff(request);
+      const q = request.query;
+      let query = ctx.db
+        .selectFrom('audit_log')
+        .selectAll()
+        .orderBy('at', 'desc')
+        .orderBy('id')
+        .limit(q.limit);
+      if (q.companyId !== undefined) {
+        query = query.where('company_id', '=', q.companyId);
+      }
+      if (q.action !== undefined) {
+        query = query.where('action', '=', q.action);
+      }
+      if (q.before !== undefined) {
+        query = query.where('at', '<', new Date(q.before).toISOString());
+      }
+      const rows = await query.execute();
+      return {
+        items: rows.map((r) => ({
+          id: r.id,
+          at: r.at,
+          actor: r.actor,
+          actorId: r.actor_id,
+          companyId: r.company_id,
+          action: r.action,
+          targetType: r.target_type,
+          targetId: r.target_id,
+          ip: r.ip,
+          detail: r.detail === null ? null : readJson(r.detail),
+        })),
+      };
+    },
+  );
+}

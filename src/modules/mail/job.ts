@@ -1,0 +1,60 @@
+/** The `mail.send` job: delivers one outbox message and records the outcome. */
+import type { Kysely } from 'kysely';
+import type { DB } from '../../platform/db/index.js';
+import { readJson } from '../../platform/db/index.js';
+import { describeError } from '../../platform/errors.js';
+import { defineJob, type Clock, type JobDefinition } from '../../platform/queue/index.js';
+import type { MailSender } from './transport.js';
+
+/** Defines `mail.send` over a sender. */
+export function mailJob(deps: {
+  db: Kysely<DB>;
+  clock: Clock;
+  send: MailSender;
+}): JobDefinition<'mail.send'> {
+  return defineJob({
+    name: 'mail.send',
+    retry: { attempts: 8, backoffMs: 30_000 },
+    async handler({ outboxId }, ctx) {
+      const row = await deps.db
+        .selectFrom('outbox')
+        .selectAll()
+        .where('id', '=', outboxId)
+        .executeTakeFirst();
+      if (row === undefined || row.status === 'sent') {
+        return 'skipped';
+      }
+      try {
+        await deps.send({
+          id: row.id,
+          to: readJson(row.recipients) as string[],
+          subject: row.subject,
+          text: row.text,
+        });
+      } catch (err) {
+        const last = ctx.attempt >= 8;
+        await deps.db
+          .updateTable('outbox')
+          .set({
+            attempts: ctx.attempt,
+            last_error: describeError(err),
+            status: last ? 'failed' : 'pending',
+          })
+          .where('id', '=', outboxId)
+          .execute();
+        throw err;
+      }
+      await deps.db
+        .updateTable('outbox')
+        .set({
+          status: 'sent',
+          attempts: ctx.attempt,
+          sent_at: deps.clock.now().toISOString(),
+          last_error: null,
+        })
+        .where('id', '=', outboxId)
+        .execute();
+      return 'done';
+    },
+  });
+}

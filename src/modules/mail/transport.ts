@@ -1,0 +1,53 @@
+/**
+ * Delivery: SMTP through nodemailer when `mail.smtpUrl` is set, otherwise one `.eml` file per
+ * message under `<dataDir>/mail` (the embedded default, readable by any mail client).
+ */
+import { mkdir, rename, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import nodemailer from 'nodemailer';
+import type { Config } from '../../platform/config.js';
+
+/** Sends one message; resolves when the server (or the disk) has it. */
+export type MailSender = (message: {
+  id: string;
+  to: string[];
+  subject: string;
+  text: string;
+}) => Promise<void>;
+
+/** The sender the configuration asks for. */
+export function createMailSender(config: Pick<Config, 'mail'>): MailSender {
+  const from = config.mail.from;
+  if (config.mail.smtpUrl !== undefined) {
+    const transport = nodemailer.createTransport(config.mail.smtpUrl);
+    return async (m) => {
+      await transport.sendMail({
+        from,
+        to: m.to,
+        subject: m.subject,
+        text: m.text,
+        messageId: `<${m.id}@hallmark>`,
+      });
+    };
+  }
+  const dir = config.mail.dir;
+  const composer = nodemailer.createTransport({
+    streamTransport: true,
+    buffer: true,
+    newline: 'unix',
+  });
+  return async (m) => {
+    const info = await composer.sendMail({
+      from,
+      to: m.to,
+      subject: m.subject,
+      text: m.text,
+      messageId: `<${m.id}@hallmark>`,
+    });
+    await mkdir(dir, { recursive: true });
+    const file = path.join(dir, `${m.id}.eml`);
+    // Written aside and renamed: a reader never sees half a message.
+    await writeFile(`${file}.tmp`, info.message as Buffer);
+    await rename(`${file}.tmp`, file);
+  };
+}
