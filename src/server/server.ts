@@ -16,12 +16,19 @@ import {
   type AnyJobDefinition,
 } from '../platform/queue/index.js';
 import {
-  accountRoutes,
+  accountsModule,
   authenticateRequest,
   ensureStaffAccount,
 } from '../modules/accounts/index.js';
-import { auditRoutes } from '../modules/audit/index.js';
-import { recordPushedImage, scanImageJob } from '../modules/images/index.js';
+import { auditModule } from '../modules/audit/index.js';
+import { catalogModule } from '../modules/catalog/index.js';
+import { companiesModule } from '../modules/companies/index.js';
+import { complianceModule } from '../modules/compliance/index.js';
+import { imagesModule, recordPushedImage, scanImageJob } from '../modules/images/index.js';
+import { productsModule } from '../modules/products/index.js';
+import { projectsModule } from '../modules/projects/index.js';
+import { softwareModule } from '../modules/software/index.js';
+import { zonesModule } from '../modules/zones/index.js';
 import { createMailSender, mailJob } from '../modules/mail/index.js';
 import { registerApi, type ApiContext, type ApiModule } from '../platform/http/api.js';
 import {
@@ -75,7 +82,18 @@ export function jobDefinitions(
 }
 
 /** The API modules, in the order their routes are registered. */
-export const API_MODULES: readonly ApiModule[] = [accountRoutes, auditRoutes];
+export const API_MODULES: readonly ApiModule[] = [
+  accountsModule,
+  companiesModule,
+  zonesModule,
+  productsModule,
+  softwareModule,
+  projectsModule,
+  imagesModule,
+  catalogModule,
+  complianceModule,
+  auditModule,
+];
 
 /** Opens storage (creating the schema), builds the app and listens. */
 export async function startServer(
@@ -114,6 +132,9 @@ export async function startServer(
       (request) => authenticateRequest(database.db, clock, request),
       API_MODULES,
     );
+    for (const module of API_MODULES) {
+      await module.seed?.(apiContext);
+    }
     const staffCredentials = await ensureStaffAccount(apiContext);
     await app.register((scope, _options, done) => {
       registryRoutes(scope, {

@@ -17,5 +17,5 @@ export {
   SESSION_COOKIE,
   type AuthUser,
 } from './auth.js';
-export { accountRoutes, optionalText, text, UserSchema } from './routes.js';
+export { accountsModule, optionalText, text, UserSchema } from './routes.js';
 export { hashPassword, hashSecret, newSecret } from './secrets.js';

@@ -1,6 +1,6 @@
 /** Account routes: registration, confirmation, sessions, password reset, profile, API tokens. */
 import { z } from 'zod';
-import type { Api, ApiContext } from '../../platform/http/api.js';
+import type { Api, ApiContext, ApiModule } from '../../platform/http/api.js';
 import { notFound } from '../../platform/errors.js';
 import { audit } from '../audit/index.js';
 import {
@@ -49,8 +49,11 @@ const LoginName = z
 const Password = z.string().min(1).max(1024);
 const SessionSchema = z.object({ user: UserSchema, csrfToken: z.string().nullable() });
 
+/** The accounts API module. */
+export const accountsModule: ApiModule = { name: 'accounts', routes: accountRoutes };
+
 /** Registers the account routes. */
-export function accountRoutes(api: Api, ctx: ApiContext): void {
+function accountRoutes(api: Api, ctx: ApiContext): void {
   api.post(
     '/accounts',
     {

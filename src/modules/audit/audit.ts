@@ -3,7 +3,7 @@ import type { Kysely } from 'kysely';
 import { z } from 'zod';
 import type { DB } from '../../platform/db/index.js';
 import { newId, readJson, writeJson } from '../../platform/db/index.js';
-import type { Api, ApiContext } from '../../platform/http/api.js';
+import type { Api, ApiContext, ApiModule } from '../../platform/http/api.js';
 import { requireStaff } from '../accounts/auth.js';
 
 /** One audited change. */
@@ -53,8 +53,11 @@ const AuditItem = z.object({
   detail: z.unknown(),
 });
 
+/** The audit API module. */
+export const auditModule: ApiModule = { name: 'audit', routes: auditRoutes };
+
 /** `GET /audit`: staff read the log, newest first, filtered by company or action. */
-export function auditRoutes(api: Api, ctx: ApiContext): void {
+function auditRoutes(api: Api, ctx: ApiContext): void {
   api.get(
     '/audit',
     {

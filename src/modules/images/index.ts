@@ -9,3 +9,4 @@ export {
   type ImageRow,
 } from './images.js';
 export { scanImageJob, type ScanJobDeps } from './scan-job.js';
+export { imagesModule } from './module.js';

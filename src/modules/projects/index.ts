@@ -12,3 +12,4 @@ export {
   type Project,
 } from './projects.js';
 export { hashRegistryKey, newRegistryKey } from './registry-key.js';
+export { projectsModule } from './module.js';

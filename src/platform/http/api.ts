@@ -49,8 +49,13 @@ export interface ApiContext {
   readonly links: { base: string };
 }
 
-/** An API module: registers its routes (relative to `/api/v1`). */
-export type ApiModule = (api: Api, ctx: ApiContext) => void;
+/** An API module: its routes (relative to `/api/v1`) and the data it seeds on start. */
+export interface ApiModule {
+  readonly name: string;
+  readonly routes: (api: Api, ctx: ApiContext) => void;
+  /** Idempotent: creates what the module needs to exist (seeded zones, agreements…). */
+  readonly seed?: (ctx: ApiContext) => Promise<void>;
+}
 
 /** Largest upload the API takes (logos are checked against a smaller limit by their module). */
 export const MAX_API_UPLOAD_BYTES = 64 * 1024 * 1024;
@@ -111,7 +116,7 @@ export async function registerApi(
       const api = scope.withTypeProvider<ZodTypeProvider>();
       api.get('/openapi.json', { schema: { hide: true } }, () => app.swagger());
       for (const module of modules) {
-        module(api, ctx);
+        module.routes(api, ctx);
       }
     },
     { prefix: '/api/v1' },

@@ -1,0 +1,2 @@
+/** See module.ts. */
+export { catalogModule } from './module.js';

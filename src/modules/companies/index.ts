@@ -1,0 +1,2 @@
+/** See module.ts. */
+export { companiesModule } from './module.js';

@@ -1,0 +1,2 @@
+/** See module.ts. */
+export { complianceModule } from './module.js';

@@ -1,0 +1,2 @@
+/** See module.ts. */
+export { productsModule } from './module.js';

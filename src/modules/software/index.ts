@@ -1,0 +1,2 @@
+/** See module.ts. */
+export { softwareModule } from './module.js';

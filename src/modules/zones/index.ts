@@ -1,0 +1,2 @@
+/** See module.ts. */
+export { zonesModule } from './module.js';
