@@ -73,6 +73,14 @@ export class Uploads {
         `Upload ${id.slice(0, 80)} is unknown: it finished, was cancelled or never began.`,
       );
     }
+    if (!this.open.has(row.id) && (await this.blobs.uploadSize(row.id)) === undefined) {
+      // A crash after the bytes became a blob and before the upload was forgotten.
+      await this.db.deleteFrom('uploads').where('id', '=', row.id).execute();
+      throw registryError(
+        'BLOB_UPLOAD_UNKNOWN',
+        `Upload ${row.id} is unknown: it finished or was cancelled.`,
+      );
+    }
     return row;
   }
 

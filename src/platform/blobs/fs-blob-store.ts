@@ -138,6 +138,17 @@ export class FsBlobStore implements BlobStore {
     }
   }
 
+  async uploadSize(id: string): Promise<number | undefined> {
+    try {
+      return (await stat(uploadPath(this.dir, id))).size;
+    } catch (err) {
+      if (isErrno(err, 'ENOENT')) {
+        return undefined;
+      }
+      throw err;
+    }
+  }
+
   async discardUpload(id: string): Promise<boolean> {
     try {
       await unlink(uploadPath(this.dir, id));

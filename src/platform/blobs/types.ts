@@ -88,6 +88,8 @@ export interface BlobStore {
   deleteUnless(digest: string, inUse: () => Promise<boolean>): Promise<boolean>;
   /** Every stored blob's digest. */
   list(): AsyncIterable<string>;
+  /** Bytes an upload holds on disk, or undefined when its file is gone. */
+  uploadSize(id: string): Promise<number | undefined>;
   /** Removes an upload's bytes without reopening it (expired or orphaned uploads). */
   discardUpload(id: string): Promise<boolean>;
   /** Every upload in progress. */
