@@ -68,6 +68,8 @@ export interface ScanResult {
   rpm: RpmDatabaseResult;
   packages: RpmPackage[];
   vulnerabilities: VulnerabilityReport | null;
+  /** What vulnerability matching reads besides the packages, kept so grades can be recomputed later. */
+  matchFacts: { contentSets: string[]; osRelease: Record<string, string> };
   stats: { files: number; uncompressedBytes: number; compressedBytes: number };
 }
 
@@ -135,6 +137,7 @@ export async function scanImage(reference: string, options: ScanOptions): Promis
       rpm,
       packages,
       vulnerabilities: vulns.status === 'ok' ? vulns.report : null,
+      matchFacts: { contentSets: readContentSets(read.fs), osRelease: readOsRelease(read.fs) },
       stats: {
         files: read.fs.size,
         uncompressedBytes: read.stats.uncompressedBytes,

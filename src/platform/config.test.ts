@@ -43,7 +43,11 @@ describe('loadConfig', () => {
       blobs: { dir: path.join(dir, 'data', 'blobs') },
       workers: { concurrency: 2, inProcess: true },
       registry: { maxManifestBytes: 4 * 1024 * 1024, gcGraceMinutes: 60 },
-      scan: { policy: 'connect-2018', vulndb: path.join(dir, 'data', 'vulndb.sqlite') },
+      scan: {
+        policy: 'connect-2018',
+        vulndb: path.join(dir, 'data', 'vulndb.sqlite'),
+        vulndbMaxAgeDays: 7,
+      },
       accounts: {
         passwordMinLength: 6,
         linkValidityHours: 48,

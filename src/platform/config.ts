@@ -89,6 +89,8 @@ export const ConfigSchema = z
         policy: z.enum(['connect-2018', 'container']).default('connect-2018'),
         /** The vulnerability index scans use; defaults to `<dataDir>/vulndb.sqlite`. */
         vulndb: z.string().min(1).optional(),
+        /** Staff are warned when the vulnerability data is older than this many days. */
+        vulndbMaxAgeDays: z.int().min(1).max(365).default(7),
       })
       .prefault({}),
   })
@@ -116,7 +118,11 @@ export interface Config {
   readonly blobs: { readonly dir: string };
   readonly workers: { readonly concurrency: number; readonly inProcess: boolean };
   readonly registry: { readonly maxManifestBytes: number; readonly gcGraceMinutes: number };
-  readonly scan: { readonly policy: 'connect-2018' | 'container'; readonly vulndb: string };
+  readonly scan: {
+    readonly policy: 'connect-2018' | 'container';
+    readonly vulndb: string;
+    readonly vulndbMaxAgeDays: number;
+  };
   readonly accounts: {
     readonly passwordMinLength: number;
     readonly linkValidityHours: number;
@@ -207,6 +213,12 @@ export const SETTINGS: readonly SettingSource[] = [
   { path: 'mail.smtpUrl', env: 'HALLMARK_SMTP_URL', flag: 'smtpUrl', kind: 'string' },
   { path: 'mail.from', env: 'HALLMARK_MAIL_FROM', flag: 'mailFrom', kind: 'string' },
   { path: 'scan.vulndb', env: 'HALLMARK_VULNDB', flag: 'vulndb', kind: 'string' },
+  {
+    path: 'scan.vulndbMaxAgeDays',
+    env: 'HALLMARK_VULNDB_MAX_AGE_DAYS',
+    flag: 'vulndbMaxAgeDays',
+    kind: 'int',
+  },
 ];
 
 /** The environment variable and flag that name the JSON config file. */
@@ -316,6 +328,7 @@ function resolveConfig(parsed: ParsedConfig, cwd: string): Config {
     scan: {
       policy: parsed.scan.policy,
       vulndb: path.resolve(cwd, parsed.scan.vulndb ?? path.join(dataDir, 'vulndb.sqlite')),
+      vulndbMaxAgeDays: parsed.scan.vulndbMaxAgeDays,
     },
   };
 }

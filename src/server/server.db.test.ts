@@ -94,6 +94,15 @@ describeDb('hallmark serve', (t) => {
         typeof image.packages === 'string' ? JSON.parse(image.packages) : image.packages
       ) as { name: string }[];
       expect(packages.map((p) => p.name)).toContain('redhat-release');
+      // Kept for later regrading, and graded now.
+      expect(readJson(image.match_input)).toMatchObject({ osRelease: { ID: 'rhel' } });
+      expect(image.grade).toBe('A');
+      const periods = await t.db
+        .selectFrom('image_grades')
+        .select('grade')
+        .where('image_id', '=', image.id)
+        .execute();
+      expect(periods).toEqual([{ grade: 'A' }]);
     } finally {
       await second.close();
     }

@@ -29,6 +29,7 @@ import { productsModule } from '../modules/products/index.js';
 import { projectsModule } from '../modules/projects/index.js';
 import { softwareModule } from '../modules/software/index.js';
 import { zonesModule } from '../modules/zones/index.js';
+import { healthModule, recomputeJob, scheduleRecompute } from '../modules/health/index.js';
 import { createMailSender, mailJob } from '../modules/mail/index.js';
 import { registerApi, type ApiContext, type ApiModule } from '../platform/http/api.js';
 import {
@@ -78,6 +79,12 @@ export function jobDefinitions(
       vulndbPath: config.scan.vulndb,
     }),
     mailJob({ db: database.db, clock, send: createMailSender(config) }),
+    recomputeJob({
+      db: database.db,
+      queue: new JobQueue(database.db, { clock }),
+      clock,
+      vulndbPath: config.scan.vulndb,
+    }),
   ];
 }
 
@@ -92,8 +99,25 @@ export const API_MODULES: readonly ApiModule[] = [
   imagesModule,
   catalogModule,
   complianceModule,
+  healthModule,
   auditModule,
 ];
+
+/** How often workers check whether grades are due for recomputation. */
+const HEALTH_CHECK_MS = 60_000;
+
+/** Checks now and then every minute whether grades must be recomputed; returns the stopper. */
+function startHealthSchedule(config: Config, database: Database, queue: JobQueue): () => void {
+  const check = () => {
+    scheduleRecompute(database.db, queue, config.scan.vulndb).catch((err: unknown) =>
+      log.warn('vuln', 'grade schedule check failed', { error: String(err) }),
+    );
+  };
+  check();
+  const timer = setInterval(check, HEALTH_CHECK_MS);
+  timer.unref();
+  return () => clearInterval(timer);
+}
 
 /** Opens storage (creating the schema), builds the app and listens. */
 export async function startServer(
@@ -156,6 +180,8 @@ export async function startServer(
         })
       : undefined;
     worker?.start();
+    const stopHealth =
+      worker === undefined ? undefined : startHealthSchedule(config, database, queue);
     const host =
       config.server.host === '0.0.0.0' || config.server.host === '::'
         ? 'localhost'
@@ -174,6 +200,7 @@ export async function startServer(
       registry,
       worker,
       async close() {
+        stopHealth?.();
         await app.close();
         await worker?.stop({ graceMs: 5_000 });
         await registry.uploads.closeAll();
@@ -204,18 +231,21 @@ export async function startWorker(
     await migrateToLatest(database.db);
     const blobs = new FsBlobStore(config.blobs.dir);
     const definitions = jobDefinitions(config, database, blobs, clock);
+    const queue = new JobQueue(database.db, { clock, definitions });
     const worker = new Worker({
-      queue: new JobQueue(database.db, { clock, definitions }),
+      queue,
       definitions,
       concurrency: config.workers.concurrency,
       ...(options.workerPollMs === undefined ? {} : { pollIntervalMs: options.workerPollMs }),
       log: (level, message, extra) => log[level]('http', message, extra),
     });
     worker.start();
+    const stopHealth = startHealthSchedule(config, database, queue);
     return {
       worker,
       database,
       async close() {
+        stopHealth();
         await worker.stop({ graceMs: 5_000 });
         await database.close();
       },

@@ -78,6 +78,7 @@ function result(overrides: Partial<ScanResult> = {}): ScanResult {
       },
     ],
     vulnerabilities: null,
+    matchFacts: { contentSets: [], osRelease: {} },
     stats: { files: 1, uncompressedBytes: 1, compressedBytes: 1 },
     ...overrides,
   };

@@ -9,9 +9,10 @@ import { scanImage } from '../../engine/scan.js';
 import { NO_VULNDB_MESSAGE, openVulnerabilityData } from '../../engine/vuln/index.js';
 import type { PolicyId } from '../../engine/policy/types.js';
 import type { BlobStore } from '../../platform/blobs/index.js';
-import type { DB } from '../../platform/db/index.js';
+import { writeJson, type DB } from '../../platform/db/index.js';
 import { AppError } from '../../platform/errors.js';
 import { defineJob, type Clock, type JobDefinition } from '../../platform/queue/index.js';
+import { applyGrade, storedHealth } from '../health/index.js';
 import { openStoredImage } from '../registry/index.js';
 import { findImage, storeScanResult } from './images.js';
 
@@ -74,16 +75,39 @@ export function scanImageJob(deps: ScanJobDeps): JobDefinition<'scan.image'> {
             ]),
         });
         const report = toJsonReport(result);
-        await storeScanResult(
-          deps.db,
-          imageId,
-          {
-            status: result.passed ? 'passed' : 'failed',
-            result: report,
-            packages: report.packages,
-          },
-          deps.clock.now(),
-        );
+        const now = deps.clock.now();
+        await deps.db.transaction().execute(async (trx) => {
+          await storeScanResult(
+            trx,
+            imageId,
+            {
+              status: result.passed ? 'passed' : 'failed',
+              result: report,
+              packages: report.packages,
+            },
+            now,
+          );
+          // Kept so grades can be recomputed as advisories appear, without reading the image again.
+          const matchInput = {
+            packages: result.packages.map((p) => ({
+              name: p.name,
+              epoch: p.epoch,
+              version: p.version,
+              release: p.release,
+              arch: p.arch,
+              modularitylabel: p.modularitylabel,
+            })),
+            ...result.matchFacts,
+          };
+          await trx
+            .updateTable('images')
+            .set({ match_input: writeJson(matchInput) })
+            .where('id', '=', imageId)
+            .execute();
+          if (result.vulnerabilities !== null) {
+            await applyGrade(trx, imageId, storedHealth(result.vulnerabilities), now);
+          }
+        });
       } catch (err) {
         if (!(err instanceof AppError) || err.status >= 500 || ctx.signal.aborted) {
           throw err; // Infrastructure trouble: the queue retries.

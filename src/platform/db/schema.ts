@@ -158,6 +158,22 @@ export interface ImagesTable {
   scanned_at: Timestamp | null;
   published_at: Timestamp | null;
   removed_at: Timestamp | null;
+  /** Packages, content sets and os-release as the scan found them: grades are recomputed from this. */
+  match_input: JsonColumn | null;
+  /** Current Container Health Index grade (A–F, Unknown), null before the first grading. */
+  grade: string | null;
+  next_drop_date: string | null;
+  /** The last `HealthSummary` and the missing advisories behind the grade. */
+  health: JsonColumn | null;
+}
+
+/** One period of an image's grade: `end_at` is null for the current one. */
+export interface ImageGradesTable {
+  id: string;
+  image_id: string;
+  grade: string;
+  start_at: Timestamp;
+  end_at: Timestamp | null;
 }
 
 /** Lifecycle of a queued job. */
@@ -448,6 +464,7 @@ export interface DB {
   export_compliance_messages: ExportComplianceMessagesTable;
   outbox: OutboxTable;
   audit_log: AuditLogTable;
+  image_grades: ImageGradesTable;
 }
 
 /** Every table, parents before children (delete in reverse to respect foreign keys). */
@@ -482,4 +499,5 @@ export const TABLES = [
   'export_compliance_messages',
   'outbox',
   'audit_log',
+  'image_grades',
 ] as const satisfies readonly (keyof DB)[];

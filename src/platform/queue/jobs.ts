@@ -10,6 +10,8 @@ export const JOB_SCHEMAS = {
   'scan.image': z.object({ imageId: z.string().min(1) }),
   /** Send one e-mail of the outbox. */
   'mail.send': z.object({ outboxId: z.string().min(1) }),
+  /** Recompute the health grades of every published image from the stored package lists. */
+  'health.recompute': z.object({ reason: z.string().min(1).max(200) }),
 } as const;
 
 /** The name of a job. */

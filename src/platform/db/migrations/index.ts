@@ -6,10 +6,12 @@ import type { Migration } from 'kysely';
 import * as registryTables from './2026-11-28T0800_registry_tables.js';
 import * as registryLinks from './2026-11-28T1000_registry_links.js';
 import * as portal from './2026-11-28T1100_portal.js';
+import * as health from './2026-11-28T1300_health.js';
 
 /** The migrations this build knows, by name. */
 export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '2026-11-28T0800_registry_tables': registryTables,
   '2026-11-28T1000_registry_links': registryLinks,
   '2026-11-28T1100_portal': portal,
+  '2026-11-28T1300_health': health,
 };

@@ -1,0 +1,242 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { importPaths } from '../../engine/vuln/index.js';
+import { syntheticVexDocument, type SyntheticSpec } from '../../engine/vuln/synthetic.js';
+import { newId, readJson, writeJson } from '../../platform/db/index.js';
+import { describeDb } from '../../platform/db/test-harness.js';
+import { JobQueue, ManualClock } from '../../platform/queue/index.js';
+import type { RunningServer } from '../../server/server.js';
+import { ApiClient, startMailbox, type Mailbox } from '../../../test/support/api.js';
+import { newProject, startTestServer } from '../../../test/support/registry-server.js';
+import { recomputeGrades } from './recompute.js';
+import { scheduleRecompute } from './schedule.js';
+
+const CPE = 'cpe:/o:redhat:enterprise_linux:9::baseos';
+const D0 = '2026-03-01T00:00:00Z';
+const day = (n: number) => new Date(new Date(D0).getTime() + n * 86_400_000);
+
+let dir: string;
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'hallmark-health-'));
+});
+afterAll(() => rm(dir, { recursive: true, force: true }));
+
+async function importDoc(db: string, spec: SyntheticSpec): Promise<void> {
+  const file = join(dir, `${spec.cve}-${Math.random()}.json`);
+  await writeFile(file, JSON.stringify(syntheticVexDocument(spec)));
+  await importPaths([file], db);
+}
+
+const fix = (
+  cve: string,
+  severity: 'Critical' | 'Important' | 'Moderate',
+  released: string,
+  name = 'hallmark-demo',
+): SyntheticSpec => ({
+  cve,
+  severity,
+  currentRelease: released,
+  fixes: [
+    {
+      cpe: CPE,
+      name,
+      evr: '1.2-9.el9',
+      arch: 'noarch',
+      advisory: `RHSA-2026:${cve.slice(-4)}`,
+      date: released,
+    },
+  ],
+});
+
+describeDb('health grades in the server', (t) => {
+  let server: RunningServer;
+  let mailbox: Mailbox;
+  const clock = new ManualClock(day(0));
+  let vulndb: string;
+
+  /** A published image of a project whose product lists `contacts`, with stored match input. */
+  async function publishedImage(contacts: string[], published = true): Promise<string> {
+    const project = await newProject(t.db);
+    const now = new Date().toISOString();
+    const company = await t.db
+      .selectFrom('projects')
+      .select('company_id')
+      .where('id', '=', project.id)
+      .executeTakeFirstOrThrow();
+    const productId = newId();
+    await t.db
+      .insertInto('products')
+      .values({
+        id: productId,
+        company_id: company.company_id,
+        name: `P ${productId}`,
+        product_types: writeJson(['Storage']),
+        contacts: writeJson(contacts),
+        created_at: now,
+        updated_at: now,
+      })
+      .execute();
+    await t.db
+      .updateTable('projects')
+      .set({ product_id: productId })
+      .where('id', '=', project.id)
+      .execute();
+    const repositoryId = newId();
+    await t.db
+      .insertInto('repositories')
+      .values({ id: repositoryId, project_id: project.id, name: 'plugin', created_at: now })
+      .execute();
+    const id = newId();
+    await t.db
+      .insertInto('images')
+      .values({
+        id,
+        project_id: project.id,
+        repository_id: repositoryId,
+        tag: '1.0',
+        digest: `sha256:${'0'.repeat(63)}1`,
+        status: 'passed',
+        published: published ? 1 : 0,
+        created_at: now,
+        match_input: writeJson({
+          packages: [
+            {
+              name: 'hallmark-demo',
+              epoch: null,
+              version: '1.2',
+              release: '3.el9',
+              arch: 'noarch',
+              modularitylabel: null,
+            },
+          ],
+          contentSets: [],
+          osRelease: { ID: 'rhel', VERSION_ID: '9.4' },
+        }),
+      })
+      .execute();
+    return id;
+  }
+
+  const recompute = () =>
+    recomputeGrades({ db: t.db, queue: new JobQueue(t.db, { clock }), clock, vulndbPath: vulndb });
+  const grade = async (id: string) =>
+    await t.db
+      .selectFrom('images')
+      .select(['grade', 'next_drop_date'])
+      .where('id', '=', id)
+      .executeTakeFirstOrThrow();
+  const history = async (id: string) =>
+    (
+      await t.db
+        .selectFrom('image_grades')
+        .select(['grade', 'start_at', 'end_at'])
+        .where('image_id', '=', id)
+        .orderBy('start_at')
+        .execute()
+    ).map((r) => [r.grade, r.start_at.slice(0, 10), r.end_at?.slice(0, 10) ?? null]);
+
+  beforeAll(async () => {
+    mailbox = await startMailbox();
+    vulndb = t.config.scan.vulndb;
+    server = await startTestServer(
+      {
+        ...t.config,
+        mail: { ...t.config.mail, smtpUrl: mailbox.url },
+        accounts: { ...t.config.accounts, adminPassword: 'staff-password' },
+      },
+      { clock },
+    );
+  });
+  afterAll(async () => {
+    await server.close();
+    await mailbox.close();
+  });
+
+  it('should regrade published images as advisories arrive and days pass, with one e-mail per drop', async () => {
+    await importDoc(vulndb, fix('CVE-2026-0001', 'Important', D0, 'other-package'));
+    const image = await publishedImage(['team@vendor.example', 'ops@vendor.example']);
+    const hidden = await publishedImage(['hidden@vendor.example'], false);
+    expect(await recompute()).toMatchObject({ images: 1, changed: 1, drops: 0 });
+    expect(await grade(image)).toEqual({ grade: 'A', next_drop_date: null });
+    expect(await grade(hidden)).toEqual({ grade: null, next_drop_date: null });
+
+    // An Important fix released on D0 that the image lacks: B until day 30, C from day 31.
+    await importDoc(vulndb, fix('CVE-2026-0002', 'Important', D0));
+    clock.advance(10 * 86_400_000);
+    expect(await recompute()).toMatchObject({ images: 1, changed: 1, drops: 1 });
+    expect(await grade(image)).toEqual({ grade: 'B', next_drop_date: '2026-04-01' });
+    const mail = await mailbox.waitFor((m) => m.to.includes('team@vendor.example'));
+    expect(mail.to.sort()).toEqual(['ops@vendor.example', 'team@vendor.example']);
+    expect(mail.subject).toMatch(/fell to B$/);
+    expect(mail.text).toContain('fell from A to B');
+    expect(mail.text).toContain('2026-04-01');
+    expect(mail.text).toContain('RHSA-2026:0002 (Important, released 2026-03-01)');
+    expect(mail.text).toContain(
+      'yum -y update-minimal --security --sec-severity=Important --sec-severity=Critical',
+    );
+
+    // Recomputing without change sends nothing and keeps the history.
+    expect(await recompute()).toMatchObject({ changed: 0, drops: 0 });
+    clock.advance(20 * 86_400_000); // day 30: still B
+    expect(await recompute()).toMatchObject({ changed: 0 });
+    expect((await grade(image)).grade).toBe('B');
+    clock.advance(86_400_000); // day 31: C
+    expect(await recompute()).toMatchObject({ changed: 1, drops: 1 });
+    expect((await grade(image)).grade).toBe('C');
+    await mailbox.waitFor((m) => m.subject.endsWith('fell to C'));
+    expect(mailbox.messages.filter((m) => m.to.includes('team@vendor.example'))).toHaveLength(2);
+    expect(await history(image)).toEqual([
+      ['A', '2026-03-01', '2026-03-11'],
+      ['B', '2026-03-11', '2026-04-01'],
+      ['C', '2026-04-01', null],
+    ]);
+    expect(mailbox.messages.some((m) => m.to.includes('hidden@vendor.example'))).toBe(false);
+
+    // The history is visible through the API to the project's company and to anyone once published.
+    const api = await new ApiClient(server.url).get(`/images/${image}/grades`);
+    expect(api.status).toBe(200);
+    expect(api.body.grade).toBe('C');
+    expect(api.body.history.map((h: { grade: string }) => h.grade)).toEqual(['A', 'B', 'C']);
+    expect(api.body.missing[0].advisory).toBe('RHSA-2026:0002');
+    expect((await new ApiClient(server.url).get(`/images/${hidden}/grades`)).status).toBe(404);
+  });
+
+  it('should queue a recomputation when the data changes and once a day, never twice at once', async () => {
+    const queue = new JobQueue(t.db, { clock });
+    await t.db.deleteFrom('jobs').execute();
+    await t.db.deleteFrom('settings').where('key', 'like', 'health.%').execute();
+    expect(await scheduleRecompute(t.db, queue, vulndb)).toBe('vulnerability data changed');
+    expect(await scheduleRecompute(t.db, queue, vulndb)).toBeUndefined();
+    const job = await t.db.selectFrom('jobs').select(['name', 'data']).executeTakeFirstOrThrow();
+    expect([job.name, readJson(job.data)]).toEqual([
+      'health.recompute',
+      { reason: 'vulnerability data changed' },
+    ]);
+    await t.db.deleteFrom('jobs').execute();
+    const { markRecomputed, indexStamp } = await import('./schedule.js');
+    await markRecomputed(t.db, indexStamp(vulndb), clock.now());
+    expect(await scheduleRecompute(t.db, queue, vulndb)).toBeUndefined();
+    clock.advance(86_400_000);
+    expect(await scheduleRecompute(t.db, queue, vulndb)).toBe('daily');
+  });
+
+  it('should show staff how fresh the data is and warn when it is old', async () => {
+    const staff = await new ApiClient(server.url).login('admin', 'staff-password');
+    const fresh = await staff.get('/vulndb');
+    expect(fresh.status).toBe(200);
+    expect(fresh.body.documents).toBeGreaterThanOrEqual(2);
+    expect(fresh.body.maxAgeDays).toBe(7);
+    // The import ran at the real time, the server's clock is in 2026-04: data looks fresh or old
+    // depending on that gap, so compare with a clock far in the future.
+    clock.advance(3650 * 86_400_000);
+    const later = await new ApiClient(server.url).login('admin', 'staff-password');
+    expect((await staff.get('/vulndb')).status).toBe(401); // that session expired meanwhile
+    const old = await later.get('/vulndb');
+    expect(old.body.stale).toBe(true);
+    expect(old.body.warning).toMatch(/days old/);
+    const partner = await new ApiClient(server.url).get('/vulndb');
+    expect(partner.status).toBe(401);
+  });
+});

@@ -1,0 +1,103 @@
+/**
+ * When grades are recomputed: when the vulnerability index changed since the last run (an import
+ * or sync, from the CLI or anywhere) and at least once a day, as time alone lowers grades.
+ */
+import { existsSync } from 'node:fs';
+import type { Kysely } from 'kysely';
+import { describeIndex } from '../../engine/vuln/index.js';
+import type { DB } from '../../platform/db/index.js';
+import type { JobQueue } from '../../platform/queue/index.js';
+
+const STAMP_KEY = 'health.index_stamp';
+const LAST_RUN_KEY = 'health.last_recompute';
+const DAY_MS = 24 * 3_600_000;
+
+/** What identifies a state of the index: documents and the last import or sync. */
+export function indexStamp(vulndbPath: string): string | undefined {
+  if (!existsSync(vulndbPath)) {
+    return undefined;
+  }
+  try {
+    const info = describeIndex(vulndbPath);
+    return `${info.documents}|${info.lastImport ?? ''}|${info.lastSync ?? ''}`;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Reads a server setting. */
+export async function getSetting(db: Kysely<DB>, key: string): Promise<string | undefined> {
+  return (await db.selectFrom('settings').select('value').where('key', '=', key).executeTakeFirst())
+    ?.value;
+}
+
+/** Writes a server setting. */
+export async function setSetting(
+  db: Kysely<DB>,
+  key: string,
+  value: string,
+  now: Date,
+): Promise<void> {
+  await db
+    .insertInto('settings')
+    .values({ key, value, updated_at: now.toISOString() })
+    .onConflict((oc) => oc.column('key').doUpdateSet({ value, updated_at: now.toISOString() }))
+    .execute();
+}
+
+/** Records a finished recomputation and the index state it used. */
+export async function markRecomputed(
+  db: Kysely<DB>,
+  stamp: string | undefined,
+  now: Date,
+): Promise<void> {
+  await setSetting(db, LAST_RUN_KEY, now.toISOString(), now);
+  if (stamp !== undefined) {
+    await setSetting(db, STAMP_KEY, stamp, now);
+  }
+}
+
+/** When grades were last recomputed, if ever. */
+export function lastRecompute(db: Kysely<DB>): Promise<string | undefined> {
+  return getSetting(db, LAST_RUN_KEY);
+}
+
+/**
+ * Queues a recomputation when the index changed or a day has passed, unless one is already
+ * queued or running. Returns the reason, or undefined when nothing was due.
+ */
+export async function scheduleRecompute(
+  db: Kysely<DB>,
+  queue: JobQueue,
+  vulndbPath: string,
+): Promise<string | undefined> {
+  const now = queue.clock.now();
+  const stamp = indexStamp(vulndbPath);
+  if (stamp === undefined) {
+    return undefined;
+  }
+  const [known, last] = await Promise.all([
+    getSetting(db, STAMP_KEY),
+    getSetting(db, LAST_RUN_KEY),
+  ]);
+  const reason =
+    known !== stamp
+      ? 'vulnerability data changed'
+      : last === undefined || now.getTime() - new Date(last).getTime() >= DAY_MS
+        ? 'daily'
+        : undefined;
+  if (reason === undefined) {
+    return undefined;
+  }
+  const pending = await db
+    .selectFrom('jobs')
+    .select('id')
+    .where('name', '=', 'health.recompute')
+    .where('status', 'in', ['queued', 'running'])
+    .executeTakeFirst();
+  if (pending !== undefined) {
+    return undefined;
+  }
+  await queue.enqueue('health.recompute', { reason });
+  return reason;
+}
