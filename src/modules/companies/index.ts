@@ -1,2 +1,13 @@
-/** See module.ts. */
+/** Companies: profiles and their completeness, membership, users and agreements. */
 export { companiesModule } from './module.js';
+export { checkCompanyAccess, companyAccess, type CompanyRole } from './access.js';
+export {
+  acceptanceOf,
+  currentAgreement,
+  ensureAgreement,
+  recordAcceptance,
+  type Acceptor,
+  type Agreement,
+} from './agreements.js';
+export { MANDATORY_PROFILE_FIELDS, profileCompleteness } from './profile.js';
+export { companyProfileStatus, loadCompany, orgAdminEmails } from './service.js';

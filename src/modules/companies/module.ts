@@ -1,9 +1,223 @@
 /** Companies: search, join requests, registration, profile, program agreement, users. */
+import { z } from 'zod';
+import { notFound } from '../../platform/errors.js';
 import type { Api, ApiContext, ApiModule } from '../../platform/http/api.js';
+import { requireUser } from '../accounts/index.js';
+import { companyAccess } from './access.js';
+import {
+  agreementView,
+  currentAgreement,
+  ensureAgreement,
+  PROGRAM_AGREEMENT,
+  PROGRAM_AGREEMENT_SEED,
+} from './agreements.js';
+import { askToJoin, decideJoinRequest, listJoinRequests } from './join-requests.js';
+import {
+  AcceptBody,
+  AgreementSchema,
+  CompanyPageSchema,
+  CompanyParams,
+  CompanySchema,
+  CreateCompanyBody,
+  IdParams,
+  JoinBody,
+  JoinRequestListQuery,
+  JoinRequestSchema,
+  SearchQuery,
+  UpdateCompanyBody,
+} from './schemas.js';
+import {
+  acceptProgramAgreement,
+  companyView,
+  registerCompany,
+  searchCompanies,
+  updateCompany,
+} from './service.js';
+import { userRoutes } from './users-routes.js';
 
-function routes(_api: Api, _ctx: ApiContext): void {
-  // Filled in by the module's own work.
+const TAGS = ['companies'];
+
+function routes(api: Api, ctx: ApiContext): void {
+  api.get(
+    '/companies',
+    {
+      schema: {
+        tags: TAGS,
+        summary:
+          'Search companies by name (users without a company: id and name only); staff list all',
+        querystring: SearchQuery,
+        response: { 200: CompanyPageSchema },
+      },
+    },
+    async (request) => searchCompanies(ctx.db, requireUser(request), request.query),
+  );
+
+  api.post(
+    '/companies',
+    {
+      schema: {
+        tags: TAGS,
+        summary: 'Register a new company; the caller becomes its first org admin',
+        body: CreateCompanyBody,
+        response: { 201: CompanySchema },
+      },
+    },
+    async (request, reply) => {
+      const user = requireUser(request);
+      const company = await registerCompany(ctx, { user, ip: request.ip }, request.body);
+      return reply.code(201).send(company);
+    },
+  );
+
+  api.get(
+    '/companies/:id',
+    {
+      schema: {
+        tags: TAGS,
+        summary: 'A company: profile, completeness, agreement and "Become a partner" steps',
+        params: CompanyParams,
+        response: { 200: CompanySchema },
+      },
+    },
+    async (request) =>
+      companyView(ctx.db, companyAccess(request, request.params.id, 'member'), request.params.id),
+  );
+
+  api.patch(
+    '/companies/:id',
+    {
+      schema: {
+        tags: TAGS,
+        summary: 'Edit the company name or profile (org admin, staff)',
+        params: CompanyParams,
+        body: UpdateCompanyBody,
+        response: { 200: CompanySchema },
+      },
+    },
+    async (request) => {
+      const user = companyAccess(request, request.params.id, 'orgAdmin');
+      return updateCompany(ctx, { user, ip: request.ip }, request.params.id, request.body);
+    },
+  );
+
+  api.get(
+    '/agreements/program',
+    {
+      schema: {
+        tags: TAGS,
+        summary: 'The current Technology Partner Program Agreement',
+        response: { 200: AgreementSchema },
+      },
+    },
+    async () => {
+      const agreement = await currentAgreement(ctx.db, PROGRAM_AGREEMENT);
+      if (agreement === undefined) {
+        throw notFound('agreement.not_found', 'No program agreement is published.');
+      }
+      return agreementView(agreement);
+    },
+  );
+
+  api.post(
+    '/companies/:id/agreement',
+    {
+      schema: {
+        tags: TAGS,
+        summary: 'Accept the current program agreement for the company (org admin)',
+        params: CompanyParams,
+        body: AcceptBody,
+        response: { 200: CompanySchema },
+      },
+    },
+    async (request) => {
+      const user = companyAccess(request, request.params.id, 'ownOrgAdmin');
+      return acceptProgramAgreement(
+        ctx,
+        { user, ip: request.ip },
+        request.params.id,
+        request.body.version,
+      );
+    },
+  );
+
+  joinRoutes(api, ctx);
+  userRoutes(api, ctx);
+}
+
+function joinRoutes(api: Api, ctx: ApiContext): void {
+  api.post(
+    '/companies/:id/join-requests',
+    {
+      schema: {
+        tags: TAGS,
+        summary: 'Ask to join a company (its org admins are e-mailed and decide)',
+        params: CompanyParams,
+        body: JoinBody,
+        response: { 201: JoinRequestSchema },
+      },
+    },
+    async (request, reply) => {
+      const user = requireUser(request);
+      const created = await askToJoin(
+        ctx,
+        { user, ip: request.ip },
+        request.params.id,
+        request.body.message,
+      );
+      return reply.code(201).send(created);
+    },
+  );
+
+  api.get(
+    '/companies/:id/join-requests',
+    {
+      schema: {
+        tags: TAGS,
+        summary: "The company's join requests (org admin, staff; pending by default)",
+        params: CompanyParams,
+        querystring: JoinRequestListQuery,
+        response: { 200: z.object({ items: z.array(JoinRequestSchema) }) },
+      },
+    },
+    async (request) => {
+      companyAccess(request, request.params.id, 'orgAdmin');
+      return {
+        items: await listJoinRequests(ctx.db, request.params.id, request.query.status),
+      };
+    },
+  );
+
+  for (const [action, decision] of [
+    ['approve', 'approved'],
+    ['decline', 'declined'],
+  ] as const) {
+    api.post(
+      `/join-requests/:id/${action}`,
+      {
+        schema: {
+          tags: TAGS,
+          summary: `${action === 'approve' ? 'Approve' : 'Decline'} a join request (org admin, staff; the requester is e-mailed)`,
+          params: IdParams,
+          response: { 200: JoinRequestSchema },
+        },
+      },
+      async (request) =>
+        decideJoinRequest(
+          ctx,
+          { user: requireUser(request), ip: request.ip },
+          request.params.id,
+          decision,
+        ),
+    );
+  }
+}
+
+async function seed(ctx: ApiContext): Promise<void> {
+  const existing = await currentAgreement(ctx.db, PROGRAM_AGREEMENT);
+  if (existing === undefined) {
+    await ensureAgreement(ctx.db, PROGRAM_AGREEMENT_SEED);
+  }
 }
 
 /** The companies API module. */
-export const companiesModule: ApiModule = { name: 'companies', routes };
+export const companiesModule: ApiModule = { name: 'companies', routes, seed };

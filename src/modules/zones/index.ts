@@ -1,2 +1,3 @@
-/** See module.ts. */
+/** Zones, their rules, and companies' access to them. */
 export { zonesModule } from './module.js';
+export { loadZone, SEEDED_ZONE, zoneForCompany, type ZoneRules } from './service.js';

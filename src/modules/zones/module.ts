@@ -1,9 +1,193 @@
 /** Zones, their rules, and companies' requests for access. */
+import { z } from 'zod';
 import type { Api, ApiContext, ApiModule } from '../../platform/http/api.js';
+import { requireOrgAdmin, requireStaff, requireUser } from '../accounts/index.js';
+import { companyAccess } from '../companies/index.js';
+import { acceptAppendix, applyForZone, decideZoneRequest, listZoneRequests } from './requests.js';
+import {
+  AppendixBody,
+  ApproveBody,
+  CompanyParams,
+  CreateZoneBody,
+  IdParams,
+  RejectBody,
+  UpdateZoneBody,
+  ZoneRequestListQuery,
+  ZoneRequestSchema,
+  ZoneSchema,
+} from './schemas.js';
+import { companyZones, createZone, getZone, listZones, seedZones, updateZone } from './service.js';
 
-function routes(_api: Api, _ctx: ApiContext): void {
-  // Filled in by the module's own work.
+const TAGS = ['zones'];
+
+function routes(api: Api, ctx: ApiContext): void {
+  api.get(
+    '/zones',
+    {
+      schema: {
+        tags: TAGS,
+        summary: "Every zone, with the caller's company's request status for each",
+        response: { 200: z.object({ items: z.array(ZoneSchema) }) },
+      },
+    },
+    async (request) => ({ items: await listZones(ctx.db, requireUser(request).companyId) }),
+  );
+
+  api.get(
+    '/zones/:id',
+    {
+      schema: {
+        tags: TAGS,
+        summary: "A zone, its rules and appendix, with the caller's company's access",
+        params: IdParams,
+        response: { 200: ZoneSchema },
+      },
+    },
+    async (request) => getZone(ctx.db, requireUser(request), request.params.id),
+  );
+
+  api.post(
+    '/zones',
+    {
+      schema: {
+        tags: TAGS,
+        summary: 'Create a zone and its rules (staff)',
+        body: CreateZoneBody,
+        response: { 201: ZoneSchema },
+      },
+    },
+    async (request, reply) => {
+      const user = requireStaff(request);
+      return reply.code(201).send(await createZone(ctx, { user, ip: request.ip }, request.body));
+    },
+  );
+
+  api.patch(
+    '/zones/:id',
+    {
+      schema: {
+        tags: TAGS,
+        summary:
+          "Change a zone's name, description, policy, release categories or advisory checks (staff)",
+        params: IdParams,
+        body: UpdateZoneBody,
+        response: { 200: ZoneSchema },
+      },
+    },
+    async (request) => {
+      const user = requireStaff(request);
+      return updateZone(ctx, { user, ip: request.ip }, request.params.id, request.body);
+    },
+  );
+
+  api.post(
+    '/zones/:id/requests',
+    {
+      schema: {
+        tags: TAGS,
+        summary: 'Apply for zone access (org admin; the company profile must be complete)',
+        params: IdParams,
+        response: { 201: ZoneRequestSchema },
+      },
+    },
+    async (request, reply) => {
+      const user = requireOrgAdmin(request);
+      const created = await applyForZone(ctx, { user, ip: request.ip }, request.params.id);
+      return reply.code(201).send(created);
+    },
+  );
+
+  api.post(
+    '/zones/:id/appendix',
+    {
+      schema: {
+        tags: TAGS,
+        summary: "Accept the zone's appendix (org admin of a company with approved access)",
+        params: IdParams,
+        body: AppendixBody,
+        response: { 200: ZoneSchema },
+      },
+    },
+    async (request) => {
+      const user = requireOrgAdmin(request);
+      return acceptAppendix(ctx, { user, ip: request.ip }, request.params.id, request.body.version);
+    },
+  );
+
+  api.get(
+    '/companies/:id/zones',
+    {
+      schema: {
+        tags: TAGS,
+        summary: "A company's zone access: the latest request per zone (members, staff)",
+        params: CompanyParams,
+        response: { 200: z.object({ items: z.array(ZoneSchema) }) },
+      },
+    },
+    async (request) => {
+      companyAccess(request, request.params.id, 'member');
+      return { items: await companyZones(ctx.db, request.params.id) };
+    },
+  );
+
+  requestRoutes(api, ctx);
+}
+
+function requestRoutes(api: Api, ctx: ApiContext): void {
+  api.get(
+    '/zone-requests',
+    {
+      schema: {
+        tags: TAGS,
+        summary: 'Zone requests, oldest first (staff; pending by default)',
+        querystring: ZoneRequestListQuery.extend({ companyId: z.uuid().optional() }),
+        response: { 200: z.object({ items: z.array(ZoneRequestSchema) }) },
+      },
+    },
+    async (request) => {
+      requireStaff(request);
+      const { status, companyId } = request.query;
+      return { items: await listZoneRequests(ctx.db, status, companyId) };
+    },
+  );
+
+  api.post(
+    '/zone-requests/:id/approve',
+    {
+      schema: {
+        tags: TAGS,
+        summary: "Approve a zone request (staff; the company's org admins are e-mailed)",
+        params: IdParams,
+        body: ApproveBody.nullish(),
+        response: { 200: ZoneRequestSchema },
+      },
+    },
+    async (request) => {
+      const user = requireStaff(request);
+      const { id } = request.params;
+      return decideZoneRequest(ctx, { user, ip: request.ip }, id, 'approved', request.body?.reason);
+    },
+  );
+
+  api.post(
+    '/zone-requests/:id/reject',
+    {
+      schema: {
+        tags: TAGS,
+        summary:
+          "Reject a zone request with a reason (staff; the company's org admins are e-mailed)",
+        params: IdParams,
+        body: RejectBody,
+        response: { 200: ZoneRequestSchema },
+      },
+    },
+    async (request) => {
+      const user = requireStaff(request);
+      const { id } = request.params;
+      return decideZoneRequest(ctx, { user, ip: request.ip }, id, 'rejected', request.body.reason);
+    },
+  );
 }
 
 /** The zones API module. */
-export const zonesModule: ApiModule = { name: 'zones', routes };
+export const zonesModule: ApiModule = { name: 'zones', routes, seed: seedZones };

@@ -1,0 +1,264 @@
+/**
+ * Asking to join an existing company: its active org admins get the request by e-mail and
+ * approve or decline it; the requester is told either way. The searcher never learns who the
+ * org admins are.
+ */
+import type { Kysely } from 'kysely';
+import type { z } from 'zod';
+import type { DB } from '../../platform/db/index.js';
+import { newId } from '../../platform/db/index.js';
+import { AppError, notFound } from '../../platform/errors.js';
+import type { ApiContext } from '../../platform/http/api.js';
+import { audit } from '../audit/index.js';
+import { enqueueMail } from '../mail/index.js';
+import { checkCompanyAccess } from './access.js';
+import type { JoinRequestSchema } from './schemas.js';
+import { loadCompany, orgAdminEmails, type Actor } from './service.js';
+
+/** A join request as the API shows it. */
+export type JoinRequestView = z.infer<typeof JoinRequestSchema>;
+
+/**
+ * A user without a company asks to join `companyId`; every active org admin is e-mailed.
+ * @throws AppError `company.not_found` (404), `company.already_member` (409),
+ *   `join_request.duplicate` (409), `auth.partner_only` (403) for staff
+ */
+export async function askToJoin(
+  ctx: ApiContext,
+  actor: Actor,
+  companyId: string,
+  message: string | undefined,
+): Promise<JoinRequestView> {
+  const { user } = actor;
+  if (user.staff) {
+    throw new AppError('auth.partner_only', 'Staff accounts cannot belong to a company.', {
+      status: 403,
+    });
+  }
+  const now = ctx.clock.now();
+  const id = newId();
+  await ctx.db.transaction().execute(async (trx) => {
+    const company = await loadCompany(trx, companyId);
+    const me = await trx
+      .selectFrom('users')
+      .selectAll()
+      .where('id', '=', user.id)
+      .executeTakeFirstOrThrow();
+    if (me.company_id !== null) {
+      throw new AppError('company.already_member', 'You already belong to a company.', {
+        status: 409,
+      });
+    }
+    const pending = await trx
+      .selectFrom('join_requests')
+      .select('id')
+      .where('company_id', '=', company.id)
+      .where('user_id', '=', me.id)
+      .where('status', '=', 'pending')
+      .executeTakeFirst();
+    if (pending !== undefined) {
+      throw new AppError(
+        'join_request.duplicate',
+        `You already asked to join ${company.name}; its organization administrators will decide.`,
+        { status: 409, detail: { id: pending.id } },
+      );
+    }
+    const text = message === undefined || message === '' ? null : message;
+    await trx
+      .insertInto('join_requests')
+      .values({
+        id,
+        company_id: company.id,
+        user_id: me.id,
+        status: 'pending',
+        message: text,
+        created_at: now.toISOString(),
+      })
+      .execute();
+    await enqueueMail(trx, ctx.queue, {
+      template: 'company.join_request',
+      to: await orgAdminEmails(trx, company.id),
+      subject: `${me.first_name} ${me.last_name} asks to join ${company.name}`.trim(),
+      text: [
+        `A user asks to join ${company.name} on the partner portal:`,
+        '',
+        `  Login:  ${me.login}`,
+        `  Name:   ${`${me.first_name} ${me.last_name}`.trim()}`,
+        `  E-mail: ${me.email}`,
+        ...(text === null ? [] : ['', 'Their message:', '', text]),
+        '',
+        'Approve or decline the request in the portal:',
+        '',
+        `${ctx.links.base}/companies/${company.id}/join-requests`,
+      ].join('\n'),
+    });
+    await audit(trx, now, {
+      actorId: me.id,
+      actor: me.login,
+      companyId: company.id,
+      action: 'join_request.create',
+      targetType: 'join_request',
+      targetId: id,
+      ip: actor.ip,
+    });
+  });
+  return loadJoinRequest(ctx.db, id);
+}
+
+/** The company's join requests, newest first. */
+export async function listJoinRequests(
+  db: Kysely<DB>,
+  companyId: string,
+  status: 'pending' | 'approved' | 'declined' | 'all',
+): Promise<JoinRequestView[]> {
+  await loadCompany(db, companyId);
+  let query = joinRequestQuery(db).where('j.company_id', '=', companyId);
+  if (status !== 'all') {
+    query = query.where('j.status', '=', status);
+  }
+  const rows = await query.orderBy('j.created_at', 'desc').orderBy('j.id').execute();
+  return rows.map(toView);
+}
+
+/**
+ * An org admin of the company (or staff) approves or declines a pending request; approval makes
+ * the requester a partner user of the company. The requester is e-mailed either way.
+ * @throws AppError `join_request.not_found` (404), `auth.org_admin_only` (403),
+ *   `join_request.decided` (409), `join_request.requester_has_company` (409)
+ */
+export async function decideJoinRequest(
+  ctx: ApiContext,
+  actor: Actor,
+  requestId: string,
+  decision: 'approved' | 'declined',
+): Promise<JoinRequestView> {
+  const now = ctx.clock.now();
+  await ctx.db.transaction().execute(async (trx) => {
+    const request = await trx
+      .selectFrom('join_requests')
+      .selectAll()
+      .where('id', '=', requestId)
+      .executeTakeFirst();
+    if (
+      request === undefined ||
+      (!actor.user.staff && actor.user.companyId !== request.company_id)
+    ) {
+      throw notFound('join_request.not_found', `No join request ${requestId}.`, { id: requestId });
+    }
+    checkCompanyAccess(actor.user, request.company_id, 'orgAdmin');
+    if (request.status !== 'pending') {
+      throw new AppError('join_request.decided', `This request was already ${request.status}.`, {
+        status: 409,
+        detail: { currentStatus: request.status },
+      });
+    }
+    const company = await loadCompany(trx, request.company_id);
+    const requester = await trx
+      .selectFrom('users')
+      .selectAll()
+      .where('id', '=', request.user_id)
+      .executeTakeFirstOrThrow();
+    if (decision === 'approved') {
+      if (requester.company_id !== null) {
+        throw new AppError(
+          'join_request.requester_has_company',
+          `${requester.login} already belongs to a company.`,
+          { status: 409 },
+        );
+      }
+      await trx
+        .updateTable('users')
+        .set({ company_id: company.id, org_admin: 0, updated_at: now.toISOString() })
+        .where('id', '=', requester.id)
+        .execute();
+    }
+    await trx
+      .updateTable('join_requests')
+      .set({ status: decision, decided_by: actor.user.id, decided_at: now.toISOString() })
+      .where('id', '=', request.id)
+      .execute();
+    await enqueueMail(trx, ctx.queue, {
+      template: decision === 'approved' ? 'company.join_approved' : 'company.join_declined',
+      to: [requester.email],
+      subject:
+        decision === 'approved'
+          ? `You are now a member of ${company.name}`
+          : `Your request to join ${company.name} was declined`,
+      text: [
+        `Dear ${requester.first_name || requester.login},`,
+        '',
+        decision === 'approved'
+          ? `An organization administrator of ${company.name} approved your request: the login "${requester.login}" is now a user of the company.`
+          : `An organization administrator of ${company.name} declined your request to join the company.`,
+        '',
+        decision === 'approved'
+          ? `Log in to the partner portal: ${ctx.links.base}/`
+          : `You can search for another company or register a new one: ${ctx.links.base}/`,
+      ].join('\n'),
+    });
+    await audit(trx, now, {
+      actorId: actor.user.id,
+      actor: actor.user.login,
+      companyId: company.id,
+      action: decision === 'approved' ? 'join_request.approve' : 'join_request.decline',
+      targetType: 'join_request',
+      targetId: request.id,
+      ip: actor.ip,
+      detail: { userId: requester.id, login: requester.login },
+    });
+  });
+  return loadJoinRequest(ctx.db, requestId);
+}
+
+function joinRequestQuery(db: Kysely<DB>) {
+  return db
+    .selectFrom('join_requests as j')
+    .innerJoin('users as u', 'u.id', 'j.user_id')
+    .select([
+      'j.id',
+      'j.company_id',
+      'j.status',
+      'j.message',
+      'j.created_at',
+      'j.decided_at',
+      'u.id as user_id',
+      'u.login',
+      'u.first_name',
+      'u.last_name',
+      'u.email',
+    ]);
+}
+
+async function loadJoinRequest(db: Kysely<DB>, id: string): Promise<JoinRequestView> {
+  return toView(await joinRequestQuery(db).where('j.id', '=', id).executeTakeFirstOrThrow());
+}
+
+function toView(r: {
+  id: string;
+  company_id: string;
+  status: 'pending' | 'approved' | 'declined';
+  message: string | null;
+  created_at: string;
+  decided_at: string | null;
+  user_id: string;
+  login: string;
+  first_name: string;
+  last_name: string;
+  email: string;
+}): JoinRequestView {
+  return {
+    id: r.id,
+    companyId: r.company_id,
+    status: r.status,
+    message: r.message,
+    requester: {
+      id: r.user_id,
+      login: r.login,
+      firstName: r.first_name,
+      lastName: r.last_name,
+      email: r.email,
+    },
+    createdAt: r.created_at,
+    decidedAt: r.decided_at,
+  };
+}

@@ -1,0 +1,369 @@
+/**
+ * The users of a company, managed by its org admins: the paged list (Active / Inactive / All),
+ * invitations, edits, deactivation, and the dashboard's five newest users. At least one active
+ * org admin always remains.
+ */
+import { sql, type Kysely, type Selectable } from 'kysely';
+import type { z } from 'zod';
+import type { DB, UsersTable } from '../../platform/db/index.js';
+import { escapeLike, iLike, newId } from '../../platform/db/index.js';
+import { AppError, notFound } from '../../platform/errors.js';
+import type { ApiContext } from '../../platform/http/api.js';
+import { issueEmailToken } from '../accounts/index.js';
+import { audit } from '../audit/index.js';
+import { enqueueMail } from '../mail/index.js';
+import type {
+  CompanyUserSchema,
+  CreateUserBody,
+  DashboardSchema,
+  UpdateUserBody,
+  UserListQuery,
+  UserPageSchema,
+} from './schemas.js';
+import { loadCompany, type Actor } from './service.js';
+
+type UserRow = Selectable<UsersTable>;
+/** A row of the user list. */
+export type CompanyUserView = z.infer<typeof CompanyUserSchema>;
+
+/** Users per page of the list, as in the guide. */
+export const USERS_PAGE_SIZE = 10;
+const ACTIVE: UserRow['status'][] = ['active', 'unconfirmed'];
+const INACTIVE: UserRow['status'][] = ['inactive', 'disabled'];
+
+/** One page of the company's users, ordered by login. */
+export async function listUsers(
+  db: Kysely<DB>,
+  companyId: string,
+  query: UserListQuery,
+): Promise<z.infer<typeof UserPageSchema>> {
+  await loadCompany(db, companyId);
+  let base = db.selectFrom('users').where('company_id', '=', companyId);
+  if (query.status !== 'all') {
+    base = base.where('status', 'in', query.status === 'active' ? ACTIVE : INACTIVE);
+  }
+  if (query.filter !== undefined && query.filter !== '') {
+    const pattern = `%${escapeLike(query.filter)}%`;
+    base = base.where((eb) =>
+      eb.or(
+        (['login', 'first_name', 'last_name', 'email', 'position', 'department'] as const).map(
+          (column) => iLike(db, sql.ref(column), pattern),
+        ),
+      ),
+    );
+  }
+  const total = await base.select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirst();
+  const rows = await base
+    .selectAll()
+    .orderBy('login_key')
+    .limit(USERS_PAGE_SIZE)
+    .offset((query.page - 1) * USERS_PAGE_SIZE)
+    .execute();
+  return {
+    items: rows.map(companyUserView),
+    page: query.page,
+    pageSize: USERS_PAGE_SIZE,
+    total: Number(total?.n ?? 0),
+  };
+}
+
+/**
+ * Creates an account in the company (unconfirmed, no password) and e-mails an invitation whose
+ * link sets the password and activates the account.
+ * @throws AppError `account.login_taken` (409), `company.not_found` (404)
+ */
+export async function inviteUser(
+  ctx: ApiContext,
+  actor: Actor,
+  companyId: string,
+  body: CreateUserBody,
+): Promise<CompanyUserView> {
+  const now = ctx.clock.now();
+  return ctx.db.transaction().execute(async (trx) => {
+    const company = await loadCompany(trx, companyId);
+    const taken = await trx
+      .selectFrom('users')
+      .select('id')
+      .where('login_key', '=', body.login.toLowerCase())
+      .executeTakeFirst();
+    if (taken !== undefined) {
+      throw new AppError(
+        'account.login_taken',
+        `The login "${body.login}" is taken; choose another.`,
+        {
+          status: 409,
+          detail: { login: body.login },
+        },
+      );
+    }
+    const user: UserRow = {
+      id: newId(),
+      login: body.login,
+      login_key: body.login.toLowerCase(),
+      email: body.email,
+      password_hash: null,
+      greeting: body.greeting ?? null,
+      first_name: body.firstName,
+      last_name: body.lastName,
+      suffix: body.suffix ?? null,
+      position: body.position ?? null,
+      department: body.department ?? null,
+      phone: null,
+      company_id: company.id,
+      org_admin: body.orgAdmin ? 1 : 0,
+      staff: 0,
+      status: 'unconfirmed',
+      email_confirmed_at: null,
+      created_at: now.toISOString(),
+      updated_at: now.toISOString(),
+      last_access_at: null,
+    };
+    await trx.insertInto('users').values(user).execute();
+    const hours = ctx.config.accounts.linkValidityHours;
+    const token = await issueEmailToken(trx, user.id, 'invite', now, hours);
+    await enqueueMail(trx, ctx.queue, {
+      template: 'company.user_invite',
+      to: [user.email],
+      subject: `You are invited to ${company.name} on the partner portal`,
+      text: [
+        `Dear ${[user.greeting, user.first_name, user.last_name].filter(Boolean).join(' ')},`,
+        '',
+        `${actor.user.login} created a login for you in ${company.name}${user.org_admin === 1 ? ' as an organization administrator' : ''}.`,
+        `Your login: ${user.login}`,
+        '',
+        'To choose your password and activate the account, open:',
+        '',
+        `${ctx.links.base}/accept-invitation?token=${token}`,
+        '',
+        `The link is valid for ${hours} hours; ask your organization administrator for a new one after that.`,
+      ].join('\n'),
+    });
+    await audit(trx, now, {
+      actorId: actor.user.id,
+      actor: actor.user.login,
+      companyId: company.id,
+      action: 'company_user.invite',
+      targetType: 'user',
+      targetId: user.id,
+      ip: actor.ip,
+      detail: { login: user.login, email: user.email, orgAdmin: body.orgAdmin },
+    });
+    return companyUserView(user);
+  });
+}
+
+/**
+ * Edits a user of the company (names, position, department, org-admin flag).
+ * @throws AppError `user.not_found` (404), `company.last_org_admin` (409)
+ */
+export async function updateUser(
+  ctx: ApiContext,
+  actor: Actor,
+  companyId: string,
+  userId: string,
+  body: UpdateUserBody,
+): Promise<CompanyUserView> {
+  const now = ctx.clock.now();
+  return ctx.db.transaction().execute(async (trx) => {
+    const target = await lockedMember(trx, companyId, userId);
+    if (body.orgAdmin === false && target.org_admin === 1) {
+      await assertAnotherOrgAdmin(trx, companyId, target.id);
+    }
+    const updated = await trx
+      .updateTable('users')
+      .set({
+        updated_at: now.toISOString(),
+        ...(body.orgAdmin === undefined ? {} : { org_admin: body.orgAdmin ? 1 : 0 }),
+        ...(body.greeting === undefined ? {} : { greeting: body.greeting }),
+        ...(body.firstName === undefined ? {} : { first_name: body.firstName }),
+        ...(body.lastName === undefined ? {} : { last_name: body.lastName }),
+        ...(body.suffix === undefined ? {} : { suffix: body.suffix }),
+        ...(body.position === undefined ? {} : { position: body.position }),
+        ...(body.department === undefined ? {} : { department: body.department }),
+      })
+      .where('id', '=', target.id)
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    await audit(trx, now, {
+      actorId: actor.user.id,
+      actor: actor.user.login,
+      companyId,
+      action: 'company_user.update',
+      targetType: 'user',
+      targetId: target.id,
+      ip: actor.ip,
+      detail: {
+        fields: Object.entries(body)
+          .filter(([, v]) => v !== undefined)
+          .map(([k]) => k),
+      },
+    });
+    return companyUserView(updated);
+  });
+}
+
+/**
+ * Deactivates a user (their sessions end; tokens stop working) or activates them again.
+ * @throws AppError `user.not_found` (404), `company.last_org_admin` (409),
+ *   `user.already_inactive` / `user.not_inactive` (409)
+ */
+export async function setUserActive(
+  ctx: ApiContext,
+  actor: Actor,
+  companyId: string,
+  userId: string,
+  active: boolean,
+): Promise<CompanyUserView> {
+  const now = ctx.clock.now();
+  return ctx.db.transaction().execute(async (trx) => {
+    const target = await lockedMember(trx, companyId, userId);
+    let status: UserRow['status'];
+    if (active) {
+      if (target.status !== 'inactive') {
+        throw new AppError('user.not_inactive', `${target.login} is not deactivated.`, {
+          status: 409,
+          detail: { currentStatus: target.status },
+        });
+      }
+      // An invited user who never set a password goes back to waiting for it.
+      status = target.password_hash === null ? 'unconfirmed' : 'active';
+    } else {
+      if (!ACTIVE.includes(target.status)) {
+        throw new AppError('user.already_inactive', `${target.login} is already inactive.`, {
+          status: 409,
+          detail: { currentStatus: target.status },
+        });
+      }
+      if (target.org_admin === 1) {
+        await assertAnotherOrgAdmin(trx, companyId, target.id);
+      }
+      status = 'inactive';
+      await trx.deleteFrom('sessions').where('user_id', '=', target.id).execute();
+    }
+    const updated = await trx
+      .updateTable('users')
+      .set({ status, updated_at: now.toISOString() })
+      .where('id', '=', target.id)
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    await audit(trx, now, {
+      actorId: actor.user.id,
+      actor: actor.user.login,
+      companyId,
+      action: active ? 'company_user.activate' : 'company_user.deactivate',
+      targetType: 'user',
+      targetId: target.id,
+      ip: actor.ip,
+      detail: { login: target.login, from: target.status, to: status },
+    });
+    return companyUserView(updated);
+  });
+}
+
+/** The company dashboard: the five newest users and how many are active or inactive. */
+export async function dashboard(
+  db: Kysely<DB>,
+  companyId: string,
+): Promise<z.infer<typeof DashboardSchema>> {
+  const company = await loadCompany(db, companyId);
+  const recent = await db
+    .selectFrom('users')
+    .selectAll()
+    .where('company_id', '=', companyId)
+    .orderBy('created_at', 'desc')
+    .orderBy('login_key')
+    .limit(5)
+    .execute();
+  const counts = await db
+    .selectFrom('users')
+    .select(['status', (eb) => eb.fn.countAll<string>().as('n')])
+    .where('company_id', '=', companyId)
+    .groupBy('status')
+    .execute();
+  const count = (statuses: UserRow['status'][]) =>
+    counts.filter((c) => statuses.includes(c.status)).reduce((sum, c) => sum + Number(c.n), 0);
+  return {
+    company: { id: company.id, name: company.name },
+    recentUsers: recent.map((u) => ({
+      id: u.id,
+      login: u.login,
+      email: u.email,
+      firstName: u.first_name,
+      lastName: u.last_name,
+      type: u.org_admin === 1 ? ('org_admin' as const) : ('user' as const),
+      status: u.status,
+      createdAt: u.created_at,
+      lastAccessAt: u.last_access_at,
+    })),
+    counts: { active: count(ACTIVE), inactive: count(INACTIVE) },
+  };
+}
+
+/** Presents a user of the list. */
+export function companyUserView(u: UserRow): CompanyUserView {
+  return {
+    id: u.id,
+    login: u.login,
+    email: u.email,
+    greeting: u.greeting,
+    firstName: u.first_name,
+    lastName: u.last_name,
+    suffix: u.suffix,
+    position: u.position,
+    department: u.department,
+    orgAdmin: u.org_admin === 1,
+    status: u.status,
+    createdAt: u.created_at,
+    updatedAt: u.updated_at,
+    lastAccessAt: u.last_access_at,
+  };
+}
+
+/**
+ * The user, a member of the company. Touching the company row first serializes concurrent
+ * changes to its users (a row lock on PostgreSQL), so two org admins cannot demote each other
+ * at the same moment and leave none.
+ */
+async function lockedMember(trx: Kysely<DB>, companyId: string, userId: string): Promise<UserRow> {
+  const locked = await trx
+    .updateTable('companies')
+    .set((eb) => ({ name: eb.ref('name') }))
+    .where('id', '=', companyId)
+    .executeTakeFirst();
+  if (locked.numUpdatedRows === 0n) {
+    throw notFound('company.not_found', `No company ${companyId}.`, { id: companyId });
+  }
+  const target = await trx
+    .selectFrom('users')
+    .selectAll()
+    .where('id', '=', userId)
+    .where('company_id', '=', companyId)
+    .executeTakeFirst();
+  if (target === undefined) {
+    throw notFound('user.not_found', `The company has no user ${userId}.`, { id: userId });
+  }
+  return target;
+}
+
+async function assertAnotherOrgAdmin(
+  trx: Kysely<DB>,
+  companyId: string,
+  exceptId: string,
+): Promise<void> {
+  const other = await trx
+    .selectFrom('users')
+    .select('id')
+    .where('company_id', '=', companyId)
+    .where('org_admin', '=', 1)
+    .where('status', '=', 'active')
+    .where('id', '!=', exceptId)
+    .limit(1)
+    .executeTakeFirst();
+  if (other === undefined) {
+    throw new AppError(
+      'company.last_org_admin',
+      'The company must keep at least one active organization administrator; make another user org admin first.',
+      { status: 409 },
+    );
+  }
+}
