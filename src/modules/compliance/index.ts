@@ -1,2 +1,4 @@
-/** See module.ts. */
+/** Export compliance: what other modules may call. */
 export { complianceModule } from './module.js';
+export { addBusinessDays, TURNAROUND_BUSINESS_DAYS } from './business-days.js';
+export { ComplianceAnswers } from './questionnaire.js';

@@ -1,9 +1,6 @@
 /** Partner products: fields, logo, versions, contacts, collateral. */
-import type { Api, ApiContext, ApiModule } from '../../platform/http/api.js';
-
-function routes(_api: Api, _ctx: ApiContext): void {
-  // Filled in by the module's own work.
-}
+import type { ApiModule } from '../../platform/http/api.js';
+import { productRoutes } from './routes.js';
 
 /** The products API module. */
-export const productsModule: ApiModule = { name: 'products', routes };
+export const productsModule: ApiModule = { name: 'products', routes: productRoutes };

@@ -147,4 +147,32 @@ describeDb('registry garbage collection', (t) => {
     };
     expect((await client.putManifest(name, 'after-race', manifest, OCI_MANIFEST)).status).toBe(201);
   });
+
+  it('should keep blobs that products use as logos or collateral', async () => {
+    const writer = await server.blobs.beginWrite();
+    await writer.append(Buffer.from('logo bytes'));
+    const digest = sha256('logo bytes');
+    await writer.commit(digest);
+    const old = new Date(Date.now() - 5 * HOUR).toISOString();
+    await t.db
+      .insertInto('blobs')
+      .values({ digest, size: 10, created_at: old, last_used_at: old, ready: 1 })
+      .execute();
+    const company = await t.db.selectFrom('companies').select('id').executeTakeFirstOrThrow();
+    await t.db
+      .insertInto('products')
+      .values({
+        id: crypto.randomUUID(),
+        company_id: company.id,
+        name: `logo ${digest.slice(7, 15)}`,
+        product_types: '[]',
+        contacts: '[]',
+        logo_digest: digest,
+        created_at: old,
+        updated_at: old,
+      })
+      .execute();
+    await collectGarbage({ db: t.db, blobs: server.blobs, clock: { now: () => new Date() } });
+    expect(await server.blobs.has(digest)).toBe(true);
+  });
 });

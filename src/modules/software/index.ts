@@ -1,2 +1,4 @@
-/** See module.ts. */
+/** Software access: what other modules may call. */
 export { softwareModule } from './module.js';
+export { entitlements } from './service.js';
+export { PLATFORMS, PLATFORM_IDS, platformName, type PlatformId } from './platforms.js';

@@ -1,9 +1,6 @@
 /** Software access: requests per platform, grants, entitlements. */
-import type { Api, ApiContext, ApiModule } from '../../platform/http/api.js';
-
-function routes(_api: Api, _ctx: ApiContext): void {
-  // Filled in by the module's own work.
-}
+import type { ApiModule } from '../../platform/http/api.js';
+import { softwareRoutes } from './routes.js';
 
 /** The software API module. */
-export const softwareModule: ApiModule = { name: 'software', routes };
+export const softwareModule: ApiModule = { name: 'software', routes: softwareRoutes };

@@ -1,0 +1,184 @@
+/** Software access routes: platforms, requests, staff decisions, entitlements ("downloads"). */
+import { z } from 'zod';
+import { invalid } from '../../platform/errors.js';
+import type { Api, ApiContext } from '../../platform/http/api.js';
+import { requireOrgAdmin, requireStaff, requireUser, text } from '../accounts/index.js';
+import { PLATFORM_IDS, PLATFORMS } from './platforms.js';
+import {
+  declineRequest,
+  entitlements,
+  grantRequest,
+  requestSoftware,
+  toRequestView,
+} from './service.js';
+
+const TAGS = ['software'];
+
+const RequestSchema = z.object({
+  id: z.string(),
+  companyId: z.string(),
+  /** Platform id, e.g. `RHEL`. */
+  platform: z.string(),
+  platformName: z.string(),
+  status: z.enum(['pending', 'granted', 'declined']),
+  requestedBy: z.string(),
+  createdAt: z.string(),
+  decidedAt: z.string().nullable(),
+});
+const Params = z.object({ id: z.uuid() });
+
+/** Registers the software routes. */
+export function softwareRoutes(api: Api, ctx: ApiContext): void {
+  api.get(
+    '/software-platforms',
+    {
+      schema: {
+        tags: TAGS,
+        summary: 'The platforms that may be requested',
+        response: {
+          200: z.object({
+            items: z.array(
+              z.object({
+                id: z.string(),
+                name: z.string(),
+                description: z.string(),
+                includes: z.array(z.string()),
+              }),
+            ),
+          }),
+        },
+      },
+    },
+    (request) => {
+      requireUser(request);
+      return {
+        items: Object.values(PLATFORMS).map((p) => ({ ...p, includes: [...p.includes] })),
+      };
+    },
+  );
+
+  api.post(
+    '/software-requests',
+    {
+      schema: {
+        tags: TAGS,
+        summary: 'Request software subscriptions (org admins; RHEL includes RHV)',
+        body: z
+          .object({
+            /** Platform ids, e.g. `["RHEL"]`. */
+            platforms: z.array(z.enum(PLATFORM_IDS)).min(1).max(PLATFORM_IDS.length),
+          })
+          .strict(),
+        response: { 201: z.object({ items: z.array(RequestSchema) }) },
+      },
+    },
+    async (request, reply) => {
+      const user = requireOrgAdmin(request);
+      const rows = await requestSoftware(ctx, { user, ip: request.ip }, request.body.platforms);
+      return reply.code(201).send({ items: rows.map(toRequestView) });
+    },
+  );
+
+  api.get(
+    '/software-requests',
+    {
+      schema: {
+        tags: TAGS,
+        summary: "The company's software requests (org admins; staff: all, or one company's)",
+        querystring: z.object({
+          status: z.enum(['pending', 'granted', 'declined']).optional(),
+          /** Staff only. */
+          companyId: z.uuid().optional(),
+        }),
+        response: { 200: z.object({ items: z.array(RequestSchema) }) },
+      },
+    },
+    async (request) => {
+      const user = requireUser(request);
+      let query = ctx.db
+        .selectFrom('software_requests')
+        .selectAll()
+        .orderBy('created_at', 'desc')
+        .orderBy('platform');
+      if (!user.staff) {
+        query = query.where('company_id', '=', requireOrgAdmin(request).companyId);
+      } else if (request.query.companyId !== undefined) {
+        query = query.where('company_id', '=', request.query.companyId);
+      }
+      if (request.query.status !== undefined) {
+        query = query.where('status', '=', request.query.status);
+      }
+      return { items: (await query.execute()).map(toRequestView) };
+    },
+  );
+
+  api.post(
+    '/software-requests/:id/grant',
+    {
+      schema: {
+        tags: TAGS,
+        summary: 'Grant a request (staff); the company is e-mailed',
+        params: Params,
+        response: { 200: RequestSchema },
+      },
+    },
+    async (request) => {
+      const user = requireStaff(request);
+      return toRequestView(await grantRequest(ctx, { user, ip: request.ip }, request.params.id));
+    },
+  );
+
+  api.post(
+    '/software-requests/:id/decline',
+    {
+      schema: {
+        tags: TAGS,
+        summary: 'Decline a request with a reason (staff); the company is e-mailed',
+        params: Params,
+        body: z.object({ reason: text(2000) }).strict(),
+        response: { 200: RequestSchema },
+      },
+    },
+    async (request) => {
+      const user = requireStaff(request);
+      const row = await declineRequest(
+        ctx,
+        { user, ip: request.ip },
+        request.params.id,
+        request.body.reason,
+      );
+      return toRequestView(row);
+    },
+  );
+
+  api.get(
+    '/entitlements',
+    {
+      schema: {
+        tags: TAGS,
+        summary: 'Downloads: the platforms granted to the company (org admins; staff by companyId)',
+        querystring: z.object({ companyId: z.uuid().optional() }),
+        response: {
+          200: z.object({
+            items: z.array(
+              z.object({ platform: z.string(), name: z.string(), grantedAt: z.string() }),
+            ),
+          }),
+        },
+      },
+    },
+    async (request) => {
+      const user = requireUser(request);
+      let companyId: string;
+      if (user.staff) {
+        if (request.query.companyId === undefined) {
+          throw invalid('entitlements.company_required', 'Staff name the company: ?companyId=…');
+        }
+        companyId = request.query.companyId;
+      } else {
+        companyId = requireOrgAdmin(request).companyId;
+      }
+      return { items: await entitlements(ctx.db, companyId) };
+    },
+  );
+}
