@@ -1,2 +1,3 @@
-/** See module.ts. */
+/** The public catalog of published images. */
+export { catalogImage, listCatalog, type CatalogQuery } from './catalog.js';
 export { catalogModule } from './module.js';

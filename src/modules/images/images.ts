@@ -13,7 +13,7 @@ export type ImageRow = Selectable<ImagesTable>;
 
 /**
  * Records a pushed tag as an image in "scan in progress" and queues its scan; pushing the same
- * tag and manifest again changes nothing. Artifacts that are not images (signatures, SBOMs) are
+ * tag and manifest again changes nothing (or brings a removed image back). Artifacts that are not images (signatures, SBOMs) are
  * not scanned.
  */
 export async function recordPushedImage(
@@ -27,12 +27,20 @@ export async function recordPushedImage(
   }
   const existing = await trx
     .selectFrom('images')
-    .select('id')
+    .select(['id', 'removed_at'])
     .where('repository_id', '=', push.repository.id)
     .where('tag', '=', push.tag)
     .where('digest', '=', push.digest)
     .executeTakeFirst();
   if (existing !== undefined) {
+    if (existing.removed_at !== null) {
+      // Pushed again after it was removed: back in the project (unpublished), same scan.
+      await trx
+        .updateTable('images')
+        .set({ removed_at: null })
+        .where('id', '=', existing.id)
+        .execute();
+    }
     return existing.id;
   }
   const id = newId();
@@ -88,10 +96,15 @@ export async function storeScanResult(
 }
 
 /** Marks an image published or not (the portal's publish action; anonymous pull follows it). */
-export async function setPublished(db: Kysely<DB>, id: string, published: boolean): Promise<void> {
+export async function setPublished(
+  db: Kysely<DB>,
+  id: string,
+  published: boolean,
+  now: Date = new Date(),
+): Promise<void> {
   await db
     .updateTable('images')
-    .set({ published: published ? 1 : 0 })
+    .set({ published: published ? 1 : 0, published_at: published ? now.toISOString() : null })
     .where('id', '=', id)
     .execute();
 }

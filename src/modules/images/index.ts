@@ -8,5 +8,6 @@ export {
   storeScanResult,
   type ImageRow,
 } from './images.js';
+export { readPackages, readScan, type StoredPackage, type StoredScan } from './report.js';
 export { scanImageJob, type ScanJobDeps } from './scan-job.js';
 export { imagesModule } from './module.js';

@@ -1,8 +1,100 @@
 /** Images of a project over the API: the container information table, scan details, publish. */
+import { z } from 'zod';
 import type { Api, ApiContext, ApiModule } from '../../platform/http/api.js';
+import { requireUser } from '../accounts/index.js';
+import {
+  ImageDetailsSchema,
+  ImagePageQuery,
+  ImagePageSchema,
+  ImageParams,
+  ImageSummarySchema,
+} from './schemas.js';
+import { imageDetails, listImages, removeImage, setImagePublished } from './service.js';
 
-function routes(_api: Api, _ctx: ApiContext): void {
-  // Filled in by the module's own work.
+const TAGS = ['images'];
+
+function routes(api: Api, ctx: ApiContext): void {
+  api.get(
+    '/projects/:id/images',
+    {
+      schema: {
+        tags: TAGS,
+        summary: 'The container information table of a project: tags, status, actions',
+        params: z.object({ id: z.uuid() }),
+        querystring: ImagePageQuery,
+        response: { 200: ImagePageSchema },
+      },
+    },
+    async (request) => listImages(ctx.db, requireUser(request), request.params.id, request.query),
+  );
+
+  api.get(
+    '/images/:id',
+    {
+      schema: {
+        tags: TAGS,
+        summary:
+          'Scan details: every assessment with its reason and fix, packages, vulnerabilities',
+        params: ImageParams,
+        response: { 200: ImageDetailsSchema },
+      },
+    },
+    async (request) => imageDetails(ctx.db, requireUser(request), request.params.id),
+  );
+
+  api.post(
+    '/images/:id/publish',
+    {
+      schema: {
+        tags: TAGS,
+        summary: 'Publish an image that passed its scan (org admin): catalog and anonymous pull',
+        params: ImageParams,
+        response: { 200: ImageSummarySchema },
+      },
+    },
+    async (request) =>
+      setImagePublished(
+        ctx,
+        { user: requireUser(request), ip: request.ip },
+        request.params.id,
+        true,
+      ),
+  );
+
+  api.post(
+    '/images/:id/unpublish',
+    {
+      schema: {
+        tags: TAGS,
+        summary: 'Unpublish an image (org admin)',
+        params: ImageParams,
+        response: { 200: ImageSummarySchema },
+      },
+    },
+    async (request) =>
+      setImagePublished(
+        ctx,
+        { user: requireUser(request), ip: request.ip },
+        request.params.id,
+        false,
+      ),
+  );
+
+  api.delete(
+    '/images/:id',
+    {
+      schema: {
+        tags: TAGS,
+        summary: 'Remove an image (org admin): unpublished, hidden, its registry tag deleted',
+        params: ImageParams,
+        response: { 204: z.null() },
+      },
+    },
+    async (request, reply) => {
+      await removeImage(ctx, { user: requireUser(request), ip: request.ip }, request.params.id);
+      return reply.code(204).send(null);
+    },
+  );
 }
 
 /** The images API module. */

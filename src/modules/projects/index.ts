@@ -13,3 +13,6 @@ export {
 } from './projects.js';
 export { hashRegistryKey, newRegistryKey } from './registry-key.js';
 export { projectsModule } from './module.js';
+export { assertProjectNameFree, insertProject, type ProjectDetails } from './projects.js';
+export { projectChecklist } from './checklist.js';
+export { ownedProject, visibleProject } from './service.js';

@@ -80,18 +80,58 @@ export async function createProject(
   if (company === undefined) {
     throw notFound('company.not_found', `Company ${input.companyId} does not exist.`);
   }
-  const taken = await db
+  await assertProjectNameFree(db, company.id, name);
+  return insertProject(db, { companyId: company.id, name }, now);
+}
+
+/**
+ * Refuses a name another project of the company already has (`exceptId`: the project renamed).
+ * @throws AppError `project.name_taken` (409)
+ */
+export async function assertProjectNameFree(
+  db: Kysely<DB>,
+  companyId: string,
+  name: string,
+  exceptId?: string,
+): Promise<void> {
+  let query = db
     .selectFrom('projects')
     .select('id')
-    .where('company_id', '=', company.id)
-    .where('name', '=', name)
-    .executeTakeFirst();
+    .where('company_id', '=', companyId)
+    .where('name', '=', name);
+  if (exceptId !== undefined) {
+    query = query.where('id', '!=', exceptId);
+  }
+  const taken = await query.executeTakeFirst();
   if (taken !== undefined) {
     throw new AppError('project.name_taken', `The company already has a project named "${name}".`, {
       status: 409,
       detail: { name, id: taken.id },
     });
   }
+}
+
+/** The project fields the portal sets when it opens a project (all optional for the CLI). */
+export interface ProjectDetails {
+  readonly companyId: string;
+  readonly name: string;
+  readonly zoneId?: string;
+  readonly productId?: string;
+  readonly productVersionId?: string;
+  readonly releaseCategory?: string;
+  readonly targetPlatform?: string;
+  readonly targetPlatformVersion?: string;
+}
+
+/**
+ * Inserts a project whose name and company were checked: a UUID, its registry namespace and a
+ * fresh registry key (returned once, only its hash is kept).
+ */
+export async function insertProject(
+  db: Kysely<DB>,
+  input: ProjectDetails,
+  now: Date,
+): Promise<CreatedProject> {
   const id = newId();
   const namespace = `ospid-${id.slice(0, 18)}`;
   const key = newRegistryKey();
@@ -99,12 +139,18 @@ export async function createProject(
     .insertInto('projects')
     .values({
       id,
-      company_id: company.id,
-      name,
+      company_id: input.companyId,
+      name: input.name,
       namespace,
       registry_key_hash: key.hash,
       registry_key_prefix: key.prefix,
       created_at: now.toISOString(),
+      zone_id: input.zoneId ?? null,
+      product_id: input.productId ?? null,
+      product_version_id: input.productVersionId ?? null,
+      release_category: input.releaseCategory ?? null,
+      target_platform: input.targetPlatform ?? null,
+      target_platform_version: input.targetPlatformVersion ?? null,
     })
     .execute();
   return { id, namespace, registryKey: key.key };

@@ -7,6 +7,7 @@ import * as registryTables from './2026-11-28T0800_registry_tables.js';
 import * as registryLinks from './2026-11-28T1000_registry_links.js';
 import * as portal from './2026-11-28T1100_portal.js';
 import * as health from './2026-11-28T1300_health.js';
+import * as catalogIndexes from './2026-11-28T1310_catalog_indexes.js';
 
 /** The migrations this build knows, by name. */
 export const MIGRATIONS: Readonly<Record<string, Migration>> = {
@@ -14,4 +15,5 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '2026-11-28T1000_registry_links': registryLinks,
   '2026-11-28T1100_portal': portal,
   '2026-11-28T1300_health': health,
+  '2026-11-28T1310_catalog_indexes': catalogIndexes,
 };

@@ -1,0 +1,83 @@
+/** Request and response schemas of the public catalog. */
+import { z } from 'zod';
+import { AssessmentSchema, PackageSchema } from '../images/schemas.js';
+
+/** `GET /catalog/images` filters and paging. */
+export const CatalogListQuery = z.object({
+  /** Part of a vendor, product, repository or tag name (case-insensitive). */
+  search: z.string().trim().min(1).max(100).optional(),
+  /** Vendor (company) name, exact but case-insensitive. */
+  vendor: z.string().trim().min(1).max(100).optional(),
+  /** Product name, exact but case-insensitive. */
+  product: z.string().trim().min(1).max(100).optional(),
+  page: z.coerce.number().int().min(1).max(100_000).default(1),
+  pageSize: z.coerce.number().int().min(1).max(100).default(20),
+  /** `nextCursor` of the previous page: keyset paging, as fast at any depth (`page` is ignored). */
+  cursor: z.string().min(1).max(200).optional(),
+});
+
+const Vendor = z.object({ id: z.string(), name: z.string() });
+
+/** One published image of the catalog. */
+export const CatalogEntrySchema = z.object({
+  id: z.string(),
+  vendor: Vendor,
+  product: z.object({ id: z.string(), name: z.string() }).nullable(),
+  /** `<namespace>/<repository>`. */
+  repository: z.string(),
+  /** The tag this entry is named by (its newest published tag). */
+  tag: z.string(),
+  /** Every published tag of the same manifest. */
+  tags: z.array(z.string()),
+  digest: z.string(),
+  /** `<registry host>/<namespace>/<repository>:<tag>`, for `docker pull` / `podman pull`. */
+  pullCommand: z.string(),
+  packageCount: z.number(),
+  passed: z.boolean(),
+  /** Container Health Index grade (A–F, Unknown); null when the image was never graded. */
+  grade: z.string().nullable(),
+  publishedAt: z.string().nullable(),
+});
+export type CatalogEntry = z.infer<typeof CatalogEntrySchema>;
+
+/** A page of the catalog; `hasMore` instead of a total keeps a page one indexed query. */
+export const CatalogPageSchema = z.object({
+  items: z.array(CatalogEntrySchema),
+  page: z.number(),
+  pageSize: z.number(),
+  hasMore: z.boolean(),
+  /** Pass as `cursor` for the next page; null on the last page. */
+  nextCursor: z.string().nullable(),
+});
+
+/** `GET /catalog/images/:id`. */
+export const CatalogDetailsSchema = CatalogEntrySchema.extend({
+  /** The day the grade falls next if nothing changes. */
+  nextDropDate: z.string().nullable(),
+  /** Every period of the grade, oldest first. */
+  gradeHistory: z.array(
+    z.object({ grade: z.string(), start: z.string(), end: z.string().nullable() }),
+  ),
+  product: z
+    .object({
+      id: z.string(),
+      name: z.string(),
+      overview: z.string(),
+      url: z.string().nullable(),
+      /** Every version of the product. */
+      versions: z.array(z.string()),
+    })
+    .nullable(),
+  /** The product version this image certifies. */
+  productVersion: z.string().nullable(),
+  releaseCategory: z.string().nullable(),
+  targetPlatform: z.string().nullable(),
+  targetPlatformVersion: z.string().nullable(),
+  createdAt: z.string(),
+  scannedAt: z.string().nullable(),
+  policy: z.string().nullable(),
+  labels: z.record(z.string(), z.string()),
+  assessments: z.array(AssessmentSchema),
+  packages: z.array(PackageSchema),
+});
+export type CatalogDetails = z.infer<typeof CatalogDetailsSchema>;

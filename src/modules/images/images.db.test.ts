@@ -1,0 +1,305 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { importPaths } from '../../engine/vuln/index.js';
+import { describeDb, type DbTestContext } from '../../platform/db/test-harness.js';
+import type { RunningServer } from '../../server/server.js';
+import { ApiClient, newUser, startMailbox, type Mailbox } from '../../../test/support/api.js';
+import {
+  buildOciLayout,
+  CERTIFIED_CONFIG,
+  RPM_ROOTFS,
+} from '../../../test/support/image-builder.js';
+import {
+  pushOciLayout,
+  RegistryClient,
+  startTestServer,
+} from '../../../test/support/registry-server.js';
+import { sharedFixture } from '../../../test/support/shared-fixtures.js';
+import { createCompany, createProject, type CreatedProject } from '../projects/index.js';
+
+let dir: string;
+let layout: string;
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'hallmark-images-test-'));
+  layout = join(dir, 'certified');
+  await buildOciLayout(layout, {
+    layers: [{ tarFile: RPM_ROOTFS }, { entries: [{ path: 'licenses/LICENSE', content: 'MIT' }] }],
+    config: CERTIFIED_CONFIG,
+    tags: ['1.0'],
+  });
+});
+afterAll(() => rm(dir, { recursive: true, force: true }));
+
+interface Partner {
+  admin: ApiClient;
+  member: ApiClient;
+  companyId: string;
+  project: CreatedProject;
+}
+
+async function waitForScan(t: DbTestContext, projectId: string, tag: string) {
+  for (let i = 0; i < 600; i += 1) {
+    const row = await t.db
+      .selectFrom('images')
+      .selectAll()
+      .where('project_id', '=', projectId)
+      .where('tag', '=', tag)
+      .executeTakeFirst();
+    if (row !== undefined && row.status !== 'scan_in_progress') {
+      return row;
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`scan of ${tag} did not finish`);
+}
+
+describeDb('images API', (t) => {
+  let server: RunningServer;
+  let mailbox: Mailbox;
+  let acme: Partner;
+  let other: Partner;
+
+  async function partner(name: string): Promise<Partner> {
+    const admin = await newUser(server.url, mailbox, `${name}-admin`);
+    const member = await newUser(server.url, mailbox, `${name}-user`);
+    const company = await createCompany(t.db, `${name} Images Inc`, new Date());
+    await t.db
+      .updateTable('users')
+      .set({ company_id: company.id, org_admin: 1 })
+      .where('login_key', '=', `${name}-admin`)
+      .execute();
+    await t.db
+      .updateTable('users')
+      .set({ company_id: company.id })
+      .where('login_key', '=', `${name}-user`)
+      .execute();
+    const project = await createProject(
+      t.db,
+      { companyId: company.id, name: 'plugin' },
+      new Date(),
+    );
+    return { admin, member, companyId: company.id, project };
+  }
+
+  beforeAll(async () => {
+    await importPaths(
+      [sharedFixture('redhat-csaf/vex/claircore/cve-2023-38545.json')],
+      t.config.scan.vulndb,
+    );
+    mailbox = await startMailbox();
+    server = await startTestServer({
+      ...t.config,
+      mail: { ...t.config.mail, smtpUrl: mailbox.url },
+    });
+    acme = await partner('imgacme');
+    other = await partner('imgother');
+  });
+  afterAll(async () => {
+    await server.close();
+    await mailbox.close();
+  });
+
+  describe('an image that cannot be scanned', () => {
+    let imageId: string;
+    beforeAll(async () => {
+      const client = new RegistryClient(server.url, acme.project.registryKey);
+      for (const tag of ['a', 'b', 'c']) {
+        await client.pushImage(`${acme.project.namespace}/junk`, tag);
+      }
+      imageId = (await waitForScan(t, acme.project.id, 'c')).id;
+      await waitForScan(t, acme.project.id, 'a');
+      await waitForScan(t, acme.project.id, 'b');
+    });
+
+    it('should list the container information table newest first, paged', async () => {
+      const first = await acme.member.get(`/projects/${acme.project.id}/images?pageSize=2`);
+      expect(first.status).toBe(200);
+      expect(first.body).toMatchObject({ page: 1, pageSize: 2, total: 3 });
+      expect(first.body.items.map((i: { tag: string }) => i.tag)).toEqual(['c', 'b']);
+      expect(first.body.items[0]).toMatchObject({
+        id: imageId,
+        repository: `${acme.project.namespace}/junk`,
+        status: 'error',
+        statusLabel: 'Error',
+        published: false,
+        actions: ['view'],
+      });
+      const second = await acme.admin.get(`/projects/${acme.project.id}/images?pageSize=2&page=2`);
+      expect(second.body.items.map((i: { tag: string }) => i.tag)).toEqual(['a']);
+      expect(second.body.items[0].actions).toEqual(['view', 'remove']);
+      for (const q of ['pageSize=101', 'page=0', 'pageSize=x']) {
+        const bad = await acme.admin.get(`/projects/${acme.project.id}/images?${q}`);
+        expect(bad.status).toBe(400);
+        expect(bad.body.code).toBe('request.invalid');
+      }
+    });
+
+    it('should show why the scan could not run, and refuse to publish it', async () => {
+      const details = await acme.member.get(`/images/${imageId}`);
+      expect(details.status).toBe(200);
+      expect(details.body).toMatchObject({ status: 'error', assessments: [], packages: [] });
+      expect(details.body.error.code).toMatch(/\./);
+      const before = await t.db
+        .selectFrom('images')
+        .selectAll()
+        .where('id', '=', imageId)
+        .executeTakeFirstOrThrow();
+      const refused = await acme.admin.post(`/images/${imageId}/publish`);
+      expect(refused.status).toBe(409);
+      expect(refused.body).toMatchObject({ code: 'image.not_passed', imageStatus: 'error' });
+      expect(
+        await t.db
+          .selectFrom('images')
+          .selectAll()
+          .where('id', '=', imageId)
+          .executeTakeFirstOrThrow(),
+      ).toEqual(before);
+      expect((await acme.member.post(`/images/${imageId}/publish`)).body.code).toBe(
+        'auth.org_admin_only',
+      );
+      expect((await acme.admin.get(`/images/not-a-uuid`)).status).toBe(400);
+    });
+
+    it('should keep other companies and anonymous callers out', async () => {
+      const before = await t.db
+        .selectFrom('images')
+        .selectAll()
+        .where('id', '=', imageId)
+        .executeTakeFirstOrThrow();
+      for (const client of [other.admin, other.member]) {
+        const list = await client.get(`/projects/${acme.project.id}/images`);
+        expect(list.status).toBe(404);
+        expect(list.body.code).toBe('project.not_found');
+        for (const res of await Promise.all([
+          client.get(`/images/${imageId}`),
+          client.post(`/images/${imageId}/publish`),
+          client.post(`/images/${imageId}/unpublish`),
+          client.delete(`/images/${imageId}`),
+        ])) {
+          expect(res.status).toBe(404);
+          expect(res.body.code).toBe('image.not_found');
+        }
+      }
+      const anonymous = new ApiClient(server.url);
+      expect((await anonymous.get(`/projects/${acme.project.id}/images`)).status).toBe(401);
+      expect((await anonymous.get(`/images/${imageId}`)).status).toBe(401);
+      expect((await anonymous.delete(`/images/${imageId}`)).status).toBe(401);
+      expect(
+        await t.db
+          .selectFrom('images')
+          .selectAll()
+          .where('id', '=', imageId)
+          .executeTakeFirstOrThrow(),
+      ).toEqual(before);
+    });
+
+    it('should remove an image: gone from the table, its tag deleted from the registry', async () => {
+      const row = await waitForScan(t, acme.project.id, 'a');
+      const client = new RegistryClient(server.url, acme.project.registryKey);
+      const repo = `${acme.project.namespace}/junk`;
+      expect((await client.request('GET', `/v2/${repo}/manifests/a`)).status).toBe(200);
+      expect((await acme.member.delete(`/images/${row.id}`)).status).toBe(403);
+      const removed = await acme.admin.delete(`/images/${row.id}`);
+      expect(removed.status).toBe(204);
+      expect((await client.request('GET', `/v2/${repo}/manifests/a`)).status).toBe(404);
+      expect((await acme.admin.get(`/images/${row.id}`)).status).toBe(404);
+      expect((await acme.admin.delete(`/images/${row.id}`)).body.code).toBe('image.not_found');
+      const list = await acme.admin.get(`/projects/${acme.project.id}/images`);
+      expect(list.body.total).toBe(2);
+      expect(list.body.items.map((i: { tag: string }) => i.tag)).not.toContain('a');
+      const stored = await t.db
+        .selectFrom('images')
+        .select(['removed_at', 'published'])
+        .where('id', '=', row.id)
+        .executeTakeFirstOrThrow();
+      expect(stored.removed_at).not.toBeNull();
+      expect(stored.published).toBe(0);
+      const audit = await t.db
+        .selectFrom('audit_log')
+        .select(['action', 'actor'])
+        .where('target_id', '=', row.id)
+        .execute();
+      expect(audit).toEqual([{ action: 'image.remove', actor: 'imgacme-admin' }]);
+      // The manifest itself stays; pushing the tag again brings the image back, unpublished.
+      await client.putManifest(
+        repo,
+        'a',
+        (
+          await client.request('GET', `/v2/${repo}/manifests/${row.digest}`, {
+            headers: { accept: 'application/vnd.oci.image.manifest.v1+json' },
+          })
+        ).body.toString(),
+        'application/vnd.oci.image.manifest.v1+json',
+      );
+      const back = await acme.admin.get(`/images/${row.id}`);
+      expect(back.body).toMatchObject({ tag: 'a', published: false });
+    });
+  });
+
+  describe('an image that passes', () => {
+    it('should show every assessment, publish it for anonymous pull and unpublish it', async () => {
+      const client = new RegistryClient(server.url, acme.project.registryKey);
+      const repo = `${acme.project.namespace}/plugin`;
+      await pushOciLayout(client, layout, repo, '1.0');
+      const row = await waitForScan(t, acme.project.id, '1.0');
+      expect(row.status).toBe('passed');
+
+      const details = await acme.member.get(`/images/${row.id}`);
+      expect(details.status).toBe(200);
+      expect(details.body).toMatchObject({
+        status: 'passed',
+        statusLabel: 'Passed',
+        passed: true,
+        policy: 'connect-2018',
+        error: null,
+      });
+      expect(details.body.assessments).toHaveLength(13);
+      expect(details.body.assessments[0]).toEqual({
+        name: expect.any(String),
+        outcome: 'pass',
+        required: expect.any(Boolean),
+        reason: expect.any(String),
+        suggestion: expect.any(String),
+        url: expect.any(String),
+      });
+      expect(details.body.packages.map((p: { name: string }) => p.name)).toContain(
+        'redhat-release',
+      );
+      expect(details.body.actions).toEqual(['view']);
+      const asAdmin = await acme.admin.get(`/images/${row.id}`);
+      expect(asAdmin.body.actions).toEqual(['view', 'publish', 'remove']);
+
+      const anonymous = new RegistryClient(server.url);
+      expect((await anonymous.request('GET', `/v2/${repo}/manifests/1.0`)).status).toBe(401);
+      const published = await acme.admin.post(`/images/${row.id}/publish`);
+      expect(published.status).toBe(200);
+      expect(published.body).toMatchObject({
+        published: true,
+        actions: ['view', 'unpublish', 'remove'],
+      });
+      expect(published.body.publishedAt).not.toBeNull();
+      expect((await anonymous.request('GET', `/v2/${repo}/manifests/1.0`)).status).toBe(200);
+      // Publishing again changes nothing.
+      const again = await acme.admin.post(`/images/${row.id}/publish`);
+      expect(again.body.publishedAt).toBe(published.body.publishedAt);
+
+      const catalog = await new ApiClient(server.url).get('/catalog/images');
+      expect(catalog.body.items.map((i: { id: string }) => i.id)).toContain(row.id);
+
+      expect((await acme.member.post(`/images/${row.id}/unpublish`)).status).toBe(403);
+      const unpublished = await acme.admin.post(`/images/${row.id}/unpublish`);
+      expect(unpublished.body).toMatchObject({ published: false, publishedAt: null });
+      expect((await anonymous.request('GET', `/v2/${repo}/manifests/1.0`)).status).toBe(401);
+      expect((await new ApiClient(server.url).get(`/catalog/images/${row.id}`)).status).toBe(404);
+      const audit = await t.db
+        .selectFrom('audit_log')
+        .select('action')
+        .where('target_id', '=', row.id)
+        .orderBy('at')
+        .execute();
+      expect(audit.map((a) => a.action)).toEqual(['image.publish', 'image.unpublish']);
+    });
+  });
+});

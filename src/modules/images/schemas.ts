@@ -1,0 +1,112 @@
+/** Request and response schemas of the images API. */
+import { z } from 'zod';
+
+/** `:id` of an image. */
+export const ImageParams = z.object({ id: z.uuid() });
+
+/** Paging of the container information table. */
+export const ImagePageQuery = z.object({
+  page: z.coerce.number().int().min(1).max(100_000).default(1),
+  pageSize: z.coerce.number().int().min(1).max(100).default(20),
+});
+
+/** Scan status, and how the container information table words it. */
+export const ImageStatusSchema = z.enum(['scan_in_progress', 'passed', 'failed', 'error']);
+export const STATUS_LABELS = {
+  scan_in_progress: 'Scan in progress',
+  passed: 'Passed',
+  failed: 'Failed',
+  error: 'Error',
+} as const;
+
+/** What the caller may do with an image right now. */
+export const ImageAction = z.enum(['view', 'publish', 'unpublish', 'remove']);
+export type ImageAction = z.infer<typeof ImageAction>;
+
+/** One row of the container information table. */
+export const ImageSummarySchema = z.object({
+  id: z.string(),
+  projectId: z.string(),
+  /** `<namespace>/<repository>`. */
+  repository: z.string(),
+  tag: z.string(),
+  digest: z.string(),
+  status: ImageStatusSchema,
+  statusLabel: z.string(),
+  published: z.boolean(),
+  publishedAt: z.string().nullable(),
+  createdAt: z.string(),
+  scannedAt: z.string().nullable(),
+  actions: z.array(ImageAction),
+});
+export type ImageSummary = z.infer<typeof ImageSummarySchema>;
+
+/** A page of the container information table. */
+export const ImagePageSchema = z.object({
+  items: z.array(ImageSummarySchema),
+  page: z.number(),
+  pageSize: z.number(),
+  total: z.number(),
+});
+
+/** One assessment of the scan, as the scan details table shows it. */
+export const AssessmentSchema = z.object({
+  name: z.string(),
+  /** `pass`, `fail` or `error` (could not decide; never counted as a pass). */
+  outcome: z.string(),
+  required: z.boolean(),
+  /** What failed and why. */
+  reason: z.string(),
+  /** How to fix it. */
+  suggestion: z.string(),
+  /** The policy text. */
+  url: z.string(),
+});
+
+/** An installed rpm package. */
+export const PackageSchema = z.object({
+  name: z.string(),
+  epoch: z.number().nullable(),
+  version: z.string(),
+  release: z.string(),
+  arch: z.string().nullable(),
+  sourcerpm: z.string().nullable(),
+  vendor: z.string().nullable(),
+});
+
+/** A flaw an installed package lacks the fix for. */
+export const VulnerabilitySchema = z.object({
+  id: z.string(),
+  severity: z.string(),
+  package: z.string(),
+  installed: z.string(),
+  fixed: z.string(),
+  advisory: z.string(),
+  released: z.string(),
+});
+
+/** The Container Health Index summary, when vulnerability data was available. */
+export const HealthSchema = z.object({
+  grade: z.string(),
+  nextDropDate: z.string().nullable(),
+  oldestCritical: z.string().nullable(),
+  oldestImportant: z.string().nullable(),
+});
+
+/** Why the image could not be scanned at all (status `error`). */
+export const ScanErrorSchema = z.object({ code: z.string(), message: z.string() });
+
+/** `GET /images/:id`: the scan details. */
+export const ImageDetailsSchema = ImageSummarySchema.extend({
+  /** Policy the image was checked against (null before the scan ends or on error). */
+  policy: z.string().nullable(),
+  passed: z.boolean().nullable(),
+  labels: z.record(z.string(), z.string()),
+  user: z.string().nullable(),
+  assessments: z.array(AssessmentSchema),
+  packages: z.array(PackageSchema),
+  vulnerabilities: z.array(VulnerabilitySchema).nullable(),
+  health: HealthSchema.nullable(),
+  error: ScanErrorSchema.nullable(),
+});
+export type ImageDetails = z.infer<typeof ImageDetailsSchema>;

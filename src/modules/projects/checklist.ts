@@ -1,0 +1,220 @@
+/**
+ * The container certification checklist of the guide: ten items whose states are read from the
+ * data (profiles, acceptances, images, collateral, staff decisions), never stored as flags.
+ */
+import type { Kysely } from 'kysely';
+import type { DB } from '../../platform/db/index.js';
+import { readJson } from '../../platform/db/index.js';
+import { profileCompleteness } from '../companies/index.js';
+import type { ChecklistItem } from './schemas.js';
+
+function listLength(raw: unknown): number {
+  const value = raw === null || raw === undefined ? null : readJson(raw);
+  return Array.isArray(value) ? value.length : 0;
+}
+
+/** The checklist of a project, and whether it is certified (every required item done). */
+export async function projectChecklist(
+  db: Kysely<DB>,
+  projectId: string,
+): Promise<{ projectId: string; certified: boolean; items: ChecklistItem[] }> {
+  const project = await db
+    .selectFrom('projects as p')
+    .innerJoin('companies as c', 'c.id', 'p.company_id')
+    .leftJoin('zones as z', 'z.id', 'p.zone_id')
+    .select([
+      'p.id',
+      'p.company_id',
+      'p.product_id',
+      'p.release_category',
+      'p.target_platform',
+      'p.target_platform_version',
+      'p.namespace',
+      'p.sales_contact',
+      'p.distribution_approved_at',
+      'c.profile',
+      'z.name as zone_name',
+      'z.agreement_id',
+    ])
+    .where('p.id', '=', projectId)
+    .executeTakeFirstOrThrow();
+  const product =
+    project.product_id === null
+      ? undefined
+      : await db
+          .selectFrom('products')
+          .select(['name', 'overview', 'description_html', 'product_types', 'contacts'])
+          .select((eb) => [
+            eb
+              .selectFrom('product_versions')
+              .select((v) => v.fn.countAll<number>().as('n'))
+              .whereRef('product_versions.product_id', '=', 'products.id')
+              .as('versions'),
+            eb
+              .selectFrom('collateral')
+              .select((v) => v.fn.countAll<number>().as('n'))
+              .whereRef('collateral.product_id', '=', 'products.id')
+              .as('collateral'),
+          ])
+          .where('id', '=', project.product_id)
+          .executeTakeFirst();
+  const appendix =
+    project.agreement_id === null
+      ? undefined
+      : await db
+          .selectFrom('agreement_acceptances')
+          .select('accepted_at')
+          .where('agreement_id', '=', project.agreement_id)
+          .where('company_id', '=', project.company_id)
+          .executeTakeFirst();
+  const passed = await db
+    .selectFrom('images')
+    .select(['tag', 'digest'])
+    .where('project_id', '=', project.id)
+    .where('status', '=', 'passed')
+    .where('removed_at', 'is', null)
+    .orderBy('created_at', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+
+  const items: ChecklistItem[] = [];
+  const add = (
+    key: string,
+    title: string,
+    done: boolean,
+    detail: string,
+    required = true,
+  ): void => {
+    items.push({ key, title, state: done ? 'done' : 'todo', required, detail });
+  };
+
+  const companyProfile = profileCompleteness(project.profile);
+  add(
+    'company_profile',
+    'Update your company profile',
+    companyProfile.complete,
+    companyProfile.complete
+      ? 'The company profile has every mandatory field.'
+      : `The company profile lacks mandatory fields (${companyProfile.missingFields.join(', ')}).`,
+  );
+
+  const missing: string[] = [];
+  if (product === undefined) {
+    missing.push('the project has no product');
+  } else {
+    if (product.overview.trim() === '') {
+      missing.push('overview');
+    }
+    if (product.description_html.trim() === '') {
+      missing.push('description');
+    }
+    if (listLength(product.product_types) === 0) {
+      missing.push('a product type');
+    }
+    if (listLength(product.contacts) === 0) {
+      missing.push('a contact e-mail');
+    }
+    if (Number(product.versions ?? 0) === 0) {
+      missing.push('a version');
+    }
+  }
+  add(
+    'product_profile',
+    'Update your product profile',
+    missing.length === 0,
+    missing.length === 0
+      ? `Product ${product?.name ?? ''} has an overview, a description, types, contacts and a version.`
+      : `Missing: ${missing.join(', ')}.`,
+  );
+
+  if (project.agreement_id === null) {
+    items.push({
+      key: 'zone_appendix',
+      title: `Accept the ${project.zone_name ?? 'zone'} Appendix`,
+      state: 'not_applicable',
+      required: false,
+      detail: 'The zone has no appendix to accept.',
+    });
+  } else {
+    add(
+      'zone_appendix',
+      `Accept the ${project.zone_name ?? 'zone'} Appendix`,
+      appendix !== undefined,
+      appendix !== undefined
+        ? `Accepted on ${appendix.accepted_at}.`
+        : 'An org admin of the company has to accept the zone appendix.',
+    );
+  }
+
+  const profileDone =
+    project.release_category !== null &&
+    project.target_platform !== null &&
+    project.target_platform_version !== null;
+  add(
+    'project_profile',
+    'Update your project profile',
+    profileDone,
+    profileDone
+      ? `Release category ${project.release_category ?? ''}, target ${project.target_platform ?? ''} ${project.target_platform_version ?? ''}.`
+      : 'Set the release category and the target platform with its version.',
+  );
+
+  add(
+    'package_and_test',
+    'Package and test your application as a container',
+    passed !== undefined,
+    passed !== undefined
+      ? `Image ${passed.tag} (${passed.digest}) passed the certification scan.`
+      : 'No image of the project has passed the certification scan yet.',
+  );
+
+  const collateral = Number(product?.collateral ?? 0);
+  add(
+    'documentation',
+    'Upload documentation and marketing materials',
+    collateral > 0,
+    collateral > 0
+      ? `${collateral} document(s) uploaded for the product.`
+      : 'Add documentation or marketing material ("collateral") to the product.',
+  );
+
+  add(
+    'registry_namespace',
+    'Provide a container registry namespace',
+    true,
+    `Images are pushed to the namespace ${project.namespace}.`,
+  );
+
+  add(
+    'sales_contact',
+    'Provide sales contact information',
+    project.sales_contact !== null,
+    project.sales_contact !== null
+      ? 'A sales contact is set.'
+      : 'Set the sales contact (name, e-mail, phone) in the project settings.',
+  );
+
+  add(
+    'distribution_approval',
+    'Obtain distribution approval from Red Hat',
+    project.distribution_approved_at !== null,
+    project.distribution_approved_at !== null
+      ? `Approved on ${project.distribution_approved_at}.`
+      : 'Program staff have not approved distribution yet.',
+  );
+
+  items.push({
+    key: 'build_service',
+    title: 'Configure Automated Build Service',
+    state: 'not_applicable',
+    required: false,
+    detail:
+      'The Automated Build Service is not available yet; push images manually with the registry key.',
+  });
+
+  return {
+    projectId: project.id,
+    certified: items.every((i) => !i.required || i.state === 'done'),
+    items,
+  };
+}

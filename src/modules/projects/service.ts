@@ -1,0 +1,464 @@
+/**
+ * Certification projects for the portal: opening one in an approved zone, its settings, the
+ * registry key, the in-tree / out-of-tree declaration and the staff decisions.
+ */
+import type { Kysely, Selectable } from 'kysely';
+import type { DB, ProjectsTable } from '../../platform/db/index.js';
+import { readJson, writeJson } from '../../platform/db/index.js';
+import { AppError, invalid, notFound } from '../../platform/errors.js';
+import type { ApiContext } from '../../platform/http/api.js';
+import type { AuthUser } from '../accounts/index.js';
+import { ownCompany } from '../accounts/index.js';
+import { audit } from '../audit/index.js';
+import { enqueueMail } from '../mail/index.js';
+import { assertProjectNameFree, insertProject, rotateRegistryKey } from './projects.js';
+import type { CreateProjectBody, ProjectView, SalesContact, UpdateProjectBody } from './schemas.js';
+
+type ProjectRow = Selectable<ProjectsTable>;
+
+/** Who is acting and from where, for the audit log. */
+export interface Actor {
+  readonly user: AuthUser;
+  readonly ip: string;
+}
+
+/** A project row with the names the view shows. */
+type ProjectJoined = ProjectRow & {
+  zone_name: string | null;
+  product_name: string | null;
+  product_version: string | null;
+};
+
+function selectProjects(db: Kysely<DB>) {
+  return db
+    .selectFrom('projects as p')
+    .leftJoin('zones as z', 'z.id', 'p.zone_id')
+    .leftJoin('products as pr', 'pr.id', 'p.product_id')
+    .leftJoin('product_versions as v', 'v.id', 'p.product_version_id')
+    .selectAll('p')
+    .select(['z.name as zone_name', 'pr.name as product_name', 'v.version as product_version']);
+}
+
+/** Presents a project; never includes the registry key or its hash. */
+export function projectView(row: ProjectJoined): ProjectView {
+  return {
+    id: row.id,
+    companyId: row.company_id,
+    name: row.name,
+    registeredAt: row.created_at,
+    zone:
+      row.zone_id !== null && row.zone_name !== null
+        ? { id: row.zone_id, name: row.zone_name }
+        : null,
+    product:
+      row.product_id !== null && row.product_name !== null
+        ? { id: row.product_id, name: row.product_name }
+        : null,
+    productVersion:
+      row.product_version_id !== null && row.product_version !== null
+        ? { id: row.product_version_id, version: row.product_version }
+        : null,
+    releaseCategory: row.release_category,
+    targetPlatform: row.target_platform,
+    targetPlatformVersion: row.target_platform_version,
+    namespace: row.namespace,
+    registryKeyPrefix: row.registry_key_prefix,
+    tree: row.tree,
+    treeConfirmedAt: row.tree_confirmed_at,
+    distributionApprovedAt: row.distribution_approved_at,
+    salesContact: row.sales_contact === null ? null : (readJson(row.sales_contact) as SalesContact),
+    autoPublish: row.auto_publish === 1,
+    updatedAt: row.updated_at,
+  };
+}
+
+/**
+ * A project the caller may see: its company's members and staff; anyone else gets 404.
+ * @throws AppError `project.not_found` (404)
+ */
+export async function visibleProject(
+  db: Kysely<DB>,
+  user: AuthUser,
+  id: string,
+): Promise<ProjectJoined> {
+  const row = await selectProjects(db).where('p.id', '=', id).executeTakeFirst();
+  ownCompany(user, row?.company_id, 'project', id);
+  return row as ProjectJoined;
+}
+
+/**
+ * A project the caller may change as org admin of its company (staff do not act for partners).
+ * @throws AppError `project.not_found` (404), `auth.org_admin_only` (403)
+ */
+export async function ownedProject(
+  db: Kysely<DB>,
+  user: AuthUser,
+  id: string,
+): Promise<ProjectJoined> {
+  const row = await selectProjects(db).where('p.id', '=', id).executeTakeFirst();
+  ownCompany(user, row?.company_id, 'project', id);
+  const project = row as ProjectJoined;
+  if (!user.orgAdmin || user.companyId !== project.company_id) {
+    throw new AppError('auth.org_admin_only', 'Only organization administrators may do this.', {
+      status: 403,
+    });
+  }
+  return project;
+}
+
+/** The release categories a zone allows (its `release_categories` list). */
+async function allowedCategories(db: Kysely<DB>, zoneId: string | null): Promise<string[]> {
+  if (zoneId === null) {
+    return [];
+  }
+  const zone = await db
+    .selectFrom('zones')
+    .select('release_categories')
+    .where('id', '=', zoneId)
+    .executeTakeFirst();
+  const list = zone === undefined ? [] : readJson(zone.release_categories);
+  return Array.isArray(list) ? list.filter((c): c is string => typeof c === 'string') : [];
+}
+
+function checkCategory(category: string, allowed: readonly string[], zone: string): void {
+  if (!allowed.includes(category)) {
+    throw invalid(
+      'project.release_category',
+      allowed.length === 0
+        ? `Zone ${zone} allows no release category.`
+        : `Zone ${zone} allows the release categories: ${allowed.map((a) => `"${a}"`).join(', ')}.`,
+      { releaseCategory: category, allowed },
+    );
+  }
+}
+
+/**
+ * Opens a project in a zone the company has approved access to, for one of its product versions.
+ * @throws AppError `product.not_found`, `product_version.not_found`, `zone.not_found` (404),
+ *   `project.zone_not_approved` (403), `project.release_category` (400), `project.name_taken` (409)
+ */
+export async function openProject(
+  ctx: ApiContext,
+  actor: Actor & { user: { companyId: string } },
+  body: CreateProjectBody,
+): Promise<ProjectView & { registryKey: string }> {
+  const companyId = actor.user.companyId;
+  const now = ctx.clock.now();
+  return ctx.db.transaction().execute(async (trx) => {
+    const product = await trx
+      .selectFrom('products')
+      .select(['id', 'name'])
+      .where('id', '=', body.productId)
+      .where('company_id', '=', companyId)
+      .executeTakeFirst();
+    if (product === undefined) {
+      throw notFound('product.not_found', `No product ${body.productId}.`, { id: body.productId });
+    }
+    const version = await trx
+      .selectFrom('product_versions')
+      .select('id')
+      .where('id', '=', body.productVersionId)
+      .where('product_id', '=', product.id)
+      .executeTakeFirst();
+    if (version === undefined) {
+      throw notFound(
+        'product_version.not_found',
+        `Product ${product.name} has no version ${body.productVersionId}.`,
+        { id: body.productVersionId, productId: product.id },
+      );
+    }
+    const zone = await trx
+      .selectFrom('zones')
+      .select(['id', 'name'])
+      .where('id', '=', body.zoneId)
+      .executeTakeFirst();
+    if (zone === undefined) {
+      throw notFound('zone.not_found', `No zone ${body.zoneId}.`, { id: body.zoneId });
+    }
+    const access = await trx
+      .selectFrom('zone_requests')
+      .select('id')
+      .where('zone_id', '=', zone.id)
+      .where('company_id', '=', companyId)
+      .where('status', '=', 'approved')
+      .executeTakeFirst();
+    if (access === undefined) {
+      throw new AppError(
+        'project.zone_not_approved',
+        `The company has no approved access to zone ${zone.name}: apply for it first.`,
+        { status: 403, detail: { zoneId: zone.id } },
+      );
+    }
+    checkCategory(body.releaseCategory, await allowedCategories(trx, zone.id), zone.name);
+    await assertProjectNameFree(trx, companyId, body.name);
+    const created = await insertProject(
+      trx,
+      {
+        companyId,
+        name: body.name,
+        zoneId: zone.id,
+        productId: product.id,
+        productVersionId: version.id,
+        releaseCategory: body.releaseCategory,
+        targetPlatform: body.targetPlatform,
+        targetPlatformVersion: body.targetPlatformVersion,
+      },
+      now,
+    );
+    await audit(trx, now, {
+      actorId: actor.user.id,
+      actor: actor.user.login,
+      companyId,
+      action: 'project.create',
+      targetType: 'project',
+      targetId: created.id,
+      ip: actor.ip,
+      detail: { name: body.name, zoneId: zone.id, productVersionId: version.id },
+    });
+    const row = await selectProjects(trx).where('p.id', '=', created.id).executeTakeFirstOrThrow();
+    return { ...projectView(row), registryKey: created.registryKey };
+  });
+}
+
+/** Projects of the caller's company (staff: every company, or one with `companyId`), newest first. */
+export async function listProjects(
+  db: Kysely<DB>,
+  user: AuthUser,
+  paging: { page: number; pageSize: number; companyId?: string | undefined },
+): Promise<{ items: ProjectView[]; page: number; pageSize: number; total: number }> {
+  const companyId = user.staff ? paging.companyId : (user.companyId ?? '');
+  let count = db.selectFrom('projects').select((eb) => eb.fn.countAll<number>().as('n'));
+  let query = selectProjects(db)
+    .orderBy('p.created_at', 'desc')
+    .orderBy('p.id')
+    .limit(paging.pageSize)
+    .offset((paging.page - 1) * paging.pageSize);
+  if (companyId !== undefined) {
+    count = count.where('company_id', '=', companyId);
+    query = query.where('p.company_id', '=', companyId);
+  }
+  const [rows, total] = await Promise.all([query.execute(), count.executeTakeFirstOrThrow()]);
+  return {
+    items: rows.map(projectView),
+    page: paging.page,
+    pageSize: paging.pageSize,
+    total: Number(total.n),
+  };
+}
+
+/**
+ * Changes project settings; a new release category must be one the project's zone allows.
+ * @throws AppError `project.release_category` (400), `project.name_taken` (409)
+ */
+export async function updateProject(
+  ctx: ApiContext,
+  actor: Actor,
+  id: string,
+  body: UpdateProjectBody,
+): Promise<ProjectView> {
+  const now = ctx.clock.now();
+  return ctx.db.transaction().execute(async (trx) => {
+    const project = await ownedProject(trx, actor.user, id);
+    if (body.releaseCategory !== undefined) {
+      checkCategory(
+        body.releaseCategory,
+        await allowedCategories(trx, project.zone_id),
+        project.zone_name ?? '(none)',
+      );
+    }
+    if (body.name !== undefined) {
+      await assertProjectNameFree(trx, project.company_id, body.name, project.id);
+    }
+    await trx
+      .updateTable('projects')
+      .set({
+        updated_at: now.toISOString(),
+        ...(body.name !== undefined ? { name: body.name } : {}),
+        ...(body.releaseCategory !== undefined ? { release_category: body.releaseCategory } : {}),
+        ...(body.targetPlatform !== undefined ? { target_platform: body.targetPlatform } : {}),
+        ...(body.targetPlatformVersion !== undefined
+          ? { target_platform_version: body.targetPlatformVersion }
+          : {}),
+        ...(body.salesContact !== undefined
+          ? { sales_contact: body.salesContact === null ? null : writeJson(body.salesContact) }
+          : {}),
+        ...(body.autoPublish !== undefined ? { auto_publish: body.autoPublish ? 1 : 0 } : {}),
+      })
+      .where('id', '=', project.id)
+      .execute();
+    await audit(trx, now, {
+      actorId: actor.user.id,
+      actor: actor.user.login,
+      companyId: project.company_id,
+      action: 'project.update',
+      targetType: 'project',
+      targetId: project.id,
+      ip: actor.ip,
+      detail: { fields: Object.keys(body) },
+    });
+    return projectView(await selectProjects(trx).where('p.id', '=', id).executeTakeFirstOrThrow());
+  });
+}
+
+/** Replaces the registry key (org admin); the new key is returned this once. */
+export async function rotateKey(
+  ctx: ApiContext,
+  actor: Actor,
+  id: string,
+): Promise<ProjectView & { registryKey: string }> {
+  const now = ctx.clock.now();
+  return ctx.db.transaction().execute(async (trx) => {
+    const project = await ownedProject(trx, actor.user, id);
+    const rotated = await rotateRegistryKey(trx, project.id);
+    await trx
+      .updateTable('projects')
+      .set({ updated_at: now.toISOString() })
+      .where('id', '=', project.id)
+      .execute();
+    await audit(trx, now, {
+      actorId: actor.user.id,
+      actor: actor.user.login,
+      companyId: project.company_id,
+      action: 'project.registry_key_rotate',
+      targetType: 'project',
+      targetId: project.id,
+      ip: actor.ip,
+    });
+    const row = await selectProjects(trx).where('p.id', '=', id).executeTakeFirstOrThrow();
+    return { ...projectView(row), registryKey: rotated.registryKey };
+  });
+}
+
+/** The partner declares the plugin in or out of tree; a changed declaration needs a new confirmation. */
+export async function declareTree(
+  ctx: ApiContext,
+  actor: Actor,
+  id: string,
+  tree: 'in' | 'out',
+): Promise<ProjectView> {
+  const now = ctx.clock.now();
+  return ctx.db.transaction().execute(async (trx) => {
+    const project = await ownedProject(trx, actor.user, id);
+    if (project.tree !== tree) {
+      await trx
+        .updateTable('projects')
+        .set({
+          tree,
+          tree_confirmed_at: null,
+          tree_confirmed_by: null,
+          updated_at: now.toISOString(),
+        })
+        .where('id', '=', project.id)
+        .execute();
+      await audit(trx, now, {
+        actorId: actor.user.id,
+        actor: actor.user.login,
+        companyId: project.company_id,
+        action: 'project.tree_declare',
+        targetType: 'project',
+        targetId: project.id,
+        ip: actor.ip,
+        detail: { tree, previous: project.tree },
+      });
+    }
+    return projectView(await selectProjects(trx).where('p.id', '=', id).executeTakeFirstOrThrow());
+  });
+}
+
+async function orgAdminEmails(db: Kysely<DB>, companyId: string): Promise<string[]> {
+  const rows = await db
+    .selectFrom('users')
+    .select('email')
+    .where('company_id', '=', companyId)
+    .where('org_admin', '=', 1)
+    .where('status', '=', 'active')
+    .execute();
+  return rows.map((r) => r.email);
+}
+
+/**
+ * Staff confirm the partner's declaration; the org admins get the next steps by e-mail.
+ * @throws AppError `project.tree_undeclared` (409)
+ */
+export async function confirmTree(ctx: ApiContext, actor: Actor, id: string): Promise<ProjectView> {
+  const now = ctx.clock.now();
+  return ctx.db.transaction().execute(async (trx) => {
+    const project = await visibleProject(trx, actor.user, id);
+    if (project.tree === null) {
+      throw new AppError(
+        'project.tree_undeclared',
+        'The partner has not declared the plugin in tree or out of tree yet.',
+        { status: 409, detail: { id } },
+      );
+    }
+    if (project.tree_confirmed_at === null) {
+      await trx
+        .updateTable('projects')
+        .set({ tree_confirmed_at: now.toISOString(), tree_confirmed_by: actor.user.id })
+        .where('id', '=', project.id)
+        .execute();
+      await audit(trx, now, {
+        actorId: actor.user.id,
+        actor: actor.user.login,
+        companyId: project.company_id,
+        action: 'project.tree_confirm',
+        targetType: 'project',
+        targetId: project.id,
+        ip: actor.ip,
+        detail: { tree: project.tree },
+      });
+      const next =
+        project.tree === 'in'
+          ? 'The plugin is in tree: its image is built by Red Hat and distributed with the platform.'
+          : 'The plugin is out of tree: complete the container certification checklist of the project and push (or build) its image to be scanned.';
+      await enqueueMail(trx, ctx.queue, {
+        template: 'project.tree_confirmed',
+        to: await orgAdminEmails(trx, project.company_id),
+        subject: `Project ${project.name}: ${project.tree === 'in' ? 'in tree' : 'out of tree'} confirmed`,
+        text: `Program staff confirmed that the plugin of project "${project.name}" (${project.id}) is ${project.tree === 'in' ? 'in tree' : 'out of tree'}.\n\n${next}\n\nChecklist: ${ctx.links.base}/projects/${project.id}/checklist\n`,
+      });
+    }
+    return projectView(await selectProjects(trx).where('p.id', '=', id).executeTakeFirstOrThrow());
+  });
+}
+
+/** Staff grant (or withdraw) distribution approval; the org admins are told by e-mail. */
+export async function setDistributionApproval(
+  ctx: ApiContext,
+  actor: Actor,
+  id: string,
+  approved: boolean,
+): Promise<ProjectView> {
+  const now = ctx.clock.now();
+  return ctx.db.transaction().execute(async (trx) => {
+    const project = await visibleProject(trx, actor.user, id);
+    if ((project.distribution_approved_at !== null) !== approved) {
+      await trx
+        .updateTable('projects')
+        .set({
+          distribution_approved_at: approved ? now.toISOString() : null,
+          distribution_approved_by: approved ? actor.user.id : null,
+        })
+        .where('id', '=', project.id)
+        .execute();
+      await audit(trx, now, {
+        actorId: actor.user.id,
+        actor: actor.user.login,
+        companyId: project.company_id,
+        action: approved ? 'project.distribution_approve' : 'project.distribution_withdraw',
+        targetType: 'project',
+        targetId: project.id,
+        ip: actor.ip,
+      });
+      await enqueueMail(trx, ctx.queue, {
+        template: approved ? 'project.distribution_approved' : 'project.distribution_withdrawn',
+        to: await orgAdminEmails(trx, project.company_id),
+        subject: `Project ${project.name}: distribution approval ${approved ? 'granted' : 'withdrawn'}`,
+        text: approved
+          ? `Red Hat approved the distribution of project "${project.name}" (${project.id}).\n\nChecklist: ${ctx.links.base}/projects/${project.id}/checklist\n`
+          : `The distribution approval of project "${project.name}" (${project.id}) was withdrawn by program staff.\n\nChecklist: ${ctx.links.base}/projects/${project.id}/checklist\n`,
+      });
+    }
+    return projectView(await selectProjects(trx).where('p.id', '=', id).executeTakeFirstOrThrow());
+  });
+}
