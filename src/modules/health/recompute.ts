@@ -55,7 +55,7 @@ export async function recomputeGrades(deps: RecomputeDeps): Promise<RecomputeRep
     for (;;) {
       const rows = await deps.db
         .selectFrom('images')
-        .select(['id', 'match_input', 'grade', 'health'])
+        .select(['id', 'match_input', 'grade', 'next_drop_date'])
         .where('published', '=', 1)
         .where('removed_at', 'is', null)
         .where('match_input', 'is not', null)
@@ -69,17 +69,13 @@ export async function recomputeGrades(deps: RecomputeDeps): Promise<RecomputeRep
       after = rows[rows.length - 1]?.id ?? after;
       const updates: { id: string; matched: VulnerabilityReport }[] = [];
       for (const row of rows) {
-        const matched = await matchCached(
-          data.matcher,
-          cache,
-          readJson(row.match_input) as MatchInput,
-          now,
-        );
+        const matched = await matchCached(data.matcher, cache, row.match_input, now);
         report.images += 1;
-        const stored = row.health === null ? null : JSON.stringify(readJson(row.health));
+        // Only a new grade or a new drop date is written: recomputing unchanged images reads and
+        // writes nothing else (the stored advisories are refreshed with the next change).
         if (
           row.grade !== matched.health.grade ||
-          stored !== JSON.stringify(storedHealth(matched))
+          row.next_drop_date !== matched.health.nextDropDate
         ) {
           updates.push({ id: row.id, matched });
         }
@@ -105,21 +101,28 @@ export async function recomputeGrades(deps: RecomputeDeps): Promise<RecomputeRep
   return report;
 }
 
-/** What is stored of a match: the summary and the missing advisories. */
+/** What is stored of a match: the summary and the missing Critical and Important advisories. */
 export function storedHealth(report: VulnerabilityReport): StoredHealth {
-  return { health: report.health, vulnerabilities: report.vulnerabilities };
+  return {
+    health: report.health,
+    vulnerabilities: report.vulnerabilities.filter(
+      (v) => v.severity === 'Critical' || v.severity === 'Important',
+    ),
+  };
 }
 
 async function matchCached(
   matcher: VulnerabilityMatcher,
   cache: Map<string, VulnerabilityReport>,
-  input: MatchInput,
+  raw: unknown,
   now: Date,
 ): Promise<VulnerabilityReport> {
-  const key = createHash('sha256').update(JSON.stringify(input)).digest('hex');
+  // Images built on the same base share their input: hash the stored text before parsing it.
+  const text = typeof raw === 'string' ? raw : JSON.stringify(raw);
+  const key = createHash('sha256').update(text).digest('hex');
   let found = cache.get(key);
   if (found === undefined) {
-    found = await matcher.match(input, now);
+    found = await matcher.match(readJson(raw) as MatchInput, now);
     cache.set(key, found);
   }
   return found;
