@@ -103,18 +103,30 @@ export async function isPublishedBlob(
   repositoryId: string,
   digest: string,
 ): Promise<boolean> {
-  const owners = await db
-    .selectFrom('manifest_blobs')
-    .select('manifest_digest')
-    .where('repository_id', '=', repositoryId)
-    .where('blob_digest', '=', digest)
-    .execute();
-  for (const owner of owners) {
-    if (await isPublishedManifest(db, repositoryId, owner.manifest_digest)) {
-      return true;
-    }
-  }
-  return false;
+  // One query: a manifest that uses the blob is a published image, or a child of one.
+  const row = await db
+    .selectFrom('manifest_blobs as mb')
+    .innerJoin('images as i', 'i.repository_id', 'mb.repository_id')
+    .select('i.id')
+    .where('mb.repository_id', '=', repositoryId)
+    .where('mb.blob_digest', '=', digest)
+    .where('i.published', '=', 1)
+    .where((eb) =>
+      eb.or([
+        eb('i.digest', '=', eb.ref('mb.manifest_digest')),
+        eb.exists(
+          eb
+            .selectFrom('manifest_children as c')
+            .select('c.child_digest')
+            .whereRef('c.repository_id', '=', 'i.repository_id')
+            .whereRef('c.parent_digest', '=', 'i.digest')
+            .whereRef('c.child_digest', '=', 'mb.manifest_digest'),
+        ),
+      ]),
+    )
+    .limit(1)
+    .executeTakeFirst();
+  return row !== undefined;
 }
 
 /** Size of a blob visible in the repository, or undefined. */
