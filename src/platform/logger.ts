@@ -6,7 +6,7 @@
 
 /** The closed set of log categories. */
 export type LogCategory =
-  'cli' | 'scan' | 'image' | 'rpm' | 'policy' | 'vuln' | 'registry' | 'http';
+  'cli' | 'scan' | 'image' | 'rpm' | 'policy' | 'vuln' | 'registry' | 'http' | 'db';
 /** Severity levels, lowest first. */
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 

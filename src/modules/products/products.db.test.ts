@@ -206,6 +206,24 @@ describeDb('products API', (t) => {
     ).toEqual([]);
   });
 
+  it('should answer 409, never 500, to requests racing for the same name', async () => {
+    const answers = await Promise.all(
+      Array.from({ length: 8 }, () => acme.admin.post('/products', product({ name: 'Racing' }))),
+    );
+    const statuses = answers.map((a) => a.status).sort();
+    expect(statuses).toEqual([201, 409, 409, 409, 409, 409, 409, 409]);
+    for (const lost of answers.filter((a) => a.status === 409)) {
+      expect(['product.name_taken', 'conflict']).toContain(lost.body.code);
+    }
+    const rows = await t.db
+      .selectFrom('products')
+      .select('id')
+      .where('company_id', '=', acme.companyId)
+      .where('name', '=', 'Racing')
+      .execute();
+    expect(rows).toHaveLength(1);
+  });
+
   it('should reject bad input precisely and change nothing', async () => {
     const existing = await create(acme.admin, { name: 'Stable' });
     const before = await counts(t);

@@ -1,6 +1,14 @@
 import { sql } from 'kysely';
 import { beforeAll, expect, it } from 'vitest';
-import { escapeLike, iLike, readJson, sqlNow, upsert, writeJson } from './dialect.js';
+import {
+  escapeLike,
+  iLike,
+  isUniqueViolation,
+  readJson,
+  sqlNow,
+  upsert,
+  writeJson,
+} from './dialect.js';
 import { newId, toTimestamp } from './ids.js';
 import { describeDb } from './test-harness.js';
 
@@ -141,4 +149,46 @@ describeDb('dialect helpers', (t) => {
       .execute();
     expect(rows.map((r) => r.created_at)).toEqual([times[2], T0, times[1], times[0]]);
   });
+});
+
+describeDb('database errors', (t) => {
+  it('should tell a unique violation from other errors', async () => {
+    const id = newId();
+    const company = { id, name: 'Unique', name_key: `unique-${id}`, created_at: T0 };
+    await t.db.insertInto('companies').values(company).execute();
+    const duplicate = await t.db
+      .insertInto('companies')
+      .values(company)
+      .execute()
+      .catch((e: unknown) => e);
+    expect(isUniqueViolation(duplicate)).toBe(true);
+    const orphan = await t.db
+      .insertInto('projects')
+      .values({
+        id: newId(),
+        company_id: newId(),
+        name: 'orphan',
+        namespace: `orphan-${id}`,
+        registry_key_hash: 'h',
+        registry_key_prefix: 'p',
+        created_at: T0,
+      })
+      .execute()
+      .catch((e: unknown) => e);
+    expect(orphan).toBeInstanceOf(Error);
+    expect(isUniqueViolation(orphan)).toBe(false);
+    expect(isUniqueViolation(undefined)).toBe(false);
+  });
+
+  it.skipIf(t.dialect !== 'postgres')(
+    'should keep working when the server ends an idle connection',
+    async () => {
+      const other = await t.openAnother();
+      const { rows } = await sql<{ pid: number }>`select pg_backend_pid() as pid`.execute(other.db);
+      await sql`select pg_terminate_backend(${rows[0]?.pid})`.execute(t.db);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      const again = await sql<{ one: number }>`select 1 as one`.execute(other.db);
+      expect(again.rows).toEqual([{ one: 1 }]);
+    },
+  );
 });

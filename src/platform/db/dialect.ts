@@ -45,6 +45,19 @@ export function readJson(raw: unknown): unknown {
   return typeof raw === 'string' ? JSON.parse(raw) : raw;
 }
 
+/**
+ * True for the error of a unique (or primary key) constraint: what a request gets when a
+ * concurrent one inserted the same name between its check and its insert.
+ */
+export function isUniqueViolation(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return (
+    code === '23505' ||
+    code === 'SQLITE_CONSTRAINT_UNIQUE' ||
+    code === 'SQLITE_CONSTRAINT_PRIMARYKEY'
+  );
+}
+
 /** Escapes `%`, `_` and `\` so user text matches literally inside a LIKE pattern. */
 export function escapeLike(text: string): string {
   return text.replace(/[\\%_]/g, (c) => `\\${c}`);

@@ -11,6 +11,7 @@ export {
   dialectOf,
   escapeLike,
   iLike,
+  isUniqueViolation,
   readJson,
   skipLocked,
   sqlNow,

@@ -9,6 +9,7 @@ import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
 import pg from 'pg';
 import type { Config, DatabaseTarget } from '../config.js';
 import { AppError, describeError } from '../errors.js';
+import { log } from '../logger.js';
 import type { Dialect } from './dialect.js';
 import type { DB } from './schema.js';
 
@@ -87,8 +88,26 @@ function openPostgres(url: string): Database {
     connectionTimeoutMillis: 10_000,
     types: int8AsNumber(),
   });
+  // An idle connection the server ends (a restart, an administrator) is replaced on next use;
+  // without a listener the pool's 'error' event would end the process.
+  pool.on('error', (err) => {
+    log.warn('db', 'an idle PostgreSQL connection failed', { error: describeError(err) });
+  });
+  const connected = new Set<pg.PoolClient>();
+  pool.on('connect', (client) => {
+    connected.add(client);
+    client.once('end', () => connected.delete(client));
+  });
   const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
-  return { db, dialect: 'postgres', close: () => db.destroy() };
+  const close = async (): Promise<void> => {
+    const ending = [...connected].map(
+      (client) => new Promise<void>((resolve) => client.once('end', () => resolve())),
+    );
+    await db.destroy();
+    // The pool resolves once it has asked each connection to end; wait until they have.
+    await Promise.all(ending);
+  };
+  return { db, dialect: 'postgres', close };
 }
 
 /** Sizes and counts are int8; they fit a JS number, and SQLite returns numbers too. */

@@ -1,10 +1,12 @@
 /**
  * API errors as `application/problem+json` (RFC 9457) with a stable `code`, from anything a
  * handler throws: `AppError`s keep their code and status, request validation failures list each
- * field, anything else is a 500 that reveals nothing.
+ * field, a unique constraint a concurrent request won is a 409, anything else is a 500 that
+ * reveals nothing.
  */
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
+import { isUniqueViolation } from '../db/index.js';
 import { AppError, describeError } from '../errors.js';
 import { log } from '../logger.js';
 
@@ -62,6 +64,16 @@ export function toProblem(err: unknown): Problem {
       code: err.code,
       detail: err.status >= 500 ? 'Internal error.' : err.message,
       ...(err.status < 500 && err.detail ? err.detail : {}),
+    };
+  }
+  if (isUniqueViolation(err)) {
+    // The handler checked the name was free, but a concurrent request took it before the insert.
+    return {
+      type: 'about:blank',
+      title: TITLES[409] ?? 'Conflict',
+      status: 409,
+      code: 'conflict',
+      detail: 'Another request created the same record at the same time; reload and try again.',
     };
   }
   const fastifyError = (err ?? {}) as Partial<FastifyError>;
