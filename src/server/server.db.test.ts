@@ -95,8 +95,19 @@ describeDb('hallmark serve', (t) => {
       ) as { name: string }[];
       expect(packages.map((p) => p.name)).toContain('redhat-release');
       // Kept for later regrading, and graded now.
-      expect(readJson(image.match_input)).toMatchObject({ osRelease: { ID: 'rhel' } });
-      expect(image.grade).toBe('A');
+      const set = await t.db
+        .selectFrom('package_sets')
+        .select(['input', 'grade'])
+        .where('digest', '=', image.package_set ?? '')
+        .executeTakeFirstOrThrow();
+      expect(readJson(set.input)).toMatchObject({ osRelease: { ID: 'rhel' } });
+      expect(set.grade).toBe('A');
+      const current = await t.db
+        .selectFrom('image_health')
+        .select('grade')
+        .where('image_id', '=', image.id)
+        .executeTakeFirstOrThrow();
+      expect(current.grade).toBe('A');
       const periods = await t.db
         .selectFrom('image_grades')
         .select('grade')

@@ -70,21 +70,18 @@ export function jobDefinitions(
   blobs: BlobStore,
   clock: Clock,
 ): AnyJobDefinition[] {
+  const queue = new JobQueue(database.db, { clock });
   return [
     scanImageJob({
       db: database.db,
+      queue,
       blobs,
       clock,
       policy: config.scan.policy,
       vulndbPath: config.scan.vulndb,
     }),
     mailJob({ db: database.db, clock, send: createMailSender(config) }),
-    recomputeJob({
-      db: database.db,
-      queue: new JobQueue(database.db, { clock }),
-      clock,
-      vulndbPath: config.scan.vulndb,
-    }),
+    recomputeJob({ db: database.db, queue, clock, vulndbPath: config.scan.vulndb }),
   ];
 }
 

@@ -1,7 +1,7 @@
 /** Opening vulnerability data for a scan, and the public surface of the vulnerability engine. */
 import { stat } from 'node:fs/promises';
 import { AppError, invalid } from '../../platform/errors.js';
-import { createMatcher } from './matcher.js';
+import { createMatcher, type MatcherOptions } from './matcher.js';
 import type { VulnerabilityMatcher } from './types.js';
 
 export type {
@@ -12,7 +12,7 @@ export type {
   MatchBasis,
   MatchInput,
 } from './types.js';
-export { createMatcher } from './matcher.js';
+export { createMatcher, type MatcherOptions } from './matcher.js';
 export { gradeFor } from './grade.js';
 export type { GradeOptions } from './grade.js';
 export { importPaths } from './importer.js';
@@ -37,6 +37,7 @@ const UNAVAILABLE_CODES = new Set(['vulndb.not_an_index', 'vulndb.schema_mismatc
  */
 export async function openVulnerabilityData(
   path: string,
+  options: MatcherOptions = {},
 ): Promise<{ matcher: VulnerabilityMatcher } | { unavailable: string }> {
   const info = await stat(path).catch(() => undefined);
   if (!info) {
@@ -44,7 +45,7 @@ export async function openVulnerabilityData(
   }
   let matcher: ReturnType<typeof createMatcher>;
   try {
-    matcher = createMatcher(path);
+    matcher = createMatcher(path, options);
   } catch (err) {
     if (err instanceof AppError && UNAVAILABLE_CODES.has(err.code)) {
       return { unavailable: err.message };

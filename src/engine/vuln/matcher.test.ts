@@ -293,3 +293,39 @@ async function contentSetsInLayer(tarPath: string): Promise<string[]> {
   }
   return sets;
 }
+
+describe('createMatcher with memoize', () => {
+  it('should answer exactly as without it, whatever was matched before', async () => {
+    const curl = 'curl-7.76.1-14.el9_0.5.x86_64';
+    const modular = 'modular-package-2.4.37-60.module+el8.10.0+1+abc.aarch64';
+    const cases: [MatchInput, string][] = [
+      [input([pkg(curl)]), '2023-10-20T00:00:00Z'],
+      [
+        input([pkg(curl)], { contentSets: ['rhel-9-for-x86_64-baseos-eus-rpms__9_DOT_0'] }),
+        '2023-10-20T00:00:00Z',
+      ],
+      [
+        input([pkg(curl)], { osRelease: { ID: 'rhel', VERSION_ID: '8.8' } }),
+        '2023-10-20T00:00:00Z',
+      ],
+      [input([pkg('curl-7.76.1-23.el9_2.4.x86_64'), pkg(curl)]), '2023-10-20T00:00:00Z'],
+      [input([pkg(modular, 'module:2.4:8100020240101000000:abc')]), '2024-12-01T00:00:00Z'],
+      [input([pkg(modular, 'module:2.6:1:abc')]), '2024-12-01T00:00:00Z'],
+      [input([pkg(modular)]), '2024-12-01T00:00:00Z'],
+      [input([pkg('test-package-0:9.9.9-1.el9.x86_64')]), '2024-11-20T00:00:00Z'],
+      [input([pkg('test-package-1:1.0.0-1.el9.x86_64')]), '2024-11-20T00:00:00Z'],
+      [input([pkg('test-package-0:9.9.9-1.el9.x86_64')]), '2025-06-01T00:00:00Z'],
+    ];
+    const memoizing = createMatcher(join(dir, 'vulndb.sqlite'), { memoize: true });
+    try {
+      // Twice, forwards then backwards: answers never depend on what was looked up before.
+      for (const order of [cases, [...cases].reverse()]) {
+        for (const [query, now] of order) {
+          expect(memoizing.matchSync(query, at(now))).toEqual(matcher.matchSync(query, at(now)));
+        }
+      }
+    } finally {
+      await memoizing.close();
+    }
+  });
+});

@@ -4,7 +4,6 @@
  * fix filed for an applicable CPE whose EVR is newer than the installed one is a missing erratum.
  */
 import type { Statement } from 'better-sqlite3';
-import type { RpmPackage } from '../rpm/types.js';
 import { compareEvr } from '../rpm/vercmp.js';
 import { cpeApplies, cpesFromOsRelease, parseCpe } from './cpe.js';
 import type { Cpe } from './cpe.js';
@@ -15,6 +14,7 @@ import { moduleStream } from './purl.js';
 import type {
   MatchBasis,
   MatchInput,
+  MatchPackage,
   Vulnerability,
   VulnerabilityMatcher,
   VulnerabilityReport,
@@ -23,6 +23,9 @@ import { SEVERITIES, normalizeSeverity } from './values.js';
 
 /** The fixes of one package and module stream for the applicable CPEs, as one packed string. */
 type FixQuery = Statement<[string, string], string | null>;
+
+/** Installed builds whose lookups a matcher keeps (about 100 bytes each plus their fixes). */
+const MISSING_CACHE_ENTRIES = 200_000;
 
 /** A fixed build from the index, as the matcher reads it. */
 interface FixRow {
@@ -40,8 +43,18 @@ interface FixRow {
  * Opens the index at `indexPath` for matching.
  * @throws AppError `vulndb.not_found`, `vulndb.not_an_index`, `vulndb.schema_mismatch`.
  */
-export function createMatcher(indexPath: string): IndexMatcher {
-  return new IndexMatcher(openIndex(indexPath, { create: false, readonly: true }));
+export function createMatcher(indexPath: string, options: MatcherOptions = {}): IndexMatcher {
+  return new IndexMatcher(openIndex(indexPath, { create: false, readonly: true }), options);
+}
+
+/** How a matcher works. */
+export interface MatcherOptions {
+  /**
+   * Keep the lookup of each installed build for later matches (for regrading many images with
+   * one matcher; a single match gains nothing). The matcher then sees the index as of its first
+   * lookup of each build.
+   */
+  readonly memoize?: boolean;
 }
 
 /** A matcher over an open index; synchronous underneath (better-sqlite3). */
@@ -51,9 +64,16 @@ export class IndexMatcher implements VulnerabilityMatcher {
   private readonly cpesOfRepo: Statement<[string], { cpe: string }>;
   /** Fix lookups by the set of applicable CPE ids (few distinct sets per process). */
   private readonly fixQueries = new Map<string, FixQuery>();
+  /**
+   * With `memoize`, the missing fixes of each installed build already looked up, by CPE set,
+   * name, module and EVR: images share most of their packages, so regrading thousands of them
+   * looks up each distinct build once. Bounded.
+   */
+  private readonly missing: Map<string, FixRow[]> | undefined;
 
-  constructor(db: Db) {
+  constructor(db: Db, options: MatcherOptions = {}) {
     this.db = db;
+    this.missing = options.memoize === true ? new Map() : undefined;
     for (const row of db
       .prepare<[], { id: number; cpe: string }>('SELECT id, cpe FROM cpes')
       .all()) {
@@ -78,17 +98,16 @@ export class IndexMatcher implements VulnerabilityMatcher {
   /** The synchronous form of `match`. */
   matchSync(input: MatchInput, now: Date): VulnerabilityReport {
     const basis = this.basisOf(input);
-    const query = this.fixQuery(
-      this.cpes
-        .filter(({ cpe }) => basis.cpes.some((c) => imageCpeApplies(cpe, c)))
-        .map((c) => c.id),
-    );
-    const found = new Map<string, { vuln: Vulnerability; pkg: RpmPackage }>();
+    const cpeIds = this.cpes
+      .filter(({ cpe }) => basis.cpes.some((c) => imageCpeApplies(cpe, c)))
+      .map((c) => c.id);
+    const query = this.fixQuery(cpeIds);
+    const found = new Map<string, { vuln: Vulnerability; pkg: MatchPackage }>();
     for (const pkg of input.packages) {
       if (query === null || pkg.arch === null) {
         continue;
       }
-      for (const fix of missingFixes(pkg, query)) {
+      for (const fix of this.missingFixes(pkg, query, cpeIds)) {
         const id = fix.cve;
         const foundKey = `${id}\u0000${pkg.name}`;
         const previous = found.get(foundKey);
@@ -125,6 +144,22 @@ export class IndexMatcher implements VulnerabilityMatcher {
       : { source: 'none', cpes: [] };
   }
 
+  private missingFixes(pkg: MatchPackage, query: FixQuery, cpeIds: number[]): FixRow[] {
+    if (this.missing === undefined) {
+      return missingFixes(pkg, query);
+    }
+    const key = `${cpeIds.join(',')}\u0000${pkg.name}\u0000${pkg.modularitylabel ?? ''}\u0000${pkg.epoch ?? 0}:${pkg.version}-${pkg.release}`;
+    let fixes = this.missing.get(key);
+    if (fixes === undefined) {
+      fixes = missingFixes(pkg, query);
+      if (this.missing.size >= MISSING_CACHE_ENTRIES) {
+        this.missing.clear();
+      }
+      this.missing.set(key, fixes);
+    }
+    return fixes;
+  }
+
   private fixQuery(cpeIds: number[]): FixQuery | null {
     if (cpeIds.length === 0) {
       return null;
@@ -149,7 +184,7 @@ export class IndexMatcher implements VulnerabilityMatcher {
 }
 
 /** The missing fixes of one installed package, one per CVE. */
-function missingFixes(pkg: RpmPackage, query: FixQuery): FixRow[] {
+function missingFixes(pkg: MatchPackage, query: FixQuery): FixRow[] {
   const module = pkg.modularitylabel ? moduleStream(pkg.modularitylabel) : '';
   const packed = query.get(pkg.name, module);
   if (!packed) {
@@ -200,7 +235,7 @@ function unpackFix(record: string): FixRow {
   };
 }
 
-function toVulnerability(id: string, pkg: RpmPackage, fix: FixRow): Vulnerability {
+function toVulnerability(id: string, pkg: MatchPackage, fix: FixRow): Vulnerability {
   return {
     id,
     severity: normalizeSeverity(fix.severity) ?? 'Low',
@@ -223,7 +258,7 @@ const imageCpeApplies = (vex: Cpe, image: string): boolean => {
  * the fix of its own branch (same epoch, version and leading release number) is not missing the
  * later branch's fix for the same flaw. Otherwise the lowest newer fix is the one to take.
  */
-function missingFix(installed: RpmPackage, rows: FixRow[]): FixRow | null {
+function missingFix(installed: MatchPackage, rows: FixRow[]): FixRow | null {
   const branch = branchOf(installed);
   let best: FixRow | null = null;
   for (const row of rows) {

@@ -24,9 +24,15 @@ export interface HealthSummary {
   oldestImportant: string | null;
 }
 
+/** What the matcher reads of an installed package (all a server keeps to regrade an image). */
+export type MatchPackage = Pick<
+  RpmPackage,
+  'name' | 'epoch' | 'version' | 'release' | 'arch' | 'modularitylabel'
+>;
+
 /** What the matcher needs to know about an image. */
 export interface MatchInput {
-  packages: RpmPackage[];
+  packages: MatchPackage[];
   /** Content sets named by the image's content manifests (empty when none). */
   contentSets: string[];
   /** Parsed `/etc/os-release` key/values (empty when absent). */

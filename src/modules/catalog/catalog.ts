@@ -222,6 +222,7 @@ export async function listCatalog(
     wanted.length === 0
       ? []
       : await selectEntries(db)
+          .leftJoin('image_health as h', 'h.image_id', 'i.id')
           .select([
             'i.id',
             'i.repository_id',
@@ -230,7 +231,7 @@ export async function listCatalog(
             'i.status',
             'i.published_at',
             'i.created_at',
-            'i.grade',
+            'h.grade',
             'r.name as repository_name',
             'p.namespace',
             'c.id as company_id',
@@ -285,6 +286,7 @@ export async function catalogImage(
 ): Promise<CatalogDetails> {
   const row = await selectEntries(db)
     .leftJoin('product_versions as v', 'v.id', 'p.product_version_id')
+    .leftJoin('image_health as h', 'h.image_id', 'i.id')
     .select([
       'i.id',
       'i.repository_id',
@@ -308,8 +310,8 @@ export async function catalogImage(
       'pr.overview as product_overview',
       'pr.product_url',
       'v.version as product_version',
-      'i.grade',
-      'i.next_drop_date',
+      'h.grade',
+      'h.next_drop_date',
     ])
     .where('i.id', '=', id)
     .executeTakeFirst();

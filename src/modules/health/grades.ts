@@ -1,11 +1,11 @@
 /**
- * Grades of images over time: the current grade on the image, and a history of periods
- * (`grade`, `start_at`, `end_at`) that changes only when the grade does.
+ * Grades of images over time: the current grade (`image_health`), and a history of periods
+ * (`image_grades`: `grade`, `start_at`, `end_at`) that changes only when the grade does.
  */
 import type { Kysely } from 'kysely';
 import type { HealthSummary, Vulnerability } from '../../engine/vuln/types.js';
 import type { DB } from '../../platform/db/index.js';
-import { newId, writeJson } from '../../platform/db/index.js';
+import { newId } from '../../platform/db/index.js';
 
 /** Grades from best to worst; `Unknown` is outside the order. */
 export const GRADE_ORDER = ['A', 'B', 'C', 'D', 'E', 'F'] as const;
@@ -17,45 +17,75 @@ export function isDrop(from: string | null, to: string): boolean {
   return a >= 0 && b >= 0 && b > a;
 }
 
-/** What is kept with the grade: the summary and the advisories it is missing. */
+/** What is kept of a match: the summary and the missing Critical and Important advisories. */
 export interface StoredHealth {
   readonly health: HealthSummary;
   readonly vulnerabilities: readonly Vulnerability[];
 }
 
+/** An image whose grade changes, with the grade it had (null before its first grading). */
+export interface GradeMove {
+  readonly id: string;
+  readonly previous: string | null;
+}
+
+/** Statement size: stays under SQLite's and PostgreSQL's bound-parameter limits. */
+const CHUNK = 500;
+
 /**
- * Records an image's grade at `now`; opens a new history period only when the grade changed.
- * @returns the grade before (null for the first grading) and after.
+ * Gives every image of `images` the grade and next drop date of `health` at `now`. An image whose
+ * grade changes closes its open history period and opens a new one; one whose next drop date
+ * alone changes keeps its period.
  */
-export async function applyGrade(
+export async function moveGrades(
   trx: Kysely<DB>,
-  imageId: string,
-  graded: StoredHealth,
+  images: readonly GradeMove[],
+  health: HealthSummary,
   now: Date,
-): Promise<{ previous: string | null; current: string }> {
+): Promise<void> {
   const at = now.toISOString();
-  const open = await trx
-    .selectFrom('image_grades')
-    .select(['id', 'grade'])
-    .where('image_id', '=', imageId)
-    .where('end_at', 'is', null)
-    .executeTakeFirst();
-  const current = graded.health.grade;
-  if (open === undefined || open.grade !== current) {
-    if (open !== undefined) {
-      await trx.updateTable('image_grades').set({ end_at: at }).where('id', '=', open.id).execute();
+  for (let from = 0; from < images.length; from += CHUNK) {
+    const chunk = images.slice(from, from + CHUNK);
+    const regraded = chunk.filter((m) => m.previous !== health.grade).map((m) => m.id);
+    if (regraded.length > 0) {
+      await trx
+        .updateTable('image_grades')
+        .set({ end_at: at })
+        .where('image_id', 'in', regraded)
+        .where('end_at', 'is', null)
+        .execute();
+      await trx
+        .insertInto('image_grades')
+        .values(
+          regraded.map((id) => ({
+            id: newId(),
+            image_id: id,
+            grade: health.grade,
+            start_at: at,
+            end_at: null,
+          })),
+        )
+        .execute();
     }
     await trx
-      .insertInto('image_grades')
-      .values({ id: newId(), image_id: imageId, grade: current, start_at: at, end_at: null })
+      .insertInto('image_health')
+      .values(
+        chunk.map((m) => ({
+          image_id: m.id,
+          grade: health.grade,
+          next_drop_date: health.nextDropDate,
+          graded_at: at,
+        })),
+      )
+      .onConflict((oc) =>
+        oc.column('image_id').doUpdateSet((eb) => ({
+          grade: eb.ref('excluded.grade'),
+          next_drop_date: eb.ref('excluded.next_drop_date'),
+          graded_at: eb.ref('excluded.graded_at'),
+        })),
+      )
       .execute();
   }
-  await trx
-    .updateTable('images')
-    .set({ grade: current, next_drop_date: graded.health.nextDropDate, health: writeJson(graded) })
-    .where('id', '=', imageId)
-    .execute();
-  return { previous: open?.grade ?? null, current };
 }
 
 /** An image's grade history, oldest first. */

@@ -10,6 +10,7 @@ import { JobQueue, ManualClock } from '../../platform/queue/index.js';
 import type { RunningServer } from '../../server/server.js';
 import { ApiClient, startMailbox, type Mailbox } from '../../../test/support/api.js';
 import { newProject, startTestServer } from '../../../test/support/registry-server.js';
+import { gradePackageSet, savePackageSet } from './package-sets.js';
 import { recomputeGrades } from './recompute.js';
 import { scheduleRecompute } from './schedule.js';
 
@@ -28,6 +29,22 @@ async function importDoc(db: string, spec: SyntheticSpec): Promise<void> {
   await writeFile(file, JSON.stringify(syntheticVexDocument(spec)));
   await importPaths([file], db);
 }
+
+/** The package set of every image of these tests: one package of RHEL 9. */
+const DEMO_INPUT = {
+  packages: [
+    {
+      name: 'hallmark-demo',
+      epoch: null,
+      version: '1.2',
+      release: '3.el9',
+      arch: 'noarch',
+      modularitylabel: null,
+    },
+  ],
+  contentSets: [],
+  osRelease: { ID: 'rhel', VERSION_ID: '9.4' },
+};
 
 const fix = (
   cve: string,
@@ -56,7 +73,7 @@ describeDb('health grades in the server', (t) => {
   const clock = new ManualClock(day(0));
   let vulndb: string;
 
-  /** A published image of a project whose product lists `contacts`, with stored match input. */
+  /** A published image of a project whose product lists `contacts`, with a stored package set. */
   async function publishedImage(contacts: string[], published = true): Promise<string> {
     const project = await newProject(t.db);
     const now = new Date().toISOString();
@@ -100,20 +117,7 @@ describeDb('health grades in the server', (t) => {
         status: 'passed',
         published: published ? 1 : 0,
         created_at: now,
-        match_input: writeJson({
-          packages: [
-            {
-              name: 'hallmark-demo',
-              epoch: null,
-              version: '1.2',
-              release: '3.el9',
-              arch: 'noarch',
-              modularitylabel: null,
-            },
-          ],
-          contentSets: [],
-          osRelease: { ID: 'rhel', VERSION_ID: '9.4' },
-        }),
+        package_set: await savePackageSet(t.db, DEMO_INPUT, new Date(now)),
       })
       .execute();
     return id;
@@ -123,9 +127,10 @@ describeDb('health grades in the server', (t) => {
     recomputeGrades({ db: t.db, queue: new JobQueue(t.db, { clock }), clock, vulndbPath: vulndb });
   const grade = async (id: string) =>
     await t.db
-      .selectFrom('images')
-      .select(['grade', 'next_drop_date'])
-      .where('id', '=', id)
+      .selectFrom('images as i')
+      .leftJoin('image_health as h', 'h.image_id', 'i.id')
+      .select(['h.grade', 'h.next_drop_date'])
+      .where('i.id', '=', id)
       .executeTakeFirstOrThrow();
   const history = async (id: string) =>
     (
@@ -201,6 +206,96 @@ describeDb('health grades in the server', (t) => {
     expect(api.body.history.map((h: { grade: string }) => h.grade)).toEqual(['A', 'B', 'C']);
     expect(api.body.missing[0].advisory).toBe('RHSA-2026:0002');
     expect((await new ApiClient(server.url).get(`/images/${hidden}/grades`)).status).toBe(404);
+  });
+
+  it('should match a package set shared by many images once and mail each published image on a drop', async () => {
+    // Continues from day 31 of the previous test: the set lacks an Important fix 31 days old (C).
+    const team = ['one@vendor.example', 'two@vendor.example', 'three@vendor.example'];
+    const images = [];
+    for (const contact of team) {
+      images.push(await publishedImage([contact]));
+    }
+    const hidden = await publishedImage(['hidden2@vendor.example'], false);
+    const removed = await publishedImage(['removed@vendor.example']);
+    await t.db
+      .updateTable('images')
+      .set({ published: 0, removed_at: clock.now().toISOString() })
+      .where('id', '=', removed)
+      .execute();
+    const sets = await t.db.selectFrom('package_sets').select('digest').execute();
+    expect(sets).toHaveLength(1);
+
+    // Four published images (the previous test's and three new ones), one match.
+    expect(await recompute()).toMatchObject({ matched: 1, images: 4, changed: 3, drops: 0 });
+    for (const id of images) {
+      expect(await grade(id)).toEqual({ grade: 'C', next_drop_date: '2026-05-31' });
+    }
+    expect(await grade(hidden)).toEqual({ grade: null, next_drop_date: null });
+
+    // Day 91: D for all four; one e-mail per image, none for the hidden and the removed one.
+    const drops = async () =>
+      Number(
+        (
+          await t.db
+            .selectFrom('outbox')
+            .select((eb) => eb.fn.countAll().as('n'))
+            .where('template', '=', 'health.drop')
+            .executeTakeFirstOrThrow()
+        ).n,
+      );
+    const before = await drops();
+    clock.advance(60 * 86_400_000);
+    expect(await recompute()).toMatchObject({ matched: 1, images: 4, changed: 4, drops: 4 });
+    for (const contact of team) {
+      const mail = await mailbox.waitFor((m) => m.to.includes(contact));
+      expect(mail.subject).toMatch(/fell to D$/);
+      expect(mail.text).toContain('fell from C to D');
+    }
+    await mailbox.waitFor((m) => m.to.includes('team@vendor.example') && /to D$/.test(m.subject));
+    expect(await recompute()).toMatchObject({ changed: 0, drops: 0 });
+    expect((await drops()) - before).toBe(4);
+    expect(mailbox.messages.some((m) => m.to.some((to) => /hidden2|removed/.test(to)))).toBe(false);
+    expect(await grade(removed)).toEqual({ grade: null, next_drop_date: null });
+    expect(await history(images[0] ?? '')).toEqual([
+      ['C', '2026-04-01', '2026-05-31'],
+      ['D', '2026-05-31', null],
+    ]);
+  });
+
+  it('should grade the scanned image with the published images of its set', async () => {
+    const queue = new JobQueue(t.db, { clock });
+    const published = await publishedImage(['scan@vendor.example']);
+    const scanned = await publishedImage(['scan@vendor.example'], false);
+    const other = await publishedImage(['scan@vendor.example'], false);
+    const { digest } = await t.db
+      .selectFrom('package_sets')
+      .select('digest')
+      .executeTakeFirstOrThrow();
+    const clean = {
+      vulnerabilities: [],
+      health: {
+        grade: 'A' as const,
+        nextDropDate: null,
+        oldestCritical: null,
+        oldestImportant: null,
+      },
+    };
+    const graded = await gradePackageSet(t.db, queue, digest, clean, clock.now(), {
+      alsoImage: scanned,
+    });
+    // The five published images of the set, and the scanned one; not the other unpublished one.
+    expect(graded).toEqual({ images: 6, changed: 6, drops: 0 });
+    expect((await grade(scanned)).grade).toBe('A');
+    expect((await grade(published)).grade).toBe('A');
+    expect((await grade(other)).grade).toBe(null);
+    const set = await t.db
+      .selectFrom('package_sets')
+      .select(['grade', 'health'])
+      .executeTakeFirstOrThrow();
+    expect(set.grade).toBe('A');
+    expect(readJson(set.health)).toEqual({ health: clean.health, vulnerabilities: [] });
+    const api = await new ApiClient(server.url).get(`/images/${published}/grades`);
+    expect(api.body).toMatchObject({ grade: 'A', missing: [] });
   });
 
   it('should queue a recomputation when the data changes and once a day, never twice at once', async () => {

@@ -1,11 +1,13 @@
 /** The Container Health Index in the server: grades, their history, recomputation, drop e-mails. */
-export { applyGrade, gradeHistory, isDrop, GRADE_ORDER, type StoredHealth } from './grades.js';
+export { gradeHistory, isDrop, GRADE_ORDER, type StoredHealth } from './grades.js';
 export {
-  recomputeGrades,
+  gradePackageSet,
+  missingAdvisories,
+  savePackageSet,
   storedHealth,
-  type RecomputeDeps,
-  type RecomputeReport,
-} from './recompute.js';
+  type SetGrading,
+} from './package-sets.js';
+export { recomputeGrades, type RecomputeDeps, type RecomputeReport } from './recompute.js';
 export { indexStamp, lastRecompute, scheduleRecompute } from './schedule.js';
 export { recomputeJob } from './job.js';
 export { healthModule } from './module.js';

@@ -4,9 +4,9 @@ import { z } from 'zod';
 import { describeIndex } from '../../engine/vuln/index.js';
 import type { Api, ApiContext, ApiModule } from '../../platform/http/api.js';
 import { notFound } from '../../platform/errors.js';
-import { readJson } from '../../platform/db/index.js';
 import { ownCompany, requireStaff } from '../accounts/index.js';
 import { gradeHistory } from './grades.js';
+import { missingAdvisories } from './package-sets.js';
 import { lastRecompute } from './schedule.js';
 
 const DAY_MS = 24 * 3_600_000;
@@ -100,11 +100,12 @@ function routes(api: Api, ctx: ApiContext): void {
       const row = await ctx.db
         .selectFrom('images as i')
         .innerJoin('projects as p', 'p.id', 'i.project_id')
+        .leftJoin('image_health as h', 'h.image_id', 'i.id')
         .select([
           'i.id',
-          'i.grade',
-          'i.next_drop_date',
-          'i.health',
+          'h.grade',
+          'h.next_drop_date',
+          'i.package_set',
           'i.published',
           'i.removed_at',
           'p.company_id',
@@ -118,16 +119,10 @@ function routes(api: Api, ctx: ApiContext): void {
       if (!isPublic && request.auth !== undefined) {
         ownCompany(request.auth, row.company_id, 'image', row.id);
       }
-      const health =
-        row.health === null
-          ? null
-          : (readJson(row.health) as { vulnerabilities?: { severity: string }[] });
       return {
         grade: row.grade,
         nextDropDate: row.next_drop_date,
-        missing: ((health?.vulnerabilities ?? []) as never[]).filter(
-          (v: { severity: string }) => v.severity === 'Critical' || v.severity === 'Important',
-        ),
+        missing: [...(await missingAdvisories(ctx.db, row.package_set))],
         history: await gradeHistory(ctx.db, row.id),
       };
     },

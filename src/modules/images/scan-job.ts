@@ -9,16 +9,23 @@ import { scanImage } from '../../engine/scan.js';
 import { NO_VULNDB_MESSAGE, openVulnerabilityData } from '../../engine/vuln/index.js';
 import type { PolicyId } from '../../engine/policy/types.js';
 import type { BlobStore } from '../../platform/blobs/index.js';
-import { writeJson, type DB } from '../../platform/db/index.js';
+import type { DB } from '../../platform/db/index.js';
 import { AppError } from '../../platform/errors.js';
-import { defineJob, type Clock, type JobDefinition } from '../../platform/queue/index.js';
-import { applyGrade, storedHealth } from '../health/index.js';
+import {
+  defineJob,
+  type Clock,
+  type JobDefinition,
+  type JobQueue,
+} from '../../platform/queue/index.js';
+import { gradePackageSet, savePackageSet } from '../health/index.js';
 import { openStoredImage } from '../registry/index.js';
 import { findImage, storeScanResult } from './images.js';
 
 /** What the scan job needs from the server. */
 export interface ScanJobDeps {
   readonly db: Kysely<DB>;
+  /** Where the e-mails of grade drops go. */
+  readonly queue: JobQueue;
   readonly blobs: BlobStore;
   readonly clock: Clock;
   /** The policy images are certified against. */
@@ -87,25 +94,32 @@ export function scanImageJob(deps: ScanJobDeps): JobDefinition<'scan.image'> {
             },
             now,
           );
-          // Kept so grades can be recomputed as advisories appear, without reading the image again.
-          const matchInput = {
-            packages: result.packages.map((p) => ({
-              name: p.name,
-              epoch: p.epoch,
-              version: p.version,
-              release: p.release,
-              arch: p.arch,
-              modularitylabel: p.modularitylabel,
-            })),
-            ...result.matchFacts,
-          };
+          // Kept (once per distinct content) so grades can be recomputed as advisories appear,
+          // without reading the image again.
+          const packageSet = await savePackageSet(
+            trx,
+            {
+              packages: result.packages.map((p) => ({
+                name: p.name,
+                epoch: p.epoch,
+                version: p.version,
+                release: p.release,
+                arch: p.arch,
+                modularitylabel: p.modularitylabel,
+              })),
+              ...result.matchFacts,
+            },
+            now,
+          );
           await trx
             .updateTable('images')
-            .set({ match_input: writeJson(matchInput) })
+            .set({ package_set: packageSet })
             .where('id', '=', imageId)
             .execute();
           if (result.vulnerabilities !== null) {
-            await applyGrade(trx, imageId, storedHealth(result.vulnerabilities), now);
+            await gradePackageSet(trx, deps.queue, packageSet, result.vulnerabilities, now, {
+              alsoImage: imageId,
+            });
           }
         });
       } catch (err) {

@@ -158,13 +158,36 @@ export interface ImagesTable {
   scanned_at: Timestamp | null;
   published_at: Timestamp | null;
   removed_at: Timestamp | null;
-  /** Packages, content sets and os-release as the scan found them: grades are recomputed from this. */
-  match_input: JsonColumn | null;
-  /** Current Container Health Index grade (A–F, Unknown), null before the first grading. */
+  /** The digest of the image's package set (what grades are recomputed from). */
+  package_set: string | null;
+}
+
+/** An image's current Container Health Index grade; no row before its first grading. */
+export interface ImageHealthTable {
+  image_id: string;
+  /** A–F or Unknown. */
+  grade: string;
+  /** The day the grade falls next if nothing changes. */
+  next_drop_date: string | null;
+  graded_at: Timestamp;
+}
+
+/**
+ * A distinct match input (packages, content sets, os-release as a scan found them), shared by
+ * every image with that content, and its last match.
+ */
+export interface PackageSetsTable {
+  /** SHA-256 of `input` as stored. */
+  digest: string;
+  input: JsonColumn;
   grade: string | null;
   next_drop_date: string | null;
-  /** The last `HealthSummary` and the missing advisories behind the grade. */
+  /** The `HealthSummary` and the missing Critical and Important advisories of the last match. */
   health: JsonColumn | null;
+  /** SHA-256 of `health` as written: a new match is stored only when it differs. */
+  health_digest: string | null;
+  graded_at: Timestamp | null;
+  created_at: Timestamp;
 }
 
 /** One period of an image's grade: `end_at` is null for the current one. */
@@ -444,7 +467,9 @@ export interface DB {
   manifest_blobs: ManifestBlobsTable;
   tags: TagsTable;
   uploads: UploadsTable;
+  package_sets: PackageSetsTable;
   images: ImagesTable;
+  image_health: ImageHealthTable;
   jobs: JobsTable;
   settings: SettingsTable;
   users: UsersTable;
@@ -479,7 +504,9 @@ export const TABLES = [
   'manifest_blobs',
   'tags',
   'uploads',
+  'package_sets',
   'images',
+  'image_health',
   'jobs',
   'settings',
   'users',

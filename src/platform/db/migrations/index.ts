@@ -8,6 +8,7 @@ import * as registryLinks from './2026-11-28T1000_registry_links.js';
 import * as portal from './2026-11-28T1100_portal.js';
 import * as health from './2026-11-28T1300_health.js';
 import * as catalogIndexes from './2026-11-28T1310_catalog_indexes.js';
+import * as packageSets from './2026-11-28T1400_package_sets.js';
 
 /** The migrations this build knows, by name. */
 export const MIGRATIONS: Readonly<Record<string, Migration>> = {
@@ -16,4 +17,5 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '2026-11-28T1100_portal': portal,
   '2026-11-28T1300_health': health,
   '2026-11-28T1310_catalog_indexes': catalogIndexes,
+  '2026-11-28T1400_package_sets': packageSets,
 };

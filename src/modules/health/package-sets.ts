@@ -1,0 +1,198 @@
+/**
+ * Package sets: each distinct match input a scan found (packages, content sets, os-release),
+ * stored once and shared by every image with that content, with its last match. Grading works a
+ * set at a time: match once, then move the grade of the set's images in a few statements.
+ */
+import { createHash } from 'node:crypto';
+import type { Kysely } from 'kysely';
+import type { MatchInput, VulnerabilityReport } from '../../engine/vuln/types.js';
+import type { DB } from '../../platform/db/index.js';
+import { readJson, writeJson } from '../../platform/db/index.js';
+import type { JobQueue } from '../../platform/queue/index.js';
+import { enqueueMail } from '../mail/index.js';
+import { isDrop, moveGrades, type GradeMove, type StoredHealth } from './grades.js';
+
+/** Stores `input` unless a set with the same content exists; returns the set's digest. */
+export async function savePackageSet(
+  trx: Kysely<DB>,
+  input: MatchInput,
+  now: Date,
+): Promise<string> {
+  const text = writeJson(input);
+  const digest = sha256(text);
+  await trx
+    .insertInto('package_sets')
+    .values({ digest, input: text, created_at: now.toISOString() })
+    .onConflict((oc) => oc.column('digest').doNothing())
+    .execute();
+  return digest;
+}
+
+/** What is stored of a match: the summary and the missing Critical and Important advisories. */
+export function storedHealth(report: VulnerabilityReport): StoredHealth {
+  return {
+    health: report.health,
+    vulnerabilities: report.vulnerabilities.filter(
+      (v) => v.severity === 'Critical' || v.severity === 'Important',
+    ),
+  };
+}
+
+/** What grading one set did. */
+export interface SetGrading {
+  /** Images of the set looked at. */
+  images: number;
+  /** Images whose grade changed. */
+  changed: number;
+  /** Published images that fell below A (one e-mail each). */
+  drops: number;
+}
+
+/**
+ * Records `report` (matched at `now`) as the set's match and gives its grade to every published
+ * image of the set, and to `alsoImage` (the image just scanned, published or not). Only images
+ * whose grade or next drop date differ are written; a published image that falls below A gets
+ * one e-mail to its product's contact list.
+ * @param knownHealthDigest the set's stored `health_digest`, when the caller read it.
+ */
+export async function gradePackageSet(
+  trx: Kysely<DB>,
+  queue: JobQueue,
+  digest: string,
+  report: VulnerabilityReport,
+  now: Date,
+  options: { alsoImage?: string; knownHealthDigest?: string | null } = {},
+): Promise<SetGrading> {
+  const stored = storedHealth(report);
+  const text = writeJson(stored);
+  const healthDigest = sha256(text);
+  if (options.knownHealthDigest !== healthDigest) {
+    await trx
+      .updateTable('package_sets')
+      .set({
+        grade: report.health.grade,
+        next_drop_date: report.health.nextDropDate,
+        health: text,
+        health_digest: healthDigest,
+        graded_at: now.toISOString(),
+      })
+      .where('digest', '=', digest)
+      .where((eb) =>
+        eb.or([eb('health_digest', 'is', null), eb('health_digest', '!=', healthDigest)]),
+      )
+      .execute();
+  }
+  const images = await trx
+    .selectFrom('images as i')
+    .leftJoin('image_health as h', 'h.image_id', 'i.id')
+    .select(['i.id', 'i.published', 'h.grade', 'h.next_drop_date'])
+    .where('i.package_set', '=', digest)
+    .where((eb) => {
+      const published = eb.and([eb('i.published', '=', 1), eb('i.removed_at', 'is', null)]);
+      return options.alsoImage === undefined
+        ? published
+        : eb.or([published, eb('i.id', '=', options.alsoImage)]);
+    })
+    .execute();
+  const { grade, nextDropDate } = report.health;
+  const moves: (GradeMove & { published: boolean })[] = images
+    .filter((i) => i.grade !== grade || i.next_drop_date !== nextDropDate)
+    .map((i) => ({ id: i.id, previous: i.grade, published: i.published === 1 }));
+  await moveGrades(trx, moves, report.health, now);
+  const result: SetGrading = { images: images.length, changed: 0, drops: 0 };
+  for (const move of moves) {
+    if (move.previous === grade) {
+      continue;
+    }
+    result.changed += 1;
+    if (move.published && grade !== 'A' && isDrop(move.previous, grade)) {
+      result.drops += 1;
+      await mailDrop(trx, queue, move.id, { previous: move.previous, current: grade }, stored);
+    }
+  }
+  return result;
+}
+
+/** The missing advisories behind a set's grade, as last matched. */
+export async function missingAdvisories(
+  db: Kysely<DB>,
+  digest: string | null,
+): Promise<StoredHealth['vulnerabilities']> {
+  if (digest === null) {
+    return [];
+  }
+  const row = await db
+    .selectFrom('package_sets')
+    .select('health')
+    .where('digest', '=', digest)
+    .executeTakeFirst();
+  const health =
+    row === undefined || row.health === null ? null : (readJson(row.health) as StoredHealth);
+  return health?.vulnerabilities ?? [];
+}
+
+/** The e-mail to the product's contact list for one drop. */
+async function mailDrop(
+  trx: Kysely<DB>,
+  queue: JobQueue,
+  imageId: string,
+  change: { previous: string | null; current: string },
+  stored: StoredHealth,
+): Promise<void> {
+  const row = await trx
+    .selectFrom('images as i')
+    .innerJoin('repositories as r', 'r.id', 'i.repository_id')
+    .innerJoin('projects as p', 'p.id', 'i.project_id')
+    .leftJoin('products as pr', 'pr.id', 'p.product_id')
+    .select([
+      'i.tag',
+      'i.digest',
+      'r.name as repository',
+      'p.namespace',
+      'p.name as project',
+      'pr.name as product',
+      'pr.contacts',
+    ])
+    .where('i.id', '=', imageId)
+    .executeTakeFirst();
+  const contacts =
+    row?.contacts === null || row?.contacts === undefined
+      ? []
+      : (readJson(row.contacts) as string[]);
+  if (row === undefined || contacts.length === 0) {
+    return;
+  }
+  const image = `${row.namespace}/${row.repository}:${row.tag}`;
+  const missing = stored.vulnerabilities.map(
+    (v) =>
+      `  - ${v.advisory} (${v.severity}, released ${v.released.slice(0, 10)}): ${v.package} ${v.installed} → ${v.fixed} [${v.id}]`,
+  );
+  await enqueueMail(trx, queue, {
+    template: 'health.drop',
+    to: contacts,
+    subject: `Health grade of ${image} fell to ${change.current}`,
+    text: [
+      `The Container Health Index grade of ${image} (${row.product ?? row.project}, ${row.digest}) fell from ${change.previous ?? '—'} to ${change.current}.`,
+      stored.health.nextDropDate
+        ? `If nothing changes it falls again on ${stored.health.nextDropDate}.`
+        : 'It cannot fall further.',
+      '',
+      'Security errata it is missing:',
+      ...(missing.length > 0 ? missing : ['  (none of Critical or Important severity)']),
+      '',
+      'How to fix it: rebuild the image so it carries the fixes, for example with',
+      '  RUN yum -y update-minimal --security --sec-severity=Important --sec-severity=Critical',
+      'in its Dockerfile (or on the latest base image), then push the new build and publish it.',
+    ].join('\n'),
+  });
+}
+
+/** The key of stored text. */
+export function sha256(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
+}
+
+/** Parses a stored match input. */
+export function readMatchInput(raw: unknown): MatchInput {
+  return readJson(raw) as MatchInput;
+}
