@@ -38,7 +38,7 @@ describe('loadConfig', () => {
     const config = loadConfig({ cwd: dir });
     expect(config).toEqual({
       dataDir: path.join(dir, 'data'),
-      server: { port: 8080, host: '0.0.0.0', publicUrl: undefined },
+      server: { port: 8080, host: '0.0.0.0', publicUrl: undefined, trustProxy: false },
       database: { dialect: 'sqlite', file: path.join(dir, 'data', 'hallmark.db') },
       blobs: { dir: path.join(dir, 'data', 'blobs') },
       workers: { concurrency: 2, inProcess: true },
@@ -75,11 +75,17 @@ describe('loadConfig', () => {
         HALLMARK_PORT: '2000',
         HALLMARK_WORKER_CONCURRENCY: '5',
         HALLMARK_DATA_DIR: '/srv/env',
+        HALLMARK_TRUST_PROXY: 'yes',
       },
       argv: { port: '3000' },
       cwd: dir,
     });
-    expect(config.server).toEqual({ port: 3000, host: '127.0.0.1', publicUrl: undefined });
+    expect(config.server).toEqual({
+      port: 3000,
+      host: '127.0.0.1',
+      publicUrl: undefined,
+      trustProxy: true,
+    });
     expect(config.workers.concurrency).toBe(5);
     expect(config.dataDir).toBe('/srv/env');
     expect(config.blobs.dir).toBe('/srv/env/blobs');

@@ -21,6 +21,8 @@ export const ConfigSchema = z
         host: z.string().min(1).default('0.0.0.0'),
         /** Externally visible base URL (used in registry auth challenges and links). */
         publicUrl: z.url({ protocol: /^https?$/ }).optional(),
+        /** Take the client address and protocol from the proxy in front (`X-Forwarded-*`). */
+        trustProxy: z.boolean().default(false),
       })
       .prefault({}),
     database: z
@@ -113,6 +115,7 @@ export interface Config {
     readonly port: number;
     readonly host: string;
     readonly publicUrl: string | undefined;
+    readonly trustProxy: boolean;
   };
   readonly database: DatabaseTarget;
   readonly blobs: { readonly dir: string };
@@ -153,6 +156,7 @@ export const SETTINGS: readonly SettingSource[] = [
   { path: 'server.port', env: 'HALLMARK_PORT', flag: 'port', kind: 'int' },
   { path: 'server.host', env: 'HALLMARK_HOST', flag: 'host', kind: 'string' },
   { path: 'server.publicUrl', env: 'HALLMARK_PUBLIC_URL', flag: 'publicUrl', kind: 'string' },
+  { path: 'server.trustProxy', env: 'HALLMARK_TRUST_PROXY', flag: 'trustProxy', kind: 'bool' },
   { path: 'database.url', env: 'HALLMARK_DATABASE_URL', flag: 'databaseUrl', kind: 'string' },
   { path: 'blobs.dir', env: 'HALLMARK_BLOBS_DIR', flag: 'blobsDir', kind: 'string' },
   {
@@ -315,6 +319,7 @@ function resolveConfig(parsed: ParsedConfig, cwd: string): Config {
       port: parsed.server.port,
       host: parsed.server.host,
       publicUrl: parsed.server.publicUrl?.replace(/\/+$/, ''),
+      trustProxy: parsed.server.trustProxy,
     },
     database:
       url === undefined

@@ -138,7 +138,7 @@ export async function startServer(
       },
     });
     const signer = new TokenSigner(await loadTokenSecret(database.db, clock.now()));
-    const app = buildApp();
+    const app = buildApp(config);
     const apiContext: ApiContext = {
       config,
       db: database.db,
@@ -254,9 +254,11 @@ export async function startWorker(
 }
 
 /** The Fastify instance with the server-wide settings. */
-function buildApp(): FastifyInstance {
+function buildApp(config: Config): FastifyInstance {
   const app = Fastify({
     logger: false,
+    // Behind a reverse proxy the client is the X-Forwarded-For address (login limit, audit log).
+    trustProxy: config.server.trustProxy,
     // Digests and repository names make long wildcard paths.
     routerOptions: { maxParamLength: 4096 },
     // Uploads of large layers can take long; idle sockets still time out.

@@ -188,6 +188,72 @@ describeDb('accounts API', (t) => {
     });
     expect(limited.status).toBe(429);
     expect(limited.body.code).toBe('auth.rate_limited');
+
+    // Another replica on the same database holds the same limit.
+    const replica = await startTestServer(t.config, {
+      clock: { now: () => new Date(Date.now() + clockOffset) },
+    });
+    try {
+      const elsewhere = await new ApiClient(replica.url).post('/session', {
+        login: 'target',
+        password: 'secret-password',
+      });
+      expect(elsewhere.status).toBe(429);
+      // A quarter of an hour later the pair may try again; a success forgets its failures.
+      clockOffset = 16 * 60_000;
+      expect(
+        (await anonymous.post('/session', { login: 'target', password: 'wrong' })).status,
+      ).toBe(401);
+      const rows = await t.db.selectFrom('login_failures').select('failed_at').execute();
+      expect(rows).toHaveLength(1); // the old five were purged
+      const again = await new ApiClient(replica.url).post('/session', {
+        login: 'target',
+        password: 'secret-password',
+      });
+      expect(again.status).toBe(200);
+      expect(await t.db.selectFrom('login_failures').selectAll().execute()).toEqual([]);
+    } finally {
+      clockOffset = 0;
+      await replica.close();
+    }
+  });
+
+  it('should count failed logins per forwarded address only behind a trusted proxy', async () => {
+    await newUser(server.url, mailbox, 'proxied');
+    const attempt = (url: string, ip: string) =>
+      new ApiClient(url).request(
+        'POST',
+        '/session',
+        { login: 'proxied', password: 'wrong' },
+        { 'x-forwarded-for': ip },
+      );
+    const behindProxy = await startTestServer({
+      ...t.config,
+      server: { ...t.config.server, trustProxy: true },
+    });
+    try {
+      for (let i = 0; i < 5; i += 1) {
+        expect((await attempt(behindProxy.url, '203.0.113.7')).status).toBe(401);
+      }
+      expect((await attempt(behindProxy.url, '203.0.113.7')).status).toBe(429);
+      // Another client of the same proxy is not locked out.
+      expect((await attempt(behindProxy.url, '198.51.100.9')).status).toBe(401);
+      // Without trustProxy the header is ignored: the failures above were not this address's.
+      expect((await attempt(server.url, '203.0.113.7')).status).toBe(401);
+      const keys = await t.db
+        .selectFrom('login_failures')
+        .select('key')
+        .distinct()
+        .orderBy('key')
+        .execute();
+      expect(keys.map((k) => k.key)).toEqual([
+        'proxied|127.0.0.1',
+        'proxied|198.51.100.9',
+        'proxied|203.0.113.7',
+      ]);
+    } finally {
+      await behindProxy.close();
+    }
   });
 
   it('should bootstrap one staff account and let staff read the audit log', async () => {

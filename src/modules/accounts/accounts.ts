@@ -195,8 +195,7 @@ export async function confirmEmail(
   });
 }
 
-/** Failed logins per login and address, for the rate limit (per server). */
-const failuresByServer = new WeakMap<ApiContext, Map<string, number[]>>();
+/** Failed logins per login and address within this window lock that pair. */
 const FAILURE_WINDOW_MS = 15 * 60_000;
 const MAX_FAILURES = 5;
 
@@ -211,11 +210,16 @@ export async function login(
   client: { ip: string | undefined; userAgent: string | undefined },
 ): Promise<{ user: UserRow; sessionToken: string; csrfToken: string; expiresAt: Date }> {
   const now = ctx.clock.now();
-  const failures = failuresByServer.get(ctx) ?? new Map<string, number[]>();
-  failuresByServer.set(ctx, failures);
   const key = `${input.login.toLowerCase()}|${client.ip ?? ''}`;
-  const recent = (failures.get(key) ?? []).filter((t) => t > now.getTime() - FAILURE_WINDOW_MS);
-  if (recent.length >= MAX_FAILURES) {
+  const windowStart = new Date(now.getTime() - FAILURE_WINDOW_MS).toISOString();
+  // Counted in the database, so the limit holds across every server replica.
+  const recent = await ctx.db
+    .selectFrom('login_failures')
+    .select((eb) => eb.fn.countAll().as('n'))
+    .where('key', '=', key)
+    .where('failed_at', '>', windowStart)
+    .executeTakeFirstOrThrow();
+  if (Number(recent.n) >= MAX_FAILURES) {
     throw new AppError(
       'auth.rate_limited',
       'Too many failed logins; wait 15 minutes and try again.',
@@ -228,10 +232,17 @@ export async function login(
     .where('login_key', '=', input.login.toLowerCase())
     .executeTakeFirst();
   if (!(await verifyPassword(input.password, user?.password_hash ?? null)) || user === undefined) {
-    failures.set(key, [...recent, now.getTime()]);
+    await ctx.db.transaction().execute(async (trx) => {
+      await trx
+        .insertInto('login_failures')
+        .values({ key, failed_at: now.toISOString() })
+        .execute();
+      // Failures past the window count no more, whoever made them.
+      await trx.deleteFrom('login_failures').where('failed_at', '<=', windowStart).execute();
+    });
     throw new AppError('auth.login_failed', 'The login or the password is wrong.', { status: 401 });
   }
-  failures.delete(key);
+  await ctx.db.deleteFrom('login_failures').where('key', '=', key).execute();
   user = await expireUnconfirmed(ctx, user);
   if (user.status === 'unconfirmed') {
     throw new AppError(

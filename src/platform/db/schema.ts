@@ -455,6 +455,12 @@ export interface AuditLogTable {
   detail: JsonColumn | null;
 }
 
+/** One failed login, keyed `<login in lower case>|<client address>`; kept for the limit's window. */
+export interface LoginFailuresTable {
+  key: string;
+  failed_at: Timestamp;
+}
+
 /** The whole database, for `Kysely<DB>`. */
 export interface DB {
   companies: CompaniesTable;
@@ -490,6 +496,7 @@ export interface DB {
   outbox: OutboxTable;
   audit_log: AuditLogTable;
   image_grades: ImageGradesTable;
+  login_failures: LoginFailuresTable;
 }
 
 /** Every table, parents before children (delete in reverse to respect foreign keys). */
@@ -527,4 +534,5 @@ export const TABLES = [
   'outbox',
   'audit_log',
   'image_grades',
+  'login_failures',
 ] as const satisfies readonly (keyof DB)[];

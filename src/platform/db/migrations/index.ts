@@ -9,6 +9,7 @@ import * as portal from './2026-11-28T1100_portal.js';
 import * as health from './2026-11-28T1300_health.js';
 import * as catalogIndexes from './2026-11-28T1310_catalog_indexes.js';
 import * as packageSets from './2026-11-28T1400_package_sets.js';
+import * as loginFailures from './2026-11-28T1410_login_failures.js';
 
 /** The migrations this build knows, by name. */
 export const MIGRATIONS: Readonly<Record<string, Migration>> = {
@@ -18,4 +19,5 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '2026-11-28T1300_health': health,
   '2026-11-28T1310_catalog_indexes': catalogIndexes,
   '2026-11-28T1400_package_sets': packageSets,
+  '2026-11-28T1410_login_failures': loginFailures,
 };
