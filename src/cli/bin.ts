@@ -13,6 +13,7 @@ import {
   adminCreateCompany,
   adminCreateProject,
   adminGc,
+  adminMigrate,
   adminRotateKey,
 } from './commands/admin.js';
 import { check } from './commands/check.js';
@@ -174,6 +175,13 @@ export function buildProgram(
   });
 
   const admin = program.command('admin').description('operator commands on the configured storage');
+  withStorageOptions(admin.command('migrate').description('create or upgrade the database schema'))
+    .option('--status', 'only list pending migrations')
+    .option('--json', 'print {"applied","pending","current"}')
+    .action(async (opts: Record<string, unknown>) => {
+      out(`${await adminMigrate(config(opts), opts.status === true, opts.json === true)}
+`);
+    });
   withStorageOptions(admin.command('create-company').description('register a partner company'))
     .argument('<name>', 'company name')
     .option('--json', 'print JSON')

@@ -70,6 +70,18 @@ describe.each(['sqlite', 'postgres'] as const)('hallmark admin and serve [%s]', 
     if (skip) {
       ctx.skip();
     }
+    const status = await admin('migrate', '--status');
+    expect(status.code).toBe(0);
+    expect(status.stdout).toMatch(/migration\(s\) pending:\n {2}2026-11-28T0800_registry_tables/);
+    const migrated = await admin('migrate', '--json');
+    expect(migrated.code).toBe(0);
+    const applied = JSON.parse(migrated.stdout) as { applied: string[]; pending: string[] };
+    expect(applied.applied.length).toBeGreaterThan(5);
+    expect(applied.pending).toEqual([]);
+    const again = await admin('migrate');
+    expect(again.stdout).toMatch(/already up to date \(\d+ migrations\)/);
+    expect((await admin('migrate', '--status')).stdout).toMatch(/up to date/);
+
     const company = await admin('create-company', 'Example Corp');
     expect(company.code).toBe(0);
     expect(company.stdout).toMatch(/Created company "Example Corp"/);
