@@ -188,6 +188,8 @@ describeDb('the partner journey', (t) => {
         image = images.body.items[0];
       }
       expect(image.status).toBe('passed');
+      // Graded at scan time: the container information table shows the grade.
+      expect(images.body.items[0]).toMatchObject({ grade: 'A', nextDropDate: null });
       const details = await pat.get(`/images/${image.id}`);
       expect(details.body.assessments.length).toBe(13);
 

@@ -37,6 +37,10 @@ export const ImageSummarySchema = z.object({
   publishedAt: z.string().nullable(),
   createdAt: z.string(),
   scannedAt: z.string().nullable(),
+  /** Container Health Index grade (A–F, Unknown); null before the image was graded. */
+  grade: z.string().nullable(),
+  /** The day the grade falls next if nothing changes. */
+  nextDropDate: z.string().nullable(),
   actions: z.array(ImageAction),
 });
 export type ImageSummary = z.infer<typeof ImageSummarySchema>;

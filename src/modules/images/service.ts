@@ -29,6 +29,7 @@ function selectImages(db: Kysely<DB>) {
     .selectFrom('images as i')
     .innerJoin('repositories as r', 'r.id', 'i.repository_id')
     .innerJoin('projects as p', 'p.id', 'i.project_id')
+    .leftJoin('image_health as h', 'h.image_id', 'i.id')
     .select([
       'i.id',
       'i.project_id',
@@ -44,6 +45,8 @@ function selectImages(db: Kysely<DB>) {
       'r.name as repository_name',
       'p.namespace',
       'p.company_id',
+      'h.grade',
+      'h.next_drop_date',
     ]);
 }
 
@@ -61,6 +64,8 @@ type ImageJoined = {
   repository_name: string;
   namespace: string;
   company_id: string;
+  grade: string | null;
+  next_drop_date: string | null;
 };
 
 function actionsFor(user: AuthUser, row: ImageJoined): ImageAction[] {
@@ -89,6 +94,8 @@ function summary(user: AuthUser, row: ImageJoined): ImageSummary {
     publishedAt: row.published_at,
     createdAt: row.created_at,
     scannedAt: row.scanned_at,
+    grade: row.grade,
+    nextDropDate: row.next_drop_date,
     actions: actionsFor(user, row),
   };
 }
