@@ -9,10 +9,14 @@ import type { AuthUser } from '../accounts/index.js';
 import { audit } from '../audit/index.js';
 import { PRODUCT_LIMITS } from './schemas.js';
 import { touch, visibleProduct, who, type Actor, type ProductRow } from './service.js';
-import { cleanFileName, looksLikeText, readMultipart, sniff, type ReceivedFile } from './upload.js';
-
-/** Logo types the guide allows: "png gif jpg jpeg". */
-const LOGO_TYPES = new Set(['image/png', 'image/gif', 'image/jpeg']);
+import {
+  cleanFileName,
+  looksLikeText,
+  readMultipart,
+  receiveLogo,
+  sniff,
+  type ReceivedFile,
+} from '../../platform/http/upload.js';
 
 /** Collateral types recognised by content; plain text is recognised by being valid UTF-8. */
 const COLLATERAL_TYPES = new Set([
@@ -60,35 +64,17 @@ export async function setLogo(
   request: FastifyRequest,
 ): Promise<ProductRow> {
   await visibleProduct(ctx.db, actor.user, productId);
-  const { file } = await readMultipart(
-    request,
-    ctx.blobs,
-    PRODUCT_LIMITS.logoBytes - 1,
-    () =>
-      new AppError('product.logo_too_large', 'A logo must be smaller than 15 MB.', {
-        status: 413,
-        detail: { limit: PRODUCT_LIMITS.logoBytes },
-      }),
-  );
-  if (file === undefined) {
-    throw invalid('product.logo_missing', 'Send the logo as the file of a multipart form.');
-  }
-  const type = await sniff(file.head);
-  if (type === undefined || !LOGO_TYPES.has(type.mime)) {
-    await file.discard();
-    throw new AppError(
-      'product.logo_type',
-      `A logo is a png, gif or jpeg image; this file's content is ${type?.mime ?? 'not an image'}.`,
-      { status: 415, detail: { allowed: [...LOGO_TYPES], detected: type?.mime ?? null } },
-    );
-  }
   const now = ctx.clock.now();
-  await file.commit(ctx.db, now);
+  const logo = await receiveLogo(request, ctx.blobs, ctx.db, now, 'product');
   return ctx.db.transaction().execute(async (trx) => {
     const product = await visibleProduct(trx, actor.user, productId);
     const row = await trx
       .updateTable('products')
-      .set({ logo_digest: file.digest, logo_media_type: type.mime, updated_at: now.toISOString() })
+      .set({
+        logo_digest: logo.digest,
+        logo_media_type: logo.mediaType,
+        updated_at: now.toISOString(),
+      })
       .where('id', '=', productId)
       .returningAll()
       .executeTakeFirstOrThrow();
@@ -97,7 +83,7 @@ export async function setLogo(
       action: 'product.logo_set',
       targetType: 'product',
       targetId: productId,
-      detail: { digest: file.digest, mediaType: type.mime, size: file.size },
+      detail: logo,
     });
     return row;
   });

@@ -33,7 +33,7 @@ import {
   updateProduct,
   visibleProduct,
 } from './service.js';
-import { attachment } from './upload.js';
+import { attachment } from '../../platform/http/upload.js';
 
 const TAGS = ['products'];
 

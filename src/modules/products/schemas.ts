@@ -12,8 +12,6 @@ export const PRODUCT_LIMITS = {
   contacts: 20,
   version: 50,
   collateralTitle: 200,
-  /** "Files must be less than 15 MB." */
-  logoBytes: 15 * 1024 * 1024,
   collateralBytes: 50 * 1024 * 1024,
 } as const;
 

@@ -6,9 +6,9 @@ import { createHash } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
 import { fileTypeFromBuffer } from 'file-type';
 import type { Kysely } from 'kysely';
-import type { BlobStore, BlobWriter } from '../../platform/blobs/index.js';
-import type { DB } from '../../platform/db/index.js';
-import { invalid, type AppError } from '../../platform/errors.js';
+import type { BlobStore, BlobWriter } from '../blobs/index.js';
+import type { DB } from '../db/index.js';
+import { AppError, invalid } from '../errors.js';
 
 /** How many leading bytes are kept for content sniffing (enough for Office zip containers). */
 const HEAD_BYTES = 64 * 1024;
@@ -175,4 +175,48 @@ export function cleanFileName(name: string, fallback: string): string {
 export function attachment(fileName: string): string {
   const ascii = fileName.replace(/[^\x20-\x7e]/g, '_');
   return `attachment; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(fileName)}`;
+}
+
+/** Logo types the guide allows: "png gif jpg jpeg". */
+const LOGO_TYPES = new Set(['image/png', 'image/gif', 'image/jpeg']);
+
+/** Logos must be smaller than this ("Files must be less than 15 MB"). */
+export const LOGO_MAX_BYTES = 15 * 1024 * 1024;
+
+/**
+ * Reads an uploaded logo (a png, gif or jpeg smaller than 15 MB, judged by its content) into the
+ * blob store and commits it. `owner` prefixes the error codes (`product`, `company`).
+ * @throws AppError `<owner>.logo_missing` (400), `<owner>.logo_too_large` (413), `<owner>.logo_type` (415)
+ */
+export async function receiveLogo(
+  request: FastifyRequest,
+  blobs: BlobStore,
+  db: Kysely<DB>,
+  now: Date,
+  owner: string,
+): Promise<{ digest: string; mediaType: string; size: number }> {
+  const { file } = await readMultipart(
+    request,
+    blobs,
+    LOGO_MAX_BYTES - 1,
+    () =>
+      new AppError(`${owner}.logo_too_large`, 'A logo must be smaller than 15 MB.', {
+        status: 413,
+        detail: { limit: LOGO_MAX_BYTES },
+      }),
+  );
+  if (file === undefined) {
+    throw invalid(`${owner}.logo_missing`, 'Send the logo as the file of a multipart form.');
+  }
+  const type = await sniff(file.head);
+  if (type === undefined || !LOGO_TYPES.has(type.mime)) {
+    await file.discard();
+    throw new AppError(
+      `${owner}.logo_type`,
+      `A logo is a png, gif or jpeg image; this file's content is ${type?.mime ?? 'not an image'}.`,
+      { status: 415, detail: { allowed: [...LOGO_TYPES], detected: type?.mime ?? null } },
+    );
+  }
+  await file.commit(db, now);
+  return { digest: file.digest, mediaType: type.mime, size: file.size };
 }
