@@ -229,6 +229,21 @@ describeDb('catalog API', (t) => {
       'redhat-release',
     ]);
     expect(res.body.assessments).toEqual(REPORT.results);
+    // No logo yet; with "Use Company Logo" and a company logo, the product's logo URL.
+    expect(res.body.product.logoUrl).toBeNull();
+    const productId = res.body.product.id as string;
+    await t.db
+      .updateTable('companies')
+      .set({ logo_digest: `sha256:${'c'.repeat(64)}`, logo_media_type: 'image/png' })
+      .where('id', '=', res.body.vendor.id as string)
+      .execute();
+    await t.db
+      .updateTable('products')
+      .set({ use_company_logo: 1 })
+      .where('id', '=', productId)
+      .execute();
+    const withLogo = await anonymous.get(`/catalog/images/${ids.acme10}`);
+    expect(withLogo.body.product.logoUrl).toBe(`/api/v1/products/${productId}/logo`);
     for (const hidden of [ids.acmeHidden, ids.acmeRemoved, ids.unpublished, newId()]) {
       const miss = await anonymous.get(`/catalog/images/${hidden}`);
       expect(miss.status).toBe(404);

@@ -14,6 +14,7 @@ import { dialectOf, escapeLike, iLike } from '../../platform/db/index.js';
 import { invalid, notFound } from '../../platform/errors.js';
 import { readPackages, readScan } from '../images/index.js';
 import { gradeHistory } from '../health/index.js';
+import { shownLogo } from '../products/index.js';
 import type { CatalogDetails, CatalogEntry } from './schemas.js';
 
 /** Filters and paging of the listing. */
@@ -75,6 +76,35 @@ function selectEntries(db: Kysely<DB>) {
     .leftJoin('products as pr', 'pr.id', 'p.product_id')
     .where('i.published', '<>', 0)
     .where('i.removed_at', 'is', null);
+}
+
+/** The URL of the logo shown for the image's product, or null. */
+function productLogoUrl(row: {
+  product_id: string | null;
+  use_company_logo: 0 | 1 | null;
+  logo_digest: string | null;
+  logo_media_type: string | null;
+  company_logo_digest: string | null;
+  company_logo_media_type: string | null;
+}): string | null {
+  if (row.product_id === null) {
+    return null;
+  }
+  const company =
+    row.company_logo_digest === null || row.company_logo_media_type === null
+      ? undefined
+      : { digest: row.company_logo_digest, mediaType: row.company_logo_media_type };
+  return (
+    shownLogo(
+      {
+        id: row.product_id,
+        use_company_logo: row.use_company_logo ?? 0,
+        logo_digest: row.logo_digest,
+        logo_media_type: row.logo_media_type,
+      },
+      company,
+    )?.url ?? null
+  );
 }
 
 /** What `docker pull` / `podman pull` take: `<registry host>/<namespace>/<repository>:<tag>`. */
@@ -309,6 +339,11 @@ export async function catalogImage(
       'pr.name as product_name',
       'pr.overview as product_overview',
       'pr.product_url',
+      'pr.use_company_logo',
+      'pr.logo_digest',
+      'pr.logo_media_type',
+      'c.logo_digest as company_logo_digest',
+      'c.logo_media_type as company_logo_media_type',
       'v.version as product_version',
       'h.grade',
       'h.next_drop_date',
@@ -343,6 +378,7 @@ export async function catalogImage(
             overview: row.product_overview ?? '',
             url: row.product_url,
             versions: versions.map((v) => v.version),
+            logoUrl: productLogoUrl(row),
           }
         : null,
     productVersion: row.product_version,

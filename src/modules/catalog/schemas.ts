@@ -66,6 +66,8 @@ export const CatalogDetailsSchema = CatalogEntrySchema.extend({
       url: z.string().nullable(),
       /** Every version of the product. */
       versions: z.array(z.string()),
+      /** Its logo (the company's when the product uses it), or null. */
+      logoUrl: z.string().nullable(),
     })
     .nullable(),
   /** The product version this image certifies. */

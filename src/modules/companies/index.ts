@@ -11,3 +11,4 @@ export {
 } from './agreements.js';
 export { MANDATORY_PROFILE_FIELDS, profileCompleteness } from './profile.js';
 export { companyProfileStatus, loadCompany, orgAdminEmails } from './service.js';
+export { companyLogos, type StoredLogo } from './logo.js';

@@ -12,6 +12,7 @@ import {
   PROGRAM_AGREEMENT_SEED,
 } from './agreements.js';
 import { askToJoin, decideJoinRequest, listJoinRequests } from './join-requests.js';
+import { companyLogoToServe, removeCompanyLogo, setCompanyLogo } from './logo.js';
 import {
   AcceptBody,
   AgreementSchema,
@@ -97,6 +98,62 @@ function routes(api: Api, ctx: ApiContext): void {
     async (request) => {
       const user = companyAccess(request, request.params.id, 'orgAdmin');
       return updateCompany(ctx, { user, ip: request.ip }, request.params.id, request.body);
+    },
+  );
+
+  api.put(
+    '/companies/:id/logo',
+    {
+      schema: {
+        tags: TAGS,
+        summary:
+          'Upload the company logo: multipart, one png/gif/jpeg file < 15 MB (org admin, staff)',
+        consumes: ['multipart/form-data'],
+        params: CompanyParams,
+        response: { 200: CompanySchema },
+      },
+    },
+    async (request) => {
+      const user = companyAccess(request, request.params.id, 'orgAdmin');
+      await setCompanyLogo(ctx, { user, ip: request.ip }, request.params.id, request);
+      return companyView(ctx.db, user, request.params.id);
+    },
+  );
+
+  api.get(
+    '/companies/:id/logo',
+    {
+      schema: {
+        tags: TAGS,
+        summary: 'The company logo (anonymous once the company has a published image)',
+        params: CompanyParams,
+      },
+    },
+    async (request, reply) => {
+      const logo = await companyLogoToServe(ctx.db, request.auth, request.params.id);
+      return reply
+        .type(logo.mediaType)
+        .header('x-content-type-options', 'nosniff')
+        .header('cache-control', 'private, max-age=300')
+        .header('etag', `"${logo.digest}"`)
+        .send(await ctx.blobs.openRead(logo.digest));
+    },
+  );
+
+  api.delete(
+    '/companies/:id/logo',
+    {
+      schema: {
+        tags: TAGS,
+        summary: 'Remove the company logo (org admin, staff)',
+        params: CompanyParams,
+        response: { 200: CompanySchema },
+      },
+    },
+    async (request) => {
+      const user = companyAccess(request, request.params.id, 'orgAdmin');
+      await removeCompanyLogo(ctx, { user, ip: request.ip }, request.params.id);
+      return companyView(ctx.db, user, request.params.id);
     },
   );
 

@@ -94,6 +94,8 @@ export const CompanySchema = z.object({
     .nullable(),
   /** "Become a partner": the steps for the caller, and whether all are done. */
   partnerStatus: z.object({ complete: z.boolean(), steps: z.array(StepSchema) }),
+  /** The company logo (products that "Use Company Logo" show it), or null. */
+  logo: z.object({ mediaType: z.string(), url: z.string() }).nullable(),
 });
 
 /** An agreement text. */

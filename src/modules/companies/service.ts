@@ -190,6 +190,10 @@ export async function companyView(
     missingFields: completeness.missingFields,
     agreement,
     partnerStatus: { complete: steps.every((s) => s.done), steps },
+    logo:
+      company.logo_media_type === null || company.logo_digest === null
+        ? null
+        : { mediaType: company.logo_media_type, url: `/api/v1/companies/${company.id}/logo` },
   };
 }
 

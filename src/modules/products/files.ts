@@ -7,8 +7,9 @@ import { AppError, invalid, notFound } from '../../platform/errors.js';
 import type { ApiContext } from '../../platform/http/api.js';
 import type { AuthUser } from '../accounts/index.js';
 import { audit } from '../audit/index.js';
+import { companyLogos } from '../companies/index.js';
 import { PRODUCT_LIMITS } from './schemas.js';
-import { touch, visibleProduct, who, type Actor, type ProductRow } from './service.js';
+import { shownLogo, touch, visibleProduct, who, type Actor, type ProductRow } from './service.js';
 import {
   cleanFileName,
   looksLikeText,
@@ -128,7 +129,7 @@ export async function logoToServe(
 ): Promise<{ digest: string; mediaType: string }> {
   const row = await db
     .selectFrom('products')
-    .select(['company_id', 'logo_digest', 'logo_media_type'])
+    .select(['id', 'company_id', 'use_company_logo', 'logo_digest', 'logo_media_type'])
     .where('id', '=', productId)
     .executeTakeFirst();
   const mayRead =
@@ -138,10 +139,11 @@ export async function logoToServe(
   if (row === undefined || !mayRead) {
     throw notFound('product.not_found', `No product ${productId}.`, { id: productId });
   }
-  if (row.logo_digest === null || row.logo_media_type === null) {
+  const logo = shownLogo(row, (await companyLogos(db, [row.company_id])).get(row.company_id));
+  if (logo === null) {
     throw notFound('product.logo_not_found', 'The product has no logo.', { id: productId });
   }
-  return { digest: row.logo_digest, mediaType: row.logo_media_type };
+  return { digest: logo.digest, mediaType: logo.mediaType };
 }
 
 async function hasPublishedImage(db: Kysely<DB>, productId: string): Promise<boolean> {

@@ -97,7 +97,7 @@ describeDb('products API', (t) => {
   async function create(who: ApiClient, overrides: Record<string, unknown> = {}) {
     const res = await who.post('/products', product(overrides));
     expect(res.status, JSON.stringify(res.body)).toBe(201);
-    return res.body as { id: string; versions: { id: string }[] };
+    return res.body as { id: string; versions: { id: string }[]; logo: unknown };
   }
 
   beforeAll(async () => {
@@ -382,7 +382,11 @@ describeDb('products API', (t) => {
 
     const ok = await acme.admin.put(`/products/${p.id}/logo`, form(GIF, 'logo.jpg'));
     expect(ok.status).toBe(200);
-    expect(ok.body.logo).toEqual({ mediaType: 'image/gif', url: `/api/v1/products/${p.id}/logo` });
+    expect(ok.body.logo).toEqual({
+      mediaType: 'image/gif',
+      source: 'product',
+      url: `/api/v1/products/${p.id}/logo`,
+    });
     const png = await acme.admin.put(`/products/${p.id}/logo`, form(PNG, 'logo'));
     expect(png.body.logo.mediaType).toBe('image/png');
     const served = await fetch(`${server.url}/api/v1/products/${p.id}/logo`, {
@@ -411,6 +415,69 @@ describeDb('products API', (t) => {
       'product.logo_delete',
       'product.logo_set',
       'product.logo_set',
+    ]);
+  });
+
+  it('should show the company logo for products that use it', async () => {
+    const initech = await partner('initech');
+    const logoUrl = `/companies/${initech.companyId}/logo`;
+    // Checked like product logos, by content; only org admins (and staff) change it.
+    const fake = await initech.admin.put(logoUrl, form(PDF, 'logo.png'));
+    expect([fake.status, fake.body.code]).toEqual([415, 'company.logo_type']);
+    expect((await initech.admin.put(logoUrl, { file: 'x' })).status).toBe(400);
+    expect((await initech.member.put(logoUrl, form(GIF, 'logo.gif'))).status).toBe(403);
+    expect((await initech.admin.get(logoUrl)).body.code).toBe('company.logo_not_found');
+    const set = await initech.admin.put(logoUrl, form(GIF, 'logo.gif'));
+    expect(set.status).toBe(200);
+    expect(set.body.logo).toEqual({ mediaType: 'image/gif', url: `/api/v1${logoUrl}` });
+    expect((await initech.member.get(`/companies/${initech.companyId}`)).body.logo).toEqual(
+      set.body.logo,
+    );
+    expect((await other.admin.get(logoUrl)).status).toBe(404);
+    expect((await staff.get(logoUrl)).status).toBe(200);
+
+    // "Use Company Logo": the company's logo, served at the product's logo URL.
+    const uses = await create(initech.admin, { name: 'Uses company logo', useCompanyLogo: true });
+    expect(uses.logo).toEqual({
+      mediaType: 'image/gif',
+      source: 'company',
+      url: `/api/v1/products/${uses.id}/logo`,
+    });
+    const own = await create(initech.admin, { name: 'Own logo' });
+    await initech.admin.put(`/products/${own.id}/logo`, form(PNG, 'own.png'));
+    const bytes = async (path: string, client: ApiClient) => {
+      const res = await fetch(`${server.url}/api/v1${path}`, {
+        headers: { authorization: `Bearer ${await token(client)}` },
+      });
+      return Buffer.from(await res.arrayBuffer());
+    };
+    expect((await bytes(`/products/${uses.id}/logo`, initech.member)).equals(GIF)).toBe(true);
+    expect((await bytes(`/products/${own.id}/logo`, initech.member)).equals(PNG)).toBe(true);
+    // Switching the flag on a product with its own logo shows the company's.
+    const switched = await initech.admin.patch(`/products/${own.id}`, { useCompanyLogo: true });
+    expect(switched.body.logo.source).toBe('company');
+
+    // Public once the company has a published image, as the catalog shows its vendor.
+    const anonymous = new ApiClient(server.url);
+    expect((await anonymous.get(logoUrl)).status).toBe(404);
+    await publishImageOf(t, initech.companyId, uses.id);
+    const pub = await fetch(`${server.url}/api/v1${logoUrl}`);
+    expect([pub.status, pub.headers.get('content-type')]).toEqual([200, 'image/gif']);
+
+    // Without a company logo, a product that uses it falls back to its own, or none.
+    expect((await initech.admin.delete(logoUrl)).body.logo).toBeNull();
+    expect((await initech.admin.delete(logoUrl)).status).toBe(404);
+    expect((await initech.admin.get(`/products/${uses.id}`)).body.logo).toBeNull();
+    expect((await initech.admin.get(`/products/${own.id}`)).body.logo.source).toBe('product');
+    const actions = await t.db
+      .selectFrom('audit_log')
+      .select('action')
+      .where('target_id', '=', initech.companyId)
+      .where('action', 'like', 'company.logo%')
+      .execute();
+    expect(actions.map((a) => a.action).sort()).toEqual([
+      'company.logo_delete',
+      'company.logo_set',
     ]);
   });
 

@@ -123,8 +123,13 @@ export const ProductSchema = z.object({
   description: z.string(),
   productTypes: z.array(z.string()),
   useCompanyLogo: z.boolean(),
-  /** Media type of the uploaded logo, null without one. */
-  logo: z.object({ mediaType: z.string(), url: z.string() }).nullable(),
+  /**
+   * The logo shown for the product — the company's when `useCompanyLogo` and the company has
+   * one, else the product's own — or null.
+   */
+  logo: z
+    .object({ mediaType: z.string(), source: z.enum(['product', 'company']), url: z.string() })
+    .nullable(),
   productUrl: z.string().nullable(),
   downloadUrl: z.string().nullable(),
   catalogLocation: z.string().nullable(),

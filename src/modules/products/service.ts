@@ -5,6 +5,7 @@ import { escapeLike, iLike, newId, readJson, writeJson } from '../../platform/db
 import { AppError, invalid } from '../../platform/errors.js';
 import { ownCompany, type AuthUser } from '../accounts/index.js';
 import { audit } from '../audit/index.js';
+import { companyLogos, type StoredLogo } from '../companies/index.js';
 import { sanitizeDescription } from './sanitize.js';
 import {
   PRODUCT_LIMITS,
@@ -59,6 +60,27 @@ export async function productContacts(db: Kysely<DB>, productId: string): Promis
   return row === undefined ? [] : (readJson(row.contacts) as string[]);
 }
 
+/**
+ * The logo shown for a product: the company's when the product uses it and the company has
+ * one, else the product's own. Served at the product's logo URL either way.
+ */
+export function shownLogo(
+  row: Pick<ProductRow, 'id' | 'use_company_logo' | 'logo_digest' | 'logo_media_type'>,
+  company: StoredLogo | undefined,
+): (StoredLogo & { source: 'company' | 'product'; url: string }) | null {
+  const url = `/api/v1/products/${row.id}/logo`;
+  if (row.use_company_logo === 1 && company !== undefined) {
+    return { ...company, source: 'company', url };
+  }
+  return row.logo_digest === null || row.logo_media_type === null
+    ? null
+    : { digest: row.logo_digest, mediaType: row.logo_media_type, source: 'product', url };
+}
+
+function logoView(logo: ReturnType<typeof shownLogo>): ProductView['logo'] {
+  return logo === null ? null : { mediaType: logo.mediaType, source: logo.source, url: logo.url };
+}
+
 /** Presents a product with its versions. */
 export async function toProductView(db: Kysely<DB>, row: ProductRow): Promise<ProductView> {
   const [view] = await toProductViews(db, [row]);
@@ -81,6 +103,10 @@ export async function toProductViews(db: Kysely<DB>, rows: ProductRow[]): Promis
           .orderBy('created_at')
           .orderBy('version')
           .execute();
+  const companyLogo = await companyLogos(
+    db,
+    rows.filter((r) => r.use_company_logo === 1).map((r) => r.company_id),
+  );
   return rows.map((row) => ({
     id: row.id,
     companyId: row.company_id,
@@ -89,10 +115,7 @@ export async function toProductViews(db: Kysely<DB>, rows: ProductRow[]): Promis
     description: row.description_html,
     productTypes: readJson(row.product_types) as string[],
     useCompanyLogo: row.use_company_logo === 1,
-    logo:
-      row.logo_digest !== null && row.logo_media_type !== null
-        ? { mediaType: row.logo_media_type, url: `/api/v1/products/${row.id}/logo` }
-        : null,
+    logo: logoView(shownLogo(row, companyLogo.get(row.company_id))),
     productUrl: row.product_url,
     downloadUrl: row.download_url,
     catalogLocation: row.catalog_location,

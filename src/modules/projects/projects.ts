@@ -41,6 +41,7 @@ export async function createCompany(db: Kysely<DB>, name: string, now: Date): Pr
     name_key: clean.toLowerCase(),
     profile: null,
     logo_digest: null,
+    logo_media_type: null,
     partner_since: null,
     created_at: now.toISOString(),
     updated_at: now.toISOString(),

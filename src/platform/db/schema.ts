@@ -30,7 +30,9 @@ export interface CompaniesTable {
   name_key: string;
   /** Company details and Connect details, as the companies module validates them. */
   profile: JsonColumn | null;
+  /** The company logo in the blob store ("Use Company Logo" of products shows it). */
   logo_digest: string | null;
+  logo_media_type: string | null;
   /** When the program agreement was first accepted. */
   partner_since: Timestamp | null;
   created_at: Timestamp;

@@ -10,6 +10,7 @@ import * as health from './2026-11-28T1300_health.js';
 import * as catalogIndexes from './2026-11-28T1310_catalog_indexes.js';
 import * as packageSets from './2026-11-28T1400_package_sets.js';
 import * as loginFailures from './2026-11-28T1410_login_failures.js';
+import * as companyLogo from './2026-11-28T1420_company_logo.js';
 
 /** The migrations this build knows, by name. */
 export const MIGRATIONS: Readonly<Record<string, Migration>> = {
@@ -20,4 +21,5 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '2026-11-28T1310_catalog_indexes': catalogIndexes,
   '2026-11-28T1400_package_sets': packageSets,
   '2026-11-28T1410_login_failures': loginFailures,
+  '2026-11-28T1420_company_logo': companyLogo,
 };
