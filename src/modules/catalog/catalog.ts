@@ -8,9 +8,9 @@
  * rather than `= 1` so that SQLite, which keeps no statistics, does not plan them on the
  * published index (a scan of every published image per row).
  */
-import { sql, type Expression, type Kysely, type RawBuilder } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { DB } from '../../platform/db/index.js';
-import { dialectOf, escapeLike, iLike } from '../../platform/db/index.js';
+import { escapeLike, iLike, jsonArrayLength } from '../../platform/db/index.js';
 import { invalid, notFound } from '../../platform/errors.js';
 import { readPackages, readScan } from '../images/index.js';
 import { gradeHistory } from '../health/index.js';
@@ -54,16 +54,6 @@ export function decodeCursor(cursor: string): { createdAt: string; id: string } 
     });
   }
   return { createdAt, id };
-}
-
-/**
- * Number of elements of a JSON array column, counted by the database so the package lists of a
- * page are not shipped and parsed just to be counted.
- */
-function jsonArrayLength(db: Kysely<DB>, column: Expression<unknown>): RawBuilder<number> {
-  return dialectOf(db) === 'postgres'
-    ? sql<number>`coalesce(jsonb_array_length(${column}), 0)`
-    : sql<number>`coalesce(json_array_length(${column}), 0)`;
 }
 
 /** Published images by id, with their vendor and product (`<> 0`: planned on the primary key). */

@@ -135,15 +135,7 @@ export async function repositoryBlobSize(
   repositoryId: string,
   digest: string,
 ): Promise<number | undefined> {
-  const row = await db
-    .selectFrom('repository_blobs as rb')
-    .innerJoin('blobs as b', 'b.digest', 'rb.digest')
-    .select('b.size')
-    .where('rb.repository_id', '=', repositoryId)
-    .where('rb.digest', '=', digest)
-    .where('b.ready', '=', 1)
-    .executeTakeFirst();
-  return row?.size;
+  return (await repositoryBlobSizes(db, repositoryId, [digest])).get(digest);
 }
 
 /** Records that a blob was just needed, so garbage collection leaves it alone for a while. */

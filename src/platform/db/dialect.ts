@@ -58,6 +58,16 @@ export function isUniqueViolation(err: unknown): boolean {
   );
 }
 
+/**
+ * Number of elements of a JSON array column (0 when null), counted by the database so the
+ * documents are not shipped and parsed just to be counted.
+ */
+export function jsonArrayLength<T>(db: Kysely<T>, column: Expression<unknown>): RawBuilder<number> {
+  return dialectOf(db) === 'postgres'
+    ? sql<number>`coalesce(jsonb_array_length(${column}), 0)`
+    : sql<number>`coalesce(json_array_length(${column}), 0)`;
+}
+
 /** Escapes `%`, `_` and `\` so user text matches literally inside a LIKE pattern. */
 export function escapeLike(text: string): string {
   return text.replace(/[\\%_]/g, (c) => `\\${c}`);

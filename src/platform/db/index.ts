@@ -12,6 +12,7 @@ export {
   escapeLike,
   iLike,
   isUniqueViolation,
+  jsonArrayLength,
   readJson,
   skipLocked,
   sqlNow,
