@@ -12,7 +12,8 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, expect } from 'vitest';
 import type { JsonReport } from '../../src/engine/report.js';
 import { importPaths } from '../../src/engine/vuln/index.js';
-import { readJson } from '../../src/platform/db/index.js';
+import { newId, readJson } from '../../src/platform/db/index.js';
+import { hashSecret, newSecret } from '../../src/modules/accounts/index.js';
 import { describeDb } from '../../src/platform/db/test-harness.js';
 import type { RunningServer } from '../../src/server/server.js';
 import { buildahBuild } from '../support/buildah.js';
@@ -575,6 +576,65 @@ describeDb('registry with skopeo and buildah', (t) => {
     expect(pull.code).not.toBe(0);
     expect(pull.stderr).toMatch(/unauthorized/i);
   });
+
+  itWithTools(['skopeo'])(
+    "should take a user's personal API token as credentials, as `docker login -u LOGIN`",
+    async () => {
+      const project = await newProject(t.db);
+      const { company_id: companyId } = await t.db
+        .selectFrom('projects')
+        .select('company_id')
+        .where('id', '=', project.id)
+        .executeTakeFirstOrThrow();
+      const userId = newId();
+      const at = new Date().toISOString();
+      await t.db
+        .insertInto('users')
+        .values({
+          id: userId,
+          login: 'pipeline',
+          login_key: 'pipeline',
+          email: 'pipeline@example.com',
+          password_hash: null,
+          company_id: companyId,
+          status: 'active',
+          created_at: at,
+          updated_at: at,
+        })
+        .execute();
+      const secret = newSecret('hmt_');
+      await t.db
+        .insertInto('api_tokens')
+        .values({
+          id: newId(),
+          user_id: userId,
+          name: 'ci',
+          token_hash: hashSecret(secret),
+          prefix: secret.slice(0, 8),
+          created_at: at,
+        })
+        .execute();
+      const name = `${project.namespace}/with-token`;
+      const digest = await skopeoPush(`oci:${certified}:1.0`, ref(name, '1.0'), secret);
+      expect((await scanned(project.id, '1.0', digest)).status).toBe('passed');
+      const out = scratch();
+      await skopeoPull(ref(name, '1.0'), `oci:${out}:copy`, secret);
+      expect(await layoutTag(out, 'copy')).toBe(digest);
+      // Another company's namespace stays closed to it.
+      const theirs = await newProject(t.db);
+      const denied = await tool('skopeo', [
+        'copy',
+        '--quiet',
+        '--dest-creds',
+        `pipeline:${secret}`,
+        '--dest-tls-verify=false',
+        `oci:${certified}:1.0`,
+        ref(`${theirs.namespace}/app`, '1.0'),
+      ]);
+      expect(denied.code).not.toBe(0);
+      expect(denied.stderr).toMatch(/denied|403 \(Forbidden\)/i);
+    },
+  );
 
   itWithTools(['skopeo'])(
     "should deny a key pushing into another project's namespace and create nothing there",

@@ -37,6 +37,71 @@ export const CSRF_HEADER = 'x-csrf-token';
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
+/** A personal API token and its user, as `findApiTokenUser` finds them. */
+export interface ApiTokenUser {
+  readonly tokenId: string;
+  /** SHA-256 of the token, hex. */
+  readonly tokenHash: string;
+  readonly user: AuthUser;
+}
+
+/**
+ * The active user of a personal API token (`hmt_…`) that is neither revoked nor expired, found
+ * by the token itself or by its id (for registry tokens issued with it); records its use.
+ */
+export async function findApiTokenUser(
+  db: Kysely<DB>,
+  by: { readonly secret: string } | { readonly id: string },
+  now: Date,
+): Promise<ApiTokenUser | undefined> {
+  const at = now.toISOString();
+  const row = await db
+    .selectFrom('api_tokens as t')
+    .innerJoin('users as u', 'u.id', 't.user_id')
+    .select([
+      't.id as token_id',
+      't.token_hash',
+      't.expires_at',
+      'u.id',
+      'u.login',
+      'u.email',
+      'u.company_id',
+      'u.org_admin',
+      'u.staff',
+      'u.status',
+    ])
+    .where((eb) =>
+      'secret' in by ? eb('t.token_hash', '=', hashSecret(by.secret)) : eb('t.id', '=', by.id),
+    )
+    .where('t.revoked_at', 'is', null)
+    .executeTakeFirst();
+  if (
+    row === undefined ||
+    row.status !== 'active' ||
+    (row.expires_at !== null && row.expires_at <= at)
+  ) {
+    return undefined;
+  }
+  await db
+    .updateTable('api_tokens')
+    .set({ last_used_at: at })
+    .where('id', '=', row.token_id)
+    .execute();
+  return {
+    tokenId: row.token_id,
+    tokenHash: row.token_hash,
+    user: {
+      id: row.id,
+      login: row.login,
+      email: row.email,
+      companyId: row.company_id,
+      orgAdmin: row.org_admin === 1,
+      staff: row.staff === 1,
+      via: 'token',
+    },
+  };
+}
+
 /** Identifies the caller; rejects a change made with a session but without its CSRF token. */
 export async function authenticateRequest(
   db: Kysely<DB>,
@@ -47,47 +112,13 @@ export async function authenticateRequest(
   const now = clock.now().toISOString();
   const header = request.headers.authorization;
   if (header !== undefined && /^bearer /i.test(header)) {
-    const token = header.slice(7).trim();
-    const row = await db
-      .selectFrom('api_tokens as t')
-      .innerJoin('users as u', 'u.id', 't.user_id')
-      .select([
-        't.id as token_id',
-        't.expires_at',
-        'u.id',
-        'u.login',
-        'u.email',
-        'u.company_id',
-        'u.org_admin',
-        'u.staff',
-        'u.status',
-      ])
-      .where('t.token_hash', '=', hashSecret(token))
-      .where('t.revoked_at', 'is', null)
-      .executeTakeFirst();
-    if (
-      row === undefined ||
-      row.status !== 'active' ||
-      (row.expires_at !== null && row.expires_at <= now)
-    ) {
+    const found = await findApiTokenUser(db, { secret: header.slice(7).trim() }, clock.now());
+    if (found === undefined) {
       throw new AppError('auth.token_invalid', 'The API token is unknown, revoked or expired.', {
         status: 401,
       });
     }
-    await db
-      .updateTable('api_tokens')
-      .set({ last_used_at: now })
-      .where('id', '=', row.token_id)
-      .execute();
-    request.auth = {
-      id: row.id,
-      login: row.login,
-      email: row.email,
-      companyId: row.company_id,
-      orgAdmin: row.org_admin === 1,
-      staff: row.staff === 1,
-      via: 'token',
-    };
+    request.auth = found.user;
     return;
   }
   const cookie = request.cookies[SESSION_COOKIE];

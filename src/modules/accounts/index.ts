@@ -9,12 +9,14 @@ export {
 export {
   authenticateRequest,
   CSRF_HEADER,
+  findApiTokenUser,
   ownCompany,
   requireCompanyMember,
   requireOrgAdmin,
   requireStaff,
   requireUser,
   SESSION_COOKIE,
+  type ApiTokenUser,
   type AuthUser,
 } from './auth.js';
 export { accountsModule, optionalText, text, UserSchema } from './routes.js';

@@ -1,11 +1,20 @@
 /**
  * Who may do what in the registry. A registry key (any user name, as `docker login -u unused`)
- * reads, writes and deletes its own project's namespace; everyone, signed in or not, may pull
- * what is published. Clients present the key directly (Basic) or a token obtained with it.
+ * reads, writes and deletes its own project's namespace. A user's personal API token (`hmt_…`,
+ * any user name) pulls and pushes in the namespaces of the user's company's projects, and deletes
+ * there when the user is an org admin; staff pull everywhere. Everyone, signed in or not, may
+ * pull what is published. Clients present the credential directly (Basic) or a token obtained
+ * with it.
  */
 import type { Kysely } from 'kysely';
 import type { DB } from '../../platform/db/index.js';
-import { findProject, findProjectByKey, type Project } from '../projects/index.js';
+import { findApiTokenUser, type ApiTokenUser } from '../accounts/index.js';
+import {
+  findProject,
+  findProjectByKey,
+  findProjectByNamespace,
+  type Project,
+} from '../projects/index.js';
 import { RegistryError } from './errors.js';
 import { splitRepositoryName } from './names.js';
 import { hasPublishedImage, findRepository } from './store.js';
@@ -14,7 +23,11 @@ import type { Action, Grant, TokenClaims, TokenSigner } from './tokens.js';
 /** Whoever sent a request. */
 export type Principal =
   | { readonly kind: 'anonymous'; readonly grants?: readonly Grant[] }
-  | { readonly kind: 'project'; readonly project: Project; readonly grants?: readonly Grant[] };
+  | { readonly kind: 'project'; readonly project: Project; readonly grants?: readonly Grant[] }
+  | { readonly kind: 'user'; readonly token: ApiTokenUser; readonly grants?: readonly Grant[] };
+
+/** Registry tokens issued with a personal API token name it as `sub: "token:<id>"`. */
+const USER_SUBJECT = 'token:';
 
 /** How a request may touch a repository: as its owner, or only what is published. */
 export type AccessMode = 'owner' | 'published';
@@ -44,7 +57,15 @@ export async function authenticate(
   }
   const [scheme, value = ''] = authorization.split(' ', 2);
   if (scheme?.toLowerCase() === 'basic') {
-    const project = await projectFromBasic(db, value);
+    const secret = basicPassword(value);
+    if (secret?.startsWith(API_TOKEN_PREFIX)) {
+      const token = await findApiTokenUser(db, { secret }, new Date(nowSeconds * 1000));
+      if (token === undefined) {
+        throw unauthorized(realm, 'The API token is unknown, revoked or expired.');
+      }
+      return { kind: 'user', token };
+    }
+    const project = secret === undefined ? undefined : await findProjectByKey(db, secret);
     if (project === undefined) {
       throw unauthorized(realm, 'The registry key is wrong or was rotated.');
     }
@@ -57,6 +78,17 @@ export async function authenticate(
     }
     if (claims.sub === null) {
       return { kind: 'anonymous', grants: claims.access };
+    }
+    if (claims.sub.startsWith(USER_SUBJECT)) {
+      const id = claims.sub.slice(USER_SUBJECT.length);
+      const token = await findApiTokenUser(db, { id }, new Date(nowSeconds * 1000));
+      if (token === undefined || token.tokenHash.slice(0, KEY_FINGERPRINT_LENGTH) !== claims.kf) {
+        throw unauthorized(
+          realm,
+          'The API token this token was issued for was revoked; log in again.',
+        );
+      }
+      return { kind: 'user', token, grants: claims.access };
     }
     const project = await findProject(db, claims.sub);
     if (
@@ -76,18 +108,15 @@ export async function authenticate(
   );
 }
 
-/** The project a `Basic` credential's password names, whatever the user name. */
-export async function projectFromBasic(
-  db: Kysely<DB>,
-  value: string,
-): Promise<Project | undefined> {
+/** How personal API tokens begin; registry keys begin with `hmk_`. */
+const API_TOKEN_PREFIX = 'hmt_';
+
+/** The password of a `Basic` credential, whatever the user name; undefined when empty. */
+function basicPassword(value: string): string | undefined {
   const decoded = Buffer.from(value.trim(), 'base64').toString('utf8');
   const colon = decoded.indexOf(':');
-  if (colon < 0) {
-    return undefined;
-  }
-  const key = decoded.slice(colon + 1);
-  return key === '' ? undefined : findProjectByKey(db, key);
+  const password = colon < 0 ? '' : decoded.slice(colon + 1);
+  return password === '' ? undefined : password;
 }
 
 /**
@@ -105,6 +134,19 @@ export async function allowedActions(
   }
   if (principal.kind === 'project' && principal.project.namespace === parts.namespace) {
     return { actions: ['pull', 'push', 'delete'], mode: 'owner' };
+  }
+  if (principal.kind === 'user') {
+    const user = principal.token.user;
+    const project = await findProjectByNamespace(db, parts.namespace);
+    if (project !== undefined && user.companyId === project.company_id) {
+      return {
+        actions: user.orgAdmin ? ['pull', 'push', 'delete'] : ['pull', 'push'],
+        mode: 'owner',
+      };
+    }
+    if (project !== undefined && user.staff) {
+      return { actions: ['pull'], mode: 'owner' };
+    }
   }
   const repository = await findRepository(db, parts.namespace, parts.repository);
   if (repository !== undefined && (await hasPublishedImage(db, repository.id))) {
@@ -132,13 +174,13 @@ export async function authorize(
     if (principal.kind === 'anonymous') {
       throw unauthorized(realm, `Authentication is required to ${action} ${name}.`, scope);
     }
-    throw new RegistryError(
-      'DENIED',
-      `The registry key of project ${principal.project.namespace} may not ${action} ${name}.`,
-      {
-        detail: { name, action },
-      },
-    );
+    const who =
+      principal.kind === 'project'
+        ? `The registry key of project ${principal.project.namespace}`
+        : `User ${principal.token.user.login}`;
+    throw new RegistryError('DENIED', `${who} may not ${action} ${name}.`, {
+      detail: { name, action },
+    });
   }
   const grants = principal.grants;
   if (grants !== undefined && !grants.some((g) => g.name === name && g.actions.includes(action))) {
@@ -165,10 +207,15 @@ export async function grantToken(
       access.push({ name: want.name, actions });
     }
   }
-  const project = principal.kind === 'project' ? principal.project : undefined;
+  const [sub, hash] =
+    principal.kind === 'project'
+      ? [principal.project.id, principal.project.registry_key_hash]
+      : principal.kind === 'user'
+        ? [`${USER_SUBJECT}${principal.token.tokenId}`, principal.token.tokenHash]
+        : [null, null];
   return {
-    sub: project?.id ?? null,
-    kf: project?.registry_key_hash.slice(0, KEY_FINGERPRINT_LENGTH) ?? null,
+    sub,
+    kf: hash?.slice(0, KEY_FINGERPRINT_LENGTH) ?? null,
     aud: service,
     iat: nowSeconds,
     exp: nowSeconds + ttlSeconds,

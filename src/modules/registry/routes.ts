@@ -16,6 +16,7 @@ import {
   type Principal,
   type Realm,
 } from './access.js';
+import { findProjectByNamespace } from '../projects/index.js';
 import { errorBody, RegistryError, registryError } from './errors.js';
 import { isRepositoryName, splitRepositoryName } from './names.js';
 import { checkDigest, parseManifestRef, type Registry } from './registry.js';
@@ -128,7 +129,10 @@ export function registryRoutes(app: FastifyInstance, options: RegistryRoutesOpti
     const realm = realmOf(request);
     if (target.kind === 'base') {
       if (principal.kind === 'anonymous' && principal.grants === undefined) {
-        throw unauthorized(realm, "Log in with your project's registry key (any user name).");
+        throw unauthorized(
+          realm,
+          "Log in with your project's registry key or your API token (any user name).",
+        );
       }
       return reply.type('application/json').send({});
     }
@@ -179,6 +183,13 @@ export function registryRoutes(app: FastifyInstance, options: RegistryRoutesOpti
     }
     if (action === 'push' && principal.kind === 'project') {
       return ensureRepository(db, principal.project.id, parts.namespace, parts.repository, now());
+    }
+    if (action === 'push' && principal.kind === 'user') {
+      // authorize() found the namespace's project to be the user's company's.
+      const project = await findProjectByNamespace(db, parts.namespace);
+      if (project !== undefined) {
+        return ensureRepository(db, project.id, parts.namespace, parts.repository, now());
+      }
     }
     const found = await findRepository(db, parts.namespace, parts.repository);
     if (found === undefined) {

@@ -1,7 +1,8 @@
 /**
- * Registry bearer tokens: compact JWTs (HS256) naming the project, a fingerprint of its current
- * key and the repositories and actions granted, as the Docker token protocol expects. A rotated key
- * changes the fingerprint, so every token issued for the old key stops working at once.
+ * Registry bearer tokens: compact JWTs (HS256) naming the project (or the user's API token), a
+ * fingerprint of its current key and the repositories and actions granted, as the Docker token
+ * protocol expects. A rotated key changes the fingerprint, and a revoked API token is looked up,
+ * so every token issued with either stops working at once.
  */
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Kysely } from 'kysely';
@@ -18,9 +19,9 @@ export interface Grant {
 
 /** The claims this registry puts in its tokens. */
 export interface TokenClaims {
-  /** Project id, or null for an anonymous token. */
+  /** Project id, `token:<API token id>` for a user's token, or null for an anonymous token. */
   readonly sub: string | null;
-  /** First characters of the key hash the token was issued for. */
+  /** First characters of the hash of the key or API token the token was issued for. */
   readonly kf: string | null;
   readonly aud: string;
   readonly iat: number;
