@@ -8,15 +8,16 @@ import { homedir } from 'node:os';
 import { Command, CommanderError, Option } from 'commander';
 import { AppError, ImageReadError, describeError } from '../platform/errors.js';
 import { log } from '../platform/logger.js';
-import { loadConfig, type Config } from '../platform/config.js';
+import { loadConfig, SETTINGS, type Config } from '../platform/config.js';
 import {
   adminCreateCompany,
   adminCreateProject,
   adminGc,
-  adminMigrate,
   adminRotateKey,
 } from './commands/admin.js';
 import { check } from './commands/check.js';
+import { formatDoctor, runDoctor } from './commands/doctor.js';
+import { migrate } from './commands/migrate.js';
 import { serve, work } from './commands/serve.js';
 import { lint } from './commands/lint.js';
 import {
@@ -174,14 +175,29 @@ export function buildProgram(
     await work(config(opts), out, stop);
   });
 
-  const admin = program.command('admin').description('operator commands on the configured storage');
-  withStorageOptions(admin.command('migrate').description('create or upgrade the database schema'))
+  withStorageOptions(
+    program.command('migrate').description('create or upgrade the database schema'),
+  )
     .option('--status', 'only list pending migrations')
     .option('--json', 'print {"applied","pending","current"}')
     .action(async (opts: Record<string, unknown>) => {
-      out(`${await adminMigrate(config(opts), opts.status === true, opts.json === true)}
+      out(`${await migrate(config(opts), opts.status === true, opts.json === true)}
 `);
     });
+  withStorageOptions(
+    program
+      .command('doctor')
+      .description('check the configuration, database, blob store, mail and vulnerability data'),
+  )
+    .option('--json', 'print the checks as JSON')
+    .action(async (opts: Record<string, unknown>) => {
+      const checks = await runDoctor(config(opts));
+      const report = formatDoctor(checks);
+      out(`${opts.json === true ? JSON.stringify(checks) : report.text}
+`);
+      setExit(report.exitCode);
+    });
+  const admin = program.command('admin').description('operator commands on the configured storage');
   withStorageOptions(admin.command('create-company').description('register a partner company'))
     .argument('<name>', 'company name')
     .option('--json', 'print JSON')
@@ -210,10 +226,12 @@ export function buildProgram(
 `);
     });
   withStorageOptions(
-    admin.command('gc').description('delete unreferenced blobs and abandoned uploads'),
+    admin
+      .command('gc')
+      .description('delete unreferenced blobs and abandoned uploads')
+      .option('--gc-grace-minutes <n>', 'keep unreferenced blobs used more recently than this'),
   )
     .option('--dry-run', 'only report what would be deleted')
-    .option('--gc-grace-minutes <n>', 'keep unreferenced blobs used more recently than this')
     .option('--json', 'print JSON')
     .action(async (opts: Record<string, unknown>) => {
       out(`${await adminGc(config(opts), opts.dryRun === true, opts.json === true)}
@@ -224,11 +242,26 @@ export function buildProgram(
 
 /** The options every command that opens the server's storage takes. */
 function withStorageOptions(command: Command): Command {
-  return command
+  command
     .option('--data-dir <dir>', 'data directory (default ./data; HALLMARK_DATA_DIR)')
     .option('--database-url <url>', 'PostgreSQL URL instead of SQLite (HALLMARK_DATABASE_URL)')
     .option('--blobs-dir <dir>', 'blob store directory (default <data-dir>/blobs)')
     .option('--config <file>', 'JSON configuration file (HALLMARK_CONFIG)');
+  // Every other setting of docs/configuration.md is a flag too, on every command that reads the
+  // configuration; the commands that use them show them in --help.
+  const shown = ['serve', 'worker', 'doctor'].includes(command.name());
+  for (const setting of SETTINGS) {
+    const long = `--${setting.flag.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+    if (command.options.some((o) => o.long === long || o.long === `--no-${long.slice(2)}`)) {
+      continue;
+    }
+    const option = new Option(
+      setting.kind === 'bool' ? long : `${long} <value>`,
+      `${setting.path} (${setting.env})`,
+    );
+    command.addOption(shown ? option : option.hideHelp());
+  }
+  return command;
 }
 
 /** Maps any thrown value to an exit code and a message on stderr. */

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -49,6 +49,7 @@ describe.each(['sqlite', 'postgres'] as const)('hallmark admin and serve [%s]', 
 
   beforeAll(async () => {
     dir = await mkdtemp(path.join(os.tmpdir(), 'hallmark-admin-'));
+    await writeFile(path.join(dir, 'hallmark.not-a-dir'), 'a file where a directory should be');
     if (dialect === 'postgres') {
       const database = await freshPostgresDatabase();
       if (database === undefined) {
@@ -65,22 +66,52 @@ describe.each(['sqlite', 'postgres'] as const)('hallmark admin and serve [%s]', 
   });
 
   const admin = (...args: string[]) => runCli(['admin', ...args, '--data-dir', dir, ...dbArgs]);
+  const top = (...args: string[]) => runCli([...args, '--data-dir', dir, ...dbArgs]);
 
   it('should create companies and projects, rotate keys, and serve pushes with them', async (ctx) => {
     if (skip) {
       ctx.skip();
     }
-    const status = await admin('migrate', '--status');
+    // Before anything: the doctor sees pending migrations, and nothing failing.
+    const doctor = await top('doctor');
+    expect(doctor.code, doctor.stderr).toBe(0);
+    expect(doctor.stdout).toMatch(/^warn +database +.*migration\(s\) pending/m);
+    expect(doctor.stdout).toMatch(/^ok +blobs /m);
+    expect(doctor.stdout).toMatch(/^ok +mail +no SMTP server configured/m);
+    expect(doctor.stdout).toMatch(/^warn +vulndb +No vulnerability data/m);
+    expect(doctor.stdout).toMatch(/^warn +public-url /m);
+
+    const status = await top('migrate', '--status');
     expect(status.code).toBe(0);
     expect(status.stdout).toMatch(/migration\(s\) pending:\n {2}2026-11-28T0800_registry_tables/);
-    const migrated = await admin('migrate', '--json');
+    const migrated = await top('migrate', '--json');
     expect(migrated.code).toBe(0);
     const applied = JSON.parse(migrated.stdout) as { applied: string[]; pending: string[] };
     expect(applied.applied.length).toBeGreaterThan(5);
     expect(applied.pending).toEqual([]);
-    const again = await admin('migrate');
+    const again = await top('migrate');
     expect(again.stdout).toMatch(/already up to date \(\d+ migrations\)/);
-    expect((await admin('migrate', '--status')).stdout).toMatch(/up to date/);
+    expect((await top('migrate', '--status')).stdout).toMatch(/up to date/);
+    const healthy = JSON.parse((await top('doctor', '--json')).stdout) as {
+      name: string;
+      status: string;
+    }[];
+    expect(healthy.find((c) => c.name === 'database')?.status).toBe('ok');
+
+    // A mail server that is not there, and a blob store that is a file, fail with exit code 1.
+    const broken = await runCli([
+      'doctor',
+      '--data-dir',
+      dir,
+      ...dbArgs,
+      '--blobs-dir',
+      path.join(dir, 'hallmark.not-a-dir'),
+      '--smtp-url',
+      'smtp://127.0.0.1:1',
+    ]);
+    expect(broken.code).toBe(1);
+    expect(broken.stdout).toMatch(/^fail +blobs +.*not writable/m);
+    expect(broken.stdout).toMatch(/^fail +mail +cannot send mail through 127\.0\.0\.1:1/m);
 
     const company = await admin('create-company', 'Example Corp');
     expect(company.code).toBe(0);

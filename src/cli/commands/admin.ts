@@ -5,12 +5,7 @@
  */
 import type { Config } from '../../platform/config.js';
 import { FsBlobStore } from '../../platform/blobs/index.js';
-import {
-  migrateToLatest,
-  openDatabase,
-  schemaStatus,
-  type Database,
-} from '../../platform/db/index.js';
+import { migrateToLatest, openDatabase, type Database } from '../../platform/db/index.js';
 import { notFound } from '../../platform/errors.js';
 import { systemClock } from '../../platform/queue/index.js';
 import {
@@ -27,37 +22,6 @@ async function withDatabase<T>(config: Config, fn: (database: Database) => Promi
   try {
     await migrateToLatest(database.db);
     return await fn(database);
-  } finally {
-    await database.close();
-  }
-}
-
-/**
- * `admin migrate [--status]`: creates or upgrades the schema (what `serve` does on start), or
- * with `--status` only reports applied and pending migrations. Safe to run beside running
- * servers: the migrator takes a lock, and a migration runs once.
- */
-export async function adminMigrate(
-  config: Config,
-  statusOnly: boolean,
-  json: boolean,
-): Promise<string> {
-  const database = await openDatabase(config);
-  try {
-    const before = await schemaStatus(database.db);
-    const applied = statusOnly ? [] : await migrateToLatest(database.db);
-    const pending = statusOnly ? before.pending : [];
-    if (json) {
-      return JSON.stringify({ applied, pending, current: before.applied.length + applied.length });
-    }
-    if (statusOnly) {
-      return pending.length === 0
-        ? `The schema is up to date (${before.applied.length} migrations).`
-        : `${pending.length} migration(s) pending:\n${pending.map((m) => `  ${m}`).join('\n')}`;
-    }
-    return applied.length === 0
-      ? `The schema was already up to date (${before.applied.length} migrations).`
-      : `Applied ${applied.length} migration(s):\n${applied.map((m) => `  ${m}`).join('\n')}`;
   } finally {
     await database.close();
   }

@@ -11,3 +11,4 @@ export { recomputeGrades, type RecomputeDeps, type RecomputeReport } from './rec
 export { indexStamp, lastRecompute, scheduleRecompute } from './schedule.js';
 export { recomputeJob } from './job.js';
 export { healthModule } from './module.js';
+export { vulndbFreshness, type VulndbFreshness } from './freshness.js';

@@ -1,15 +1,11 @@
 /** Health API: staff see how fresh the vulnerability data is; everyone allowed sees an image's grade history. */
-import { existsSync } from 'node:fs';
 import { z } from 'zod';
-import { describeIndex } from '../../engine/vuln/index.js';
 import type { Api, ApiContext, ApiModule } from '../../platform/http/api.js';
 import { notFound } from '../../platform/errors.js';
 import { ownCompany, requireStaff } from '../accounts/index.js';
 import { gradeHistory } from './grades.js';
 import { missingAdvisories } from './package-sets.js';
-import { lastRecompute } from './schedule.js';
-
-const DAY_MS = 24 * 3_600_000;
+import { vulndbFreshness } from './freshness.js';
 
 function routes(api: Api, ctx: ApiContext): void {
   api.get(
@@ -36,34 +32,7 @@ function routes(api: Api, ctx: ApiContext): void {
     },
     async (request) => {
       requireStaff(request);
-      const path = ctx.config.scan.vulndb;
-      const info = existsSync(path) ? describeIndex(path) : undefined;
-      const newest = [info?.lastImport, info?.lastSync]
-        .filter((d): d is string => typeof d === 'string')
-        .sort()
-        .at(-1);
-      const ageDays =
-        newest === undefined
-          ? null
-          : Math.floor((ctx.clock.now().getTime() - new Date(newest).getTime()) / DAY_MS);
-      const maxAgeDays = ctx.config.scan.vulndbMaxAgeDays;
-      const stale = ageDays === null || ageDays > maxAgeDays;
-      return {
-        path,
-        documents: info?.documents ?? 0,
-        repositories: info?.repositories ?? 0,
-        lastImport: info?.lastImport ?? null,
-        lastSync: info?.lastSync ?? null,
-        lastRecompute: (await lastRecompute(ctx.db)) ?? null,
-        ageDays,
-        maxAgeDays,
-        stale,
-        warning: !stale
-          ? null
-          : info === undefined
-            ? `No vulnerability data at ${path}: import it with \`hallmark vulndb import --db ${path} …\` or sync it; until then grades are Unknown and free_of_critical_vulnerabilities errors.`
-            : `The vulnerability data is ${ageDays ?? '?'} days old (more than ${maxAgeDays}): run \`hallmark vulndb sync\`.`,
-      };
+      return vulndbFreshness(ctx.config, ctx.db, ctx.clock.now());
     },
   );
 

@@ -1,4 +1,4 @@
 /** E-mail: the transactional outbox, its delivery job and the transports. */
 export { enqueueMail, type Mail } from './outbox.js';
-export { createMailSender, type MailSender } from './transport.js';
+export { createMailSender, verifyMailTransport, type MailSender } from './transport.js';
 export { mailJob } from './job.js';

@@ -2,7 +2,7 @@
  * Delivery: SMTP through nodemailer when `mail.smtpUrl` is set, otherwise one `.eml` file per
  * message under `<dataDir>/mail` (the embedded default, readable by any mail client).
  */
-import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import nodemailer from 'nodemailer';
 import type { Config } from '../../platform/config.js';
@@ -50,4 +50,27 @@ export function createMailSender(config: Pick<Config, 'mail'>): MailSender {
     await writeFile(`${file}.tmp`, info.message as Buffer);
     await rename(`${file}.tmp`, file);
   };
+}
+
+/**
+ * Checks that mail can leave: the SMTP server accepts a connection (and the credentials of the
+ * URL), or the `.eml` directory can be written. Resolves with where mail goes.
+ * @throws the transport's error when it cannot
+ */
+export async function verifyMailTransport(config: Pick<Config, 'mail'>): Promise<string> {
+  if (config.mail.smtpUrl !== undefined) {
+    const url = new URL(config.mail.smtpUrl);
+    const transport = nodemailer.createTransport(config.mail.smtpUrl);
+    try {
+      await transport.verify();
+    } finally {
+      transport.close();
+    }
+    return `SMTP server ${url.host} accepts connections`;
+  }
+  await mkdir(config.mail.dir, { recursive: true });
+  const probe = path.join(config.mail.dir, `.probe-${process.pid}`);
+  await writeFile(probe, '');
+  await rm(probe, { force: true });
+  return `no SMTP server configured: e-mails are written as .eml files under ${config.mail.dir}`;
 }
