@@ -30,7 +30,7 @@ import { projectsModule } from '../modules/projects/index.js';
 import { softwareModule } from '../modules/software/index.js';
 import { zonesModule } from '../modules/zones/index.js';
 import { healthModule, recomputeJob, scheduleRecompute } from '../modules/health/index.js';
-import { createMailSender, mailJob } from '../modules/mail/index.js';
+import { createMailSender, mailJob, mailModule } from '../modules/mail/index.js';
 import { registerApi, type ApiContext, type ApiModule } from '../platform/http/api.js';
 import {
   loadTokenSecret,
@@ -97,6 +97,7 @@ export const API_MODULES: readonly ApiModule[] = [
   catalogModule,
   complianceModule,
   healthModule,
+  mailModule,
   auditModule,
 ];
 

@@ -2,3 +2,4 @@
 export { enqueueMail, type Mail } from './outbox.js';
 export { createMailSender, verifyMailTransport, type MailSender } from './transport.js';
 export { mailJob } from './job.js';
+export { mailModule } from './module.js';

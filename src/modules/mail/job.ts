@@ -41,6 +41,8 @@ export function mailJob(deps: {
             status: last ? 'failed' : 'pending',
           })
           .where('id', '=', outboxId)
+          // A concurrent delivery of the same message may have succeeded meanwhile.
+          .where('status', '!=', 'sent')
           .execute();
         throw err;
       }

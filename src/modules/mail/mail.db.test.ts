@@ -1,10 +1,12 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { newId, writeJson } from '../../platform/db/index.js';
 import { describeDb } from '../../platform/db/test-harness.js';
 import type { RunningServer } from '../../server/server.js';
 import { ApiClient } from '../../../test/support/api.js';
 import { startTestServer } from '../../../test/support/registry-server.js';
+import { createMailSender, mailJob } from './index.js';
 
 describeDb('mail without SMTP', (t) => {
   let server: RunningServer | undefined;
@@ -85,5 +87,132 @@ describeDb('mail without SMTP', (t) => {
     } finally {
       await broken.close();
     }
+  });
+});
+
+describeDb('the outbox for staff', (t) => {
+  let server: RunningServer;
+  let staff: ApiClient;
+
+  beforeAll(async () => {
+    server = await startTestServer({
+      ...t.config,
+      accounts: { ...t.config.accounts, adminPassword: 'staff-password' },
+    });
+    staff = await new ApiClient(server.url).login('admin', 'staff-password');
+  });
+  afterAll(() => server.close());
+
+  it('should list, show (audited) and resend e-mails, to staff only', async () => {
+    const anonymous = new ApiClient(server.url);
+    await anonymous.post('/accounts', {
+      login: 'reader',
+      email: 'reader@example.com',
+      password: 'secret1',
+      firstName: 'Re',
+      lastName: 'Ader',
+    });
+    // Delivered (as an .eml file) before anything else happens to it.
+    for (let i = 0; i < 200; i += 1) {
+      if ((await staff.get('/mail?to=reader@&status=sent')).body.items.length > 0) {
+        break;
+      }
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    const list = await staff.get('/mail?to=READER@example');
+    expect(list.status).toBe(200);
+    expect(list.body.items).toHaveLength(1);
+    const item = list.body.items[0] as { id: string; to: string[]; subject: string };
+    expect(item).toMatchObject({ to: ['reader@example.com'], template: 'account.confirm' });
+    expect((await staff.get('/mail?to=nobody')).body.items).toEqual([]);
+    expect((await staff.get('/mail?status=bogus')).status).toBe(400);
+
+    const shown = await staff.get(`/mail/${item.id}`);
+    expect(shown.status).toBe(200);
+    expect(shown.body.text).toContain('/confirm?token=');
+    const read = await t.db
+      .selectFrom('audit_log')
+      .select(['actor', 'target_id'])
+      .where('action', '=', 'mail.read')
+      .execute();
+    expect(read).toEqual([{ actor: 'admin', target_id: item.id }]);
+
+    // Partners and anonymous visitors see nothing.
+    expect((await anonymous.get('/mail')).status).toBe(401);
+    expect((await anonymous.get(`/mail/${item.id}`)).status).toBe(401);
+
+    // Only a failed e-mail may be sent again; it goes back to the queue.
+    const notFailed = await staff.post(`/mail/${item.id}/retry`, {});
+    expect([notFailed.status, notFailed.body.code]).toEqual([409, 'mail.not_failed']);
+    await t.db
+      .updateTable('outbox')
+      .set({ status: 'failed', attempts: 8, last_error: 'connect ECONNREFUSED' })
+      .where('id', '=', item.id)
+      .execute();
+    expect((await staff.get('/mail?status=failed')).body.items).toHaveLength(1);
+    const retried = await staff.post(`/mail/${item.id}/retry`, {});
+    expect(retried.status).toBe(200);
+    expect(retried.body).toMatchObject({ status: 'pending', attempts: 0, lastError: null });
+    let status = 'pending';
+    for (let i = 0; i < 200 && status !== 'sent'; i += 1) {
+      await new Promise((r) => setTimeout(r, 25));
+      status = (
+        await t.db
+          .selectFrom('outbox')
+          .select('status')
+          .where('id', '=', item.id)
+          .executeTakeFirstOrThrow()
+      ).status;
+    }
+    expect(status).toBe('sent');
+    const missing = await staff.post('/mail/00000000-0000-4000-8000-000000000000/retry', {});
+    expect([missing.status, missing.body.code]).toEqual([404, 'mail.not_found']);
+  });
+});
+
+describeDb('mail delivery races', (t) => {
+  it('should never undo a delivery that succeeded while another attempt failed', async () => {
+    const id = newId();
+    await t.db
+      .insertInto('outbox')
+      .values({
+        id,
+        template: 'test',
+        recipients: writeJson(['race@example.com']),
+        subject: 'Race',
+        text: 'Hello',
+        status: 'pending',
+        created_at: new Date().toISOString(),
+      })
+      .execute();
+    const job = mailJob({
+      db: t.db,
+      clock: { now: () => new Date() },
+      send: async () => {
+        // The other attempt delivers and records it; this one then fails.
+        await t.db.updateTable('outbox').set({ status: 'sent' }).where('id', '=', id).execute();
+        throw new Error('connection reset');
+      },
+    });
+    await expect(
+      job.handler(
+        { outboxId: id },
+        { jobId: newId(), attempt: 1, signal: new AbortController().signal },
+      ),
+    ).rejects.toThrow('connection reset');
+    const row = await t.db
+      .selectFrom('outbox')
+      .select('status')
+      .where('id', '=', id)
+      .executeTakeFirstOrThrow();
+    expect(row.status).toBe('sent');
+  });
+
+  it('should let two deliveries of one message write its .eml file at once', async () => {
+    const send = createMailSender(t.config);
+    const message = { id: newId(), to: ['twice@example.com'], subject: 'Twice', text: 'Hi' };
+    await Promise.all([send(message), send(message), send(message)]);
+    const files = (await readdir(t.config.mail.dir)).filter((f) => f.startsWith(message.id));
+    expect(files).toEqual([`${message.id}.eml`]);
   });
 });

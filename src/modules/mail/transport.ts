@@ -2,6 +2,7 @@
  * Delivery: SMTP through nodemailer when `mail.smtpUrl` is set, otherwise one `.eml` file per
  * message under `<dataDir>/mail` (the embedded default, readable by any mail client).
  */
+import { randomBytes } from 'node:crypto';
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import nodemailer from 'nodemailer';
@@ -46,9 +47,11 @@ export function createMailSender(config: Pick<Config, 'mail'>): MailSender {
     });
     await mkdir(dir, { recursive: true });
     const file = path.join(dir, `${m.id}.eml`);
-    // Written aside and renamed: a reader never sees half a message.
-    await writeFile(`${file}.tmp`, info.message as Buffer);
-    await rename(`${file}.tmp`, file);
+    // Written aside and renamed: a reader never sees half a message, and two deliveries of one
+    // message (a retry racing the first attempt) never share a temporary file.
+    const temp = `${file}.${randomBytes(6).toString('hex')}.tmp`;
+    await writeFile(temp, info.message as Buffer);
+    await rename(temp, file);
   };
 }
 
