@@ -235,6 +235,14 @@ describeDb('accounts API', (t) => {
       for (let i = 0; i < 5; i += 1) {
         expect((await attempt(behindProxy.url, '203.0.113.7')).status).toBe(401);
       }
+      // A session opened through the proxy over HTTPS gets a Secure cookie.
+      const viaHttps = await fetch(`${behindProxy.url}/api/v1/session`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-forwarded-proto': 'https' },
+        body: JSON.stringify({ login: 'alice', password: 'secret1' }),
+      });
+      expect(viaHttps.status).toBe(200);
+      expect(viaHttps.headers.get('set-cookie')).toMatch(/; Secure/);
       expect((await attempt(behindProxy.url, '203.0.113.7')).status).toBe(429);
       // Another client of the same proxy is not locked out.
       expect((await attempt(behindProxy.url, '198.51.100.9')).status).toBe(401);

@@ -139,7 +139,10 @@ function accountRoutes(api: Api, ctx: ApiContext): void {
       void reply.setCookie(SESSION_COOKIE, session.sessionToken, {
         httpOnly: true,
         sameSite: 'lax',
-        secure: ctx.config.server.publicUrl?.startsWith('https:') ?? false,
+        // HTTPS as the public URL says, or as the request came (through a trusted proxy).
+        secure:
+          (ctx.config.server.publicUrl?.startsWith('https:') ?? false) ||
+          request.protocol === 'https',
         path: '/',
         expires: session.expiresAt,
       });
