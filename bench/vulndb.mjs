@@ -27,6 +27,10 @@
 // what Red Hat publishes. Images hold the EVRs current at their build date: all fixed since is
 // missing (Moderate and Low included).
 //
+// With HALLMARK_BENCH_POSTGRES_URL=postgres://user@host:5432/db (a database to connect to, where
+// the user may CREATE DATABASE), the two recompute scenarios also run on PostgreSQL, each in a new
+// database dropped afterwards.
+//
 // Targets missed are printed, never an error. Exit code 2: dist/ is missing (run npm run build) or
 // $TMPDIR has too little free space.
 import { spawn } from 'node:child_process';
@@ -715,12 +719,20 @@ async function importChild(docs, dbPath) {
 
 /** --child=recompute JOB: sets up the metadata database, recomputes twice, prints the figures. */
 async function recomputeChild(jobFile) {
-  const { scenario, vulndbPath, dataDir, sets } = JSON.parse(readFileSync(jobFile, 'utf8'));
+  const { scenario, vulndbPath, dataDir, sets, postgresUrl } = JSON.parse(
+    readFileSync(jobFile, 'utf8'),
+  );
   const mods = {};
   for (const name of ['recompute', 'packageSets', 'db', 'config', 'queue']) {
     mods[name] = await load(name);
   }
-  const database = await mods.db.openDatabase(mods.config.testConfig({ dataDir }));
+  const postgres = postgresUrl === undefined ? undefined : await createBenchDatabase(postgresUrl);
+  const database = await mods.db.openDatabase(
+    mods.config.testConfig({
+      dataDir,
+      ...(postgres === undefined ? {} : { database: { url: postgres.url } }),
+    }),
+  );
   const db = database.db;
   try {
     await mods.db.migrateToLatest(db);
@@ -877,10 +889,17 @@ async function recomputeChild(jobFile) {
         eb.fn.avg(eb(eb.fn('length', ['result']), '+', eb.fn('length', ['packages']))).as('bytes'),
       )
       .executeTakeFirstOrThrow();
-    const dbMb = ['hallmark.db', 'hallmark.db-wal']
-      .map((f) => join(dataDir, f))
-      .filter((f) => existsSync(f))
-      .reduce((n, f) => n + statSync(f).size / 1e6, 0);
+    const { sql } = await import('kysely');
+    const dbMb =
+      postgres === undefined
+        ? ['hallmark.db', 'hallmark.db-wal']
+            .map((f) => join(dataDir, f))
+            .filter((f) => existsSync(f))
+            .reduce((n, f) => n + statSync(f).size / 1e6, 0)
+        : Number(
+            (await sql`select pg_database_size(current_database()) as bytes`.execute(db)).rows[0]
+              .bytes,
+          ) / 1e6;
     console.log(
       JSON.stringify({
         scenario,
@@ -907,7 +926,30 @@ async function recomputeChild(jobFile) {
     );
   } finally {
     await database.close();
+    await postgres?.drop();
   }
+}
+
+/** A new PostgreSQL database on the server of `adminUrl`, and how to drop it. */
+async function createBenchDatabase(adminUrl) {
+  const { default: pg } = await import('pg');
+  const name = `hallmark_bench_${process.pid}_${Date.now()}`;
+  const admin = async (text) => {
+    const client = new pg.Client({ connectionString: adminUrl });
+    await client.connect();
+    try {
+      await client.query(text);
+    } finally {
+      await client.end();
+    }
+  };
+  await admin(`create database "${name}"`);
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    drop: () => admin(`drop database if exists "${name}" with (force)`),
+  };
 }
 
 async function timeMatches(matcher, input) {
@@ -1016,14 +1058,32 @@ async function main() {
 
   // 3. Recompute.
   const recomputes = [];
-  for (const scenario of ['realistic', 'worst']) {
+  const postgresUrl = process.env.HALLMARK_BENCH_POSTGRES_URL || undefined;
+  const runs = [
+    ['realistic', 'sqlite'],
+    ['worst', 'sqlite'],
+    ...(postgresUrl === undefined
+      ? []
+      : [
+          ['realistic', 'postgres'],
+          ['worst', 'postgres'],
+        ]),
+  ];
+  for (const [scenario, dialect] of runs) {
     const dataDir = tempDir(`recompute-${scenario}`);
-    const job = join(work, `recompute-${scenario}.json`);
+    const job = join(work, `recompute-${scenario}-${dialect}.json`);
     writeFileSync(
       job,
-      JSON.stringify({ scenario, vulndbPath, dataDir, sets: packageSets(universe, scenario) }),
+      JSON.stringify({
+        scenario,
+        vulndbPath,
+        dataDir,
+        sets: packageSets(universe, scenario),
+        ...(dialect === 'postgres' ? { postgresUrl } : {}),
+      }),
     );
-    const r = await runChild(`recompute ${scenario}`, ['--child=recompute', job]);
+    const r = await runChild(`recompute ${scenario} (${dialect})`, ['--child=recompute', job]);
+    r.dialect = dialect;
     removeDir(dataDir);
     recomputes.push(r);
     const [first, second] = r.runs;
@@ -1074,7 +1134,7 @@ async function main() {
     );
   }
   for (const r of recomputes) {
-    const what = `recompute ${thousands(IMAGES)} images, ${r.scenario === 'worst' ? 'WORST CASE' : 'realistic'} ${thousands(r.sets)} sets:`;
+    const what = `recompute ${thousands(IMAGES)} images, ${r.scenario === 'worst' ? 'WORST CASE' : 'realistic'} ${thousands(r.sets)} sets, ${r.dialect === 'postgres' ? 'PostgreSQL' : 'SQLite'}:`;
     for (const [i, label] of [
       '1st run (grades all)',
       '2nd run (no change)',
@@ -1107,7 +1167,7 @@ async function main() {
   }
   for (const r of recomputes) {
     console.log(
-      `recompute ${r.scenario}: ${r.sets} distinct sets of ${r.avgPackages.toFixed(0)} packages on average (set input ${r.matchInputKb.toFixed(0)} kB, set health ${r.healthKb.toFixed(1)} kB; scan documents ${r.imageRowKb.toFixed(0)} kB per image row), database ${r.dbMb.toFixed(0)} MB, child peak ${r.peakMb.toFixed(0)} MB, grades ${JSON.stringify(r.grades)}, a year later ${JSON.stringify(r.gradesLater)} (${thousands(r.runs[2].report.drops)} drops, ${thousands(r.mails)} e-mails queued)`,
+      `recompute ${r.scenario} (${r.dialect}): ${r.sets} distinct sets of ${r.avgPackages.toFixed(0)} packages on average (set input ${r.matchInputKb.toFixed(0)} kB, set health ${r.healthKb.toFixed(1)} kB; scan documents ${r.imageRowKb.toFixed(0)} kB per image row), database ${r.dbMb.toFixed(0)} MB, child peak ${r.peakMb.toFixed(0)} MB, grades ${JSON.stringify(r.grades)}, a year later ${JSON.stringify(r.gradesLater)} (${thousands(r.runs[2].report.drops)} drops, ${thousands(r.mails)} e-mails queued)`,
     );
   }
   console.log(line(['figure', 'value', 'target', 'met']));
@@ -1138,7 +1198,7 @@ async function main() {
       ),
       recompute: Object.fromEntries(
         recomputes.map((r) => [
-          r.scenario,
+          `${r.scenario}-${r.dialect}`,
           {
             images: IMAGES,
             sets: r.sets,
