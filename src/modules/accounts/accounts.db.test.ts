@@ -1,35 +1,21 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeDb } from '../../platform/db/test-harness.js';
 import type { RunningServer } from '../../server/server.js';
-import {
-  ApiClient,
-  linkToken,
-  newUser,
-  startMailbox,
-  type Mailbox,
-} from '../../../test/support/api.js';
+import { ApiClient, linkToken, newUser, type Mailbox } from '../../../test/support/api.js';
+import { startPortal, type Portal } from '../../../test/support/portal.js';
 import { startTestServer } from '../../../test/support/registry-server.js';
 
 describeDb('accounts API', (t) => {
+  let portal: Portal;
   let server: RunningServer;
   let mailbox: Mailbox;
   let clockOffset = 0;
 
   beforeAll(async () => {
-    mailbox = await startMailbox();
-    server = await startTestServer(
-      {
-        ...t.config,
-        mail: { ...t.config.mail, smtpUrl: mailbox.url },
-        accounts: { ...t.config.accounts, adminPassword: 'staff-password' },
-      },
-      { clock: { now: () => new Date(Date.now() + clockOffset) } },
-    );
+    portal = await startPortal(t, { clock: { now: () => new Date(Date.now() + clockOffset) } });
+    ({ server, mailbox } = portal);
   });
-  afterAll(async () => {
-    await server.close();
-    await mailbox.close();
-  });
+  afterAll(() => portal.close());
 
   it('should register, confirm by the e-mailed link, log in and out', async () => {
     const anonymous = new ApiClient(server.url);

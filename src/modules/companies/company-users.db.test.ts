@@ -1,11 +1,12 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeDb } from '../../platform/db/test-harness.js';
 import type { RunningServer } from '../../server/server.js';
-import { ApiClient, linkToken, startMailbox, type Mailbox } from '../../../test/support/api.js';
-import { startTestServer } from '../../../test/support/registry-server.js';
+import { ApiClient, linkToken, type Mailbox } from '../../../test/support/api.js';
+import { startPortal, type Portal } from '../../../test/support/portal.js';
 import { makeCompany, makeUser } from './companies.fixtures.js';
 
 describeDb('company users API', (t) => {
+  let portal: Portal;
   let server: RunningServer;
   let mailbox: Mailbox;
   let staff: ApiClient;
@@ -21,18 +22,10 @@ describeDb('company users API', (t) => {
   });
 
   beforeAll(async () => {
-    mailbox = await startMailbox();
-    server = await startTestServer({
-      ...t.config,
-      mail: { ...t.config.mail, smtpUrl: mailbox.url },
-      accounts: { ...t.config.accounts, adminPassword: 'staff-password' },
-    });
-    staff = await new ApiClient(server.url).login('admin', 'staff-password');
+    portal = await startPortal(t);
+    ({ server, mailbox, staff } = portal);
   });
-  afterAll(async () => {
-    await server.close();
-    await mailbox.close();
-  });
+  afterAll(() => portal.close());
 
   it('should invite a user who sets a password from the e-mailed link', async () => {
     const acme = await makeCompany(t.db, server.url, 'Inviting Co', 'inviteadm');

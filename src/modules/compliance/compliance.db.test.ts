@@ -1,18 +1,14 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeDb, type DbTestContext } from '../../platform/db/test-harness.js';
-import { newId, writeJson } from '../../platform/db/index.js';
+import { newId } from '../../platform/db/index.js';
 import type { RunningServer } from '../../server/server.js';
-import { ApiClient, newUser, startMailbox, type Mailbox } from '../../../test/support/api.js';
-import { startTestServer } from '../../../test/support/registry-server.js';
+import { ApiClient, type Mailbox } from '../../../test/support/api.js';
+import { newPartner, newProduct, startPortal } from '../../../test/support/portal.js';
+import type { Partner, Portal } from '../../../test/support/portal.js';
 import { addBusinessDays } from './business-days.js';
 
-interface Partner {
-  admin: ApiClient;
-  member: ApiClient;
-  companyId: string;
-  productId: string;
-  login: string;
-}
+/** A partner whose product the questionnaires are about. */
+type ProductPartner = Partner & { productId: string };
 
 const answers = (overrides: Record<string, unknown> = {}) => ({
   containsCryptography: true,
@@ -44,62 +40,25 @@ async function snapshot(t: DbTestContext) {
 }
 
 describeDb('export compliance API', (t) => {
+  let portal: Portal;
   let server: RunningServer;
   let mailbox: Mailbox;
   let staff: ApiClient;
-  let acme: Partner;
-  let other: Partner;
+  let acme: ProductPartner;
+  let other: ProductPartner;
 
-  async function partner(name: string): Promise<Partner> {
-    const admin = await newUser(server.url, mailbox, `${name}-admin`);
-    const member = await newUser(server.url, mailbox, `${name}-user`);
-    const companyId = newId();
-    const productId = newId();
-    const now = new Date().toISOString();
-    await t.db
-      .insertInto('companies')
-      .values({ id: companyId, name, name_key: name, created_at: now, updated_at: now })
-      .execute();
-    await t.db
-      .updateTable('users')
-      .set({ company_id: companyId, org_admin: 1 })
-      .where('login_key', '=', `${name}-admin`)
-      .execute();
-    await t.db
-      .updateTable('users')
-      .set({ company_id: companyId })
-      .where('login_key', '=', `${name}-user`)
-      .execute();
-    await t.db
-      .insertInto('products')
-      .values({
-        id: productId,
-        company_id: companyId,
-        name: `${name} plugin`,
-        product_types: writeJson(['Networking']),
-        contacts: writeJson([`pm@${name}.com`]),
-        created_at: now,
-        updated_at: now,
-      })
-      .execute();
-    return { admin, member, companyId, productId, login: `${name}-admin` };
+  async function partner(name: string): Promise<ProductPartner> {
+    const p = await newPartner(portal, t.db, name);
+    return { ...p, productId: await newProduct(t.db, p) };
   }
 
   beforeAll(async () => {
-    mailbox = await startMailbox();
-    server = await startTestServer({
-      ...t.config,
-      mail: { ...t.config.mail, smtpUrl: mailbox.url },
-      accounts: { ...t.config.accounts, adminPassword: 'staff-password' },
-    });
-    staff = await new ApiClient(server.url).login('admin', 'staff-password');
+    portal = await startPortal(t);
+    ({ server, mailbox, staff } = portal);
     acme = await partner('acme');
     other = await partner('globex');
   });
-  afterAll(async () => {
-    await server.close();
-    await mailbox.close();
-  });
+  afterAll(() => portal.close());
 
   it('should take the questionnaire, set a 5-business-day target and confirm by e-mail', async () => {
     const res = await acme.admin.post('/export-compliance', {

@@ -8,8 +8,9 @@ import { newId, readJson, writeJson } from '../../platform/db/index.js';
 import { describeDb } from '../../platform/db/test-harness.js';
 import { JobQueue, ManualClock } from '../../platform/queue/index.js';
 import type { RunningServer } from '../../server/server.js';
-import { ApiClient, startMailbox, type Mailbox } from '../../../test/support/api.js';
-import { newProject, startTestServer } from '../../../test/support/registry-server.js';
+import { ApiClient, type Mailbox } from '../../../test/support/api.js';
+import { startPortal, type Portal } from '../../../test/support/portal.js';
+import { newProject } from '../../../test/support/registry-server.js';
 import { gradePackageSet, savePackageSet } from './package-sets.js';
 import { recomputeGrades } from './recompute.js';
 import { scheduleRecompute } from './schedule.js';
@@ -68,6 +69,7 @@ const fix = (
 });
 
 describeDb('health grades in the server', (t) => {
+  let portal: Portal;
   let server: RunningServer;
   let mailbox: Mailbox;
   const clock = new ManualClock(day(0));
@@ -143,21 +145,11 @@ describeDb('health grades in the server', (t) => {
     ).map((r) => [r.grade, r.start_at.slice(0, 10), r.end_at?.slice(0, 10) ?? null]);
 
   beforeAll(async () => {
-    mailbox = await startMailbox();
     vulndb = t.config.scan.vulndb;
-    server = await startTestServer(
-      {
-        ...t.config,
-        mail: { ...t.config.mail, smtpUrl: mailbox.url },
-        accounts: { ...t.config.accounts, adminPassword: 'staff-password' },
-      },
-      { clock },
-    );
+    portal = await startPortal(t, { clock });
+    ({ server, mailbox } = portal);
   });
-  afterAll(async () => {
-    await server.close();
-    await mailbox.close();
-  });
+  afterAll(() => portal.close());
 
   it('should regrade published images as advisories arrive and days pass, with one e-mail per drop', async () => {
     await importDoc(vulndb, fix('CVE-2026-0001', 'Important', D0, 'other-package'));

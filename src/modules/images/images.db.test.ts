@@ -5,19 +5,17 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { importPaths } from '../../engine/vuln/index.js';
 import { describeDb, type DbTestContext } from '../../platform/db/test-harness.js';
 import type { RunningServer } from '../../server/server.js';
-import { ApiClient, newUser, startMailbox, type Mailbox } from '../../../test/support/api.js';
+import { ApiClient } from '../../../test/support/api.js';
 import {
   buildOciLayout,
   CERTIFIED_CONFIG,
   RPM_ROOTFS,
 } from '../../../test/support/image-builder.js';
-import {
-  pushOciLayout,
-  RegistryClient,
-  startTestServer,
-} from '../../../test/support/registry-server.js';
+import { newPartner, startPortal } from '../../../test/support/portal.js';
+import type { Partner, Portal } from '../../../test/support/portal.js';
+import { pushOciLayout, RegistryClient } from '../../../test/support/registry-server.js';
 import { sharedFixture } from '../../../test/support/shared-fixtures.js';
-import { createCompany, createProject, type CreatedProject } from '../projects/index.js';
+import { createProject, type CreatedProject } from '../projects/index.js';
 
 let dir: string;
 let layout: string;
@@ -32,12 +30,8 @@ beforeAll(async () => {
 });
 afterAll(() => rm(dir, { recursive: true, force: true }));
 
-interface Partner {
-  admin: ApiClient;
-  member: ApiClient;
-  companyId: string;
-  project: CreatedProject;
-}
+/** A partner with a project to push images to. */
+type ProjectPartner = Partner & { project: CreatedProject };
 
 async function waitForScan(t: DbTestContext, projectId: string, tag: string) {
   for (let i = 0; i < 600; i += 1) {
@@ -56,31 +50,19 @@ async function waitForScan(t: DbTestContext, projectId: string, tag: string) {
 }
 
 describeDb('images API', (t) => {
+  let portal: Portal;
   let server: RunningServer;
-  let mailbox: Mailbox;
-  let acme: Partner;
-  let other: Partner;
+  let acme: ProjectPartner;
+  let other: ProjectPartner;
 
-  async function partner(name: string): Promise<Partner> {
-    const admin = await newUser(server.url, mailbox, `${name}-admin`);
-    const member = await newUser(server.url, mailbox, `${name}-user`);
-    const company = await createCompany(t.db, `${name} Images Inc`, new Date());
-    await t.db
-      .updateTable('users')
-      .set({ company_id: company.id, org_admin: 1 })
-      .where('login_key', '=', `${name}-admin`)
-      .execute();
-    await t.db
-      .updateTable('users')
-      .set({ company_id: company.id })
-      .where('login_key', '=', `${name}-user`)
-      .execute();
+  async function partner(name: string): Promise<ProjectPartner> {
+    const p = await newPartner(portal, t.db, name);
     const project = await createProject(
       t.db,
-      { companyId: company.id, name: 'plugin' },
+      { companyId: p.companyId, name: 'plugin' },
       new Date(),
     );
-    return { admin, member, companyId: company.id, project };
+    return { ...p, project };
   }
 
   beforeAll(async () => {
@@ -88,18 +70,12 @@ describeDb('images API', (t) => {
       [sharedFixture('redhat-csaf/vex/claircore/cve-2023-38545.json')],
       t.config.scan.vulndb,
     );
-    mailbox = await startMailbox();
-    server = await startTestServer({
-      ...t.config,
-      mail: { ...t.config.mail, smtpUrl: mailbox.url },
-    });
+    portal = await startPortal(t);
+    ({ server } = portal);
     acme = await partner('imgacme');
     other = await partner('imgother');
   });
-  afterAll(async () => {
-    await server.close();
-    await mailbox.close();
-  });
+  afterAll(() => portal.close());
 
   describe('an image that cannot be scanned', () => {
     let imageId: string;

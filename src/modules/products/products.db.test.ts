@@ -2,8 +2,9 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeDb, type DbTestContext } from '../../platform/db/test-harness.js';
 import { newId } from '../../platform/db/index.js';
 import type { RunningServer } from '../../server/server.js';
-import { ApiClient, newUser, startMailbox, type Mailbox } from '../../../test/support/api.js';
-import { startTestServer } from '../../../test/support/registry-server.js';
+import { ApiClient } from '../../../test/support/api.js';
+import { newPartner, startPortal } from '../../../test/support/portal.js';
+import type { Partner, Portal } from '../../../test/support/portal.js';
 import { createProject } from '../projects/index.js';
 import { hasCollateral, productContacts, productForCompany } from './index.js';
 
@@ -13,12 +14,6 @@ const PNG = Buffer.from(
 );
 const GIF = Buffer.from('R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7', 'base64');
 const PDF = Buffer.from('%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << >>\n%%EOF\n');
-
-interface Partner {
-  admin: ApiClient;
-  member: ApiClient;
-  companyId: string;
-}
 
 /** A form with one file (and optional text fields before it). */
 function form(bytes: Buffer, fileName: string, fields: Record<string, string> = {}): FormData {
@@ -60,39 +55,11 @@ async function counts(t: DbTestContext) {
 }
 
 describeDb('products API', (t) => {
+  let portal: Portal;
   let server: RunningServer;
-  let mailbox: Mailbox;
   let staff: ApiClient;
   let acme: Partner;
   let other: Partner;
-
-  async function partner(name: string): Promise<Partner> {
-    const admin = await newUser(server.url, mailbox, `${name}-admin`);
-    const member = await newUser(server.url, mailbox, `${name}-user`);
-    const companyId = newId();
-    const now = new Date().toISOString();
-    await t.db
-      .insertInto('companies')
-      .values({
-        id: companyId,
-        name,
-        name_key: name.toLowerCase(),
-        created_at: now,
-        updated_at: now,
-      })
-      .execute();
-    await t.db
-      .updateTable('users')
-      .set({ company_id: companyId, org_admin: 1 })
-      .where('login_key', '=', `${name}-admin`)
-      .execute();
-    await t.db
-      .updateTable('users')
-      .set({ company_id: companyId })
-      .where('login_key', '=', `${name}-user`)
-      .execute();
-    return { admin, member, companyId };
-  }
 
   async function create(who: ApiClient, overrides: Record<string, unknown> = {}) {
     const res = await who.post('/products', product(overrides));
@@ -101,20 +68,12 @@ describeDb('products API', (t) => {
   }
 
   beforeAll(async () => {
-    mailbox = await startMailbox();
-    server = await startTestServer({
-      ...t.config,
-      mail: { ...t.config.mail, smtpUrl: mailbox.url },
-      accounts: { ...t.config.accounts, adminPassword: 'staff-password' },
-    });
-    staff = await new ApiClient(server.url).login('admin', 'staff-password');
-    acme = await partner('acme');
-    other = await partner('globex');
+    portal = await startPortal(t);
+    ({ server, staff } = portal);
+    acme = await newPartner(portal, t.db, 'acme');
+    other = await newPartner(portal, t.db, 'globex');
   });
-  afterAll(async () => {
-    await server.close();
-    await mailbox.close();
-  });
+  afterAll(() => portal.close());
 
   it('should create a product with filtered HTML, deduplicated contacts and versions', async () => {
     const res = await acme.admin.post('/products', product());
@@ -419,7 +378,7 @@ describeDb('products API', (t) => {
   });
 
   it('should show the company logo for products that use it', async () => {
-    const initech = await partner('initech');
+    const initech = await newPartner(portal, t.db, 'initech');
     const logoUrl = `/companies/${initech.companyId}/logo`;
     // Checked like product logos, by content; only org admins (and staff) change it.
     const fake = await initech.admin.put(logoUrl, form(PDF, 'logo.png'));

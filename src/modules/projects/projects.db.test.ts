@@ -3,20 +3,15 @@ import { describeDb, type DbTestContext } from '../../platform/db/test-harness.j
 import { COMPLETE_PROFILE } from '../companies/companies.fixtures.js';
 import { newId, writeJson } from '../../platform/db/index.js';
 import type { RunningServer } from '../../server/server.js';
-import { ApiClient, newUser, startMailbox, type Mailbox } from '../../../test/support/api.js';
-import { startTestServer } from '../../../test/support/registry-server.js';
-import { createCompany, findProjectByKey } from './index.js';
+import { ApiClient, type Mailbox } from '../../../test/support/api.js';
+import { newPartner, newProduct, startPortal } from '../../../test/support/portal.js';
+import type { Partner, Portal } from '../../../test/support/portal.js';
+import { findProjectByKey } from './index.js';
 
 const OPENSTACK = 'OpenStack & NFV';
 
-interface Partner {
-  admin: ApiClient;
-  member: ApiClient;
-  adminId: string;
-  companyId: string;
-  productId: string;
-  versionId: string;
-}
+/** A partner with what a project needs: a product with a version, and access to a zone. */
+type ProjectPartner = Partner & { productId: string; versionId: string };
 
 /** The seeded OpenStack zone (created with the seed's rules when the zones module has not run). */
 async function openStackZone(t: DbTestContext): Promise<string> {
@@ -60,49 +55,19 @@ async function tableCounts(t: DbTestContext) {
 }
 
 describeDb('projects API', (t) => {
+  let portal: Portal;
   let server: RunningServer;
   let mailbox: Mailbox;
   let staff: ApiClient;
   let zoneId: string;
-  let acme: Partner;
-  let other: Partner;
+  let acme: ProjectPartner;
+  let other: ProjectPartner;
 
   /** A company with an org admin, a partner user, a product with a version and zone access. */
-  async function partner(name: string, zone: string): Promise<Partner> {
-    const admin = await newUser(server.url, mailbox, `${name}-admin`);
-    const member = await newUser(server.url, mailbox, `${name}-user`);
-    const company = await createCompany(t.db, `${name} Inc`, new Date());
+  async function partner(name: string, zone: string): Promise<ProjectPartner> {
+    const p = await newPartner(portal, t.db, name);
+    const productId = await newProduct(t.db, p);
     const now = new Date().toISOString();
-    await t.db
-      .updateTable('users')
-      .set({ company_id: company.id, org_admin: 1 })
-      .where('login_key', '=', `${name}-admin`)
-      .execute();
-    await t.db
-      .updateTable('users')
-      .set({ company_id: company.id })
-      .where('login_key', '=', `${name}-user`)
-      .execute();
-    const adminId = (
-      await t.db
-        .selectFrom('users')
-        .select('id')
-        .where('login_key', '=', `${name}-admin`)
-        .executeTakeFirstOrThrow()
-    ).id;
-    const productId = newId();
-    await t.db
-      .insertInto('products')
-      .values({
-        id: productId,
-        company_id: company.id,
-        name: `${name} plugin`,
-        product_types: writeJson([]),
-        contacts: writeJson([]),
-        created_at: now,
-        updated_at: now,
-      })
-      .execute();
     const versionId = newId();
     await t.db
       .insertInto('product_versions')
@@ -113,16 +78,16 @@ describeDb('projects API', (t) => {
       .values({
         id: newId(),
         zone_id: zone,
-        company_id: company.id,
+        company_id: p.companyId,
         status: 'approved',
-        requested_by: adminId,
+        requested_by: p.adminId,
         created_at: now,
       })
       .execute();
-    return { admin, member, adminId, companyId: company.id, productId, versionId };
+    return { ...p, productId, versionId };
   }
 
-  const body = (p: Partner, overrides: Record<string, unknown> = {}) => ({
+  const body = (p: ProjectPartner, overrides: Record<string, unknown> = {}) => ({
     name: 'acme_demo_openstack_storage_plugin',
     productId: p.productId,
     productVersionId: p.versionId,
@@ -134,21 +99,13 @@ describeDb('projects API', (t) => {
   });
 
   beforeAll(async () => {
-    mailbox = await startMailbox();
-    server = await startTestServer({
-      ...t.config,
-      mail: { ...t.config.mail, smtpUrl: mailbox.url },
-      accounts: { ...t.config.accounts, adminPassword: 'staff-password' },
-    });
-    staff = await new ApiClient(server.url).login('admin', 'staff-password');
+    portal = await startPortal(t);
+    ({ server, mailbox, staff } = portal);
     zoneId = await openStackZone(t);
     acme = await partner('acme', zoneId);
     other = await partner('other', zoneId);
   });
-  afterAll(async () => {
-    await server.close();
-    await mailbox.close();
-  });
+  afterAll(() => portal.close());
 
   describe('creating a project', () => {
     it('should open a project with a UUID, namespace, registration date and a key shown once', async () => {

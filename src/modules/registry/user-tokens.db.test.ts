@@ -1,16 +1,13 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeDb } from '../../platform/db/test-harness.js';
 import type { RunningServer } from '../../server/server.js';
-import { ApiClient, newUser, startMailbox, type Mailbox } from '../../../test/support/api.js';
-import {
-  basic,
-  newProject,
-  RegistryClient,
-  startTestServer,
-} from '../../../test/support/registry-server.js';
+import { ApiClient, newUser, type Mailbox } from '../../../test/support/api.js';
+import { startPortal, type Portal } from '../../../test/support/portal.js';
+import { basic, newProject, RegistryClient } from '../../../test/support/registry-server.js';
 import type { CreatedProject } from '../projects/index.js';
 
 describeDb('registry with personal API tokens', (t) => {
+  let portal: Portal;
   let server: RunningServer;
   let mailbox: Mailbox;
   let project: CreatedProject;
@@ -45,11 +42,8 @@ describeDb('registry with personal API tokens', (t) => {
   }
 
   beforeAll(async () => {
-    mailbox = await startMailbox();
-    server = await startTestServer({
-      ...t.config,
-      mail: { ...t.config.mail, smtpUrl: mailbox.url },
-    });
+    portal = await startPortal(t);
+    ({ server, mailbox } = portal);
     project = await newProject(t.db);
     other = await newProject(t.db);
     tokens.member = await tokenOf('member', project);
@@ -57,10 +51,7 @@ describeDb('registry with personal API tokens', (t) => {
     tokens.stranger = await tokenOf('stranger', other, { orgAdmin: true });
     tokens.staff = await tokenOf('staffer', undefined, { staff: true });
   });
-  afterAll(async () => {
-    await server.close();
-    await mailbox.close();
-  });
+  afterAll(() => portal.close());
 
   it("should let a company's users push and pull, and only its org admins delete", async () => {
     const name = `${project.namespace}/app`;

@@ -2,15 +2,9 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeDb, type DbTestContext } from '../../platform/db/test-harness.js';
 import { newId } from '../../platform/db/index.js';
 import type { RunningServer } from '../../server/server.js';
-import { ApiClient, newUser, startMailbox, type Mailbox } from '../../../test/support/api.js';
-import { startTestServer } from '../../../test/support/registry-server.js';
-
-interface Partner {
-  admin: ApiClient;
-  admin2: ApiClient;
-  member: ApiClient;
-  companyId: string;
-}
+import { ApiClient, type Mailbox } from '../../../test/support/api.js';
+import { newPartner, startPortal } from '../../../test/support/portal.js';
+import type { Partner, Portal } from '../../../test/support/portal.js';
 
 async function snapshot(t: DbTestContext) {
   const rows = await t.db
@@ -26,51 +20,21 @@ async function snapshot(t: DbTestContext) {
 }
 
 describeDb('software API', (t) => {
+  let portal: Portal;
   let server: RunningServer;
   let mailbox: Mailbox;
   let staff: ApiClient;
   let acme: Partner;
   let other: Partner;
 
-  async function partner(name: string): Promise<Partner> {
-    const admin = await newUser(server.url, mailbox, `${name}-admin`);
-    const admin2 = await newUser(server.url, mailbox, `${name}-admin2`);
-    const member = await newUser(server.url, mailbox, `${name}-user`);
-    const companyId = newId();
-    const now = new Date().toISOString();
-    await t.db
-      .insertInto('companies')
-      .values({ id: companyId, name, name_key: name, created_at: now, updated_at: now })
-      .execute();
-    for (const [login, orgAdmin] of [
-      [`${name}-admin`, 1],
-      [`${name}-admin2`, 1],
-      [`${name}-user`, 0],
-    ] as const) {
-      await t.db
-        .updateTable('users')
-        .set({ company_id: companyId, org_admin: orgAdmin })
-        .where('login_key', '=', login)
-        .execute();
-    }
-    return { admin, admin2, member, companyId };
-  }
-
   beforeAll(async () => {
-    mailbox = await startMailbox();
-    server = await startTestServer({
-      ...t.config,
-      mail: { ...t.config.mail, smtpUrl: mailbox.url },
-      accounts: { ...t.config.accounts, adminPassword: 'staff-password' },
-    });
-    staff = await new ApiClient(server.url).login('admin', 'staff-password');
-    acme = await partner('acme');
-    other = await partner('globex');
+    portal = await startPortal(t);
+    ({ server, mailbox, staff } = portal);
+    // Software access is e-mailed to every org admin, so each partner has two.
+    acme = await newPartner(portal, t.db, 'acme', { admins: 2 });
+    other = await newPartner(portal, t.db, 'globex', { admins: 2 });
   });
-  afterAll(async () => {
-    await server.close();
-    await mailbox.close();
-  });
+  afterAll(() => portal.close());
 
   it('should list the seeded platforms', async () => {
     const res = await acme.member.get('/software-platforms');
@@ -156,7 +120,7 @@ describeDb('software API', (t) => {
       'granted',
       'granted',
     ]);
-    const ents = await acme.admin2.get('/entitlements');
+    const ents = await acme.admins[1]!.get('/entitlements');
     expect(ents.body.items.map((e: { platform: string }) => e.platform)).toEqual(['RHEL', 'RHV']);
     expect(ents.body.items[0].grantedAt).toBe(granted.body.decidedAt);
     const forStaff = await staff.get(`/entitlements?companyId=${acme.companyId}`);

@@ -3,12 +3,13 @@ import { getPolicy } from '../../engine/policy/index.js';
 import { describeDb } from '../../platform/db/test-harness.js';
 import type { ApiContext } from '../../platform/http/api.js';
 import type { RunningServer } from '../../server/server.js';
-import { ApiClient, startMailbox, type Mailbox } from '../../../test/support/api.js';
-import { startTestServer } from '../../../test/support/registry-server.js';
+import { ApiClient, type Mailbox } from '../../../test/support/api.js';
+import { startPortal, type Portal } from '../../../test/support/portal.js';
 import { COMPLETE_PROFILE, makeCompany, makeUser } from '../companies/companies.fixtures.js';
 import { zoneForCompany, zonesModule } from './index.js';
 
 describeDb('zones API', (t) => {
+  let portal: Portal;
   let server: RunningServer;
   let mailbox: Mailbox;
   let staff: ApiClient;
@@ -22,18 +23,10 @@ describeDb('zones API', (t) => {
   });
 
   beforeAll(async () => {
-    mailbox = await startMailbox();
-    server = await startTestServer({
-      ...t.config,
-      mail: { ...t.config.mail, smtpUrl: mailbox.url },
-      accounts: { ...t.config.accounts, adminPassword: 'staff-password' },
-    });
-    staff = await new ApiClient(server.url).login('admin', 'staff-password');
+    portal = await startPortal(t);
+    ({ server, mailbox, staff } = portal);
   });
-  afterAll(async () => {
-    await server.close();
-    await mailbox.close();
-  });
+  afterAll(() => portal.close());
 
   it('should seed the OpenStack & NFV zone with its appendix, once', async () => {
     const ctx = { db: t.db, clock: { now: () => new Date() } } as unknown as ApiContext;
