@@ -9,8 +9,9 @@ import { describeDb } from '../../platform/db/test-harness.js';
 import { JobQueue, ManualClock } from '../../platform/queue/index.js';
 import type { RunningServer } from '../../server/server.js';
 import { ApiClient, type Mailbox } from '../../../test/support/api.js';
-import { startPortal, type Portal } from '../../../test/support/portal.js';
+import { newPartner, startPortal, type Portal } from '../../../test/support/portal.js';
 import { newProject } from '../../../test/support/registry-server.js';
+import { createProject } from '../projects/index.js';
 import { gradePackageSet, savePackageSet } from './package-sets.js';
 import { recomputeGrades } from './recompute.js';
 import { scheduleRecompute } from './schedule.js';
@@ -288,6 +289,58 @@ describeDb('health grades in the server', (t) => {
     expect(readJson(set.health)).toEqual({ health: clean.health, vulnerabilities: [] });
     const api = await new ApiClient(server.url).get(`/images/${published}/grades`);
     expect(api.body).toMatchObject({ grade: 'A', missing: [] });
+  });
+
+  it('should grade an image again as it is published, with the data of the day', async () => {
+    const partner = await newPartner(portal, t.db, 'publisher');
+    const project = await createProject(
+      t.db,
+      { companyId: partner.companyId, name: 'graded' },
+      clock.now(),
+    );
+    const at = clock.now().toISOString();
+    const repositoryId = newId();
+    await t.db
+      .insertInto('repositories')
+      .values({ id: repositoryId, project_id: project.id, name: 'plugin', created_at: at })
+      .execute();
+    const id = newId();
+    await t.db
+      .insertInto('images')
+      .values({
+        id,
+        project_id: project.id,
+        repository_id: repositoryId,
+        tag: '2.0',
+        digest: `sha256:${'0'.repeat(63)}2`,
+        status: 'passed',
+        created_at: at,
+        package_set: await savePackageSet(t.db, DEMO_INPUT, clock.now()),
+      })
+      .execute();
+    // Graded A when it was scanned, long ago; unpublished images are not recomputed.
+    await t.db
+      .insertInto('image_health')
+      .values({ image_id: id, grade: 'A', next_drop_date: null, graded_at: D0 })
+      .execute();
+    await t.db
+      .insertInto('image_grades')
+      .values({ id: newId(), image_id: id, grade: 'A', start_at: D0, end_at: null })
+      .execute();
+
+    const published = await partner.admin.post(`/images/${id}/publish`, {});
+    expect(published.status).toBe(200);
+    const set = await t.db
+      .selectFrom('package_sets')
+      .select(['grade', 'graded_at'])
+      .executeTakeFirstOrThrow();
+    expect(set.grade).not.toBe('A');
+    expect(published.body.grade).toBe(set.grade);
+    expect((await grade(id)).grade).toBe(set.grade);
+    expect(await history(id)).toEqual([
+      ['A', D0.slice(0, 10), at.slice(0, 10)],
+      [set.grade, at.slice(0, 10), null],
+    ]);
   });
 
   it('should queue a recomputation when the data changes and once a day, never twice at once', async () => {

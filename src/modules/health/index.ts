@@ -2,6 +2,7 @@
 export { gradeHistory, isDrop, GRADE_ORDER, type StoredHealth } from './grades.js';
 export {
   gradePackageSet,
+  matchImageSet,
   missingAdvisories,
   savePackageSet,
   storedHealth,

@@ -4,7 +4,9 @@
  * set at a time: match once, then move the grade of the set's images in a few statements.
  */
 import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import type { Kysely } from 'kysely';
+import { openVulnerabilityData } from '../../engine/vuln/index.js';
 import type { MatchInput, VulnerabilityReport } from '../../engine/vuln/types.js';
 import type { DB } from '../../platform/db/index.js';
 import { readJson, writeJson } from '../../platform/db/index.js';
@@ -195,4 +197,35 @@ export function sha256(text: string): string {
 /** Parses a stored match input. */
 export function readMatchInput(raw: unknown): MatchInput {
   return readJson(raw) as MatchInput;
+}
+
+/**
+ * Matches the package set of image `imageId` against the index at `vulndbPath` now, so the image
+ * can be graded as it is published (recomputation only regrades published images). Undefined
+ * when the image has no set or there is no usable vulnerability data.
+ */
+export async function matchImageSet(
+  db: Kysely<DB>,
+  vulndbPath: string,
+  imageId: string,
+  now: Date,
+): Promise<{ digest: string; report: VulnerabilityReport } | undefined> {
+  const row = await db
+    .selectFrom('images as i')
+    .innerJoin('package_sets as s', 's.digest', 'i.package_set')
+    .select(['s.digest', 's.input'])
+    .where('i.id', '=', imageId)
+    .executeTakeFirst();
+  if (row === undefined || !existsSync(vulndbPath)) {
+    return undefined;
+  }
+  const data = await openVulnerabilityData(vulndbPath);
+  if (!('matcher' in data)) {
+    return undefined;
+  }
+  try {
+    return { digest: row.digest, report: await data.matcher.match(readMatchInput(row.input), now) };
+  } finally {
+    await data.matcher.close();
+  }
 }

@@ -8,6 +8,7 @@ import { AppError } from '../../platform/errors.js';
 import type { ApiContext } from '../../platform/http/api.js';
 import { ownCompany, type AuthUser } from '../accounts/index.js';
 import { audit } from '../audit/index.js';
+import { gradePackageSet, matchImageSet } from '../health/index.js';
 import { ownedProject, visibleProject } from '../projects/index.js';
 import { deleteTag } from '../registry/store.js';
 import { readPackages, readScan } from './report.js';
@@ -184,6 +185,11 @@ export async function setImagePublished(
   published: boolean,
 ): Promise<ImageSummary> {
   const now = ctx.clock.now();
+  // Graded again as it is published: its grade may date from its scan, and recomputation only
+  // regrades what is published.
+  const match = published
+    ? await matchImageSet(ctx.db, ctx.config.scan.vulndb, id, now)
+    : undefined;
   return ctx.db.transaction().execute(async (trx) => {
     const row = await ownedImage(trx, actor.user, id);
     if (published && row.status !== 'passed') {
@@ -209,6 +215,9 @@ export async function setImagePublished(
         ip: actor.ip,
         detail: { repository: `${row.namespace}/${row.repository_name}`, tag: row.tag },
       });
+    }
+    if (match !== undefined) {
+      await gradePackageSet(trx, ctx.queue, match.digest, match.report, now, { alsoImage: row.id });
     }
     const updated = await selectImages(trx).where('i.id', '=', row.id).executeTakeFirstOrThrow();
     return summary(actor.user, updated);
