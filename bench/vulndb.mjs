@@ -879,14 +879,22 @@ async function recomputeChild(jobFile) {
     const sizes = await db
       .selectFrom('package_sets')
       .select((eb) => [
-        eb.fn.avg(eb.fn('length', ['input'])).as('input'),
-        eb.fn.avg(eb.fn('length', ['health'])).as('health'),
+        eb.fn.avg(eb.fn('length', [eb.cast('input', 'text')])).as('input'),
+        eb.fn.avg(eb.fn('length', [eb.cast('health', 'text')])).as('health'),
       ])
       .executeTakeFirstOrThrow();
     const rowBytes = await db
       .selectFrom('images')
       .select((eb) =>
-        eb.fn.avg(eb(eb.fn('length', ['result']), '+', eb.fn('length', ['packages']))).as('bytes'),
+        eb.fn
+          .avg(
+            eb(
+              eb.fn('length', [eb.cast('result', 'text')]),
+              '+',
+              eb.fn('length', [eb.cast('packages', 'text')]),
+            ),
+          )
+          .as('bytes'),
       )
       .executeTakeFirstOrThrow();
     const { sql } = await import('kysely');

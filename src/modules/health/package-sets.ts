@@ -11,7 +11,7 @@ import type { MatchInput, VulnerabilityReport } from '../../engine/vuln/types.js
 import type { DB } from '../../platform/db/index.js';
 import { readJson, writeJson } from '../../platform/db/index.js';
 import type { JobQueue } from '../../platform/queue/index.js';
-import { enqueueMail } from '../mail/index.js';
+import { enqueueMails } from '../mail/index.js';
 import { isDrop, moveGrades, type GradeMove, type StoredHealth } from './grades.js';
 
 /** Stores `input` unless a set with the same content exists; returns the set's digest. */
@@ -101,18 +101,10 @@ export async function gradePackageSet(
     .filter((i) => i.grade !== grade || i.next_drop_date !== nextDropDate)
     .map((i) => ({ id: i.id, previous: i.grade, published: i.published === 1 }));
   await moveGrades(trx, moves, report.health, now);
-  const result: SetGrading = { images: images.length, changed: 0, drops: 0 };
-  for (const move of moves) {
-    if (move.previous === grade) {
-      continue;
-    }
-    result.changed += 1;
-    if (move.published && grade !== 'A' && isDrop(move.previous, grade)) {
-      result.drops += 1;
-      await mailDrop(trx, queue, move.id, { previous: move.previous, current: grade }, stored);
-    }
-  }
-  return result;
+  const regraded = moves.filter((m) => m.previous !== grade);
+  const drops = regraded.filter((m) => m.published && grade !== 'A' && isDrop(m.previous, grade));
+  await mailDrops(trx, queue, drops, grade, stored);
+  return { images: images.length, changed: regraded.length, drops: drops.length };
 }
 
 /** The missing advisories behind a set's grade, as last matched. */
@@ -133,60 +125,68 @@ export async function missingAdvisories(
   return health?.vulnerabilities ?? [];
 }
 
-/** The e-mail to the product's contact list for one drop. */
-async function mailDrop(
+/** Images looked up per query when mailing drops. */
+const MAIL_CHUNK = 500;
+
+/** One e-mail per dropped image to its product's contact list (none without contacts). */
+async function mailDrops(
   trx: Kysely<DB>,
   queue: JobQueue,
-  imageId: string,
-  change: { previous: string | null; current: string },
+  drops: readonly GradeMove[],
+  current: string,
   stored: StoredHealth,
 ): Promise<void> {
-  const row = await trx
-    .selectFrom('images as i')
-    .innerJoin('repositories as r', 'r.id', 'i.repository_id')
-    .innerJoin('projects as p', 'p.id', 'i.project_id')
-    .leftJoin('products as pr', 'pr.id', 'p.product_id')
-    .select([
-      'i.tag',
-      'i.digest',
-      'r.name as repository',
-      'p.namespace',
-      'p.name as project',
-      'pr.name as product',
-      'pr.contacts',
-    ])
-    .where('i.id', '=', imageId)
-    .executeTakeFirst();
-  const contacts =
-    row?.contacts === null || row?.contacts === undefined
-      ? []
-      : (readJson(row.contacts) as string[]);
-  if (row === undefined || contacts.length === 0) {
-    return;
-  }
-  const image = `${row.namespace}/${row.repository}:${row.tag}`;
   const missing = stored.vulnerabilities.map(
     (v) =>
       `  - ${v.advisory} (${v.severity}, released ${v.released.slice(0, 10)}): ${v.package} ${v.installed} → ${v.fixed} [${v.id}]`,
   );
-  await enqueueMail(trx, queue, {
-    template: 'health.drop',
-    to: contacts,
-    subject: `Health grade of ${image} fell to ${change.current}`,
-    text: [
-      `The Container Health Index grade of ${image} (${row.product ?? row.project}, ${row.digest}) fell from ${change.previous ?? '—'} to ${change.current}.`,
-      stored.health.nextDropDate
-        ? `If nothing changes it falls again on ${stored.health.nextDropDate}.`
-        : 'It cannot fall further.',
-      '',
-      'Security errata it is missing:',
-      ...(missing.length > 0 ? missing : ['  (none of Critical or Important severity)']),
-      '',
-      'How to fix it: rebuild the image so it carries the fixes, for example with',
-      '  RUN yum -y update-minimal --security --sec-severity=Important --sec-severity=Critical',
-      'in its Dockerfile (or on the latest base image), then push the new build and publish it.',
-    ].join('\n'),
-  });
+  const previous = new Map(drops.map((d) => [d.id, d.previous]));
+  for (let from = 0; from < drops.length; from += MAIL_CHUNK) {
+    const rows = await trx
+      .selectFrom('images as i')
+      .innerJoin('repositories as r', 'r.id', 'i.repository_id')
+      .innerJoin('projects as p', 'p.id', 'i.project_id')
+      .leftJoin('products as pr', 'pr.id', 'p.product_id')
+      .select([
+        'i.id',
+        'i.tag',
+        'i.digest',
+        'r.name as repository',
+        'p.namespace',
+        'p.name as project',
+        'pr.name as product',
+        'pr.contacts',
+      ])
+      .where(
+        'i.id',
+        'in',
+        drops.slice(from, from + MAIL_CHUNK).map((d) => d.id),
+      )
+      .orderBy('i.id')
+      .execute();
+    const mails = rows.map((row) => {
+      const image = `${row.namespace}/${row.repository}:${row.tag}`;
+      return {
+        template: 'health.drop',
+        to: row.contacts === null ? [] : (readJson(row.contacts) as string[]),
+        subject: `Health grade of ${image} fell to ${current}`,
+        text: [
+          `The Container Health Index grade of ${image} (${row.product ?? row.project}, ${row.digest}) fell from ${previous.get(row.id) ?? '—'} to ${current}.`,
+          stored.health.nextDropDate
+            ? `If nothing changes it falls again on ${stored.health.nextDropDate}.`
+            : 'It cannot fall further.',
+          '',
+          'Security errata it is missing:',
+          ...(missing.length > 0 ? missing : ['  (none of Critical or Important severity)']),
+          '',
+          'How to fix it: rebuild the image so it carries the fixes, for example with',
+          '  RUN yum -y update-minimal --security --sec-severity=Important --sec-severity=Critical',
+          'in its Dockerfile (or on the latest base image), then push the new build and publish it.',
+        ].join('\n'),
+      };
+    });
+    await enqueueMails(trx, queue, mails);
+  }
 }
 
 /** The key of stored text. */

@@ -1,5 +1,5 @@
 /** E-mail: the transactional outbox, its delivery job and the transports. */
-export { enqueueMail, type Mail } from './outbox.js';
+export { enqueueMail, enqueueMails, type Mail } from './outbox.js';
 export { createMailSender, verifyMailTransport, type MailSender } from './transport.js';
 export { mailJob } from './job.js';
 export { mailModule } from './module.js';

@@ -23,23 +23,48 @@ export async function enqueueMail(
   queue: JobQueue,
   mail: Mail,
 ): Promise<string | undefined> {
-  const to = [...new Set(mail.to)];
-  if (to.length === 0) {
-    return undefined;
-  }
-  const id = newId();
-  await trx
-    .insertInto('outbox')
-    .values({
-      id,
-      template: mail.template,
-      recipients: writeJson(to),
-      subject: mail.subject,
-      text: mail.text,
-      status: 'pending',
-      created_at: queue.clock.now().toISOString(),
-    })
-    .execute();
-  await queue.enqueue('mail.send', { outboxId: id }, { trx });
+  const [id] = await enqueueMails(trx, queue, [mail]);
   return id;
+}
+
+/** Outbox rows per insert statement. */
+const CHUNK = 200;
+
+/**
+ * Writes many messages to the outbox and queues their delivery in a few statements, inside
+ * `trx`. Messages without recipients are skipped (undefined in their place).
+ */
+export async function enqueueMails(
+  trx: Kysely<DB>,
+  queue: JobQueue,
+  mails: readonly Mail[],
+): Promise<(string | undefined)[]> {
+  const at = queue.clock.now().toISOString();
+  const rows = mails.map((mail) => {
+    const to = [...new Set(mail.to)];
+    return to.length === 0
+      ? undefined
+      : {
+          id: newId(),
+          template: mail.template,
+          recipients: writeJson(to),
+          subject: mail.subject,
+          text: mail.text,
+          status: 'pending' as const,
+          created_at: at,
+        };
+  });
+  const kept = rows.filter((r) => r !== undefined);
+  for (let from = 0; from < kept.length; from += CHUNK) {
+    await trx
+      .insertInto('outbox')
+      .values(kept.slice(from, from + CHUNK))
+      .execute();
+  }
+  await queue.enqueueMany(
+    'mail.send',
+    kept.map((r) => ({ outboxId: r.id })),
+    { trx },
+  );
+  return rows.map((r) => r?.id);
 }

@@ -53,6 +53,30 @@ describeDb('job queue', (t) => {
     });
   });
 
+  it('should enqueue many jobs at once, or none when one payload is invalid', async () => {
+    const queue = new JobQueue(t.db, { clock });
+    const count = async () =>
+      Number(
+        (
+          await t.db
+            .selectFrom('jobs')
+            .select((eb) => eb.fn.countAll().as('n'))
+            .where('name', '=', 'mail.send')
+            .executeTakeFirstOrThrow()
+        ).n,
+      );
+    const before = await count();
+    const payloads = Array.from({ length: 1_203 }, () => ({ outboxId: newId() }));
+    const ids = await queue.enqueueMany('mail.send', payloads);
+    expect(ids).toHaveLength(1_203);
+    expect(new Set(ids).size).toBe(1_203);
+    expect((await count()) - before).toBe(1_203);
+    await expect(
+      queue.enqueueMany('mail.send', [{ outboxId: newId() }, { outboxId: '' }]),
+    ).rejects.toMatchObject({ code: 'job.data_invalid' });
+    expect((await count()) - before).toBe(1_203);
+  });
+
   it('should enqueue inside a transaction and lose the job when it rolls back', async () => {
     const queue = new JobQueue(t.db, { clock });
     await t.db

@@ -44,6 +44,9 @@ export interface JobQueueOptions {
   readonly definitions?: readonly AnyJobDefinition[];
 }
 
+/** Jobs per insert statement (well under both databases' parameter limits). */
+const ENQUEUE_CHUNK = 500;
+
 /** Enqueue, claim, and record the outcome of jobs. */
 export class JobQueue {
   /** The database the queue lives in. */
@@ -67,25 +70,48 @@ export class JobQueue {
     data: JobData<N>,
     options: EnqueueOptions = {},
   ): Promise<string> {
-    const parsed = JOB_SCHEMAS[name].safeParse(data);
-    if (!parsed.success) {
-      throw invalid('job.data_invalid', `Invalid payload for job ${name}: ${parsed.error.message}`);
-    }
-    const id = newId();
+    const [id] = await this.enqueueMany(name, [data], options);
+    return id as string;
+  }
+
+  /**
+   * Queues one job per payload (all validated first) in a few statements; returns their ids in
+   * order.
+   * @throws AppError `job.data_invalid` when a payload does not match the job's schema (nothing is
+   *   queued)
+   */
+  async enqueueMany<N extends JobName>(
+    name: N,
+    datas: readonly JobData<N>[],
+    options: EnqueueOptions = {},
+  ): Promise<string[]> {
+    const payloads = datas.map((data) => {
+      const parsed = JOB_SCHEMAS[name].safeParse(data);
+      if (!parsed.success) {
+        throw invalid(
+          'job.data_invalid',
+          `Invalid payload for job ${name}: ${parsed.error.message}`,
+        );
+      }
+      return writeJson(parsed.data);
+    });
     const now = this.clock.now();
-    await (options.trx ?? this.db)
-      .insertInto('jobs')
-      .values({
-        id,
-        name,
-        data: writeJson(parsed.data),
-        status: 'queued',
-        max_attempts: options.maxAttempts ?? this.attempts.get(name) ?? DEFAULT_MAX_ATTEMPTS,
-        run_at: (options.runAt ?? now).toISOString(),
-        created_at: now.toISOString(),
-      })
-      .execute();
-    return id;
+    const rows = payloads.map((data) => ({
+      id: newId(),
+      name,
+      data,
+      status: 'queued' as const,
+      max_attempts: options.maxAttempts ?? this.attempts.get(name) ?? DEFAULT_MAX_ATTEMPTS,
+      run_at: (options.runAt ?? now).toISOString(),
+      created_at: now.toISOString(),
+    }));
+    for (let from = 0; from < rows.length; from += ENQUEUE_CHUNK) {
+      await (options.trx ?? this.db)
+        .insertInto('jobs')
+        .values(rows.slice(from, from + ENQUEUE_CHUNK))
+        .execute();
+    }
+    return rows.map((r) => r.id);
   }
 
   /** Atomically takes the oldest due job among `names` for `workerId`, or undefined. */
