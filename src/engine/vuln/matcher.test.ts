@@ -295,7 +295,7 @@ async function contentSetsInLayer(tarPath: string): Promise<string[]> {
 }
 
 describe('createMatcher with memoize', () => {
-  it('should answer exactly as without it, whatever was matched before', async () => {
+  it('should answer exactly as without it, whatever was matched before, and gradingOnly keep what grades', async () => {
     const curl = 'curl-7.76.1-14.el9_0.5.x86_64';
     const modular = 'modular-package-2.4.37-60.module+el8.10.0+1+abc.aarch64';
     const cases: [MatchInput, string][] = [
@@ -317,15 +317,29 @@ describe('createMatcher with memoize', () => {
       [input([pkg('test-package-0:9.9.9-1.el9.x86_64')]), '2025-06-01T00:00:00Z'],
     ];
     const memoizing = createMatcher(join(dir, 'vulndb.sqlite'), { memoize: true });
+    const grading = createMatcher(join(dir, 'vulndb.sqlite'), { memoize: true, gradingOnly: true });
     try {
       // Twice, forwards then backwards: answers never depend on what was looked up before.
       for (const order of [cases, [...cases].reverse()]) {
         for (const [query, now] of order) {
-          expect(memoizing.matchSync(query, at(now))).toEqual(matcher.matchSync(query, at(now)));
+          const plain = matcher.matchSync(query, at(now));
+          expect(memoizing.matchSync(query, at(now))).toEqual(plain);
+          // gradingOnly: the same grade from the Critical and Important flaws alone.
+          expect(grading.matchSync(query, at(now))).toEqual({
+            ...plain,
+            vulnerabilities: plain.vulnerabilities.filter(
+              (v) => v.severity === 'Critical' || v.severity === 'Important',
+            ),
+          });
         }
       }
+      // The cases above include Moderate flaws, so the two really differ.
+      const modular = cases[4]!;
+      expect(matcher.matchSync(modular[0], at(modular[1])).vulnerabilities).not.toEqual([]);
+      expect(grading.matchSync(modular[0], at(modular[1])).vulnerabilities).toEqual([]);
     } finally {
       await memoizing.close();
+      await grading.close();
     }
   });
 });

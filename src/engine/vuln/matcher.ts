@@ -55,7 +55,15 @@ export interface MatcherOptions {
    * lookup of each build.
    */
   readonly memoize?: boolean;
+  /**
+   * Report only the Critical and Important flaws, the ones the grade depends on (for regrading:
+   * building the Moderate and Low ones costs more than the rest of a memoized match).
+   */
+  readonly gradingOnly?: boolean;
 }
+
+/** The severities the grade depends on. */
+const GRADING_SEVERITIES: ReadonlySet<string> = new Set(['Critical', 'Important']);
 
 /** A matcher over an open index; synchronous underneath (better-sqlite3). */
 export class IndexMatcher implements VulnerabilityMatcher {
@@ -70,10 +78,12 @@ export class IndexMatcher implements VulnerabilityMatcher {
    * looks up each distinct build once. Bounded.
    */
   private readonly missing: Map<string, FixRow[]> | undefined;
+  private readonly gradingOnly: boolean;
 
   constructor(db: Db, options: MatcherOptions = {}) {
     this.db = db;
     this.missing = options.memoize === true ? new Map() : undefined;
+    this.gradingOnly = options.gradingOnly === true;
     for (const row of db
       .prepare<[], { id: number; cpe: string }>('SELECT id, cpe FROM cpes')
       .all()) {
@@ -145,13 +155,19 @@ export class IndexMatcher implements VulnerabilityMatcher {
   }
 
   private missingFixes(pkg: MatchPackage, query: FixQuery, cpeIds: number[]): FixRow[] {
+    const lookUp = (): FixRow[] => {
+      const fixes = missingFixes(pkg, query);
+      return this.gradingOnly
+        ? fixes.filter((f) => GRADING_SEVERITIES.has(normalizeSeverity(f.severity) ?? 'Low'))
+        : fixes;
+    };
     if (this.missing === undefined) {
-      return missingFixes(pkg, query);
+      return lookUp();
     }
     const key = `${cpeIds.join(',')}\u0000${pkg.name}\u0000${pkg.modularitylabel ?? ''}\u0000${pkg.epoch ?? 0}:${pkg.version}-${pkg.release}`;
     let fixes = this.missing.get(key);
     if (fixes === undefined) {
-      fixes = missingFixes(pkg, query);
+      fixes = lookUp();
       if (this.missing.size >= MISSING_CACHE_ENTRIES) {
         this.missing.clear();
       }

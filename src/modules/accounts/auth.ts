@@ -37,6 +37,41 @@ export const CSRF_HEADER = 'x-csrf-token';
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
+/** The user columns an `AuthUser` is made of. */
+const USER_COLUMNS = [
+  'u.id',
+  'u.login',
+  'u.email',
+  'u.company_id',
+  'u.org_admin',
+  'u.staff',
+  'u.status',
+] as const;
+
+function authUser(
+  row: {
+    id: string;
+    login: string;
+    email: string;
+    company_id: string | null;
+    org_admin: number;
+    staff: number;
+  },
+  via: AuthUser['via'],
+  csrfToken?: string,
+): AuthUser {
+  return {
+    id: row.id,
+    login: row.login,
+    email: row.email,
+    companyId: row.company_id,
+    orgAdmin: row.org_admin === 1,
+    staff: row.staff === 1,
+    via,
+    ...(csrfToken === undefined ? {} : { csrfToken }),
+  };
+}
+
 /** A personal API token and its user, as `findApiTokenUser` finds them. */
 export interface ApiTokenUser {
   readonly tokenId: string;
@@ -58,18 +93,7 @@ export async function findApiTokenUser(
   const row = await db
     .selectFrom('api_tokens as t')
     .innerJoin('users as u', 'u.id', 't.user_id')
-    .select([
-      't.id as token_id',
-      't.token_hash',
-      't.expires_at',
-      'u.id',
-      'u.login',
-      'u.email',
-      'u.company_id',
-      'u.org_admin',
-      'u.staff',
-      'u.status',
-    ])
+    .select(['t.id as token_id', 't.token_hash', 't.expires_at', ...USER_COLUMNS])
     .where((eb) =>
       'secret' in by ? eb('t.token_hash', '=', hashSecret(by.secret)) : eb('t.id', '=', by.id),
     )
@@ -90,15 +114,7 @@ export async function findApiTokenUser(
   return {
     tokenId: row.token_id,
     tokenHash: row.token_hash,
-    user: {
-      id: row.id,
-      login: row.login,
-      email: row.email,
-      companyId: row.company_id,
-      orgAdmin: row.org_admin === 1,
-      staff: row.staff === 1,
-      via: 'token',
-    },
+    user: authUser(row, 'token'),
   };
 }
 
@@ -128,17 +144,7 @@ export async function authenticateRequest(
   const row = await db
     .selectFrom('sessions as s')
     .innerJoin('users as u', 'u.id', 's.user_id')
-    .select([
-      's.csrf_token',
-      's.expires_at',
-      'u.id',
-      'u.login',
-      'u.email',
-      'u.company_id',
-      'u.org_admin',
-      'u.staff',
-      'u.status',
-    ])
+    .select(['s.csrf_token', 's.expires_at', ...USER_COLUMNS])
     .where('s.token_hash', '=', hashSecret(cookie))
     .executeTakeFirst();
   if (row === undefined || row.expires_at <= now || row.status !== 'active') {
@@ -153,16 +159,7 @@ export async function authenticateRequest(
       },
     );
   }
-  request.auth = {
-    id: row.id,
-    login: row.login,
-    email: row.email,
-    companyId: row.company_id,
-    orgAdmin: row.org_admin === 1,
-    staff: row.staff === 1,
-    via: 'session',
-    csrfToken: row.csrf_token,
-  };
+  request.auth = authUser(row, 'session', row.csrf_token);
 }
 
 /** The caller, or 401. */

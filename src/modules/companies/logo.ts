@@ -10,6 +10,7 @@ import type { ApiContext } from '../../platform/http/api.js';
 import { receiveLogo } from '../../platform/http/upload.js';
 import type { AuthUser } from '../accounts/index.js';
 import { audit } from '../audit/index.js';
+import { hasPublishedImage } from '../images/index.js';
 import { loadCompany, type Actor } from './service.js';
 
 /** A stored logo. */
@@ -106,7 +107,7 @@ export async function companyLogoToServe(
   const mayRead =
     company !== undefined &&
     ((viewer !== undefined && (viewer.staff || viewer.companyId === companyId)) ||
-      (await hasPublishedImage(db, companyId)));
+      (await hasPublishedImage(db, { companyId })));
   if (company === undefined || !mayRead) {
     throw notFound('company.not_found', `No company ${companyId}.`, { id: companyId });
   }
@@ -125,18 +126,6 @@ export function storedLogo(row: {
   return row.logo_digest === null || row.logo_media_type === null
     ? null
     : { digest: row.logo_digest, mediaType: row.logo_media_type };
-}
-
-async function hasPublishedImage(db: Kysely<DB>, companyId: string): Promise<boolean> {
-  const image = await db
-    .selectFrom('images as i')
-    .innerJoin('projects as p', 'p.id', 'i.project_id')
-    .select('i.id')
-    .where('p.company_id', '=', companyId)
-    .where('i.published', '=', 1)
-    .where('i.removed_at', 'is', null)
-    .executeTakeFirst();
-  return image !== undefined;
 }
 
 /** The logos of the given companies, by company id (those without one are left out). */

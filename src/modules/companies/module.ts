@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { notFound } from '../../platform/errors.js';
 import type { Api, ApiContext, ApiModule } from '../../platform/http/api.js';
+import { sendLogo } from '../../platform/http/upload.js';
 import { requireUser } from '../accounts/index.js';
 import { companyAccess } from './access.js';
 import {
@@ -131,12 +132,7 @@ function routes(api: Api, ctx: ApiContext): void {
     },
     async (request, reply) => {
       const logo = await companyLogoToServe(ctx.db, request.auth, request.params.id);
-      return reply
-        .type(logo.mediaType)
-        .header('x-content-type-options', 'nosniff')
-        .header('cache-control', 'private, max-age=300')
-        .header('etag', `"${logo.digest}"`)
-        .send(await ctx.blobs.openRead(logo.digest));
+      return sendLogo(reply, ctx.blobs, logo);
     },
   );
 

@@ -103,17 +103,23 @@ describeDb('health grades in the server', (t) => {
       .set({ product_id: productId })
       .where('id', '=', project.id)
       .execute();
+    return imageOf(project.id, published);
+  }
+
+  /** A passed image of the project with the demo package set, in a new repository. */
+  async function imageOf(projectId: string, published: boolean): Promise<string> {
+    const now = new Date().toISOString();
     const repositoryId = newId();
     await t.db
       .insertInto('repositories')
-      .values({ id: repositoryId, project_id: project.id, name: 'plugin', created_at: now })
+      .values({ id: repositoryId, project_id: projectId, name: 'plugin', created_at: now })
       .execute();
     const id = newId();
     await t.db
       .insertInto('images')
       .values({
         id,
-        project_id: project.id,
+        project_id: projectId,
         repository_id: repositoryId,
         tag: '1.0',
         digest: `sha256:${'0'.repeat(63)}1`,
@@ -299,25 +305,7 @@ describeDb('health grades in the server', (t) => {
       clock.now(),
     );
     const at = clock.now().toISOString();
-    const repositoryId = newId();
-    await t.db
-      .insertInto('repositories')
-      .values({ id: repositoryId, project_id: project.id, name: 'plugin', created_at: at })
-      .execute();
-    const id = newId();
-    await t.db
-      .insertInto('images')
-      .values({
-        id,
-        project_id: project.id,
-        repository_id: repositoryId,
-        tag: '2.0',
-        digest: `sha256:${'0'.repeat(63)}2`,
-        status: 'passed',
-        created_at: at,
-        package_set: await savePackageSet(t.db, DEMO_INPUT, clock.now()),
-      })
-      .execute();
+    const id = await imageOf(project.id, false);
     // Graded A when it was scanned, long ago; unpublished images are not recomputed.
     await t.db
       .insertInto('image_health')

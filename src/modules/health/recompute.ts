@@ -39,8 +39,9 @@ export async function recomputeGrades(deps: RecomputeDeps): Promise<RecomputeRep
   if (!existsSync(deps.vulndbPath)) {
     return { ...report, status: 'no-data' };
   }
-  // Sets share most of their builds: look each one up once per recomputation.
-  const data = await openVulnerabilityData(deps.vulndbPath, { memoize: true });
+  // Sets share most of their builds: look each one up once per recomputation. Only what the
+  // grade depends on is kept (and stored with the set).
+  const data = await openVulnerabilityData(deps.vulndbPath, { memoize: true, gradingOnly: true });
   if (!('matcher' in data)) {
     return { ...report, status: 'no-data' };
   }

@@ -95,6 +95,26 @@ export async function storeScanResult(
     .execute();
 }
 
+/** True when the company, or the product, has a published image (its logo is then public). */
+export async function hasPublishedImage(
+  db: Kysely<DB>,
+  of: { readonly companyId: string } | { readonly productId: string },
+): Promise<boolean> {
+  const image = await db
+    .selectFrom('images as i')
+    .innerJoin('projects as p', 'p.id', 'i.project_id')
+    .select('i.id')
+    .where((eb) =>
+      'companyId' in of
+        ? eb('p.company_id', '=', of.companyId)
+        : eb('p.product_id', '=', of.productId),
+    )
+    .where('i.published', '=', 1)
+    .where('i.removed_at', 'is', null)
+    .executeTakeFirst();
+  return image !== undefined;
+}
+
 /** Marks an image published or not (the portal's publish action; anonymous pull follows it). */
 export async function setPublished(
   db: Kysely<DB>,

@@ -1,6 +1,7 @@
 /** Images of projects: recorded on push, scanned by a job, published by the portal. */
 export {
   findImage,
+  hasPublishedImage,
   listProjectImages,
   recordPushedImage,
   scanReportOf,

@@ -7,6 +7,7 @@ import { AppError, invalid, notFound } from '../../platform/errors.js';
 import type { ApiContext } from '../../platform/http/api.js';
 import type { AuthUser } from '../accounts/index.js';
 import { audit } from '../audit/index.js';
+import { hasPublishedImage } from '../images/index.js';
 import { companyLogos } from '../companies/index.js';
 import { PRODUCT_LIMITS } from './schemas.js';
 import { shownLogo, touch, visibleProduct, who, type Actor, type ProductRow } from './service.js';
@@ -135,7 +136,7 @@ export async function logoToServe(
   const mayRead =
     row !== undefined &&
     ((user !== undefined && (user.staff || user.companyId === row.company_id)) ||
-      (await hasPublishedImage(db, productId)));
+      (await hasPublishedImage(db, { productId })));
   if (row === undefined || !mayRead) {
     throw notFound('product.not_found', `No product ${productId}.`, { id: productId });
   }
@@ -144,18 +145,6 @@ export async function logoToServe(
     throw notFound('product.logo_not_found', 'The product has no logo.', { id: productId });
   }
   return { digest: logo.digest, mediaType: logo.mediaType };
-}
-
-async function hasPublishedImage(db: Kysely<DB>, productId: string): Promise<boolean> {
-  const image = await db
-    .selectFrom('images as i')
-    .innerJoin('projects as p', 'p.id', 'i.project_id')
-    .select('i.id')
-    .where('p.product_id', '=', productId)
-    .where('i.published', '=', 1)
-    .where('i.removed_at', 'is', null)
-    .executeTakeFirst();
-  return image !== undefined;
 }
 
 /**

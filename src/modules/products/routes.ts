@@ -33,7 +33,7 @@ import {
   updateProduct,
   visibleProduct,
 } from './service.js';
-import { attachment } from '../../platform/http/upload.js';
+import { attachment, sendLogo } from '../../platform/http/upload.js';
 
 const TAGS = ['products'];
 
@@ -249,13 +249,7 @@ function logoRoutes(api: Api, ctx: ApiContext): void {
     },
     async (request, reply) => {
       const logo = await logoToServe(ctx.db, request.auth, request.params.id);
-      const stream = await ctx.blobs.openRead(logo.digest);
-      return reply
-        .type(logo.mediaType)
-        .header('x-content-type-options', 'nosniff')
-        .header('cache-control', 'private, max-age=300')
-        .header('etag', `"${logo.digest}"`)
-        .send(stream);
+      return sendLogo(reply, ctx.blobs, logo);
     },
   );
 

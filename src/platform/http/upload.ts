@@ -3,7 +3,7 @@
  * in size, and typed by their content — never by the name or the type the client claims.
  */
 import { createHash } from 'node:crypto';
-import type { FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { fileTypeFromBuffer } from 'file-type';
 import type { Kysely } from 'kysely';
 import type { BlobStore, BlobWriter } from '../blobs/index.js';
@@ -219,4 +219,18 @@ export async function receiveLogo(
   }
   await file.commit(db, now);
   return { digest: file.digest, mediaType: type.mime, size: file.size };
+}
+
+/** Sends a stored logo from the blob store, cacheable for five minutes and never sniffed. */
+export async function sendLogo(
+  reply: FastifyReply,
+  blobs: BlobStore,
+  logo: { readonly digest: string; readonly mediaType: string },
+): Promise<FastifyReply> {
+  return reply
+    .type(logo.mediaType)
+    .header('x-content-type-options', 'nosniff')
+    .header('cache-control', 'private, max-age=300')
+    .header('etag', `"${logo.digest}"`)
+    .send(await blobs.openRead(logo.digest));
 }
