@@ -156,6 +156,20 @@ describeDb('accounts API', (t) => {
     const list = await client.get('/me/tokens');
     expect(list.body.items).toHaveLength(1);
     expect(JSON.stringify(list.body)).not.toContain(created.body.token as string);
+    // Its use is recorded to the minute, not on every request.
+    const lastUsed = async () =>
+      ((await client.get('/me/tokens')).body.items[0] as { lastUsedAt: string | null }).lastUsedAt;
+    const first = await lastUsed();
+    expect(first).not.toBeNull();
+    await bot.get('/session');
+    expect(await lastUsed()).toBe(first);
+    clockOffset = 2 * 60_000;
+    try {
+      await bot.get('/session');
+      expect(Date.parse((await lastUsed()) ?? '')).toBeGreaterThan(Date.parse(first ?? ''));
+    } finally {
+      clockOffset = 0;
+    }
     expect((await client.delete(`/me/tokens/${created.body.id as string}`)).status).toBe(204);
     expect((await bot.get('/session')).status).toBe(401);
   });

@@ -82,7 +82,8 @@ export interface ApiTokenUser {
 
 /**
  * The active user of a personal API token (`hmt_…`) that is neither revoked nor expired, found
- * by the token itself or by its id (for registry tokens issued with it); records its use.
+ * by the token itself or by its id (for registry tokens issued with it); records its use (to the
+ * minute).
  */
 export async function findApiTokenUser(
   db: Kysely<DB>,
@@ -93,7 +94,7 @@ export async function findApiTokenUser(
   const row = await db
     .selectFrom('api_tokens as t')
     .innerJoin('users as u', 'u.id', 't.user_id')
-    .select(['t.id as token_id', 't.token_hash', 't.expires_at', ...USER_COLUMNS])
+    .select(['t.id as token_id', 't.token_hash', 't.expires_at', 't.last_used_at', ...USER_COLUMNS])
     .where((eb) =>
       'secret' in by ? eb('t.token_hash', '=', hashSecret(by.secret)) : eb('t.id', '=', by.id),
     )
@@ -106,11 +107,15 @@ export async function findApiTokenUser(
   ) {
     return undefined;
   }
-  await db
-    .updateTable('api_tokens')
-    .set({ last_used_at: at })
-    .where('id', '=', row.token_id)
-    .execute();
+  // A registry push authenticates every chunk: record the use at most once a minute.
+  const recent = new Date(now.getTime() - 60_000).toISOString();
+  if (row.last_used_at === null || row.last_used_at < recent) {
+    await db
+      .updateTable('api_tokens')
+      .set({ last_used_at: at })
+      .where('id', '=', row.token_id)
+      .execute();
+  }
   return {
     tokenId: row.token_id,
     tokenHash: row.token_hash,
