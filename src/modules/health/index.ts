@@ -4,8 +4,8 @@ export {
   gradePackageSet,
   matchImageSet,
   missingAdvisories,
+  openServerVulndb,
   savePackageSet,
-  storedHealth,
   type SetGrading,
 } from './package-sets.js';
 export { recomputeGrades, type RecomputeDeps, type RecomputeReport } from './recompute.js';

@@ -6,8 +6,16 @@
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import type { Kysely } from 'kysely';
-import { openVulnerabilityData } from '../../engine/vuln/index.js';
-import type { MatchInput, VulnerabilityReport } from '../../engine/vuln/types.js';
+import {
+  NO_VULNDB_MESSAGE,
+  openVulnerabilityData,
+  type MatcherOptions,
+} from '../../engine/vuln/index.js';
+import type {
+  MatchInput,
+  VulnerabilityMatcher,
+  VulnerabilityReport,
+} from '../../engine/vuln/types.js';
 import type { DB } from '../../platform/db/index.js';
 import { readJson, writeJson } from '../../platform/db/index.js';
 import type { JobQueue } from '../../platform/queue/index.js';
@@ -190,8 +198,21 @@ async function mailDrops(
 }
 
 /** The key of stored text. */
-export function sha256(text: string): string {
+function sha256(text: string): string {
   return createHash('sha256').update(text).digest('hex');
+}
+
+/**
+ * The server's vulnerability index for matching, or why there is none: a server without data
+ * grades nothing (and its scans say so) instead of failing.
+ */
+export async function openServerVulndb(
+  vulndbPath: string | undefined,
+  options: MatcherOptions = {},
+): Promise<{ matcher: VulnerabilityMatcher } | { unavailable: string }> {
+  return vulndbPath !== undefined && existsSync(vulndbPath)
+    ? openVulnerabilityData(vulndbPath, options)
+    : { unavailable: NO_VULNDB_MESSAGE };
 }
 
 /** Parses a stored match input. */
@@ -216,10 +237,10 @@ export async function matchImageSet(
     .select(['s.digest', 's.input'])
     .where('i.id', '=', imageId)
     .executeTakeFirst();
-  if (row === undefined || !existsSync(vulndbPath)) {
+  if (row === undefined) {
     return undefined;
   }
-  const data = await openVulnerabilityData(vulndbPath);
+  const data = await openServerVulndb(vulndbPath);
   if (!('matcher' in data)) {
     return undefined;
   }

@@ -4,13 +4,11 @@
  * once. When a published image falls below A, its product's contact list gets one e-mail for
  * that drop.
  */
-import { existsSync } from 'node:fs';
 import type { Kysely } from 'kysely';
-import { openVulnerabilityData } from '../../engine/vuln/index.js';
 import type { VulnerabilityReport } from '../../engine/vuln/types.js';
 import type { DB } from '../../platform/db/index.js';
 import type { Clock, JobQueue } from '../../platform/queue/index.js';
-import { gradePackageSet, readMatchInput } from './package-sets.js';
+import { gradePackageSet, openServerVulndb, readMatchInput } from './package-sets.js';
 
 /** What a recomputation needs. */
 export interface RecomputeDeps {
@@ -36,12 +34,9 @@ const BATCH = 100;
 /** Regrades every published image at `clock.now()`, one package set at a time. */
 export async function recomputeGrades(deps: RecomputeDeps): Promise<RecomputeReport> {
   const report: RecomputeReport = { images: 0, changed: 0, drops: 0, matched: 0, status: 'done' };
-  if (!existsSync(deps.vulndbPath)) {
-    return { ...report, status: 'no-data' };
-  }
   // Sets share most of their builds: look each one up once per recomputation. Only what the
   // grade depends on is kept (and stored with the set).
-  const data = await openVulnerabilityData(deps.vulndbPath, { memoize: true, gradingOnly: true });
+  const data = await openServerVulndb(deps.vulndbPath, { memoize: true, gradingOnly: true });
   if (!('matcher' in data)) {
     return { ...report, status: 'no-data' };
   }

@@ -2,11 +2,9 @@
  * The `scan.image` job: reads a pushed image straight from registry storage, runs the
  * certification engine on it and stores the outcome with the image.
  */
-import { existsSync } from 'node:fs';
 import type { Kysely } from 'kysely';
 import { toJsonReport } from '../../engine/report.js';
 import { scanImage } from '../../engine/scan.js';
-import { NO_VULNDB_MESSAGE, openVulnerabilityData } from '../../engine/vuln/index.js';
 import type { PolicyId } from '../../engine/policy/types.js';
 import type { BlobStore } from '../../platform/blobs/index.js';
 import type { DB } from '../../platform/db/index.js';
@@ -17,7 +15,7 @@ import {
   type JobDefinition,
   type JobQueue,
 } from '../../platform/queue/index.js';
-import { gradePackageSet, savePackageSet } from '../health/index.js';
+import { gradePackageSet, openServerVulndb, savePackageSet } from '../health/index.js';
 import { openStoredImage } from '../registry/index.js';
 import { findImage, storeScanResult } from './images.js';
 
@@ -65,10 +63,7 @@ export function scanImageJob(deps: ScanJobDeps): JobDefinition<'scan.image'> {
         .where('digest', '=', image.digest)
         .orderBy('name')
         .execute();
-      const vulns =
-        deps.vulndbPath !== undefined && existsSync(deps.vulndbPath)
-          ? await openVulnerabilityData(deps.vulndbPath)
-          : { unavailable: NO_VULNDB_MESSAGE };
+      const vulns = await openServerVulndb(deps.vulndbPath);
       try {
         const result = await scanImage(`${ref.name}:${image.tag}`, {
           policy: deps.policy,
