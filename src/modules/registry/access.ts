@@ -119,6 +119,14 @@ function basicPassword(value: string): string | undefined {
   return password === '' ? undefined : password;
 }
 
+/** What the principal's identity allows on a repository, and the project owning it when known. */
+export interface Allowed {
+  readonly actions: readonly Action[];
+  readonly mode: AccessMode | undefined;
+  /** The project of the namespace, for principals that may write there (pushes create in it). */
+  readonly projectId?: string;
+}
+
 /**
  * The actions the principal's identity allows on `name` (ignoring token scopes): everything in its
  * own namespace, pull where something is published, nothing otherwise.
@@ -127,13 +135,17 @@ export async function allowedActions(
   db: Kysely<DB>,
   principal: Principal,
   name: string,
-): Promise<{ actions: readonly Action[]; mode: AccessMode | undefined }> {
+): Promise<Allowed> {
   const parts = splitRepositoryName(name);
   if (parts === undefined) {
     return { actions: [], mode: undefined };
   }
   if (principal.kind === 'project' && principal.project.namespace === parts.namespace) {
-    return { actions: ['pull', 'push', 'delete'], mode: 'owner' };
+    return {
+      actions: ['pull', 'push', 'delete'],
+      mode: 'owner',
+      projectId: principal.project.id,
+    };
   }
   if (principal.kind === 'user') {
     const user = principal.token.user;
@@ -142,6 +154,7 @@ export async function allowedActions(
       return {
         actions: user.orgAdmin ? ['pull', 'push', 'delete'] : ['pull', 'push'],
         mode: 'owner',
+        projectId: project.id,
       };
     }
     if (project !== undefined && user.staff) {
@@ -156,7 +169,8 @@ export async function allowedActions(
 }
 
 /**
- * Checks that the principal may perform `action` on `name`; returns how.
+ * Checks that the principal may perform `action` on `name`; returns how, and the owning project
+ * when the principal may write there.
  * @throws RegistryError UNAUTHORIZED (401 with a challenge the client can answer by fetching a
  *   token for the right scope, or by logging in) or DENIED (403: the key's project does not own
  *   the namespace)
@@ -167,7 +181,7 @@ export async function authorize(
   name: string,
   action: Action,
   realm: Realm,
-): Promise<AccessMode> {
+): Promise<{ mode: AccessMode; projectId?: string }> {
   const allowed = await allowedActions(db, principal, name);
   const scope = `repository:${name}:${action === 'pull' ? 'pull' : action === 'push' ? 'pull,push' : action}`;
   if (!allowed.actions.includes(action) || allowed.mode === undefined) {
@@ -187,7 +201,10 @@ export async function authorize(
     // The token was issued for other repositories: the client asks for this scope and retries.
     throw unauthorized(realm, `The token does not cover ${action} on ${name}.`, scope, true);
   }
-  return allowed.mode;
+  return {
+    mode: allowed.mode,
+    ...(allowed.projectId === undefined ? {} : { projectId: allowed.projectId }),
+  };
 }
 
 /** The claims of a token for `principal` covering what it asked for and is allowed. */

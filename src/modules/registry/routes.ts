@@ -16,7 +16,6 @@ import {
   type Principal,
   type Realm,
 } from './access.js';
-import { findProjectByNamespace } from '../projects/index.js';
 import { errorBody, RegistryError, registryError } from './errors.js';
 import { isRepositoryName, splitRepositoryName } from './names.js';
 import { checkDigest, parseManifestRef, type Registry } from './registry.js';
@@ -139,8 +138,8 @@ export function registryRoutes(app: FastifyInstance, options: RegistryRoutesOpti
     const method = request.method;
     const action: Action =
       method === 'GET' || method === 'HEAD' ? 'pull' : method === 'DELETE' ? 'delete' : 'push';
-    const mode = await authorize(db, principal, target.name, action, realm);
-    const repository = await repositoryFor(target.name, action, principal);
+    const { mode, projectId } = await authorize(db, principal, target.name, action, realm);
+    const repository = await repositoryFor(target.name, action, projectId);
     const ctx: RequestContext = { request, reply, principal, mode, repository, realm };
     switch (target.kind) {
       case 'tags':
@@ -168,11 +167,11 @@ export function registryRoutes(app: FastifyInstance, options: RegistryRoutesOpti
     handler,
   });
 
-  /** The repository a request works on; pushing creates it in the key's project. */
+  /** The repository a request works on; pushing creates it in the namespace's project. */
   async function repositoryFor(
     name: string,
     action: Action,
-    principal: Principal,
+    projectId: string | undefined,
   ): Promise<RepositoryRef> {
     const parts = splitRepositoryName(name);
     if (parts === undefined) {
@@ -181,15 +180,8 @@ export function registryRoutes(app: FastifyInstance, options: RegistryRoutesOpti
         `Repository name ${name} has no namespace; push to <namespace>/<name>.`,
       );
     }
-    if (action === 'push' && principal.kind === 'project') {
-      return ensureRepository(db, principal.project.id, parts.namespace, parts.repository, now());
-    }
-    if (action === 'push' && principal.kind === 'user') {
-      // authorize() found the namespace's project to be the user's company's.
-      const project = await findProjectByNamespace(db, parts.namespace);
-      if (project !== undefined) {
-        return ensureRepository(db, project.id, parts.namespace, parts.repository, now());
-      }
+    if (action === 'push' && projectId !== undefined) {
+      return ensureRepository(db, projectId, parts.namespace, parts.repository, now());
     }
     const found = await findRepository(db, parts.namespace, parts.repository);
     if (found === undefined) {
