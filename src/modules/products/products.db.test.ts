@@ -394,6 +394,12 @@ describeDb('products API', (t) => {
     );
     expect((await other.admin.get(logoUrl)).status).toBe(404);
     expect((await staff.get(logoUrl)).status).toBe(200);
+    // A bad replacement changes nothing: the stored logo stays.
+    const bad = await initech.admin.put(logoUrl, form(Buffer.from('not an image'), 'x.gif'));
+    expect([bad.status, bad.body.code]).toEqual([415, 'company.logo_type']);
+    expect((await initech.member.get(`/companies/${initech.companyId}`)).body.logo).toEqual(
+      set.body.logo,
+    );
 
     // "Use Company Logo": the company's logo, served at the product's logo URL.
     const uses = await create(initech.admin, { name: 'Uses company logo', useCompanyLogo: true });
