@@ -439,7 +439,10 @@ describeDb('registry with skopeo and buildah', (t) => {
           .select(['name', 'data'])
           .where('name', '=', 'scan.image')
           .execute();
-        expect(jobs.map((j) => readJson(j.data))).toContainEqual({ imageId: pending[0]?.id });
+        expect(jobs.map((j) => readJson(j.data))).toContainEqual({
+          imageId: pending[0]?.id,
+          scanId: pending[0]?.scan_id,
+        });
       } finally {
         worker?.start();
       }

@@ -5,7 +5,8 @@
  */
 import { expect } from 'vitest';
 import { COMPLETE_PROFILE } from '../../src/modules/companies/companies.fixtures.js';
-import type { Partner, Portal } from './portal.js';
+import { ApiClient } from './api.js';
+import { STAFF_PASSWORD, type Partner, type Portal } from './portal.js';
 
 /** A project of `certifyPartner`, ready for its images to be published. */
 export interface CertifiedProject {
@@ -59,6 +60,8 @@ export async function certifyPartner(
   options: CertifyOptions = {},
 ): Promise<CertifiedProject> {
   const admin = partner.admin;
+  // Signed in afresh: a test's clock may have moved past the portal's staff session.
+  const staff = await new ApiClient(portal.server.url).login('admin', STAFF_PASSWORD);
   const company = ok(await admin.get(`/companies/${partner.companyId}`), 200, 'company');
   if (!company.body.profileComplete) {
     ok(
@@ -85,11 +88,7 @@ export async function certifyPartner(
   }
   if (zone.access?.status !== 'approved') {
     const request = ok(await admin.post(`/zones/${zone.id}/requests`, {}), 201, 'zone request');
-    ok(
-      await portal.staff.post(`/zone-requests/${request.body.id}/approve`, {}),
-      200,
-      'zone approval',
-    );
+    ok(await staff.post(`/zone-requests/${request.body.id}/approve`, {}), 200, 'zone approval');
   }
   if (zone.appendix !== null) {
     ok(
@@ -146,11 +145,7 @@ export async function certifyPartner(
     'sales contact',
   );
   if (options.distributionApproval !== false) {
-    ok(
-      await portal.staff.post(`/projects/${id}/distribution-approval`),
-      200,
-      'distribution approval',
-    );
+    ok(await staff.post(`/projects/${id}/distribution-approval`), 200, 'distribution approval');
   }
   return {
     id,

@@ -20,7 +20,7 @@ import { gradePackageSet, openServerVulndb, savePackageSet } from '../health/ind
 import { openStoredImage } from '../registry/index.js';
 import { defaultScanRules, zoneScanRules, type ScanRules } from '../zones/index.js';
 import { findImage } from './images.js';
-import { finishScan, findScan, supersedeScan, type ScanOutcome } from './scans.js';
+import { finishScan, findScan, previousVerdict, supersedeScan, type ScanOutcome } from './scans.js';
 import { autoPublish } from './service.js';
 
 /** The assessment that needs vulnerability data. */
@@ -127,8 +127,8 @@ export function scanImageJob(deps: ScanJobDeps): JobDefinition<'scan.image'> {
           await vulns.matcher.close();
         }
       }
-      if (passed) {
-        await autoPublish({ ...deps, vulndbPath: deps.vulndbPath }, imageId);
+      if (passed && (await previousVerdict(deps.db, imageId, scanId)) !== 'passed') {
+        await autoPublish(deps, imageId);
       }
       return 'done';
     },

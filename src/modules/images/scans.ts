@@ -174,3 +174,45 @@ export async function imagesToRescan(
       : query.where('s.waiting_for_vulndb', '=', 1).where('s.status', '=', 'failed');
   return (await query.orderBy('i.created_at').execute()).map((r) => r.id);
 }
+
+/**
+ * The verdict of the image's last finished scan before `scanId` (superseded scans skipped), or
+ * undefined when `scanId` is its first.
+ */
+export async function previousVerdict(
+  db: Kysely<DB>,
+  imageId: string,
+  scanId: string,
+): Promise<ImageStatus | undefined> {
+  const scan = await findScan(db, scanId);
+  if (scan === undefined) {
+    return undefined;
+  }
+  const row = await db
+    .selectFrom('image_scans')
+    .select('status')
+    .where('image_id', '=', imageId)
+    .where('id', '!=', scanId)
+    .where('status', 'in', ['passed', 'failed', 'error'])
+    .where('queued_at', '<=', scan.queued_at)
+    .orderBy('queued_at', 'desc')
+    .orderBy('id', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+  return row?.status === 'superseded' ? undefined : row?.status;
+}
+
+/**
+ * Marks the image as being scanned unless it already is; the guard against two re-scans at once
+ * (the row lock of the update makes a concurrent second one see the first).
+ * @returns false when a scan is already in progress
+ */
+export async function claimForScan(trx: Kysely<DB>, imageId: string): Promise<boolean> {
+  const result = await trx
+    .updateTable('images')
+    .set({ status: 'scan_in_progress' })
+    .where('id', '=', imageId)
+    .where('status', '!=', 'scan_in_progress')
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) > 0;
+}

@@ -13,7 +13,7 @@ import { gradePackageSet, matchImageSet } from '../health/index.js';
 import { certificationGaps, ownedProject, visibleProject } from '../projects/index.js';
 import { deleteTag } from '../registry/store.js';
 import { readAssessments, readError, readPackages, readScan } from './report.js';
-import { imagesToRescan, queueScan, scansOf } from './scans.js';
+import { claimForScan, imagesToRescan, queueScan, scansOf } from './scans.js';
 import {
   STATUS_LABELS,
   type ImageAction,
@@ -304,9 +304,10 @@ export async function setImagePublished(
 }
 
 /**
- * Auto publish: a project with it on publishes each image whose newest scan passed, under the
- * same rules as a person; it never unpublishes. An image the rules hold back stays unpublished,
- * and the audit log says why.
+ * Auto publish: a project with it on publishes each image that newly passed (its scan before
+ * did not pass, or there was none), under the same rules as a person; it never unpublishes, and
+ * does not publish again an image someone unpublished that passes once more. An image the rules
+ * hold back stays unpublished, and the audit log says why.
  * @returns true when the image is published
  */
 export async function autoPublish(deps: PublishDeps, imageId: string): Promise<boolean> {
@@ -392,7 +393,7 @@ export async function rescanImage(
   const now = ctx.clock.now();
   return ctx.db.transaction().execute(async (trx) => {
     const row = await visibleImage(trx, actor.user, id);
-    if (row.status === 'scan_in_progress') {
+    if (!(await claimForScan(trx, row.id))) {
       throw new AppError(
         'image.scan_in_progress',
         `${row.tag} is being scanned already; wait for that scan to finish.`,
