@@ -9,7 +9,7 @@ import {
   RPM_ROOTFS,
 } from '../../test/support/image-builder.js';
 import type { EntrySpec, ImageSpec } from '../../test/support/image-builder.js';
-import { sharedFixture } from '../../test/support/shared-fixtures.js';
+import { fixture } from '../../test/support/fixtures.js';
 import { itWithTools } from '../../test/support/tools.js';
 import { scanImage } from './scan.js';
 import type { ScanResult } from './scan.js';
@@ -232,8 +232,8 @@ describe('scanImage failures, each with a precise reason', () => {
   it.each([
     ['rpmdb/go-rpmdb/libuuid/Packages', 'var/lib/rpm/Packages', 'libuuid'],
     ['rpmdb/go-rpmdb/sle15-bci/Packages.db', 'usr/lib/sysimage/rpm/Packages.db', 'filesystem'],
-  ])('should find a %s database inside an image', async (fixture, path, pkg) => {
-    const db = await readFile(sharedFixture(fixture));
+  ])('should find a %s database inside an image', async (rel, path, pkg) => {
+    const db = await readFile(fixture(`external/${rel}`));
     const r = await scan({ layers: [{ entries: [...LICENSE, { path, content: db }] }] });
     expect(outcomes(r).rpm_list_successful).toBe('pass');
     expect(r.packages.map((p) => p.name)).toContain(pkg);

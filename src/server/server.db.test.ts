@@ -11,7 +11,7 @@ import {
   RegistryClient,
   startTestServer,
 } from '../../test/support/registry-server.js';
-import { sharedFixture } from '../../test/support/shared-fixtures.js';
+import { fixture } from '../../test/support/fixtures.js';
 import type { Kysely } from 'kysely';
 import { readJson, type DB } from '../platform/db/index.js';
 import { startWorker } from './server.js';
@@ -48,7 +48,7 @@ async function waitForScan(db: Kysely<DB>, digest: string, projectId: string) {
 describeDb('hallmark serve', (t) => {
   beforeAll(async () => {
     await importPaths(
-      [sharedFixture('redhat-csaf/vex/claircore/cve-2023-38545.json')],
+      [fixture('external/redhat-csaf/vex/claircore/cve-2023-38545.json')],
       t.config.scan.vulndb,
     );
   });

@@ -15,7 +15,7 @@ import type { RunningServer } from '../../src/server/server.js';
 import { ApiClient, linkToken, startMailbox, type Mailbox } from '../support/api.js';
 import { buildOciLayout, CERTIFIED_CONFIG, RPM_ROOTFS } from '../support/image-builder.js';
 import { startTestServer } from '../support/registry-server.js';
-import { sharedFixture } from '../support/shared-fixtures.js';
+import { fixture } from '../support/fixtures.js';
 import { itWithTools } from '../support/tools.js';
 
 const run = promisify(execFile);
@@ -29,7 +29,7 @@ describeDb('the partner journey', (t) => {
     dir = await mkdtemp(join(tmpdir(), 'hallmark-journey-'));
     mailbox = await startMailbox();
     await importPaths(
-      [sharedFixture('redhat-csaf/vex/claircore/cve-2023-38545.json')],
+      [fixture('external/redhat-csaf/vex/claircore/cve-2023-38545.json')],
       t.config.scan.vulndb,
     );
     server = await startTestServer({

@@ -29,7 +29,7 @@ import {
   sha256,
   startTestServer,
 } from '../support/registry-server.js';
-import { sharedFixture } from '../support/shared-fixtures.js';
+import { fixture } from '../support/fixtures.js';
 import { itWithTools } from '../support/tools.js';
 
 const exec = promisify(execFile);
@@ -181,7 +181,7 @@ describeDb('registry with skopeo and buildah', (t) => {
     work = await mkdtemp(join(tmpdir(), 'hallmark-registry-clients-'));
     // A vulnerability index, so the default policy's vulnerability check can pass.
     await importPaths(
-      [sharedFixture('redhat-csaf/vex/claircore/cve-2023-38545.json')],
+      [fixture('external/redhat-csaf/vex/claircore/cve-2023-38545.json')],
       t.config.scan.vulndb,
     );
     server = await startTestServer(t.config);

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { JsonReport } from '../../src/engine/report.js';
 import { runCli } from '../support/cli.js';
 import { buildOciLayout, CERTIFIED_CONFIG, RPM_ROOTFS } from '../support/image-builder.js';
-import { sharedFixture } from '../support/shared-fixtures.js';
+import { fixture } from '../support/fixtures.js';
 
 let dir: string;
 beforeAll(async () => {
@@ -21,7 +21,7 @@ describe('hallmark vulndb and check --vulndb', () => {
     const imported = await runCli([
       'vulndb',
       'import',
-      sharedFixture('redhat-csaf/vex/claircore/cve-2023-38545.json'),
+      fixture('external/redhat-csaf/vex/claircore/cve-2023-38545.json'),
       '--db',
       db,
     ]);

@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { it } from 'vitest';
 
 /** Tools the suite knows about. */
-export const TOOLS = ['buildah', 'skopeo', 'rpm', 'rpmbuild', 'zstd', 'gzip'] as const;
+export const TOOLS = ['buildah', 'skopeo', 'rpm', 'rpmbuild', 'zstd', 'gzip', 'npm'] as const;
 export type Tool = (typeof TOOLS)[number];
 
 const cache = new Map<string, boolean>();

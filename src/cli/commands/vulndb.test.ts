@@ -1,15 +1,16 @@
 import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { sharedFixture } from '../../../test/support/shared-fixtures.js';
+import { fixture } from '../../../test/support/fixtures.js';
+import { limitRequestWaits, startLocalServer } from '../../../test/support/local-http.js';
 import { openVulnerabilityData } from '../../engine/vuln/index.js';
 import { defaultVulndbPath, formatVulndbSummary, vulndbImport, vulndbSync } from './vulndb.js';
 
 let dir: string;
+
+limitRequestWaits();
 
 beforeEach(async () => {
   dir = await mkdtemp(join(tmpdir(), 'hallmark-cli-vulndb-'));
@@ -21,14 +22,14 @@ afterEach(async () => {
 describe('vulndb import', () => {
   it('should build an index that check --vulndb can open, creating its directory', async () => {
     const db = join(dir, 'cache', 'hallmark', 'vulndb.sqlite');
-    const summary = await vulndbImport([sharedFixture('redhat-csaf/vex/trivy-db')], { db });
+    const summary = await vulndbImport([fixture('external/redhat-csaf/vex/trivy-db')], { db });
     expect(summary).toMatchObject({ imported: 4, repositories: 1, documents: 4 });
     expect(formatVulndbSummary(summary)).toBe(
       [
         '4 imported, 0 replaced, 0 unchanged, 0 older than the stored version, 0 deleted, 1 skipped',
         'repository mapping: 1 repositories',
         'index holds 4 document(s)',
-        `skipped ${sharedFixture('redhat-csaf/vex/trivy-db/nvr-to-cpe.json')}: an NVR-to-CPE mapping, which Hallmark does not use`,
+        `skipped ${fixture('external/redhat-csaf/vex/trivy-db/nvr-to-cpe.json')}: an NVR-to-CPE mapping, which Hallmark does not use`,
         '',
       ].join('\n'),
     );
@@ -59,9 +60,9 @@ describe('vulndb sync', () => {
 
   it('should seed the index from the archive a base URL names', async () => {
     const archive = readFileSync(
-      sharedFixture('redhat-csaf/vex/claircore/csaf_vex_2023-10-31.tar.zst'),
+      fixture('external/redhat-csaf/vex/claircore/csaf_vex_2023-10-31.tar.zst'),
     );
-    const server = createServer((req, res) => {
+    const server = await startLocalServer((req, res) => {
       if (req.url === '/vex/archive_latest.txt') {
         res.end('csaf_vex_2023-10-31.tar.zst');
       } else if (req.url === '/vex/csaf_vex_2023-10-31.tar.zst') {
@@ -70,10 +71,8 @@ describe('vulndb sync', () => {
         res.writeHead(404).end();
       }
     });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     try {
-      const { port } = server.address() as AddressInfo;
-      const summary = await vulndbSync(`http://127.0.0.1:${port}/vex`, {
+      const summary = await vulndbSync(`${server.url}/vex`, {
         db: join(dir, 'sub', 'v.sqlite'),
       });
       expect(summary).toMatchObject({
@@ -85,7 +84,7 @@ describe('vulndb sync', () => {
         'archive csaf_vex_2023-10-31.tar.zst downloaded\n',
       );
     } finally {
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await server.close();
     }
   });
 });

@@ -1,8 +1,8 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
+import { fixture } from '../../../test/support/fixtures.js';
 import { AppError } from '../../platform/errors.js';
 import { readBdbRecords } from './bdb.js';
 import { readRpmDatabaseAt } from './database.js';
@@ -10,12 +10,11 @@ import { headerToPackage, parseHeader } from './header.js';
 import { readNdbRecords } from './ndb.js';
 import type { HeaderRecord, RpmDbFormat } from './types.js';
 
-const FIXTURES = new URL('../../../../shared/fixtures/', import.meta.url);
-const fixture = (rel: string): Buffer => readFileSync(fileURLToPath(new URL(rel, FIXTURES)));
+const readFixture = (rel: string): Buffer => readFileSync(fixture(`external/${rel}`));
 
-const BDB = fixture('rpmdb/go-rpmdb/libuuid/Packages');
-const NDB = fixture('rpmdb/go-rpmdb/sle15-bci/Packages.db');
-const SQLITE = fixture('rpmdb/go-rpmdb/cbl-mariner-2.0/rpmdb.sqlite');
+const BDB = readFixture('rpmdb/go-rpmdb/libuuid/Packages');
+const NDB = readFixture('rpmdb/go-rpmdb/sle15-bci/Packages.db');
+const SQLITE = readFixture('rpmdb/go-rpmdb/cbl-mariner-2.0/rpmdb.sqlite');
 const PAGE = 4096;
 
 const tmp = mkdtempSync(join(tmpdir(), 'hallmark-rpmdb-corrupt-'));

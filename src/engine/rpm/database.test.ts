@@ -1,9 +1,9 @@
 import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
+import { fixture } from '../../../test/support/fixtures.js';
 import { FileTree } from '../image/file-tree.js';
 import type { FsEntry } from '../image/types.js';
 import {
@@ -16,22 +16,21 @@ import {
 } from './database.js';
 import type { RpmDatabaseResult, RpmPackage } from './types.js';
 
-const FIXTURES = new URL('../../../../shared/fixtures/', import.meta.url);
-const fixture = (rel: string): string => fileURLToPath(new URL(rel, FIXTURES));
+const external = (rel: string): string => fixture(`external/${rel}`);
 
 const tmp = mkdtempSync(join(tmpdir(), 'hallmark-rpmdb-test-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
-/** A private copy of a fixture, so nothing (sqlite above all) can touch the shared file. */
+/** A private copy of a fixture, so nothing (sqlite above all) can touch the committed file. */
 function copy(rel: string): string {
   const dest = join(tmp, rel.replace(/\//g, '_'));
-  copyFileSync(fixture(rel), dest);
+  copyFileSync(external(rel), dest);
   return dest;
 }
 
 /** Data rows of an oracle TSV (comment lines dropped), split into columns. */
 function tsv(rel: string): string[][] {
-  return readFileSync(fixture(`rpmdb/expected/${rel}`), 'utf8')
+  return readFileSync(external(`rpmdb/expected/${rel}`), 'utf8')
     .split('\n')
     .filter((l) => l !== '' && !l.startsWith('#'))
     .map((l) => l.split('\t'));

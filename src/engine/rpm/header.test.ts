@@ -1,13 +1,12 @@
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { fixture } from '../../../test/support/fixtures.js';
 import { AppError } from '../../platform/errors.js';
 import { nevra } from './database.js';
 import { headerString, headerToPackage, parseHeader } from './header.js';
 import { TAG, TYPE } from './tags.js';
 
-const FIXTURES = new URL('../../../../shared/fixtures/', import.meta.url);
-const fixture = (rel: string): Buffer => readFileSync(fileURLToPath(new URL(rel, FIXTURES)));
+const readFixture = (rel: string): Buffer => readFileSync(fixture(`external/${rel}`));
 
 /** One tag for the test header builder: its type, element count and big-endian bytes. */
 interface Item {
@@ -119,7 +118,7 @@ function expectInvalid(fn: () => unknown, ...fragments: string[]): void {
 
 describe('parseHeader and headerToPackage on real headers', () => {
   it('should decode the claircore crypto-policies header', () => {
-    const header = parseHeader(fixture('rpmdb/claircore/package.header'));
+    const header = parseHeader(readFixture('rpmdb/claircore/package.header'));
     expect(header.regionEntries).toBeGreaterThan(0);
     const pkg = headerToPackage(header);
     expect(nevra(pkg)).toBe('crypto-policies-20210213-1.git5c710c0.fc34.noarch');
@@ -135,7 +134,7 @@ describe('parseHeader and headerToPackage on real headers', () => {
   });
 
   it('should parse go-rpmdb blob.bin but refuse its out-of-range DIRINDEXES', () => {
-    const header = parseHeader(fixture('rpmdb/go-rpmdb/blob.bin'));
+    const header = parseHeader(readFixture('rpmdb/go-rpmdb/blob.bin'));
     expect(headerString(header, TAG.name)).toBe('publicsuffix-list-dafsa');
     expectInvalid(
       () => headerToPackage(header),
@@ -146,7 +145,7 @@ describe('parseHeader and headerToPackage on real headers', () => {
   });
 
   it('should only ever throw rpm.header_invalid for bit-flipped copies', () => {
-    const original = fixture('rpmdb/claircore/package.header');
+    const original = readFixture('rpmdb/claircore/package.header');
     let seed = 12345;
     const random = (n: number): number => {
       seed = (seed * 1103515245 + 12345) % 2 ** 31;
@@ -169,7 +168,7 @@ describe('parseHeader and headerToPackage on real headers', () => {
   }, 20_000);
 
   it.each([0, 7, 8, 100, 1256, 31259])('should refuse the header truncated to %i bytes', (n) => {
-    const blob = fixture('rpmdb/claircore/package.header').subarray(0, n);
+    const blob = readFixture('rpmdb/claircore/package.header').subarray(0, n);
     expectInvalid(() => parseHeader(blob), `${n} bytes`);
   });
 });

@@ -2,17 +2,16 @@ import { createHash } from 'node:crypto';
 import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
+import { fixture } from '../../../test/support/fixtures.js';
 import { FileTree } from '../image/file-tree.js';
 import type { FsEntry } from '../image/types.js';
 import { readRpmDatabase, readRpmDatabaseAt, readRpmDatabaseFiles } from './database.js';
 import { readSqliteRecords } from './sqlite.js';
 import type { RpmDatabaseResult, RpmPackage } from './types.js';
 
-const FIXTURES = new URL('../../../../shared/fixtures/', import.meta.url);
-const MARINER = fileURLToPath(new URL('rpmdb/go-rpmdb/cbl-mariner-2.0/rpmdb.sqlite', FIXTURES));
+const MARINER = fixture('external/rpmdb/go-rpmdb/cbl-mariner-2.0/rpmdb.sqlite');
 
 const tmp = mkdtempSync(join(tmpdir(), 'hallmark-rpmdb-sqlite-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));

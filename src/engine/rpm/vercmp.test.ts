@@ -1,13 +1,11 @@
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { fixture } from '../../../test/support/fixtures.js';
 import { compareEvr, compareNevra, parseNevra, rpmvercmp } from './vercmp.js';
-
-const FIXTURES = new URL('../../../../shared/fixtures/', import.meta.url);
 
 /** The claircore vector files: `#` comments and blank lines skipped, fields split on whitespace. */
 function vectors(name: string): string[][] {
-  return readFileSync(fileURLToPath(new URL(`rpmvercmp/claircore/${name}`, FIXTURES)), 'utf8')
+  return readFileSync(fixture(`external/rpmvercmp/claircore/${name}`), 'utf8')
     .split('\n')
     .map((l) => l.trim())
     .filter((l) => l !== '' && !l.startsWith('#'))

@@ -1,12 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { sharedFixture } from '../../../test/support/shared-fixtures.js';
+import { fixture } from '../../../test/support/fixtures.js';
 import { parseVexDocument } from './csaf.js';
 import type { StatusRow } from './csaf.js';
 import { parsePurl, rpmComponent } from './purl.js';
 
 const vex = (rel: string): unknown =>
-  JSON.parse(readFileSync(sharedFixture(`redhat-csaf/vex/${rel}`), 'utf8'));
+  JSON.parse(readFileSync(fixture(`external/redhat-csaf/vex/${rel}`), 'utf8'));
 
 const pick = (rows: StatusRow[], where: Partial<StatusRow>): StatusRow[] =>
   rows.filter((r) => Object.entries(where).every(([k, v]) => r[k as keyof StatusRow] === v));
@@ -123,7 +123,10 @@ describe('parseVexDocument', () => {
 
   it('should reject what is not a CSAF VEX document, saying why', () => {
     const advisory = JSON.parse(
-      readFileSync(sharedFixture('redhat-csaf/advisories/claircore/rhsa-2022-0011.json'), 'utf8'),
+      readFileSync(
+        fixture('external/redhat-csaf/advisories/claircore/rhsa-2022-0011.json'),
+        'utf8',
+      ),
     );
     expect(() => parseVexDocument(advisory)).toThrow(
       /not a CSAF VEX document \(document.category is "csaf_security_advisory"\)/,

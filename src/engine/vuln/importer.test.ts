@@ -3,13 +3,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { sharedFixture } from '../../../test/support/shared-fixtures.js';
+import { fixture } from '../../../test/support/fixtures.js';
 import { importPaths } from './importer.js';
 import { syntheticVexDocument } from './synthetic.js';
 import type { SyntheticSpec } from './synthetic.js';
 
-const VEX = sharedFixture('redhat-csaf/vex');
-const ARCHIVE = sharedFixture('redhat-csaf/vex/claircore/csaf_vex_2023-10-31.tar.zst');
+const VEX = fixture('external/redhat-csaf/vex');
+const ARCHIVE = fixture('external/redhat-csaf/vex/claircore/csaf_vex_2023-10-31.tar.zst');
 
 let dir: string;
 let db: string;
@@ -127,7 +127,7 @@ describe('importPaths', () => {
       JSON.stringify({ document: { category: 'csaf_vex', tracking: {} }, vulnerabilities: [] }),
     );
     await copyFile(
-      sharedFixture('redhat-csaf/advisories/claircore/rhsa-2022-0011.json'),
+      fixture('external/redhat-csaf/advisories/claircore/rhsa-2022-0011.json'),
       join(src, 'rhsa.json'),
     );
     await writeFile(join(src, 'notes.txt'), 'ignored: not JSON by name');

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { sharedFixture } from '../../../test/support/shared-fixtures.js';
+import { fixture } from '../../../test/support/fixtures.js';
 import { describeIndex, importPaths, openVulnerabilityData } from './index.js';
 
 let dir: string;
@@ -18,7 +18,7 @@ afterEach(async () => {
 describe('openVulnerabilityData', () => {
   it('should return a working matcher for an index with documents', async () => {
     const db = join(dir, 'v.sqlite');
-    await importPaths([sharedFixture('redhat-csaf/vex/claircore/cve-2023-38545.json')], db);
+    await importPaths([fixture('external/redhat-csaf/vex/claircore/cve-2023-38545.json')], db);
     const opened = await openVulnerabilityData(db);
     if (!('matcher' in opened)) {
       throw new Error(opened.unavailable);
@@ -89,7 +89,7 @@ describe('openVulnerabilityData', () => {
 
   it('should describe what an index holds', async () => {
     const db = join(dir, 'v.sqlite');
-    await importPaths([sharedFixture('redhat-csaf/vex/trivy-db')], db);
+    await importPaths([fixture('external/redhat-csaf/vex/trivy-db')], db);
     expect(describeIndex(db)).toEqual({
       path: db,
       documents: 4,

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { extract as tarExtract } from 'tar-stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sharedFixture } from '../../../test/support/shared-fixtures.js';
+import { fixture } from '../../../test/support/fixtures.js';
 import type { RpmPackage } from '../rpm/types.js';
 import { parseNevra } from '../rpm/vercmp.js';
 import { importPaths } from './importer.js';
@@ -28,7 +28,7 @@ beforeAll(async () => {
   const map = join(dir, 'repository-to-cpe.json');
   await writeFile(map, JSON.stringify(REPOS));
   const db = join(dir, 'vulndb.sqlite');
-  await importPaths([sharedFixture('redhat-csaf/vex'), map], db);
+  await importPaths([fixture('external/redhat-csaf/vex'), map], db);
   matcher = createMatcher(db);
 });
 afterAll(async () => {
@@ -168,7 +168,7 @@ describe('createMatcher against CVE-2023-38545 (curl, Important)', () => {
   it('should find nothing on RHEL 8, where the VEX says curl is not affected', async () => {
     const manifest = JSON.parse(
       await readFile(
-        sharedFixture('content-manifests/trivy/ubi8-minimal-container-8.5-218.json'),
+        fixture('external/content-manifests/trivy/ubi8-minimal-container-8.5-218.json'),
         'utf8',
       ),
     ) as { content_sets: string[] };
@@ -188,7 +188,7 @@ describe('createMatcher against CVE-2023-38545 (curl, Important)', () => {
 
   it('should fall back to os-release when no content set is in the mapping', async () => {
     const sets = await contentSetsInLayer(
-      sharedFixture('content-manifests/claircore/layer-with-embedded-cs.tar'),
+      fixture('external/content-manifests/claircore/layer-with-embedded-cs.tar'),
     );
     expect(sets).toEqual(['content-set-1', 'content-set-2']);
     const report = matcher.matchSync(

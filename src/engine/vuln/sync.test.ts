@@ -1,13 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { mkdtemp, rm, stat } from 'node:fs/promises';
-import { createServer } from 'node:http';
-import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { sharedFixture } from '../../../test/support/shared-fixtures.js';
+import { fixture } from '../../../test/support/fixtures.js';
+import { limitRequestWaits, startLocalServer } from '../../../test/support/local-http.js';
+import type { LocalServer } from '../../../test/support/local-http.js';
 import { syncIndex } from './sync.js';
 
 const ARCHIVE_NAME = 'csaf_vex_2023-10-31.tar.zst';
@@ -19,18 +19,16 @@ class LayoutServer {
   readonly requests: Array<{ path: string; range: string | undefined }> = [];
   dropArchiveOnce = false;
   readonly failOnce = new Set<string>();
-  private server: Server | undefined;
+  private server: LocalServer | undefined;
 
   async start(): Promise<string> {
-    this.server = createServer((req, res) => this.handle(req, res));
-    await new Promise<void>((resolve) => this.server?.listen(0, '127.0.0.1', resolve));
-    const { port } = this.server.address() as AddressInfo;
-    return `http://127.0.0.1:${port}/data/csaf/v2/vex`;
+    this.server = await startLocalServer((req, res) => this.handle(req, res));
+    return `${this.server.url}/data/csaf/v2/vex`;
   }
 
+  /** Stops the server; resolves at once when it was never started (a failed beforeEach). */
   async stop(): Promise<void> {
-    this.server?.closeAllConnections();
-    await new Promise<void>((resolve) => this.server?.close(() => resolve()));
+    await this.server?.close();
   }
 
   private handle(req: IncomingMessage, res: ServerResponse): void {
@@ -70,7 +68,7 @@ class LayoutServer {
   }
 }
 
-const fixture = (rel: string): Buffer => readFileSync(sharedFixture(`redhat-csaf/vex/${rel}`));
+const vex = (rel: string): Buffer => readFileSync(fixture(`external/redhat-csaf/vex/${rel}`));
 const csv = (rows: Array<[string, string]>): Buffer =>
   Buffer.from(rows.map(([p, t]) => `"${p}","${t}"`).join('\n') + '\n');
 
@@ -79,13 +77,15 @@ let db: string;
 let server: LayoutServer;
 let base: string;
 
+limitRequestWaits();
+
 beforeEach(async () => {
   dir = await mkdtemp(join(tmpdir(), 'hallmark-vuln-sync-'));
   db = join(dir, 'vulndb.sqlite');
   server = new LayoutServer();
   server.files.set('archive_latest.txt', Buffer.from(`${ARCHIVE_NAME}\n`));
-  server.files.set(ARCHIVE_NAME, fixture(`claircore/${ARCHIVE_NAME}`));
-  server.files.set('2023/cve-2023-38545.json', fixture('claircore/cve-2023-38545.json'));
+  server.files.set(ARCHIVE_NAME, vex(`claircore/${ARCHIVE_NAME}`));
+  server.files.set('2023/cve-2023-38545.json', vex('claircore/cve-2023-38545.json'));
   server.files.set(
     '2023/cve-2023-0049.json',
     Buffer.from('{"not": "fetched: older than the archive"'),
@@ -94,7 +94,7 @@ beforeEach(async () => {
     '2024/cve-2024-99999.json',
     Buffer.from('{"document": {"category": "csaf_vex", "trunc'),
   );
-  server.files.set('2024/cve-2024-10041.json', fixture('trivy-db/cve-2024-10041.json'));
+  server.files.set('2024/cve-2024-10041.json', vex('trivy-db/cve-2024-10041.json'));
   server.files.set(
     'changes.csv',
     csv([

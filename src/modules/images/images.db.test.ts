@@ -14,7 +14,7 @@ import {
 import { newPartner, startPortal } from '../../../test/support/portal.js';
 import type { Partner, Portal } from '../../../test/support/portal.js';
 import { pushOciLayout, RegistryClient } from '../../../test/support/registry-server.js';
-import { sharedFixture } from '../../../test/support/shared-fixtures.js';
+import { fixture } from '../../../test/support/fixtures.js';
 import { certifyPartner, type CertifiedProject } from '../../../test/support/certify.js';
 import { createProject, type CreatedProject } from '../projects/index.js';
 
@@ -68,7 +68,7 @@ describeDb('images API', (t) => {
 
   beforeAll(async () => {
     await importPaths(
-      [sharedFixture('redhat-csaf/vex/claircore/cve-2023-38545.json')],
+      [fixture('external/redhat-csaf/vex/claircore/cve-2023-38545.json')],
       t.config.scan.vulndb,
     );
     portal = await startPortal(t);

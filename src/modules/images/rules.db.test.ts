@@ -12,7 +12,7 @@ import {
 } from '../../../test/support/image-builder.js';
 import { newPartner, startPortal, type Portal } from '../../../test/support/portal.js';
 import { pushOciLayout, RegistryClient } from '../../../test/support/registry-server.js';
-import { sharedFixture } from '../../../test/support/shared-fixtures.js';
+import { fixture } from '../../../test/support/fixtures.js';
 
 let dir: string;
 let layout: string;
@@ -110,7 +110,7 @@ describeDb('certification rules', (t) => {
     ]);
 
     await importPaths(
-      [sharedFixture('redhat-csaf/vex/claircore/cve-2023-38545.json')],
+      [fixture('external/redhat-csaf/vex/claircore/cve-2023-38545.json')],
       t.config.scan.vulndb,
     );
     const again = await scanned(t, first.id, first.scanned_at ?? undefined);
