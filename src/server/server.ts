@@ -32,10 +32,13 @@ import { zonesModule } from '../modules/zones/index.js';
 import { healthModule, recomputeJob, scheduleRecompute } from '../modules/health/index.js';
 import { createMailSender, mailJob, mailModule } from '../modules/mail/index.js';
 import { registerApi, type ApiContext, type ApiModule } from '../platform/http/api.js';
+import { setNotFound } from '../platform/http/not-found.js';
 import {
   loadTokenSecret,
   Registry,
+  registryOpenApi,
   registryRoutes,
+  sendRegistryNotFound,
   TokenSigner,
 } from '../modules/registry/index.js';
 
@@ -153,7 +156,10 @@ export async function startServer(
       apiContext,
       (request) => authenticateRequest(database.db, clock, request),
       API_MODULES,
+      { documents: [registryOpenApi] },
     );
+    // No web UI yet: once there is one, pass it as `ui` so browsers get its pages.
+    setNotFound(app, { prefixes: [{ prefix: '/v2', respond: sendRegistryNotFound }] });
     for (const module of API_MODULES) {
       await module.seed?.(apiContext);
     }
