@@ -33,6 +33,7 @@ import { healthModule, recomputeJob, scheduleRecompute } from '../modules/health
 import { createMailSender, mailJob, mailModule } from '../modules/mail/index.js';
 import { registerApi, type ApiContext, type ApiModule } from '../platform/http/api.js';
 import { setNotFound } from '../platform/http/not-found.js';
+import { sendProblem } from '../platform/http/problem.js';
 import {
   loadTokenSecret,
   Registry,
@@ -272,6 +273,10 @@ function buildApp(config: Config): FastifyInstance {
     requestTimeout: 0,
     keepAliveTimeout: 65_000,
     forceCloseConnections: true,
+    // Malformed percent-encoding is refused before routing: problem+json like every refusal.
+    frameworkErrors: (err, request, reply) => {
+      void sendProblem(err, request, reply);
+    },
   });
   app.get('/healthz', () => Promise.resolve({ status: 'ok' }));
   return app;

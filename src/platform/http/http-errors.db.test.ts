@@ -106,6 +106,16 @@ describeDb('http errors', (t) => {
     }
   });
 
+  it('should refuse a malformed URL with a stable code', async () => {
+    const res = await send('GET', '/api/v1/catalog/images/%zz');
+    expect(res.status).toBe(400);
+    expect(res.type).toMatch(/^application\/problem\+json/);
+    expect(res.body).toMatchObject({
+      code: 'request.invalid_url',
+      instance: '/api/v1/catalog/images/%zz',
+    });
+  });
+
   it('should say which field is required, blank or not a UUID', async () => {
     const bad = await send('GET', '/api/v1/catalog/images/not-a-uuid');
     expect(bad.status).toBe(400);
