@@ -14,5 +14,5 @@ export {
 export { hashRegistryKey, newRegistryKey } from './registry-key.js';
 export { projectsModule } from './module.js';
 export { assertProjectNameFree, insertProject, type ProjectDetails } from './projects.js';
-export { projectChecklist } from './checklist.js';
+export { certificationGaps, projectChecklist, type CertificationGap } from './checklist.js';
 export { ownedProject, visibleProject } from './service.js';
