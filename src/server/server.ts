@@ -38,10 +38,14 @@ import { zonesModule } from '../modules/zones/index.js';
 import { healthModule, recomputeJob, scheduleRecompute } from '../modules/health/index.js';
 import { createMailSender, mailJob, mailModule } from '../modules/mail/index.js';
 import { registerApi, type ApiContext, type ApiModule } from '../platform/http/api.js';
+import { setNotFound } from '../platform/http/not-found.js';
+import { sendProblem } from '../platform/http/problem.js';
 import {
   loadTokenSecret,
   Registry,
+  registryOpenApi,
   registryRoutes,
+  sendRegistryNotFound,
   TokenSigner,
 } from '../modules/registry/index.js';
 
@@ -185,7 +189,10 @@ export async function startServer(
       apiContext,
       (request) => authenticateRequest(database.db, clock, request),
       API_MODULES,
+      { documents: [registryOpenApi] },
     );
+    // No web UI yet: once there is one, pass it as `ui` so browsers get its pages.
+    setNotFound(app, { prefixes: [{ prefix: '/v2', respond: sendRegistryNotFound }] });
     for (const module of API_MODULES) {
       await module.seed?.(apiContext);
     }
@@ -300,6 +307,10 @@ function buildApp(config: Config): FastifyInstance {
     requestTimeout: 0,
     keepAliveTimeout: 65_000,
     forceCloseConnections: true,
+    // Malformed percent-encoding is refused before routing: problem+json like every refusal.
+    frameworkErrors: (err, request, reply) => {
+      void sendProblem(err, request, reply);
+    },
   });
   app.get('/healthz', () => Promise.resolve({ status: 'ok' }));
   return app;

@@ -237,6 +237,7 @@ describeDb('the partner journey', (t) => {
           vendor: { name: string };
           product: { name: string };
           pullCommand: string;
+          pullReference: string;
           grade: string | null;
         }[]
       ).find((i) => i.id === image.id);
@@ -246,7 +247,8 @@ describeDb('the partner journey', (t) => {
       expect(listed?.grade).toBe('A');
       const details2 = await anonymous.get(`/catalog/images/${image.id}`);
       expect(details2.body.gradeHistory.map((h: { grade: string }) => h.grade)).toEqual(['A']);
-      expect(listed!.pullCommand).toContain(`${namespace}/cinder:1.0`);
+      expect(listed!.pullReference).toBe(`${host}/${namespace}/cinder:1.0`);
+      expect(listed!.pullCommand).toBe(`podman pull ${listed!.pullReference}`);
 
       // Anyone can now pull it anonymously.
       const pulled = join(dir, 'pulled');

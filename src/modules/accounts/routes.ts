@@ -57,6 +57,7 @@ function accountRoutes(api: Api, ctx: ApiContext): void {
   api.post(
     '/accounts',
     {
+      config: { auth: 'public' },
       schema: {
         tags: ['accounts'],
         summary: 'Register a login (an e-mail confirmation link is sent)',
@@ -79,6 +80,7 @@ function accountRoutes(api: Api, ctx: ApiContext): void {
   api.post(
     '/accounts/confirm',
     {
+      config: { auth: 'public' },
       schema: {
         tags: ['accounts'],
         summary: 'Confirm an e-mail address with the link token',
@@ -92,6 +94,7 @@ function accountRoutes(api: Api, ctx: ApiContext): void {
   api.post(
     '/accounts/password-reset',
     {
+      config: { auth: 'public' },
       schema: {
         tags: ['accounts'],
         summary: 'E-mail a password-reset link (same answer whether or not the account exists)',
@@ -108,6 +111,7 @@ function accountRoutes(api: Api, ctx: ApiContext): void {
   api.post(
     '/accounts/password',
     {
+      config: { auth: 'public' },
       schema: {
         tags: ['accounts'],
         summary: 'Set a password with a reset or invitation link token',
@@ -124,6 +128,7 @@ function accountRoutes(api: Api, ctx: ApiContext): void {
   api.post(
     '/session',
     {
+      config: { auth: 'public' },
       schema: {
         tags: ['accounts'],
         summary: 'Log in: sets the session cookie and returns the CSRF token for changes',
@@ -172,7 +177,10 @@ function accountRoutes(api: Api, ctx: ApiContext): void {
 
   api.delete(
     '/session',
-    { schema: { tags: ['accounts'], summary: 'Log out', response: { 204: z.null() } } },
+    {
+      config: { auth: 'public' },
+      schema: { tags: ['accounts'], summary: 'Log out', response: { 204: z.null() } },
+    },
     async (request, reply) => {
       const cookie = request.cookies[SESSION_COOKIE];
       if (cookie !== undefined) {

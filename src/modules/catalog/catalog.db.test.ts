@@ -166,7 +166,8 @@ describeDb('catalog API', (t) => {
       grade: null,
     });
     expect(stable.repository).toMatch(/^ospid-[0-9a-f-]{18}\/plugin$/);
-    expect(stable.pullCommand).toBe(`${host}/${stable.repository as string}:stable`);
+    expect(stable.pullReference).toBe(`${host}/${stable.repository as string}:stable`);
+    expect(stable.pullCommand).toBe(`podman pull ${host}/${stable.repository as string}:stable`);
     expect(JSON.stringify(res.body)).not.toMatch(/hidden|draft|"old"/);
   });
 
@@ -224,6 +225,9 @@ describeDb('catalog API', (t) => {
       packageCount: 2,
       grade: null,
     });
+    const host = new URL(server.url).host;
+    expect(res.body.pullReference).toBe(`${host}/${res.body.repository as string}:1.0`);
+    expect(res.body.pullCommand).toBe(`podman pull ${res.body.pullReference as string}`);
     expect(res.body.packages.map((p: { name: string }) => p.name)).toEqual([
       'bash',
       'redhat-release',

@@ -98,8 +98,18 @@ function productLogoUrl(row: {
 }
 
 /** What `docker pull` / `podman pull` take: `<registry host>/<namespace>/<repository>:<tag>`. */
-function pullCommand(host: string, repository: string, tag: string): string {
+function pullReference(host: string, repository: string, tag: string): string {
   return `${host}/${repository}:${tag}`;
+}
+
+/** The pull reference and the command that pulls it, as the catalog shows them. */
+function pullFields(
+  host: string,
+  repository: string,
+  tag: string,
+): { pullCommand: string; pullReference: string } {
+  const reference = pullReference(host, repository, tag);
+  return { pullCommand: `podman pull ${reference}`, pullReference: reference };
 }
 
 /** The published tags of the given manifests, keyed `repositoryId digest`. */
@@ -280,7 +290,7 @@ export async function listCatalog(
         tag: row.tag,
         tags: tags.get(`${row.repository_id} ${row.digest}`) ?? [row.tag],
         digest: row.digest,
-        pullCommand: pullCommand(registryHost, repository, row.tag),
+        ...pullFields(registryHost, repository, row.tag),
         packageCount: Number(row.package_count),
         passed: row.status === 'passed',
         grade: row.grade,
@@ -379,7 +389,7 @@ export async function catalogImage(
     tag: row.tag,
     tags: tags.get(`${row.repository_id} ${row.digest}`) ?? [row.tag],
     digest: row.digest,
-    pullCommand: pullCommand(registryHost, repository, row.tag),
+    ...pullFields(registryHost, repository, row.tag),
     packageCount: packages.length,
     passed: row.status === 'passed',
     grade: row.grade,

@@ -12,6 +12,7 @@ function routes(api: Api, ctx: ApiContext): void {
   api.get(
     '/catalog/images',
     {
+      config: { auth: 'public' },
       schema: {
         tags: TAGS,
         summary: 'Published images: vendor, product, tags, digest, pull command (public)',
@@ -31,6 +32,7 @@ function routes(api: Api, ctx: ApiContext): void {
   api.get(
     '/catalog/images/:id',
     {
+      config: { auth: 'public' },
       schema: {
         tags: TAGS,
         summary: 'A published image with its packages and assessments (public)',

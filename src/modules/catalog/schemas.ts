@@ -30,8 +30,10 @@ export const CatalogEntrySchema = z.object({
   /** Every published tag of the same manifest. */
   tags: z.array(z.string()),
   digest: z.string(),
-  /** `<registry host>/<namespace>/<repository>:<tag>`, for `docker pull` / `podman pull`. */
+  /** The command that pulls this image: `podman pull <pullReference>`. */
   pullCommand: z.string(),
+  /** `<registry host>/<namespace>/<repository>:<tag>`, what `podman pull` / `docker pull` take. */
+  pullReference: z.string(),
   packageCount: z.number(),
   passed: z.boolean(),
   /** Container Health Index grade (A–F, Unknown); null when the image was never graded. */

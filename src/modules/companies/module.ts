@@ -124,6 +124,7 @@ function routes(api: Api, ctx: ApiContext): void {
   api.get(
     '/companies/:id/logo',
     {
+      config: { auth: 'optional' },
       schema: {
         tags: TAGS,
         summary: 'The company logo (anonymous once the company has a published image)',
@@ -156,6 +157,7 @@ function routes(api: Api, ctx: ApiContext): void {
   api.get(
     '/agreements/program',
     {
+      config: { auth: 'public' },
       schema: {
         tags: TAGS,
         summary: 'The current Technology Partner Program Agreement',

@@ -44,6 +44,8 @@ export function isCountryCode(code: string): boolean {
   return /^[A-Z]{2}$/.test(code) && !NOT_COUNTRIES.has(code) && regions.of(code) !== undefined;
 }
 
+const COUNTRY_MESSAGE = 'An ISO 3166-1 alpha-2 country code, e.g. "US"';
+
 const hasNoControl = (s: string) =>
   [...s].every((c) => c.charCodeAt(0) >= 0x20 && c.charCodeAt(0) !== 0x7f);
 /** A trimmed single line of 1 to `max` characters. */
@@ -80,8 +82,14 @@ export const ProfileInput = z
             z
               .string()
               .trim()
+              // Two letters first (so the OpenAPI document shows the pattern), then assigned.
+              .regex(/^[A-Za-z]{2}$/, { message: COUNTRY_MESSAGE, abort: true })
               .toUpperCase()
-              .refine(isCountryCode, 'An ISO 3166-1 alpha-2 country code, e.g. "US"'),
+              .refine(isCountryCode, COUNTRY_MESSAGE)
+              .meta({
+                description: 'ISO 3166-1 alpha-2 country code (stored upper-case)',
+                examples: ['DE'],
+              }),
           ),
         })
         .strict(),

@@ -39,6 +39,7 @@ function routes(api: Api, ctx: ApiContext): void {
   api.get(
     '/images/:id/grades',
     {
+      config: { auth: 'optional' },
       schema: {
         tags: ['health'],
         summary: "An image's Container Health Index: current grade, next drop date, history",

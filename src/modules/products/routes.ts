@@ -241,6 +241,7 @@ function logoRoutes(api: Api, ctx: ApiContext): void {
   api.get(
     '/products/:id/logo',
     {
+      config: { auth: 'optional' },
       schema: {
         tags: TAGS,
         summary: 'The product logo (anonymous once the product has a published image)',

@@ -1,4 +1,5 @@
 /** Registry errors in the OCI error format: `{"errors":[{"code","message","detail"}]}`. */
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AppError } from '../../platform/errors.js';
 
 /**
@@ -98,4 +99,24 @@ export function errorBody(err: RegistryError): {
       },
     ],
   };
+}
+
+/**
+ * The answer to a `/v2` request no registry route takes (e.g. an unsupported method): a 404
+ * `NAME_UNKNOWN` in the OCI format, like an unknown `/v2` path, so registry clients never see the
+ * portal's problem+json.
+ */
+export function sendRegistryNotFound(request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  const path = (request.url.split('?', 1)[0] ?? '').slice(0, 200);
+  const err = registryError(
+    'NAME_UNKNOWN',
+    `No registry endpoint ${request.method} ${path}.`,
+    undefined,
+    404,
+  );
+  return reply
+    .code(err.status)
+    .header('Docker-Distribution-API-Version', 'registry/2.0')
+    .type('application/json')
+    .send(errorBody(err));
 }

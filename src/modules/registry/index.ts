@@ -6,6 +6,8 @@ export {
   type TaggedPushHook,
 } from './registry.js';
 export { registryRoutes, type RegistryRoutesOptions } from './routes.js';
+export { sendRegistryNotFound } from './errors.js';
+export { registryOpenApi } from './openapi.js';
 export { loadTokenSecret, TokenSigner } from './tokens.js';
 export { collectGarbage, type GcOptions, type GcReport } from './gc.js';
 export { openStoredImage } from './stored-image.js';

@@ -16,18 +16,22 @@ import type {
   RawRequestDefaultExpression,
   RawServerDefault,
 } from 'fastify';
-import {
-  jsonSchemaTransform,
-  serializerCompiler,
-  validatorCompiler,
-  type ZodTypeProvider,
-} from 'fastify-type-provider-zod';
+import { serializerCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Kysely } from 'kysely';
 import type { BlobStore } from '../blobs/index.js';
 import type { Config } from '../config.js';
 import type { DB } from '../db/index.js';
 import type { Clock, JobQueue } from '../queue/index.js';
+import { sendRouteNotFound } from './not-found.js';
+import {
+  API_SECURITY_SCHEMES,
+  completeDocument,
+  documentRoute,
+  type OpenApiFragment,
+} from './openapi.js';
 import { sendProblem } from './problem.js';
+import { requireDeclaredAuth } from './route-auth.js';
+import { validatorCompiler } from './validation.js';
 
 /** A Fastify instance whose routes are typed by their zod schemas. */
 export type Api = FastifyInstance<
@@ -63,12 +67,22 @@ export const MAX_API_UPLOAD_BYTES = 64 * 1024 * 1024;
 /** Identifies the caller of an API request (sets `request.auth`). */
 export type Authenticator = (request: FastifyRequest, reply: FastifyReply) => Promise<void>;
 
-/** Mounts the API modules under `/api/v1` with validation, OpenAPI, cookies and uploads. */
+/** Options of `registerApi`. */
+export interface ApiOptions {
+  /** Operations served outside `/api/v1` that the OpenAPI document describes (`/v2`). */
+  readonly documents?: readonly OpenApiFragment[];
+}
+
+/**
+ * Mounts the API modules under `/api/v1` with validation, OpenAPI, cookies and uploads. Routes
+ * need a logged-in user unless they declare `config: { auth: 'public' | 'optional' }`.
+ */
 export async function registerApi(
   app: FastifyInstance,
   ctx: ApiContext,
   authenticate: Authenticator,
   modules: readonly ApiModule[],
+  options: ApiOptions = {},
 ): Promise<void> {
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
@@ -82,14 +96,14 @@ export async function registerApi(
           'The partner portal of Hallmark: accounts, companies, zones, products, certification projects, images and the public catalog.',
         version: '1',
       },
-      components: {
-        securitySchemes: {
-          session: { type: 'apiKey', in: 'cookie', name: 'hallmark_session' },
-          token: { type: 'http', scheme: 'bearer', description: 'A personal API token (`hmt_…`).' },
-        },
-      },
+      // Here, not added later: swagger reads them while it builds each operation.
+      components: { securitySchemes: API_SECURITY_SCHEMES },
     },
-    transform: jsonSchemaTransform,
+    transform: documentRoute,
+    transformObject: (document) =>
+      'openapiObject' in document
+        ? completeDocument(document.openapiObject, options.documents ?? [])
+        : document.swaggerObject,
     hideUntagged: false,
   });
   await app.register(swaggerUi, { routePrefix: '/api/docs' });
@@ -100,21 +114,15 @@ export async function registerApi(
       });
       scope.setErrorHandler((err, request, reply) => sendProblem(err, request, reply));
       scope.decorateRequest('auth', undefined);
+      // The API is JSON (and multipart for uploads): plain text is a 415, not a string body.
+      scope.removeContentTypeParser('text/plain');
       scope.addHook('onRequest', authenticate);
-      scope.setNotFoundHandler((request, reply) =>
-        reply
-          .code(404)
-          .type('application/problem+json')
-          .send({
-            type: 'about:blank',
-            status: 404,
-            title: 'Not Found',
-            code: 'route.not_found',
-            detail: `No API endpoint ${request.method} ${request.url.split('?')[0] ?? ''}.`,
-          }),
-      );
+      scope.addHook('onRequest', requireDeclaredAuth);
+      scope.setNotFoundHandler(sendRouteNotFound);
       const api = scope.withTypeProvider<ZodTypeProvider>();
-      api.get('/openapi.json', { schema: { hide: true } }, () => app.swagger());
+      api.get('/openapi.json', { schema: { hide: true }, config: { auth: 'public' } }, () =>
+        app.swagger(),
+      );
       for (const module of modules) {
         module.routes(api, ctx);
       }

@@ -1,14 +1,15 @@
 /**
  * API errors as `application/problem+json` (RFC 9457) with a stable `code`, from anything a
  * handler throws: `AppError`s keep their code and status, request validation failures list each
- * field, a unique constraint a concurrent request won is a 409, anything else is a 500 that
- * reveals nothing.
+ * field, Fastify's own refusals (malformed JSON, wrong media type…) get stable `request.*` codes,
+ * a unique constraint a concurrent request won is a 409, anything else is a 500 that reveals
+ * nothing.
  */
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
-import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { isUniqueViolation } from '../db/index.js';
 import { AppError, describeError } from '../errors.js';
 import { log } from '../logger.js';
+import { RequestValidationError } from './validation.js';
 
 /** The body of every API error. */
 export interface Problem {
@@ -17,6 +18,8 @@ export interface Problem {
   status: number;
   code: string;
   detail?: string;
+  /** The path of the request that failed. */
+  instance?: string;
   /** Field problems of an invalid request. */
   errors?: { path: string; message: string }[];
   [extra: string]: unknown;
@@ -35,24 +38,92 @@ const TITLES: Record<number, string> = {
   500: 'Internal Server Error',
 };
 
-/** Builds the problem for a thrown value. */
-export function toProblem(err: unknown): Problem {
-  if (hasZodFastifySchemaValidationErrors(err)) {
-    const errors = err.validation.map((v) => ({
-      path:
-        `${(v as { instancePath?: string }).instancePath ?? ''}`
-          .replace(/^\//, '')
-          .replace(/\//g, '.') ||
-        err.validationContext ||
-        'body',
-      message: v.message ?? 'invalid',
-    }));
+/**
+ * Fastify's own refusals of a request, by their `FST_…` code, as stable codes of ours (the
+ * framework's codes and wording are not part of the API and change between versions).
+ */
+const FRAMEWORK_ERRORS: Record<string, { code: string; status: number; detail: string }> = {
+  FST_ERR_CTP_INVALID_JSON_BODY: {
+    code: 'request.invalid_json',
+    status: 400,
+    detail: 'The body is not valid JSON.',
+  },
+  FST_ERR_CTP_EMPTY_JSON_BODY: {
+    code: 'request.empty_body',
+    status: 400,
+    detail: 'The body is empty although Content-Type says JSON; send a JSON document.',
+  },
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: {
+    code: 'request.unsupported_media_type',
+    status: 415,
+    detail: 'Send the body as application/json (multipart/form-data for file uploads).',
+  },
+  FST_ERR_CTP_BODY_TOO_LARGE: {
+    code: 'request.too_large',
+    status: 413,
+    detail: 'The body is larger than this endpoint accepts.',
+  },
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: {
+    code: 'request.invalid_content_length',
+    status: 400,
+    detail: 'The body is not as long as its Content-Length says.',
+  },
+  FST_ERR_BAD_URL: {
+    code: 'request.invalid_url',
+    status: 400,
+    detail: 'The URL is not validly percent-encoded.',
+  },
+};
+
+/** How the detail of an invalid request names the part that failed. */
+const PART_LABELS: Record<string, string> = {
+  body: 'body',
+  querystring: 'query string',
+  params: 'path',
+  headers: 'headers',
+};
+
+/** Codes of other 4xx framework refusals, by status. */
+const FRAMEWORK_STATUS_CODES: Record<number, string> = {
+  413: 'request.too_large',
+  415: 'request.unsupported_media_type',
+};
+
+/**
+ * Builds the problem for a thrown value.
+ * @param instance The request's path, echoed as `instance`.
+ */
+export function toProblem(err: unknown, instance?: string): Problem {
+  return { ...problemOf(err), ...(instance === undefined ? {} : { instance }) };
+}
+
+/** The 404 of a path no route serves (`route.not_found`). */
+export function routeNotFound(method: string, path: string): Problem {
+  return {
+    type: 'about:blank',
+    title: TITLES[404] ?? 'Not Found',
+    status: 404,
+    code: 'route.not_found',
+    detail: `No endpoint ${method} ${path}.`,
+    instance: path,
+  };
+}
+
+/** The path of a request, without its query string. */
+export function requestPath(request: FastifyRequest): string {
+  return request.url.split('?', 1)[0] ?? '/';
+}
+
+function problemOf(err: unknown): Problem {
+  if (err instanceof RequestValidationError) {
+    const errors = err.problems.map((p) => ({ path: p.path, message: p.message }));
     return {
       type: 'about:blank',
       title: TITLES[400] ?? 'Bad Request',
       status: 400,
       code: 'request.invalid',
-      detail: `The ${err.validationContext ?? 'request'} is invalid: ${errors.map((e) => `${e.path}: ${e.message}`).join('; ')}`,
+      // Messages of ours start with the field already ("name is required").
+      detail: `The ${PART_LABELS[err.part] ?? err.part} is invalid: ${errors.map((e) => (e.message.startsWith(`${e.path} `) ? e.message : `${e.path}: ${e.message}`)).join('; ')}.`,
       errors,
     };
   }
@@ -76,19 +147,9 @@ export function toProblem(err: unknown): Problem {
       detail: 'Another request created the same record at the same time; reload and try again.',
     };
   }
-  const fastifyError = (err ?? {}) as Partial<FastifyError>;
-  if (
-    typeof fastifyError.statusCode === 'number' &&
-    fastifyError.statusCode >= 400 &&
-    fastifyError.statusCode < 500
-  ) {
-    return {
-      type: 'about:blank',
-      title: TITLES[fastifyError.statusCode] ?? 'Error',
-      status: fastifyError.statusCode,
-      code: `request.${(fastifyError.code ?? 'invalid').toLowerCase().replace(/^fst_err_/, '')}`,
-      detail: describeError(err),
-    };
+  const framework = frameworkProblem(err);
+  if (framework !== undefined) {
+    return framework;
   }
   return {
     type: 'about:blank',
@@ -99,13 +160,41 @@ export function toProblem(err: unknown): Problem {
   };
 }
 
+/** A client error Fastify or one of its plugins raised, under a code of ours. */
+function frameworkProblem(err: unknown): Problem | undefined {
+  if (!(err instanceof Error)) {
+    return undefined;
+  }
+  const { statusCode, code } = err as Partial<FastifyError>;
+  const known = code === undefined ? undefined : FRAMEWORK_ERRORS[code];
+  if (known !== undefined) {
+    return {
+      type: 'about:blank',
+      title: TITLES[known.status] ?? 'Error',
+      status: known.status,
+      code: known.code,
+      detail: known.detail,
+    };
+  }
+  if (typeof statusCode !== 'number' || statusCode < 400 || statusCode >= 500) {
+    return undefined;
+  }
+  return {
+    type: 'about:blank',
+    title: TITLES[statusCode] ?? 'Error',
+    status: statusCode,
+    code: FRAMEWORK_STATUS_CODES[statusCode] ?? 'request.invalid',
+    detail: err.message,
+  };
+}
+
 /** Fastify error handler for the API. */
 export function sendProblem(
   err: unknown,
   request: FastifyRequest,
   reply: FastifyReply,
 ): FastifyReply {
-  const problem = toProblem(err);
+  const problem = toProblem(err, requestPath(request));
   if (problem.status >= 500) {
     log.error('http', 'request failed', {
       method: request.method,
