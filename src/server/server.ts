@@ -32,6 +32,8 @@ import { zonesModule } from '../modules/zones/index.js';
 import { healthModule, recomputeJob, scheduleRecompute } from '../modules/health/index.js';
 import { createMailSender, mailJob, mailModule } from '../modules/mail/index.js';
 import { registerApi, type ApiContext, type ApiModule } from '../platform/http/api.js';
+import { logRequests } from '../platform/http/request-log.js';
+import { listen } from './listen.js';
 import {
   loadTokenSecret,
   Registry,
@@ -166,7 +168,7 @@ export async function startServer(
       });
       done();
     });
-    await app.listen({ port: config.server.port, host: config.server.host });
+    await listen(app, config.server.port, config.server.host);
     const port = (app.server.address() as AddressInfo).port;
     const worker = config.workers.inProcess
       ? new Worker({
@@ -174,7 +176,7 @@ export async function startServer(
           definitions,
           concurrency: config.workers.concurrency,
           ...(options.workerPollMs === undefined ? {} : { pollIntervalMs: options.workerPollMs }),
-          log: (level, message, extra) => log[level]('http', message, extra),
+          log: (level, message, extra) => log[level]('queue', message, extra),
         })
       : undefined;
     worker?.start();
@@ -235,7 +237,7 @@ export async function startWorker(
       definitions,
       concurrency: config.workers.concurrency,
       ...(options.workerPollMs === undefined ? {} : { pollIntervalMs: options.workerPollMs }),
-      log: (level, message, extra) => log[level]('http', message, extra),
+      log: (level, message, extra) => log[level]('queue', message, extra),
     });
     worker.start();
     const stopHealth = startHealthSchedule(config, database, queue);
@@ -267,6 +269,7 @@ function buildApp(config: Config): FastifyInstance {
     keepAliveTimeout: 65_000,
     forceCloseConnections: true,
   });
+  logRequests(app);
   app.get('/healthz', () => Promise.resolve({ status: 'ok' }));
   return app;
 }

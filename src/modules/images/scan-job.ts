@@ -9,6 +9,7 @@ import type { PolicyId } from '../../engine/policy/types.js';
 import type { BlobStore } from '../../platform/blobs/index.js';
 import type { DB } from '../../platform/db/index.js';
 import { AppError } from '../../platform/errors.js';
+import { log } from '../../platform/logger.js';
 import {
   defineJob,
   type Clock,
@@ -64,6 +65,8 @@ export function scanImageJob(deps: ScanJobDeps): JobDefinition<'scan.image'> {
         .orderBy('name')
         .execute();
       const vulns = await openServerVulndb(deps.vulndbPath);
+      const started = performance.now();
+      const elapsed = () => Math.round(performance.now() - started);
       try {
         const result = await scanImage(`${ref.name}:${image.tag}`, {
           policy: deps.policy,
@@ -117,6 +120,15 @@ export function scanImageJob(deps: ScanJobDeps): JobDefinition<'scan.image'> {
             });
           }
         });
+        log.info('scan', 'image scanned', {
+          imageId,
+          image: `${ref.name}:${image.tag}`,
+          status: result.passed ? 'passed' : 'failed',
+          failed: result.results
+            .filter((r) => r.required && r.outcome !== 'pass')
+            .map((r) => r.name),
+          ms: elapsed(),
+        });
       } catch (err) {
         if (!(err instanceof AppError) || err.status >= 500 || ctx.signal.aborted) {
           throw err; // Infrastructure trouble: the queue retries.
@@ -132,6 +144,13 @@ export function scanImageJob(deps: ScanJobDeps): JobDefinition<'scan.image'> {
           },
           deps.clock.now(),
         );
+        log.info('scan', 'image unreadable', {
+          imageId,
+          image: `${ref.name}:${image.tag}`,
+          status: 'error',
+          code: err.code,
+          ms: elapsed(),
+        });
       } finally {
         if ('matcher' in vulns) {
           await vulns.matcher.close();
