@@ -215,15 +215,21 @@ export async function login(
   // Counted in the database, so the limit holds across every server replica.
   const recent = await ctx.db
     .selectFrom('login_failures')
-    .select((eb) => eb.fn.countAll().as('n'))
+    .select((eb) => [eb.fn.countAll().as('n'), eb.fn.min('failed_at').as('oldest')])
     .where('key', '=', key)
     .where('failed_at', '>', windowStart)
     .executeTakeFirstOrThrow();
   if (Number(recent.n) >= MAX_FAILURES) {
+    // The pair unlocks when its oldest failure in the window leaves it.
+    const oldest = recent.oldest === null ? now.getTime() : new Date(recent.oldest).getTime();
+    const retryAfterSeconds = Math.max(
+      1,
+      Math.ceil((oldest + FAILURE_WINDOW_MS - now.getTime()) / 1000),
+    );
     throw new AppError(
       'auth.rate_limited',
-      'Too many failed logins; wait 15 minutes and try again.',
-      { status: 429 },
+      `Too many failed logins; try again in ${Math.ceil(retryAfterSeconds / 60)} minute(s).`,
+      { status: 429, detail: { retryAfterSeconds } },
     );
   }
   let user = await ctx.db
