@@ -472,7 +472,11 @@ async function useEmailToken(
   return row.user_id;
 }
 
-function checkPassword(ctx: ApiContext, password: string): void {
+/**
+ * Refuses a password shorter than `accounts.passwordMinLength`.
+ * @throws AppError `account.password_too_short` (400)
+ */
+export function checkPassword(ctx: Pick<ApiContext, 'config'>, password: string): void {
   const min = ctx.config.accounts.passwordMinLength;
   if ([...password].length < min) {
     throw invalid(
@@ -528,43 +532,4 @@ export async function createApiToken(
     });
   });
   return { id, token, prefix: token.slice(0, 10), expiresAt, createdAt: now.toISOString() };
-}
-
-/**
- * Makes sure a staff account exists: on first start `admin` with the configured password, or a
- * generated one that is returned so the caller can print it once.
- */
-export async function ensureStaffAccount(
-  ctx: ApiContext,
-): Promise<{ login: string; password: string } | undefined> {
-  const existing = await ctx.db
-    .selectFrom('users')
-    .select('id')
-    .where('staff', '=', 1)
-    .limit(1)
-    .executeTakeFirst();
-  if (existing !== undefined) {
-    return undefined;
-  }
-  const password = ctx.config.accounts.adminPassword ?? randomBytes(12).toString('base64url');
-  const now = ctx.clock.now().toISOString();
-  await ctx.db
-    .insertInto('users')
-    .values({
-      id: newId(),
-      login: 'admin',
-      login_key: 'admin',
-      email: 'admin@hallmark.invalid',
-      password_hash: await hashPassword(password),
-      first_name: 'Program',
-      last_name: 'Staff',
-      staff: 1,
-      status: 'active',
-      email_confirmed_at: now,
-      created_at: now,
-      updated_at: now,
-    })
-    .onConflict((oc) => oc.column('login_key').doNothing())
-    .execute();
-  return ctx.config.accounts.adminPassword === undefined ? { login: 'admin', password } : undefined;
 }
