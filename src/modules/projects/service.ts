@@ -464,10 +464,7 @@ export async function setDistributionApproval(
 }
 
 /** Every project (or those of one company), newest first, for operators; never a key. */
-export async function allProjects(
-  db: Kysely<DB>,
-  companyId?: string,
-): Promise<ProjectView[]> {
+export async function allProjects(db: Kysely<DB>, companyId?: string): Promise<ProjectView[]> {
   let query = selectProjects(db).orderBy('p.created_at', 'desc').orderBy('p.id');
   if (companyId !== undefined) {
     query = query.where('p.company_id', '=', companyId);
