@@ -130,7 +130,11 @@ export function buildProgram(
     .addOption(
       new Option('--output <format>', 'report format').choices(['text', 'json']).default('text'),
     )
-    .action(async (file: string, opts: Record<string, string>) => {
+    .option(
+      '--strict',
+      "exit 1 on warnings too (findings lint can only guess: what the base image or a copied directory holds, the builder's layers)",
+    )
+    .action(async (file: string, opts: { policy?: string; output?: string; strict?: boolean }) => {
       const res = await lint(file, opts);
       out(res.output);
       setExit(res.exitCode);

@@ -6,7 +6,12 @@ import type { HealthSummary, Vulnerability } from './vuln/types.js';
 export interface JsonReport {
   image: {
     reference: string;
+    /** `manifestDigest`, or `configDigest` when that is null (kept for reports read before both existed). */
     digest: string;
+    /** The image manifest's digest; null for a docker-archive that holds no manifest. */
+    manifestDigest: string | null;
+    /** The image config's digest (the image ID). */
+    configDigest: string;
     layers: string[];
     created: string | null;
     labels: Record<string, string>;
@@ -41,6 +46,8 @@ export function toJsonReport(result: ScanResult): JsonReport {
     image: {
       reference: result.reference,
       digest: result.digest,
+      manifestDigest: result.manifestDigest,
+      configDigest: result.configDigest,
       layers: result.layers,
       created: result.created,
       labels: result.labels,

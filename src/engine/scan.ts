@@ -56,7 +56,12 @@ export interface ScanOptions {
 /** The outcome of a scan, before it is presented as JSON, text or JUnit. */
 export interface ScanResult {
   reference: string;
+  /** The manifest digest, or the config digest when the image has no manifest (`manifestDigest` null). */
   digest: string;
+  /** Digest of the image's manifest; null when the source holds none (a legacy docker-archive). */
+  manifestDigest: string | null;
+  /** Digest of the image config: the image ID `docker images` shows for a classic store. */
+  configDigest: string;
   layers: string[];
   created: string | null;
   labels: Record<string, string>;
@@ -126,6 +131,8 @@ export async function scanImage(reference: string, options: ScanOptions): Promis
     return {
       reference,
       digest: image.digest,
+      manifestDigest: image.noManifest ? null : image.digest,
+      configDigest: image.manifest.config.digest,
       layers: image.manifest.layers.map((l) => l.digest),
       created: image.config.created ?? null,
       labels: { ...(config.Labels ?? {}) },

@@ -2,6 +2,7 @@
  * The composition root of `hallmark serve`: opens storage, wires the domain modules together and
  * runs the HTTP server and the in-process workers.
  */
+import { existsSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Config } from '../platform/config.js';
@@ -24,7 +25,12 @@ import { auditModule } from '../modules/audit/index.js';
 import { catalogModule } from '../modules/catalog/index.js';
 import { companiesModule } from '../modules/companies/index.js';
 import { complianceModule } from '../modules/compliance/index.js';
-import { imagesModule, recordPushedImage, scanImageJob } from '../modules/images/index.js';
+import {
+  imagesModule,
+  recordPushedImage,
+  rescanWaitingForVulndb,
+  scanImageJob,
+} from '../modules/images/index.js';
 import { productsModule } from '../modules/products/index.js';
 import { projectsModule } from '../modules/projects/index.js';
 import { softwareModule } from '../modules/software/index.js';
@@ -63,6 +69,8 @@ export interface StartOptions {
   readonly clock?: Clock;
   /** Poll interval of the in-process worker (tests shorten it). */
   readonly workerPollMs?: number;
+  /** How often workers check for due recomputations and waiting re-scans (default a minute). */
+  readonly scheduleMs?: number;
 }
 
 /** The job definitions of this server over its storage. */
@@ -103,18 +111,42 @@ export const API_MODULES: readonly ApiModule[] = [
   auditModule,
 ];
 
-/** How often workers check whether grades are due for recomputation. */
+/** How often workers check whether grades are due or images wait for vulnerability data. */
 const HEALTH_CHECK_MS = 60_000;
 
-/** Checks now and then every minute whether grades must be recomputed; returns the stopper. */
-function startHealthSchedule(config: Config, database: Database, queue: JobQueue): () => void {
+/**
+ * Checks now and then every minute whether grades must be recomputed, and whether images that
+ * failed for want of vulnerability data can be scanned again; returns the stopper.
+ */
+function startHealthSchedule(
+  config: Config,
+  database: Database,
+  queue: JobQueue,
+  intervalMs = HEALTH_CHECK_MS,
+): () => void {
   const check = () => {
     scheduleRecompute(database.db, queue, config.scan.vulndb).catch((err: unknown) =>
       log.warn('vuln', 'grade schedule check failed', { error: String(err) }),
     );
+    rescanWaitingForVulndb(
+      { db: database.db, queue, clock: queue.clock, vulndbPath: config.scan.vulndb },
+      existsSync(config.scan.vulndb),
+    )
+      .then((queued) => {
+        if (queued > 0) {
+          log.info('vuln', 'vulnerability data arrived: scanning again images that waited for it', {
+            images: queued,
+          });
+        }
+      })
+      .catch((err: unknown) =>
+        log.warn('vuln', 're-scan of images waiting for vulnerability data failed', {
+          error: String(err),
+        }),
+      );
   };
   check();
-  const timer = setInterval(check, HEALTH_CHECK_MS);
+  const timer = setInterval(check, intervalMs);
   timer.unref();
   return () => clearInterval(timer);
 }
@@ -181,7 +213,9 @@ export async function startServer(
       : undefined;
     worker?.start();
     const stopHealth =
-      worker === undefined ? undefined : startHealthSchedule(config, database, queue);
+      worker === undefined
+        ? undefined
+        : startHealthSchedule(config, database, queue, options.scheduleMs);
     const host =
       config.server.host === '0.0.0.0' || config.server.host === '::'
         ? 'localhost'
@@ -240,7 +274,7 @@ export async function startWorker(
       log: (level, message, extra) => log[level]('queue', message, extra),
     });
     worker.start();
-    const stopHealth = startHealthSchedule(config, database, queue);
+    const stopHealth = startHealthSchedule(config, database, queue, options.scheduleMs);
     return {
       worker,
       database,

@@ -49,8 +49,11 @@ describe('hallmark check on images built by buildah', () => {
         user: '1001',
         push: [`oci:${oci}:1.0`, `docker-archive:${archive}:localhost/plugin:1.0`],
       });
+      const digests = [];
       for (const ref of [`oci:${oci}:1.0`, `docker-archive:${archive}`]) {
         const { code, report } = await checkJson(ref);
+        const { digest, manifestDigest, configDigest } = report.image;
+        digests.push({ digest, manifestDigest, configDigest });
         expect(report.results.filter((r) => r.outcome !== 'pass').map((r) => r.name)).toEqual([
           'free_of_critical_vulnerabilities',
         ]);
@@ -61,6 +64,16 @@ describe('hallmark check on images built by buildah', () => {
         expect(report.image.user).toBe('1001');
         expect(report.packages.map((p) => p.name)).toContain('redhat-release');
       }
+      // buildah's docker-archive holds no manifest: the config digest is labelled as such, and
+      // is the same image's config the OCI layout's manifest points at.
+      const [fromOci, fromArchive] = digests;
+      expect(fromOci?.manifestDigest).toBe(fromOci?.digest);
+      expect(fromOci?.configDigest).not.toBe(fromOci?.digest);
+      expect(fromArchive).toEqual({
+        digest: fromOci?.configDigest,
+        manifestDigest: null,
+        configDigest: fromOci?.configDigest,
+      });
       const copied = join(dir, 'copied');
       await skopeoCopy(`oci:${oci}:1.0`, `oci:${copied}:2.0`);
       const { report } = await checkJson(`oci:${copied}:2.0`, 'container');

@@ -74,6 +74,33 @@ describe('hallmark binary: arguments and exit codes', () => {
     expect((JSON.parse(passing.stdout) as { findings: unknown[] }).findings).toEqual([]);
   });
 
+  it('should exit 0 on warnings alone and 1 with --strict', async () => {
+    const guessed = join(dir, 'Dockerfile.guessed');
+    // Licences may come with rootfs/: lint cannot see inside it, so this is only a warning.
+    await writeFile(
+      guessed,
+      [
+        'FROM registry.access.redhat.com/ubi9/ubi-minimal:9.4',
+        'LABEL name="acme/plugin" vendor="Acme" version="1.0" release="1"',
+        'COPY rootfs/ /',
+        'USER 1001',
+        '',
+      ].join('\n'),
+    );
+    const lenient = await runCli(['lint', guessed]);
+    expect(lenient.code).toBe(0);
+    expect(lenient.stdout).toMatch(/Dockerfile\.guessed:3 +warning +has_licenses/);
+    expect(lenient.stdout).toContain('0 error(s), 1 warning(s) (warnings fail only with --strict)');
+    const strict = await runCli(['lint', '--strict', guessed, '--output', 'json']);
+    expect(strict.code).toBe(1);
+    expect(JSON.parse(strict.stdout)).toMatchObject({
+      strict: true,
+      findings: [{ line: 3, assessment: 'has_licenses', severity: 'warning' }],
+    });
+    const help = await runCli(['lint', '--help']);
+    expect(help.stdout).toContain('--strict');
+  });
+
   it('should exit 2 when the Dockerfile does not exist', async () => {
     const run = await runCli(['lint', join(dir, 'nope', 'Dockerfile')]);
     expect(run.code).toBe(2);

@@ -193,9 +193,42 @@ describeDb('the partner journey', (t) => {
       const details = await pat.get(`/images/${image.id}`);
       expect(details.body.assessments.length).toBe(13);
 
-      // Not in the catalog until published; publish; the catalog lists it with its pull command.
+      // Not in the catalog until published, and not publishable until the project is certified:
+      // the refusal names what is missing.
       const before = await anonymous.get('/catalog/images');
       expect(before.body.items.map((i: { id: string }) => i.id)).not.toContain(image.id);
+      const refused = await pat.post(`/images/${image.id}/publish`, {});
+      expectStatus(refused, 409);
+      expect(refused.body.missing.map((m: { key: string }) => m.key)).toEqual([
+        'zone_appendix',
+        'documentation',
+        'sales_contact',
+        'distribution_approval',
+      ]);
+
+      // The rest of the checklist: the zone appendix, collateral, the sales contact, and staff's
+      // distribution approval.
+      const appendix = (await pat.get(`/zones/${zone!.id}`)).body.appendix as { version: string };
+      expectStatus(
+        await pat.post(`/zones/${zone!.id}/appendix`, { version: appendix.version }),
+        200,
+      );
+      const sheet = new FormData();
+      sheet.append('title', 'Data sheet');
+      sheet.append('file', new Blob([Buffer.from('%PDF-1.4\n%%EOF\n')]), 'sheet.pdf');
+      expectStatus(await pat.post(`/products/${product.body.id as string}/collateral`, sheet), 201);
+      expectStatus(
+        await pat.patch(`/projects/${projectId}`, {
+          salesContact: {
+            name: 'Sam Sales',
+            email: 'sales@acme.example',
+            phone: '+1 919 555 0101',
+          },
+        }),
+        200,
+      );
+      expectStatus(await staff.post(`/projects/${projectId}/distribution-approval`), 200);
+      expect((await pat.get(`/projects/${projectId}/checklist`)).body.certified).toBe(true);
       expectStatus(await pat.post(`/images/${image.id}/publish`, {}), 200);
       const catalog = await anonymous.get('/catalog/images');
       const listed = (

@@ -14,6 +14,7 @@ import type { JsonReport } from '../../src/engine/report.js';
 import { importPaths } from '../../src/engine/vuln/index.js';
 import { newId, readJson } from '../../src/platform/db/index.js';
 import { hashSecret, newSecret } from '../../src/modules/accounts/index.js';
+import { setPublished } from '../../src/modules/images/index.js';
 import { describeDb } from '../../src/platform/db/test-harness.js';
 import type { RunningServer } from '../../src/server/server.js';
 import { buildahBuild } from '../support/buildah.js';
@@ -439,7 +440,10 @@ describeDb('registry with skopeo and buildah', (t) => {
           .select(['name', 'data'])
           .where('name', '=', 'scan.image')
           .execute();
-        expect(jobs.map((j) => readJson(j.data))).toContainEqual({ imageId: pending[0]?.id });
+        expect(jobs.map((j) => readJson(j.data))).toContainEqual({
+          imageId: pending[0]?.id,
+          scanId: pending[0]?.scan_id,
+        });
       } finally {
         worker?.start();
       }
@@ -576,6 +580,39 @@ describeDb('registry with skopeo and buildah', (t) => {
     expect(pull.code).not.toBe(0);
     expect(pull.stderr).toMatch(/unauthorized/i);
   });
+
+  itWithTools(['skopeo'])(
+    'should let skopeo without credentials pull a published tag and not an unpublished tag of the same image',
+    async () => {
+      const project = await newProject(t.db);
+      const name = `${project.namespace}/public`;
+      const digest = await skopeoPush(
+        `oci:${certified}:1.0`,
+        ref(name, '1.1'),
+        project.registryKey,
+      );
+      expect(
+        await skopeoPush(`oci:${certified}:1.0`, ref(name, '1.1-internal'), project.registryKey),
+      ).toBe(digest);
+      const released = await scanned(project.id, '1.1', digest);
+      expect((await scanned(project.id, '1.1-internal', digest)).status).toBe('passed');
+      await setPublished(t.db, released.id, true);
+
+      const anonymous = (command: 'inspect' | 'list-tags', target: string) =>
+        tool('skopeo', [command, '--no-creds', '--tls-verify=false', target]);
+      const internal = await anonymous('inspect', ref(name, '1.1-internal'));
+      expect(internal.code).not.toBe(0);
+      expect(internal.stderr).toMatch(/unauthorized|authentication required/i);
+      const published = await anonymous('inspect', ref(name, '1.1'));
+      expect(published.code, published.stderr).toBe(0);
+      expect((JSON.parse(published.stdout) as { Digest: string }).Digest).toBe(digest);
+      const byDigest = await anonymous('inspect', `docker://${host}/${name}@${digest}`);
+      expect(byDigest.code, byDigest.stderr).toBe(0);
+      const tags = await anonymous('list-tags', `docker://${host}/${name}`);
+      expect(tags.code, tags.stderr).toBe(0);
+      expect((JSON.parse(tags.stdout) as { Tags: string[] }).Tags).toEqual(['1.1']);
+    },
+  );
 
   itWithTools(['skopeo'])(
     "should take a user's personal API token as credentials, as `docker login -u LOGIN`",

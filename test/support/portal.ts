@@ -27,6 +27,8 @@ export interface Portal {
 export interface PortalOptions {
   /** The server's clock (default the wall clock). */
   readonly clock?: Clock;
+  /** How often workers look for due recomputations and re-scans (default a minute). */
+  readonly scheduleMs?: number;
 }
 
 /** How many users `newPartner` makes. */
@@ -142,7 +144,7 @@ export async function newProduct(db: Kysely<DB>, partner: Partner): Promise<stri
 }
 
 /** The password `startPortal` gives the staff account the server bootstraps. */
-const STAFF_PASSWORD = 'staff-password';
+export const STAFF_PASSWORD = 'staff-password';
 
 /** Registers `login`, `login2`, … one after the other (`count` of them, default 1). */
 async function signUp(portal: Portal, login: string, count = 1) {

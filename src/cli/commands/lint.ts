@@ -10,9 +10,14 @@ import type { ExitCode } from '../exit.js';
 export interface LintOptions {
   policy?: string;
   output?: string;
+  /** Fail (exit 1) on warnings too. */
+  strict?: boolean;
 }
 
-/** Reads and lints the Dockerfile; exit code 1 when any finding is an error. */
+/**
+ * Reads and lints the Dockerfile; exit code 1 when a finding is an error, or with `strict` when
+ * there is any finding at all.
+ */
 export async function lint(
   file: string,
   options: LintOptions,
@@ -41,10 +46,13 @@ export async function lint(
     );
   });
   const findings = lintDockerfile(text, { policy });
-  const exitCode = findings.some((f) => f.severity === 'error') ? EXIT.failed : EXIT.ok;
+  const errors = findings.filter((f) => f.severity === 'error').length;
+  const warnings = findings.length - errors;
+  const strict = options.strict === true;
+  const exitCode = errors > 0 || (strict && warnings > 0) ? EXIT.failed : EXIT.ok;
   if (format === 'json') {
     return {
-      output: JSON.stringify({ file, policy, findings }, null, 2) + '\n',
+      output: JSON.stringify({ file, policy, strict, findings }, null, 2) + '\n',
       exitCode,
       findings,
     };
@@ -53,8 +61,12 @@ export async function lint(
     (f) =>
       `${file}:${f.line}  ${f.severity.padEnd(7)}  ${f.assessment}  ${f.message}\n    fix: ${f.suggestion}`,
   );
-  lines.push(
-    findings.length === 0 ? `${file}: no predicted failures` : `${findings.length} finding(s)`,
-  );
+  if (findings.length === 0) {
+    lines.push(`${file}: no predicted failures`);
+  } else {
+    const note =
+      warnings > 0 && !strict && errors === 0 ? ' (warnings fail only with --strict)' : '';
+    lines.push(`${errors} error(s), ${warnings} warning(s)${note}`);
+  }
   return { output: lines.join('\n') + '\n', exitCode, findings };
 }

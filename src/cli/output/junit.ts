@@ -41,7 +41,13 @@ export function toJunit(result: ScanResult): string {
     '<?xml version="1.0" encoding="UTF-8"?>',
     `<testsuites name="hallmark" tests="${result.results.length}" failures="${failures}" errors="${errors}">`,
     `  <testsuite name="${xmlEscape(suite)}" tests="${result.results.length}" failures="${failures}" errors="${errors}">`,
-    `    <properties><property name="digest" value="${xmlEscape(result.digest)}"/></properties>`,
+    '    <properties>',
+    `      <property name="digest" value="${xmlEscape(result.digest)}"/>`,
+    ...(result.manifestDigest === null
+      ? []
+      : [`      <property name="manifestDigest" value="${xmlEscape(result.manifestDigest)}"/>`]),
+    `      <property name="configDigest" value="${xmlEscape(result.configDigest)}"/>`,
+    '    </properties>',
     ...cases,
     '  </testsuite>',
     '</testsuites>',

@@ -2,12 +2,14 @@ import { describe, expect, it } from 'vitest';
 import type { ScanResult } from '../../engine/scan.js';
 import { toJsonReport } from '../../engine/report.js';
 import { toJunit, xmlEscape } from './junit.js';
-import { toText } from './text.js';
+import { NO_MANIFEST, toText } from './text.js';
 
 function result(overrides: Partial<ScanResult> = {}): ScanResult {
   return {
     reference: 'oci:/tmp/img:1.0',
     digest: 'sha256:' + 'a'.repeat(64),
+    manifestDigest: 'sha256:' + 'a'.repeat(64),
+    configDigest: 'sha256:' + 'c'.repeat(64),
     layers: ['sha256:' + 'b'.repeat(64)],
     created: '2026-11-28T07:00:00Z',
     labels: { name: 'acme/plugin' },
@@ -99,6 +101,8 @@ describe('json report', () => {
     expect(Object.keys(report.image)).toEqual([
       'reference',
       'digest',
+      'manifestDigest',
+      'configDigest',
       'layers',
       'created',
       'labels',
@@ -124,6 +128,39 @@ describe('json report', () => {
     expect(report.packages.map((p) => p.name)).toEqual(['bash', 'zlib']);
     expect(report.vulnerabilities).toEqual([]);
     expect(report.health).toBeNull();
+  });
+});
+
+/** A scan of a docker-archive that holds no manifest: only the config digest is known. */
+const archiveResult = (): ScanResult =>
+  result({
+    reference: 'docker-archive:/tmp/img.tar',
+    digest: 'sha256:' + 'c'.repeat(64),
+    manifestDigest: null,
+  });
+
+describe('digests of an image without a manifest', () => {
+  it('should label the config digest as such in text, JSON and JUnit', () => {
+    const text = toText(archiveResult(), { color: false });
+    expect(text).toContain(`Manifest digest  ${NO_MANIFEST}\n`);
+    expect(text).toContain(`Config digest    sha256:${'c'.repeat(64)}\n`);
+    expect(toJsonReport(archiveResult()).image).toMatchObject({
+      digest: `sha256:${'c'.repeat(64)}`,
+      manifestDigest: null,
+      configDigest: `sha256:${'c'.repeat(64)}`,
+    });
+    const xml = toJunit(archiveResult());
+    expect(xml).toContain(`<property name="configDigest" value="sha256:${'c'.repeat(64)}"/>`);
+    expect(xml).not.toContain('manifestDigest');
+  });
+
+  it('should show both digests when the manifest is known', () => {
+    const text = toText(result(), { color: false });
+    expect(text).toContain(`Manifest digest  sha256:${'a'.repeat(64)}\n`);
+    expect(text).toContain(`Config digest    sha256:${'c'.repeat(64)}\n`);
+    const xml = toJunit(result());
+    expect(xml).toContain(`<property name="manifestDigest" value="sha256:${'a'.repeat(64)}"/>`);
+    expect(xml).toContain(`<property name="digest" value="sha256:${'a'.repeat(64)}"/>`);
   });
 });
 

@@ -4,6 +4,10 @@ import type { CheckResult } from '../../engine/policy/types.js';
 
 const MARK: Record<CheckResult['outcome'], string> = { pass: '✓', fail: '✗', error: '!' };
 
+/** Shown instead of a manifest digest when the image has none (a legacy docker-archive). */
+export const NO_MANIFEST =
+  'none in the archive (a registry computes it on push, once the layers are compressed)';
+
 /** Options for the text report. */
 export interface TextOptions {
   /** Use ANSI colours (only on a terminal). */
@@ -19,11 +23,12 @@ export function toText(result: ScanResult, options: TextOptions): string {
   const width = Math.max(60, options.width ?? 100);
   const nameWidth = Math.max(4, ...result.results.map((r) => r.name.length));
   const lines: string[] = [
-    `Image     ${result.reference}`,
-    `Digest    ${result.digest}`,
-    `Layers    ${result.layers.length}`,
-    `Packages  ${result.rpm.status === 'ok' ? String(result.packages.length) : result.rpm.status}`,
-    `Policy    ${result.policy}`,
+    `Image            ${result.reference}`,
+    `Manifest digest  ${result.manifestDigest ?? NO_MANIFEST}`,
+    `Config digest    ${result.configDigest}`,
+    `Layers           ${result.layers.length}`,
+    `Packages         ${result.rpm.status === 'ok' ? String(result.packages.length) : result.rpm.status}`,
+    `Policy           ${result.policy}`,
     '',
     'Assessments',
     `${'Name'.padEnd(nameWidth)}  Value  Reason`,

@@ -64,6 +64,8 @@ describe('docker-archive: transport', () => {
     expect(image.transport).toBe('docker-archive');
     // No real manifest in the archive: the image ID (config digest) is the digest.
     expect(image.digest).toBe(built.manifestDigest);
+    expect(image.digest).toBe(image.manifest.config.digest);
+    expect(image.noManifest).toBe(true);
     expect(image.manifest.layers.map((l) => l.digest)).toEqual(built.layerDigests);
     expect(image.tags).toEqual(['2.1', 'latest']);
     expect(image.config.config?.User).toBe('1001');
@@ -78,6 +80,7 @@ describe('docker-archive: transport', () => {
     const built = await buildDockerArchive(file, spec({ layout: 'oci', compression: 'gzip' }));
     const { image, fs } = await readArchive(`docker-archive:${file}`);
     expect(image.digest).toBe(built.manifestDigest);
+    expect(image.noManifest).toBeUndefined();
     expect(image.manifest.layers.map((l) => l.digest)).toEqual(built.layerDigests);
     expect(image.manifest.layers[0]?.mediaType).toBe('application/vnd.oci.image.layer.v1.tar+gzip');
     expect(fs.lstat('/app/run')?.content?.toString()).toBe('run');

@@ -56,6 +56,7 @@ export async function resolveDockerArchive(
       transport: 'docker-archive',
       // Without a real manifest, the image ID (the config digest) is what Docker shows.
       digest: real?.digest ?? configDigest,
+      ...(real ? {} : { noManifest: true }),
       manifest,
       config,
       tags: [...new Set((image.RepoTags ?? []).map(tagOf))],

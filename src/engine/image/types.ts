@@ -83,8 +83,17 @@ export interface ResolvedImage {
   /** The reference as the user gave it. */
   reference: string;
   transport: 'oci' | 'docker-archive' | 'docker';
-  /** Digest of the image manifest (not of an index that pointed at it). */
+  /**
+   * Digest of the image manifest (not of an index that pointed at it), or, when
+   * `noManifest` is set, of the config (the image ID).
+   */
   digest: string;
+  /**
+   * True when the source holds no manifest (a docker-archive without an OCI index, as docker
+   * save before 25, buildah and skopeo write): `manifest` is assembled from `manifest.json` and
+   * the manifest digest a registry will show is only known once a push compressed the layers.
+   */
+  noManifest?: boolean;
   manifest: ImageManifest;
   config: ImageConfig;
   /** Tags that point at the same manifest digest (other ref names, registry tags). */

@@ -9,13 +9,33 @@ import { lineOf } from './stages.js';
 
 /** One predicted failure. */
 export interface LintFinding {
-  /** 1-based line of the instruction to change (the final FROM when something is absent). */
+  /**
+   * 1-based line of the instruction to change, or where to add what is absent: the final stage's
+   * last LABEL for a missing label, the final FROM for anything else.
+   */
   line: number;
   assessment: string;
+  /**
+   * `error`: the Dockerfile alone settles that the assessment fails. `warning`: it may fail,
+   * depending on what lint cannot see (the base image's content, copied directories, the builder).
+   */
   severity: 'error' | 'warning';
   message: string;
   suggestion: string;
 }
+
+/**
+ * What lint knows of the external base image at the bottom of the final stage:
+ * - `scratch`: empty, nothing is inherited;
+ * - `ubi`: a plain UBI base (`ubi9`, `ubi9/ubi-minimal`, `-micro`, `-init`): runs as root, carries
+ *   Red Hat's labels, no /licenses;
+ * - `redhat`: another approved Red Hat image (a language runtime, a product): may set USER or
+ *   ship /licenses;
+ * - `library`: a Docker Hub official image (`ubuntu`, `node`): never built on RHEL;
+ * - `unknown`: any other image, or one named through an ARG without a value: its content is
+ *   not visible to lint.
+ */
+export type BaseKind = 'scratch' | 'ubi' | 'redhat' | 'library' | 'unknown';
 
 /** What the rules look at: the final image's instructions, oldest stage first. */
 export interface RuleInput {
@@ -23,6 +43,10 @@ export interface RuleInput {
   instructions: Instruction[];
   /** Line of the final stage's FROM, for things that are absent. */
   finalLine: number;
+  /** Line of the final stage's last LABEL (its FROM when it has none), for missing labels. */
+  labelLine: number;
+  /** The base image as written after ARG substitution, and what lint knows of it. */
+  base: { name: string; kind: BaseKind };
 }
 
 /** The assessment each rule predicts, per policy. */
@@ -57,34 +81,75 @@ function finding(
   return { line, assessment, severity, message, suggestion };
 }
 
-/** The destination of a COPY/ADD, shell or JSON form. */
-function destination(i: Copy | Add): string {
+/** The arguments of a COPY/ADD without its flags, shell or JSON form; the last is the destination. */
+function paths(i: Copy | Add): string[] {
   const json = i.getJSONStrings();
-  if (json.length > 0) {
-    return json[json.length - 1]?.getJSONValue() ?? '';
-  }
-  const args = i.getArguments();
-  return args[args.length - 1]?.getValue() ?? '';
+  return json.length > 0
+    ? json.map((j) => j.getJSONValue())
+    : i.getArguments().map((a) => a.getValue());
 }
 
 function joinDir(dir: string, path: string): string {
   return path.startsWith('/') ? path : `${dir.replace(/\/$/, '')}/${path}`;
 }
 
+/** True for `/`, `/.`, `//`: the only directory whose copied contents can create /licenses. */
+function isRoot(path: string): boolean {
+  return path.split('/').every((p) => p === '' || p === '.');
+}
+
+/** Local archives that ADD unpacks. */
+const ARCHIVE = /\.(?:tar|tgz|txz|tbz2?|tar\.(?:gz|xz|bz2|zst))$/i;
+
+/**
+ * Whether copying `src` into `/` may create /licenses: a directory (its contents are copied), a
+ * glob, an archive ADD unpacks, a git repository ADD checks out. A name with an extension is
+ * taken for a file; a bare name (`rootfs`, `LICENSE`) may be either.
+ */
+function mayHoldTree(src: string, add: boolean): boolean {
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(src) || src.startsWith('git@')) {
+    return add && /(?:\.git(?:[#?].*)?|^git@.*)$/.test(src);
+  }
+  if (add && ARCHIVE.test(src)) {
+    return true;
+  }
+  const last = src.replace(/\/+$/, '').split('/').pop() ?? '';
+  return (
+    src.endsWith('/') ||
+    last === '' ||
+    last === '.' ||
+    /[*?[]/.test(last) ||
+    !/.\.[A-Za-z0-9]+$/.test(last)
+  );
+}
+
+/** A RUN that copies or unpacks into `/` (`cp -a x/. /`, `tar -xf x.tar -C /`). */
+const WRITES_ROOT =
+  /\b(?:cp|mv|rsync|tar|unzip|bsdtar)\b[^;&|\n]*(?:\s|=|-[Cd])\/(?:\.\/?)?(?=[\s;&|]|$)/;
+
+/** Which bases lint knows to have no /licenses of their own. */
+const NO_LICENSES: readonly BaseKind[] = ['scratch', 'ubi', 'library'];
+
 /** has_licenses / HasLicense: something puts a file under /licenses. */
 export function licenseRule(input: RuleInput): LintFinding[] {
   const name = ASSESSMENTS[input.policy].license;
   let workdir = '/';
   let mkdirLine: number | undefined;
+  let maybe: { line: number; what: string } | undefined;
   for (const i of input.instructions) {
     const keyword = i.getKeyword();
     if (keyword === 'WORKDIR') {
       workdir = joinDir(workdir, i.getArgumentsContent() ?? '/');
-    } else if (
-      (i instanceof Copy || i instanceof Add) &&
-      LICENSES.test(joinDir(workdir, destination(i)))
-    ) {
-      return [];
+    } else if (i instanceof Copy || i instanceof Add) {
+      const args = paths(i);
+      const dest = joinDir(workdir, args[args.length - 1] ?? '');
+      if (LICENSES.test(dest)) {
+        return [];
+      }
+      const add = i instanceof Add;
+      if (isRoot(dest) && args.slice(0, -1).some((src) => mayHoldTree(src, add))) {
+        maybe ??= { line: lineOf(i), what: `${keyword} into /` };
+      }
     } else if (keyword === 'RUN') {
       const run = i.getArgumentsContent() ?? '';
       if (WRITES_LICENSES.test(run)) {
@@ -93,7 +158,21 @@ export function licenseRule(input: RuleInput): LintFinding[] {
       if (MKDIR_LICENSES.test(run)) {
         mkdirLine = lineOf(i);
       }
+      if (WRITES_ROOT.test(run)) {
+        maybe ??= { line: lineOf(i), what: 'RUN writing into /' };
+      }
     }
+  }
+  if (maybe) {
+    return [
+      finding(
+        maybe.line,
+        name,
+        `this ${maybe.what} may put licence files under /licenses, but lint cannot see what it copies`,
+        'COPY LICENSE /licenses/ (a visible copy also tells reviewers where the licences are)',
+        'warning',
+      ),
+    ];
   }
   if (mkdirLine !== undefined) {
     return [
@@ -101,6 +180,17 @@ export function licenseRule(input: RuleInput): LintFinding[] {
         mkdirLine,
         name,
         '/licenses is created but nothing visible copies a licence file into it; an empty /licenses fails',
+        'COPY LICENSE /licenses/',
+        'warning',
+      ),
+    ];
+  }
+  if (!NO_LICENSES.includes(input.base.kind)) {
+    return [
+      finding(
+        input.finalLine,
+        name,
+        `no licence file is copied into /licenses; it passes only if the base image "${input.base.name}" already has one`,
         'COPY LICENSE /licenses/',
         'warning',
       ),
@@ -122,12 +212,18 @@ export function userRule(input: RuleInput): LintFinding[] {
   const users = input.instructions.filter((i) => i.getKeyword() === 'USER');
   const last = users[users.length - 1];
   if (!last) {
+    // Plain UBI bases and scratch run as root; other bases (s2i runtimes, a partner's own base)
+    // may set a USER of their own.
+    const known = input.base.kind === 'ubi' || input.base.kind === 'scratch';
     return [
       finding(
         input.finalLine,
         name,
-        'the final stage sets no USER, so the image runs as root',
+        known
+          ? 'the final stage sets no USER, so the image runs as root'
+          : `the final stage sets no USER, so the image runs as the base image "${input.base.name}" does: as root unless it sets another user`,
         'USER 1001',
+        known ? 'error' : 'warning',
       ),
     ];
   }
@@ -172,14 +268,20 @@ export function labelRules(input: RuleInput, prohibited: RegExp): LintFinding[] 
   const required: readonly string[] = container
     ? REQUIRED_LABELS
     : ['vendor', 'release', 'version', 'name'];
+  // A base lint cannot see may be the partner's own, with the partner's labels; any other base
+  // either has no such label or has one describing the base, not the partner's product.
+  const unknown = input.base.kind === 'unknown';
   const findings = required
     .filter((n) => (set.get(n)?.value ?? '').trim() === '')
     .map((n) =>
       finding(
-        input.finalLine,
+        input.labelLine,
         container ? 'HasRequiredLabel' : `${n}_label_exists`,
-        `label \`${n}\` is not set (a value inherited from the base image would describe the base, not your product)`,
+        unknown
+          ? `label \`${n}\` is not set; it passes only if the base image "${input.base.name}" sets it, for your product`
+          : `label \`${n}\` is not set (a value inherited from the base image would describe the base, not your product)`,
         `LABEL ${n}="…"`,
+        unknown ? 'warning' : 'error',
       ),
     );
   if (container) {
@@ -214,7 +316,11 @@ export function labelRules(input: RuleInput, prohibited: RegExp): LintFinding[] 
   return findings;
 }
 
-/** good_layer_count / LayerCountAcceptable: layer-creating instructions within the limit. */
+/**
+ * good_layer_count / LayerCountAcceptable: layer-creating instructions within the limit. Always a
+ * warning: docker build and podman build make one layer per RUN/COPY/ADD, but buildah build
+ * without `--layers` (and any `--squash`) commits the whole stage as one layer.
+ */
 export function layerRule(input: RuleInput, max: number): LintFinding[] {
   const name = ASSESSMENTS[input.policy].layers;
   const layering = input.instructions.filter((i) =>
@@ -222,23 +328,25 @@ export function layerRule(input: RuleInput, max: number): LintFinding[] {
   );
   const fix =
     'combine RUN instructions with && and COPY files together, or use a multi-stage build';
+  const builders = 'built with one layer per RUN/COPY/ADD (docker build, podman build)';
   const over = layering[max];
   if (over) {
     return [
       finding(
         lineOf(over),
         name,
-        `${layering.length} layer-creating instructions (RUN/COPY/ADD), more than the ${max} layers allowed even before the base image's own`,
+        `${layering.length} layer-creating instructions (RUN/COPY/ADD): ${builders}, the image has more than the ${max} layers allowed even before the base image's own`,
         fix,
+        'warning',
       ),
     ];
   }
-  if (layering.length === max) {
+  if (layering.length === max && input.base.kind !== 'scratch') {
     return [
       finding(
         input.finalLine,
         name,
-        `${max} layer-creating instructions; with the base image's layers the image will exceed ${max}`,
+        `${max} layer-creating instructions: ${builders}, the base image's layers take the image over ${max}`,
         fix,
         'warning',
       ),

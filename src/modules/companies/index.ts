@@ -5,6 +5,7 @@ export {
   acceptanceOf,
   currentAgreement,
   ensureAgreement,
+  PROGRAM_AGREEMENT,
   recordAcceptance,
   type Acceptor,
   type Agreement,

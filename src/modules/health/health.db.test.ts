@@ -11,7 +11,7 @@ import type { RunningServer } from '../../server/server.js';
 import { ApiClient, type Mailbox } from '../../../test/support/api.js';
 import { newPartner, startPortal, type Portal } from '../../../test/support/portal.js';
 import { newProject } from '../../../test/support/registry-server.js';
-import { createProject } from '../projects/index.js';
+import { certifyPartner } from '../../../test/support/certify.js';
 import { gradePackageSet, savePackageSet } from './package-sets.js';
 import { recomputeGrades } from './recompute.js';
 import { scheduleRecompute } from './schedule.js';
@@ -299,11 +299,8 @@ describeDb('health grades in the server', (t) => {
 
   it('should grade an image again as it is published, with the data of the day', async () => {
     const partner = await newPartner(portal, t.db, 'publisher');
-    const project = await createProject(
-      t.db,
-      { companyId: partner.companyId, name: 'graded' },
-      clock.now(),
-    );
+    // Publishing needs a certified project.
+    const project = await certifyPartner(portal, partner, { name: 'graded' });
     const at = clock.now().toISOString();
     const id = await imageOf(project.id, false);
     // Graded A when it was scanned, long ago; unpublished images are not recomputed.

@@ -15,6 +15,7 @@ import { newPartner, startPortal } from '../../../test/support/portal.js';
 import type { Partner, Portal } from '../../../test/support/portal.js';
 import { pushOciLayout, RegistryClient } from '../../../test/support/registry-server.js';
 import { sharedFixture } from '../../../test/support/shared-fixtures.js';
+import { certifyPartner, type CertifiedProject } from '../../../test/support/certify.js';
 import { createProject, type CreatedProject } from '../projects/index.js';
 
 let dir: string;
@@ -100,11 +101,11 @@ describeDb('images API', (t) => {
         status: 'error',
         statusLabel: 'Error',
         published: false,
-        actions: ['view'],
+        actions: ['view', 'rescan'],
       });
       const second = await acme.admin.get(`/projects/${acme.project.id}/images?pageSize=2&page=2`);
       expect(second.body.items.map((i: { tag: string }) => i.tag)).toEqual(['a']);
-      expect(second.body.items[0].actions).toEqual(['view', 'remove']);
+      expect(second.body.items[0].actions).toEqual(['view', 'rescan', 'remove']);
       for (const q of ['pageSize=101', 'page=0', 'pageSize=x']) {
         const bad = await acme.admin.get(`/projects/${acme.project.id}/images?${q}`);
         expect(bad.status).toBe(400);
@@ -215,11 +216,51 @@ describeDb('images API', (t) => {
   });
 
   describe('an image that passes', () => {
-    it('should show every assessment, publish it for anonymous pull and unpublish it', async () => {
+    let certified: CertifiedProject;
+    beforeAll(async () => {
+      certified = await certifyPartner(portal, acme, { name: 'certified plugin' });
+    });
+
+    it('should refuse to publish until the project is certified, naming what is missing', async () => {
+      // acme.project was opened by an operator: no zone, no product, nothing approved.
       const client = new RegistryClient(server.url, acme.project.registryKey);
-      const repo = `${acme.project.namespace}/plugin`;
-      await pushOciLayout(client, layout, repo, '1.0');
+      await pushOciLayout(client, layout, `${acme.project.namespace}/plugin`, '1.0');
       const row = await waitForScan(t, acme.project.id, '1.0');
+      expect(row.status).toBe('passed');
+      const refused = await acme.admin.post(`/images/${row.id}/publish`);
+      expect(refused.status).toBe(409);
+      expect(refused.body.code).toBe('image.not_certified');
+      expect(refused.body.missing.map((m: { key: string }) => m.key)).toEqual([
+        'zone_access',
+        'project_product',
+        'product_profile',
+        'project_profile',
+        'documentation',
+        'sales_contact',
+        'distribution_approval',
+      ]);
+      expect(refused.body.detail).toContain('Obtain distribution approval');
+      // Staff cannot publish it on the partner's behalf either; nothing changed.
+      const byStaff = await portal.staff.post(`/images/${row.id}/publish`);
+      expect(byStaff.body.code).toBe('image.not_certified');
+      const stored = await t.db
+        .selectFrom('images')
+        .select(['published', 'published_at'])
+        .where('id', '=', row.id)
+        .executeTakeFirstOrThrow();
+      expect(stored).toEqual({ published: 0, published_at: null });
+      expect(
+        (await new ApiClient(server.url).get('/catalog/images')).body.items.map(
+          (i: { id: string }) => i.id,
+        ),
+      ).not.toContain(row.id);
+    });
+
+    it('should show every assessment, publish it for anonymous pull and unpublish it', async () => {
+      const client = new RegistryClient(server.url, certified.registryKey);
+      const repo = `${certified.namespace}/plugin`;
+      await pushOciLayout(client, layout, repo, '1.0');
+      const row = await waitForScan(t, certified.id, '1.0');
       expect(row.status).toBe('passed');
 
       const details = await acme.member.get(`/images/${row.id}`);
@@ -229,6 +270,7 @@ describeDb('images API', (t) => {
         statusLabel: 'Passed',
         passed: true,
         policy: 'connect-2018',
+        zone: { id: certified.zoneId, name: 'OpenStack & NFV', settingsVersion: 1 },
         error: null,
       });
       expect(details.body.assessments).toHaveLength(13);
@@ -243,9 +285,9 @@ describeDb('images API', (t) => {
       expect(details.body.packages.map((p: { name: string }) => p.name)).toContain(
         'redhat-release',
       );
-      expect(details.body.actions).toEqual(['view']);
+      expect(details.body.actions).toEqual(['view', 'rescan']);
       const asAdmin = await acme.admin.get(`/images/${row.id}`);
-      expect(asAdmin.body.actions).toEqual(['view', 'publish', 'remove']);
+      expect(asAdmin.body.actions).toEqual(['view', 'rescan', 'publish', 'remove']);
 
       const anonymous = new RegistryClient(server.url);
       expect((await anonymous.request('GET', `/v2/${repo}/manifests/1.0`)).status).toBe(401);
@@ -253,7 +295,7 @@ describeDb('images API', (t) => {
       expect(published.status).toBe(200);
       expect(published.body).toMatchObject({
         published: true,
-        actions: ['view', 'unpublish', 'remove'],
+        actions: ['view', 'rescan', 'unpublish', 'remove'],
       });
       expect(published.body.publishedAt).not.toBeNull();
       expect((await anonymous.request('GET', `/v2/${repo}/manifests/1.0`)).status).toBe(200);
@@ -269,13 +311,45 @@ describeDb('images API', (t) => {
       expect(unpublished.body).toMatchObject({ published: false, publishedAt: null });
       expect((await anonymous.request('GET', `/v2/${repo}/manifests/1.0`)).status).toBe(401);
       expect((await new ApiClient(server.url).get(`/catalog/images/${row.id}`)).status).toBe(404);
+      // Staff publish on the partner's behalf under the same rules.
+      const byStaff = await portal.staff.post(`/images/${row.id}/publish`);
+      expect(byStaff.status).toBe(200);
+      expect(byStaff.body.published).toBe(true);
       const audit = await t.db
         .selectFrom('audit_log')
-        .select('action')
+        .select(['action', 'actor'])
         .where('target_id', '=', row.id)
         .orderBy('at')
         .execute();
-      expect(audit.map((a) => a.action)).toEqual(['image.publish', 'image.unpublish']);
+      expect(audit).toEqual([
+        { action: 'image.publish', actor: 'imgacme-admin' },
+        { action: 'image.unpublish', actor: 'imgacme-admin' },
+        { action: 'image.publish', actor: 'admin' },
+      ]);
+    });
+
+    it('should hold back publishing until staff approve distribution', async () => {
+      const pending = await certifyPartner(portal, other, {
+        name: 'awaiting approval',
+        distributionApproval: false,
+      });
+      const client = new RegistryClient(server.url, pending.registryKey);
+      await pushOciLayout(client, layout, `${pending.namespace}/plugin`, '2.0');
+      const row = await waitForScan(t, pending.id, '2.0');
+      expect(row.status).toBe('passed');
+      const refused = await other.admin.post(`/images/${row.id}/publish`);
+      expect(refused.status).toBe(409);
+      expect(refused.body.missing).toEqual([
+        {
+          key: 'distribution_approval',
+          title: 'Obtain distribution approval from Red Hat',
+          detail: 'Program staff have not approved distribution yet.',
+        },
+      ]);
+      expect(
+        (await portal.staff.post(`/projects/${pending.id}/distribution-approval`)).status,
+      ).toBe(200);
+      expect((await other.admin.post(`/images/${row.id}/publish`)).status).toBe(200);
     });
   });
 });

@@ -3,18 +3,20 @@
  * records the image and queues its scan in the push's own transaction.
  */
 import type { Kysely, Selectable, Transaction } from 'kysely';
-import type { DB, ImagesTable, ImageStatus } from '../../platform/db/index.js';
-import { newId, readJson, writeJson } from '../../platform/db/index.js';
+import type { DB, ImagesTable } from '../../platform/db/index.js';
+import { newId } from '../../platform/db/index.js';
 import type { JobQueue } from '../../platform/queue/index.js';
 import type { TaggedPush } from '../registry/index.js';
+import { queueScan } from './scans.js';
 
 /** An image row. */
 export type ImageRow = Selectable<ImagesTable>;
 
 /**
- * Records a pushed tag as an image in "scan in progress" and queues its scan; pushing the same
- * tag and manifest again changes nothing (or brings a removed image back). Artifacts that are not images (signatures, SBOMs) are
- * not scanned.
+ * Records a pushed tag as an image in "scan in progress" and queues its scan. Pushing the same
+ * tag and manifest again queues a fresh scan of the same image (and brings a removed image back,
+ * unpublished); its earlier scans stay in its history. Artifacts that are not images
+ * (signatures, SBOMs) are not scanned.
  */
 export async function recordPushedImage(
   trx: Transaction<DB>,
@@ -32,67 +34,34 @@ export async function recordPushedImage(
     .where('tag', '=', push.tag)
     .where('digest', '=', push.digest)
     .executeTakeFirst();
+  let id: string;
   if (existing !== undefined) {
+    id = existing.id;
     if (existing.removed_at !== null) {
-      // Pushed again after it was removed: back in the project (unpublished), same scan.
-      await trx
-        .updateTable('images')
-        .set({ removed_at: null })
-        .where('id', '=', existing.id)
-        .execute();
+      await trx.updateTable('images').set({ removed_at: null }).where('id', '=', id).execute();
     }
-    return existing.id;
+  } else {
+    id = newId();
+    await trx
+      .insertInto('images')
+      .values({
+        id,
+        project_id: push.repository.projectId,
+        repository_id: push.repository.id,
+        tag: push.tag,
+        digest: push.digest,
+        status: 'scan_in_progress',
+        created_at: now.toISOString(),
+      })
+      .execute();
   }
-  const id = newId();
-  await trx
-    .insertInto('images')
-    .values({
-      id,
-      project_id: push.repository.projectId,
-      repository_id: push.repository.id,
-      tag: push.tag,
-      digest: push.digest,
-      status: 'scan_in_progress',
-      created_at: now.toISOString(),
-    })
-    .execute();
-  await queue.enqueue('scan.image', { imageId: id }, { trx });
+  await queueScan(trx, queue, id, { reason: 'push' }, now);
   return id;
 }
 
 /** One image by id. */
 export async function findImage(db: Kysely<DB>, id: string): Promise<ImageRow | undefined> {
   return db.selectFrom('images').selectAll().where('id', '=', id).executeTakeFirst();
-}
-
-/** Images of a project, newest first. */
-export async function listProjectImages(db: Kysely<DB>, projectId: string): Promise<ImageRow[]> {
-  return db
-    .selectFrom('images')
-    .selectAll()
-    .where('project_id', '=', projectId)
-    .orderBy('created_at', 'desc')
-    .orderBy('id')
-    .execute();
-}
-
-/** Stores the outcome of a scan. */
-export async function storeScanResult(
-  db: Kysely<DB>,
-  id: string,
-  outcome: { status: Exclude<ImageStatus, 'scan_in_progress'>; result: unknown; packages: unknown },
-  now: Date,
-): Promise<void> {
-  await db
-    .updateTable('images')
-    .set({
-      status: outcome.status,
-      result: writeJson(outcome.result),
-      packages: writeJson(outcome.packages),
-      scanned_at: now.toISOString(),
-    })
-    .where('id', '=', id)
-    .execute();
 }
 
 /** True when the company, or the product, has a published image (its logo is then public). */
@@ -127,9 +96,4 @@ export async function setPublished(
     .set({ published: published ? 1 : 0, published_at: published ? now.toISOString() : null })
     .where('id', '=', id)
     .execute();
-}
-
-/** The stored scan report of an image, parsed. */
-export function scanReportOf(row: ImageRow): unknown {
-  return row.result === null ? null : readJson(row.result);
 }

@@ -2,13 +2,11 @@
 export {
   findImage,
   hasPublishedImage,
-  listProjectImages,
   recordPushedImage,
-  scanReportOf,
   setPublished,
-  storeScanResult,
   type ImageRow,
 } from './images.js';
 export { readPackages, readScan, type StoredPackage, type StoredScan } from './report.js';
 export { scanImageJob, type ScanJobDeps } from './scan-job.js';
 export { imagesModule } from './module.js';
+export { rescanWaitingForVulndb } from './service.js';

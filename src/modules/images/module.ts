@@ -1,15 +1,25 @@
 /** Images of a project over the API: the container information table, scan details, publish. */
 import { z } from 'zod';
 import type { Api, ApiContext, ApiModule } from '../../platform/http/api.js';
-import { requireUser } from '../accounts/index.js';
+import { requireStaff, requireUser } from '../accounts/index.js';
 import {
   ImageDetailsSchema,
   ImagePageQuery,
   ImagePageSchema,
   ImageParams,
   ImageSummarySchema,
+  RescanBody,
+  ScanPageSchema,
 } from './schemas.js';
-import { imageDetails, listImages, removeImage, setImagePublished } from './service.js';
+import {
+  imageDetails,
+  imageScans,
+  listImages,
+  removeImage,
+  rescanErrored,
+  rescanImage,
+  setImagePublished,
+} from './service.js';
 
 const TAGS = ['images'];
 
@@ -78,6 +88,58 @@ function routes(api: Api, ctx: ApiContext): void {
         request.params.id,
         false,
       ),
+  );
+
+  api.post(
+    '/images/:id/scan',
+    {
+      schema: {
+        tags: TAGS,
+        summary:
+          'Scan an image again (members of its company, staff); its history keeps every scan',
+        params: ImageParams,
+        response: { 202: ImageSummarySchema },
+      },
+    },
+    async (request, reply) => {
+      const image = await rescanImage(
+        ctx,
+        { user: requireUser(request), ip: request.ip },
+        request.params.id,
+      );
+      return reply.code(202).send(image);
+    },
+  );
+
+  api.get(
+    '/images/:id/scans',
+    {
+      schema: {
+        tags: TAGS,
+        summary:
+          'The scans of an image, newest first: why each ran, its verdict, policy and zone rules',
+        params: ImageParams,
+        querystring: ImagePageQuery,
+        response: { 200: ScanPageSchema },
+      },
+    },
+    async (request) => imageScans(ctx.db, requireUser(request), request.params.id, request.query),
+  );
+
+  api.post(
+    '/images/rescan',
+    {
+      schema: {
+        tags: TAGS,
+        summary: 'Scan again every image whose newest scan ended in error (staff)',
+        body: RescanBody,
+        response: { 202: z.object({ queued: z.number() }) },
+      },
+    },
+    async (request, reply) => {
+      const user = requireStaff(request);
+      return reply.code(202).send(await rescanErrored(ctx, { user, ip: request.ip }));
+    },
   );
 
   api.delete(

@@ -8,6 +8,8 @@ import { readJson } from '../../platform/db/index.js';
 /** A scan as the API shows it. */
 export interface StoredScan {
   policy: string | null;
+  /** The zone whose rules judged the image, as it was at scan time. */
+  zone: { id: string; name: string; settingsVersion: number } | null;
   passed: boolean | null;
   labels: Record<string, string>;
   user: string | null;
@@ -62,6 +64,7 @@ export function readScan(raw: unknown): StoredScan {
   const doc = raw === null || raw === undefined ? null : readJson(raw);
   const empty: StoredScan = {
     policy: null,
+    zone: null,
     passed: null,
     labels: {},
     user: null,
@@ -83,8 +86,17 @@ export function readScan(raw: unknown): StoredScan {
       )
     : {};
   const health = isDoc(doc.health) ? doc.health : null;
+  const zone = isDoc(doc.zone) ? doc.zone : null;
   return {
     policy: strOrNull(doc.policy),
+    zone:
+      zone === null
+        ? null
+        : {
+            id: str(zone.id),
+            name: str(zone.name),
+            settingsVersion: typeof zone.settingsVersion === 'number' ? zone.settingsVersion : 0,
+          },
     passed: typeof doc.passed === 'boolean' ? doc.passed : null,
     labels,
     user: strOrNull(image.user),
@@ -132,4 +144,22 @@ export function readPackages(raw: unknown): StoredPackage[] {
     sourcerpm: strOrNull(p.sourcerpm),
     vendor: strOrNull(p.vendor),
   }));
+}
+
+/** Parses `image_scans.assessments`: `[{ name, outcome, required }]`. */
+export function readAssessments(
+  raw: unknown,
+): { name: string; outcome: string; required: boolean }[] {
+  const doc = raw === null || raw === undefined ? null : readJson(raw);
+  return docs(doc).map((a) => ({
+    name: str(a.name),
+    outcome: str(a.outcome),
+    required: a.required === true,
+  }));
+}
+
+/** Parses `image_scans.error`: `{ code, message }` or null. */
+export function readError(raw: unknown): { code: string; message: string } | null {
+  const doc = raw === null || raw === undefined ? null : readJson(raw);
+  return isDoc(doc) ? { code: str(doc.code), message: str(doc.message) } : null;
 }

@@ -20,7 +20,7 @@ export const STATUS_LABELS = {
 } as const;
 
 /** What the caller may do with an image right now. */
-export const ImageAction = z.enum(['view', 'publish', 'unpublish', 'remove']);
+export const ImageAction = z.enum(['view', 'rescan', 'publish', 'unpublish', 'remove']);
 export type ImageAction = z.infer<typeof ImageAction>;
 
 /** One row of the container information table. */
@@ -104,6 +104,8 @@ export const ScanErrorSchema = z.object({ code: z.string(), message: z.string() 
 export const ImageDetailsSchema = ImageSummarySchema.extend({
   /** Policy the image was checked against (null before the scan ends or on error). */
   policy: z.string().nullable(),
+  /** The zone whose rules judged the newest finished scan, and the version of those rules. */
+  zone: z.object({ id: z.string(), name: z.string(), settingsVersion: z.number() }).nullable(),
   passed: z.boolean().nullable(),
   labels: z.record(z.string(), z.string()),
   user: z.string().nullable(),
@@ -114,3 +116,38 @@ export const ImageDetailsSchema = ImageSummarySchema.extend({
   error: ScanErrorSchema.nullable(),
 });
 export type ImageDetails = z.infer<typeof ImageDetailsSchema>;
+
+/** One scan of an image's history. */
+export const ScanSchema = z.object({
+  id: z.string(),
+  /** `superseded`: a newer scan was queued before this one finished. */
+  status: z.enum(['scan_in_progress', 'passed', 'failed', 'error', 'superseded']),
+  /** Why it ran: `push`, `rescan` (someone asked) or `vulndb` (vulnerability data arrived). */
+  reason: z.enum(['push', 'rescan', 'vulndb']),
+  /** Login of the user who asked for a re-scan. */
+  requestedBy: z.string().nullable(),
+  policy: z.string().nullable(),
+  /** The zone whose rules judged the image and their version; null outside any zone. */
+  zone: z.object({ id: z.string(), settingsVersion: z.number() }).nullable(),
+  assessments: z.array(z.object({ name: z.string(), outcome: z.string(), required: z.boolean() })),
+  error: ScanErrorSchema.nullable(),
+  queuedAt: z.string(),
+  finishedAt: z.string().nullable(),
+});
+
+/** `GET /images/:id/scans`: the history, newest first. */
+export const ScanPageSchema = z.object({
+  items: z.array(ScanSchema),
+  page: z.number(),
+  pageSize: z.number(),
+  total: z.number(),
+});
+export type ScanPage = z.infer<typeof ScanPageSchema>;
+
+/** `POST /images/rescan` (staff): which images to scan again. */
+export const RescanBody = z
+  .object({
+    /** Every image whose newest scan ended in this status (only `error` for now). */
+    status: z.literal('error'),
+  })
+  .strict();

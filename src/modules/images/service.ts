@@ -6,17 +6,20 @@ import type { Kysely } from 'kysely';
 import type { DB, ImageStatus } from '../../platform/db/index.js';
 import { AppError } from '../../platform/errors.js';
 import type { ApiContext } from '../../platform/http/api.js';
+import type { Clock, JobQueue } from '../../platform/queue/index.js';
 import { ownCompany, type AuthUser } from '../accounts/index.js';
 import { audit } from '../audit/index.js';
 import { gradePackageSet, matchImageSet } from '../health/index.js';
-import { ownedProject, visibleProject } from '../projects/index.js';
+import { certificationGaps, ownedProject, visibleProject } from '../projects/index.js';
 import { deleteTag } from '../registry/store.js';
-import { readPackages, readScan } from './report.js';
+import { readAssessments, readError, readPackages, readScan } from './report.js';
+import { claimForScan, imagesToRescan, queueScan, scansOf } from './scans.js';
 import {
   STATUS_LABELS,
   type ImageAction,
   type ImageDetails,
   type ImageSummary,
+  type ScanPage,
 } from './schemas.js';
 
 /** Who is acting and from where, for the audit log. */
@@ -71,12 +74,18 @@ type ImageJoined = {
 
 function actionsFor(user: AuthUser, row: ImageJoined): ImageAction[] {
   const actions: ImageAction[] = ['view'];
-  if (user.orgAdmin && user.companyId === row.company_id) {
+  if (row.status !== 'scan_in_progress') {
+    actions.push('rescan');
+  }
+  const orgAdmin = user.orgAdmin && user.companyId === row.company_id;
+  if (orgAdmin || user.staff) {
     if (row.published === 1) {
       actions.push('unpublish');
     } else if (row.status === 'passed') {
       actions.push('publish');
     }
+  }
+  if (orgAdmin) {
     actions.push('remove');
   }
   return actions;
@@ -173,10 +182,89 @@ async function ownedImage(db: Kysely<DB>, user: AuthUser, id: string): Promise<I
   return row;
 }
 
+/** What publishing needs from the server (the API's context, or the scan job's). */
+export interface PublishDeps {
+  readonly db: Kysely<DB>;
+  readonly queue: JobQueue;
+  readonly clock: Clock;
+  /** The vulnerability index the image is graded with as it is published. */
+  readonly vulndbPath: string;
+}
+
+/** Who publishes: a user (an org admin, or staff on the partner's behalf), or auto publish. */
+type Publisher = Actor | { readonly auto: true };
+
 /**
- * Publishes (or unpublishes) an image; publishing needs a passed scan. Anonymous registry pulls
- * follow `images.published`.
- * @throws AppError `image.not_found` (404), `image.not_passed` (409), `auth.org_admin_only` (403)
+ * Publishes an image under the program's rules: the image passed its scan, and its project is
+ * certified (see `certificationGaps`). Publishing grades the image again with today's data.
+ * @throws AppError `image.not_passed` (409), `image.not_certified` (409, `detail.missing` lists
+ *   what the project lacks)
+ */
+async function publish(deps: PublishDeps, by: Publisher, id: string): Promise<ImageJoined> {
+  const now = deps.clock.now();
+  // Graded again as it is published: its grade may date from its scan, and recomputation only
+  // regrades what is published.
+  const match = await matchImageSet(deps.db, deps.vulndbPath, id, now);
+  return deps.db.transaction().execute(async (trx) => {
+    const row = await selectImages(trx)
+      .where('i.id', '=', id)
+      .where('i.removed_at', 'is', null)
+      .executeTakeFirstOrThrow();
+    if (row.status !== 'passed') {
+      throw new AppError(
+        'image.not_passed',
+        `Only an image that passed its scan can be published; ${row.tag} is "${STATUS_LABELS[row.status]}".`,
+        { status: 409, detail: { id, imageStatus: row.status } },
+      );
+    }
+    const missing = await certificationGaps(trx, row.project_id);
+    if (missing.length > 0) {
+      throw new AppError(
+        'image.not_certified',
+        `The project is not certified yet; publishing needs: ${missing.map((m) => m.title).join('; ')}.`,
+        { status: 409, detail: { id, missing } },
+      );
+    }
+    if (row.published !== 1) {
+      await trx
+        .updateTable('images')
+        .set({ published: 1, published_at: now.toISOString() })
+        .where('id', '=', row.id)
+        .execute();
+      await audit(trx, now, {
+        ...auditActor(by),
+        companyId: row.company_id,
+        action: 'image.publish',
+        targetType: 'image',
+        targetId: row.id,
+        detail: { repository: `${row.namespace}/${row.repository_name}`, tag: row.tag },
+      });
+    }
+    if (match !== undefined) {
+      await gradePackageSet(trx, deps.queue, match.digest, match.report, now, {
+        alsoImage: row.id,
+      });
+    }
+    return selectImages(trx).where('i.id', '=', row.id).executeTakeFirstOrThrow();
+  });
+}
+
+function auditActor(by: Publisher): {
+  actorId?: string;
+  actor: string;
+  ip?: string;
+  detail?: Record<string, unknown>;
+} {
+  return 'auto' in by
+    ? { actor: 'system' }
+    : { actorId: by.user.id, actor: by.user.login, ip: by.ip };
+}
+
+/**
+ * Publishes (or unpublishes) an image: org admins of its company, or staff on the partner's
+ * behalf under the same rules. Anonymous registry pulls follow `images.published`.
+ * @throws AppError `image.not_found` (404), `image.not_passed`, `image.not_certified` (409),
+ *   `auth.org_admin_only` (403)
  */
 export async function setImagePublished(
   ctx: ApiContext,
@@ -184,44 +272,73 @@ export async function setImagePublished(
   id: string,
   published: boolean,
 ): Promise<ImageSummary> {
+  const row = actor.user.staff
+    ? await visibleImage(ctx.db, actor.user, id)
+    : await ownedImage(ctx.db, actor.user, id);
+  if (published) {
+    const deps = { ...ctx, vulndbPath: ctx.config.scan.vulndb };
+    return summary(actor.user, await publish(deps, actor, row.id));
+  }
   const now = ctx.clock.now();
-  // Graded again as it is published: its grade may date from its scan, and recomputation only
-  // regrades what is published.
-  const match = published
-    ? await matchImageSet(ctx.db, ctx.config.scan.vulndb, id, now)
-    : undefined;
   return ctx.db.transaction().execute(async (trx) => {
-    const row = await ownedImage(trx, actor.user, id);
-    if (published && row.status !== 'passed') {
-      throw new AppError(
-        'image.not_passed',
-        `Only an image that passed its scan can be published; ${row.tag} is "${STATUS_LABELS[row.status]}".`,
-        { status: 409, detail: { id, imageStatus: row.status } },
-      );
-    }
-    if ((row.published === 1) !== published) {
+    if (row.published === 1) {
       await trx
         .updateTable('images')
-        .set({ published: published ? 1 : 0, published_at: published ? now.toISOString() : null })
+        .set({ published: 0, published_at: null })
         .where('id', '=', row.id)
         .execute();
       await audit(trx, now, {
-        actorId: actor.user.id,
-        actor: actor.user.login,
+        ...auditActor(actor),
         companyId: row.company_id,
-        action: published ? 'image.publish' : 'image.unpublish',
+        action: 'image.unpublish',
         targetType: 'image',
         targetId: row.id,
-        ip: actor.ip,
         detail: { repository: `${row.namespace}/${row.repository_name}`, tag: row.tag },
       });
     }
-    if (match !== undefined) {
-      await gradePackageSet(trx, ctx.queue, match.digest, match.report, now, { alsoImage: row.id });
-    }
-    const updated = await selectImages(trx).where('i.id', '=', row.id).executeTakeFirstOrThrow();
-    return summary(actor.user, updated);
+    return summary(
+      actor.user,
+      await selectImages(trx).where('i.id', '=', row.id).executeTakeFirstOrThrow(),
+    );
   });
+}
+
+/**
+ * Auto publish: a project with it on publishes each image that newly passed (its scan before
+ * did not pass, or there was none), under the same rules as a person; it never unpublishes, and
+ * does not publish again an image someone unpublished that passes once more. An image the rules
+ * hold back stays unpublished, and the audit log says why.
+ * @returns true when the image is published
+ */
+export async function autoPublish(deps: PublishDeps, imageId: string): Promise<boolean> {
+  const row = await selectImages(deps.db)
+    .select('p.auto_publish')
+    .where('i.id', '=', imageId)
+    .where('i.removed_at', 'is', null)
+    .executeTakeFirst();
+  if (row === undefined || row.auto_publish !== 1 || row.status !== 'passed') {
+    return false;
+  }
+  if (row.published === 1) {
+    return true;
+  }
+  try {
+    await publish(deps, { auto: true }, imageId);
+    return true;
+  } catch (err) {
+    if (!(err instanceof AppError) || err.status !== 409) {
+      throw err;
+    }
+    await audit(deps.db, deps.clock.now(), {
+      actor: 'system',
+      companyId: row.company_id,
+      action: 'image.auto_publish_held',
+      targetType: 'image',
+      targetId: imageId,
+      detail: { code: err.code, message: err.message, ...err.detail },
+    });
+    return false;
+  }
 }
 
 /**
@@ -261,4 +378,124 @@ export async function removeImage(ctx: ApiContext, actor: Actor, id: string): Pr
       },
     });
   });
+}
+
+/**
+ * Scans an image again (members of its company and staff), e.g. after the policy or the
+ * vulnerability data changed. The image keeps its publication; its newest scan decides its status.
+ * @throws AppError `image.not_found` (404), `image.scan_in_progress` (409)
+ */
+export async function rescanImage(
+  ctx: ApiContext,
+  actor: Actor,
+  id: string,
+): Promise<ImageSummary> {
+  const now = ctx.clock.now();
+  return ctx.db.transaction().execute(async (trx) => {
+    const row = await visibleImage(trx, actor.user, id);
+    if (!(await claimForScan(trx, row.id))) {
+      throw new AppError(
+        'image.scan_in_progress',
+        `${row.tag} is being scanned already; wait for that scan to finish.`,
+        { status: 409, detail: { id } },
+      );
+    }
+    const scanId = await queueScan(
+      trx,
+      ctx.queue,
+      row.id,
+      { reason: 'rescan', requestedBy: actor.user.id },
+      now,
+    );
+    await audit(trx, now, {
+      ...auditActor(actor),
+      companyId: row.company_id,
+      action: 'image.rescan',
+      targetType: 'image',
+      targetId: row.id,
+      detail: { scanId, repository: `${row.namespace}/${row.repository_name}`, tag: row.tag },
+    });
+    return summary(
+      actor.user,
+      await selectImages(trx).where('i.id', '=', row.id).executeTakeFirstOrThrow(),
+    );
+  });
+}
+
+/**
+ * Staff (the route checks) scan again every image whose newest scan ended in `error` (e.g. after installing
+ * vulnerability data or fixing storage).
+ * @returns how many scans were queued
+ */
+export async function rescanErrored(ctx: ApiContext, actor: Actor): Promise<{ queued: number }> {
+  const now = ctx.clock.now();
+  const ids = await imagesToRescan(ctx.db, 'error');
+  await ctx.db.transaction().execute(async (trx) => {
+    for (const id of ids) {
+      await queueScan(trx, ctx.queue, id, { reason: 'rescan', requestedBy: actor.user.id }, now);
+    }
+    await audit(trx, now, {
+      ...auditActor(actor),
+      action: 'image.rescan_errors',
+      targetType: 'image',
+      detail: { queued: ids.length },
+    });
+  });
+  return { queued: ids.length };
+}
+
+/** The scans of an image the caller may see, newest first. */
+export async function imageScans(
+  db: Kysely<DB>,
+  user: AuthUser,
+  id: string,
+  paging: { page: number; pageSize: number },
+): Promise<ScanPage> {
+  const row = await visibleImage(db, user, id);
+  const { rows, total } = await scansOf(db, row.id, paging);
+  return {
+    items: rows.map((r) => ({
+      id: r.id,
+      status: r.status,
+      reason: r.reason,
+      requestedBy: r.requested_by_login,
+      policy: r.policy,
+      zone:
+        r.zone_id === null
+          ? null
+          : { id: r.zone_id, settingsVersion: r.zone_settings_version ?? 0 },
+      assessments: readAssessments(r.assessments),
+      error: readError(r.error),
+      queuedAt: r.queued_at,
+      finishedAt: r.finished_at,
+    })),
+    page: paging.page,
+    pageSize: paging.pageSize,
+    total,
+  };
+}
+
+/**
+ * Scans again, once vulnerability data exists, every image whose newest scan failed only for
+ * want of it. Workers call it on their schedule; cheap when nothing waits.
+ * @returns how many scans were queued
+ */
+export async function rescanWaitingForVulndb(
+  deps: PublishDeps,
+  vulndbExists: boolean,
+): Promise<number> {
+  if (!vulndbExists) {
+    return 0;
+  }
+  const ids = await imagesToRescan(deps.db, 'waiting_for_vulndb');
+  if (ids.length === 0) {
+    return 0;
+  }
+  const now = deps.clock.now();
+  await deps.db.transaction().execute(async (trx) => {
+    for (const id of ids) {
+      await queueScan(trx, deps.queue, id, { reason: 'vulndb' }, now);
+    }
+  });
+  return ids.length;
 }

@@ -5,7 +5,8 @@
 import type { Kysely } from 'kysely';
 import type { DB } from '../../platform/db/index.js';
 import { readJson } from '../../platform/db/index.js';
-import { profileCompleteness } from '../companies/index.js';
+import { acceptanceOf, PROGRAM_AGREEMENT, profileCompleteness } from '../companies/index.js';
+import { zoneForCompany } from '../zones/index.js';
 import type { ChecklistItem } from './schemas.js';
 
 function listLength(raw: unknown): number {
@@ -217,4 +218,67 @@ export async function projectChecklist(
     certified: items.every((i) => !i.required || i.state === 'done'),
     items,
   };
+}
+
+/** Something a project lacks before its images may be published. */
+export interface CertificationGap {
+  readonly key: string;
+  readonly title: string;
+  readonly detail: string;
+}
+
+/**
+ * What the project lacks before any of its images may be published: the program agreement
+ * (current version), approved access to its zone, a product and version, and every required
+ * checklist item. `package_and_test` is left to the caller, who checks the image at hand.
+ */
+export async function certificationGaps(
+  db: Kysely<DB>,
+  projectId: string,
+): Promise<CertificationGap[]> {
+  const project = await db
+    .selectFrom('projects')
+    .select(['id', 'company_id', 'zone_id', 'product_id', 'product_version_id'])
+    .where('id', '=', projectId)
+    .executeTakeFirstOrThrow();
+  const gaps: CertificationGap[] = [];
+  const agreement = await acceptanceOf(db, project.company_id, PROGRAM_AGREEMENT);
+  if (agreement === null || !agreement.current) {
+    gaps.push({
+      key: 'program_agreement',
+      title: 'Accept the Technology Partner Program Agreement',
+      detail:
+        agreement === null
+          ? 'An org admin of the company has to accept the program agreement.'
+          : `The company accepted version ${agreement.version}; an org admin has to accept the current version.`,
+    });
+  }
+  const zone =
+    project.zone_id === null
+      ? undefined
+      : await zoneForCompany(db, project.company_id, project.zone_id);
+  if (zone === undefined) {
+    gaps.push({
+      key: 'zone_access',
+      title: 'Obtain access to the project’s zone',
+      detail:
+        project.zone_id === null
+          ? 'The project belongs to no zone; open the project in a zone the company has access to.'
+          : 'Program staff have not approved the company’s access to the project’s zone.',
+    });
+  }
+  if (project.product_id === null || project.product_version_id === null) {
+    gaps.push({
+      key: 'project_product',
+      title: 'Choose the product and version the project certifies',
+      detail: 'Set the product and its version in the project settings.',
+    });
+  }
+  const checklist = await projectChecklist(db, projectId);
+  for (const item of checklist.items) {
+    if (item.required && item.state !== 'done' && item.key !== 'package_and_test') {
+      gaps.push({ key: item.key, title: item.title, detail: item.detail });
+    }
+  }
+  return gaps;
 }

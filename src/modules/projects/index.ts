@@ -14,6 +14,6 @@ export {
 export { hashRegistryKey, newRegistryKey } from './registry-key.js';
 export { projectsModule } from './module.js';
 export { assertProjectNameFree, insertProject, type ProjectDetails } from './projects.js';
-export { projectChecklist } from './checklist.js';
+export { certificationGaps, projectChecklist, type CertificationGap } from './checklist.js';
 export { allProjects, ownedProject, visibleProject } from './service.js';
 export type { ProjectView } from './schemas.js';

@@ -3,8 +3,9 @@
  * reads, writes and deletes its own project's namespace. A user's personal API token (`hmt_…`,
  * any user name) pulls and pushes in the namespaces of the user's company's projects, and deletes
  * there when the user is an org admin; staff pull everywhere. Everyone, signed in or not, may
- * pull what is published. Clients present the credential directly (Basic) or a token obtained
- * with it.
+ * pull what is published: a tag while it points at a published image of that tag, a published
+ * digest, and the blobs of published manifests (`store.ts` holds those rules). Clients present
+ * the credential directly (Basic) or a token obtained with it.
  */
 import type { Kysely } from 'kysely';
 import type { DB } from '../../platform/db/index.js';

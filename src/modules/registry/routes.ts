@@ -18,11 +18,12 @@ import {
 } from './access.js';
 import { errorBody, RegistryError, registryError } from './errors.js';
 import { isRepositoryName, splitRepositoryName } from './names.js';
-import { checkDigest, parseManifestRef, type Registry } from './registry.js';
+import { checkDigest, parseManifestRef, type ManifestRef, type Registry } from './registry.js';
 import {
   deleteManifest,
   deleteTag,
   ensureRepository,
+  findManifest,
   findRepository,
   isPublishedBlob,
   isPublishedManifest,
@@ -31,6 +32,7 @@ import {
   listTags,
   repositoryBlobSize,
   unlinkBlob,
+  type ManifestRow,
   type RepositoryRef,
 } from './store.js';
 import { parseScopes, TOKEN_TTL_SECONDS, type Action, type TokenSigner } from './tokens.js';
@@ -273,13 +275,7 @@ export function registryRoutes(app: FastifyInstance, options: RegistryRoutesOpti
         return reply.code(202).send();
       }
       default: {
-        const row = await registry.getManifest(repository, ref);
-        if (
-          ctx.mode === 'published' &&
-          !(await isPublishedManifest(db, repository.id, row.digest))
-        ) {
-          throw notPublished(ctx, `${repository.name}:${reference}`);
-        }
+        const row = await readManifest(ctx, ref);
         void reply
           .type(row.media_type)
           .header('Content-Length', row.size)
@@ -288,6 +284,28 @@ export function registryRoutes(app: FastifyInstance, options: RegistryRoutesOpti
         return request.method === 'HEAD' ? reply.send() : reply.send(row.content);
       }
     }
+  }
+
+  /**
+   * The manifest a GET or HEAD may read. Without rights to the namespace, a tag is readable only
+   * while its current digest is a published image of that tag, and a digest only when published
+   * (under any tag, or listed by a published index). An unpublished tag gets the same answer as a
+   * missing one, so tag names do not leak; a stored but unpublished digest gets the refusal.
+   */
+  async function readManifest(ctx: RequestContext, ref: ManifestRef): Promise<ManifestRow> {
+    const { repository } = ctx;
+    if (ctx.mode === 'owner') {
+      return registry.getManifest(repository, ref);
+    }
+    const row = await findManifest(db, repository.id, ref, { publishedOnly: true });
+    if (row !== undefined) {
+      return row;
+    }
+    if ('tag' in ref) {
+      throw notPublished(ctx, `Tag ${ref.tag} of ${repository.name}`);
+    }
+    await registry.getManifest(repository, ref); // MANIFEST_UNKNOWN when not stored at all.
+    throw notPublished(ctx, `Manifest ${ref.digest}`);
   }
 
   async function blob(ctx: RequestContext, rawDigest: string) {
@@ -490,7 +508,11 @@ export function registryRoutes(app: FastifyInstance, options: RegistryRoutesOpti
     }
     const query = ctx.request.query as Record<string, string | undefined>;
     const filter = query.artifactType;
-    const manifests = (await listReferrers(db, ctx.repository.id, digest))
+    // Without rights to the namespace, only referrers the client could pull are listed.
+    const listed = await listReferrers(db, ctx.repository.id, digest, {
+      publishedOnly: ctx.mode === 'published',
+    });
+    const manifests = listed
       .map((row) => {
         const doc = JSON.parse(row.content.toString('utf8')) as {
           artifactType?: string;

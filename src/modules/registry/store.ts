@@ -56,15 +56,43 @@ export async function ensureRepository(
   return { id: row.id, projectId, name: `${namespace}/${repository}` };
 }
 
+// Anonymous visibility. These read the `images` table, which the images module owns; they live
+// here because the images module imports the registry (issue 13 moves them behind it). Every rule
+// of what a client without rights to a namespace may pull is defined by the three builders below.
+
+/** Images of the repository that are published and not removed. */
+function publishedImages(db: Kysely<DB>, repositoryId: string) {
+  return db
+    .selectFrom('images as i')
+    .where('i.repository_id', '=', repositoryId)
+    .where('i.published', '=', 1)
+    .where('i.removed_at', 'is', null);
+}
+
+/** `(tag, digest)` pairs of published images: a tag is public while it points at such a digest. */
+function publishedTagDigests(db: Kysely<DB>, repositoryId: string) {
+  return publishedImages(db, repositoryId).select(['i.tag', 'i.digest']).$asTuple('tag', 'digest');
+}
+
+/**
+ * Digests pullable by digest: published images (under whatever tag) and the manifests their
+ * indexes list; only `digest` when given.
+ */
+function publishedDigests(db: Kysely<DB>, repositoryId: string, digest?: string) {
+  const own = publishedImages(db, repositoryId).select('i.digest as digest');
+  const children = publishedImages(db, repositoryId)
+    .innerJoin('manifest_children as c', (j) =>
+      j.onRef('c.repository_id', '=', 'i.repository_id').onRef('c.parent_digest', '=', 'i.digest'),
+    )
+    .select('c.child_digest as digest');
+  return digest === undefined
+    ? own.union(children)
+    : own.where('i.digest', '=', digest).union(children.where('c.child_digest', '=', digest));
+}
+
 /** True when the repository has at least one published image (anonymous pull is allowed). */
 export async function hasPublishedImage(db: Kysely<DB>, repositoryId: string): Promise<boolean> {
-  const row = await db
-    .selectFrom('images')
-    .select('id')
-    .where('repository_id', '=', repositoryId)
-    .where('published', '=', 1)
-    .limit(1)
-    .executeTakeFirst();
+  const row = await publishedImages(db, repositoryId).select('i.id').limit(1).executeTakeFirst();
   return row !== undefined;
 }
 
@@ -74,26 +102,7 @@ export async function isPublishedManifest(
   repositoryId: string,
   digest: string,
 ): Promise<boolean> {
-  const row = await db
-    .selectFrom('images as i')
-    .select('i.id')
-    .where('i.repository_id', '=', repositoryId)
-    .where('i.published', '=', 1)
-    .where((eb) =>
-      eb.or([
-        eb('i.digest', '=', digest),
-        eb.exists(
-          eb
-            .selectFrom('manifest_children as c')
-            .select('c.child_digest')
-            .whereRef('c.repository_id', '=', 'i.repository_id')
-            .whereRef('c.parent_digest', '=', 'i.digest')
-            .where('c.child_digest', '=', digest),
-        ),
-      ]),
-    )
-    .limit(1)
-    .executeTakeFirst();
+  const row = await publishedDigests(db, repositoryId, digest).limit(1).executeTakeFirst();
   return row !== undefined;
 }
 
@@ -106,24 +115,10 @@ export async function isPublishedBlob(
   // One query: a manifest that uses the blob is a published image, or a child of one.
   const row = await db
     .selectFrom('manifest_blobs as mb')
-    .innerJoin('images as i', 'i.repository_id', 'mb.repository_id')
-    .select('i.id')
+    .select('mb.manifest_digest')
     .where('mb.repository_id', '=', repositoryId)
     .where('mb.blob_digest', '=', digest)
-    .where('i.published', '=', 1)
-    .where((eb) =>
-      eb.or([
-        eb('i.digest', '=', eb.ref('mb.manifest_digest')),
-        eb.exists(
-          eb
-            .selectFrom('manifest_children as c')
-            .select('c.child_digest')
-            .whereRef('c.repository_id', '=', 'i.repository_id')
-            .whereRef('c.parent_digest', '=', 'i.digest')
-            .whereRef('c.child_digest', '=', 'mb.manifest_digest'),
-        ),
-      ]),
-    )
+    .where('mb.manifest_digest', 'in', publishedDigests(db, repositoryId))
     .limit(1)
     .executeTakeFirst();
   return row !== undefined;
@@ -217,29 +212,42 @@ export async function unlinkBlob(
   return result.numDeletedRows > 0n;
 }
 
-/** A manifest by digest, or by tag, in one repository. */
+/**
+ * A manifest by digest, or by tag, in one repository. With `publishedOnly`, only what a client
+ * without rights to the namespace may pull: a tag whose current digest is a published image of
+ * that tag, or a published digest.
+ */
 export async function findManifest(
   db: Kysely<DB>,
   repositoryId: string,
   ref: { digest: string } | { tag: string },
+  options: { publishedOnly?: boolean } = {},
 ): Promise<ManifestRow | undefined> {
   if ('digest' in ref) {
-    return db
+    let query = db
       .selectFrom('manifests')
       .selectAll()
       .where('repository_id', '=', repositoryId)
-      .where('digest', '=', ref.digest)
-      .executeTakeFirst();
+      .where('digest', '=', ref.digest);
+    if (options.publishedOnly === true) {
+      query = query.where('digest', 'in', publishedDigests(db, repositoryId, ref.digest));
+    }
+    return query.executeTakeFirst();
   }
-  return db
+  let query = db
     .selectFrom('tags as t')
     .innerJoin('manifests as m', (j) =>
       j.onRef('m.repository_id', '=', 't.repository_id').onRef('m.digest', '=', 't.digest'),
     )
     .selectAll('m')
     .where('t.repository_id', '=', repositoryId)
-    .where('t.name', '=', ref.tag)
-    .executeTakeFirst();
+    .where('t.name', '=', ref.tag);
+  if (options.publishedOnly === true) {
+    query = query.where((eb) =>
+      eb(eb.refTuple('t.name', 't.digest'), 'in', publishedTagDigests(db, repositoryId)),
+    );
+  }
+  return query.executeTakeFirst();
 }
 
 /** Size and presence of manifests, to validate the children of an index. */
@@ -280,7 +288,7 @@ export async function repositoryBlobSizes(
   return new Map(rows.map((r) => [r.digest, r.size]));
 }
 
-/** Tags of a repository in lexical order, `n` at most, after `last`. */
+/** Tags of a repository in byte order, `n` at most, after `last`; only published ones if asked. */
 export async function listTags(
   db: Kysely<DB>,
   repositoryId: string,
@@ -295,16 +303,9 @@ export async function listTags(
     query = query.where(byteOrder(db, sql.ref('t.name')), '>', options.last);
   }
   if (options.publishedOnly === true) {
+    // The same rule as a manifest by tag, so the list and the pulls agree.
     query = query.where((eb) =>
-      eb.exists(
-        eb
-          .selectFrom('images as i')
-          .select('i.id')
-          .whereRef('i.repository_id', '=', 't.repository_id')
-          .whereRef('i.tag', '=', 't.name')
-          .whereRef('i.digest', '=', 't.digest')
-          .where('i.published', '=', 1),
-      ),
+      eb(eb.refTuple('t.name', 't.digest'), 'in', publishedTagDigests(db, repositoryId)),
     );
   }
   if (options.n !== undefined) {
@@ -313,20 +314,22 @@ export async function listTags(
   return (await query.execute()).map((r) => r.name);
 }
 
-/** Manifests of the repository whose `subject` is `digest`. */
+/** Manifests of the repository whose `subject` is `digest`; only published digests if asked. */
 export async function listReferrers(
   db: Kysely<DB>,
   repositoryId: string,
   digest: string,
+  options: { publishedOnly?: boolean } = {},
 ): Promise<ManifestRow[]> {
-  return db
+  let query = db
     .selectFrom('manifests')
     .selectAll()
     .where('repository_id', '=', repositoryId)
-    .where('subject_digest', '=', digest)
-    .orderBy('created_at')
-    .orderBy('digest')
-    .execute();
+    .where('subject_digest', '=', digest);
+  if (options.publishedOnly === true) {
+    query = query.where('digest', 'in', publishedDigests(db, repositoryId));
+  }
+  return query.orderBy('created_at').orderBy('digest').execute();
 }
 
 /** Deletes a manifest with its tags; false when it was not there. */

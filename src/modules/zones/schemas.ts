@@ -27,6 +27,74 @@ const ReleaseCategories = z
 /** Assessments of the zone's policy reported without failing the image. */
 const AdvisoryChecks = z.array(line(100)).max(50).refine(distinct, 'Each assessment once');
 
+const DIGEST = /^sha256:[a-f0-9]{64}$/;
+
+/** A base image staff approve: a name for people and its layer digests, bottom first. */
+const ApprovedBaseImage = z
+  .object({
+    /** What the base is, e.g. `ubi9/ubi-minimal 9.4-1194`. */
+    name: line(200),
+    /** The base's layer digests, bottom first; an image's bottom layers must equal them. */
+    layers: z
+      .array(z.string().regex(DIGEST, 'Each layer is a sha256:<64 hex> digest'))
+      .min(1)
+      .max(100),
+  })
+  .strict();
+
+/** A regular expression staff enter, checked to compile. */
+const Pattern = z
+  .string()
+  .trim()
+  .min(1)
+  .max(200)
+  .refine((p) => {
+    try {
+      new RegExp(p, 'i');
+      return true;
+    } catch {
+      return false;
+    }
+  }, 'Not a valid regular expression');
+
+/**
+ * The staff-adjustable settings of a zone's policy; `null` resets one to the policy's default,
+ * a field left out keeps its value.
+ */
+export const ZoneSettingsBody = z
+  .object({
+    /** Most layers an image may have (`good_layer_count`, `LayerCountAcceptable`); default 40. */
+    maxLayers: z.number().int().min(1).max(1000).nullable().optional(),
+    /** Approved base images by layer digest (`is_rhel`, `BasedOnUbi`); default none. */
+    approvedBaseImages: z.array(ApprovedBaseImage).max(100).nullable().optional(),
+    /** Absolute paths (a trailing `/` for a directory) rpm verification skips. */
+    rpmVerifyIgnoredPaths: z
+      .array(
+        z
+          .string()
+          .trim()
+          .regex(/^\/[^\0]*$/, 'An absolute path')
+          .max(4096),
+      )
+      .max(500)
+      .nullable()
+      .optional(),
+    /** Trademarks partners may not use in name/vendor/maintainer (`HasNoProhibitedLabels`). */
+    prohibitedLabelPattern: Pattern.nullable().optional(),
+  })
+  .strict();
+export type ZoneSettingsBody = z.infer<typeof ZoneSettingsBody>;
+
+/** The settings a zone's scans use, defaults filled in. */
+export const ZoneSettingsSchema = z.object({
+  maxLayers: z.number(),
+  approvedBaseImages: z.array(z.object({ name: z.string(), layers: z.array(z.string()) })),
+  rpmVerifyIgnoredPaths: z.array(z.string()),
+  prohibitedLabelPattern: z.string(),
+  /** Raised by every change of the policy, advisory assessments or settings. */
+  version: z.number(),
+});
+
 /** `:id` of a zone or zone request. */
 export const IdParams = z.object({ id: z.uuid() });
 /** `:id` of a company. */
@@ -41,6 +109,7 @@ export const CreateZoneBody = z
     policy: ZonePolicy,
     releaseCategories: ReleaseCategories,
     advisoryChecks: AdvisoryChecks.default([]),
+    settings: ZoneSettingsBody.optional(),
   })
   .strict();
 export type CreateZoneBody = z.infer<typeof CreateZoneBody>;
@@ -53,6 +122,7 @@ export const UpdateZoneBody = z
     policy: ZonePolicy.optional(),
     releaseCategories: ReleaseCategories.optional(),
     advisoryChecks: AdvisoryChecks.optional(),
+    settings: ZoneSettingsBody.optional(),
   })
   .strict()
   .refine((b) => Object.values(b).some((v) => v !== undefined), {
@@ -70,6 +140,8 @@ export const ZoneSchema = z.object({
   policy: ZonePolicy,
   releaseCategories: z.array(z.string()),
   advisoryChecks: z.array(z.string()),
+  /** What the zone's scans apply besides the policy and its advisory assessments. */
+  settings: ZoneSettingsSchema,
   /** The zone appendix companies accept, if any. */
   appendix: z
     .object({ id: z.string(), version: z.string(), title: z.string(), body: z.string() })

@@ -14,6 +14,7 @@ import type { AuthUser } from '../accounts/index.js';
 import { audit } from '../audit/index.js';
 import { ensureAgreement } from '../companies/index.js';
 import type { CreateZoneBody, UpdateZoneBody, ZoneSchema } from './schemas.js';
+import { settingsColumns, zoneSettingsView } from './settings.js';
 
 type ZoneRow = Selectable<ZonesTable>;
 /** A zone as the API shows it. */
@@ -133,6 +134,7 @@ export async function createZone(
         policy: body.policy,
         release_categories: writeJson(body.releaseCategories),
         advisory_checks: writeJson(body.advisoryChecks),
+        ...settingsColumns(body.settings),
         agreement_id: null,
         created_at: now.toISOString(),
         updated_at: now.toISOString(),
@@ -171,10 +173,15 @@ export async function updateZone(
     if (body.name !== undefined && body.name !== zone.name) {
       await assertNameFree(trx, body.name, zone.id);
     }
+    // Scans record the version of the rules that judged them.
+    const rulesChanged =
+      body.policy !== undefined || body.advisoryChecks !== undefined || body.settings !== undefined;
     await trx
       .updateTable('zones')
       .set({
         updated_at: now.toISOString(),
+        ...settingsColumns(body.settings),
+        ...(rulesChanged ? { settings_version: zone.settings_version + 1 } : {}),
         ...(body.name === undefined ? {} : { name: body.name }),
         ...(body.description === undefined ? {} : { description: body.description }),
         ...(body.policy === undefined ? {} : { policy: body.policy }),
@@ -296,6 +303,7 @@ async function zoneView(db: Kysely<DB>, row: ZoneRow, companyId: string | null):
     policy: row.policy,
     releaseCategories: stringList(row.release_categories),
     advisoryChecks: stringList(row.advisory_checks),
+    settings: zoneSettingsView(row),
     appendix: appendix ?? null,
     access:
       request === undefined

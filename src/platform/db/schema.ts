@@ -162,6 +162,34 @@ export interface ImagesTable {
   removed_at: Timestamp | null;
   /** The digest of the image's package set (what grades are recomputed from). */
   package_set: string | null;
+  /** The image's newest scan (`image_scans.id`); its verdict is `status` and `result`. */
+  scan_id: string | null;
+}
+
+/** Why a scan ran: a push, someone asked, or vulnerability data arrived. */
+export type ScanReason = 'push' | 'rescan' | 'vulndb';
+
+/** One scan of an image, kept as its history (the image row holds the newest full report). */
+export interface ImageScansTable {
+  id: string;
+  image_id: string;
+  /** `superseded`: a newer scan of the image was queued before this one finished. */
+  status: ImageStatus | 'superseded';
+  reason: ScanReason;
+  /** The user who asked for a re-scan, if any. */
+  requested_by: string | null;
+  policy: string | null;
+  /** The zone whose rules judged the image, and the version of those rules. */
+  zone_id: string | null;
+  zone_settings_version: number | null;
+  /** `[{ name, outcome, required }]` of each assessment. */
+  assessments: JsonColumn | null;
+  /** `{ code, message }` when the image could not be scanned. */
+  error: JsonColumn | null;
+  /** 1 when the scan failed only because there was no vulnerability data. */
+  waiting_for_vulndb: Defaulted<DbBool>;
+  queued_at: Timestamp;
+  finished_at: Timestamp | null;
 }
 
 /** An image's current Container Health Index grade; no row before its first grading. */
@@ -328,6 +356,16 @@ export interface ZonesTable {
   advisory_checks: JsonColumn;
   /** The zone appendix companies accept, if any. */
   agreement_id: string | null;
+  /** Most layers an image may have; null = the policy's default (40). */
+  max_layers: number | null;
+  /** Approved base images: `[{ name, layers: [digest, …] }]` (bottom layers first); null = none. */
+  approved_base_images: JsonColumn | null;
+  /** Paths rpm verification and modified-file checks skip; null = the built-in list. */
+  ignored_paths: JsonColumn | null;
+  /** Trademark pattern (case-insensitive) barred from name/vendor/maintainer; null = default. */
+  prohibited_label_pattern: string | null;
+  /** Raised whenever the policy, advisory checks or settings change; scans record it. */
+  settings_version: Defaulted<number>;
   created_at: Timestamp;
   updated_at: Timestamp;
 }
@@ -477,6 +515,7 @@ export interface DB {
   uploads: UploadsTable;
   package_sets: PackageSetsTable;
   images: ImagesTable;
+  image_scans: ImageScansTable;
   image_health: ImageHealthTable;
   jobs: JobsTable;
   settings: SettingsTable;
@@ -516,6 +555,7 @@ export const TABLES = [
   'package_sets',
   'images',
   'image_health',
+  'image_scans',
   'jobs',
   'settings',
   'users',

@@ -6,8 +6,12 @@ import { z } from 'zod';
 
 /** Payload schema of each job name; the worker validates stored payloads with these. */
 export const JOB_SCHEMAS = {
-  /** Scan a pushed image with the certification engine and store the result. */
-  'scan.image': z.object({ imageId: z.string().min(1) }),
+  /**
+   * Run one scan of an image with the certification engine and store the result; `scanId` is
+   * the scan of the image's history (absent in jobs queued before scans had a history: the
+   * image's current scan).
+   */
+  'scan.image': z.object({ imageId: z.string().min(1), scanId: z.string().min(1).optional() }),
   /** Send one e-mail of the outbox. */
   'mail.send': z.object({ outboxId: z.string().min(1) }),
   /** Recompute the health grades of every published image from the stored package lists. */

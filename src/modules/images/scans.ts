@@ -1,0 +1,218 @@
+/**
+ * The scans of an image: each push, re-scan or arrival of vulnerability data queues a new scan,
+ * kept in `image_scans` as the image's history. The image row shows the newest scan: its status
+ * and, once finished, its full report. A scan that a newer one overtook ends `superseded` and
+ * never touches the image.
+ */
+import type { Kysely, Selectable } from 'kysely';
+import type { DB, ImageScansTable, ImageStatus, ScanReason } from '../../platform/db/index.js';
+import { newId, writeJson } from '../../platform/db/index.js';
+import type { JobQueue } from '../../platform/queue/index.js';
+
+/** An `image_scans` row. */
+export type ScanRow = Selectable<ImageScansTable>;
+
+/** What finished: the verdict, the full report for the image, and what the history keeps. */
+export interface ScanOutcome {
+  readonly status: Exclude<ImageStatus, 'scan_in_progress'>;
+  /** The engine's JSON report, or `{ error }` when the image could not be read. */
+  readonly report: unknown;
+  readonly packages: unknown;
+  readonly policy: string | null;
+  readonly zone: { readonly id: string; readonly settingsVersion: number } | null;
+  readonly assessments: readonly { name: string; outcome: string; required: boolean }[];
+  readonly error: { code: string; message: string } | null;
+  /** The only required failure was the missing vulnerability data. */
+  readonly waitingForVulndb: boolean;
+}
+
+/**
+ * Queues a new scan of an image and makes it the image's current one; a scan of the image still
+ * queued or running is superseded (it finishes without touching the image).
+ * @returns the new scan's id
+ */
+export async function queueScan(
+  trx: Kysely<DB>,
+  queue: JobQueue,
+  imageId: string,
+  why: { reason: ScanReason; requestedBy?: string | null },
+  now: Date,
+): Promise<string> {
+  const scanId = newId();
+  await trx
+    .updateTable('image_scans')
+    .set({ status: 'superseded', finished_at: now.toISOString() })
+    .where('image_id', '=', imageId)
+    .where('status', '=', 'scan_in_progress')
+    .execute();
+  await trx
+    .insertInto('image_scans')
+    .values({
+      id: scanId,
+      image_id: imageId,
+      status: 'scan_in_progress',
+      reason: why.reason,
+      requested_by: why.requestedBy ?? null,
+      queued_at: now.toISOString(),
+    })
+    .execute();
+  await trx
+    .updateTable('images')
+    .set({ status: 'scan_in_progress', scan_id: scanId })
+    .where('id', '=', imageId)
+    .execute();
+  await queue.enqueue('scan.image', { imageId, scanId }, { trx });
+  return scanId;
+}
+
+/** One scan by id. */
+export async function findScan(db: Kysely<DB>, scanId: string): Promise<ScanRow | undefined> {
+  return db.selectFrom('image_scans').selectAll().where('id', '=', scanId).executeTakeFirst();
+}
+
+/**
+ * Records a finished scan in the history and, when it is still the image's current scan, on the
+ * image.
+ * @returns true when the image now shows this scan
+ */
+export async function finishScan(
+  trx: Kysely<DB>,
+  imageId: string,
+  scanId: string,
+  outcome: ScanOutcome,
+  now: Date,
+): Promise<boolean> {
+  const image = await trx
+    .selectFrom('images')
+    .select('scan_id')
+    .where('id', '=', imageId)
+    .executeTakeFirst();
+  const current = image !== undefined && image.scan_id === scanId;
+  await trx
+    .updateTable('image_scans')
+    .set({
+      status: current ? outcome.status : 'superseded',
+      policy: outcome.policy,
+      zone_id: outcome.zone?.id ?? null,
+      zone_settings_version: outcome.zone?.settingsVersion ?? null,
+      assessments: writeJson(outcome.assessments),
+      error: outcome.error === null ? null : writeJson(outcome.error),
+      waiting_for_vulndb: outcome.waitingForVulndb ? 1 : 0,
+      finished_at: now.toISOString(),
+    })
+    .where('id', '=', scanId)
+    .execute();
+  if (current) {
+    await trx
+      .updateTable('images')
+      .set({
+        status: outcome.status,
+        result: writeJson(outcome.report),
+        packages: writeJson(outcome.packages),
+        scanned_at: now.toISOString(),
+      })
+      .where('id', '=', imageId)
+      .where('scan_id', '=', scanId)
+      .execute();
+  }
+  return current;
+}
+
+/** Marks a scan overtaken by a newer one (its job found it no longer current). */
+export async function supersedeScan(db: Kysely<DB>, scanId: string, now: Date): Promise<void> {
+  await db
+    .updateTable('image_scans')
+    .set({ status: 'superseded', finished_at: now.toISOString() })
+    .where('id', '=', scanId)
+    .where('status', '=', 'scan_in_progress')
+    .execute();
+}
+
+/** An image's scans, newest first. */
+export async function scansOf(
+  db: Kysely<DB>,
+  imageId: string,
+  paging: { page: number; pageSize: number },
+): Promise<{ rows: (ScanRow & { requested_by_login: string | null })[]; total: number }> {
+  const [rows, count] = await Promise.all([
+    db
+      .selectFrom('image_scans as s')
+      .leftJoin('users as u', 'u.id', 's.requested_by')
+      .selectAll('s')
+      .select('u.login as requested_by_login')
+      .where('s.image_id', '=', imageId)
+      .orderBy('s.queued_at', 'desc')
+      .orderBy('s.id', 'desc')
+      .limit(paging.pageSize)
+      .offset((paging.page - 1) * paging.pageSize)
+      .execute(),
+    db
+      .selectFrom('image_scans')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('image_id', '=', imageId)
+      .executeTakeFirstOrThrow(),
+  ]);
+  return { rows, total: Number(count.n) };
+}
+
+/**
+ * Images (not removed) whose current scan matches `which`: ended in `error`, or failed only for
+ * want of vulnerability data.
+ */
+export async function imagesToRescan(
+  db: Kysely<DB>,
+  which: 'error' | 'waiting_for_vulndb',
+): Promise<string[]> {
+  let query = db
+    .selectFrom('images as i')
+    .innerJoin('image_scans as s', 's.id', 'i.scan_id')
+    .select('i.id')
+    .where('i.removed_at', 'is', null);
+  query =
+    which === 'error'
+      ? query.where('s.status', '=', 'error')
+      : query.where('s.waiting_for_vulndb', '=', 1).where('s.status', '=', 'failed');
+  return (await query.orderBy('i.created_at').execute()).map((r) => r.id);
+}
+
+/**
+ * The verdict of the image's last finished scan before `scanId` (superseded scans skipped), or
+ * undefined when `scanId` is its first.
+ */
+export async function previousVerdict(
+  db: Kysely<DB>,
+  imageId: string,
+  scanId: string,
+): Promise<ImageStatus | undefined> {
+  const scan = await findScan(db, scanId);
+  if (scan === undefined) {
+    return undefined;
+  }
+  const row = await db
+    .selectFrom('image_scans')
+    .select('status')
+    .where('image_id', '=', imageId)
+    .where('id', '!=', scanId)
+    .where('status', 'in', ['passed', 'failed', 'error'])
+    .where('queued_at', '<=', scan.queued_at)
+    .orderBy('queued_at', 'desc')
+    .orderBy('id', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+  return row?.status === 'superseded' ? undefined : row?.status;
+}
+
+/**
+ * Marks the image as being scanned unless it already is; the guard against two re-scans at once
+ * (the row lock of the update makes a concurrent second one see the first).
+ * @returns false when a scan is already in progress
+ */
+export async function claimForScan(trx: Kysely<DB>, imageId: string): Promise<boolean> {
+  const result = await trx
+    .updateTable('images')
+    .set({ status: 'scan_in_progress' })
+    .where('id', '=', imageId)
+    .where('status', '!=', 'scan_in_progress')
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) > 0;
+}
