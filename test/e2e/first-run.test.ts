@@ -37,7 +37,7 @@ function serve(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Served> {
     child.stdout.setEncoding('utf8').on('data', (d: string) => {
       stdout += d;
       const m = /listening on (http:\/\/\S+:(\d+))/.exec(stdout);
-      // The first start prints its password right after the URL: wait for the whole write.
+      // serve prints its URL and, on the first start, the password in one write.
       if (m?.[1] && m[2] && stdout.endsWith('\n')) {
         resolve({
           url: m[1],

@@ -16,16 +16,15 @@ export async function serve(
   const server: RunningServer = await startServer(config);
   const storage =
     config.database.dialect === 'sqlite' ? `SQLite ${config.database.file}` : 'PostgreSQL';
-  announce(
-    `Hallmark is listening on ${server.url} (metadata: ${storage}; blobs: ${config.blobs.dir})\n`,
-  );
   const staff = server.staffCredentials;
-  if (staff !== undefined) {
-    // On stdout only, never in the log: the one time anyone sees this password.
-    announce(
-      `Created the staff account ${staff.login} with password ${staff.password} — log in at ${server.url} and keep it safe; \`hallmark admin reset-password ${staff.login}\` replaces it.\n`,
-    );
-  }
+  // One write, so readers of the first line also get the second; the password goes to stdout
+  // only, never to the log: the one time anyone sees it.
+  announce(
+    `Hallmark is listening on ${server.url} (metadata: ${storage}; blobs: ${config.blobs.dir})\n` +
+      (staff === undefined
+        ? ''
+        : `Created the staff account ${staff.login} with password ${staff.password} — log in at ${server.url} and keep it safe; \`hallmark admin reset-password ${staff.login}\` replaces it.\n`),
+  );
   await warnWithoutVulndb(config);
   await stop;
   await server.close();
