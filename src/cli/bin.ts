@@ -8,13 +8,20 @@ import { homedir } from 'node:os';
 import { Command, CommanderError, Option } from 'commander';
 import { AppError, ImageReadError, describeError } from '../platform/errors.js';
 import { log } from '../platform/logger.js';
-import { loadConfig, SETTINGS, type Config } from '../platform/config.js';
+import { loadConfig, SETTINGS, unknownEnvironment, type Config } from '../platform/config.js';
 import {
   adminCreateCompany,
   adminCreateProject,
   adminGc,
   adminRotateKey,
 } from './commands/admin.js';
+import {
+  adminCreateStaff,
+  adminListCompanies,
+  adminListProjects,
+  adminListUsers,
+  adminResetPassword,
+} from './commands/admin-accounts.js';
 import { check } from './commands/check.js';
 import { formatDoctor, runDoctor } from './commands/doctor.js';
 import { migrate } from './commands/migrate.js';
@@ -51,6 +58,18 @@ export function buildProgram(
       log.setLevel('info');
     }
   });
+
+  const config = (opts: Record<string, unknown>): Config => {
+    // `--no-in-process-workers` defaults to true; only an explicit flag may override the environment.
+    const { inProcessWorkers, ...rest } = opts;
+    const argv = inProcessWorkers === false ? { ...rest, inProcessWorkers } : rest;
+    const loaded = loadConfig({ argv, env: process.env });
+    log.setLevel(loaded.log.level);
+    for (const unknown of unknownEnvironment(process.env)) {
+      log.warn('config', unknown.message, { variable: unknown.name, closest: unknown.closest });
+    }
+    return loaded;
+  };
 
   program
     .command('check')
@@ -123,30 +142,43 @@ export function buildProgram(
   const vulndb = program
     .command('vulndb')
     .description('build and update the local vulnerability index');
-  vulndb
-    .command('import')
-    .description('import Red Hat CSAF VEX files, directories or .tar.zst archives')
-    .argument('<paths...>', 'files, directories or archives')
-    .option('--db <file>', 'index file', VULNDB_DEFAULT)
-    .action(async (paths: string[], opts: { db: string }) => {
-      out(formatVulndbSummary(await vulndbImport(paths, { db: opts.db })) + '\n');
-    });
-  vulndb
-    .command('sync')
-    .description(
-      "mirror Red Hat's CSAF VEX layout (archive_latest.txt, changes.csv, deletions.csv)",
-    )
-    .argument('<base-url>', 'URL of the directory holding archive_latest.txt')
-    .option('--db <file>', 'index file', VULNDB_DEFAULT)
-    .action(async (baseUrl: string, opts: { db: string }) => {
-      out(formatVulndbSummary(await vulndbSync(baseUrl, { db: opts.db })) + '\n');
-    });
-  const config = (opts: Record<string, unknown>): Config => {
-    // `--no-in-process-workers` defaults to true; only an explicit flag may override the environment.
-    const { inProcessWorkers, ...rest } = opts;
-    const argv = inProcessWorkers === false ? { ...rest, inProcessWorkers } : rest;
-    return loadConfig({ argv, env: process.env });
+  // Without --db, --data-dir or --config (nor their HALLMARK_* variables), the index is the
+  // CLI's own, which `hallmark check` uses; with them, the one the server configured reads.
+  const vulndbTarget = (opts: VulndbTargetOptions): string => {
+    const server =
+      opts.dataDir !== undefined ||
+      opts.config !== undefined ||
+      ['HALLMARK_DATA_DIR', 'HALLMARK_CONFIG', 'HALLMARK_VULNDB'].some((v) => !!process.env[v]);
+    if (opts.db !== undefined && (opts.dataDir !== undefined || opts.config !== undefined)) {
+      throw new ExitError(
+        EXIT.usage,
+        'vulndb.conflicting_target',
+        '--db names the index file itself; give it, or --data-dir / --config, not both',
+      );
+    }
+    const { db, ...storage } = opts;
+    return db ?? (server ? config(storage).scan.vulndb : VULNDB_DEFAULT);
   };
+  withVulndbTarget(
+    vulndb
+      .command('import')
+      .description('import Red Hat CSAF VEX files, directories or .tar.zst archives')
+      .argument('<paths...>', 'files, directories or archives'),
+  ).action(async (paths: string[], opts: VulndbTargetOptions) => {
+    const db = vulndbTarget(opts);
+    out(`index ${db}\n${formatVulndbSummary(await vulndbImport(paths, { db }))}\n`);
+  });
+  withVulndbTarget(
+    vulndb
+      .command('sync')
+      .description(
+        "mirror Red Hat's CSAF VEX layout (archive_latest.txt, changes.csv, deletions.csv)",
+      )
+      .argument('<base-url>', 'URL of the directory holding archive_latest.txt'),
+  ).action(async (baseUrl: string, opts: VulndbTargetOptions) => {
+    const db = vulndbTarget(opts);
+    out(`index ${db}\n${formatVulndbSummary(await vulndbSync(baseUrl, { db }))}\n`);
+  });
 
   withStorageOptions(
     program
@@ -231,6 +263,60 @@ export function buildProgram(
     });
   withStorageOptions(
     admin
+      .command('create-staff')
+      .description('create a program staff account; prints a generated password'),
+  )
+    .argument('<login>', 'login (at least 5 characters)')
+    .option('--email <address>', 'e-mail address (default <login>@hallmark.invalid)')
+    .option('--password-stdin', 'read the password from stdin instead of generating one')
+    .option('--json', 'print {"id","login","email","password"}')
+    .action(async (login: string, opts: Record<string, unknown>) => {
+      const password = opts.passwordStdin === true ? await readPassword() : undefined;
+      const email = typeof opts.email === 'string' ? opts.email : undefined;
+      out(`${await adminCreateStaff(config(opts), { login, email, password }, opts.json === true)}
+`);
+    });
+  withStorageOptions(
+    admin
+      .command('reset-password')
+      .description(
+        'set a new generated password for a login (or print a reset link); no e-mail is sent',
+      ),
+  )
+    .argument('<login>', 'login of the user')
+    .option('--link', 'print a password-reset link (from server.publicUrl) instead of a password')
+    .option('--json', 'print JSON')
+    .action(async (login: string, opts: Record<string, unknown>) => {
+      out(`${await adminResetPassword(config(opts), login, opts.link === true, opts.json === true)}
+`);
+    });
+  withStorageOptions(admin.command('list-companies').description('list every partner company'))
+    .option('--json', 'print JSON')
+    .action(async (opts: Record<string, unknown>) => {
+      out(`${await adminListCompanies(config(opts), opts.json === true)}
+`);
+    });
+  withStorageOptions(
+    admin.command('list-projects').description('list certification projects, newest first'),
+  )
+    .option('--company <name>', 'only the projects of this company')
+    .option('--json', 'print JSON')
+    .action(async (opts: Record<string, unknown>) => {
+      const company = typeof opts.company === 'string' ? opts.company : undefined;
+      out(`${await adminListProjects(config(opts), company, opts.json === true)}
+`);
+    });
+  withStorageOptions(admin.command('list-users').description('list users by login'))
+    .option('--company <name>', 'only the users of this company')
+    .option('--staff', 'only program staff accounts')
+    .option('--json', 'print JSON')
+    .action(async (opts: Record<string, unknown>) => {
+      const company = typeof opts.company === 'string' ? opts.company : undefined;
+      out(`${await adminListUsers(config(opts), { company, staff: opts.staff === true }, opts.json === true)}
+`);
+    });
+  withStorageOptions(
+    admin
       .command('gc')
       .description('delete unreferenced blobs and abandoned uploads')
       .option('--gc-grace-minutes <n>', 'keep unreferenced blobs used more recently than this'),
@@ -242,6 +328,27 @@ export function buildProgram(
 `);
     });
   return program;
+}
+
+/** Where `vulndb import` and `vulndb sync` write. */
+interface VulndbTargetOptions {
+  db?: string;
+  dataDir?: string;
+  config?: string;
+}
+
+/** The index options of `vulndb import` and `vulndb sync`. */
+function withVulndbTarget(command: Command): Command {
+  return command
+    .option('--db <file>', `index file (default ${VULNDB_DEFAULT}, which \`hallmark check\` reads)`)
+    .option(
+      '--data-dir <dir>',
+      'write the index the server with this data directory reads (<dir>/vulndb.sqlite, or scan.vulndb)',
+    )
+    .option(
+      '--config <file>',
+      'write the index the server with this config file reads (scan.vulndb)',
+    );
 }
 
 /** The options every command that opens the server's storage takes. */
@@ -268,6 +375,28 @@ function withStorageOptions(command: Command): Command {
   return command;
 }
 
+/** The password piped to `--password-stdin`, without its final line break. */
+async function readPassword(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) {
+    chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk)));
+  }
+  const password = Buffer.concat(chunks)
+    .toString('utf8')
+    .replace(/\r?\n$/, '');
+  if (password === '') {
+    throw new ExitError(
+      EXIT.usage,
+      'account.password_missing',
+      '--password-stdin read no password',
+    );
+  }
+  return password;
+}
+
+/** Statuses of errors that report another server's failure (bad gateway, unavailable, timeout). */
+const UPSTREAM_STATUSES = new Set([502, 503, 504]);
+
 /** Maps any thrown value to an exit code and a message on stderr. */
 function report(err: unknown, json: boolean): number {
   let code: string;
@@ -279,6 +408,9 @@ function report(err: unknown, json: boolean): number {
     (err instanceof AppError && (err.status < 500 || err.code === 'config.invalid'))
   ) {
     [code, exit] = [err.code, EXIT.usage];
+  } else if (err instanceof AppError && UPSTREAM_STATUSES.has(err.status)) {
+    // Another server failed us (a 404 or 5xx of `vulndb sync`'s source): expected, no stack.
+    [code, exit] = [err.code, EXIT.failed];
   } else if (err instanceof AppError) {
     [code, exit] = [err.code, EXIT.internal];
   } else {

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AppError } from './errors.js';
-import { loadConfig, SETTINGS, testConfig } from './config.js';
+import { loadConfig, SETTINGS, testConfig, unknownEnvironment } from './config.js';
 
 let dir: string;
 
@@ -60,7 +60,16 @@ describe('loadConfig', () => {
         from: 'Hallmark <no-reply@hallmark.invalid>',
         dir: path.join(dir, 'data', 'mail'),
       },
+      log: { level: 'info' },
     });
+  });
+
+  it('should take the log level from HALLMARK_LOG_LEVEL or --log-level, and refuse others', () => {
+    expect(loadConfig({ env: { HALLMARK_LOG_LEVEL: 'debug' } }).log.level).toBe('debug');
+    expect(loadConfig({ argv: { logLevel: 'warn' } }).log.level).toBe('warn');
+    expect(configError(() => loadConfig({ env: { HALLMARK_LOG_LEVEL: 'loud' } })).message).toMatch(
+      /log\.level \(from HALLMARK_LOG_LEVEL="loud"\)/,
+    );
   });
 
   it('should apply file, then environment, then flags, each overriding the previous', async () => {
@@ -175,6 +184,31 @@ describe('loadConfig', () => {
       expect(doc).toContain(`\`${setting.path}\``);
     }
     expect(doc).toContain('`HALLMARK_CONFIG`');
+  });
+});
+
+describe('unknownEnvironment', () => {
+  it('should name each unknown HALLMARK_ variable and the setting it most resembles', () => {
+    const unknown = unknownEnvironment({
+      HALLMARK_BLOB_DIR: '/srv/blobs',
+      HALLMARK_PORT: '9000',
+      HALLMARK_SOMETHING_ELSE: 'x',
+      HALLMARK_TEST_DATABASE_URL: 'postgres://localhost/test',
+      PATH: '/usr/bin',
+    });
+    expect(unknown).toEqual([
+      {
+        name: 'HALLMARK_BLOB_DIR',
+        closest: 'HALLMARK_BLOBS_DIR',
+        message:
+          'HALLMARK_BLOB_DIR is not a Hallmark setting and is ignored; did you mean HALLMARK_BLOBS_DIR?',
+      },
+      {
+        name: 'HALLMARK_SOMETHING_ELSE',
+        closest: undefined,
+        message: 'HALLMARK_SOMETHING_ELSE is not a Hallmark setting and is ignored',
+      },
+    ]);
   });
 });
 

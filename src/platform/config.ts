@@ -95,6 +95,12 @@ export const ConfigSchema = z
         vulndbMaxAgeDays: z.int().min(1).max(365).default(7),
       })
       .prefault({}),
+    log: z
+      .strictObject({
+        /** Lowest level written to stderr; `info` gives one line per request and per job. */
+        level: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+      })
+      .prefault({}),
   })
   .prefault({});
 
@@ -138,6 +144,7 @@ export interface Config {
     readonly from: string;
     readonly dir: string;
   };
+  readonly log: { readonly level: 'debug' | 'info' | 'warn' | 'error' };
 }
 
 type SettingKind = 'string' | 'int' | 'bool';
@@ -223,10 +230,64 @@ export const SETTINGS: readonly SettingSource[] = [
     flag: 'vulndbMaxAgeDays',
     kind: 'int',
   },
+  { path: 'log.level', env: 'HALLMARK_LOG_LEVEL', flag: 'logLevel', kind: 'string' },
 ];
 
 /** The environment variable and flag that name the JSON config file. */
 export const CONFIG_FILE_SOURCE = { env: 'HALLMARK_CONFIG', flag: 'config' } as const;
+
+/** `HALLMARK_*` variables read outside the server's configuration (the test suite, benchmarks). */
+const OTHER_VARIABLES: readonly string[] = [
+  'HALLMARK_TEST_DATABASE_URL',
+  'HALLMARK_BENCH_POSTGRES_URL',
+];
+
+/** A `HALLMARK_*` environment variable that no setting reads. */
+export interface UnknownVariable {
+  readonly name: string;
+  /** The known variable it most resembles, when one is close (a likely typo). */
+  readonly closest: string | undefined;
+  /** One sentence for the operator. */
+  readonly message: string;
+}
+
+/**
+ * The `HALLMARK_*` variables of `env` that Hallmark does not read, so a typo such as
+ * `HALLMARK_BLOB_DIR` is reported instead of silently leaving the default in place.
+ */
+export function unknownEnvironment(env: NodeJS.ProcessEnv): UnknownVariable[] {
+  const known = [...SETTINGS.map((s) => s.env), CONFIG_FILE_SOURCE.env, ...OTHER_VARIABLES];
+  return Object.keys(env)
+    .filter((name) => name.startsWith('HALLMARK_') && !known.includes(name))
+    .sort()
+    .map((name) => {
+      const [best] = known
+        .map((k) => ({ k, d: editDistance(name, k) }))
+        .sort((a, b) => a.d - b.d || a.k.localeCompare(b.k));
+      // Beyond a third of the name it is no longer a typo but another word.
+      const closest =
+        best !== undefined && best.d <= Math.max(2, name.length / 3) ? best.k : undefined;
+      return {
+        name,
+        closest,
+        message: `${name} is not a Hallmark setting and is ignored${closest === undefined ? '' : `; did you mean ${closest}?`}`,
+      };
+    });
+}
+
+/** Levenshtein distance between two short strings. */
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      const substitution = (previous[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1);
+      current.push(Math.min((previous[j] ?? 0) + 1, (current[j - 1] ?? 0) + 1, substitution));
+    }
+    previous = current;
+  }
+  return previous[b.length] ?? 0;
+}
 
 /** Where `loadConfig` reads from; all optional so tests pass only what they need. */
 export interface LoadConfigOptions {
@@ -335,6 +396,7 @@ function resolveConfig(parsed: ParsedConfig, cwd: string): Config {
       vulndb: path.resolve(cwd, parsed.scan.vulndb ?? path.join(dataDir, 'vulndb.sqlite')),
       vulndbMaxAgeDays: parsed.scan.vulndbMaxAgeDays,
     },
+    log: { level: parsed.log.level },
   };
 }
 

@@ -6,7 +6,18 @@
 
 /** The closed set of log categories. */
 export type LogCategory =
-  'cli' | 'scan' | 'image' | 'rpm' | 'policy' | 'vuln' | 'registry' | 'http' | 'db';
+  | 'cli'
+  | 'config'
+  | 'scan'
+  | 'image'
+  | 'rpm'
+  | 'policy'
+  | 'vuln'
+  | 'registry'
+  | 'http'
+  | 'db'
+  | 'queue'
+  | 'mail';
 /** Severity levels, lowest first. */
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 
@@ -29,9 +40,21 @@ export class Logger {
     this.sink = options.sink ?? process.stderr;
   }
 
+  /** The minimum level written. */
+  get minimumLevel(): LogLevel {
+    return this.level;
+  }
+
   /** Changes the minimum level written. */
   setLevel(level: LogLevel): void {
     this.level = level;
+  }
+
+  /** Sends lines to `sink` from now on and returns the previous sink (tests capture logs). */
+  setSink(sink: LogSink): LogSink {
+    const previous = this.sink;
+    this.sink = sink;
+    return previous;
   }
 
   debug(category: LogCategory, message: string, extra?: Record<string, unknown>): void {

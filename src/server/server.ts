@@ -40,6 +40,8 @@ import { createMailSender, mailJob, mailModule } from '../modules/mail/index.js'
 import { registerApi, type ApiContext, type ApiModule } from '../platform/http/api.js';
 import { setNotFound } from '../platform/http/not-found.js';
 import { sendProblem } from '../platform/http/problem.js';
+import { logRequests } from '../platform/http/request-log.js';
+import { listen } from './listen.js';
 import {
   loadTokenSecret,
   Registry,
@@ -205,7 +207,7 @@ export async function startServer(
       });
       done();
     });
-    await app.listen({ port: config.server.port, host: config.server.host });
+    await listen(app, config.server.port, config.server.host);
     const port = (app.server.address() as AddressInfo).port;
     const worker = config.workers.inProcess
       ? new Worker({
@@ -213,7 +215,7 @@ export async function startServer(
           definitions,
           concurrency: config.workers.concurrency,
           ...(options.workerPollMs === undefined ? {} : { pollIntervalMs: options.workerPollMs }),
-          log: (level, message, extra) => log[level]('http', message, extra),
+          log: (level, message, extra) => log[level]('queue', message, extra),
         })
       : undefined;
     worker?.start();
@@ -276,7 +278,7 @@ export async function startWorker(
       definitions,
       concurrency: config.workers.concurrency,
       ...(options.workerPollMs === undefined ? {} : { pollIntervalMs: options.workerPollMs }),
-      log: (level, message, extra) => log[level]('http', message, extra),
+      log: (level, message, extra) => log[level]('queue', message, extra),
     });
     worker.start();
     const stopHealth = startHealthSchedule(config, database, queue, options.scheduleMs);
@@ -312,6 +314,7 @@ function buildApp(config: Config): FastifyInstance {
       void sendProblem(err, request, reply);
     },
   });
+  logRequests(app);
   app.get('/healthz', () => Promise.resolve({ status: 'ok' }));
   return app;
 }

@@ -13,10 +13,13 @@ export interface CliRun {
   stderr: string;
 }
 
-/** Runs `hallmark ...args`; throws if dist/ has not been built (`npm run build`). */
+/**
+ * Runs `hallmark ...args` (with `input` on stdin, else none); throws if dist/ has not been built
+ * (`npm run build`).
+ */
 export async function runCli(
   args: string[],
-  options: { env?: NodeJS.ProcessEnv; cwd?: string } = {},
+  options: { env?: NodeJS.ProcessEnv; cwd?: string; input?: string } = {},
 ): Promise<CliRun> {
   if (!existsSync(BIN)) {
     throw new Error(`${BIN} is missing: run \`npm run build\` first (npm test does)`);
@@ -25,8 +28,10 @@ export async function runCli(
     const child = spawn(process.execPath, [BIN, ...args], {
       env: { ...process.env, ...options.env },
       cwd: options.cwd,
-      stdio: ['ignore', 'pipe', 'pipe'],
+      stdio: ['pipe', 'pipe', 'pipe'],
     });
+    // Without input, stdin is closed at once, as if it were /dev/null.
+    child.stdin.end(options.input);
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));

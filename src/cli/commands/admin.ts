@@ -1,31 +1,26 @@
 /**
  * `hallmark admin …`: operator commands on the configured storage. Each opens the database (and
- * creates or upgrades its schema), does one thing, and closes it; all are safe while the server
- * runs, since they go through the same transactions and checks as the server.
+ * creates or upgrades its schema), does one thing through the modules' services, records it in
+ * the audit log as the API would (actor `cli:<user>`), and closes it; all are safe while the
+ * server runs, since they go through the same transactions and checks as the server.
  */
 import type { Config } from '../../platform/config.js';
 import { FsBlobStore } from '../../platform/blobs/index.js';
-import { migrateToLatest, openDatabase, type Database } from '../../platform/db/index.js';
 import { notFound } from '../../platform/errors.js';
 import { systemClock } from '../../platform/queue/index.js';
+import { audit } from '../../modules/audit/index.js';
 import {
   createCompany,
   createProject,
   findCompanyByName,
+  findProject,
   rotateRegistryKey,
+  type Company,
   type CreatedProject,
 } from '../../modules/projects/index.js';
 import { collectGarbage, type GcReport } from '../../modules/registry/index.js';
-
-async function withDatabase<T>(config: Config, fn: (database: Database) => Promise<T>): Promise<T> {
-  const database = await openDatabase(config);
-  try {
-    await migrateToLatest(database.db);
-    return await fn(database);
-  } finally {
-    await database.close();
-  }
-}
+import type { ApiContext } from '../../platform/http/api.js';
+import { operator, withServices } from './admin-context.js';
 
 /** `admin create-company NAME`. */
 export async function adminCreateCompany(
@@ -33,7 +28,22 @@ export async function adminCreateCompany(
   name: string,
   json: boolean,
 ): Promise<string> {
-  const company = await withDatabase(config, (d) => createCompany(d.db, name, systemClock.now()));
+  const by = operator();
+  const company = await withServices(config, (ctx) =>
+    ctx.db.transaction().execute(async (trx) => {
+      const now = ctx.clock.now();
+      const created = await createCompany(trx, name, now);
+      await audit(trx, now, {
+        actor: by.actor,
+        companyId: created.id,
+        action: 'company.create',
+        targetType: 'company',
+        targetId: created.id,
+        detail: { name: created.name },
+      });
+      return created;
+    }),
+  );
   return json
     ? JSON.stringify({ id: company.id, name: company.name })
     : `Created company "${company.name}" (${company.id}).`;
@@ -45,15 +55,22 @@ export async function adminCreateProject(
   options: { company: string; name: string },
   json: boolean,
 ): Promise<string> {
-  const created = await withDatabase(config, async (d) => {
-    const company = await findCompanyByName(d.db, options.company);
-    if (company === undefined) {
-      throw notFound(
-        'company.not_found',
-        `No company is named "${options.company}"; create it with \`hallmark admin create-company\`.`,
-      );
-    }
-    return createProject(d.db, { companyId: company.id, name: options.name }, systemClock.now());
+  const by = operator();
+  const created = await withServices(config, async (ctx) => {
+    const company = await companyNamed(ctx, options.company);
+    return ctx.db.transaction().execute(async (trx) => {
+      const now = ctx.clock.now();
+      const project = await createProject(trx, { companyId: company.id, name: options.name }, now);
+      await audit(trx, now, {
+        actor: by.actor,
+        companyId: company.id,
+        action: 'project.create',
+        targetType: 'project',
+        targetId: project.id,
+        detail: { name: options.name },
+      });
+      return project;
+    });
   });
   return json ? JSON.stringify(created) : describeProject('Created project', created);
 }
@@ -64,15 +81,30 @@ export async function adminRotateKey(
   projectId: string,
   json: boolean,
 ): Promise<string> {
-  const rotated = await withDatabase(config, (d) => rotateRegistryKey(d.db, projectId));
+  const by = operator();
+  const rotated = await withServices(config, (ctx) =>
+    ctx.db.transaction().execute(async (trx) => {
+      const now = ctx.clock.now();
+      const result = await rotateRegistryKey(trx, projectId);
+      const project = await findProject(trx, projectId);
+      await audit(trx, now, {
+        actor: by.actor,
+        companyId: project?.company_id,
+        action: 'project.registry_key_rotate',
+        targetType: 'project',
+        targetId: projectId,
+      });
+      return result;
+    }),
+  );
   return json ? JSON.stringify(rotated) : describeProject('New registry key for project', rotated);
 }
 
 /** `admin gc [--dry-run]`. */
 export async function adminGc(config: Config, dryRun: boolean, json: boolean): Promise<string> {
-  const report = await withDatabase(config, (d) =>
+  const report = await withServices(config, (ctx) =>
     collectGarbage({
-      db: d.db,
+      db: ctx.db,
       blobs: new FsBlobStore(config.blobs.dir),
       clock: systemClock,
       graceMs: config.registry.gcGraceMinutes * 60_000,
@@ -80,6 +112,21 @@ export async function adminGc(config: Config, dryRun: boolean, json: boolean): P
     }),
   );
   return json ? JSON.stringify(report) : describeGc(report, dryRun);
+}
+
+/**
+ * The company with this name.
+ * @throws AppError `company.not_found` (404) naming the command that creates one.
+ */
+export async function companyNamed(ctx: ApiContext, name: string): Promise<Company> {
+  const company = await findCompanyByName(ctx.db, name);
+  if (company === undefined) {
+    throw notFound(
+      'company.not_found',
+      `No company is named "${name}"; \`hallmark admin list-companies\` lists them, \`hallmark admin create-company\` creates one.`,
+    );
+  }
+  return company;
 }
 
 function describeProject(title: string, p: CreatedProject): string {

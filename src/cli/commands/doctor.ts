@@ -14,7 +14,7 @@ import {
 } from '../../platform/db/index.js';
 import { describeError } from '../../platform/errors.js';
 import { systemClock } from '../../platform/queue/index.js';
-import { vulndbFreshness } from '../../modules/health/index.js';
+import { vulndbFreshness, vulndbProblem } from '../../modules/health/index.js';
 import { verifyMailTransport } from '../../modules/mail/index.js';
 
 /** One check's outcome: `fail` stops a server from working, `warn` degrades it. */
@@ -42,13 +42,19 @@ export async function runDoctor(config: Config): Promise<DoctorCheck[]> {
         schema.status === 'ok' ? database.db : undefined,
         systemClock.now(),
       );
-      checks.push({
-        name: 'vulndb',
-        status: vulndb.stale ? 'warn' : 'ok',
-        detail:
-          vulndb.warning ??
-          `${vulndb.documents} documents at ${vulndb.path}, ${vulndb.ageDays ?? '?'} days old`,
-      });
+      // Without usable data every scan errors on free_of_critical_vulnerabilities: a failure.
+      const problem = await vulndbProblem(config.scan.vulndb);
+      checks.push(
+        problem !== undefined
+          ? { name: 'vulndb', status: 'fail', detail: problem }
+          : {
+              name: 'vulndb',
+              status: vulndb.stale ? 'warn' : 'ok',
+              detail:
+                vulndb.warning ??
+                `${vulndb.documents} documents at ${vulndb.path}, ${vulndb.ageDays ?? '?'} days old`,
+            },
+      );
     } finally {
       await database.close();
     }

@@ -1,10 +1,12 @@
-/** `hallmark serve`: the registry (and, later, the portal) with in-process workers. */
+/** `hallmark serve`: the registry and the portal's API with in-process workers. */
 import type { Config } from '../../platform/config.js';
+import { log } from '../../platform/logger.js';
+import { vulndbProblem } from '../../modules/health/index.js';
 import { startServer, startWorker, type RunningServer } from '../../server/server.js';
 
 /**
- * Starts the server, reports its URL through `announce`, and resolves once `stop` fires and
- * everything is closed.
+ * Starts the server, reports its URL (and, on the first start, the generated password of the
+ * staff account) through `announce`, and resolves once `stop` fires and everything is closed.
  */
 export async function serve(
   config: Config,
@@ -14,9 +16,16 @@ export async function serve(
   const server: RunningServer = await startServer(config);
   const storage =
     config.database.dialect === 'sqlite' ? `SQLite ${config.database.file}` : 'PostgreSQL';
+  const staff = server.staffCredentials;
+  // One write, so readers of the first line also get the second; the password goes to stdout
+  // only, never to the log: the one time anyone sees it.
   announce(
-    `Hallmark is listening on ${server.url} (metadata: ${storage}; blobs: ${config.blobs.dir})\n`,
+    `Hallmark is listening on ${server.url} (metadata: ${storage}; blobs: ${config.blobs.dir})\n` +
+      (staff === undefined
+        ? ''
+        : `Created the staff account ${staff.login} with password ${staff.password} — log in at ${server.url} and keep it safe; \`hallmark admin reset-password ${staff.login}\` replaces it.\n`),
   );
+  await warnWithoutVulndb(config);
   await stop;
   await server.close();
 }
@@ -31,6 +40,15 @@ export async function work(
   announce(
     `Hallmark worker ${running.worker.id} is running ${config.workers.concurrency} job(s) at a time\n`,
   );
+  await warnWithoutVulndb(config);
   await stop;
   await running.close();
+}
+
+/** Scans would fail without vulnerability data: say so, and what to do, at start. */
+async function warnWithoutVulndb(config: Config): Promise<void> {
+  const problem = await vulndbProblem(config.scan.vulndb);
+  if (problem !== undefined) {
+    log.warn('vuln', problem, { path: config.scan.vulndb });
+  }
 }

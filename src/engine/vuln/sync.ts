@@ -120,7 +120,15 @@ async function seedFromArchive(
   opts: SyncOptions,
 ): Promise<Seeded> {
   const latestUrl = `${base}archive_latest.txt`;
-  const name = (await fetchBytes(latestUrl))?.toString('utf8').trim() ?? '';
+  const latest = await fetchBytes(latestUrl);
+  if (latest === null) {
+    throw new AppError(
+      'vulndb.http_error',
+      `cannot fetch ${latestUrl}: HTTP 404; the base URL must be the directory holding archive_latest.txt`,
+      { status: 502 },
+    );
+  }
+  const name = latest.toString('utf8').trim();
   if (!/^[\w.-]+\.tar\.zst$/.test(name)) {
     throw new AppError(
       'vulndb.sync_invalid',

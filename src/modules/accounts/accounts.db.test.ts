@@ -188,6 +188,11 @@ describeDb('accounts API', (t) => {
     });
     expect(limited.status).toBe(429);
     expect(limited.body.code).toBe('auth.rate_limited');
+    // The pair unlocks 15 minutes after its oldest failure: clients are told when.
+    const retryAfter = Number(limited.headers.get('retry-after'));
+    expect(retryAfter).toBeGreaterThan(14 * 60);
+    expect(retryAfter).toBeLessThanOrEqual(15 * 60);
+    expect(limited.body.retryAfterSeconds).toBe(retryAfter);
 
     // Another replica on the same database holds the same limit.
     const replica = await startTestServer(t.config, {

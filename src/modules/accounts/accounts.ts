@@ -215,15 +215,21 @@ export async function login(
   // Counted in the database, so the limit holds across every server replica.
   const recent = await ctx.db
     .selectFrom('login_failures')
-    .select((eb) => eb.fn.countAll().as('n'))
+    .select((eb) => [eb.fn.countAll().as('n'), eb.fn.min('failed_at').as('oldest')])
     .where('key', '=', key)
     .where('failed_at', '>', windowStart)
     .executeTakeFirstOrThrow();
   if (Number(recent.n) >= MAX_FAILURES) {
+    // The pair unlocks when its oldest failure in the window leaves it.
+    const oldest = recent.oldest === null ? now.getTime() : new Date(recent.oldest).getTime();
+    const retryAfterSeconds = Math.max(
+      1,
+      Math.ceil((oldest + FAILURE_WINDOW_MS - now.getTime()) / 1000),
+    );
     throw new AppError(
       'auth.rate_limited',
-      'Too many failed logins; wait 15 minutes and try again.',
-      { status: 429 },
+      `Too many failed logins; try again in ${Math.ceil(retryAfterSeconds / 60)} minute(s).`,
+      { status: 429, detail: { retryAfterSeconds } },
     );
   }
   let user = await ctx.db
@@ -466,7 +472,11 @@ async function useEmailToken(
   return row.user_id;
 }
 
-function checkPassword(ctx: ApiContext, password: string): void {
+/**
+ * Refuses a password shorter than `accounts.passwordMinLength`.
+ * @throws AppError `account.password_too_short` (400)
+ */
+export function checkPassword(ctx: Pick<ApiContext, 'config'>, password: string): void {
   const min = ctx.config.accounts.passwordMinLength;
   if ([...password].length < min) {
     throw invalid(
@@ -522,43 +532,4 @@ export async function createApiToken(
     });
   });
   return { id, token, prefix: token.slice(0, 10), expiresAt, createdAt: now.toISOString() };
-}
-
-/**
- * Makes sure a staff account exists: on first start `admin` with the configured password, or a
- * generated one that is returned so the caller can print it once.
- */
-export async function ensureStaffAccount(
-  ctx: ApiContext,
-): Promise<{ login: string; password: string } | undefined> {
-  const existing = await ctx.db
-    .selectFrom('users')
-    .select('id')
-    .where('staff', '=', 1)
-    .limit(1)
-    .executeTakeFirst();
-  if (existing !== undefined) {
-    return undefined;
-  }
-  const password = ctx.config.accounts.adminPassword ?? randomBytes(12).toString('base64url');
-  const now = ctx.clock.now().toISOString();
-  await ctx.db
-    .insertInto('users')
-    .values({
-      id: newId(),
-      login: 'admin',
-      login_key: 'admin',
-      email: 'admin@hallmark.invalid',
-      password_hash: await hashPassword(password),
-      first_name: 'Program',
-      last_name: 'Staff',
-      staff: 1,
-      status: 'active',
-      email_confirmed_at: now,
-      created_at: now,
-      updated_at: now,
-    })
-    .onConflict((oc) => oc.column('login_key').doNothing())
-    .execute();
-  return ctx.config.accounts.adminPassword === undefined ? { login: 'admin', password } : undefined;
 }

@@ -1,11 +1,5 @@
 /** Accounts: registration, confirmation, sessions, API tokens, the staff bootstrap, guards. */
-export {
-  ensureStaffAccount,
-  issueEmailToken,
-  userView,
-  type UserRow,
-  type UserView,
-} from './accounts.js';
+export { issueEmailToken, userView, type UserRow, type UserView } from './accounts.js';
 export {
   authenticateRequest,
   CSRF_HEADER,
@@ -21,3 +15,12 @@ export {
 } from './auth.js';
 export { accountsModule, optionalText, text, UserSchema } from './routes.js';
 export { hashPassword, hashSecret, newSecret } from './secrets.js';
+export {
+  createStaffAccount,
+  ensureStaffAccount,
+  FIRST_STAFF_LOGIN,
+  listAccounts,
+  resetPassword,
+  type OperatorActor,
+  type PasswordReset,
+} from './operator.js';

@@ -9,12 +9,12 @@ import {
   createApiToken,
   login,
   logout,
-  MIN_LOGIN_LENGTH,
   register,
   requestPasswordReset,
   userView,
 } from './accounts.js';
 import { requireUser, SESSION_COOKIE } from './auth.js';
+import { LoginName } from './login-name.js';
 
 /** A user as the API returns it. */
 export const UserSchema = z.object({
@@ -41,11 +41,6 @@ export const UserSchema = z.object({
 export const text = (max: number) => z.string().trim().min(1).max(max);
 export const optionalText = (max: number) => z.string().trim().max(max).optional();
 
-const LoginName = z
-  .string()
-  .min(MIN_LOGIN_LENGTH, `A login has at least ${MIN_LOGIN_LENGTH} characters`)
-  .max(64)
-  .regex(/^[A-Za-z0-9][A-Za-z0-9._@-]*$/, 'A login uses letters, digits, ".", "_", "@" and "-"');
 const Password = z.string().min(1).max(1024);
 const SessionSchema = z.object({ user: UserSchema, csrfToken: z.string().nullable() });
 

@@ -13,3 +13,4 @@ export {
 export { MANDATORY_PROFILE_FIELDS, profileCompleteness } from './profile.js';
 export { companyProfileStatus, loadCompany, orgAdminEmails } from './service.js';
 export { companyLogos, type StoredLogo } from './logo.js';
+export { listCompanies, type CompanyListing } from './directory.js';

@@ -5,6 +5,7 @@ import { describeIndex } from '../../engine/vuln/index.js';
 import type { Config } from '../../platform/config.js';
 import type { DB } from '../../platform/db/index.js';
 import { lastRecompute } from './schedule.js';
+import { VULNDB_COMMANDS } from './vulndb-status.js';
 
 const DAY_MS = 24 * 3_600_000;
 
@@ -54,7 +55,7 @@ export async function vulndbFreshness(
     warning: !stale
       ? null
       : info === undefined
-        ? `No vulnerability data at ${path}: import it with \`hallmark vulndb import --db ${path} …\` or sync it; until then grades are Unknown and free_of_critical_vulnerabilities errors.`
+        ? `No vulnerability data at ${path}: load it with ${VULNDB_COMMANDS}; until then grades are Unknown and free_of_critical_vulnerabilities errors.`
         : `The vulnerability data is ${ageDays ?? '?'} days old (more than ${maxAgeDays}): run \`hallmark vulndb sync\`.`,
   };
 }

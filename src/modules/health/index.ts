@@ -13,3 +13,9 @@ export { indexStamp, lastRecompute, scheduleRecompute } from './schedule.js';
 export { recomputeJob } from './job.js';
 export { healthModule } from './module.js';
 export { vulndbFreshness, type VulndbFreshness } from './freshness.js';
+export {
+  RED_HAT_VEX_URL,
+  SERVER_NO_VULNDB_MESSAGE,
+  VULNDB_COMMANDS,
+  vulndbProblem,
+} from './vulndb-status.js';

@@ -6,11 +6,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import type { Kysely } from 'kysely';
-import {
-  NO_VULNDB_MESSAGE,
-  openVulnerabilityData,
-  type MatcherOptions,
-} from '../../engine/vuln/index.js';
+import { openVulnerabilityData, type MatcherOptions } from '../../engine/vuln/index.js';
 import type {
   MatchInput,
   VulnerabilityMatcher,
@@ -21,6 +17,7 @@ import { readJson, writeJson } from '../../platform/db/index.js';
 import type { JobQueue } from '../../platform/queue/index.js';
 import { enqueueMails } from '../mail/index.js';
 import { isDrop, moveGrades, type GradeMove, type StoredHealth } from './grades.js';
+import { SERVER_NO_VULNDB_MESSAGE } from './vulndb-status.js';
 
 /** Stores `input` unless a set with the same content exists; returns the set's digest. */
 export async function savePackageSet(
@@ -212,7 +209,7 @@ export async function openServerVulndb(
 ): Promise<{ matcher: VulnerabilityMatcher } | { unavailable: string }> {
   return vulndbPath !== undefined && existsSync(vulndbPath)
     ? openVulnerabilityData(vulndbPath, options)
-    : { unavailable: NO_VULNDB_MESSAGE };
+    : { unavailable: SERVER_NO_VULNDB_MESSAGE };
 }
 
 /** Parses a stored match input. */

@@ -10,6 +10,7 @@ import type { PolicyId, PolicyOptions } from '../../engine/policy/types.js';
 import type { BlobStore } from '../../platform/blobs/index.js';
 import type { DB } from '../../platform/db/index.js';
 import { AppError } from '../../platform/errors.js';
+import { log } from '../../platform/logger.js';
 import {
   defineJob,
   type Clock,
@@ -84,6 +85,8 @@ export function scanImageJob(deps: ScanJobDeps): JobDefinition<'scan.image'> {
         .orderBy('name')
         .execute();
       const vulns = await openServerVulndb(deps.vulndbPath);
+      const started = performance.now();
+      const elapsed = () => Math.round(performance.now() - started);
       let passed = false;
       try {
         const result = await scanImage(`${ref.name}:${image.tag}`, {
@@ -100,6 +103,16 @@ export function scanImageJob(deps: ScanJobDeps): JobDefinition<'scan.image'> {
         });
         passed = result.passed;
         await storeResult(deps, imageId, scanId, rules, result);
+        log.info('scan', 'image scanned', {
+          imageId,
+          scanId,
+          image: `${ref.name}:${image.tag}`,
+          status: result.passed ? 'passed' : 'failed',
+          failed: result.results
+            .filter((r) => r.required && r.outcome !== 'pass')
+            .map((r) => r.name),
+          ms: elapsed(),
+        });
       } catch (err) {
         if (!(err instanceof AppError) || err.status >= 500 || ctx.signal.aborted) {
           throw err; // Infrastructure trouble: the queue retries.
@@ -122,6 +135,14 @@ export function scanImageJob(deps: ScanJobDeps): JobDefinition<'scan.image'> {
           },
           deps.clock.now(),
         );
+        log.info('scan', 'image unreadable', {
+          imageId,
+          image: `${ref.name}:${image.tag}`,
+          scanId,
+          status: 'error',
+          code: err.code,
+          ms: elapsed(),
+        });
       } finally {
         if ('matcher' in vulns) {
           await vulns.matcher.close();

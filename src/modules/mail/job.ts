@@ -3,6 +3,7 @@ import type { Kysely } from 'kysely';
 import type { DB } from '../../platform/db/index.js';
 import { readJson } from '../../platform/db/index.js';
 import { describeError } from '../../platform/errors.js';
+import { log } from '../../platform/logger.js';
 import { defineJob, type Clock, type JobDefinition } from '../../platform/queue/index.js';
 import type { MailSender } from './transport.js';
 
@@ -44,6 +45,17 @@ export function mailJob(deps: {
           // A concurrent delivery of the same message may have succeeded meanwhile.
           .where('status', '!=', 'sent')
           .execute();
+        // Recipients stay out of the log; the outbox id leads staff to them.
+        log[last ? 'error' : 'warn'](
+          'mail',
+          last ? 'mail delivery failed for good' : 'mail delivery failed',
+          {
+            outboxId,
+            template: row.template,
+            attempt: ctx.attempt,
+            error: describeError(err),
+          },
+        );
         throw err;
       }
       await deps.db

@@ -462,3 +462,12 @@ export async function setDistributionApproval(
     return projectView(await selectProjects(trx).where('p.id', '=', id).executeTakeFirstOrThrow());
   });
 }
+
+/** Every project (or those of one company), newest first, for operators; never a key. */
+export async function allProjects(db: Kysely<DB>, companyId?: string): Promise<ProjectView[]> {
+  let query = selectProjects(db).orderBy('p.created_at', 'desc').orderBy('p.id');
+  if (companyId !== undefined) {
+    query = query.where('p.company_id', '=', companyId);
+  }
+  return (await query.execute()).map(projectView);
+}

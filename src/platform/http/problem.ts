@@ -202,5 +202,10 @@ export function sendProblem(
       error: describeError(err),
     });
   }
+  if (problem.status === 429) {
+    // Clients and proxies back off by the header; the body may say exactly how long.
+    const seconds = problem.retryAfterSeconds;
+    void reply.header('retry-after', String(typeof seconds === 'number' ? seconds : 60));
+  }
   return reply.code(problem.status).type('application/problem+json').send(problem);
 }

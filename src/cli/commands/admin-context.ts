@@ -1,0 +1,44 @@
+/** What every `hallmark admin` command shares: the storage, the services' context, the actor. */
+import { userInfo } from 'node:os';
+import type { Config } from '../../platform/config.js';
+import { FsBlobStore } from '../../platform/blobs/index.js';
+import { migrateToLatest, openDatabase } from '../../platform/db/index.js';
+import type { ApiContext } from '../../platform/http/api.js';
+import { JobQueue, systemClock } from '../../platform/queue/index.js';
+import type { OperatorActor } from '../../modules/accounts/index.js';
+
+/**
+ * Opens the configured storage (creating or upgrading its schema), runs `fn` with the context
+ * the API's services take, and closes it. Links point at `server.publicUrl`, else at
+ * `http://localhost:<port>`.
+ */
+export async function withServices<T>(
+  config: Config,
+  fn: (ctx: ApiContext) => Promise<T>,
+): Promise<T> {
+  const database = await openDatabase(config);
+  try {
+    await migrateToLatest(database.db);
+    return await fn({
+      config,
+      db: database.db,
+      queue: new JobQueue(database.db, { clock: systemClock }),
+      blobs: new FsBlobStore(config.blobs.dir),
+      clock: systemClock,
+      links: { base: config.server.publicUrl ?? `http://localhost:${config.server.port}` },
+    });
+  } finally {
+    await database.close();
+  }
+}
+
+/** The audit log's actor for the command line: `cli:<operating-system user>`. */
+export function operator(): OperatorActor {
+  let name = 'unknown';
+  try {
+    name = userInfo().username;
+  } catch {
+    // Some containers run as a uid without a passwd entry.
+  }
+  return { actor: `cli:${name}` };
+}
