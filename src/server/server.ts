@@ -63,14 +63,18 @@ export interface StartOptions {
   readonly workerPollMs?: number;
 }
 
-/** The job definitions of this server over its storage. */
+/**
+ * The job definitions of this server over its storage. They enqueue their follow-ups (e-mails,
+ * recomputations) on `queue`, the one queue of the process, whose retry policies their own jobs
+ * also run under.
+ */
 export function jobDefinitions(
   config: Config,
   database: Database,
   blobs: BlobStore,
-  clock: Clock,
+  queue: JobQueue,
 ): AnyJobDefinition[] {
-  const queue = new JobQueue(database.db, { clock });
+  const clock = queue.clock;
   return [
     scanImageJob({
       db: database.db,
@@ -127,8 +131,8 @@ export async function startServer(
   try {
     await migrateToLatest(database.db);
     const blobs = new FsBlobStore(config.blobs.dir);
-    const definitions = jobDefinitions(config, database, blobs, clock);
-    const queue = new JobQueue(database.db, { clock, definitions });
+    const queue = new JobQueue(database.db, { clock });
+    const definitions = jobDefinitions(config, database, blobs, queue);
     const registry = new Registry({
       db: database.db,
       blobs,
@@ -228,8 +232,8 @@ export async function startWorker(
   try {
     await migrateToLatest(database.db);
     const blobs = new FsBlobStore(config.blobs.dir);
-    const definitions = jobDefinitions(config, database, blobs, clock);
-    const queue = new JobQueue(database.db, { clock, definitions });
+    const queue = new JobQueue(database.db, { clock });
+    const definitions = jobDefinitions(config, database, blobs, queue);
     const worker = new Worker({
       queue,
       definitions,

@@ -38,7 +38,6 @@ export interface ScanJobDeps {
 export function scanImageJob(deps: ScanJobDeps): JobDefinition<'scan.image'> {
   return defineJob({
     name: 'scan.image',
-    retry: { attempts: 3, backoffMs: 5_000 },
     async handler({ imageId }, ctx) {
       const image = await findImage(deps.db, imageId);
       if (image === undefined || image.status !== 'scan_in_progress') {
