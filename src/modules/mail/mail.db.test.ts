@@ -1,6 +1,7 @@
-import { readdir, readFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newId, readJson, writeJson } from '../../platform/db/index.js';
 import { describeDb } from '../../platform/db/test-harness.js';
 import type { RunningServer } from '../../server/server.js';
@@ -300,5 +301,56 @@ describeDb('mail delivery races', (t) => {
     await Promise.all([send(message), send(message), send(message)]);
     const files = (await readdir(t.config.mail.dir)).filter((f) => f.startsWith(message.id));
     expect(files).toEqual([`${message.id}.eml`]);
+  });
+});
+
+describe('mail as written', () => {
+  const link = `https://portal.example.com/accounts/confirm?token=${'Ab0_-'.repeat(30)}`;
+
+  it('should write an .eml file whose link a person can copy whole from one line', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'hallmark-eml-'));
+    try {
+      const send = createMailSender({
+        mail: { smtpUrl: undefined, from: 'Hallmark <no-reply@example.com>', dir },
+      });
+      await send({ id: 'ascii', to: ['a@example.com'], subject: 'Link', text: `Go:\n${link}\n` });
+      await send({ id: 'utf8', to: ['b@example.com'], subject: 'Zoë', text: `Zoë:\n\n${link}\n` });
+      const ascii = await readFile(join(dir, 'ascii.eml'), 'utf8');
+      const utf8 = await readFile(join(dir, 'utf8.eml'), 'utf8');
+      expect(ascii).toMatch(/^Content-Transfer-Encoding: 7bit$/m);
+      expect(utf8).toMatch(/^Content-Transfer-Encoding: 8bit$/m);
+      for (const eml of [ascii, utf8]) {
+        expect(eml.split('\n')).toContain(link);
+        // No quoted-printable soft line break anywhere in the body.
+        expect(eml.slice(eml.indexOf('\n\n'))).not.toMatch(/=\r?\n/);
+      }
+      expect(utf8).toContain('Zoë:');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('should send the text to an SMTP server unencoded, with the envelope of its headers', async () => {
+    const mailbox = await startMailbox();
+    try {
+      const send = createMailSender({
+        mail: { smtpUrl: mailbox.url, from: 'Hallmark <no-reply@example.com>', dir: tmpdir() },
+      });
+      await send({
+        id: newId(),
+        to: ['c@example.com', 'd@example.com'],
+        subject: 'Link',
+        text: `Zoë: ${link}`,
+      });
+      const [mail] = mailbox.messages;
+      expect(mail).toMatchObject({
+        from: 'no-reply@example.com',
+        to: ['c@example.com', 'd@example.com'],
+      });
+      expect(mail?.raw).toMatch(/^Content-Transfer-Encoding: 8bit\r$/m);
+      expect(mail?.raw.split('\r\n')).toContain(`Zoë: ${link}`);
+    } finally {
+      await mailbox.close();
+    }
   });
 });
