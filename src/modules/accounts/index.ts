@@ -2,6 +2,8 @@
 export {
   ensureStaffAccount,
   issueEmailToken,
+  notifiedStaffEmails,
+  notifiedMemberEmails,
   userView,
   type UserRow,
   type UserView,

@@ -311,7 +311,12 @@ describe('mail as written', () => {
     const dir = await mkdtemp(join(tmpdir(), 'hallmark-eml-'));
     try {
       const send = createMailSender({
-        mail: { smtpUrl: undefined, from: 'Hallmark <no-reply@example.com>', dir },
+        mail: {
+          smtpUrl: undefined,
+          from: 'Hallmark <no-reply@example.com>',
+          staffAddress: undefined,
+          dir,
+        },
       });
       await send({ id: 'ascii', to: ['a@example.com'], subject: 'Link', text: `Go:\n${link}\n` });
       await send({ id: 'utf8', to: ['b@example.com'], subject: 'Zoë', text: `Zoë:\n\n${link}\n` });
@@ -334,7 +339,12 @@ describe('mail as written', () => {
     const mailbox = await startMailbox();
     try {
       const send = createMailSender({
-        mail: { smtpUrl: mailbox.url, from: 'Hallmark <no-reply@example.com>', dir: tmpdir() },
+        mail: {
+          smtpUrl: mailbox.url,
+          from: 'Hallmark <no-reply@example.com>',
+          staffAddress: undefined,
+          dir: tmpdir(),
+        },
       });
       await send({
         id: newId(),
