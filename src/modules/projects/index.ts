@@ -15,4 +15,5 @@ export { hashRegistryKey, newRegistryKey } from './registry-key.js';
 export { projectsModule } from './module.js';
 export { assertProjectNameFree, insertProject, type ProjectDetails } from './projects.js';
 export { projectChecklist } from './checklist.js';
+export { notifyIfApprovalDue } from './approval.js';
 export { ownedProject, visibleProject } from './service.js';
