@@ -66,13 +66,14 @@ export interface StartOptions {
 /**
  * The job definitions of this server over its storage. They enqueue their follow-ups (e-mails,
  * recomputations) on `queue`, the one queue of the process, whose retry policies their own jobs
- * also run under.
+ * also run under; links in their e-mails start with `links.base`.
  */
 export function jobDefinitions(
   config: Config,
   database: Database,
   blobs: BlobStore,
   queue: JobQueue,
+  links: { base: string },
 ): AnyJobDefinition[] {
   const clock = queue.clock;
   return [
@@ -83,6 +84,7 @@ export function jobDefinitions(
       clock,
       policy: config.scan.policy,
       vulndbPath: config.scan.vulndb,
+      notify: { queue, config, links },
     }),
     mailJob({ db: database.db, clock, send: createMailSender(config) }),
     recomputeJob({ db: database.db, queue, clock, vulndbPath: config.scan.vulndb }),
@@ -132,7 +134,9 @@ export async function startServer(
     await migrateToLatest(database.db);
     const blobs = new FsBlobStore(config.blobs.dir);
     const queue = new JobQueue(database.db, { clock });
-    const definitions = jobDefinitions(config, database, blobs, queue);
+    // Shared by the API and the jobs; set to the listening address once known.
+    const links = { base: portalBase(config) };
+    const definitions = jobDefinitions(config, database, blobs, queue, links);
     const registry = new Registry({
       db: database.db,
       blobs,
@@ -150,7 +154,7 @@ export async function startServer(
       queue,
       blobs,
       clock,
-      links: { base: config.server.publicUrl ?? `http://localhost:${config.server.port}` },
+      links,
     };
     await registerApi(
       app,
@@ -233,7 +237,9 @@ export async function startWorker(
     await migrateToLatest(database.db);
     const blobs = new FsBlobStore(config.blobs.dir);
     const queue = new JobQueue(database.db, { clock });
-    const definitions = jobDefinitions(config, database, blobs, queue);
+    const definitions = jobDefinitions(config, database, blobs, queue, {
+      base: portalBase(config),
+    });
     const worker = new Worker({
       queue,
       definitions,
@@ -256,6 +262,11 @@ export async function startWorker(
     await database.close().catch(() => undefined);
     throw err;
   }
+}
+
+/** The portal's base URL as configured: `server.publicUrl`, else the local port. */
+function portalBase(config: Config): string {
+  return config.server.publicUrl ?? `http://localhost:${config.server.port}`;
 }
 
 /** The Fastify instance with the server-wide settings. */

@@ -16,8 +16,10 @@ import {
   type JobQueue,
 } from '../../platform/queue/index.js';
 import { gradePackageSet, openServerVulndb, savePackageSet } from '../health/index.js';
+import type { NotifyContext } from '../mail/index.js';
 import { openStoredImage } from '../registry/index.js';
 import { findImage, storeScanResult } from './images.js';
+import { enqueueScanFinishedMail } from './scan-mail.js';
 
 /** What the scan job needs from the server. */
 export interface ScanJobDeps {
@@ -32,6 +34,8 @@ export interface ScanJobDeps {
   readonly vulndbPath?: string;
   /** Where scans keep their temporary files. */
   readonly tempRoot?: string;
+  /** Where the scan-finished e-mails go and link to. */
+  readonly notify: NotifyContext;
 }
 
 /** Defines `scan.image` over the given storage. */
@@ -115,6 +119,7 @@ export function scanImageJob(deps: ScanJobDeps): JobDefinition<'scan.image'> {
               alsoImage: imageId,
             });
           }
+          await enqueueScanFinishedMail(trx, deps.notify, imageId);
         });
       } catch (err) {
         if (!(err instanceof AppError) || err.status >= 500 || ctx.signal.aborted) {
@@ -131,6 +136,7 @@ export function scanImageJob(deps: ScanJobDeps): JobDefinition<'scan.image'> {
           },
           deps.clock.now(),
         );
+        await enqueueScanFinishedMail(deps.db, deps.notify, imageId);
       } finally {
         if ('matcher' in vulns) {
           await vulns.matcher.close();
