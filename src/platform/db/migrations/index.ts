@@ -11,7 +11,7 @@ import * as catalogIndexes from './2026-11-28T1310_catalog_indexes.js';
 import * as packageSets from './2026-11-28T1400_package_sets.js';
 import * as loginFailures from './2026-11-28T1410_login_failures.js';
 import * as companyLogo from './2026-11-28T1420_company_logo.js';
-import * as userNotify from './2026-12-05T0930_user_notify.js';
+import * as mailNotify from './2026-12-05T0930_mail_notify.js';
 
 /** The migrations this build knows, by name. */
 export const MIGRATIONS: Readonly<Record<string, Migration>> = {
@@ -23,5 +23,5 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '2026-11-28T1400_package_sets': packageSets,
   '2026-11-28T1410_login_failures': loginFailures,
   '2026-11-28T1420_company_logo': companyLogo,
-  '2026-12-05T0930_user_notify': userNotify,
+  '2026-12-05T0930_mail_notify': mailNotify,
 };
