@@ -168,6 +168,16 @@ describe('loadConfig', () => {
     expect(configError(() => loadConfig({ file: array })).message).toContain('JSON object');
   });
 
+  it('should take the staff notification address from HALLMARK_STAFF_EMAIL, and only an address', () => {
+    const env = { HALLMARK_STAFF_EMAIL: 'certification@example.com' };
+    expect(loadConfig({ env }).mail.staffAddress).toBe('certification@example.com');
+    expect(loadConfig({ argv: { staffEmail: 'team@example.com' } }).mail.staffAddress).toBe(
+      'team@example.com',
+    );
+    const err = configError(() => loadConfig({ env: { HALLMARK_STAFF_EMAIL: 'staff' } }));
+    expect(err.message).toContain('mail.staffAddress (from HALLMARK_STAFF_EMAIL="staff")');
+  });
+
   it('should return a deeply frozen object', () => {
     const config = loadConfig();
     expect(Object.isFrozen(config)).toBe(true);

@@ -83,6 +83,8 @@ export const ConfigSchema = z
           .optional(),
         /** Sender of every e-mail. */
         from: z.string().min(3).default('Hallmark <no-reply@hallmark.invalid>'),
+        /** Where staff notifications go besides staff users who want them (new requests…). */
+        staffAddress: z.email().max(254).optional(),
       })
       .prefault({}),
     scan: z
@@ -142,6 +144,7 @@ export interface Config {
   readonly mail: {
     readonly smtpUrl: string | undefined;
     readonly from: string;
+    readonly staffAddress: string | undefined;
     readonly dir: string;
   };
   readonly log: { readonly level: 'debug' | 'info' | 'warn' | 'error' };
@@ -223,6 +226,7 @@ export const SETTINGS: readonly SettingSource[] = [
   },
   { path: 'mail.smtpUrl', env: 'HALLMARK_SMTP_URL', flag: 'smtpUrl', kind: 'string' },
   { path: 'mail.from', env: 'HALLMARK_MAIL_FROM', flag: 'mailFrom', kind: 'string' },
+  { path: 'mail.staffAddress', env: 'HALLMARK_STAFF_EMAIL', flag: 'staffEmail', kind: 'string' },
   { path: 'scan.vulndb', env: 'HALLMARK_VULNDB', flag: 'vulndb', kind: 'string' },
   {
     path: 'scan.vulndbMaxAgeDays',
@@ -390,7 +394,12 @@ function resolveConfig(parsed: ParsedConfig, cwd: string): Config {
     workers: { ...parsed.workers },
     registry: { ...parsed.registry },
     accounts: { ...parsed.accounts, adminPassword: parsed.accounts.adminPassword },
-    mail: { smtpUrl: parsed.mail.smtpUrl, from: parsed.mail.from, dir: path.join(dataDir, 'mail') },
+    mail: {
+      smtpUrl: parsed.mail.smtpUrl,
+      from: parsed.mail.from,
+      staffAddress: parsed.mail.staffAddress,
+      dir: path.join(dataDir, 'mail'),
+    },
     scan: {
       policy: parsed.scan.policy,
       vulndb: path.resolve(cwd, parsed.scan.vulndb ?? path.join(dataDir, 'vulndb.sqlite')),

@@ -77,14 +77,19 @@ export interface StartOptions {
   readonly scheduleMs?: number;
 }
 
-/** The job definitions of this server over its storage. */
+/**
+ * The job definitions of this server over its storage. They enqueue their follow-ups (e-mails,
+ * recomputations) on `queue`, the one queue of the process, whose retry policies their own jobs
+ * also run under; links in their e-mails start with `links.base`.
+ */
 export function jobDefinitions(
   config: Config,
   database: Database,
   blobs: BlobStore,
-  clock: Clock,
+  queue: JobQueue,
+  links: { base: string },
 ): AnyJobDefinition[] {
-  const queue = new JobQueue(database.db, { clock });
+  const clock = queue.clock;
   return [
     scanImageJob({
       db: database.db,
@@ -93,6 +98,7 @@ export function jobDefinitions(
       clock,
       policy: config.scan.policy,
       vulndbPath: config.scan.vulndb,
+      notify: { queue, config, links },
     }),
     mailJob({ db: database.db, clock, send: createMailSender(config) }),
     recomputeJob({ db: database.db, queue, clock, vulndbPath: config.scan.vulndb }),
@@ -165,8 +171,10 @@ export async function startServer(
   try {
     await migrateToLatest(database.db);
     const blobs = new FsBlobStore(config.blobs.dir);
-    const definitions = jobDefinitions(config, database, blobs, clock);
-    const queue = new JobQueue(database.db, { clock, definitions });
+    const queue = new JobQueue(database.db, { clock });
+    // Shared by the API and the jobs; set to the listening address once known.
+    const links = { base: portalBase(config) };
+    const definitions = jobDefinitions(config, database, blobs, queue, links);
     const registry = new Registry({
       db: database.db,
       blobs,
@@ -184,7 +192,7 @@ export async function startServer(
       queue,
       blobs,
       clock,
-      links: { base: config.server.publicUrl ?? `http://localhost:${config.server.port}` },
+      links,
     };
     await registerApi(
       app,
@@ -271,8 +279,10 @@ export async function startWorker(
   try {
     await migrateToLatest(database.db);
     const blobs = new FsBlobStore(config.blobs.dir);
-    const definitions = jobDefinitions(config, database, blobs, clock);
-    const queue = new JobQueue(database.db, { clock, definitions });
+    const queue = new JobQueue(database.db, { clock });
+    const definitions = jobDefinitions(config, database, blobs, queue, {
+      base: portalBase(config),
+    });
     const worker = new Worker({
       queue,
       definitions,
@@ -295,6 +305,11 @@ export async function startWorker(
     await database.close().catch(() => undefined);
     throw err;
   }
+}
+
+/** The portal's base URL as configured: `server.publicUrl`, else the local port. */
+function portalBase(config: Config): string {
+  return config.server.publicUrl ?? `http://localhost:${config.server.port}`;
 }
 
 /** The Fastify instance with the server-wide settings. */

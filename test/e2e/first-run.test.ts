@@ -9,7 +9,7 @@ import { loadConfig } from '../../src/platform/config.js';
 import { openDatabase } from '../../src/platform/db/index.js';
 import { ApiClient } from '../support/api.js';
 import { BIN, runCli } from '../support/cli.js';
-import { sharedFixture } from '../support/shared-fixtures.js';
+import { fixture } from '../support/fixtures.js';
 
 /** A running `hallmark serve`, as an operator starts it. */
 interface Served {
@@ -227,7 +227,7 @@ describe('the first run of a server, for its operator', () => {
     const imported = await top([
       'vulndb',
       'import',
-      sharedFixture('redhat-csaf/vex/claircore/cve-2023-38545.json'),
+      fixture('external/redhat-csaf/vex/claircore/cve-2023-38545.json'),
     ]);
     expect(imported.code, imported.stderr).toBe(0);
     expect(imported.stdout).toContain(`index ${path.join(dir, 'vulndb.sqlite')}\n`);

@@ -19,6 +19,8 @@ export interface ReceivedMail {
 export interface Mailbox {
   readonly url: string;
   readonly messages: ReceivedMail[];
+  /** While true, every recipient is refused with a temporary error (451): delivery fails. */
+  failing: boolean;
   /** Waits until a message matching `predicate` arrives (polls for up to 10 s). */
   waitFor(predicate: (m: ReceivedMail) => boolean, what?: string): Promise<ReceivedMail>;
   close(): Promise<void>;
@@ -27,10 +29,18 @@ export interface Mailbox {
 /** Starts an SMTP server on a free loopback port. */
 export async function startMailbox(): Promise<Mailbox> {
   const messages: ReceivedMail[] = [];
+  const state = { failing: false };
   const server = new SMTPServer({
     authOptional: true,
     disabledCommands: ['STARTTLS'],
     logger: false,
+    onRcptTo(_address, _session, callback) {
+      if (state.failing) {
+        callback(Object.assign(new Error('mailbox unavailable, try later'), { responseCode: 451 }));
+        return;
+      }
+      callback();
+    },
     onData(stream, session, callback) {
       const chunks: Buffer[] = [];
       stream.on('data', (c: Buffer) => chunks.push(c));
@@ -52,6 +62,12 @@ export async function startMailbox(): Promise<Mailbox> {
   return {
     url: `smtp://127.0.0.1:${port}`,
     messages,
+    get failing() {
+      return state.failing;
+    },
+    set failing(value: boolean) {
+      state.failing = value;
+    },
     async waitFor(predicate, what = 'an e-mail') {
       for (let i = 0; i < 400; i += 1) {
         const found = messages.find(predicate);

@@ -30,6 +30,8 @@ export interface UserView {
   companyId: string | null;
   orgAdmin: boolean;
   staff: boolean;
+  /** Whether the user gets notification e-mails (staff: work waiting; partners: scan results). */
+  notify: boolean;
   status: UserRow['status'];
   createdAt: string;
   updatedAt: string;
@@ -52,6 +54,7 @@ export function userView(u: UserRow): UserView {
     companyId: u.company_id,
     orgAdmin: u.org_admin === 1,
     staff: u.staff === 1,
+    notify: u.notify === 1,
     status: u.status,
     createdAt: u.created_at,
     updatedAt: u.updated_at,
@@ -99,6 +102,7 @@ export async function register(
     company_id: null,
     org_admin: 0,
     staff: 0,
+    notify: 1,
     status: 'unconfirmed',
     email_confirmed_at: null,
     created_at: now.toISOString(),
@@ -532,4 +536,47 @@ export async function createApiToken(
     });
   });
   return { id, token, prefix: token.slice(0, 10), expiresAt, createdAt: now.toISOString() };
+}
+
+/**
+ * The addresses of active staff users who want notification e-mails (`notify`), oldest account
+ * first.
+ */
+export async function notifiedStaffEmails(db: Kysely<DB>): Promise<string[]> {
+  const rows = await db
+    .selectFrom('users')
+    .select('email')
+    .where('staff', '=', 1)
+    .where('notify', '=', 1)
+    .where('status', '=', 'active')
+    .orderBy('created_at')
+    .orderBy('id')
+    .execute();
+  return rows.map((r) => r.email);
+}
+
+/**
+ * The addresses of the active users of a company who want notification e-mails: its org admins
+ * and, among its users, `alsoUserIds`.
+ */
+export async function notifiedMemberEmails(
+  db: Kysely<DB>,
+  companyId: string,
+  alsoUserIds: readonly string[] = [],
+): Promise<string[]> {
+  const rows = await db
+    .selectFrom('users')
+    .select('email')
+    .where('company_id', '=', companyId)
+    .where('notify', '=', 1)
+    .where('status', '=', 'active')
+    .where((eb) =>
+      alsoUserIds.length === 0
+        ? eb('org_admin', '=', 1)
+        : eb.or([eb('org_admin', '=', 1), eb('id', 'in', [...alsoUserIds])]),
+    )
+    .orderBy('created_at')
+    .orderBy('id')
+    .execute();
+  return rows.map((r) => r.email);
 }

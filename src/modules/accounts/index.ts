@@ -1,5 +1,12 @@
 /** Accounts: registration, confirmation, sessions, API tokens, the staff bootstrap, guards. */
-export { issueEmailToken, userView, type UserRow, type UserView } from './accounts.js';
+export {
+  issueEmailToken,
+  notifiedStaffEmails,
+  notifiedMemberEmails,
+  userView,
+  type UserRow,
+  type UserView,
+} from './accounts.js';
 export {
   authenticateRequest,
   CSRF_HEADER,

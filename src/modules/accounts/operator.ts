@@ -163,6 +163,7 @@ export async function insertStaff(
     greeting: null,
     first_name: 'Program',
     last_name: 'Staff',
+    notify: 1,
     suffix: null,
     position: null,
     department: null,

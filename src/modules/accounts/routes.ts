@@ -31,6 +31,8 @@ export const UserSchema = z.object({
   companyId: z.string().nullable(),
   orgAdmin: z.boolean(),
   staff: z.boolean(),
+  /** Gets notification e-mails: staff about work waiting for them, partners about scan results. */
+  notify: z.boolean(),
   status: z.enum(['unconfirmed', 'active', 'inactive', 'disabled']),
   createdAt: z.string(),
   updatedAt: z.string(),
@@ -202,6 +204,8 @@ function accountRoutes(api: Api, ctx: ApiContext): void {
             department: optionalText(100),
             phone: optionalText(40),
             email: z.email().max(254).optional(),
+            /** Notification e-mails on (true) or off; account e-mails are always sent. */
+            notify: z.boolean().optional(),
           })
           .strict(),
         response: { 200: UserSchema },
@@ -224,6 +228,7 @@ function accountRoutes(api: Api, ctx: ApiContext): void {
             ...(b.department !== undefined ? { department: b.department } : {}),
             ...(b.phone !== undefined ? { phone: b.phone } : {}),
             ...(b.email !== undefined ? { email: b.email } : {}),
+            ...(b.notify !== undefined ? { notify: b.notify ? 1 : 0 } : {}),
           })
           .where('id', '=', auth.id)
           .returningAll()

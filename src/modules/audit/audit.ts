@@ -40,6 +40,25 @@ export async function audit(trx: Kysely<DB>, at: Date, entry: AuditEntry): Promi
     .execute();
 }
 
+/** The user who first did `action` to `targetId` (who created a project, say), if any. */
+export async function firstActorOf(
+  db: Kysely<DB>,
+  action: string,
+  targetId: string,
+): Promise<string | undefined> {
+  const row = await db
+    .selectFrom('audit_log')
+    .select('actor_id')
+    .where('action', '=', action)
+    .where('target_id', '=', targetId)
+    .where('actor_id', 'is not', null)
+    .orderBy('at')
+    .orderBy('id')
+    .limit(1)
+    .executeTakeFirst();
+  return row?.actor_id ?? undefined;
+}
+
 const AuditItem = z.object({
   id: z.string(),
   at: z.string(),

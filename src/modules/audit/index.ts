@@ -1,2 +1,2 @@
 /** The audit log of every change. */
-export { audit, auditModule, type AuditEntry } from './audit.js';
+export { audit, auditModule, firstActorOf, type AuditEntry } from './audit.js';

@@ -1,6 +1,7 @@
 /**
  * Asking to join an existing company: its active org admins get the request by e-mail and
- * approve or decline it; the requester is told either way. The searcher never learns who the
+ * approve or decline it (staff are notified and decide when it has none); the requester is told
+ * either way. The searcher never learns who the
  * org admins are.
  */
 import type { Kysely } from 'kysely';
@@ -10,7 +11,7 @@ import { newId } from '../../platform/db/index.js';
 import { AppError, notFound } from '../../platform/errors.js';
 import type { ApiContext } from '../../platform/http/api.js';
 import { audit } from '../audit/index.js';
-import { enqueueMail } from '../mail/index.js';
+import { enqueueMail, notifyStaff } from '../mail/index.js';
 import { checkCompanyAccess } from './access.js';
 import type { JoinRequestSchema } from './schemas.js';
 import { loadCompany, orgAdminEmails, type Actor } from './service.js';
@@ -19,7 +20,8 @@ import { loadCompany, orgAdminEmails, type Actor } from './service.js';
 export type JoinRequestView = z.infer<typeof JoinRequestSchema>;
 
 /**
- * A user without a company asks to join `companyId`; every active org admin is e-mailed.
+ * A user without a company asks to join `companyId`; every active org admin is e-mailed, or
+ * staff when there is none.
  * @throws AppError `company.not_found` (404), `company.already_member` (409),
  *   `join_request.duplicate` (409), `auth.partner_only` (403) for staff
  */
@@ -75,9 +77,19 @@ export async function askToJoin(
         created_at: now.toISOString(),
       })
       .execute();
+    const admins = await orgAdminEmails(trx, company.id);
+    if (admins.length === 0) {
+      // Nobody in the company can decide: staff do.
+      await notifyStaff(trx, ctx, {
+        template: 'staff.join_request',
+        subject: `Join request to ${company.name}, which has no org admin`,
+        text: `${me.login} (${`${me.first_name} ${me.last_name}`.trim()}, ${me.email}) asks to join ${company.name}, which has no active organization administrator to decide.${text === null ? '' : `\n\nTheir message:\n\n${text}`}\n\nApprove or decline the request:`,
+        path: `/companies/${company.id}/join-requests`,
+      });
+    }
     await enqueueMail(trx, ctx.queue, {
       template: 'company.join_request',
-      to: await orgAdminEmails(trx, company.id),
+      to: admins,
       subject: `${me.first_name} ${me.last_name} asks to join ${company.name}`.trim(),
       text: [
         `A user asks to join ${company.name} on the partner portal:`,

@@ -112,6 +112,7 @@ export async function inviteUser(
       company_id: company.id,
       org_admin: body.orgAdmin ? 1 : 0,
       staff: 0,
+      notify: 1,
       status: 'unconfirmed',
       email_confirmed_at: null,
       created_at: now.toISOString(),

@@ -11,7 +11,8 @@ import type {
 import { AppError, invalid } from '../../platform/errors.js';
 import type { ApiContext } from '../../platform/http/api.js';
 import { audit } from '../audit/index.js';
-import { enqueueMail } from '../mail/index.js';
+import { loadCompany } from '../companies/index.js';
+import { enqueueMail, notifyStaff } from '../mail/index.js';
 import { addBusinessDays, TURNAROUND_BUSINESS_DAYS } from './business-days.js';
 import {
   addMessage,
@@ -176,6 +177,13 @@ export async function answerQuestions(
         `New target date of the evaluation: ${day(row.due_at)}.`,
         `${ctx.links.base}/export-compliance/${id}`,
       ].join('\n'),
+    });
+    const company = await loadCompany(trx, current.company_id);
+    await notifyStaff(trx, ctx, {
+      template: 'staff.compliance_answered',
+      subject: `Export compliance: ${company.name} answered`,
+      text: `${company.name} answered the follow-up questions on its export compliance questionnaire. Decide by ${day(row.due_at)}:`,
+      path: `/export-compliance/${id}`,
     });
     return row;
   });

@@ -14,7 +14,8 @@ import { AppError, notFound } from '../../platform/errors.js';
 import type { ApiContext } from '../../platform/http/api.js';
 import { ownCompany, type AuthUser } from '../accounts/index.js';
 import { audit } from '../audit/index.js';
-import { enqueueMail } from '../mail/index.js';
+import { loadCompany } from '../companies/index.js';
+import { enqueueMail, notifyStaff } from '../mail/index.js';
 import { productForCompany } from '../products/index.js';
 import { addBusinessDays, TURNAROUND_BUSINESS_DAYS } from './business-days.js';
 import { ENC_NOT_ACCEPTED, type ComplianceAnswers } from './questionnaire.js';
@@ -145,6 +146,13 @@ export async function submitQuestionnaire(
         `The evaluation takes about ${TURNAROUND_BUSINESS_DAYS} business days; target date: ${day(row.due_at)}.`,
         `Follow it at ${ctx.links.base}/export-compliance/${row.id}`,
       ].join('\n'),
+    });
+    const company = await loadCompany(trx, companyId);
+    await notifyStaff(trx, ctx, {
+      template: 'staff.compliance_submitted',
+      subject: `Export compliance questionnaire from ${company.name}`,
+      text: `${company.name} submitted an export compliance questionnaire${productId === undefined ? '' : ' for a product'}. Decide by ${day(row.due_at)}:`,
+      path: `/export-compliance/${row.id}`,
     });
     return row;
   });

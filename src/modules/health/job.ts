@@ -8,7 +8,6 @@ import { indexStamp, markRecomputed } from './schedule.js';
 export function recomputeJob(deps: RecomputeDeps): JobDefinition<'health.recompute'> {
   return defineJob({
     name: 'health.recompute',
-    retry: { attempts: 3, backoffMs: 60_000 },
     async handler({ reason }) {
       const stamp = indexStamp(deps.vulndbPath);
       const report = await recomputeGrades(deps);

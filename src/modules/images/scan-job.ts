@@ -18,6 +18,7 @@ import {
   type JobQueue,
 } from '../../platform/queue/index.js';
 import { gradePackageSet, openServerVulndb, savePackageSet } from '../health/index.js';
+import type { NotifyContext } from '../mail/index.js';
 import { openStoredImage } from '../registry/index.js';
 import { defaultScanRules, zoneScanRules, type ScanRules } from '../zones/index.js';
 import { findImage } from './images.js';
@@ -26,6 +27,7 @@ import { autoPublish } from './service.js';
 
 /** The assessment that needs vulnerability data. */
 const VULNERABILITY_CHECK = 'free_of_critical_vulnerabilities';
+import { enqueueScanFinishedMail } from './scan-mail.js';
 
 /** What the scan job needs from the server. */
 export interface ScanJobDeps {
@@ -40,13 +42,14 @@ export interface ScanJobDeps {
   readonly vulndbPath: string;
   /** Where scans keep their temporary files. */
   readonly tempRoot?: string;
+  /** Where the scan-finished e-mails go and link to. */
+  readonly notify: NotifyContext;
 }
 
 /** Defines `scan.image` over the given storage. */
 export function scanImageJob(deps: ScanJobDeps): JobDefinition<'scan.image'> {
   return defineJob({
     name: 'scan.image',
-    retry: { attempts: 3, backoffMs: 5_000 },
     async handler({ imageId, scanId: queuedScan }, ctx) {
       const image = await findImage(deps.db, imageId);
       const scanId = queuedScan ?? image?.scan_id;
@@ -135,6 +138,7 @@ export function scanImageJob(deps: ScanJobDeps): JobDefinition<'scan.image'> {
           },
           deps.clock.now(),
         );
+        await enqueueScanFinishedMail(deps.db, deps.notify, imageId);
         log.info('scan', 'image unreadable', {
           imageId,
           image: `${ref.name}:${image.tag}`,
@@ -227,5 +231,6 @@ async function storeResult(
         alsoImage: imageId,
       });
     }
+    await enqueueScanFinishedMail(trx, deps.notify, imageId);
   });
 }

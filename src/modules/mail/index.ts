@@ -3,3 +3,10 @@ export { enqueueMail, enqueueMails, type Mail } from './outbox.js';
 export { createMailSender, verifyMailTransport, type MailSender } from './transport.js';
 export { mailJob } from './job.js';
 export { mailModule } from './module.js';
+export {
+  notify,
+  notifyStaff,
+  portalLink,
+  type Notification,
+  type NotifyContext,
+} from './notify.js';

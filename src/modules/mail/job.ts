@@ -15,7 +15,6 @@ export function mailJob(deps: {
 }): JobDefinition<'mail.send'> {
   return defineJob({
     name: 'mail.send',
-    retry: { attempts: 8, backoffMs: 30_000 },
     async handler({ outboxId }, ctx) {
       const row = await deps.db
         .selectFrom('outbox')
@@ -33,7 +32,8 @@ export function mailJob(deps: {
           text: row.text,
         });
       } catch (err) {
-        const last = ctx.attempt >= 8;
+        // The queue fails the job for good after this run: so is the message, for staff to retry.
+        const last = ctx.attempt >= ctx.maxAttempts;
         await deps.db
           .updateTable('outbox')
           .set({

@@ -1,10 +1,12 @@
-import { readdir, readFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import { newId, writeJson } from '../../platform/db/index.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { newId, readJson, writeJson } from '../../platform/db/index.js';
 import { describeDb } from '../../platform/db/test-harness.js';
 import type { RunningServer } from '../../server/server.js';
-import { ApiClient } from '../../../test/support/api.js';
+import { backoffDelay, JOB_RETRY, ManualClock } from '../../platform/queue/index.js';
+import { ApiClient, startMailbox } from '../../../test/support/api.js';
 import { startTestServer } from '../../../test/support/registry-server.js';
 import { createMailSender, mailJob } from './index.js';
 
@@ -170,6 +172,91 @@ describeDb('the outbox for staff', (t) => {
   });
 });
 
+describeDb('an e-mail the SMTP server keeps refusing', (t) => {
+  it('should end failed after the attempts of its policy, and be delivered after a staff retry', async () => {
+    const mailbox = await startMailbox();
+    mailbox.failing = true;
+    const clock = new ManualClock(new Date());
+    const server = await startTestServer(
+      {
+        ...t.config,
+        mail: { ...t.config.mail, smtpUrl: mailbox.url },
+        accounts: { ...t.config.accounts, adminPassword: 'staff-password' },
+      },
+      { clock },
+    );
+    try {
+      const staff = await new ApiClient(server.url).login('admin', 'staff-password');
+      await new ApiClient(server.url).post('/accounts', {
+        login: 'refused',
+        email: 'refused@example.com',
+        password: 'secret1',
+        firstName: 'Re',
+        lastName: 'Fused',
+      });
+      const message = () =>
+        t.db
+          .selectFrom('outbox')
+          .select(['id', 'status', 'attempts', 'last_error'])
+          .where('template', '=', 'account.confirm')
+          .where('text', 'like', '%"refused"%')
+          .executeTakeFirstOrThrow();
+      const job = async () => {
+        const jobs = await t.db
+          .selectFrom('jobs')
+          .select(['data', 'status', 'attempts', 'max_attempts'])
+          .where('name', '=', 'mail.send')
+          .execute();
+        const found = jobs.find((j) => (readJson(j.data) as { outboxId: string }).outboxId === id);
+        if (found === undefined) {
+          throw new Error(`no job for ${id}`);
+        }
+        return found;
+      };
+      const { id } = await message();
+      const policy = JOB_RETRY['mail.send'];
+      expect(await job()).toMatchObject({ max_attempts: policy.attempts });
+      // Each failed run waits out its backoff on the server's clock before the next one.
+      for (let attempt = 1; attempt <= policy.attempts; attempt += 1) {
+        await waitUntil(async () => {
+          const [m, j] = await Promise.all([message(), job()]);
+          return m.attempts === attempt && j.status !== 'running';
+        });
+        clock.advance(backoffDelay(policy, attempt));
+      }
+      expect(await message()).toMatchObject({
+        status: 'failed',
+        attempts: policy.attempts,
+        last_error: expect.stringMatching(/451/),
+      });
+      expect(await job()).toMatchObject({ status: 'failed', attempts: policy.attempts });
+      expect(mailbox.messages).toEqual([]);
+
+      mailbox.failing = false;
+      const retried = await staff.post(`/mail/${id}/retry`, {});
+      expect(retried.status).toBe(200);
+      expect(retried.body).toMatchObject({ status: 'pending', attempts: 0, lastError: null });
+      const received = await mailbox.waitFor((m) => m.to.includes('refused@example.com'));
+      expect(received.subject).toBe('Confirm your e-mail address');
+      await waitUntil(async () => (await message()).status === 'sent');
+    } finally {
+      await server.close();
+      await mailbox.close();
+    }
+  });
+});
+
+/** Polls `check` every 20 ms for up to 10 s. */
+async function waitUntil(check: () => Promise<boolean>): Promise<void> {
+  for (let i = 0; i < 500; i += 1) {
+    if (await check()) {
+      return;
+    }
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  throw new Error('condition not reached in time');
+}
+
 describeDb('mail delivery races', (t) => {
   it('should never undo a delivery that succeeded while another attempt failed', async () => {
     const id = newId();
@@ -197,7 +284,7 @@ describeDb('mail delivery races', (t) => {
     await expect(
       job.handler(
         { outboxId: id },
-        { jobId: newId(), attempt: 1, signal: new AbortController().signal },
+        { jobId: newId(), attempt: 1, maxAttempts: 8, signal: new AbortController().signal },
       ),
     ).rejects.toThrow('connection reset');
     const row = await t.db
@@ -214,5 +301,66 @@ describeDb('mail delivery races', (t) => {
     await Promise.all([send(message), send(message), send(message)]);
     const files = (await readdir(t.config.mail.dir)).filter((f) => f.startsWith(message.id));
     expect(files).toEqual([`${message.id}.eml`]);
+  });
+});
+
+describe('mail as written', () => {
+  const link = `https://portal.example.com/accounts/confirm?token=${'Ab0_-'.repeat(30)}`;
+
+  it('should write an .eml file whose link a person can copy whole from one line', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'hallmark-eml-'));
+    try {
+      const send = createMailSender({
+        mail: {
+          smtpUrl: undefined,
+          from: 'Hallmark <no-reply@example.com>',
+          staffAddress: undefined,
+          dir,
+        },
+      });
+      await send({ id: 'ascii', to: ['a@example.com'], subject: 'Link', text: `Go:\n${link}\n` });
+      await send({ id: 'utf8', to: ['b@example.com'], subject: 'Zoë', text: `Zoë:\n\n${link}\n` });
+      const ascii = await readFile(join(dir, 'ascii.eml'), 'utf8');
+      const utf8 = await readFile(join(dir, 'utf8.eml'), 'utf8');
+      expect(ascii).toMatch(/^Content-Transfer-Encoding: 7bit$/m);
+      expect(utf8).toMatch(/^Content-Transfer-Encoding: 8bit$/m);
+      for (const eml of [ascii, utf8]) {
+        expect(eml.split('\n')).toContain(link);
+        // No quoted-printable soft line break anywhere in the body.
+        expect(eml.slice(eml.indexOf('\n\n'))).not.toMatch(/=\r?\n/);
+      }
+      expect(utf8).toContain('Zoë:');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('should send the text to an SMTP server unencoded, with the envelope of its headers', async () => {
+    const mailbox = await startMailbox();
+    try {
+      const send = createMailSender({
+        mail: {
+          smtpUrl: mailbox.url,
+          from: 'Hallmark <no-reply@example.com>',
+          staffAddress: undefined,
+          dir: tmpdir(),
+        },
+      });
+      await send({
+        id: newId(),
+        to: ['c@example.com', 'd@example.com'],
+        subject: 'Link',
+        text: `Zoë: ${link}`,
+      });
+      const [mail] = mailbox.messages;
+      expect(mail).toMatchObject({
+        from: 'no-reply@example.com',
+        to: ['c@example.com', 'd@example.com'],
+      });
+      expect(mail?.raw).toMatch(/^Content-Transfer-Encoding: 8bit\r$/m);
+      expect(mail?.raw.split('\r\n')).toContain(`Zoë: ${link}`);
+    } finally {
+      await mailbox.close();
+    }
   });
 });

@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import nodemailer from 'nodemailer';
+import MimeNode from 'nodemailer/lib/mime-node/index.js';
 import type { Config } from '../../platform/config.js';
 
 /** Sends one message; resolves when the server (or the disk) has it. */
@@ -22,37 +23,62 @@ export function createMailSender(config: Pick<Config, 'mail'>): MailSender {
   if (config.mail.smtpUrl !== undefined) {
     const transport = nodemailer.createTransport(config.mail.smtpUrl);
     return async (m) => {
-      await transport.sendMail({
-        from,
-        to: m.to,
-        subject: m.subject,
-        text: m.text,
-        messageId: `<${m.id}@hallmark>`,
-      });
+      await transport.sendMail(await composeMail(from, m, 'windows'));
     };
   }
   const dir = config.mail.dir;
-  const composer = nodemailer.createTransport({
-    streamTransport: true,
-    buffer: true,
-    newline: 'unix',
-  });
   return async (m) => {
-    const info = await composer.sendMail({
-      from,
-      to: m.to,
-      subject: m.subject,
-      text: m.text,
-      messageId: `<${m.id}@hallmark>`,
-    });
+    const { raw } = await composeMail(from, m, 'unix');
     await mkdir(dir, { recursive: true });
     const file = path.join(dir, `${m.id}.eml`);
     // Written aside and renamed: a reader never sees half a message, and two deliveries of one
     // message (a retry racing the first attempt) never share a temporary file.
     const temp = `${file}.${randomBytes(6).toString('hex')}.tmp`;
-    await writeFile(temp, info.message as Buffer);
+    await writeFile(temp, raw);
     await rename(temp, file);
   };
+}
+
+/** Longest line, in bytes, a 7bit or 8bit body may have (RFC 5322 §2.1.1). */
+const MAX_LINE_BYTES = 998;
+
+/**
+ * A `text/plain` body that goes out as it is written: 7bit when it is ASCII, 8bit otherwise, so
+ * a link in it stays whole on its line for whoever copies it from the message source or an
+ * `.eml` file (nodemailer alone turns any line past 76 characters into quoted-printable, whose
+ * soft breaks cut long URLs). A body with a line too long for 8bit keeps nodemailer's choice.
+ */
+class PlainTextNode extends MimeNode {
+  private readonly sendAsIs: '7bit' | '8bit' | undefined;
+
+  constructor(text: string, newline: 'unix' | 'windows') {
+    super('text/plain; charset=utf-8', { newline });
+    this.setContent(text);
+    const lines = text.split(/\r?\n/);
+    this.sendAsIs = lines.some((l) => Buffer.byteLength(l) > MAX_LINE_BYTES)
+      ? undefined
+      : Buffer.byteLength(text) === text.length
+        ? '7bit'
+        : '8bit';
+  }
+
+  override getTransferEncoding(): string {
+    return this.sendAsIs ?? super.getTransferEncoding();
+  }
+}
+
+/** The message as bytes, with the envelope SMTP needs to send it. */
+async function composeMail(
+  from: string,
+  m: Parameters<MailSender>[0],
+  newline: 'unix' | 'windows',
+): Promise<{ raw: Buffer; envelope: MimeNode.Envelope }> {
+  const node = new PlainTextNode(m.text, newline);
+  node.setHeader('From', from);
+  node.setHeader('To', m.to);
+  node.setHeader('Subject', m.subject);
+  node.setHeader('Message-ID', `<${m.id}@hallmark>`);
+  return { raw: await node.build(), envelope: node.getEnvelope() };
 }
 
 /**

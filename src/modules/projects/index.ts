@@ -17,3 +17,4 @@ export { assertProjectNameFree, insertProject, type ProjectDetails } from './pro
 export { certificationGaps, projectChecklist, type CertificationGap } from './checklist.js';
 export { allProjects, ownedProject, visibleProject } from './service.js';
 export type { ProjectView } from './schemas.js';
+export { notifyIfApprovalDue } from './approval.js';

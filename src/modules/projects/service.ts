@@ -10,7 +10,9 @@ import type { ApiContext } from '../../platform/http/api.js';
 import type { AuthUser } from '../accounts/index.js';
 import { ownCompany } from '../accounts/index.js';
 import { audit } from '../audit/index.js';
-import { enqueueMail } from '../mail/index.js';
+import { loadCompany } from '../companies/index.js';
+import { enqueueMail, notifyStaff } from '../mail/index.js';
+import { notifyIfApprovalDue } from './approval.js';
 import { assertProjectNameFree, insertProject, rotateRegistryKey } from './projects.js';
 import type { CreateProjectBody, ProjectView, SalesContact, UpdateProjectBody } from './schemas.js';
 
@@ -296,6 +298,7 @@ export async function updateProject(
       ip: actor.ip,
       detail: { fields: Object.keys(body) },
     });
+    await notifyIfApprovalDue(trx, ctx, project.id);
     return projectView(await selectProjects(trx).where('p.id', '=', id).executeTakeFirstOrThrow());
   });
 }
@@ -359,6 +362,14 @@ export async function declareTree(
         targetId: project.id,
         ip: actor.ip,
         detail: { tree, previous: project.tree },
+      });
+      const company = await loadCompany(trx, project.company_id);
+      const where = tree === 'in' ? 'in tree' : 'out of tree';
+      await notifyStaff(trx, ctx, {
+        template: 'staff.tree_declared',
+        subject: `Project ${project.name} of ${company.name} declared ${where}: confirmation needed`,
+        text: `${actor.user.login} declared the plugin of project "${project.name}" (${company.name}) ${where}${project.tree === null ? '' : `, replacing ${project.tree === 'in' ? 'in tree' : 'out of tree'}`}. Confirm the declaration:`,
+        path: `/projects/${project.id}`,
       });
     }
     return projectView(await selectProjects(trx).where('p.id', '=', id).executeTakeFirstOrThrow());
@@ -438,6 +449,8 @@ export async function setDistributionApproval(
         .set({
           distribution_approved_at: approved ? now.toISOString() : null,
           distribution_approved_by: approved ? actor.user.id : null,
+          // Decided: a project ready again after a withdrawal is announced again.
+          approval_due_notified_at: null,
         })
         .where('id', '=', project.id)
         .execute();

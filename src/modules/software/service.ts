@@ -6,7 +6,8 @@ import { AppError, notFound } from '../../platform/errors.js';
 import type { ApiContext } from '../../platform/http/api.js';
 import { ownCompany, type AuthUser } from '../accounts/index.js';
 import { audit } from '../audit/index.js';
-import { enqueueMail } from '../mail/index.js';
+import { loadCompany } from '../companies/index.js';
+import { enqueueMail, notifyStaff } from '../mail/index.js';
 import { expandPlatforms, platformName, PLATFORMS, type PlatformId } from './platforms.js';
 
 /** A software request row. */
@@ -96,6 +97,18 @@ export async function requestSoftware(
         detail: { platform, includedWith: explicit.includes(platform) ? null : explicit },
       });
     }
+    const company = await loadCompany(trx, companyId);
+    const names = rows.map((r) => platformName(r.platform));
+    const [only, ...more] = rows;
+    await notifyStaff(trx, ctx, {
+      template: 'staff.software_request',
+      subject: `Software access request: ${company.name} for ${names.join(', ')}`,
+      text: `${actor.user.login} asks for ${names.join(' and ')} for ${company.name}. Grant or decline:`,
+      path:
+        only !== undefined && more.length === 0
+          ? `/software-requests/${only.id}`
+          : '/software-requests?status=pending',
+    });
     return rows;
   });
 }

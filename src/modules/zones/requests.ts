@@ -16,7 +16,7 @@ import {
   orgAdminEmails,
   recordAcceptance,
 } from '../companies/index.js';
-import { enqueueMail } from '../mail/index.js';
+import { enqueueMail, notifyStaff } from '../mail/index.js';
 import type { ZoneRequestSchema } from './schemas.js';
 import { getZone, loadZone, type Actor, type ZoneView } from './service.js';
 
@@ -85,6 +85,13 @@ export async function applyForZone(
       targetId: id,
       ip: actor.ip,
       detail: { zoneId: zone.id, zone: zone.name },
+    });
+    const company = await loadCompany(trx, companyId);
+    await notifyStaff(trx, ctx, {
+      template: 'staff.zone_request',
+      subject: `Zone access request: ${company.name} for ${zone.name}`,
+      text: `${actor.user.login} asks for access to the ${zone.name} zone for ${company.name}. Approve or reject the request:`,
+      path: `/zone-requests/${id}`,
     });
   });
   return loadRequest(ctx.db, id);

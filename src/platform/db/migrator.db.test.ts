@@ -45,11 +45,11 @@ describeDb(
     it('should apply a later migration on top of the existing ones', async () => {
       const later = {
         ...MIGRATIONS,
-        '2026-12-01T0900_add_notes': {
+        '9999-12-31T2359_add_notes': {
           up: (db: typeof t.db) => db.schema.createTable('notes').addColumn('id', 'text').execute(),
         },
       };
-      expect(await migrateToLatest(t.db, later)).toEqual(['2026-12-01T0900_add_notes']);
+      expect(await migrateToLatest(t.db, later)).toEqual(['9999-12-31T2359_add_notes']);
       await t.db.schema.dropTable('notes').execute();
     });
 
@@ -58,9 +58,9 @@ describeDb(
       const err = await migrateToLatest(t.db).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(AppError);
       expect(err).toMatchObject({ code: 'db.schema_newer' });
-      expect(String(err)).toContain('2026-12-01T0900_add_notes');
+      expect(String(err)).toContain('9999-12-31T2359_add_notes');
       await expect(assertSchemaNotNewer(t.db)).rejects.toMatchObject({ code: 'db.schema_newer' });
-      await sql`delete from kysely_migration where name = ${'2026-12-01T0900_add_notes'}`.execute(
+      await sql`delete from kysely_migration where name = ${'9999-12-31T2359_add_notes'}`.execute(
         t.db,
       );
       expect((await assertSchemaNotNewer(t.db)).unknown).toEqual([]);

@@ -60,6 +60,8 @@ export interface ProjectsTable {
   tree_confirmed_by: string | null;
   distribution_approved_at: Timestamp | null;
   distribution_approved_by: string | null;
+  /** When staff were told the project waits for distribution approval (cleared by a decision). */
+  approval_due_notified_at: Timestamp | null;
   sales_contact: JsonColumn | null;
   auto_publish: Defaulted<DbBool>;
   updated_at: Timestamp | null;
@@ -271,6 +273,8 @@ export interface UsersTable {
   company_id: string | null;
   org_admin: Defaulted<DbBool>;
   staff: Defaulted<DbBool>;
+  /** Whether the user gets notification e-mails (staff: work waiting; partners: scan results). */
+  notify: Defaulted<DbBool>;
   status: UserStatus;
   email_confirmed_at: Timestamp | null;
   created_at: Timestamp;

@@ -1,20 +1,16 @@
-/** Job handler definitions: what runs a job name, and its retry policy. */
-import type { JobData, JobName } from './jobs.js';
+/** Job handler definitions: what runs a job name (its retry policy is `JOB_RETRY` in jobs.ts). */
+import type { JobData, JobName, RetryPolicy } from './jobs.js';
 
 /** What a handler reports: it did the work, or there was nothing (left) to do. */
 export type JobOutcome = 'done' | 'skipped';
-
-/** Retry policy: up to `attempts` runs in all, waiting `backoffMs · 2^(n-1)` after failure n. */
-export interface RetryPolicy {
-  readonly attempts: number;
-  readonly backoffMs: number;
-}
 
 /** What a handler gets besides its payload. */
 export interface JobContext {
   readonly jobId: string;
   /** 1 on the first run. */
   readonly attempt: number;
+  /** The runs this job gets in all: when `attempt` reaches it, a failure is final. */
+  readonly maxAttempts: number;
   /** Aborted when the worker shuts down past its grace period or loses the job's lock. */
   readonly signal: AbortSignal;
 }
@@ -22,7 +18,6 @@ export interface JobContext {
 /** A registered handler for job `N`. */
 export interface JobDefinition<N extends JobName = JobName> {
   readonly name: N;
-  readonly retry: RetryPolicy;
   /** Must be idempotent: a job can run again after a crash between the work and its record. */
   handler(data: JobData<N>, ctx: JobContext): Promise<JobOutcome>;
 }

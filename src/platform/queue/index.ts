@@ -1,11 +1,13 @@
 /** The durable job queue: typed jobs, handler definitions, the queue and its worker. */
 export {
+  JOB_RETRY,
   JOB_SCHEMAS,
   isJobName,
   type Job,
   type JobData,
   type JobName,
   type JobOf,
+  type RetryPolicy,
 } from './jobs.js';
 export {
   backoffDelay,
@@ -15,10 +17,8 @@ export {
   type AnyJobDefinition,
   type JobDefinition,
   type JobOutcome,
-  type RetryPolicy,
 } from './define.js';
 export {
-  DEFAULT_MAX_ATTEMPTS,
   JobQueue,
   type ClaimedJob,
   type EnqueueOptions,

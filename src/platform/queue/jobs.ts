@@ -1,6 +1,7 @@
 /**
- * Every job the queue carries, as one typed union derived from the payload schemas. Payloads
- * carry ids, never rows: a handler re-reads current state when it runs.
+ * Every job the queue carries, as one typed union derived from the payload schemas, and the
+ * retry policy of each job beside its schema. Payloads carry ids, never rows: a handler re-reads
+ * current state when it runs.
  */
 import { z } from 'zod';
 
@@ -20,6 +21,24 @@ export const JOB_SCHEMAS = {
 
 /** The name of a job. */
 export type JobName = keyof typeof JOB_SCHEMAS;
+
+/** Retry policy: up to `attempts` runs in all, waiting `backoffMs · 2^(n-1)` after failure n. */
+export interface RetryPolicy {
+  readonly attempts: number;
+  readonly backoffMs: number;
+}
+
+/**
+ * The retry policy of each job, declared once: the queue stores `attempts` on every job it
+ * enqueues (as `max_attempts`), the worker waits `backoffMs` between runs and tells the handler
+ * when a run is the last one, so enqueue, worker and handler always agree.
+ */
+export const JOB_RETRY: { readonly [N in JobName]: RetryPolicy } = {
+  'scan.image': { attempts: 3, backoffMs: 5_000 },
+  // About an hour of retries (30 s, 1, 2, 4, 8, 16 and 32 min) before a message is marked failed.
+  'mail.send': { attempts: 8, backoffMs: 30_000 },
+  'health.recompute': { attempts: 3, backoffMs: 60_000 },
+};
 
 /** The union of every job: `{ name: 'scan.image'; data: { imageId: string } } | …`. */
 export type Job = { [N in JobName]: { name: N; data: z.infer<(typeof JOB_SCHEMAS)[N]> } }[JobName];

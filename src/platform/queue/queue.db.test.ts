@@ -4,20 +4,22 @@ import { writeJson } from '../db/dialect.js';
 import { newId } from '../db/ids.js';
 import { describeDb } from '../db/test-harness.js';
 import { ManualClock } from './clock.js';
-import { defineJob, type JobOutcome } from './define.js';
+import { backoffDelay, defineJob, type JobOutcome } from './define.js';
+import { JOB_RETRY } from './jobs.js';
 import { JobQueue } from './queue.js';
 import { Worker } from './worker.js';
 
 function scanJob(
   handler: (imageId: string, attempt: number, signal: AbortSignal) => Promise<JobOutcome>,
-  attempts = 3,
 ) {
   return defineJob({
     name: 'scan.image',
-    retry: { attempts, backoffMs: 1000 },
     handler: (data, ctx) => handler(data.imageId, ctx.attempt, ctx.signal),
   });
 }
+
+/** A scan policy with a round backoff, in place of the real one. */
+const retry = (attempts = 3) => ({ 'scan.image': { attempts, backoffMs: 1000 } });
 
 describeDb('job queue', (t) => {
   let clock: ManualClock;
@@ -33,7 +35,7 @@ describeDb('job queue', (t) => {
       seen.push(imageId);
       return Promise.resolve('done');
     });
-    const queue = new JobQueue(t.db, { clock, definitions: [definition] });
+    const queue = new JobQueue(t.db, { clock, retry: retry() });
     const id = await queue.enqueue('scan.image', { imageId: 'img-1' });
     expect(await new Worker({ queue, definitions: [definition] }).runOnce()).toBe(1);
     expect(seen).toEqual(['img-1']);
@@ -121,7 +123,7 @@ describeDb('job queue', (t) => {
       await delay(2);
       return 'done';
     });
-    const queue = new JobQueue(t.db, { definitions: [definition] });
+    const queue = new JobQueue(t.db, { retry: retry() });
     for (let i = 0; i < 30; i += 1) {
       await queue.enqueue('scan.image', { imageId: `img-${i}` });
     }
@@ -145,7 +147,7 @@ describeDb('job queue', (t) => {
     const definition = scanJob((_id, attempt) =>
       attempt < 3 ? Promise.reject(new Error(`flaky ${attempt}`)) : Promise.resolve('done'),
     );
-    const queue = new JobQueue(t.db, { clock, definitions: [definition] });
+    const queue = new JobQueue(t.db, { clock, retry: retry() });
     const worker = new Worker({ queue, definitions: [definition] });
     const id = await queue.enqueue('scan.image', { imageId: 'img' });
     expect(await worker.runOnce()).toBe(1);
@@ -168,8 +170,8 @@ describeDb('job queue', (t) => {
   });
 
   it('should fail a job for good once its attempts are used up', async () => {
-    const definition = scanJob(() => Promise.reject(new Error('scanner exploded')), 2);
-    const queue = new JobQueue(t.db, { clock, definitions: [definition] });
+    const definition = scanJob(() => Promise.reject(new Error('scanner exploded')));
+    const queue = new JobQueue(t.db, { clock, retry: retry(2) });
     const worker = new Worker({ queue, definitions: [definition] });
     const id = await queue.enqueue('scan.image', { imageId: 'img' });
     await worker.runOnce();
@@ -184,9 +186,33 @@ describeDb('job queue', (t) => {
     });
   });
 
+  it('should give a job the attempts of its declared policy, whichever queue enqueues it', async () => {
+    // No definitions, no options: a queue built anywhere agrees with the worker and the handler.
+    const queue = new JobQueue(t.db, { clock });
+    const id = await queue.enqueue('mail.send', { outboxId: 'm' });
+    expect(await queue.get(id)).toMatchObject({ max_attempts: JOB_RETRY['mail.send'].attempts });
+    const told: [number, number][] = [];
+    const definition = defineJob({
+      name: 'mail.send',
+      handler: (_data, ctx) => {
+        told.push([ctx.attempt, ctx.maxAttempts]);
+        return Promise.reject(new Error('refused'));
+      },
+    });
+    const worker = new Worker({ queue: new JobQueue(t.db, { clock }), definitions: [definition] });
+    for (let attempt = 1; attempt <= JOB_RETRY['mail.send'].attempts; attempt += 1) {
+      expect(await worker.runOnce()).toBe(1);
+      clock.advance(backoffDelay(JOB_RETRY['mail.send'], attempt));
+    }
+    expect(await worker.runOnce()).toBe(0);
+    expect(told.map(([attempt]) => attempt)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+    expect(told.every(([, max]) => max === 8)).toBe(true);
+    expect(await queue.get(id)).toMatchObject({ status: 'failed', attempts: 8 });
+  });
+
   it('should record a skipped job as done and fail a malformed payload without retrying', async () => {
     const definition = scanJob(() => Promise.resolve('skipped'));
-    const queue = new JobQueue(t.db, { clock, definitions: [definition] });
+    const queue = new JobQueue(t.db, { clock, retry: retry() });
     const skipped = await queue.enqueue('scan.image', { imageId: 'gone' });
     const bad = newId();
     await t.db
@@ -213,7 +239,7 @@ describeDb('job queue', (t) => {
       ran.push(attempt);
       return Promise.resolve('done');
     });
-    const queue = new JobQueue(t.db, { clock, definitions: [definition] });
+    const queue = new JobQueue(t.db, { clock, retry: retry() });
     const id = await queue.enqueue('scan.image', { imageId: 'img' });
     expect(await queue.claim('dead-worker', ['scan.image'], 5000)).toMatchObject({
       id,
@@ -268,7 +294,7 @@ describeDb('job queue', (t) => {
       );
       return 'done';
     });
-    const queue = new JobQueue(t.db, { clock, definitions: [definition] });
+    const queue = new JobQueue(t.db, { clock, retry: retry() });
     const patient = await queue.enqueue('scan.image', { imageId: 'patient' });
     const worker = new Worker({ queue, definitions: [definition], pollIntervalMs: 5 });
     worker.start();

@@ -9,11 +9,7 @@ import { readJson, skipLocked, writeJson } from '../db/dialect.js';
 import { newId } from '../db/ids.js';
 import type { DB, JobsTable } from '../db/schema.js';
 import { systemClock, type Clock } from './clock.js';
-import type { AnyJobDefinition } from './define.js';
-import { JOB_SCHEMAS, type JobData, type JobName } from './jobs.js';
-
-/** Attempts a job gets when neither the caller nor a registered definition says otherwise. */
-export const DEFAULT_MAX_ATTEMPTS = 3;
+import { JOB_RETRY, JOB_SCHEMAS, type JobData, type JobName, type RetryPolicy } from './jobs.js';
 
 /** A stored job row. */
 export type JobRow = Selectable<JobsTable>;
@@ -31,7 +27,7 @@ export interface ClaimedJob {
 export interface EnqueueOptions {
   /** Run no earlier than this time (default: now). */
   readonly runAt?: Date;
-  /** Total attempts; default from the registered definition, else `DEFAULT_MAX_ATTEMPTS`. */
+  /** Total attempts of this one job; default the job's retry policy. */
   readonly maxAttempts?: number;
   /** A transaction to enqueue in, so the job exists only if the caller's change commits. */
   readonly trx?: Kysely<DB>;
@@ -40,25 +36,33 @@ export interface EnqueueOptions {
 /** Options of `JobQueue`. */
 export interface JobQueueOptions {
   readonly clock?: Clock;
-  /** Definitions whose retry policy sets `maxAttempts` at enqueue time. */
-  readonly definitions?: readonly AnyJobDefinition[];
+  /** Replaces the retry policy of some jobs (tests shorten it); default `JOB_RETRY`. */
+  readonly retry?: { readonly [N in JobName]?: RetryPolicy };
 }
 
 /** Jobs per insert statement (well under both databases' parameter limits). */
 const ENQUEUE_CHUNK = 500;
 
-/** Enqueue, claim, and record the outcome of jobs. */
+/**
+ * Enqueue, claim, and record the outcome of jobs. A process has one: the jobs it enqueues and the
+ * worker that runs them read the retry policy from the same place.
+ */
 export class JobQueue {
   /** The database the queue lives in. */
   readonly db: Kysely<DB>;
   /** The clock every timestamp of the queue comes from. */
   readonly clock: Clock;
-  private readonly attempts: Map<string, number>;
+  private readonly retry: { readonly [N in JobName]?: RetryPolicy };
 
   constructor(db: Kysely<DB>, options: JobQueueOptions = {}) {
     this.db = db;
     this.clock = options.clock ?? systemClock;
-    this.attempts = new Map((options.definitions ?? []).map((d) => [d.name, d.retry.attempts]));
+    this.retry = options.retry ?? {};
+  }
+
+  /** The retry policy of job `name`: its attempts are stored on each job at enqueue time. */
+  retryPolicy(name: JobName): RetryPolicy {
+    return this.retry[name] ?? JOB_RETRY[name];
   }
 
   /**
@@ -101,7 +105,7 @@ export class JobQueue {
       name,
       data,
       status: 'queued' as const,
-      max_attempts: options.maxAttempts ?? this.attempts.get(name) ?? DEFAULT_MAX_ATTEMPTS,
+      max_attempts: options.maxAttempts ?? this.retryPolicy(name).attempts,
       run_at: (options.runAt ?? now).toISOString(),
       created_at: now.toISOString(),
     }));

@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { describeError } from '../errors.js';
 import { backoffDelay, type AnyJobDefinition, type JobContext, type JobOutcome } from './define.js';
-import { JOB_SCHEMAS, isJobName } from './jobs.js';
+import { JOB_SCHEMAS, isJobName, type JobName } from './jobs.js';
 import type { ClaimedJob, JobQueue } from './queue.js';
 
 /** Where the worker reports what it does; the server wires this to its logger. */
@@ -164,26 +164,30 @@ export class Worker {
       const outcome = await run(parsed.data, {
         jobId: job.id,
         attempt: job.attempts,
+        maxAttempts: job.maxAttempts,
         signal,
       });
       await this.queue.complete(job.id, this.id);
       this.log('info', `job ${outcome}`, { jobId: job.id, job: job.name, attempt: job.attempts });
     } catch (err) {
-      await this.recordFailure(job, definition, err);
+      await this.recordFailure(job, job.name, err);
     } finally {
       clearInterval(lease);
     }
   }
 
-  private async recordFailure(
-    job: ClaimedJob,
-    definition: AnyJobDefinition,
-    err: unknown,
-  ): Promise<void> {
-    const last = job.attempts >= Math.min(job.maxAttempts, definition.retry.attempts);
+  /**
+   * Back to the queue after the job's backoff, or failed for good once the attempts stored on the
+   * job (what its handler was told) are used up.
+   */
+  private async recordFailure(job: ClaimedJob, name: JobName, err: unknown): Promise<void> {
+    const last = job.attempts >= job.maxAttempts;
     const retryAt = last
       ? undefined
-      : new Date(this.queue.clock.now().getTime() + backoffDelay(definition.retry, job.attempts));
+      : new Date(
+          this.queue.clock.now().getTime() +
+            backoffDelay(this.queue.retryPolicy(name), job.attempts),
+        );
     await this.queue.fail(job.id, this.id, describeError(err), retryAt);
     this.log(last ? 'error' : 'warn', last ? 'job failed' : 'job failed, will retry', {
       jobId: job.id,

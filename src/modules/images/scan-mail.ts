@@ -1,0 +1,86 @@
+/**
+ * The e-mail a partner gets when the scan of a pushed image finishes: passed, failed (with each
+ * failing required assessment, its reason and how to fix it) or not scannable. It goes to the
+ * org admins of the project's company and to the user who created the project, each only if
+ * they want notifications. A passed scan may also leave the project waiting only for
+ * distribution approval, which staff are then told.
+ */
+import type { Kysely } from 'kysely';
+import type { DB } from '../../platform/db/index.js';
+import { notifiedMemberEmails } from '../accounts/index.js';
+import { firstActorOf } from '../audit/index.js';
+import { notify, type NotifyContext } from '../mail/index.js';
+import { notifyIfApprovalDue } from '../projects/index.js';
+import { readScan } from './report.js';
+
+/**
+ * Queues, inside `trx`, the scan-finished e-mail of an image whose result is stored; nothing
+ * when the image is gone or still being scanned.
+ */
+export async function enqueueScanFinishedMail(
+  trx: Kysely<DB>,
+  ctx: NotifyContext,
+  imageId: string,
+): Promise<void> {
+  const image = await trx
+    .selectFrom('images as i')
+    .innerJoin('repositories as r', 'r.id', 'i.repository_id')
+    .innerJoin('projects as p', 'p.id', 'i.project_id')
+    .select([
+      'i.id',
+      'i.tag',
+      'i.digest',
+      'i.status',
+      'i.result',
+      'r.name as repository',
+      'p.id as project_id',
+      'p.name as project',
+      'p.namespace',
+      'p.company_id',
+    ])
+    .where('i.id', '=', imageId)
+    .executeTakeFirst();
+  if (image === undefined || image.status === 'scan_in_progress') {
+    return;
+  }
+  const creator = await firstActorOf(trx, 'project.create', image.project_id);
+  const to = await notifiedMemberEmails(
+    trx,
+    image.company_id,
+    creator === undefined ? [] : [creator],
+  );
+  const reference = `${image.namespace}/${image.repository}:${image.tag}`;
+  const scan = readScan(image.result);
+  const head = `The certification scan of ${reference} (project "${image.project}", ${image.digest})`;
+  let subject: string;
+  let text: string;
+  if (image.status === 'passed') {
+    subject = `Scan passed: ${reference}`;
+    text = `${head} passed: the image meets every required check. It can be published.`;
+  } else if (image.status === 'failed') {
+    const failing = scan.assessments.filter((a) => a.required && a.outcome !== 'pass');
+    subject = `Scan failed: ${reference}`;
+    text = [
+      `${head} failed ${failing.length === 1 ? 'a required check' : `${failing.length} required checks`}:`,
+      ...failing.flatMap((a) => [
+        '',
+        `* ${a.name}: ${a.reason}`,
+        `  How to fix it: ${a.suggestion}`,
+      ]),
+      '',
+      'Fix the image, push it again and it is scanned again. The full report:',
+    ].join('\n');
+  } else {
+    subject = `Scan error: ${reference}`;
+    text = `${head} could not be done: ${scan.error?.message ?? 'the image could not be read'}${scan.error?.code ? ` (${scan.error.code})` : ''}. Check that the image is a complete container image and push it again. Details:`;
+  }
+  await notify(trx, ctx, to, {
+    template: `image.scan_${image.status}`,
+    subject,
+    text,
+    path: `/images/${image.id}`,
+  });
+  if (image.status === 'passed') {
+    await notifyIfApprovalDue(trx, ctx, image.project_id);
+  }
+}
