@@ -79,12 +79,19 @@ describeDb('mail without SMTP', (t) => {
       }
       expect(row?.status).toBe('pending');
       expect(row?.last_error).toMatch(/ECONNREFUSED|connect/i);
-      const job = await t.db
-        .selectFrom('jobs')
-        .select(['status', 'run_at'])
-        .where('name', '=', 'mail.send')
-        .where('status', '=', 'queued')
-        .executeTakeFirst();
+      // The handler records the error before the worker puts the job back for its next attempt.
+      let job;
+      for (let i = 0; i < 200 && job === undefined; i += 1) {
+        job = await t.db
+          .selectFrom('jobs')
+          .select(['status', 'run_at'])
+          .where('name', '=', 'mail.send')
+          .where('status', '=', 'queued')
+          .executeTakeFirst();
+        if (job === undefined) {
+          await new Promise((r) => setTimeout(r, 25));
+        }
+      }
       expect(job).toBeDefined();
     } finally {
       await broken.close();
