@@ -2,7 +2,6 @@
  * The composition root of `hallmark serve`: opens storage, wires the domain modules together and
  * runs the HTTP server and the in-process workers.
  */
-import { existsSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Config } from '../platform/config.js';
@@ -35,7 +34,12 @@ import { productsModule } from '../modules/products/index.js';
 import { projectsModule } from '../modules/projects/index.js';
 import { softwareModule } from '../modules/software/index.js';
 import { zonesModule } from '../modules/zones/index.js';
-import { healthModule, recomputeJob, scheduleRecompute } from '../modules/health/index.js';
+import {
+  healthModule,
+  recomputeJob,
+  scheduleRecompute,
+  vulndbProblem,
+} from '../modules/health/index.js';
 import { createMailSender, mailJob, mailModule } from '../modules/mail/index.js';
 import { registerApi, type ApiContext, type ApiModule } from '../platform/http/api.js';
 import { setNotFound } from '../platform/http/not-found.js';
@@ -140,7 +144,8 @@ function startHealthSchedule(
     );
     rescanWaitingForVulndb(
       { db: database.db, queue, clock: queue.clock, vulndbPath: config.scan.vulndb },
-      existsSync(config.scan.vulndb),
+      // Not a bare file check: an import that has only just created the file must not count.
+      async () => (await vulndbProblem(config.scan.vulndb)) === undefined,
     )
       .then((queued) => {
         if (queued > 0) {

@@ -122,23 +122,22 @@ export function scanImageJob(deps: ScanJobDeps): JobDefinition<'scan.image'> {
         }
         // The image itself is unreadable: that is its result, not a reason to retry.
         const error = { code: err.code, message: err.message };
-        await finishScan(
-          deps.db,
-          imageId,
-          scanId,
-          {
-            status: 'error',
-            report: { error },
-            packages: [],
-            policy: rules.policy,
-            zone: rules.zone,
-            assessments: [],
-            error,
-            waitingForVulndb: false,
-          },
-          deps.clock.now(),
-        );
-        await enqueueScanFinishedMail(deps.db, deps.notify, imageId);
+        const outcome: ScanOutcome = {
+          status: 'error',
+          report: { error },
+          packages: [],
+          policy: rules.policy,
+          zone: rules.zone,
+          assessments: [],
+          error,
+          waitingForVulndb: false,
+        };
+        // The result and its e-mail together: a retry after a failed enqueue finds neither.
+        await deps.db.transaction().execute(async (trx) => {
+          if (await finishScan(trx, imageId, scanId, outcome, deps.clock.now())) {
+            await enqueueScanFinishedMail(trx, deps.notify, imageId);
+          }
+        });
         log.info('scan', 'image unreadable', {
           imageId,
           image: `${ref.name}:${image.tag}`,

@@ -199,7 +199,8 @@ export async function previousVerdict(
     .orderBy('id', 'desc')
     .limit(1)
     .executeTakeFirst();
-  return row?.status === 'superseded' ? undefined : row?.status;
+  // Superseded scans were filtered out above.
+  return row === undefined || row.status === 'superseded' ? undefined : row.status;
 }
 
 /**

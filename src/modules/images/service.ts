@@ -249,12 +249,8 @@ async function publish(deps: PublishDeps, by: Publisher, id: string): Promise<Im
   });
 }
 
-function auditActor(by: Publisher): {
-  actorId?: string;
-  actor: string;
-  ip?: string;
-  detail?: Record<string, unknown>;
-} {
+/** The audit log's actor fields for a publisher. */
+function auditActor(by: Publisher): { actorId?: string; actor: string; ip?: string } {
   return 'auto' in by
     ? { actor: 'system' }
     : { actorId: by.user.id, actor: by.user.login, ip: by.ip };
@@ -476,19 +472,17 @@ export async function imageScans(
 }
 
 /**
- * Scans again, once vulnerability data exists, every image whose newest scan failed only for
- * want of it. Workers call it on their schedule; cheap when nothing waits.
+ * Scans again, once vulnerability data serves, every image whose newest scan failed only for
+ * want of it. Workers call it on their schedule; `dataServes` (which opens the index) is asked
+ * only when some image waits.
  * @returns how many scans were queued
  */
 export async function rescanWaitingForVulndb(
   deps: PublishDeps,
-  vulndbExists: boolean,
+  dataServes: () => Promise<boolean>,
 ): Promise<number> {
-  if (!vulndbExists) {
-    return 0;
-  }
   const ids = await imagesToRescan(deps.db, 'waiting_for_vulndb');
-  if (ids.length === 0) {
+  if (ids.length === 0 || !(await dataServes())) {
     return 0;
   }
   const now = deps.clock.now();
