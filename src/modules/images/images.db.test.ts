@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { importPaths } from '../../engine/vuln/index.js';
-import { describeDb, type DbTestContext } from '../../platform/db/test-harness.js';
+import { describeDb } from '../../platform/db/test-harness.js';
 import type { RunningServer } from '../../server/server.js';
 import { ApiClient } from '../../../test/support/api.js';
 import {
@@ -15,6 +15,7 @@ import { newPartner, startPortal } from '../../../test/support/portal.js';
 import type { Partner, Portal } from '../../../test/support/portal.js';
 import { pushOciLayout, RegistryClient } from '../../../test/support/registry-server.js';
 import { fixture } from '../../../test/support/fixtures.js';
+import { waitForImage } from '../../../test/support/scans.js';
 import { certifyPartner, type CertifiedProject } from '../../../test/support/certify.js';
 import { createProject, type CreatedProject } from '../projects/index.js';
 
@@ -33,22 +34,6 @@ afterAll(() => rm(dir, { recursive: true, force: true }));
 
 /** A partner with a project to push images to. */
 type ProjectPartner = Partner & { project: CreatedProject };
-
-async function waitForScan(t: DbTestContext, projectId: string, tag: string) {
-  for (let i = 0; i < 600; i += 1) {
-    const row = await t.db
-      .selectFrom('images')
-      .selectAll()
-      .where('project_id', '=', projectId)
-      .where('tag', '=', tag)
-      .executeTakeFirst();
-    if (row !== undefined && row.status !== 'scan_in_progress') {
-      return row;
-    }
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`scan of ${tag} did not finish`);
-}
 
 describeDb('images API', (t) => {
   let portal: Portal;
@@ -85,9 +70,9 @@ describeDb('images API', (t) => {
       for (const tag of ['a', 'b', 'c']) {
         await client.pushImage(`${acme.project.namespace}/junk`, tag);
       }
-      imageId = (await waitForScan(t, acme.project.id, 'c')).id;
-      await waitForScan(t, acme.project.id, 'a');
-      await waitForScan(t, acme.project.id, 'b');
+      imageId = (await waitForImage(t.db, acme.project.id, 'c')).id;
+      await waitForImage(t.db, acme.project.id, 'a');
+      await waitForImage(t.db, acme.project.id, 'b');
     });
 
     it('should list the container information table newest first, paged', async () => {
@@ -173,7 +158,7 @@ describeDb('images API', (t) => {
     });
 
     it('should remove an image: gone from the table, its tag deleted from the registry', async () => {
-      const row = await waitForScan(t, acme.project.id, 'a');
+      const row = await waitForImage(t.db, acme.project.id, 'a');
       const client = new RegistryClient(server.url, acme.project.registryKey);
       const repo = `${acme.project.namespace}/junk`;
       expect((await client.request('GET', `/v2/${repo}/manifests/a`)).status).toBe(200);
@@ -225,7 +210,7 @@ describeDb('images API', (t) => {
       // acme.project was opened by an operator: no zone, no product, nothing approved.
       const client = new RegistryClient(server.url, acme.project.registryKey);
       await pushOciLayout(client, layout, `${acme.project.namespace}/plugin`, '1.0');
-      const row = await waitForScan(t, acme.project.id, '1.0');
+      const row = await waitForImage(t.db, acme.project.id, '1.0');
       expect(row.status).toBe('passed');
       const refused = await acme.admin.post(`/images/${row.id}/publish`);
       expect(refused.status).toBe(409);
@@ -260,7 +245,7 @@ describeDb('images API', (t) => {
       const client = new RegistryClient(server.url, certified.registryKey);
       const repo = `${certified.namespace}/plugin`;
       await pushOciLayout(client, layout, repo, '1.0');
-      const row = await waitForScan(t, certified.id, '1.0');
+      const row = await waitForImage(t.db, certified.id, '1.0');
       expect(row.status).toBe('passed');
 
       const details = await acme.member.get(`/images/${row.id}`);
@@ -335,7 +320,7 @@ describeDb('images API', (t) => {
       });
       const client = new RegistryClient(server.url, pending.registryKey);
       await pushOciLayout(client, layout, `${pending.namespace}/plugin`, '2.0');
-      const row = await waitForScan(t, pending.id, '2.0');
+      const row = await waitForImage(t.db, pending.id, '2.0');
       expect(row.status).toBe('passed');
       const refused = await other.admin.post(`/images/${row.id}/publish`);
       expect(refused.status).toBe(409);

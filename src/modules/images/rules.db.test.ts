@@ -13,6 +13,7 @@ import {
 import { newPartner, startPortal, type Portal } from '../../../test/support/portal.js';
 import { pushOciLayout, RegistryClient } from '../../../test/support/registry-server.js';
 import { fixture } from '../../../test/support/fixtures.js';
+import { waitForImage, waitForScan } from '../../../test/support/scans.js';
 
 let dir: string;
 let layout: string;
@@ -26,22 +27,6 @@ beforeAll(async () => {
   });
 });
 afterAll(() => rm(dir, { recursive: true, force: true }));
-
-/** Waits until the image's newest scan ends (and, with `after`, was finished after it). */
-async function scanned(t: DbTestContext, id: string, after?: string) {
-  for (let i = 0; i < 600; i += 1) {
-    const row = await t.db
-      .selectFrom('images')
-      .selectAll()
-      .where('id', '=', id)
-      .executeTakeFirstOrThrow();
-    if (row.status !== 'scan_in_progress' && (after === undefined || row.scanned_at !== after)) {
-      return row;
-    }
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`the scan of ${id} did not finish`);
-}
 
 /** `images.published` once auto publish had its chance (it runs right after the scan is stored). */
 async function published(t: DbTestContext, id: string): Promise<number> {
@@ -65,22 +50,6 @@ async function published(t: DbTestContext, id: string): Promise<number> {
   return row.published;
 }
 
-async function imageOf(t: DbTestContext, projectId: string, tag: string) {
-  for (let i = 0; i < 600; i += 1) {
-    const row = await t.db
-      .selectFrom('images')
-      .selectAll()
-      .where('project_id', '=', projectId)
-      .where('tag', '=', tag)
-      .executeTakeFirst();
-    if (row !== undefined) {
-      return scanned(t, row.id);
-    }
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`no image ${tag}`);
-}
-
 describeDb('certification rules', (t) => {
   let portal: Portal;
 
@@ -99,7 +68,7 @@ describeDb('certification rules', (t) => {
       `${project.namespace}/plugin`,
       '1.0',
     );
-    const first = await imageOf(t, project.id, '1.0');
+    const first = await waitForImage(t.db, project.id, '1.0');
     expect(first.status).toBe('failed');
     const details = await partner.member.get(`/images/${first.id}`);
     const failing = details.body.assessments.filter(
@@ -113,7 +82,7 @@ describeDb('certification rules', (t) => {
       [fixture('external/redhat-csaf/vex/claircore/cve-2023-38545.json')],
       t.config.scan.vulndb,
     );
-    const again = await scanned(t, first.id, first.scanned_at ?? undefined);
+    const again = await waitForScan(t.db, first.id, first.scanned_at);
     expect(again.status).toBe('passed');
     const history = await partner.member.get(`/images/${first.id}/scans`);
     expect(history.status).toBe(200);
@@ -148,7 +117,7 @@ describeDb('certification rules', (t) => {
       `${project.namespace}/plugin`,
       '1.0',
     );
-    const first = await imageOf(t, project.id, '1.0');
+    const first = await waitForImage(t.db, project.id, '1.0');
     expect(first.status).toBe('failed');
     const judged = await partner.member.get(`/images/${first.id}`);
     expect(judged.body).toMatchObject({
@@ -181,7 +150,7 @@ describeDb('certification rules', (t) => {
     const rescan = await partner.member.post(`/images/${first.id}/scan`);
     expect(rescan.status).toBe(202);
     expect(rescan.body.status).toBe('scan_in_progress');
-    const second = await scanned(t, first.id, first.scanned_at ?? undefined);
+    const second = await waitForScan(t.db, first.id, first.scanned_at);
     expect(second.status).toBe('passed');
     const now = await partner.member.get(`/images/${first.id}`);
     expect(now.body.zone.settingsVersion).toBe(2);
@@ -197,7 +166,7 @@ describeDb('certification rules', (t) => {
       },
     });
     expect((await portal.staff.post(`/images/${first.id}/scan`)).status).toBe(202);
-    const third = await scanned(t, first.id, second.scanned_at ?? undefined);
+    const third = await waitForScan(t.db, first.id, second.scanned_at);
     expect(third.status).toBe('failed');
     const based = await partner.member.get(`/images/${first.id}`);
     expect(
@@ -232,7 +201,7 @@ describeDb('certification rules', (t) => {
     });
     const client = new RegistryClient(portal.server.url, held.registryKey);
     await pushOciLayout(client, layout, `${held.namespace}/plugin`, '1.0');
-    const image = await imageOf(t, held.id, '1.0');
+    const image = await waitForImage(t.db, held.id, '1.0');
     expect(image.status).toBe('passed');
     expect(await published(t, image.id)).toBe(0);
     const audit = await t.db
@@ -248,14 +217,14 @@ describeDb('certification rules', (t) => {
       200,
     );
     await pushOciLayout(client, layout, `${held.namespace}/plugin`, '1.1');
-    const next = await imageOf(t, held.id, '1.1');
+    const next = await waitForImage(t.db, held.id, '1.1');
     expect(next.status).toBe('passed');
     expect(await published(t, next.id)).toBe(1);
 
     // An org admin unpublishes it; a passing re-scan does not publish it again.
     expect((await partner.admin.post(`/images/${next.id}/unpublish`)).status).toBe(200);
     expect((await partner.admin.post(`/images/${next.id}/scan`)).status).toBe(202);
-    const rescanned = await scanned(t, next.id, next.scanned_at ?? undefined);
+    const rescanned = await waitForScan(t.db, next.id, next.scanned_at);
     expect(rescanned.status).toBe('passed');
     expect(await published(t, next.id)).toBe(0);
 
@@ -263,7 +232,7 @@ describeDb('certification rules', (t) => {
     expect((await partner.admin.post(`/images/${next.id}/publish`)).status).toBe(200);
     await portal.staff.patch(`/zones/${held.zoneId}`, { settings: { maxLayers: 1 } });
     expect((await partner.admin.post(`/images/${next.id}/scan`)).status).toBe(202);
-    const failed = await scanned(t, next.id, rescanned.scanned_at ?? undefined);
+    const failed = await waitForScan(t.db, next.id, rescanned.scanned_at);
     expect(failed).toMatchObject({ status: 'failed', published: 1 });
     await portal.staff.patch(`/zones/${held.zoneId}`, { settings: { maxLayers: null } });
   });
@@ -273,7 +242,7 @@ describeDb('certification rules', (t) => {
     const project = await certifyPartner(portal, partner);
     const client = new RegistryClient(portal.server.url, project.registryKey);
     await pushOciLayout(client, layout, `${project.namespace}/plugin`, '1.0');
-    const image = await imageOf(t, project.id, '1.0');
+    const image = await waitForImage(t.db, project.id, '1.0');
 
     const both = await Promise.all([
       partner.member.post(`/images/${image.id}/scan`),
@@ -281,11 +250,11 @@ describeDb('certification rules', (t) => {
     ]);
     expect(both.map((r) => r.status).sort()).toEqual([202, 409]);
     expect(both.find((r) => r.status === 409)?.body.code).toBe('image.scan_in_progress');
-    const rescanned = await scanned(t, image.id, image.scanned_at ?? undefined);
+    const rescanned = await waitForScan(t.db, image.id, image.scanned_at);
 
     // The same tag and manifest pushed again: a fresh scan of the same image.
     await pushOciLayout(client, layout, `${project.namespace}/plugin`, '1.0');
-    const repushed = await scanned(t, image.id, rescanned.scanned_at ?? undefined);
+    const repushed = await waitForScan(t.db, image.id, rescanned.scanned_at);
     expect(repushed.id).toBe(image.id);
     expect(repushed.scanned_at! > rescanned.scanned_at!).toBe(true);
     const history = await partner.member.get(`/images/${image.id}/scans`);
@@ -298,7 +267,7 @@ describeDb('certification rules', (t) => {
     // Removed, then pushed again: back, unpublished, with a fresh scan.
     expect((await partner.admin.delete(`/images/${image.id}`)).status).toBe(204);
     await pushOciLayout(client, layout, `${project.namespace}/plugin`, '1.0');
-    const back = await scanned(t, image.id, repushed.scanned_at ?? undefined);
+    const back = await waitForScan(t.db, image.id, repushed.scanned_at);
     expect(back).toMatchObject({ removed_at: null, published: 0, status: 'passed' });
 
     // Other companies see none of it.
@@ -312,7 +281,7 @@ describeDb('certification rules', (t) => {
     const project = await certifyPartner(portal, partner);
     const client = new RegistryClient(portal.server.url, project.registryKey);
     await client.pushImage(`${project.namespace}/junk`, 'x');
-    const broken = await imageOf(t, project.id, 'x');
+    const broken = await waitForImage(t.db, project.id, 'x');
     expect(broken.status).toBe('error');
 
     expect((await partner.admin.post('/images/rescan', { status: 'error' })).status).toBe(403);
@@ -320,7 +289,7 @@ describeDb('certification rules', (t) => {
     const queued = await portal.staff.post('/images/rescan', { status: 'error' });
     expect(queued.status).toBe(202);
     expect(queued.body.queued).toBeGreaterThanOrEqual(1);
-    const again = await scanned(t, broken.id, broken.scanned_at ?? undefined);
+    const again = await waitForScan(t.db, broken.id, broken.scanned_at);
     expect(again.status).toBe('error');
     const history = await partner.member.get(`/images/${broken.id}/scans`);
     expect(history.body.items[0]).toMatchObject({

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { importPaths } from '../../engine/vuln/index.js';
 import { newId, readJson, writeJson } from '../../platform/db/index.js';
-import { describeDb, type DbTestContext } from '../../platform/db/test-harness.js';
+import { describeDb } from '../../platform/db/test-harness.js';
 import type { ApiClient } from '../../../test/support/api.js';
 import {
   buildOciLayout,
@@ -14,6 +14,7 @@ import {
 import { startPortal, type Portal } from '../../../test/support/portal.js';
 import { pushOciLayout, RegistryClient } from '../../../test/support/registry-server.js';
 import { fixture } from '../../../test/support/fixtures.js';
+import { waitForImage } from '../../../test/support/scans.js';
 import { COMPLETE_PROFILE, makeCompany, makeUser } from '../companies/companies.fixtures.js';
 
 let dir: string;
@@ -32,22 +33,6 @@ beforeAll(async () => {
   await buildOciLayout(rootless, { layers, config: { User: '' }, tags: ['2.0'] });
 });
 afterAll(() => rm(dir, { recursive: true, force: true }));
-
-async function waitForScan(t: DbTestContext, projectId: string, tag: string) {
-  for (let i = 0; i < 600; i += 1) {
-    const row = await t.db
-      .selectFrom('images')
-      .select(['id', 'status'])
-      .where('project_id', '=', projectId)
-      .where('tag', '=', tag)
-      .executeTakeFirst();
-    if (row !== undefined && row.status !== 'scan_in_progress') {
-      return row;
-    }
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`scan of ${tag} did not finish`);
-}
 
 describeDb('scan-finished e-mails', (t) => {
   let portal: Portal;
@@ -158,7 +143,7 @@ describeDb('scan-finished e-mails', (t) => {
   it('should tell the org admins and the project creator that an image passed, and staff that approval is due', async () => {
     const client = new RegistryClient(portal.server.url, project.registryKey);
     await pushOciLayout(client, certified, `${project.namespace}/plugin`, '1.0');
-    const image = await waitForScan(t, project.id, '1.0');
+    const image = await waitForImage(t.db, project.id, '1.0');
     expect(image.status).toBe('passed');
     const [mail, ...more] = await mails('image.scan_passed');
     expect(more).toEqual([]);
@@ -174,7 +159,7 @@ describeDb('scan-finished e-mails', (t) => {
   it('should list the failing required assessments, with reason and fix, when an image fails', async () => {
     const client = new RegistryClient(portal.server.url, project.registryKey);
     await pushOciLayout(client, rootless, `${project.namespace}/plugin`, '2.0');
-    const image = await waitForScan(t, project.id, '2.0');
+    const image = await waitForImage(t.db, project.id, '2.0');
     expect(image.status).toBe('failed');
     const [mail, ...more] = await mails('image.scan_failed');
     expect(more).toEqual([]);
@@ -212,7 +197,7 @@ describeDb('scan-finished e-mails', (t) => {
   it('should say why an image could not be scanned', async () => {
     const client = new RegistryClient(portal.server.url, project.registryKey);
     await client.pushImage(`${project.namespace}/junk`, 'broken');
-    const image = await waitForScan(t, project.id, 'broken');
+    const image = await waitForImage(t.db, project.id, 'broken');
     expect(image.status).toBe('error');
     const [mail, ...more] = await mails('image.scan_error');
     expect(more).toEqual([]);
