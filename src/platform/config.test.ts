@@ -47,6 +47,8 @@ describe('loadConfig', () => {
         policy: 'connect-2018',
         vulndb: path.join(dir, 'data', 'vulndb.sqlite'),
         vulndbMaxAgeDays: 7,
+        timeoutSeconds: 900,
+        memoryLimitMb: 1024,
       },
       accounts: {
         passwordMinLength: 6,

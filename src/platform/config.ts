@@ -95,6 +95,10 @@ export const ConfigSchema = z
         vulndb: z.string().min(1).optional(),
         /** Staff are warned when the vulnerability data is older than this many days. */
         vulndbMaxAgeDays: z.int().min(1).max(365).default(7),
+        /** Seconds one scan may run before its process is killed and the scan ends in `error`. */
+        timeoutSeconds: z.int().min(1).max(86_400).default(900),
+        /** Resident memory one scan process may use, in MiB, before it is killed. */
+        memoryLimitMb: z.int().min(64).max(1_048_576).default(1024),
       })
       .prefault({}),
     log: z
@@ -133,6 +137,8 @@ export interface Config {
     readonly policy: 'connect-2018' | 'container';
     readonly vulndb: string;
     readonly vulndbMaxAgeDays: number;
+    readonly timeoutSeconds: number;
+    readonly memoryLimitMb: number;
   };
   readonly accounts: {
     readonly passwordMinLength: number;
@@ -232,6 +238,18 @@ export const SETTINGS: readonly SettingSource[] = [
     path: 'scan.vulndbMaxAgeDays',
     env: 'HALLMARK_VULNDB_MAX_AGE_DAYS',
     flag: 'vulndbMaxAgeDays',
+    kind: 'int',
+  },
+  {
+    path: 'scan.timeoutSeconds',
+    env: 'HALLMARK_SCAN_TIMEOUT_SECONDS',
+    flag: 'scanTimeoutSeconds',
+    kind: 'int',
+  },
+  {
+    path: 'scan.memoryLimitMb',
+    env: 'HALLMARK_SCAN_MEMORY_LIMIT_MB',
+    flag: 'scanMemoryLimitMb',
     kind: 'int',
   },
   { path: 'log.level', env: 'HALLMARK_LOG_LEVEL', flag: 'logLevel', kind: 'string' },
@@ -404,6 +422,8 @@ function resolveConfig(parsed: ParsedConfig, cwd: string): Config {
       policy: parsed.scan.policy,
       vulndb: path.resolve(cwd, parsed.scan.vulndb ?? path.join(dataDir, 'vulndb.sqlite')),
       vulndbMaxAgeDays: parsed.scan.vulndbMaxAgeDays,
+      timeoutSeconds: parsed.scan.timeoutSeconds,
+      memoryLimitMb: parsed.scan.memoryLimitMb,
     },
     log: { level: parsed.log.level },
   };

@@ -27,8 +27,10 @@ import { complianceModule } from '../modules/compliance/index.js';
 import {
   imagesModule,
   recordPushedImage,
+  removeStaleScanDirs,
   rescanWaitingForVulndb,
   scanImageJob,
+  scanTempRoot,
 } from '../modules/images/index.js';
 import { productsModule } from '../modules/products/index.js';
 import { projectsModule } from '../modules/projects/index.js';
@@ -89,7 +91,6 @@ export interface StartOptions {
 export function jobDefinitions(
   config: Config,
   database: Database,
-  blobs: BlobStore,
   queue: JobQueue,
   links: { base: string },
 ): AnyJobDefinition[] {
@@ -98,10 +99,12 @@ export function jobDefinitions(
     scanImageJob({
       db: database.db,
       queue,
-      blobs,
+      blobs: config.blobs,
       clock,
       policy: config.scan.policy,
       vulndbPath: config.scan.vulndb,
+      limits: config.scan,
+      tempRoot: scanTempRoot(config),
       notify: { queue, config, links },
     }),
     mailJob({ db: database.db, clock, send: createMailSender(config) }),
@@ -179,7 +182,7 @@ export async function startServer(
     const queue = new JobQueue(database.db, { clock });
     // Shared by the API and the jobs; set to the listening address once known.
     const links = { base: portalBase(config) };
-    const definitions = jobDefinitions(config, database, blobs, queue, links);
+    const definitions = jobDefinitions(config, database, queue, links);
     const registry = new Registry({
       db: database.db,
       blobs,
@@ -222,6 +225,9 @@ export async function startServer(
     });
     await listen(app, config.server.port, config.server.host);
     const port = (app.server.address() as AddressInfo).port;
+    if (config.workers.inProcess) {
+      await removeStaleScanDirs(scanTempRoot(config));
+    }
     const worker = config.workers.inProcess
       ? new Worker({
           queue,
@@ -283,9 +289,8 @@ export async function startWorker(
   const database = await openDatabase(config);
   try {
     await migrateToLatest(database.db);
-    const blobs = new FsBlobStore(config.blobs.dir);
     const queue = new JobQueue(database.db, { clock });
-    const definitions = jobDefinitions(config, database, blobs, queue, {
+    const definitions = jobDefinitions(config, database, queue, {
       base: portalBase(config),
     });
     const worker = new Worker({
@@ -295,6 +300,7 @@ export async function startWorker(
       ...(options.workerPollMs === undefined ? {} : { pollIntervalMs: options.workerPollMs }),
       log: (level, message, extra) => log[level]('queue', message, extra),
     });
+    await removeStaleScanDirs(scanTempRoot(config));
     worker.start();
     const stopHealth = startHealthSchedule(config, database, queue, options.scheduleMs);
     return {

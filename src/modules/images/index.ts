@@ -7,6 +7,6 @@ export {
   type ImageRow,
 } from './images.js';
 export { readPackages, readScan, type StoredPackage, type StoredScan } from './report.js';
-export { scanImageJob, type ScanJobDeps } from './scan-job.js';
+export { removeStaleScanDirs, scanImageJob, scanTempRoot, type ScanJobDeps } from './scan-job.js';
 export { imagesModule } from './module.js';
 export { rescanWaitingForVulndb } from './service.js';

@@ -1,13 +1,14 @@
 /**
  * The `scan.image` job: reads a pushed image straight from registry storage, runs the
- * certification engine on it with the rules of the project's zone, stores the outcome as the
- * image's newest scan, and publishes it when the project auto-publishes.
+ * certification engine on it with the rules of the project's zone in a process of its own (time
+ * and memory limits, never on the thread that answers HTTP), stores the outcome as the image's
+ * newest scan, and publishes it when the project auto-publishes.
  */
+import { rm } from 'node:fs/promises';
+import path from 'node:path';
 import type { Kysely } from 'kysely';
-import { toJsonReport } from '../../engine/report.js';
-import { scanImage, type ScanResult } from '../../engine/scan.js';
-import type { PolicyId, PolicyOptions } from '../../engine/policy/types.js';
-import type { BlobStore } from '../../platform/blobs/index.js';
+import type { PolicyId } from '../../engine/policy/types.js';
+import type { Config } from '../../platform/config.js';
 import type { DB } from '../../platform/db/index.js';
 import { AppError } from '../../platform/errors.js';
 import { log } from '../../platform/logger.js';
@@ -17,33 +18,66 @@ import {
   type JobDefinition,
   type JobQueue,
 } from '../../platform/queue/index.js';
-import { gradePackageSet, openServerVulndb, savePackageSet } from '../health/index.js';
+import {
+  childEntry,
+  makeOwnedTempDir,
+  removeStaleTempDirs,
+  runInChild,
+  type RunOutcome,
+  type RunStats,
+} from '../../platform/sandbox/index.js';
+import { gradePackageSet, savePackageSet } from '../health/index.js';
 import type { NotifyContext } from '../mail/index.js';
-import { openStoredImage } from '../registry/index.js';
+import { loadImageManifest } from '../registry/index.js';
 import { defaultScanRules, zoneScanRules, type ScanRules } from '../zones/index.js';
 import { findImage } from './images.js';
+import type { ScanReply, ScanRequest } from './scan-process.js';
 import { finishScan, findScan, previousVerdict, supersedeScan, type ScanOutcome } from './scans.js';
 import { autoPublish } from './service.js';
+import { enqueueScanFinishedMail } from './scan-mail.js';
 
 /** The assessment that needs vulnerability data. */
 const VULNERABILITY_CHECK = 'free_of_critical_vulnerabilities';
-import { enqueueScanFinishedMail } from './scan-mail.js';
+
+/** The child script each scan runs in. */
+const SCAN_PROCESS = childEntry(import.meta.url, 'scan-process');
 
 /** What the scan job needs from the server. */
 export interface ScanJobDeps {
   readonly db: Kysely<DB>;
   /** Where the e-mails of grade drops go. */
   readonly queue: JobQueue;
-  readonly blobs: BlobStore;
+  /** Where the scan process finds the blob store. */
+  readonly blobs: Config['blobs'];
   readonly clock: Clock;
   /** The policy images of projects outside any zone are certified against. */
   readonly policy: PolicyId;
   /** The vulnerability index, when one exists at this path. */
   readonly vulndbPath: string;
-  /** Where scans keep their temporary files. */
-  readonly tempRoot?: string;
+  /** Limits of each scan's process. */
+  readonly limits: Pick<Config['scan'], 'timeoutSeconds' | 'memoryLimitMb'>;
+  /** Where scans keep their temporary files, one directory each (see `scanTempRoot`). */
+  readonly tempRoot: string;
   /** Where the scan-finished e-mails go and link to. */
   readonly notify: NotifyContext;
+}
+
+/** The directory under which scans make their temporary directories. */
+export function scanTempRoot(config: Pick<Config, 'dataDir'>): string {
+  return path.join(config.dataDir, 'tmp', 'scans');
+}
+
+/**
+ * Removes the temporary directories of scans whose process is gone (killed, or the server
+ * crashed); call it as a worker starts.
+ */
+export async function removeStaleScanDirs(tempRoot: string): Promise<void> {
+  const removed = await removeStaleTempDirs(tempRoot);
+  if (removed.length > 0) {
+    log.info('scan', 'removed temporary directories of scans that ended abnormally', {
+      directories: removed.length,
+    });
+  }
 }
 
 /** Defines `scan.image` over the given storage. */
@@ -87,40 +121,45 @@ export function scanImageJob(deps: ScanJobDeps): JobDefinition<'scan.image'> {
         .where('digest', '=', image.digest)
         .orderBy('name')
         .execute();
-      const vulns = await openServerVulndb(deps.vulndbPath);
       const started = performance.now();
       const elapsed = () => Math.round(performance.now() - started);
+      let stats: RunStats | undefined;
       let passed = false;
       try {
-        const result = await scanImage(`${ref.name}:${image.tag}`, {
-          policy: rules.policy,
-          policyOptions: policyOptions(rules),
-          vulns,
-          now: deps.clock.now(),
-          signal: ctx.signal,
-          ...(deps.tempRoot ? { tempRoot: deps.tempRoot } : {}),
-          open: () =>
-            openStoredImage(deps.db, deps.blobs, ref, image.digest, [
-              ...new Set([image.tag, ...tags.map((t) => t.name)]),
-            ]),
-        });
-        passed = result.passed;
-        await storeResult(deps, imageId, scanId, rules, result);
+        const run = await runScan(
+          deps,
+          {
+            reference: `${ref.name}:${image.tag}`,
+            manifest: await loadImageManifest(deps.db, ref, image.digest),
+            tags: [...new Set([image.tag, ...tags.map((t) => t.name)])],
+            blobs: deps.blobs,
+            rules,
+            vulndbPath: deps.vulndbPath,
+            now: deps.clock.now(),
+          },
+          ctx.signal,
+        );
+        stats = run.stats;
+        const reply = replyOf(run, deps.limits);
+        passed = reply.passed;
+        await storeResult(deps, imageId, scanId, rules, reply);
         log.info('scan', 'image scanned', {
           imageId,
           scanId,
           image: `${ref.name}:${image.tag}`,
-          status: result.passed ? 'passed' : 'failed',
-          failed: result.results
+          status: reply.passed ? 'passed' : 'failed',
+          failed: reply.assessments
             .filter((r) => r.required && r.outcome !== 'pass')
             .map((r) => r.name),
           ms: elapsed(),
+          ...statsFields(stats),
         });
       } catch (err) {
         if (!(err instanceof AppError) || err.status >= 500 || ctx.signal.aborted) {
           throw err; // Infrastructure trouble: the queue retries.
         }
-        // The image itself is unreadable: that is its result, not a reason to retry.
+        // The image itself is unreadable, or its scan overran: that is its result, not a reason
+        // to retry.
         const error = { code: err.code, message: err.message };
         const outcome: ScanOutcome = {
           status: 'error',
@@ -145,11 +184,8 @@ export function scanImageJob(deps: ScanJobDeps): JobDefinition<'scan.image'> {
           status: 'error',
           code: err.code,
           ms: elapsed(),
+          ...(stats === undefined ? {} : statsFields(stats)),
         });
-      } finally {
-        if ('matcher' in vulns) {
-          await vulns.matcher.close();
-        }
       }
       if (passed && (await previousVerdict(deps.db, imageId, scanId)) !== 'passed') {
         await autoPublish(deps, imageId);
@@ -159,15 +195,83 @@ export function scanImageJob(deps: ScanJobDeps): JobDefinition<'scan.image'> {
   });
 }
 
-/** The engine's options for a zone's rules. */
-function policyOptions(rules: ScanRules): Partial<PolicyOptions> {
+/**
+ * Runs the scan in its own process, in a temporary directory of its own that is removed
+ * however the process ends.
+ */
+async function runScan(
+  deps: ScanJobDeps,
+  request: Omit<ScanRequest, 'tempDir'>,
+  signal: AbortSignal,
+): Promise<RunOutcome<ScanReply>> {
+  const tempDir = await makeOwnedTempDir(deps.tempRoot);
+  try {
+    return await runInChild<ScanReply>({
+      entry: SCAN_PROCESS,
+      request: { ...request, tempDir } satisfies ScanRequest,
+      limits: {
+        timeoutMs: deps.limits.timeoutSeconds * 1000,
+        memoryLimitMb: deps.limits.memoryLimitMb,
+      },
+      signal,
+    });
+  } finally {
+    await rm(tempDir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * The scan's reply.
+ * @throws AppError with the image's own error, or why its scan was stopped (status 422: a
+ *   result, not retried); a plain Error for anything else (retried)
+ */
+function replyOf(run: RunOutcome<ScanReply>, limits: ScanJobDeps['limits']): ScanReply {
+  const stopped = (code: string, message: string) => new AppError(code, message, { status: 422 });
+  switch (run.kind) {
+    case 'ok':
+      return run.result;
+    case 'threw': {
+      const { code, status, message } = run.error;
+      throw code === undefined || status === undefined
+        ? new Error(`the scan failed: ${message}`)
+        : new AppError(code, message, { status });
+    }
+    case 'timed_out':
+      throw stopped(
+        'scan.timed_out',
+        `the scan ran past its ${limits.timeoutSeconds}-second limit and was stopped`,
+      );
+    case 'memory_exceeded':
+      throw stopped(
+        'scan.memory_exceeded',
+        `the scan needed more than its ${limits.memoryLimitMb} MiB memory limit ` +
+          `(${mib(run.stats.peakRssBytes)} MiB seen) and was stopped`,
+      );
+    case 'crashed':
+      log.warn('scan', 'scan process crashed', {
+        exitCode: run.exitCode,
+        signal: run.signal,
+        stderr: run.stderr.join('\n'),
+      });
+      throw stopped(
+        'scan.crashed',
+        `the scan process ended unexpectedly (${run.signal ?? `exit code ${run.exitCode}`})`,
+      );
+    case 'aborted':
+      throw new Error('the scan was cancelled');
+  }
+}
+
+/** The figures of a scan's process, for the log. */
+function statsFields(stats: RunStats): Record<string, number | undefined> {
   return {
-    advisory: new Set(rules.advisory),
-    maxLayers: rules.maxLayers,
-    approvedBaseLayers: rules.approvedBaseLayers,
-    ignoredPaths: rules.ignoredPaths,
-    prohibitedLabelPattern: new RegExp(rules.prohibitedLabelPattern, 'i'),
+    processReadyMs: stats.readyMs === undefined ? undefined : Math.round(stats.readyMs),
+    peakRssMb: mib(stats.peakRssBytes),
   };
+}
+
+function mib(bytes: number): number {
+  return Math.round(bytes / (1024 * 1024));
 }
 
 /** Stores a finished scan, its package set and grade, in one transaction. */
@@ -176,25 +280,20 @@ async function storeResult(
   imageId: string,
   scanId: string,
   rules: ScanRules,
-  result: ScanResult,
+  reply: ScanReply,
 ): Promise<void> {
-  const report = toJsonReport(result);
-  const failing = result.results.filter((r) => r.required && r.outcome !== 'pass');
+  const failing = reply.assessments.filter((r) => r.required && r.outcome !== 'pass');
   const outcome: ScanOutcome = {
-    status: result.passed ? 'passed' : 'failed',
-    report: { ...report, zone: rules.zone },
-    packages: report.packages,
+    status: reply.passed ? 'passed' : 'failed',
+    report: { ...reply.report, zone: rules.zone },
+    packages: reply.report.packages,
     policy: rules.policy,
     zone: rules.zone,
-    assessments: result.results.map((r) => ({
-      name: r.name,
-      outcome: r.outcome,
-      required: r.required,
-    })),
+    assessments: reply.assessments,
     error: null,
     // Scanned again by itself once vulnerability data arrives.
     waitingForVulndb:
-      result.vulnerabilities === null &&
+      reply.vulnerabilities === null &&
       failing.length > 0 &&
       failing.every((r) => r.name === VULNERABILITY_CHECK),
   };
@@ -205,28 +304,14 @@ async function storeResult(
     }
     // Kept (once per distinct content) so grades can be recomputed as advisories appear,
     // without reading the image again.
-    const packageSet = await savePackageSet(
-      trx,
-      {
-        packages: result.packages.map((p) => ({
-          name: p.name,
-          epoch: p.epoch,
-          version: p.version,
-          release: p.release,
-          arch: p.arch,
-          modularitylabel: p.modularitylabel,
-        })),
-        ...result.matchFacts,
-      },
-      now,
-    );
+    const packageSet = await savePackageSet(trx, reply.matchInput, now);
     await trx
       .updateTable('images')
       .set({ package_set: packageSet })
       .where('id', '=', imageId)
       .execute();
-    if (result.vulnerabilities !== null) {
-      await gradePackageSet(trx, deps.queue, packageSet, result.vulnerabilities, now, {
+    if (reply.vulnerabilities !== null) {
+      await gradePackageSet(trx, deps.queue, packageSet, reply.vulnerabilities, now, {
         alsoImage: imageId,
       });
     }

@@ -10,4 +10,4 @@ export { sendRegistryNotFound } from './errors.js';
 export { registryOpenApi } from './openapi.js';
 export { loadTokenSecret, TokenSigner } from './tokens.js';
 export { collectGarbage, type GcOptions, type GcReport } from './gc.js';
-export { openStoredImage } from './stored-image.js';
+export { loadImageManifest, openImageManifest, type ImageManifest } from './stored-image.js';

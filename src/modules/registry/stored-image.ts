@@ -18,18 +18,29 @@ import { findManifest, type RepositoryRef } from './store.js';
 
 const DEFAULT_PLATFORM: Platform = { os: 'linux', architecture: 'amd64' };
 
+/** The stored manifest of one image, as plain data (it crosses into scan processes). */
+export interface ImageManifest {
+  /** The repository's full name. */
+  readonly repository: string;
+  /** `<repository>@<digest>` of the manifest asked for (an index's, for a multi-platform image). */
+  readonly where: string;
+  /** Digest of the image manifest (the platform's, for an index). */
+  readonly digest: string;
+  readonly content: Uint8Array;
+  readonly mediaType: string;
+}
+
 /**
- * Opens manifest `digest` of a repository (an index resolves to its linux/amd64 image).
- * @throws ImageReadError when the manifest or a blob is missing or invalid
+ * Reads manifest `digest` of a repository from the database, resolving an index to the manifest
+ * of `platform`.
+ * @throws ImageReadError when a manifest is missing or invalid
  */
-export async function openStoredImage(
+export async function loadImageManifest(
   db: Kysely<DB>,
-  blobs: BlobStore,
   repository: RepositoryRef,
   digest: string,
-  tags: string[],
   platform: Platform = DEFAULT_PLATFORM,
-): Promise<ResolvedImage> {
+): Promise<ImageManifest> {
   const where = `${repository.name}@${digest}`;
   const load = async (d: string) => {
     const row = await findManifest(db, repository.id, { digest: d });
@@ -39,19 +50,47 @@ export async function openStoredImage(
         `${repository.name}: manifest ${d} is no longer stored`,
       );
     }
-    return parseManifest(row.content, `${repository.name}@${d}`, row.media_type);
+    const parsed = parseManifest(row.content, `${repository.name}@${d}`, row.media_type);
+    return { parsed, row };
   };
-  let parsed = await load(digest);
+  let { parsed, row } = await load(digest);
   let imageDigest = digest;
   if (parsed.kind === 'index') {
     imageDigest = selectPlatform(parsed.manifests, platform, where).digest;
-    parsed = await load(imageDigest);
+    ({ parsed, row } = await load(imageDigest));
     if (parsed.kind === 'index') {
       throw new ImageReadError(
         'image.manifest_invalid',
         `${where}: an index entry points at another index`,
       );
     }
+  }
+  return {
+    repository: repository.name,
+    where,
+    digest: imageDigest,
+    content: row.content,
+    mediaType: row.media_type,
+  };
+}
+
+/**
+ * Opens an image from its manifest: config and layers from the blob store.
+ * @throws ImageReadError when the manifest is invalid or a blob is missing or invalid
+ */
+export async function openImageManifest(
+  blobs: BlobStore,
+  stored: ImageManifest,
+  tags: string[],
+): Promise<ResolvedImage> {
+  const { where } = stored;
+  const parsed = parseManifest(
+    Buffer.from(stored.content),
+    `${stored.repository}@${stored.digest}`,
+    stored.mediaType,
+  );
+  if (parsed.kind === 'index') {
+    throw new ImageReadError('image.manifest_invalid', `${where}: not an image manifest`);
   }
   const manifest = parsed.manifest;
   const configBytes = await readSmallBlob(blobs, manifest.config.digest);
@@ -60,7 +99,7 @@ export async function openStoredImage(
   return {
     reference: where,
     transport: 'docker',
-    digest: imageDigest,
+    digest: stored.digest,
     manifest,
     config,
     tags,

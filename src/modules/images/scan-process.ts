@@ -1,0 +1,94 @@
+/**
+ * The scan process: child entry script of the `scan.image` job. Runs the engine on one stored
+ * image, away from the thread that answers HTTP, and returns only what the job stores.
+ */
+import { toJsonReport, type JsonReport } from '../../engine/report.js';
+import { scanImage } from '../../engine/scan.js';
+import type { PolicyOptions } from '../../engine/policy/types.js';
+import type { MatchInput, VulnerabilityReport } from '../../engine/vuln/types.js';
+import { createBlobStore } from '../../platform/blobs/index.js';
+import type { Config } from '../../platform/config.js';
+import { serveTask } from '../../platform/sandbox/index.js';
+import { openServerVulndb } from '../health/index.js';
+import { openImageManifest, type ImageManifest } from '../registry/index.js';
+import type { ScanRules } from '../zones/index.js';
+
+/** What the job hands the scan process: plain data only. */
+export interface ScanRequest {
+  /** `<repository>:<tag>`, the reference the report names. */
+  readonly reference: string;
+  readonly manifest: ImageManifest;
+  /** Every tag of the repository that points at the image. */
+  readonly tags: string[];
+  /** Where the blob store is. */
+  readonly blobs: Config['blobs'];
+  readonly rules: ScanRules;
+  readonly vulndbPath: string;
+  readonly now: Date;
+  /** The scan's own temporary directory; the job removes it. */
+  readonly tempDir: string;
+}
+
+/** What the job stores of a finished scan. */
+export interface ScanReply {
+  readonly report: JsonReport;
+  readonly passed: boolean;
+  readonly assessments: { name: string; outcome: string; required: boolean }[];
+  /** The package set and the facts vulnerability matching reads besides it. */
+  readonly matchInput: MatchInput;
+  readonly vulnerabilities: VulnerabilityReport | null;
+}
+
+/** Scans the image of `request`. */
+async function scan(request: ScanRequest): Promise<ScanReply> {
+  const blobs = createBlobStore({ blobs: request.blobs });
+  const vulns = await openServerVulndb(request.vulndbPath);
+  try {
+    const result = await scanImage(request.reference, {
+      policy: request.rules.policy,
+      policyOptions: policyOptions(request.rules),
+      vulns,
+      now: request.now,
+      tempRoot: request.tempDir,
+      open: () => openImageManifest(blobs, request.manifest, request.tags),
+    });
+    return {
+      report: toJsonReport(result),
+      passed: result.passed,
+      assessments: result.results.map((r) => ({
+        name: r.name,
+        outcome: r.outcome,
+        required: r.required,
+      })),
+      matchInput: {
+        packages: result.packages.map((p) => ({
+          name: p.name,
+          epoch: p.epoch,
+          version: p.version,
+          release: p.release,
+          arch: p.arch,
+          modularitylabel: p.modularitylabel,
+        })),
+        ...result.matchFacts,
+      },
+      vulnerabilities: result.vulnerabilities,
+    };
+  } finally {
+    if ('matcher' in vulns) {
+      await vulns.matcher.close();
+    }
+  }
+}
+
+/** The engine's options for a zone's rules. */
+function policyOptions(rules: ScanRules): Partial<PolicyOptions> {
+  return {
+    advisory: new Set(rules.advisory),
+    maxLayers: rules.maxLayers,
+    approvedBaseLayers: rules.approvedBaseLayers,
+    ignoredPaths: rules.ignoredPaths,
+    prohibitedLabelPattern: new RegExp(rules.prohibitedLabelPattern, 'i'),
+  };
+}
+
+serveTask(scan);
