@@ -98,7 +98,7 @@ export const ConfigSchema = z
         /** Seconds one scan may run before its process is killed and the scan ends in `error`. */
         timeoutSeconds: z.int().min(1).max(86_400).default(900),
         /** Resident memory one scan process may use, in MiB, before it is killed. */
-        memoryLimitMb: z.int().min(64).max(1_048_576).default(1024),
+        memoryLimitMb: z.int().min(256).max(1_048_576).default(1024),
       })
       .prefault({}),
     log: z

@@ -120,6 +120,7 @@ describeDb('scans in their own process', (t) => {
 describeDb('a scan over its memory limit', (t) => {
   let server: RunningServer;
   beforeAll(async () => {
+    // Under what the scan process takes to start (the schema refuses it; tests set it directly).
     server = await startTestServer({
       ...t.config,
       scan: { ...t.config.scan, memoryLimitMb: 64 },
