@@ -7,13 +7,19 @@
  * call (a path parameter, a body) fails it, so the next route must be classified to pass.
  */
 import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { importPaths } from '../../src/engine/vuln/index.js';
 import { createProject } from '../../src/modules/projects/index.js';
 import { describeDb, type DbTestContext } from '../../src/platform/db/test-harness.js';
 import { ApiClient, newUser, type ApiResponse } from '../support/api.js';
-import { certifyPartner } from '../support/certify.js';
+import { certifyPartner, type CertifiedProject } from '../support/certify.js';
+import { fixture } from '../support/fixtures.js';
+import { buildOciLayout, CERTIFIED_CONFIG, RPM_ROOTFS } from '../support/image-builder.js';
 import { newPartner, startPortal, type Partner, type Portal } from '../support/portal.js';
-import { OCI_MANIFEST, RegistryClient, sha256 } from '../support/registry-server.js';
+import { OCI_MANIFEST, pushOciLayout, RegistryClient, sha256 } from '../support/registry-server.js';
 import { waitForImage } from '../support/scans.js';
 
 const PNG = Buffer.from(
@@ -31,7 +37,10 @@ const PUBLIC: Record<string, { reason: string; strangersRead?: boolean }> = {
   'POST /api/v1/session': { reason: 'login' },
   'DELETE /api/v1/session': { reason: "logout ends the caller's own session only" },
   'GET /api/v1/agreements/program': { reason: 'the program agreement is public text' },
-  'GET /api/v1/companies/{id}/logo': { reason: 'public once the company publishes an image' },
+  'GET /api/v1/companies/{id}/logo': {
+    reason: 'public once the company publishes an image (A has)',
+    strangersRead: true,
+  },
   'GET /api/v1/products/{id}/logo': { reason: 'public once the product publishes an image' },
   'GET /api/v1/catalog/images': { reason: 'the public catalog', strangersRead: true },
   'GET /api/v1/catalog/images/{id}': { reason: 'a published image of the catalog' },
@@ -43,7 +52,10 @@ const PUBLIC: Record<string, { reason: string; strangersRead?: boolean }> = {
   'HEAD /v2/{name}/manifests/{reference}': { reason: 'anonymous pulls of published images' },
   'GET /v2/{name}/blobs/{digest}': { reason: 'anonymous pulls of published images' },
   'HEAD /v2/{name}/blobs/{digest}': { reason: 'anonymous pulls of published images' },
-  'GET /v2/{name}/referrers/{digest}': { reason: 'referrers of published images' },
+  'GET /v2/{name}/referrers/{digest}': {
+    reason: 'referrers of published images (only published referrers: A has an unpublished one)',
+    strangersRead: true,
+  },
 };
 
 /** Operations of program staff only: partners get 403. */
@@ -120,12 +132,21 @@ interface Exchange {
 describeDb('tenant isolation over every documented operation', (t) => {
   let portal: Portal;
   let world: World;
+  let dir: string;
 
   beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'hallmark-walk-'));
+    await importPaths(
+      [fixture('external/redhat-csaf/vex/claircore/cve-2023-38545.json')],
+      t.config.scan.vulndb,
+    );
     portal = await startPortal(t);
-    world = await buildWorld(portal, t);
+    world = await buildWorld(portal, t, dir);
   }, 60_000);
-  afterAll(() => portal.close());
+  afterAll(async () => {
+    await portal.close();
+    await rm(dir, { recursive: true, force: true });
+  });
 
   it('should keep every operation of A away from B and anonymous callers', async () => {
     const operations = await documentedOperations(portal.server.url);
@@ -164,14 +185,50 @@ describeDb('tenant isolation over every documented operation', (t) => {
   }, 60_000);
 });
 
+/** A signature-like artifact of `subject`, unpublished, its annotation a private marker. */
+const REFERRER = (subject: string, marker: string) =>
+  JSON.stringify({
+    schemaVersion: 2,
+    mediaType: OCI_MANIFEST,
+    artifactType: 'application/vnd.example.signature',
+    config: { mediaType: 'application/vnd.oci.empty.v1+json', digest: EMPTY, size: 2 },
+    layers: [{ mediaType: 'application/vnd.oci.empty.v1+json', digest: EMPTY, size: 2 }],
+    subject: { mediaType: OCI_MANIFEST, digest: subject, size: 1 },
+    annotations: { 'org.example.signer': marker },
+  });
+const EMPTY = sha256('{}');
+
+/** A certified image pushed to `<namespace>/pub`, scanned and published. */
+async function publishedImage(
+  admin: ApiClient,
+  t: DbTestContext,
+  dir: string,
+  project: CertifiedProject,
+  registry: RegistryClient,
+): Promise<{ repo: string; digest: string }> {
+  const layout = join(dir, 'pub');
+  await buildOciLayout(layout, {
+    layers: [{ tarFile: RPM_ROOTFS }, { entries: [{ path: 'licenses/LICENSE', content: 'MIT' }] }],
+    config: CERTIFIED_CONFIG,
+    tags: ['pub'],
+  });
+  const repo = `${project.namespace}/pub`;
+  await registry.pushBlob(repo, '{}');
+  const digest = await pushOciLayout(registry, layout, repo, 'pub');
+  const image = await waitForImage(t.db, project.id, 'pub');
+  const res = await admin.post(`/images/${image.id}/publish`, {});
+  expect(res.status, JSON.stringify(res.body)).toBe(200);
+  return { repo, digest };
+}
+
 /** A with a product, project, image, token, requests…; B with a project; their markers. */
-async function buildWorld(portal: Portal, t: DbTestContext): Promise<World> {
+async function buildWorld(portal: Portal, t: DbTestContext, dir: string): Promise<World> {
   const db = t.db;
   const m = `mk${randomBytes(6).toString('hex')}`;
   const a = await newPartner(portal, db, 'walka');
   const b = await newPartner(portal, db, 'walkb');
   const staff = portal.staff;
-  const project = await certifyPartner(portal, a, { name: `walk project ${m}` });
+  const project = await certifyPartner(portal, a, { name: 'walk project' });
   const bProject = await createProject(db, { companyId: b.companyId, name: 'walkb' }, new Date());
   const ok = (res: ApiResponse, what: string) => {
     expect(res.status, `${what}: ${JSON.stringify(res.body)}`).toBeLessThan(300);
@@ -238,7 +295,15 @@ async function buildWorld(portal: Portal, t: DbTestContext): Promise<World> {
   const layer = `layer ${m}`;
   const pushed = await registry.pushImage(repo, 'secret', layer);
   const image = await waitForImage(db, project.id, 'secret');
-  const started = await registry.request('POST', `/v2/${repo}/blobs/uploads/`);
+  const published = await publishedImage(a.admin, t, dir, project, registry);
+  const referrer = await registry.putManifest(
+    published.repo,
+    sha256(REFERRER(published.digest, m)),
+    REFERRER(published.digest, m),
+    OCI_MANIFEST,
+  );
+  expect(referrer.status, referrer.body.toString()).toBe(201);
+  const started = await registry.request('POST', `/v2/${published.repo}/blobs/uploads/`);
   expect(started.status).toBe(202);
   const uploadId = (started.headers.get('location') ?? '').split('/').pop()?.split('?')[0] ?? '';
 
@@ -261,6 +326,9 @@ async function buildWorld(portal: Portal, t: DbTestContext): Promise<World> {
     '{reference}': pushed.digest,
     '{digest}': sha256(layer),
     '{uuid}': uploadId,
+    '/v2/{name}/blobs/uploads/{uuid}#name': published.repo,
+    '/v2/{name}/referrers/{digest}#name': published.repo,
+    '/v2/{name}/referrers/{digest}#digest': published.digest,
     'query:digest': sha256(CHUNK),
     agreement: String(agreement.version),
     appendix: (zone.appendix as { version: string }).version,
@@ -281,6 +349,7 @@ async function buildWorld(portal: Portal, t: DbTestContext): Promise<World> {
     pushed.digest,
     sha256(layer),
     uploadId,
+    sha256(REFERRER(published.digest, m)),
     a.adminId,
     member.id,
   ];
@@ -369,7 +438,10 @@ function ownerOrder(ops: readonly Operation[]): Operation[] {
 function fill(world: World, op: Operation, problems: string[]): string | undefined {
   let missing: string | undefined;
   const path = op.path.replace(/([^/]*)\/\{([^}]+)\}/g, (_all, before: string, name: string) => {
-    const value = world.values[`${before}/{${name}}`] ?? world.values[`{${name}}`];
+    const value =
+      world.values[`${op.path}#${name}`] ??
+      world.values[`${before}/{${name}}`] ??
+      world.values[`{${name}}`];
     if (value === undefined) {
       missing = name;
       return '';
