@@ -220,4 +220,69 @@ describe('hostile and broken layers', () => {
       name: 'AbortError',
     });
   });
+
+  describe('paths over Linux limits', () => {
+    /** `a/a/…/a`, `depth` components: 2·depth−1 bytes. */
+    const deep = (depth: number) => 'a/'.repeat(depth - 1) + 'a';
+
+    it(
+      'should skip a 200,000-component path at once and record it on the layer',
+      { timeout: 10_000 },
+      async () => {
+        // The name travels in a PAX record, as in the report (tar-stream's own splitting is slow).
+        const entry = { path: 'placeholder', pax: { path: deep(200_000) }, content: 'x' };
+        const raw = gzipSync(await tar([entry]), { level: 9 });
+        expect(raw.length).toBeLessThan(2048);
+        const { fs, layers } = await readRaw(raw);
+        expect(layers[0]?.refusedPaths).toEqual({
+          count: 1,
+          samples: [
+            expect.stringMatching(
+              /^"a\/a\/a.*… \(399999 characters\)" is 399999 bytes long, over the 4096-byte limit \(PATH_MAX\)$/,
+            ),
+          ],
+        });
+        expect(fs.size).toBe(0);
+      },
+    );
+
+    it('should accept paths and names just at the limits and refuse one byte more', async () => {
+      const raw = await tar([
+        { path: deep(2048).slice(0, -1) + 'bb', content: 'at PATH_MAX, 2048 deep' },
+        { path: 'n/' + 'x'.repeat(255), content: 'at NAME_MAX' },
+        { path: 'l', type: 'symlink', linkname: deep(2048).slice(0, -1) + 'bb' },
+        { path: deep(2048) + 'bb', content: 'one byte over' },
+        { path: 'm/' + 'x'.repeat(256), content: 'one byte over' },
+        { path: 's', type: 'symlink', linkname: 'y'.repeat(256) },
+        { path: 'h', type: 'hardlink', linkname: deep(2048) + 'bb' },
+      ]);
+      const { fs, layers } = await readRaw(raw);
+      expect(fs.lstat('/' + deep(2048).slice(0, -1) + 'bb')?.type).toBe('file');
+      expect(fs.lstat('/n/' + 'x'.repeat(255))?.type).toBe('file');
+      expect(fs.lstat('/l')?.type).toBe('symlink');
+      expect(fs.lstat('/m/' + 'x'.repeat(256))).toBeUndefined();
+      expect(fs.lstat('/s')).toBeUndefined();
+      expect(fs.lstat('/h')).toBeUndefined();
+      const refused = layers[0]?.refusedPaths;
+      expect(refused?.count).toBe(4);
+      expect(refused?.samples).toEqual([
+        expect.stringContaining('is 4097 bytes long'),
+        expect.stringContaining('has a 256-byte name, over the 255-byte limit (NAME_MAX)'),
+        expect.stringMatching(/^"\/s -> y+… \(262 characters\)" has a 256-byte name/),
+        expect.stringContaining('is 4097 bytes long'),
+      ]);
+    });
+
+    it('should refuse a path that symlinks make deeper than the limits', async () => {
+      const raw = await tar([
+        { path: deep(1500), type: 'dir' },
+        { path: 'l', type: 'symlink', linkname: deep(1500) },
+        { path: 'l/' + deep(1000), content: 'resolves 2500 deep' },
+      ]);
+      const { layers } = await readRaw(raw);
+      expect(layers[0]?.refusedPaths.samples).toEqual([
+        expect.stringMatching(/^"\/a\/a\/a.*" is 4097 bytes long/),
+      ]);
+    });
+  });
 });
