@@ -65,6 +65,7 @@ describe('scanImage on a certified image', () => {
       'not_running_as_root',
       'version_label_exists',
       'name_label_exists',
+      'layer_paths_valid',
     ]);
     expect(Object.entries(o).filter(([, v]) => v !== 'pass')).toEqual([
       ['free_of_critical_vulnerabilities', 'error'],
@@ -325,6 +326,32 @@ describe('scanImage failures, each with a precise reason', () => {
       reason: '41 layers, more than the 40 allowed',
     });
   });
+
+  it.each<[PolicyId, string]>([
+    ['connect-2018', 'layer_paths_valid'],
+    ['container', 'LayerPathsValid'],
+  ])(
+    'should fail %s with a finding, not an error, for a 200,000-component path',
+    { timeout: 10_000 },
+    async (policy, name) => {
+      const deep = 'a/'.repeat(199_999) + 'a';
+      const hostile = [{ path: 'placeholder', pax: { path: deep }, content: 'x' }];
+      const r = await scan(
+        { layers: [{ tarFile: RPM_ROOTFS }, { entries: LICENSE }, { entries: hostile }] },
+        policy,
+      );
+      expect(r.passed).toBe(false);
+      expect(r.results.find((x) => x.name === name)).toMatchObject({
+        outcome: 'fail',
+        required: true,
+        reason: expect.stringMatching(
+          /^layer 3 \(sha256:[0-9a-f]{64}\) has 1 entry over the limits, skipped: "a\/a\/.*" is 399999 bytes long, over the 4096-byte limit \(PATH_MAX\)$/,
+        ),
+      });
+      const ok = await scan({}, policy);
+      expect(ok.results.find((x) => x.name === name)?.outcome).toBe('pass');
+    },
+  );
 
   it('should fail not_running_privileged for privileged RUN labels and added file capabilities', async () => {
     const label = await scan({

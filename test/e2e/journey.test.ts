@@ -191,7 +191,7 @@ describeDb('the partner journey', (t) => {
       // Graded at scan time: the container information table shows the grade.
       expect(images.body.items[0]).toMatchObject({ grade: 'A', nextDropDate: null });
       const details = await pat.get(`/images/${image.id}`);
-      expect(details.body.assessments.length).toBe(13);
+      expect(details.body.assessments.length).toBe(14);
 
       // Not in the catalog until published, and not publishable until the project is certified:
       // the refusal names what is missing.

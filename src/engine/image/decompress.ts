@@ -1,5 +1,5 @@
 /** Detecting a layer's compression by its magic bytes and decompressing it as a stream. */
-import { Transform } from 'node:stream';
+import { Duplex } from 'node:stream';
 import type { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { Decompress } from 'fzstd';
@@ -34,46 +34,56 @@ function zstdFault(err: unknown): Error {
   return new StreamFault(kind, `zstd: ${message}`, { cause: err });
 }
 
-/** A zstd decompressing Transform over fzstd's streaming decoder, its frames checked first. */
-function createZstdDecompress(): Transform {
+/** Most bytes one slice of input fed to the zstd decoder may decode to. */
+const ZSTD_SLICE_OUTPUT = 1 << 20;
+
+/**
+ * zstd decompression over fzstd's streaming decoder, its frames checked first. The decoder hands
+ * out everything an input decodes to at once, so it is fed slices of whole blocks whose headers
+ * promise at most ZSTD_SLICE_OUTPUT bytes, and each slice's output is passed on (and counted by
+ * the limits downstream) before the next is decoded: a few input bytes can hold gigabytes.
+ */
+async function* zstdDecompress(source: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
   const guard = new ZstdFrameGuard();
-  // The decoder calls back synchronously from push(), by which time `t` exists.
+  let out: Buffer[] = [];
   const decoder = new Decompress((data) => {
     if (data.length > 0) {
-      t.push(Buffer.from(data.buffer, data.byteOffset, data.byteLength));
+      out.push(Buffer.from(data.buffer, data.byteOffset, data.byteLength));
     }
   });
-  const t = new Transform({
-    readableHighWaterMark: CHUNK,
-    transform(chunk: Buffer, _enc, done) {
-      try {
-        guard.push(chunk);
-        decoder.push(chunk);
-        done();
-      } catch (err) {
-        done(zstdFault(err));
+  const take = (): Buffer[] => {
+    const ready = out;
+    out = [];
+    return ready;
+  };
+  try {
+    for await (const chunk of source) {
+      for (let at = 0; at < chunk.length;) {
+        const end = guard.push(chunk, at, ZSTD_SLICE_OUTPUT);
+        decoder.push(chunk.subarray(at, end));
+        at = end;
+        yield* take();
       }
-    },
-    flush(done) {
-      try {
-        guard.finish();
-        decoder.push(new Uint8Array(0), true);
-        done();
-      } catch (err) {
-        done(zstdFault(err));
-      }
-    },
-  });
-  return t;
+    }
+    guard.finish();
+    decoder.push(new Uint8Array(0), true);
+    yield* take();
+  } catch (err) {
+    throw zstdFault(err);
+  }
 }
 
-/** The decompressing stage for a compression, or undefined for plain tar. */
-export function decompressor(c: Compression): Transform | undefined {
+/**
+ * The decompressing stage for a compression, or undefined for plain tar. Each holds at most about
+ * a megabyte of output until the next stage reads it, whatever the input's ratio: zlib stops at
+ * each `chunkSize` of output while the readable side is full.
+ */
+export function decompressor(c: Compression): Duplex | undefined {
   switch (c) {
     case 'gzip':
       return createGunzip({ chunkSize: CHUNK });
     case 'zstd':
-      return createZstdDecompress();
+      return Duplex.from(zstdDecompress);
     case 'none':
       return undefined;
   }

@@ -1,8 +1,9 @@
-import { spawnSync } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildOciLayout, makeTar } from '../../../test/support/image-builder.js';
@@ -219,5 +220,141 @@ describe('hostile and broken layers', () => {
     await expect(readLayers(image, { ...opts, signal: controller.signal })).rejects.toMatchObject({
       name: 'AbortError',
     });
+  });
+
+  describe('paths over Linux limits', () => {
+    /** `a/a/…/a`, `depth` components: 2·depth−1 bytes. */
+    const deep = (depth: number) => 'a/'.repeat(depth - 1) + 'a';
+
+    it(
+      'should skip a 200,000-component path at once and record it on the layer',
+      { timeout: 10_000 },
+      async () => {
+        // The name travels in a PAX record, as in the report (tar-stream's own splitting is slow).
+        const entry = { path: 'placeholder', pax: { path: deep(200_000) }, content: 'x' };
+        const raw = gzipSync(await tar([entry]), { level: 9 });
+        expect(raw.length).toBeLessThan(2048);
+        const { fs, layers } = await readRaw(raw);
+        expect(layers[0]?.refusedPaths).toEqual({
+          count: 1,
+          samples: [
+            expect.stringMatching(
+              /^"a\/a\/a.*… \(399999 characters\)" is 399999 bytes long, over the 4096-byte limit \(PATH_MAX\)$/,
+            ),
+          ],
+        });
+        expect(fs.size).toBe(0);
+      },
+    );
+
+    it('should accept paths and names just at the limits and refuse one byte more', async () => {
+      const raw = await tar([
+        { path: deep(2048).slice(0, -1) + 'bb', content: 'at PATH_MAX, 2048 deep' },
+        { path: 'n/' + 'x'.repeat(255), content: 'at NAME_MAX' },
+        { path: 'l', type: 'symlink', linkname: deep(2048).slice(0, -1) + 'bb' },
+        { path: deep(2048) + 'bb', content: 'one byte over' },
+        { path: 'm/' + 'x'.repeat(256), content: 'one byte over' },
+        { path: 's', type: 'symlink', linkname: 'y'.repeat(256) },
+        { path: 'h', type: 'hardlink', linkname: deep(2048) + 'bb' },
+      ]);
+      const { fs, layers } = await readRaw(raw);
+      expect(fs.lstat('/' + deep(2048).slice(0, -1) + 'bb')?.type).toBe('file');
+      expect(fs.lstat('/n/' + 'x'.repeat(255))?.type).toBe('file');
+      expect(fs.lstat('/l')?.type).toBe('symlink');
+      expect(fs.lstat('/m/' + 'x'.repeat(256))).toBeUndefined();
+      expect(fs.lstat('/s')).toBeUndefined();
+      expect(fs.lstat('/h')).toBeUndefined();
+      const refused = layers[0]?.refusedPaths;
+      expect(refused?.count).toBe(4);
+      expect(refused?.samples).toEqual([
+        expect.stringContaining('is 4097 bytes long'),
+        expect.stringContaining('has a 256-byte name, over the 255-byte limit (NAME_MAX)'),
+        expect.stringMatching(/^"\/s -> y+… \(262 characters\)" has a 256-byte name/),
+        expect.stringContaining('is 4097 bytes long'),
+      ]);
+    });
+
+    it('should refuse a path that symlinks make deeper than the limits', async () => {
+      const raw = await tar([
+        { path: deep(1500), type: 'dir' },
+        { path: 'l', type: 'symlink', linkname: deep(1500) },
+        { path: 'l/' + deep(1000), content: 'resolves 2500 deep' },
+      ]);
+      const { layers } = await readRaw(raw);
+      expect(layers[0]?.refusedPaths.samples).toEqual([
+        expect.stringMatching(/^"\/a\/a\/a.*" is 4097 bytes long/),
+      ]);
+    });
+  });
+
+  describe('decompression bombs, read in a child process to measure its memory', () => {
+    /** A ustar header for one regular file of `size` bytes. */
+    function tarHeader(name: string, size: number): Buffer {
+      const h = Buffer.alloc(512);
+      h.write(name, 0);
+      for (const [at, field] of [
+        [100, '0000644\0'],
+        [108, '0000000\0'],
+        [116, '0000000\0'],
+        [124, size.toString(8).padStart(11, '0') + '\0'],
+        [136, '00000000000\0'],
+        [148, '        '],
+        [156, '0'],
+        [257, 'ustar\0'],
+        [263, '00'],
+      ] as const) {
+        h.write(field, at);
+      }
+      const sum = h.reduce((a, b) => a + b, 0);
+      h.write(sum.toString(8).padStart(6, '0') + '\0 ', 148);
+      return h;
+    }
+
+    /** One zstd frame: a raw block holding a tar header, then `blocks` RLE blocks of 128 KiB. */
+    function zstdBomb(blocks: number): Buffer {
+      const block = (type: number, size: number, last = false) => {
+        const b = Buffer.alloc(type === 1 ? 4 : 3);
+        b.writeUIntLE((size << 3) | (type << 1) | (last ? 1 : 0), 0, 3);
+        return b;
+      };
+      // Magic, no checksum nor content size, a 128 KiB window.
+      const parts: Buffer[] = [Buffer.from([0x28, 0xb5, 0x2f, 0xfd, 0x00, 0x38])];
+      parts.push(block(0, 512), tarHeader('zeros', blocks * 2 ** 17));
+      for (let i = 0; i < blocks; i++) {
+        parts.push(block(1, 2 ** 17, i === blocks - 1));
+      }
+      return Buffer.concat(parts);
+    }
+
+    /** gzip members, each 64 MiB of zeros, the first after a tar header: ~1030 times smaller. */
+    function gzipBomb(members: number): Buffer {
+      const zeros = gzipSync(Buffer.alloc(64 * 2 ** 20), { level: 9 });
+      const first = gzipSync(tarHeader('zeros', members * 64 * 2 ** 20));
+      return Buffer.concat([first, ...Array.from({ length: members }, () => zeros)]);
+    }
+
+    const child = new URL('./read-layers.child.ts', import.meta.url).pathname;
+
+    it.each([
+      ['zstd', () => zstdBomb(33_000)],
+      ['gzip', () => gzipBomb(16)],
+    ])(
+      'should refuse a %s bomb of gigabytes within 256 MiB over the idle process',
+      { timeout: 60_000 },
+      async (_, make) => {
+        const raw = make();
+        expect(raw.length).toBeLessThan(5 * 2 ** 20);
+        const layout = join(dir, `img${n++}`);
+        await buildOciLayout(layout, { layers: [{ raw }] });
+        const { stdout } = await promisify(execFile)(
+          process.execPath,
+          ['--import', 'tsx', child, layout],
+          { timeout: 50_000 },
+        );
+        const report = JSON.parse(stdout) as { code: string; idleKiB: number; peakKiB: number };
+        expect(report.code).toBe('image.decompression_bomb');
+        expect(report.peakKiB - report.idleKiB).toBeLessThan(256 * 1024);
+      },
+    );
   });
 });

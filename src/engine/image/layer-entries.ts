@@ -10,6 +10,14 @@ import type { Header } from 'tar-stream';
 import { ImageReadError } from '../../platform/errors.js';
 import { prop } from '../../platform/json.js';
 import type { FileTree } from './file-tree.js';
+import {
+  MAX_PATH_BYTES,
+  PathLimitError,
+  checkLinkTarget,
+  checkName,
+  checkPathSize,
+  recordRefusal,
+} from './path-limits.js';
 import type { DigestAlgo, FileType, FsEntry, LayerChanges } from './types.js';
 
 /** Largest file kept in memory for `capture`. */
@@ -50,36 +58,63 @@ const CAPABILITY_KEYS = [
 
 /**
  * Splits an entry name into components (leading `./` and `/` dropped), refusing names that
- * climb out of the root. @throws ImageReadError image.layer_path_traversal
+ * climb out of the root or are over Linux's path limits. Linear in the name's length.
+ * @throws ImageReadError image.layer_path_traversal
+ * @throws PathLimitError
  */
 export function entryParts(name: string, ctx: { digest: string; index: number }): string[] {
+  const shown = () => name;
+  // No honest name is this long however many `./` it holds: refuse before splitting it.
+  if (name.length > 4 * MAX_PATH_BYTES) {
+    checkPathSize(Buffer.byteLength(name), 0, shown);
+  }
   const parts: string[] = [];
+  let bytes = -1;
   for (const part of name.split('/')) {
     if (part === '' || part === '.') {
       continue;
     }
     if (part === '..') {
-      if (parts.length === 0) {
+      const gone = parts.pop();
+      if (gone === undefined) {
         throw new ImageReadError(
           'image.layer_path_traversal',
           `layer ${ctx.index + 1} (${ctx.digest}): entry "${name}" escapes the image root`,
           { detail: { layer: ctx.digest, entry: name } },
         );
       }
-      parts.pop();
+      bytes -= Buffer.byteLength(gone) + 1;
       continue;
     }
+    checkName(part, shown);
     parts.push(part);
+    bytes += Buffer.byteLength(part) + 1;
   }
+  checkPathSize(Math.max(bytes, 0), parts.length, shown);
   return parts;
 }
 
-/** Applies one tar entry, consuming its body. @throws ImageReadError */
+/**
+ * Applies one tar entry, consuming its body. An entry whose path or link target is over Linux's
+ * limits is skipped and recorded on the layer's changes. @throws ImageReadError
+ */
 export async function applyEntry(
   ctx: LayerContext,
   header: Header,
   body: EntryBody,
 ): Promise<void> {
+  try {
+    await applyChecked(ctx, header, body);
+  } catch (err) {
+    if (!(err instanceof PathLimitError)) {
+      throw err;
+    }
+    body.resume();
+    recordRefusal(ctx.changes.refusedPaths, err);
+  }
+}
+
+async function applyChecked(ctx: LayerContext, header: Header, body: EntryBody): Promise<void> {
   const parts = entryParts(header.name, ctx);
   const base = parts[parts.length - 1];
   if (base === undefined || base.startsWith('.wh.')) {
@@ -100,6 +135,9 @@ export async function applyEntry(
     // PAX/GNU bookkeeping the parser did not fold in, sparse files and the like carry no object.
     body.resume();
     return;
+  }
+  if (type === 'symlink') {
+    checkLinkTarget(header.linkname ?? '', path);
   }
   const entry = newEntry(ctx, header, type);
   const canonical = ctx.fs.set(path, entry);

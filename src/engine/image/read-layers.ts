@@ -86,7 +86,12 @@ export async function readLayers(
       fs,
       index,
       digest: desc.digest,
-      changes: { written: new Set(), removed: new Set(), rpmdbFiles: new Map() },
+      changes: {
+        written: new Set(),
+        removed: new Set(),
+        rpmdbFiles: new Map(),
+        refusedPaths: { count: 0, samples: [] },
+      },
       workDir: opts.workDir,
       digestAlgorithms: opts.digestAlgorithms,
       capture: opts.capture,

@@ -120,4 +120,13 @@ export interface LayerChanges {
    * (e.g. `/var/lib/rpm/rpmdb.sqlite` → `/tmp/…/3-rpmdb.sqlite`).
    */
   rpmdbFiles: Map<string, string>;
+  /** Entries skipped because a path or link target is over Linux's limits (see path-limits.ts). */
+  refusedPaths: RefusedPaths;
+}
+
+/** Entries of one layer refused for their paths: how many, and the first few, worded. */
+export interface RefusedPaths {
+  count: number;
+  /** `"<path, shortened>" is 400000 bytes long, over the 4096-byte limit (PATH_MAX)`. */
+  samples: string[];
 }

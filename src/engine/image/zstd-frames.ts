@@ -23,14 +23,21 @@ export class ZstdFrameGuard {
   private checksum = false;
   private offset = 0;
   private inFrame = false;
+  /** Most bytes the blocks whose headers this push() read can decode to. */
+  private announced = 0;
 
   constructor(maxWindow = MAX_ZSTD_WINDOW) {
     this.maxWindow = maxWindow;
   }
 
-  /** Checks the next bytes of the stream. @throws StreamFault */
-  push(chunk: Uint8Array): void {
-    let i = 0;
+  /**
+   * Checks the bytes of `chunk` from `start` on, stopping at the first block header past those
+   * whose blocks may decode to `budget` bytes in all; returns where it stopped, so the caller can
+   * feed the decoder slices of bounded output. @throws StreamFault
+   */
+  push(chunk: Uint8Array, start = 0, budget = Infinity): number {
+    let i = start;
+    this.announced = 0;
     while (i < chunk.length) {
       if (this.skip > 0) {
         const n = Math.min(this.skip, chunk.length - i);
@@ -38,6 +45,9 @@ export class ZstdFrameGuard {
         i += n;
         this.offset += n;
         continue;
+      }
+      if (this.have === 0 && this.announced >= budget) {
+        return i;
       }
       const n = Math.min(this.need - this.have, chunk.length - i);
       this.head.set(chunk.subarray(i, i + n), this.have);
@@ -52,6 +62,7 @@ export class ZstdFrameGuard {
         }
       }
     }
+    return i;
   }
 
   /** Checks that the stream ended between frames. @throws StreamFault */
@@ -134,6 +145,8 @@ export class ZstdFrameGuard {
       throw new StreamFault('corrupt', `invalid zstd block header at byte ${this.offset - 3}`);
     }
     const last = (h & 1) === 1;
+    // Raw and RLE blocks decode to `size` bytes, compressed ones to at most a full block.
+    this.announced += type === 2 ? MAX_BLOCK : size;
     this.skip = type === 1 ? 1 : size;
     if (last) {
       this.skip += this.checksum ? 4 : 0;

@@ -1,6 +1,10 @@
-/** `connect-2018`: the 13 assessments of the 2018 partner guide, by their exact names. */
+/**
+ * `connect-2018`: the 13 assessments of the 2018 partner guide, by their exact names, then
+ * Hallmark's own `layer_paths_valid`.
+ */
 import { checkRhelBase } from './checks/base-image.js';
 import { checkLayerCount, checkTags } from './checks/image-shape.js';
+import { checkLayerPaths } from './checks/layer-paths.js';
 import { checkLabels } from './checks/labels.js';
 import { checkLicenses } from './checks/licenses.js';
 import { checkPrivileged } from './checks/privileged.js';
@@ -41,5 +45,10 @@ export const CONNECT_2018: Policy = {
     check('not_running_as_root', 'the image runs as a non-root user', checkUser),
     label('version'),
     label('name'),
+    check(
+      'layer_paths_valid',
+      "every path in the layers is within Linux's limits (4096 bytes, names 255)",
+      checkLayerPaths,
+    ),
   ],
 };

@@ -1,6 +1,7 @@
 /** `container`: today's container policy, with the semantics of Red Hat's preflight. */
 import { checkRhelBase } from './checks/base-image.js';
 import { checkLayerCount, checkTags } from './checks/image-shape.js';
+import { checkLayerPaths } from './checks/layer-paths.js';
 import { checkLabels, checkProhibitedLabels } from './checks/labels.js';
 import { checkLicenses } from './checks/licenses.js';
 import { checkModifiedFiles, checkProhibitedPackages } from './checks/packages.js';
@@ -52,5 +53,10 @@ export const CONTAINER: Policy = {
       checkModifiedFiles,
     ),
     check('BasedOnUbi', 'the image is built on an approved Red Hat base', checkRhelBase),
+    check(
+      'LayerPathsValid',
+      "every path in the layers is within Linux's limits (4096 bytes, names 255)",
+      checkLayerPaths,
+    ),
   ],
 };

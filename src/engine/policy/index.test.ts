@@ -35,6 +35,7 @@ describe('the built-in policies', () => {
       'not_running_as_root',
       'version_label_exists',
       'name_label_exists',
+      'layer_paths_valid',
     ]);
   });
 
@@ -49,6 +50,7 @@ describe('the built-in policies', () => {
       'RunAsNonRoot',
       'HasModifiedFiles',
       'BasedOnUbi',
+      'LayerPathsValid',
     ]);
   });
 
@@ -88,7 +90,7 @@ describe('runPolicy', () => {
 
   it('should report every check with its description, reason, suggestion and url', async () => {
     const results = await runPolicy(getPolicy('connect-2018'), certified());
-    expect(results).toHaveLength(13);
+    expect(results).toHaveLength(14);
     expect(results[0]).toEqual({
       name: 'has_licenses',
       outcome: 'pass',

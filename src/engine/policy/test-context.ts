@@ -107,7 +107,12 @@ export function rpmOk(packages: RpmPackage[]): RpmDatabaseResult {
 
 /** What one layer wrote, for the modified-files check. */
 export function layerChanges(written: string[] = []): LayerChanges {
-  return { written: new Set(written), removed: new Set(), rpmdbFiles: new Map() };
+  return {
+    written: new Set(written),
+    removed: new Set(),
+    rpmdbFiles: new Map(),
+    refusedPaths: { count: 0, samples: [] },
+  };
 }
 
 /** A resolved image with the given config, tags and layer digests; its layers cannot be opened. */
