@@ -1,8 +1,9 @@
 /**
  * Scans run in a process of their own: while a hostile layer (one file whose path is 200,000
  * components deep, in a PAX record) is scanned, the server keeps answering HTTP quickly and the
- * scan ends within its time limit; a scan over its memory limit ends in `error`; a killed scan
- * leaves no temporary directory, and leftovers of dead processes are removed at start.
+ * scan ends within seconds, failed by the path limits; a scan over its memory limit ends in
+ * `error`; a scan leaves no temporary directory, and leftovers of dead processes are removed at
+ * start.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdir, readdir } from 'node:fs/promises';
@@ -21,7 +22,7 @@ import {
 import { waitForImage } from '../../../test/support/scans.js';
 import { scanTempRoot } from './scan-job.js';
 
-const TIMEOUT_SECONDS = 5;
+const TIMEOUT_SECONDS = 30;
 const DEPTH = 200_000;
 const HOST = hostname().replace(/[^A-Za-z0-9.]/g, '_');
 
@@ -105,11 +106,10 @@ describeDb('scans in their own process', (t) => {
         `(${health.length} requests); /v2/ p99 ${percentile(registry, 99).toFixed(1)} ms ` +
         `worst ${Math.max(...registry).toFixed(1)} ms (${registry.length} requests)`,
     );
-    expect(['failed', 'error']).toContain(image.status);
-    if (image.status === 'error') {
-      expect(errorOf(image)?.code).toBe('scan.timed_out');
-    }
-    expect(seconds).toBeLessThan(TIMEOUT_SECONDS + 10);
+    // The path is over Linux's limits: a finding of the image, not an unreadable image.
+    expect(image.status).toBe('failed');
+    expect(JSON.stringify(readJson(image.result))).toContain('layer_paths_valid');
+    expect(seconds).toBeLessThan(TIMEOUT_SECONDS);
     expect(health.length).toBeGreaterThan(20);
     expect(p99).toBeLessThan(100);
     // The killed scan's temporary directory went with it.
