@@ -5,9 +5,10 @@
  * parses or throws the parser's own typed error, within a time and memory budget per input.
  *
  * - Deterministic by default: a fixed seed, so CI runs the same inputs every time.
- *   `FUZZ_SEED=<n>` picks other inputs, `FUZZ_RUNS=<n>` multiplies nothing but replaces every
- *   property's run count, `FUZZ_PATH=<p>` replays one failing input (fast-check prints the seed
- *   and path of a counterexample; the watchdog prints them for a hang).
+ *   `FUZZ_SEED=<n>` picks other inputs, `FUZZ_RUNS=<n>` sets every property's run count (e.g.
+ *   100000 for a long local session), `FUZZ_PATH=<p>` replays one failing input (fast-check
+ *   prints the seed and path of a counterexample; the watchdog prints them for a hang).
+ *   `npx vitest run fuzz.test` runs the fuzz suite alone.
  * - Time: each call is measured and fails over {@link CALL_BUDGET_MS}. A synchronous parser that
  *   never returns cannot be interrupted in-process, so a watchdog thread kills the test process
  *   after {@link HANG_KILL_MS} of one call (vitest then fails the file), first printing which
