@@ -9,6 +9,7 @@ import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { extract as tarExtract } from 'tar-stream';
 import { ImageReadError } from '../../platform/errors.js';
+import { prop } from '../../platform/json.js';
 import { decompressor, detectCompression, peek, prepend } from './decompress.js';
 import type { Compression } from './decompress.js';
 import { FileTree } from './file-tree.js';
@@ -166,9 +167,19 @@ async function readLayer(
   if (failures.length > 0) {
     source.destroy();
     // The side that found the problem says it precisely; the other one only saw its stream end.
-    throw failures.find((e) => e instanceof ImageReadError) ?? failures[0];
+    throw (
+      failures.find((e) => e instanceof ImageReadError) ??
+      failures.find((e) => !isStreamTeardown(e)) ??
+      failures[0]
+    );
   }
   verifyLayerDigest(ctx, hash, uncompressedDigest);
+}
+
+/** The error a stream gives when torn down by a failure elsewhere in the pipeline. */
+function isStreamTeardown(err: unknown): boolean {
+  const code = prop(err, 'code');
+  return code === 'STREAM_DESTROYED' || code === 'ERR_STREAM_PREMATURE_CLOSE';
 }
 
 function layerHash(digest: string): { hash: Hash; hex: string } | undefined {

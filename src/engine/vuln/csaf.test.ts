@@ -12,6 +12,20 @@ const pick = (rows: StatusRow[], where: Partial<StatusRow>): StatusRow[] =>
   rows.filter((r) => Object.entries(where).every(([k, v]) => r[k as keyof StatusRow] === v));
 
 describe('parseVexDocument', () => {
+  // Found by csaf.fuzz.test.ts: the product tree was walked recursively, so a document nesting
+  // branches 20,000 deep overflowed the stack and was skipped as "Maximum call stack size exceeded".
+  it('should read a product tree nested deeper than the call stack', () => {
+    const depth = 20_000;
+    const tree =
+      '{"category":"vendor","branches":['.repeat(depth) +
+      '{"product":{"product_id":"x"}}' +
+      ']}'.repeat(depth);
+    const doc: unknown = JSON.parse(
+      `{"document":{"category":"csaf_vex","tracking":{"id":"CVE-2024-1","current_release_date":"2024-01-01T00:00:00Z"}},"vulnerabilities":[],"product_tree":${tree}}`,
+    );
+    expect(parseVexDocument(doc)).toMatchObject({ id: 'CVE-2024-1', rows: [] });
+  });
+
   it('should read the fixed RHEL 9 curl builds of every stream with their errata and dates', () => {
     const doc = parseVexDocument(vex('claircore/cve-2023-38545.json'));
     expect(doc).toMatchObject({

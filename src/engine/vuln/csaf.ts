@@ -124,7 +124,10 @@ interface ProductTree {
 
 function readProductTree(tree: unknown): ProductTree {
   const products = new Map<string, ProductInfo>();
-  const visit = (node: unknown): void => {
+  // A stack, not recursion: a hostile document may nest branches deeper than the call stack.
+  const pending: unknown[] = [tree];
+  while (pending.length > 0) {
+    const node = pending.pop();
     const product = prop(node, 'product');
     const productId = prop(product, 'product_id');
     if (typeof productId === 'string') {
@@ -138,10 +141,12 @@ function readProductTree(tree: unknown): ProductTree {
     }
     const branches = prop(node, 'branches');
     if (Array.isArray(branches)) {
-      branches.forEach(visit);
+      // Pushed last to first, so they are visited in document order (a later duplicate wins).
+      for (let i = branches.length - 1; i >= 0; i--) {
+        pending.push(branches[i]);
+      }
     }
-  };
-  visit(tree);
+  }
   const relationships = new Map<string, [string, string]>();
   const list = prop(tree, 'relationships');
   for (const rel of Array.isArray(list) ? list : []) {
