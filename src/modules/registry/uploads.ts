@@ -1,8 +1,9 @@
 /**
  * Blob uploads in progress. The acknowledged offset lives in the `uploads` table and the bytes in
- * the blob store's upload file; an open writer (with its running hash) is kept between requests so
- * a chunked upload is hashed once. After a restart, or when another process served the previous
- * chunk, the writer is reopened at the acknowledged offset and anything past it is dropped.
+ * the blob store's upload file; a writer (with its running hash, but its file closed) is kept
+ * between requests so a chunked upload is hashed once. After a restart, or when another process
+ * served the previous chunk, the writer is reopened at the acknowledged offset and anything past
+ * it is dropped. Each key or user may have `maxOpenPerOwner` uploads in progress.
  */
 import type { Kysely, Selectable } from 'kysely';
 import type { BlobStore, BlobWriter } from '../../platform/blobs/index.js';
@@ -63,7 +64,7 @@ export class Uploads {
     };
     await this.db.insertInto('uploads').values(row).execute();
     this.open.set(writer.id, { writer, tail: Promise.resolve(), idle: undefined });
-    this.scheduleClose(writer.id);
+    this.scheduleForget(writer.id);
     return row;
   }
 
@@ -133,7 +134,7 @@ export class Uploads {
         await writer.release().catch(() => undefined);
       }
     });
-    current.tail = run.catch(() => undefined).finally(() => this.scheduleClose(id));
+    current.tail = run.catch(() => undefined).finally(() => this.scheduleForget(id));
     return run;
   }
 
@@ -175,7 +176,7 @@ export class Uploads {
     );
   }
 
-  private scheduleClose(id: string): void {
+  private scheduleForget(id: string): void {
     const entry = this.open.get(id);
     if (entry === undefined) {
       return;
