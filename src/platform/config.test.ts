@@ -38,11 +38,19 @@ describe('loadConfig', () => {
     const config = loadConfig({ cwd: dir });
     expect(config).toEqual({
       dataDir: path.join(dir, 'data'),
-      server: { port: 8080, host: '0.0.0.0', publicUrl: undefined, trustProxy: false },
+      server: {
+        port: 8080,
+        host: '0.0.0.0',
+        publicUrl: undefined,
+        trustProxy: false,
+        idleTimeoutSeconds: 60,
+        headersTimeoutSeconds: 30,
+        keepAliveTimeoutSeconds: 65,
+      },
       database: { dialect: 'sqlite', file: path.join(dir, 'data', 'hallmark.db') },
       blobs: { dir: path.join(dir, 'data', 'blobs') },
       workers: { concurrency: 2, inProcess: true },
-      registry: { maxManifestBytes: 4 * 1024 * 1024, gcGraceMinutes: 60 },
+      registry: { maxManifestBytes: 4 * 1024 * 1024, gcGraceMinutes: 60, maxOpenUploads: 100 },
       scan: {
         policy: 'connect-2018',
         vulndb: path.join(dir, 'data', 'vulndb.sqlite'),
@@ -60,6 +68,7 @@ describe('loadConfig', () => {
       mail: {
         smtpUrl: undefined,
         from: 'Hallmark <no-reply@hallmark.invalid>',
+        outboxRetentionHours: 24,
         dir: path.join(dir, 'data', 'mail'),
       },
       log: { level: 'info' },
@@ -96,6 +105,9 @@ describe('loadConfig', () => {
       host: '127.0.0.1',
       publicUrl: undefined,
       trustProxy: true,
+      idleTimeoutSeconds: 60,
+      headersTimeoutSeconds: 30,
+      keepAliveTimeoutSeconds: 65,
     });
     expect(config.workers.concurrency).toBe(5);
     expect(config.dataDir).toBe('/srv/env');

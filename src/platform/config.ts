@@ -23,6 +23,12 @@ export const ConfigSchema = z
         publicUrl: z.url({ protocol: /^https?$/ }).optional(),
         /** Take the client address and protocol from the proxy in front (`X-Forwarded-*`). */
         trustProxy: z.boolean().default(false),
+        /** Seconds a connection may stay silent (no byte either way) during a request. */
+        idleTimeoutSeconds: z.int().min(1).max(3600).default(60),
+        /** Seconds a client has to send a request's whole head (line and headers). */
+        headersTimeoutSeconds: z.int().min(1).max(600).default(30),
+        /** Seconds an idle keep-alive connection stays open between requests. */
+        keepAliveTimeoutSeconds: z.int().min(1).max(3600).default(65),
       })
       .prefault({}),
     database: z
@@ -58,6 +64,8 @@ export const ConfigSchema = z
           .default(4 * 1024 * 1024),
         /** Unreferenced blobs unused for less than this many minutes survive garbage collection. */
         gcGraceMinutes: z.int().min(0).max(525_600).default(60),
+        /** Unfinished uploads one registry key or user may have at a time. */
+        maxOpenUploads: z.int().min(1).max(100_000).default(100),
       })
       .prefault({}),
     accounts: z
@@ -85,6 +93,8 @@ export const ConfigSchema = z
         from: z.string().min(3).default('Hallmark <no-reply@hallmark.invalid>'),
         /** Where staff notifications go besides staff users who want them (new requests…). */
         staffAddress: z.email().max(254).optional(),
+        /** Hours the outbox keeps the text of a delivered e-mail (it may hold a live link). */
+        outboxRetentionHours: z.int().min(1).max(8760).default(24),
       })
       .prefault({}),
     scan: z
@@ -128,11 +138,18 @@ export interface Config {
     readonly host: string;
     readonly publicUrl: string | undefined;
     readonly trustProxy: boolean;
+    readonly idleTimeoutSeconds: number;
+    readonly headersTimeoutSeconds: number;
+    readonly keepAliveTimeoutSeconds: number;
   };
   readonly database: DatabaseTarget;
   readonly blobs: { readonly dir: string };
   readonly workers: { readonly concurrency: number; readonly inProcess: boolean };
-  readonly registry: { readonly maxManifestBytes: number; readonly gcGraceMinutes: number };
+  readonly registry: {
+    readonly maxManifestBytes: number;
+    readonly gcGraceMinutes: number;
+    readonly maxOpenUploads: number;
+  };
   readonly scan: {
     readonly policy: 'connect-2018' | 'container';
     readonly vulndb: string;
@@ -151,6 +168,7 @@ export interface Config {
     readonly smtpUrl: string | undefined;
     readonly from: string;
     readonly staffAddress: string | undefined;
+    readonly outboxRetentionHours: number;
     readonly dir: string;
   };
   readonly log: { readonly level: 'debug' | 'info' | 'warn' | 'error' };
@@ -173,6 +191,24 @@ export const SETTINGS: readonly SettingSource[] = [
   { path: 'server.host', env: 'HALLMARK_HOST', flag: 'host', kind: 'string' },
   { path: 'server.publicUrl', env: 'HALLMARK_PUBLIC_URL', flag: 'publicUrl', kind: 'string' },
   { path: 'server.trustProxy', env: 'HALLMARK_TRUST_PROXY', flag: 'trustProxy', kind: 'bool' },
+  {
+    path: 'server.idleTimeoutSeconds',
+    env: 'HALLMARK_IDLE_TIMEOUT_SECONDS',
+    flag: 'idleTimeoutSeconds',
+    kind: 'int',
+  },
+  {
+    path: 'server.headersTimeoutSeconds',
+    env: 'HALLMARK_HEADERS_TIMEOUT_SECONDS',
+    flag: 'headersTimeoutSeconds',
+    kind: 'int',
+  },
+  {
+    path: 'server.keepAliveTimeoutSeconds',
+    env: 'HALLMARK_KEEP_ALIVE_TIMEOUT_SECONDS',
+    flag: 'keepAliveTimeoutSeconds',
+    kind: 'int',
+  },
   { path: 'database.url', env: 'HALLMARK_DATABASE_URL', flag: 'databaseUrl', kind: 'string' },
   { path: 'blobs.dir', env: 'HALLMARK_BLOBS_DIR', flag: 'blobsDir', kind: 'string' },
   {
@@ -197,6 +233,12 @@ export const SETTINGS: readonly SettingSource[] = [
     path: 'registry.gcGraceMinutes',
     env: 'HALLMARK_GC_GRACE_MINUTES',
     flag: 'gcGraceMinutes',
+    kind: 'int',
+  },
+  {
+    path: 'registry.maxOpenUploads',
+    env: 'HALLMARK_MAX_OPEN_UPLOADS',
+    flag: 'maxOpenUploads',
     kind: 'int',
   },
   { path: 'scan.policy', env: 'HALLMARK_SCAN_POLICY', flag: 'scanPolicy', kind: 'string' },
@@ -233,6 +275,12 @@ export const SETTINGS: readonly SettingSource[] = [
   { path: 'mail.smtpUrl', env: 'HALLMARK_SMTP_URL', flag: 'smtpUrl', kind: 'string' },
   { path: 'mail.from', env: 'HALLMARK_MAIL_FROM', flag: 'mailFrom', kind: 'string' },
   { path: 'mail.staffAddress', env: 'HALLMARK_STAFF_EMAIL', flag: 'staffEmail', kind: 'string' },
+  {
+    path: 'mail.outboxRetentionHours',
+    env: 'HALLMARK_OUTBOX_RETENTION_HOURS',
+    flag: 'outboxRetentionHours',
+    kind: 'int',
+  },
   { path: 'scan.vulndb', env: 'HALLMARK_VULNDB', flag: 'vulndb', kind: 'string' },
   {
     path: 'scan.vulndbMaxAgeDays',
@@ -403,6 +451,9 @@ function resolveConfig(parsed: ParsedConfig, cwd: string): Config {
       host: parsed.server.host,
       publicUrl: parsed.server.publicUrl?.replace(/\/+$/, ''),
       trustProxy: parsed.server.trustProxy,
+      idleTimeoutSeconds: parsed.server.idleTimeoutSeconds,
+      headersTimeoutSeconds: parsed.server.headersTimeoutSeconds,
+      keepAliveTimeoutSeconds: parsed.server.keepAliveTimeoutSeconds,
     },
     database:
       url === undefined
@@ -416,6 +467,7 @@ function resolveConfig(parsed: ParsedConfig, cwd: string): Config {
       smtpUrl: parsed.mail.smtpUrl,
       from: parsed.mail.from,
       staffAddress: parsed.mail.staffAddress,
+      outboxRetentionHours: parsed.mail.outboxRetentionHours,
       dir: path.join(dataDir, 'mail'),
     },
     scan: {

@@ -42,12 +42,18 @@ import {
   scheduleRecompute,
   vulndbProblem,
 } from '../modules/health/index.js';
-import { createMailSender, mailJob, mailModule } from '../modules/mail/index.js';
+import {
+  createMailSender,
+  mailJob,
+  mailModule,
+  removeDeliveredText,
+} from '../modules/mail/index.js';
 import { registerApi, type ApiContext, type ApiModule } from '../platform/http/api.js';
 import { setNotFound } from '../platform/http/not-found.js';
 import { sendProblem } from '../platform/http/problem.js';
 import { logRequests } from '../platform/http/request-log.js';
 import { listen } from './listen.js';
+import { makeStatePrivate } from './private-state.js';
 import {
   loadTokenSecret,
   Registry,
@@ -133,7 +139,8 @@ const HEALTH_CHECK_MS = 60_000;
 
 /**
  * Checks now and then every minute whether grades must be recomputed, and whether images that
- * failed for want of vulnerability data can be scanned again; returns the stopper.
+ * failed for want of vulnerability data can be scanned again, and removes delivered e-mail past
+ * its retention; returns the stopper.
  */
 function startHealthSchedule(
   config: Config,
@@ -163,8 +170,28 @@ function startHealthSchedule(
         }),
       );
   };
-  check();
-  const timer = setInterval(check, intervalMs);
+  const retention = () => {
+    removeDeliveredText({
+      db: database.db,
+      clock: queue.clock,
+      dir: config.mail.dir,
+      retentionHours: config.mail.outboxRetentionHours,
+    })
+      .then((removed) => {
+        if (removed > 0) {
+          log.info('mail', 'removed the text of delivered e-mail past its retention', { removed });
+        }
+      })
+      .catch((err: unknown) =>
+        log.warn('mail', 'removing delivered e-mail failed', { error: String(err) }),
+      );
+  };
+  const run = () => {
+    check();
+    retention();
+  };
+  run();
+  const timer = setInterval(run, intervalMs);
   timer.unref();
   return () => clearInterval(timer);
 }
@@ -175,6 +202,7 @@ export async function startServer(
   options: StartOptions = {},
 ): Promise<RunningServer> {
   const clock = options.clock ?? systemClock;
+  await makeStatePrivate(config);
   const database = await openDatabase(config);
   try {
     await migrateToLatest(database.db);
@@ -188,6 +216,7 @@ export async function startServer(
       blobs,
       clock,
       maxManifestBytes: config.registry.maxManifestBytes,
+      maxOpenUploads: config.registry.maxOpenUploads,
       onTaggedPush: async (trx, push) => {
         await recordPushedImage(trx, queue, push, clock.now());
       },
@@ -286,6 +315,7 @@ export async function startWorker(
   options: StartOptions = {},
 ): Promise<RunningWorker> {
   const clock = options.clock ?? systemClock;
+  await makeStatePrivate(config);
   const database = await openDatabase(config);
   try {
     await migrateToLatest(database.db);
@@ -323,6 +353,26 @@ function portalBase(config: Config): string {
   return config.server.publicUrl ?? `http://localhost:${config.server.port}`;
 }
 
+/**
+ * How long slow or silent clients may hold a connection. No limit on a whole request, which
+ * would cut a large layer pushed over a slow link: instead a request whose bytes stop flowing
+ * (a stalled body, a client that no longer reads the response) is cut after `idleTimeoutSeconds`,
+ * and the request head must arrive within `headersTimeoutSeconds`.
+ */
+function connectionLimits(server: Config['server']) {
+  const headersTimeout = server.headersTimeoutSeconds * 1000;
+  return {
+    requestTimeout: 0,
+    connectionTimeout: server.idleTimeoutSeconds * 1000,
+    keepAliveTimeout: server.keepAliveTimeoutSeconds * 1000,
+    http: {
+      headersTimeout,
+      // Node checks the head deadline on this interval (30 s by default, which nearly doubles it).
+      connectionsCheckingInterval: Math.min(5_000, headersTimeout / 4),
+    },
+  };
+}
+
 /** The Fastify instance with the server-wide settings. */
 function buildApp(config: Config): FastifyInstance {
   const app = Fastify({
@@ -331,9 +381,7 @@ function buildApp(config: Config): FastifyInstance {
     trustProxy: config.server.trustProxy,
     // Digests and repository names make long wildcard paths.
     routerOptions: { maxParamLength: 4096 },
-    // Uploads of large layers can take long; idle sockets still time out.
-    requestTimeout: 0,
-    keepAliveTimeout: 65_000,
+    ...connectionLimits(config.server),
     forceCloseConnections: true,
     // Malformed percent-encoding is refused before routing: problem+json like every refusal.
     frameworkErrors: (err, request, reply) => {

@@ -1,5 +1,11 @@
 /** E-mail: the transactional outbox, its delivery job and the transports. */
-export { enqueueMail, enqueueMails, type Mail } from './outbox.js';
+export {
+  enqueueMail,
+  enqueueMails,
+  removeDeliveredText,
+  REMOVED_TEXT,
+  type Mail,
+} from './outbox.js';
 export { createMailSender, verifyMailTransport, type MailSender } from './transport.js';
 export { mailJob } from './job.js';
 export { mailModule } from './module.js';

@@ -321,7 +321,6 @@ describe('mail as written', () => {
         mail: {
           smtpUrl: undefined,
           from: 'Hallmark <no-reply@example.com>',
-          staffAddress: undefined,
           dir,
         },
       });
@@ -349,7 +348,6 @@ describe('mail as written', () => {
         mail: {
           smtpUrl: mailbox.url,
           from: 'Hallmark <no-reply@example.com>',
-          staffAddress: undefined,
           dir: tmpdir(),
         },
       });

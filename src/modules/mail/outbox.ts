@@ -3,10 +3,12 @@
  * reports, with a `mail.send` job; it is sent only if that change commits, and retried until the
  * SMTP server takes it.
  */
+import { rm } from 'node:fs/promises';
 import type { Kysely } from 'kysely';
 import type { DB } from '../../platform/db/index.js';
 import { newId, writeJson } from '../../platform/db/index.js';
-import type { JobQueue } from '../../platform/queue/index.js';
+import type { Clock, JobQueue } from '../../platform/queue/index.js';
+import { emlPath } from './transport.js';
 
 /** One message to send. */
 export interface Mail {
@@ -67,4 +69,50 @@ export async function enqueueMails(
     { trx },
   );
   return rows.map((r) => r?.id);
+}
+
+/** What a delivered message's text becomes once the outbox no longer keeps it. */
+export const REMOVED_TEXT =
+  '(Text removed: the outbox keeps delivered e-mail for mail.outboxRetentionHours only.)';
+
+/** Messages whose text is removed per statement. */
+const PURGE_BATCH = 500;
+
+/**
+ * Removes the text of messages delivered more than `retentionHours` ago, and their `.eml` copy
+ * under `dir`: they carried confirmation and reset links. Recipients, subject and dates stay for
+ * the staff view. Pending and failed messages are kept whole (they may still be sent).
+ * @returns how many messages lost their text
+ */
+export async function removeDeliveredText(deps: {
+  db: Kysely<DB>;
+  clock: Clock;
+  dir: string;
+  retentionHours: number;
+}): Promise<number> {
+  const now = deps.clock.now();
+  const cutoff = new Date(now.getTime() - deps.retentionHours * 3_600_000).toISOString();
+  let removed = 0;
+  for (;;) {
+    const rows = await deps.db
+      .selectFrom('outbox')
+      .select('id')
+      .where('status', '=', 'sent')
+      .where('text_removed_at', 'is', null)
+      .where('sent_at', '<', cutoff)
+      .limit(PURGE_BATCH)
+      .execute();
+    if (rows.length === 0) {
+      return removed;
+    }
+    const ids = rows.map((r) => r.id);
+    // Files first: a crash in between leaves the row to be done again next time.
+    await Promise.all(ids.map((id) => rm(emlPath(deps.dir, id), { force: true })));
+    await deps.db
+      .updateTable('outbox')
+      .set({ text: REMOVED_TEXT, text_removed_at: now.toISOString() })
+      .where('id', 'in', ids)
+      .execute();
+    removed += ids.length;
+  }
 }

@@ -8,6 +8,7 @@ import path from 'node:path';
 import nodemailer from 'nodemailer';
 import MimeNode from 'nodemailer/lib/mime-node/index.js';
 import type { Config } from '../../platform/config.js';
+import { PRIVATE_DIR_MODE, PRIVATE_FILE_MODE } from '../../platform/private-files.js';
 
 /** Sends one message; resolves when the server (or the disk) has it. */
 export type MailSender = (message: {
@@ -17,8 +18,11 @@ export type MailSender = (message: {
   text: string;
 }) => Promise<void>;
 
+/** The settings that decide where mail goes. */
+type MailTarget = { readonly mail: Pick<Config['mail'], 'smtpUrl' | 'from' | 'dir'> };
+
 /** The sender the configuration asks for. */
-export function createMailSender(config: Pick<Config, 'mail'>): MailSender {
+export function createMailSender(config: MailTarget): MailSender {
   const from = config.mail.from;
   if (config.mail.smtpUrl !== undefined) {
     const transport = nodemailer.createTransport(config.mail.smtpUrl);
@@ -29,14 +33,20 @@ export function createMailSender(config: Pick<Config, 'mail'>): MailSender {
   const dir = config.mail.dir;
   return async (m) => {
     const { raw } = await composeMail(from, m, 'unix');
-    await mkdir(dir, { recursive: true });
-    const file = path.join(dir, `${m.id}.eml`);
+    await mkdir(dir, { recursive: true, mode: PRIVATE_DIR_MODE });
+    const file = emlPath(dir, m.id);
     // Written aside and renamed: a reader never sees half a message, and two deliveries of one
     // message (a retry racing the first attempt) never share a temporary file.
     const temp = `${file}.${randomBytes(6).toString('hex')}.tmp`;
-    await writeFile(temp, raw);
+    // Messages carry confirmation and reset links: for the server's user only.
+    await writeFile(temp, raw, { mode: PRIVATE_FILE_MODE });
     await rename(temp, file);
   };
+}
+
+/** The `.eml` file of outbox message `id` under `dir`. */
+export function emlPath(dir: string, id: string): string {
+  return path.join(dir, `${id}.eml`);
 }
 
 /** Longest line, in bytes, a 7bit or 8bit body may have (RFC 5322 §2.1.1). */
@@ -86,7 +96,7 @@ async function composeMail(
  * URL), or the `.eml` directory can be written. Resolves with where mail goes.
  * @throws the transport's error when it cannot
  */
-export async function verifyMailTransport(config: Pick<Config, 'mail'>): Promise<string> {
+export async function verifyMailTransport(config: MailTarget): Promise<string> {
   if (config.mail.smtpUrl !== undefined) {
     const url = new URL(config.mail.smtpUrl);
     const transport = nodemailer.createTransport(config.mail.smtpUrl);
@@ -97,7 +107,7 @@ export async function verifyMailTransport(config: Pick<Config, 'mail'>): Promise
     }
     return `SMTP server ${url.host} accepts connections`;
   }
-  await mkdir(config.mail.dir, { recursive: true });
+  await mkdir(config.mail.dir, { recursive: true, mode: PRIVATE_DIR_MODE });
   const probe = path.join(config.mail.dir, `.probe-${process.pid}`);
   await writeFile(probe, '');
   await rm(probe, { force: true });

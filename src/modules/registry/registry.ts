@@ -44,6 +44,8 @@ export interface RegistryOptions {
   readonly blobs: BlobStore;
   readonly clock: Clock;
   readonly maxManifestBytes: number;
+  /** Unfinished uploads one registry key or user may have at a time. */
+  readonly maxOpenUploads: number;
   readonly onTaggedPush?: TaggedPushHook;
 }
 
@@ -65,7 +67,7 @@ export class Registry {
     this.clock = options.clock;
     this.maxManifestBytes = options.maxManifestBytes;
     this.onTaggedPush = options.onTaggedPush;
-    this.uploads = new Uploads(this.db, this.blobs, this.clock);
+    this.uploads = new Uploads(this.db, this.blobs, this.clock, options.maxOpenUploads);
   }
 
   /**

@@ -393,7 +393,7 @@ export function registryRoutes(app: FastifyInstance, options: RegistryRoutesOpti
           return created(query.mount);
         }
       }
-      const row = await uploads.begin(repository.id);
+      const row = await uploads.begin(repository.id, uploadOwner(ctx.principal));
       if (query.digest !== undefined) {
         const digest = checkDigest(query.digest, 'digest');
         return uploads.withWriter(row.id, async (writer) => {
@@ -640,6 +640,18 @@ function parseContentRange(header: string | undefined): { start: number; end: nu
     );
   }
   return { start: Number(m[1]), end: Number(m[2]) };
+}
+
+/** Who an upload counts against: the project of a registry key, or the user of an API token. */
+function uploadOwner(principal: Principal): string {
+  switch (principal.kind) {
+    case 'project':
+      return `project:${principal.project.id}`;
+    case 'user':
+      return `user:${principal.token.user.id}`;
+    case 'anonymous':
+      return 'anonymous';
+  }
 }
 
 /** Parses a single `Range: bytes=a-b` request header. */

@@ -1,27 +1,33 @@
 /**
  * Blob uploads in progress. The acknowledged offset lives in the `uploads` table and the bytes in
- * the blob store's upload file; an open writer (with its running hash) is kept between requests so
- * a chunked upload is hashed once. After a restart, or when another process served the previous
- * chunk, the writer is reopened at the acknowledged offset and anything past it is dropped.
+ * the blob store's upload file; a writer (with its running hash, but its file closed) is kept
+ * between requests so a chunked upload is hashed once. After a restart, or when another process
+ * served the previous chunk, the writer is reopened at the acknowledged offset and anything past
+ * it is dropped. Each key or user may have `maxOpenPerOwner` uploads in progress.
  */
 import type { Kysely, Selectable } from 'kysely';
 import type { BlobStore, BlobWriter } from '../../platform/blobs/index.js';
 import type { DB, UploadsTable } from '../../platform/db/index.js';
 import type { Clock } from '../../platform/queue/index.js';
+import { log } from '../../platform/logger.js';
 import { registryError } from './errors.js';
 
 /** An upload row. */
 export type UploadRow = Selectable<UploadsTable>;
 
 interface OpenUpload {
-  writer: BlobWriter;
+  /** Holds no file descriptor between requests (released), only the offset and running hash. */
+  writer: BlobWriter | undefined;
   /** Tail of the chain of operations on this upload; they run one at a time. */
   tail: Promise<unknown>;
   idle: NodeJS.Timeout | undefined;
 }
 
-/** How long an idle writer keeps its file handle open. */
-const IDLE_CLOSE_MS = 60_000;
+/** How long the running hash of an idle upload stays in memory (after that it is rebuilt). */
+const IDLE_FORGET_MS = 10 * 60_000;
+
+/** An upload untouched for this long no longer counts as open (garbage collection discards it). */
+const UPLOAD_LIFETIME_MS = 24 * 60 * 60_000;
 
 /** The uploads of one server process. */
 export class Uploads {
@@ -29,16 +35,23 @@ export class Uploads {
   private readonly db: Kysely<DB>;
   private readonly blobs: BlobStore;
   private readonly clock: Clock;
+  private readonly maxOpenPerOwner: number;
 
-  constructor(db: Kysely<DB>, blobs: BlobStore, clock: Clock) {
+  constructor(db: Kysely<DB>, blobs: BlobStore, clock: Clock, maxOpenPerOwner: number) {
     this.db = db;
     this.blobs = blobs;
     this.clock = clock;
+    this.maxOpenPerOwner = maxOpenPerOwner;
   }
 
-  /** Starts an upload into a repository. */
-  async begin(repositoryId: string): Promise<UploadRow> {
+  /**
+   * Starts an upload into a repository for `owner` (`project:<id>` or `user:<id>`).
+   * @throws RegistryError TOOMANYREQUESTS when the owner already has the most open uploads allowed
+   */
+  async begin(repositoryId: string, owner: string): Promise<UploadRow> {
+    await this.checkOpenUploads(owner);
     const writer = await this.blobs.beginWrite();
+    await writer.release();
     const now = this.clock.now().toISOString();
     const row: UploadRow = {
       id: writer.id,
@@ -47,10 +60,11 @@ export class Uploads {
       updated_at: now,
       offset: 0,
       hash_state: null,
+      owner,
     };
     await this.db.insertInto('uploads').values(row).execute();
     this.open.set(writer.id, { writer, tail: Promise.resolve(), idle: undefined });
-    this.scheduleClose(writer.id);
+    this.scheduleForget(writer.id);
     return row;
   }
 
@@ -91,11 +105,7 @@ export class Uploads {
   async withWriter<T>(id: string, fn: (writer: BlobWriter) => Promise<T>): Promise<T> {
     let entry = this.open.get(id);
     if (entry === undefined) {
-      entry = {
-        writer: undefined as unknown as BlobWriter,
-        tail: Promise.resolve(),
-        idle: undefined,
-      };
+      entry = { writer: undefined, tail: Promise.resolve(), idle: undefined };
       this.open.set(id, entry);
     }
     const current = entry;
@@ -117,9 +127,14 @@ export class Uploads {
         await current.writer?.close().catch(() => undefined);
         current.writer = await this.blobs.resumeWrite(id, row.offset);
       }
-      return fn(current.writer);
+      const writer = current.writer;
+      try {
+        return await fn(writer);
+      } finally {
+        await writer.release().catch(() => undefined);
+      }
     });
-    current.tail = run.catch(() => undefined).finally(() => this.scheduleClose(id));
+    current.tail = run.catch(() => undefined).finally(() => this.scheduleForget(id));
     return run;
   }
 
@@ -161,7 +176,7 @@ export class Uploads {
     );
   }
 
-  private scheduleClose(id: string): void {
+  private scheduleForget(id: string): void {
     const entry = this.open.get(id);
     if (entry === undefined) {
       return;
@@ -172,7 +187,27 @@ export class Uploads {
         this.open.delete(id);
         void entry.tail.then(() => entry.writer?.close()).catch(() => undefined);
       }
-    }, IDLE_CLOSE_MS);
+    }, IDLE_FORGET_MS);
     entry.idle.unref();
+  }
+
+  private async checkOpenUploads(owner: string): Promise<void> {
+    const since = new Date(this.clock.now().getTime() - UPLOAD_LIFETIME_MS).toISOString();
+    const { open } = await this.db
+      .selectFrom('uploads')
+      .select((eb) => eb.fn.countAll<number>().as('open'))
+      .where('owner', '=', owner)
+      .where('updated_at', '>=', since)
+      .executeTakeFirstOrThrow();
+    if (Number(open) >= this.maxOpenPerOwner) {
+      log.warn('registry', 'open-upload limit reached', { owner, limit: this.maxOpenPerOwner });
+      throw registryError(
+        'TOOMANYREQUESTS',
+        `You have ${Number(open)} uploads in progress, the most allowed (registry.maxOpenUploads); ` +
+          'finish or cancel some (DELETE on the upload URL) before starting another. ' +
+          'An upload untouched for 24 hours no longer counts.',
+        { limit: this.maxOpenPerOwner },
+      );
+    }
   }
 }

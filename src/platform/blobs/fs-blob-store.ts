@@ -18,6 +18,7 @@ import {
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { AppError, notFound } from '../errors.js';
+import { PRIVATE_DIR_MODE, PRIVATE_FILE_MODE } from '../private-files.js';
 import { DIGEST_ALGORITHMS, isDigest, parseDigest } from './digest.js';
 import { FsBlobWriter, hashFileInto } from './fs-blob-writer.js';
 import { blobPath, isErrno, UPLOADS_DIR, uploadPath } from './fs-paths.js';
@@ -81,8 +82,8 @@ export class FsBlobStore implements BlobStore {
   async beginWrite(): Promise<BlobWriter> {
     const id = randomUUID();
     const file = uploadPath(this.dir, id);
-    await mkdir(path.dirname(file), { recursive: true });
-    const handle = await open(file, 'wx');
+    await mkdir(path.dirname(file), { recursive: true, mode: PRIVATE_DIR_MODE });
+    const handle = await open(file, 'wx', PRIVATE_FILE_MODE);
     return new FsBlobWriter({
       dir: this.dir,
       id,
@@ -122,8 +123,7 @@ export class FsBlobStore implements BlobStore {
     }
     // Node cannot serialize a hash state, so the running hash is rebuilt from the file.
     const sha256 = await hashFileInto(createHash('sha256'), file, offset);
-    const handle = await open(file, 'r+');
-    return new FsBlobWriter({ dir: this.dir, id, file, handle, offset, sha256 });
+    return new FsBlobWriter({ dir: this.dir, id, file, handle: undefined, offset, sha256 });
   }
 
   async delete(digest: string): Promise<boolean> {
@@ -164,7 +164,7 @@ export class FsBlobStore implements BlobStore {
   async deleteUnless(digest: string, inUse: () => Promise<boolean>): Promise<boolean> {
     const file = blobPath(this.dir, parseDigest(digest));
     const aside = uploadPath(this.dir, `gc-${randomUUID()}`);
-    await mkdir(path.dirname(aside), { recursive: true });
+    await mkdir(path.dirname(aside), { recursive: true, mode: PRIVATE_DIR_MODE });
     try {
       await rename(file, aside);
     } catch (err) {

@@ -5,9 +5,10 @@
  */
 import { createHash, type Hash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { mkdir, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
+import { mkdir, open, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
-import { AppError, invalid } from '../errors.js';
+import { AppError, invalid, notFound } from '../errors.js';
+import { PRIVATE_DIR_MODE } from '../private-files.js';
 import { parseDigest } from './digest.js';
 import { blobPath, isErrno, syncDir } from './fs-paths.js';
 import type { BlobWriter, CommittedBlob, WriteFromOptions } from './types.js';
@@ -16,23 +17,26 @@ type WriterState = 'open' | 'closed' | 'finished';
 
 const WRITE_BATCH_BYTES = 1024 * 1024;
 
-/** A `BlobWriter` over one temporary file of an `FsBlobStore`. */
+/**
+ * A `BlobWriter` over one temporary file of an `FsBlobStore`. The file is open only while bytes
+ * are written: `release` closes it and the next write reopens it, the running hash kept.
+ */
 export class FsBlobWriter implements BlobWriter {
   readonly id: string;
   private readonly dir: string;
   private readonly file: string;
-  private readonly handle: FileHandle;
+  private handle: FileHandle | undefined;
   private readonly sha256: Hash;
   private position: number;
   private state: WriterState = 'open';
   private tail: Promise<unknown> = Promise.resolve();
 
-  /** Wraps an open temp file whose first `offset` bytes are already hashed into `sha256`. */
+  /** Wraps a temp file (open or not) whose first `offset` bytes are already hashed into `sha256`. */
   constructor(init: {
     dir: string;
     id: string;
     file: string;
-    handle: FileHandle;
+    handle: FileHandle | undefined;
     offset: number;
     sha256: Hash;
   }) {
@@ -86,28 +90,30 @@ export class FsBlobWriter implements BlobWriter {
 
   flush(): Promise<void> {
     return this.serialize(async () => {
-      this.assertOpen();
-      await this.handle.sync();
+      await (await this.openHandle()).sync();
     });
+  }
+
+  release(): Promise<void> {
+    return this.serialize(() => this.closeHandle());
   }
 
   close(): Promise<void> {
     return this.serialize(async () => {
       if (this.state === 'open') {
         this.state = 'closed';
-        await this.handle.sync();
-        await this.handle.close();
+        await this.handle?.sync();
+        await this.closeHandle();
       }
     });
   }
 
   commit(expectedDigest: string): Promise<CommittedBlob> {
     return this.serialize(async () => {
-      this.assertOpen();
       const expected = parseDigest(expectedDigest);
+      await (await this.openHandle()).sync();
       this.state = 'finished';
-      await this.handle.sync();
-      await this.handle.close();
+      await this.closeHandle();
       const actual =
         expected.algorithm === 'sha256'
           ? this.sha256.digest('hex')
@@ -132,9 +138,7 @@ export class FsBlobWriter implements BlobWriter {
 
   abort(): Promise<void> {
     return this.serialize(async () => {
-      if (this.state === 'open') {
-        await this.handle.close();
-      }
+      await this.closeHandle();
       this.state = 'finished';
       await unlink(this.file).catch((err: unknown) => {
         if (!isErrno(err, 'ENOENT')) {
@@ -148,15 +152,15 @@ export class FsBlobWriter implements BlobWriter {
     if (chunks.length <= 1) {
       return chunks[0] === undefined ? undefined : this.write(chunks[0]);
     }
-    this.assertOpen();
+    const handle = await this.openHandle();
     const total = chunks.reduce((n, c) => n + c.byteLength, 0);
-    const { bytesWritten } = await this.handle.writev(chunks, this.position);
+    const { bytesWritten } = await handle.writev(chunks, this.position);
     if (bytesWritten < total) {
       // Short vectored write (rare on regular files): finish with plain writes.
       const rest = Buffer.concat(chunks).subarray(bytesWritten);
       let done = 0;
       while (done < rest.byteLength) {
-        const r = await this.handle.write(
+        const r = await handle.write(
           rest,
           done,
           rest.byteLength - done,
@@ -172,10 +176,10 @@ export class FsBlobWriter implements BlobWriter {
   }
 
   private async write(chunk: Uint8Array): Promise<void> {
-    this.assertOpen();
+    const handle = await this.openHandle();
     let done = 0;
     while (done < chunk.byteLength) {
-      const { bytesWritten } = await this.handle.write(
+      const { bytesWritten } = await handle.write(
         chunk,
         done,
         chunk.byteLength - done,
@@ -189,7 +193,7 @@ export class FsBlobWriter implements BlobWriter {
 
   private async moveIntoPlace(target: string): Promise<void> {
     const fanout = path.dirname(target);
-    const created = await mkdir(fanout, { recursive: true });
+    const created = await mkdir(fanout, { recursive: true, mode: PRIVATE_DIR_MODE });
     if (await exists(target)) {
       // Same digest, same bytes: another upload already stored it.
       await unlink(this.file);
@@ -203,6 +207,33 @@ export class FsBlobWriter implements BlobWriter {
       await syncDir(path.dirname(path.dirname(fanout)));
     }
     await syncDir(path.dirname(this.file));
+  }
+
+  /**
+   * The file's handle, reopened after a `release`.
+   * @throws AppError `blob.upload_unknown` when the file is gone (discarded as abandoned).
+   */
+  private async openHandle(): Promise<FileHandle> {
+    this.assertOpen();
+    if (this.handle === undefined) {
+      try {
+        this.handle = await open(this.file, 'r+');
+      } catch (err) {
+        if (isErrno(err, 'ENOENT')) {
+          throw notFound('blob.upload_unknown', `Upload ${this.id} was discarded.`, {
+            id: this.id,
+          });
+        }
+        throw err;
+      }
+    }
+    return this.handle;
+  }
+
+  private async closeHandle(): Promise<void> {
+    const handle = this.handle;
+    this.handle = undefined;
+    await handle?.close();
   }
 
   private assertOpen(): void {

@@ -2,12 +2,17 @@
 import { open } from 'node:fs/promises';
 import path from 'node:path';
 import { invalid } from '../errors.js';
-import type { ParsedDigest } from './digest.js';
+import { DIGEST_ALGORITHMS, type ParsedDigest } from './digest.js';
 
 /** Directory of uploads in progress, inside the store (same filesystem, so rename is atomic). */
 export const UPLOADS_DIR = '_uploads';
 
 const UPLOAD_ID = /^[A-Za-z0-9_-]{1,64}$/;
+
+/** The directories of a store under `dir` whose entries hold bytes: uploads and one per algorithm. */
+export function storeDirectories(dir: string): string[] {
+  return [UPLOADS_DIR, ...Object.keys(DIGEST_ALGORITHMS)].map((name) => path.join(dir, name));
+}
 
 /** `<dir>/<algorithm>/<first two hex>/<hex>`: two-level fan-out keeps directories small. */
 export function blobPath(dir: string, digest: ParsedDigest): string {

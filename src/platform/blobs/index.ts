@@ -5,6 +5,7 @@ import type { BlobStore } from './types.js';
 
 export type * from './types.js';
 export { FsBlobStore } from './fs-blob-store.js';
+export { storeDirectories } from './fs-paths.js';
 export { parseDigest, isDigest, type ParsedDigest, type DigestAlgorithm } from './digest.js';
 
 /** Instantiates the configured blob store (only the filesystem one exists today). */

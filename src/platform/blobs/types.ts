@@ -48,6 +48,11 @@ export interface BlobWriter {
   writeFrom(source: AsyncIterable<Uint8Array>, options?: WriteFromOptions): Promise<number>;
   /** Makes the bytes written so far durable (fsync), e.g. before acknowledging a chunk. */
   flush(): Promise<void>;
+  /**
+   * Lets go of the file handle until the next write, keeping the offset and running hash: an
+   * upload between two requests holds no file descriptor.
+   */
+  release(): Promise<void>;
   /** Releases the file handle and keeps the upload for a later `resumeWrite`. */
   close(): Promise<void>;
   /**

@@ -2,7 +2,7 @@
  * Opens the configured metadata database: a better-sqlite3 file (WAL, foreign keys, busy
  * timeout) or a `pg` pool, both behind Kysely's built-in dialects.
  */
-import { mkdirSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync } from 'node:fs';
 import path from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
 import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
@@ -10,6 +10,7 @@ import pg from 'pg';
 import type { Config, DatabaseTarget } from '../config.js';
 import { AppError, describeError } from '../errors.js';
 import { log } from '../logger.js';
+import { PRIVATE_DIR_MODE, PRIVATE_FILE_MODE, tightenSync } from '../private-files.js';
 import type { Dialect } from './dialect.js';
 import type { DB } from './schema.js';
 
@@ -61,7 +62,8 @@ export function describeTarget(target: DatabaseTarget): string {
 function openSqlite(file: string): Database {
   let sqlite: SqliteDatabase.Database;
   try {
-    mkdirSync(path.dirname(file), { recursive: true });
+    mkdirSync(path.dirname(file), { recursive: true, mode: PRIVATE_DIR_MODE });
+    makeSqliteFilesPrivate(file);
     sqlite = new SqliteDatabase(file, { timeout: SQLITE_BUSY_TIMEOUT_MS });
   } catch (err) {
     throw new AppError(
@@ -79,6 +81,22 @@ function openSqlite(file: string): Database {
   sqlite.pragma(`busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}`);
   const db = new Kysely<DB>({ dialect: new SqliteDialect({ database: sqlite }) });
   return { db, dialect: 'sqlite', close: () => db.destroy() };
+}
+
+/**
+ * Creates the database file 0600 before SQLite does (SQLite gives its `-wal` and `-shm` files the
+ * database file's mode) and takes group and other permissions off existing ones.
+ */
+function makeSqliteFilesPrivate(file: string): void {
+  closeSync(openSync(file, 'a', PRIVATE_FILE_MODE));
+  for (const each of [file, `${file}-wal`, `${file}-shm`]) {
+    const changed = tightenSync(each);
+    if (changed !== undefined) {
+      log.warn('db', 'the database file was readable by others: permissions taken away', {
+        ...changed,
+      });
+    }
+  }
 }
 
 function openPostgres(url: string): Database {

@@ -142,6 +142,8 @@ export interface UploadsTable {
   updated_at: Timestamp;
   offset: Defaulted<number>;
   hash_state: string | null;
+  /** Who started it: `project:<id>` (a registry key) or `user:<id>` (an API token). */
+  owner: string | null;
 }
 
 /** Scan status of an image, as shown in the container information table. */
@@ -482,6 +484,8 @@ export interface OutboxTable {
   last_error: string | null;
   created_at: Timestamp;
   sent_at: Timestamp | null;
+  /** When the text of the delivered message was removed (`mail.outboxRetentionHours`). */
+  text_removed_at: Timestamp | null;
 }
 
 /** Who changed what, when and from where. */

@@ -13,6 +13,8 @@ import * as loginFailures from './2026-11-28T1410_login_failures.js';
 import * as companyLogo from './2026-11-28T1420_company_logo.js';
 import * as certificationRules from './2026-12-05T0900_certification_rules.js';
 import * as mailNotify from './2026-12-05T0930_mail_notify.js';
+import * as uploadOwner from './2026-12-05T1500_upload_owner.js';
+import * as outboxRetention from './2026-12-05T1510_outbox_retention.js';
 
 /** The migrations this build knows, by name. */
 export const MIGRATIONS: Readonly<Record<string, Migration>> = {
@@ -26,4 +28,6 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '2026-11-28T1420_company_logo': companyLogo,
   '2026-12-05T0900_certification_rules': certificationRules,
   '2026-12-05T0930_mail_notify': mailNotify,
+  '2026-12-05T1500_upload_owner': uploadOwner,
+  '2026-12-05T1510_outbox_retention': outboxRetention,
 };
