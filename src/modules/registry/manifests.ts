@@ -23,6 +23,11 @@ export interface ManifestFacts {
   readonly kind: 'manifest' | 'index';
   /** Blobs that must be present: the config and the layers, foreign layers excepted. */
   readonly blobs: readonly PushedDescriptor[];
+  /**
+   * Foreign (non-distributable) layers: they need not be pushed, and are recorded and scanned only
+   * when the repository has them.
+   */
+  readonly foreign: readonly PushedDescriptor[];
   /** Manifests an index lists. */
   readonly children: readonly PushedDescriptor[];
   readonly subject?: string;
@@ -90,6 +95,7 @@ export function inspectManifest(body: Buffer, contentType: string | undefined): 
       mediaType,
       kind: 'index',
       blobs: [],
+      foreign: [],
       children: doc.manifests.map((d, i) => descriptor(d, `manifests[${i}]`)),
       isImage: artifactType === undefined,
       ...(subject ? { subject } : {}),
@@ -105,16 +111,16 @@ export function inspectManifest(body: Buffer, contentType: string | undefined): 
     throw invalidManifest('an image manifest needs a "layers" array');
   }
   const layers: unknown[] = doc.layers;
-  const required = layers
-    .map((raw, i) => ({ raw, layer: descriptor(raw, `layers[${i}]`) }))
-    .filter(({ raw, layer }) => !isForeign(layer.mediaType, raw))
-    .map(({ layer }) => layer);
+  const parsed = layers.map((raw, i) => ({ raw, layer: descriptor(raw, `layers[${i}]`) }));
+  const required = parsed.filter(({ raw, layer }) => !isForeign(layer.mediaType, raw));
+  const foreign = parsed.filter(({ raw, layer }) => isForeign(layer.mediaType, raw));
   const isImage = IMAGE_CONFIG_TYPES.has(config.mediaType) && artifactType === undefined;
   const type = artifactType ?? (isImage ? undefined : config.mediaType);
   return {
     mediaType,
     kind: 'manifest',
-    blobs: [config, ...required],
+    blobs: [config, ...required.map(({ layer }) => layer)],
+    foreign: foreign.map(({ layer }) => layer),
     children: [],
     isImage,
     ...(subject ? { subject } : {}),

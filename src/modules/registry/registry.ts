@@ -94,7 +94,7 @@ export class Registry {
     const facts = inspectManifest(body, contentType);
     const now = this.clock.now();
     await this.db.transaction().execute(async (trx) => {
-      await this.checkReferences(trx, repository, facts);
+      const recorded = await this.checkReferences(trx, repository, facts);
       await trx
         .insertInto('manifests')
         .values({
@@ -109,7 +109,7 @@ export class Registry {
         })
         .onConflict((oc) => oc.columns(['repository_id', 'digest']).doNothing())
         .execute();
-      const blobDigests = [...new Set(facts.blobs.map((b) => b.digest))];
+      const blobDigests = [...new Set(recorded)];
       if (blobDigests.length > 0) {
         await trx
           .insertInto('manifest_blobs')
@@ -158,16 +158,20 @@ export class Registry {
     return { digest, ...(facts.subject ? { subject: facts.subject } : {}) };
   }
 
-  /** Every referenced blob and child manifest must be in the repository, with the stated size. */
+  /**
+   * Every referenced blob and child manifest must be in the repository, with the stated size;
+   * returns the blobs the manifest uses: its blobs, and the foreign layers the repository has.
+   * A foreign layer the repository lacks is not looked up anywhere else (another tenant's blob).
+   */
   private async checkReferences(
     trx: Kysely<DB>,
     repository: RepositoryRef,
     facts: ManifestFacts,
-  ): Promise<void> {
+  ): Promise<string[]> {
     const blobSizes = await repositoryBlobSizes(
       trx,
       repository.id,
-      facts.blobs.map((b) => b.digest),
+      [...facts.blobs, ...facts.foreign].map((b) => b.digest),
     );
     for (const blob of facts.blobs) {
       const size = blobSizes.get(blob.digest);
@@ -192,6 +196,7 @@ export class Registry {
         );
       }
     }
+    const foreign = facts.foreign.filter((layer) => blobSizes.get(layer.digest) === layer.size);
     const childSizes = await manifestSizes(
       trx,
       repository.id,
@@ -220,6 +225,7 @@ export class Registry {
         );
       }
     }
+    return [...facts.blobs, ...foreign].map((b) => b.digest);
   }
 
   /**

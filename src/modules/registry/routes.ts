@@ -25,7 +25,6 @@ import {
   ensureRepository,
   findManifest,
   findRepository,
-  isPublishedBlob,
   isPublishedManifest,
   linkBlob,
   listReferrers,
@@ -327,14 +326,15 @@ export function registryRoutes(app: FastifyInstance, options: RegistryRoutesOpti
         405,
       );
     }
-    const size = await repositoryBlobSize(db, repository.id, digest);
+    // Without rights to the namespace, an unpublished blob is answered as an absent one, by the
+    // same single query: the answer tells nothing of which digests the owner stored.
+    const size = await repositoryBlobSize(db, repository.id, digest, {
+      publishedOnly: ctx.mode === 'published',
+    });
     if (size === undefined) {
       throw registryError('BLOB_UNKNOWN', `Blob ${digest} is not in ${repository.name}.`, {
         digest,
       });
-    }
-    if (ctx.mode === 'published' && !(await isPublishedBlob(db, repository.id, digest))) {
-      throw notPublished(ctx, `Blob ${digest}`);
     }
     void reply
       .header('Docker-Content-Digest', digest)
@@ -490,10 +490,10 @@ export function registryRoutes(app: FastifyInstance, options: RegistryRoutesOpti
     }
     const parts = splitRepositoryName(from);
     const source = parts && (await findRepository(db, parts.namespace, parts.repository));
-    if (source === undefined || (await repositoryBlobSize(db, source.id, digest)) === undefined) {
-      return false;
-    }
-    if (mode === 'published' && !(await isPublishedBlob(db, source.id, digest))) {
+    const visible =
+      source &&
+      (await repositoryBlobSize(db, source.id, digest, { publishedOnly: mode === 'published' }));
+    if (visible === undefined) {
       return false;
     }
     await linkBlob(db, ctx.repository.id, digest, now());

@@ -106,31 +106,36 @@ export async function isPublishedManifest(
   return row !== undefined;
 }
 
-/** True when a blob belongs to a published manifest of the repository. */
-export async function isPublishedBlob(
-  db: Kysely<DB>,
-  repositoryId: string,
-  digest: string,
-): Promise<boolean> {
-  // One query: a manifest that uses the blob is a published image, or a child of one.
-  const row = await db
-    .selectFrom('manifest_blobs as mb')
-    .select('mb.manifest_digest')
-    .where('mb.repository_id', '=', repositoryId)
-    .where('mb.blob_digest', '=', digest)
-    .where('mb.manifest_digest', 'in', publishedDigests(db, repositoryId))
-    .limit(1)
-    .executeTakeFirst();
-  return row !== undefined;
-}
-
-/** Size of a blob visible in the repository, or undefined. */
+/**
+ * Size of a blob visible in the repository, or undefined; with `publishedOnly`, only a blob a
+ * published manifest of the repository uses (a published image, or a child of one).
+ */
 export async function repositoryBlobSize(
   db: Kysely<DB>,
   repositoryId: string,
   digest: string,
+  options: { publishedOnly?: boolean } = {},
 ): Promise<number | undefined> {
-  return (await repositoryBlobSizes(db, repositoryId, [digest])).get(digest);
+  let query = db
+    .selectFrom('repository_blobs as rb')
+    .innerJoin('blobs as b', 'b.digest', 'rb.digest')
+    .select('b.size')
+    .where('rb.repository_id', '=', repositoryId)
+    .where('rb.digest', '=', digest)
+    .where('b.ready', '=', 1);
+  if (options.publishedOnly === true) {
+    query = query.where((eb) =>
+      eb.exists(
+        eb
+          .selectFrom('manifest_blobs as mb')
+          .select('mb.manifest_digest')
+          .where('mb.repository_id', '=', repositoryId)
+          .where('mb.blob_digest', '=', digest)
+          .where('mb.manifest_digest', 'in', publishedDigests(db, repositoryId)),
+      ),
+    );
+  }
+  return (await query.executeTakeFirst())?.size;
 }
 
 /** Records that a blob was just needed, so garbage collection leaves it alone for a while. */
