@@ -27,6 +27,7 @@ import { complianceModule } from '../modules/compliance/index.js';
 import {
   imagesModule,
   recordPushedImage,
+  unpublishDeletedManifest,
   rescanWaitingForVulndb,
   scanImageJob,
 } from '../modules/images/index.js';
@@ -188,6 +189,7 @@ export async function startServer(
       onTaggedPush: async (trx, push) => {
         await recordPushedImage(trx, queue, push, clock.now());
       },
+      onManifestDeleted: unpublishDeletedManifest,
     });
     const signer = new TokenSigner(await loadTokenSecret(database.db, clock.now()));
     const app = buildApp(config);

@@ -12,6 +12,7 @@ import { registryError } from './errors.js';
 import { inspectManifest, type ManifestFacts } from './manifests.js';
 import { isSupportedDigest, isTag, looksLikeDigest } from './names.js';
 import {
+  deleteManifest,
   findManifest,
   manifestSizes,
   publishBlob,
@@ -38,6 +39,15 @@ export interface TaggedPush {
  */
 export type TaggedPushHook = (trx: Transaction<DB>, push: TaggedPush) => Promise<void>;
 
+/**
+ * Called inside the transaction that deletes a manifest, so what refers to it (a published
+ * image) changes exactly when the manifest goes.
+ */
+export type ManifestDeletedHook = (
+  trx: Transaction<DB>,
+  deleted: { readonly repository: RepositoryRef; readonly digest: string },
+) => Promise<void>;
+
 /** Options of `Registry`. */
 export interface RegistryOptions {
   readonly db: Kysely<DB>;
@@ -45,6 +55,7 @@ export interface RegistryOptions {
   readonly clock: Clock;
   readonly maxManifestBytes: number;
   readonly onTaggedPush?: TaggedPushHook;
+  readonly onManifestDeleted?: ManifestDeletedHook;
 }
 
 /** A manifest reference from a URL: a tag or a digest. */
@@ -58,6 +69,7 @@ export class Registry {
   readonly uploads: Uploads;
   readonly maxManifestBytes: number;
   private readonly onTaggedPush: TaggedPushHook | undefined;
+  private readonly onManifestDeleted: ManifestDeletedHook | undefined;
 
   constructor(options: RegistryOptions) {
     this.db = options.db;
@@ -65,6 +77,7 @@ export class Registry {
     this.clock = options.clock;
     this.maxManifestBytes = options.maxManifestBytes;
     this.onTaggedPush = options.onTaggedPush;
+    this.onManifestDeleted = options.onManifestDeleted;
     this.uploads = new Uploads(this.db, this.blobs, this.clock);
   }
 
@@ -226,6 +239,17 @@ export class Registry {
       }
     }
     return [...facts.blobs, ...foreign].map((b) => b.digest);
+  }
+
+  /** Deletes a manifest with its tags, and tells the hook in the same transaction; false when absent. */
+  async deleteManifest(repository: RepositoryRef, digest: string): Promise<boolean> {
+    return this.db.transaction().execute(async (trx) => {
+      if (!(await deleteManifest(trx, repository.id, digest))) {
+        return false;
+      }
+      await this.onManifestDeleted?.(trx, { repository, digest });
+      return true;
+    });
   }
 
   /**

@@ -20,7 +20,6 @@ import { errorBody, RegistryError, registryError } from './errors.js';
 import { isRepositoryName, splitRepositoryName } from './names.js';
 import { checkDigest, parseManifestRef, type ManifestRef, type Registry } from './registry.js';
 import {
-  deleteManifest,
   deleteTag,
   ensureRepository,
   findManifest,
@@ -264,7 +263,7 @@ export function registryRoutes(app: FastifyInstance, options: RegistryRoutesOpti
         const deleted =
           'tag' in ref
             ? await deleteTag(db, repository.id, ref.tag)
-            : await deleteManifest(db, repository.id, ref.digest);
+            : await registry.deleteManifest(repository, ref.digest);
         if (!deleted) {
           throw registryError(
             'MANIFEST_UNKNOWN',

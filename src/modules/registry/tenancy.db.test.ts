@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { ApiClient } from '../../../test/support/api.js';
 import { describeDb } from '../../platform/db/test-harness.js';
 import { compress, makeTar } from '../../../test/support/image-builder.js';
 import {
@@ -33,6 +34,7 @@ describeDb('registry tenant walls', (t) => {
   let alpha: Tenant;
   let beta: Tenant;
   /** Alpha's unpublished layer and config, and the repository holding them. */
+  let publishedDigest: string;
   let secret: { repo: string; layer: string; size: number; config: string; configSize: number };
 
   async function tenant(name: string): Promise<Tenant> {
@@ -86,6 +88,7 @@ describeDb('registry tenant walls', (t) => {
     // Something else in Alpha's repository is published, so Beta may pull there at all.
     const published = await alpha.registry.pushImage(repo, 'public', 'public layer');
     await waitForImage(t.db, alpha.project.id, 'public');
+    publishedDigest = published.digest;
     const image = await t.db
       .selectFrom('images')
       .select('id')
@@ -182,6 +185,18 @@ describeDb('registry tenant walls', (t) => {
       `/v2/${secret.repo}/referrers/${sha256('x')}`,
     );
     expect(unpublished.status).toBeGreaterThanOrEqual(400);
+  });
+
+  it('should take a deleted manifest out of the catalog', async () => {
+    const anonymous = new ApiClient(portal.server.url);
+    const listed = async () => JSON.stringify((await anonymous.get('/catalog/images')).body);
+    expect(await listed()).toContain(publishedDigest);
+    const res = await alpha.registry.request(
+      'DELETE',
+      `/v2/${secret.repo}/manifests/${publishedDigest}`,
+    );
+    expect(res.status).toBe(202);
+    expect(await listed()).not.toContain(publishedDigest);
   });
 });
 
