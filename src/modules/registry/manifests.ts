@@ -46,6 +46,12 @@ export const MANIFEST_MEDIA_TYPES: ReadonlySet<string> = new Set([
   MEDIA.dockerList,
 ]);
 
+/**
+ * Most descriptors a manifest may list (config and layers, or an index's manifests). OCI sets no
+ * limit; real images stay under 128 layers (overlayfs) and indexes under a few dozen platforms.
+ */
+export const MAX_DESCRIPTORS = 1000;
+
 const INDEX_TYPES: ReadonlySet<string> = new Set([MEDIA.ociIndex, MEDIA.dockerList]);
 const IMAGE_CONFIG_TYPES: ReadonlySet<string> = new Set([MEDIA.ociConfig, MEDIA.dockerConfig]);
 
@@ -91,6 +97,7 @@ export function inspectManifest(body: Buffer, contentType: string | undefined): 
     if (!Array.isArray(doc.manifests)) {
       throw invalidManifest('an index needs a "manifests" array');
     }
+    checkCount(doc.manifests.length, 'manifests');
     return {
       mediaType,
       kind: 'index',
@@ -111,6 +118,7 @@ export function inspectManifest(body: Buffer, contentType: string | undefined): 
     throw invalidManifest('an image manifest needs a "layers" array');
   }
   const layers: unknown[] = doc.layers;
+  checkCount(layers.length + 1, 'descriptors (config and layers)');
   const parsed = layers.map((raw, i) => ({ raw, layer: descriptor(raw, `layers[${i}]`) }));
   const required = parsed.filter(({ raw, layer }) => !isForeign(layer.mediaType, raw));
   const foreign = parsed.filter(({ raw, layer }) => isForeign(layer.mediaType, raw));
@@ -127,6 +135,12 @@ export function inspectManifest(body: Buffer, contentType: string | undefined): 
     ...(type ? { artifactType: type } : {}),
     ...(annotations ? { annotations } : {}),
   };
+}
+
+function checkCount(count: number, what: string): void {
+  if (count > MAX_DESCRIPTORS) {
+    throw invalidManifest(`it lists ${count} ${what}; at most ${MAX_DESCRIPTORS} are accepted`);
+  }
 }
 
 /** Layers that live elsewhere (Windows base layers): they have URLs and need not be pushed. */

@@ -14,6 +14,7 @@ import { isSupportedDigest, isTag, looksLikeDigest } from './names.js';
 import {
   deleteManifest,
   findManifest,
+  inBatches,
   manifestSizes,
   publishBlob,
   releaseBlob,
@@ -122,34 +123,34 @@ export class Registry {
         })
         .onConflict((oc) => oc.columns(['repository_id', 'digest']).doNothing())
         .execute();
-      const blobDigests = [...new Set(recorded)];
-      if (blobDigests.length > 0) {
-        await trx
+      await inBatches(recorded, (batch) =>
+        trx
           .insertInto('manifest_blobs')
           .values(
-            blobDigests.map((d) => ({
+            batch.map((d) => ({
               repository_id: repository.id,
               manifest_digest: digest,
               blob_digest: d,
             })),
           )
           .onConflict((oc) => oc.doNothing())
-          .execute();
-      }
-      const children = [...new Set(facts.children.map((c) => c.digest))];
-      if (children.length > 0) {
-        await trx
-          .insertInto('manifest_children')
-          .values(
-            children.map((d) => ({
-              repository_id: repository.id,
-              parent_digest: digest,
-              child_digest: d,
-            })),
-          )
-          .onConflict((oc) => oc.doNothing())
-          .execute();
-      }
+          .execute(),
+      );
+      await inBatches(
+        facts.children.map((c) => c.digest),
+        (batch) =>
+          trx
+            .insertInto('manifest_children')
+            .values(
+              batch.map((d) => ({
+                repository_id: repository.id,
+                parent_digest: digest,
+                child_digest: d,
+              })),
+            )
+            .onConflict((oc) => oc.doNothing())
+            .execute(),
+      );
       if ('tag' in ref) {
         await trx
           .insertInto('tags')

@@ -255,6 +255,25 @@ export async function findManifest(
   return query.executeTakeFirst();
 }
 
+/** Values bound per statement: far below SQLite's 32,766 and PostgreSQL's 65,535 variables. */
+const BATCH = 500;
+
+/**
+ * Runs `query` over the distinct `values` in batches, so no statement binds too many variables;
+ * returns every batch's rows.
+ */
+export async function inBatches<T, R>(
+  values: readonly T[],
+  query: (batch: T[]) => Promise<R[]>,
+): Promise<R[]> {
+  const distinct = [...new Set(values)];
+  const rows: R[] = [];
+  for (let i = 0; i < distinct.length; i += BATCH) {
+    rows.push(...(await query(distinct.slice(i, i + BATCH))));
+  }
+  return rows;
+}
+
 /** Size and presence of manifests, to validate the children of an index. */
 export async function manifestSizes(
   db: Kysely<DB>,
@@ -264,12 +283,14 @@ export async function manifestSizes(
   if (digests.length === 0) {
     return new Map();
   }
-  const rows = await db
-    .selectFrom('manifests')
-    .select(['digest', 'size'])
-    .where('repository_id', '=', repositoryId)
-    .where('digest', 'in', [...new Set(digests)])
-    .execute();
+  const rows = await inBatches(digests, (batch) =>
+    db
+      .selectFrom('manifests')
+      .select(['digest', 'size'])
+      .where('repository_id', '=', repositoryId)
+      .where('digest', 'in', batch)
+      .execute(),
+  );
   return new Map(rows.map((r) => [r.digest, r.size]));
 }
 
@@ -282,14 +303,16 @@ export async function repositoryBlobSizes(
   if (digests.length === 0) {
     return new Map();
   }
-  const rows = await db
-    .selectFrom('repository_blobs as rb')
-    .innerJoin('blobs as b', 'b.digest', 'rb.digest')
-    .select(['b.digest', 'b.size'])
-    .where('rb.repository_id', '=', repositoryId)
-    .where('rb.digest', 'in', [...new Set(digests)])
-    .where('b.ready', '=', 1)
-    .execute();
+  const rows = await inBatches(digests, (batch) =>
+    db
+      .selectFrom('repository_blobs as rb')
+      .innerJoin('blobs as b', 'b.digest', 'rb.digest')
+      .select(['b.digest', 'b.size'])
+      .where('rb.repository_id', '=', repositoryId)
+      .where('rb.digest', 'in', batch)
+      .where('b.ready', '=', 1)
+      .execute(),
+  );
   return new Map(rows.map((r) => [r.digest, r.size]));
 }
 
