@@ -11,6 +11,7 @@ import {
   authenticate,
   authorize,
   grantToken,
+  principalKey,
   unauthorized,
   type AccessMode,
   type Principal,
@@ -392,7 +393,7 @@ export function registryRoutes(app: FastifyInstance, options: RegistryRoutesOpti
           return created(query.mount);
         }
       }
-      const row = await uploads.begin(repository.id);
+      const row = await uploads.begin(repository.id, principalKey(ctx.principal) ?? '');
       if (query.digest !== undefined) {
         const digest = checkDigest(query.digest, 'digest');
         return uploads.withWriter(row.id, async (writer) => {
@@ -409,7 +410,7 @@ export function registryRoutes(app: FastifyInstance, options: RegistryRoutesOpti
       return accepted(row.id, 0).code(202).send();
     }
 
-    const row = await uploads.find(repository.id, id);
+    const row = await uploads.find(repository.id, id, principalKey(ctx.principal));
     switch (request.method) {
       case 'GET':
       case 'HEAD':

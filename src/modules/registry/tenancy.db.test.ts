@@ -187,6 +187,27 @@ describeDb('registry tenant walls', (t) => {
     expect(unpublished.status).toBeGreaterThanOrEqual(400);
   });
 
+  it('should show and continue an upload only for the one who started it', async () => {
+    const started = await alpha.registry.request('POST', `/v2/${secret.repo}/blobs/uploads/`);
+    expect(started.status).toBe(202);
+    const url = started.headers.get('location') ?? '';
+    expect((await alpha.registry.request('GET', url)).status).toBe(204);
+    const anonymous = new RegistryClient(portal.server.url);
+    for (const client of [anonymous, beta.registry]) {
+      for (const method of ['GET', 'HEAD']) {
+        const res = await client.request(method, url);
+        expect(res.status, method).toBe(404);
+      }
+      expect((await client.request('GET', url)).code).toBe('BLOB_UPLOAD_UNKNOWN');
+      // Writing needs push rights, which neither has.
+      for (const method of ['PATCH', 'PUT', 'DELETE']) {
+        const res = await client.request(method, `${url}?digest=${sha256('')}`, { body: '' });
+        expect(res.status, method).toBeGreaterThanOrEqual(401);
+      }
+    }
+    expect((await alpha.registry.request('GET', url)).status).toBe(204);
+  });
+
   it('should take a deleted manifest out of the catalog', async () => {
     const anonymous = new ApiClient(portal.server.url);
     const listed = async () => JSON.stringify((await anonymous.get('/catalog/images')).body);

@@ -36,8 +36,8 @@ export class Uploads {
     this.clock = clock;
   }
 
-  /** Starts an upload into a repository. */
-  async begin(repositoryId: string): Promise<UploadRow> {
+  /** Starts an upload into a repository by `startedBy` (see `principalKey`). */
+  async begin(repositoryId: string, startedBy: string): Promise<UploadRow> {
     const writer = await this.blobs.beginWrite();
     const now = this.clock.now().toISOString();
     const row: UploadRow = {
@@ -47,6 +47,7 @@ export class Uploads {
       updated_at: now,
       offset: 0,
       hash_state: null,
+      started_by: startedBy,
     };
     await this.db.insertInto('uploads').values(row).execute();
     this.open.set(writer.id, { writer, tail: Promise.resolve(), idle: undefined });
@@ -55,18 +56,21 @@ export class Uploads {
   }
 
   /**
-   * The upload `id` of this repository.
+   * The upload `id` of this repository, if `startedBy` started it (anyone else, anonymous callers
+   * included, gets the answer of an unknown upload).
    * @throws RegistryError BLOB_UPLOAD_UNKNOWN
    */
-  async find(repositoryId: string, id: string): Promise<UploadRow> {
-    const row = /^[A-Za-z0-9_-]{1,64}$/.test(id)
-      ? await this.db
-          .selectFrom('uploads')
-          .selectAll()
-          .where('id', '=', id)
-          .where('repository_id', '=', repositoryId)
-          .executeTakeFirst()
-      : undefined;
+  async find(repositoryId: string, id: string, startedBy: string | undefined): Promise<UploadRow> {
+    const row =
+      /^[A-Za-z0-9_-]{1,64}$/.test(id) && startedBy !== undefined
+        ? await this.db
+            .selectFrom('uploads')
+            .selectAll()
+            .where('id', '=', id)
+            .where('repository_id', '=', repositoryId)
+            .where('started_by', '=', startedBy)
+            .executeTakeFirst()
+        : undefined;
     if (row === undefined) {
       throw registryError(
         'BLOB_UPLOAD_UNKNOWN',

@@ -142,6 +142,8 @@ export interface UploadsTable {
   updated_at: Timestamp;
   offset: Defaulted<number>;
   hash_state: string | null;
+  /** Who started it (`project:<id>` or `user:<id>`); only they may see or continue it. */
+  started_by: string | null;
 }
 
 /** Scan status of an image, as shown in the container information table. */

@@ -13,6 +13,7 @@ import * as loginFailures from './2026-11-28T1410_login_failures.js';
 import * as companyLogo from './2026-11-28T1420_company_logo.js';
 import * as certificationRules from './2026-12-05T0900_certification_rules.js';
 import * as mailNotify from './2026-12-05T0930_mail_notify.js';
+import * as uploadOwner from './2026-12-05T1500_upload_owner.js';
 
 /** The migrations this build knows, by name. */
 export const MIGRATIONS: Readonly<Record<string, Migration>> = {
@@ -26,4 +27,5 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '2026-11-28T1420_company_logo': companyLogo,
   '2026-12-05T0900_certification_rules': certificationRules,
   '2026-12-05T0930_mail_notify': mailNotify,
+  '2026-12-05T1500_upload_owner': uploadOwner,
 };
