@@ -205,6 +205,17 @@ describeDb('registry tenant walls', (t) => {
         expect(res.status, method).toBeGreaterThanOrEqual(401);
       }
     }
+    // A colleague with push rights in the same namespace may not touch it either.
+    const token = (await alpha.member.post('/me/tokens', { name: 'registry' })).body
+      .token as string;
+    const colleague = new RegistryClient(portal.server.url, token);
+    // (DELETE needs delete rights, which a member lacks: refused before the upload is looked up.)
+    for (const method of ['GET', 'PATCH', 'PUT']) {
+      const res = await colleague.request(method, `${url}?digest=${sha256('')}`, {
+        ...(method === 'GET' ? {} : { body: '' }),
+      });
+      expect([res.status, res.code], method).toEqual([404, 'BLOB_UPLOAD_UNKNOWN']);
+    }
     expect((await alpha.registry.request('GET', url)).status).toBe(204);
   });
 
