@@ -126,7 +126,10 @@ export async function scanImage(reference: string, options: ScanOptions): Promis
       vulns: vulns.status === 'ok' ? { status: 'ok', report: vulns.report } : vulns,
       options: { ...DEFAULT_POLICY_OPTIONS, ...options.policyOptions },
     };
-    const results = await runPolicy(getPolicy(options.policy), ctx);
+    const results = [
+      ...unreadLayersFinding(read.unread),
+      ...(await runPolicy(getPolicy(options.policy), ctx)),
+    ];
     const config = image.config.config ?? {};
     return {
       reference,
@@ -155,6 +158,28 @@ export async function scanImage(reference: string, options: ScanOptions): Promis
     await image?.close();
     await rm(tempDir, { recursive: true, force: true });
   }
+}
+
+/**
+ * A required failure when layers were left unread: an image whose content could not be checked
+ * cannot pass, whatever the policy says of the rest.
+ */
+function unreadLayersFinding(unread: readonly string[]): CheckResult[] {
+  if (unread.length === 0) {
+    return [];
+  }
+  return [
+    {
+      name: 'LayersReadable',
+      outcome: 'fail',
+      required: true,
+      description: 'every layer of the image was read and checked',
+      reason: `${unread.length} layer(s) could not be read and were not checked: ${unread.join(', ')}. A foreign (non-distributable) layer is scanned only when its bytes were pushed to this repository.`,
+      suggestion:
+        'Push every layer to the repository (for foreign layers, push their bytes too, e.g. with --allow-nondistributable-artifacts).',
+      url: 'docs/security.md#foreign-layers',
+    },
+  ];
 }
 
 /** Digest algorithms the packages' file headers use that `have` lacks. */

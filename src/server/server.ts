@@ -28,6 +28,7 @@ import {
   imagesModule,
   recordPushedImage,
   removeStaleScanDirs,
+  unpublishDeletedManifest,
   rescanWaitingForVulndb,
   scanImageJob,
   scanTempRoot,
@@ -220,6 +221,7 @@ export async function startServer(
       onTaggedPush: async (trx, push) => {
         await recordPushedImage(trx, queue, push, clock.now());
       },
+      onManifestDeleted: unpublishDeletedManifest,
     });
     const signer = new TokenSigner(await loadTokenSecret(database.db, clock.now()));
     const app = buildApp(config);

@@ -63,6 +63,8 @@ export interface LayersRead {
   fs: FileTree;
   layers: LayerChanges[];
   stats: { entries: number; uncompressedBytes: number; compressedBytes: number };
+  /** Digests of the layers the source would not open: nothing of them is in `fs`. */
+  unread: string[];
 }
 
 interface Counters {
@@ -82,6 +84,7 @@ export async function readLayers(
   const descs = image.manifest.layers;
   const totalBytes = descs.reduce((n, l) => n + l.size, 0);
   const stats = { entries: 0, uncompressedBytes: 0, compressedBytes: 0 };
+  const unread: string[] = [];
   for (const [index, desc] of descs.entries()) {
     const ctx: LayerContext = {
       fs,
@@ -111,7 +114,15 @@ export async function readLayers(
           })
       : undefined;
     try {
-      await readLayer(image, ctx, counters, { opts, limits, declaredSize: desc.size, progress });
+      const read = await readLayer(image, ctx, counters, {
+        opts,
+        limits,
+        declaredSize: desc.size,
+        progress,
+      });
+      if (!read) {
+        unread.push(desc.digest);
+      }
     } catch (err) {
       throw toLayerError(err, desc.digest, index);
     }
@@ -120,7 +131,7 @@ export async function readLayers(
     stats.uncompressedBytes += counters.uncompressed;
     layers.push(ctx.changes);
   }
-  return { fs, layers, stats };
+  return { fs, layers, stats, unread };
 }
 
 interface LayerRun {
@@ -130,13 +141,17 @@ interface LayerRun {
   progress: ((bytes: number) => void) | undefined;
 }
 
+/** Reads one layer into `ctx.fs`; false when the source would not open it. */
 async function readLayer(
   image: ResolvedImage,
   ctx: LayerContext,
   counters: Counters,
   run: LayerRun,
-): Promise<void> {
+): Promise<boolean> {
   const source = await image.openLayer(ctx.index, run.opts.signal);
+  if (source === undefined) {
+    return false;
+  }
   const uncompressedDigest = image.uncompressedDigests?.[ctx.index] === true;
   const hash = layerHash(ctx.digest);
   const { head, rest } = await peek(source, 4);
@@ -174,6 +189,7 @@ async function readLayer(
     );
   }
   verifyLayerDigest(ctx, hash, uncompressedDigest);
+  return true;
 }
 
 /** The error a stream gives when torn down by a failure elsewhere in the pipeline. */

@@ -103,8 +103,11 @@ export interface ResolvedImage {
    * legacy docker-archive `layer.tar`, named by its diff ID) rather than of the stored bytes.
    */
   uncompressedDigests?: boolean[];
-  /** Opens a layer's stored (possibly compressed) bytes. */
-  openLayer(index: number, signal?: AbortSignal): Promise<Readable>;
+  /**
+   * Opens a layer's stored (possibly compressed) bytes; undefined when the source may not read
+   * them (the layer is then left unscanned and the image fails `LayersReadable`).
+   */
+  openLayer(index: number, signal?: AbortSignal): Promise<Readable | undefined>;
   /** Releases temporary files and connections. */
   close(): Promise<void>;
 }

@@ -97,3 +97,20 @@ export async function setPublished(
     .where('id', '=', id)
     .execute();
 }
+
+/**
+ * Unpublishes the images of a manifest deleted from the registry (in the deletion's transaction):
+ * the catalog and anonymous pulls stop showing what can no longer be pulled.
+ */
+export async function unpublishDeletedManifest(
+  trx: Transaction<DB>,
+  deleted: { readonly repository: { readonly id: string }; readonly digest: string },
+): Promise<void> {
+  await trx
+    .updateTable('images')
+    .set({ published: 0, published_at: null })
+    .where('repository_id', '=', deleted.repository.id)
+    .where('digest', '=', deleted.digest)
+    .where('published', '=', 1)
+    .execute();
+}

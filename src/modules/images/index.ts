@@ -3,6 +3,7 @@ export {
   findImage,
   hasPublishedImage,
   recordPushedImage,
+  unpublishDeletedManifest,
   setPublished,
   type ImageRow,
 } from './images.js';

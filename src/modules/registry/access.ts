@@ -120,6 +120,18 @@ function basicPassword(value: string): string | undefined {
   return password === '' ? undefined : password;
 }
 
+/**
+ * A stable name of who the principal is, whatever credential it came with (`project:<id>`,
+ * `user:<id>`); undefined for anonymous callers.
+ */
+export function principalKey(principal: Principal): string | undefined {
+  return principal.kind === 'project'
+    ? `project:${principal.project.id}`
+    : principal.kind === 'user'
+      ? `user:${principal.token.user.id}`
+      : undefined;
+}
+
 /** What the principal's identity allows on a repository, and the project owning it when known. */
 export interface Allowed {
   readonly actions: readonly Action[];

@@ -1,6 +1,7 @@
 /** The OCI registry: routes, operations, storage rules and garbage collection. */
 export {
   Registry,
+  type ManifestDeletedHook,
   type RegistryOptions,
   type TaggedPush,
   type TaggedPushHook,

@@ -23,6 +23,11 @@ export interface ManifestFacts {
   readonly kind: 'manifest' | 'index';
   /** Blobs that must be present: the config and the layers, foreign layers excepted. */
   readonly blobs: readonly PushedDescriptor[];
+  /**
+   * Foreign (non-distributable) layers: they need not be pushed, and are recorded and scanned only
+   * when the repository has them.
+   */
+  readonly foreign: readonly PushedDescriptor[];
   /** Manifests an index lists. */
   readonly children: readonly PushedDescriptor[];
   readonly subject?: string;
@@ -40,6 +45,12 @@ export const MANIFEST_MEDIA_TYPES: ReadonlySet<string> = new Set([
   MEDIA.dockerManifest,
   MEDIA.dockerList,
 ]);
+
+/**
+ * Most descriptors a manifest may list (config and layers, or an index's manifests). OCI sets no
+ * limit; real images stay under 128 layers (overlayfs) and indexes under a few dozen platforms.
+ */
+export const MAX_DESCRIPTORS = 1000;
 
 const INDEX_TYPES: ReadonlySet<string> = new Set([MEDIA.ociIndex, MEDIA.dockerList]);
 const IMAGE_CONFIG_TYPES: ReadonlySet<string> = new Set([MEDIA.ociConfig, MEDIA.dockerConfig]);
@@ -86,10 +97,12 @@ export function inspectManifest(body: Buffer, contentType: string | undefined): 
     if (!Array.isArray(doc.manifests)) {
       throw invalidManifest('an index needs a "manifests" array');
     }
+    checkCount(doc.manifests.length, 'manifests');
     return {
       mediaType,
       kind: 'index',
       blobs: [],
+      foreign: [],
       children: doc.manifests.map((d, i) => descriptor(d, `manifests[${i}]`)),
       isImage: artifactType === undefined,
       ...(subject ? { subject } : {}),
@@ -105,22 +118,29 @@ export function inspectManifest(body: Buffer, contentType: string | undefined): 
     throw invalidManifest('an image manifest needs a "layers" array');
   }
   const layers: unknown[] = doc.layers;
-  const required = layers
-    .map((raw, i) => ({ raw, layer: descriptor(raw, `layers[${i}]`) }))
-    .filter(({ raw, layer }) => !isForeign(layer.mediaType, raw))
-    .map(({ layer }) => layer);
+  checkCount(layers.length + 1, 'descriptors (config and layers)');
+  const parsed = layers.map((raw, i) => ({ raw, layer: descriptor(raw, `layers[${i}]`) }));
+  const required = parsed.filter(({ raw, layer }) => !isForeign(layer.mediaType, raw));
+  const foreign = parsed.filter(({ raw, layer }) => isForeign(layer.mediaType, raw));
   const isImage = IMAGE_CONFIG_TYPES.has(config.mediaType) && artifactType === undefined;
   const type = artifactType ?? (isImage ? undefined : config.mediaType);
   return {
     mediaType,
     kind: 'manifest',
-    blobs: [config, ...required],
+    blobs: [config, ...required.map(({ layer }) => layer)],
+    foreign: foreign.map(({ layer }) => layer),
     children: [],
     isImage,
     ...(subject ? { subject } : {}),
     ...(type ? { artifactType: type } : {}),
     ...(annotations ? { annotations } : {}),
   };
+}
+
+function checkCount(count: number, what: string): void {
+  if (count > MAX_DESCRIPTORS) {
+    throw invalidManifest(`it lists ${count} ${what}; at most ${MAX_DESCRIPTORS} are accepted`);
+  }
 }
 
 /** Layers that live elsewhere (Windows base layers): they have URLs and need not be pushed. */

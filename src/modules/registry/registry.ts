@@ -12,7 +12,9 @@ import { registryError } from './errors.js';
 import { inspectManifest, type ManifestFacts } from './manifests.js';
 import { isSupportedDigest, isTag, looksLikeDigest } from './names.js';
 import {
+  deleteManifest,
   findManifest,
+  inBatches,
   manifestSizes,
   publishBlob,
   releaseBlob,
@@ -38,6 +40,15 @@ export interface TaggedPush {
  */
 export type TaggedPushHook = (trx: Transaction<DB>, push: TaggedPush) => Promise<void>;
 
+/**
+ * Called inside the transaction that deletes a manifest, so what refers to it (a published
+ * image) changes exactly when the manifest goes.
+ */
+export type ManifestDeletedHook = (
+  trx: Transaction<DB>,
+  deleted: { readonly repository: RepositoryRef; readonly digest: string },
+) => Promise<void>;
+
 /** Options of `Registry`. */
 export interface RegistryOptions {
   readonly db: Kysely<DB>;
@@ -47,6 +58,7 @@ export interface RegistryOptions {
   /** Unfinished uploads one registry key or user may have at a time. */
   readonly maxOpenUploads: number;
   readonly onTaggedPush?: TaggedPushHook;
+  readonly onManifestDeleted?: ManifestDeletedHook;
 }
 
 /** A manifest reference from a URL: a tag or a digest. */
@@ -60,6 +72,7 @@ export class Registry {
   readonly uploads: Uploads;
   readonly maxManifestBytes: number;
   private readonly onTaggedPush: TaggedPushHook | undefined;
+  private readonly onManifestDeleted: ManifestDeletedHook | undefined;
 
   constructor(options: RegistryOptions) {
     this.db = options.db;
@@ -67,6 +80,7 @@ export class Registry {
     this.clock = options.clock;
     this.maxManifestBytes = options.maxManifestBytes;
     this.onTaggedPush = options.onTaggedPush;
+    this.onManifestDeleted = options.onManifestDeleted;
     this.uploads = new Uploads(this.db, this.blobs, this.clock, options.maxOpenUploads);
   }
 
@@ -96,7 +110,7 @@ export class Registry {
     const facts = inspectManifest(body, contentType);
     const now = this.clock.now();
     await this.db.transaction().execute(async (trx) => {
-      await this.checkReferences(trx, repository, facts);
+      const recorded = await this.checkReferences(trx, repository, facts);
       await trx
         .insertInto('manifests')
         .values({
@@ -111,34 +125,34 @@ export class Registry {
         })
         .onConflict((oc) => oc.columns(['repository_id', 'digest']).doNothing())
         .execute();
-      const blobDigests = [...new Set(facts.blobs.map((b) => b.digest))];
-      if (blobDigests.length > 0) {
-        await trx
+      await inBatches(recorded, (batch) =>
+        trx
           .insertInto('manifest_blobs')
           .values(
-            blobDigests.map((d) => ({
+            batch.map((d) => ({
               repository_id: repository.id,
               manifest_digest: digest,
               blob_digest: d,
             })),
           )
           .onConflict((oc) => oc.doNothing())
-          .execute();
-      }
-      const children = [...new Set(facts.children.map((c) => c.digest))];
-      if (children.length > 0) {
-        await trx
-          .insertInto('manifest_children')
-          .values(
-            children.map((d) => ({
-              repository_id: repository.id,
-              parent_digest: digest,
-              child_digest: d,
-            })),
-          )
-          .onConflict((oc) => oc.doNothing())
-          .execute();
-      }
+          .execute(),
+      );
+      await inBatches(
+        facts.children.map((c) => c.digest),
+        (batch) =>
+          trx
+            .insertInto('manifest_children')
+            .values(
+              batch.map((d) => ({
+                repository_id: repository.id,
+                parent_digest: digest,
+                child_digest: d,
+              })),
+            )
+            .onConflict((oc) => oc.doNothing())
+            .execute(),
+      );
       if ('tag' in ref) {
         await trx
           .insertInto('tags')
@@ -160,16 +174,20 @@ export class Registry {
     return { digest, ...(facts.subject ? { subject: facts.subject } : {}) };
   }
 
-  /** Every referenced blob and child manifest must be in the repository, with the stated size. */
+  /**
+   * Every referenced blob and child manifest must be in the repository, with the stated size;
+   * returns the blobs the manifest uses: its blobs, and the foreign layers the repository has.
+   * A foreign layer the repository lacks is not looked up anywhere else (another tenant's blob).
+   */
   private async checkReferences(
     trx: Kysely<DB>,
     repository: RepositoryRef,
     facts: ManifestFacts,
-  ): Promise<void> {
+  ): Promise<string[]> {
     const blobSizes = await repositoryBlobSizes(
       trx,
       repository.id,
-      facts.blobs.map((b) => b.digest),
+      [...facts.blobs, ...facts.foreign].map((b) => b.digest),
     );
     for (const blob of facts.blobs) {
       const size = blobSizes.get(blob.digest);
@@ -194,6 +212,7 @@ export class Registry {
         );
       }
     }
+    const foreign = facts.foreign.filter((layer) => blobSizes.get(layer.digest) === layer.size);
     const childSizes = await manifestSizes(
       trx,
       repository.id,
@@ -222,6 +241,18 @@ export class Registry {
         );
       }
     }
+    return [...facts.blobs, ...foreign].map((b) => b.digest);
+  }
+
+  /** Deletes a manifest with its tags, and tells the hook in the same transaction; false when absent. */
+  async deleteManifest(repository: RepositoryRef, digest: string): Promise<boolean> {
+    return this.db.transaction().execute(async (trx) => {
+      if (!(await deleteManifest(trx, repository.id, digest))) {
+        return false;
+      }
+      await this.onManifestDeleted?.(trx, { repository, digest });
+      return true;
+    });
   }
 
   /**

@@ -11,6 +11,7 @@ import {
   authenticate,
   authorize,
   grantToken,
+  principalKey,
   unauthorized,
   type AccessMode,
   type Principal,
@@ -20,12 +21,10 @@ import { errorBody, RegistryError, registryError } from './errors.js';
 import { isRepositoryName, splitRepositoryName } from './names.js';
 import { checkDigest, parseManifestRef, type ManifestRef, type Registry } from './registry.js';
 import {
-  deleteManifest,
   deleteTag,
   ensureRepository,
   findManifest,
   findRepository,
-  isPublishedBlob,
   isPublishedManifest,
   linkBlob,
   listReferrers,
@@ -265,7 +264,7 @@ export function registryRoutes(app: FastifyInstance, options: RegistryRoutesOpti
         const deleted =
           'tag' in ref
             ? await deleteTag(db, repository.id, ref.tag)
-            : await deleteManifest(db, repository.id, ref.digest);
+            : await registry.deleteManifest(repository, ref.digest);
         if (!deleted) {
           throw registryError(
             'MANIFEST_UNKNOWN',
@@ -327,14 +326,15 @@ export function registryRoutes(app: FastifyInstance, options: RegistryRoutesOpti
         405,
       );
     }
-    const size = await repositoryBlobSize(db, repository.id, digest);
+    // Without rights to the namespace, an unpublished blob is answered as an absent one, by the
+    // same single query: the answer tells nothing of which digests the owner stored.
+    const size = await repositoryBlobSize(db, repository.id, digest, {
+      publishedOnly: ctx.mode === 'published',
+    });
     if (size === undefined) {
       throw registryError('BLOB_UNKNOWN', `Blob ${digest} is not in ${repository.name}.`, {
         digest,
       });
-    }
-    if (ctx.mode === 'published' && !(await isPublishedBlob(db, repository.id, digest))) {
-      throw notPublished(ctx, `Blob ${digest}`);
     }
     void reply
       .header('Docker-Content-Digest', digest)
@@ -393,7 +393,8 @@ export function registryRoutes(app: FastifyInstance, options: RegistryRoutesOpti
           return created(query.mount);
         }
       }
-      const row = await uploads.begin(repository.id, uploadOwner(ctx.principal));
+      // Anonymous callers cannot push, so never begin one; their key matches no upload.
+      const row = await uploads.begin(repository.id, principalKey(ctx.principal) ?? 'anonymous');
       if (query.digest !== undefined) {
         const digest = checkDigest(query.digest, 'digest');
         return uploads.withWriter(row.id, async (writer) => {
@@ -410,7 +411,7 @@ export function registryRoutes(app: FastifyInstance, options: RegistryRoutesOpti
       return accepted(row.id, 0).code(202).send();
     }
 
-    const row = await uploads.find(repository.id, id);
+    const row = await uploads.find(repository.id, id, principalKey(ctx.principal));
     switch (request.method) {
       case 'GET':
       case 'HEAD':
@@ -490,10 +491,10 @@ export function registryRoutes(app: FastifyInstance, options: RegistryRoutesOpti
     }
     const parts = splitRepositoryName(from);
     const source = parts && (await findRepository(db, parts.namespace, parts.repository));
-    if (source === undefined || (await repositoryBlobSize(db, source.id, digest)) === undefined) {
-      return false;
-    }
-    if (mode === 'published' && !(await isPublishedBlob(db, source.id, digest))) {
+    const visible =
+      source &&
+      (await repositoryBlobSize(db, source.id, digest, { publishedOnly: mode === 'published' }));
+    if (visible === undefined) {
       return false;
     }
     await linkBlob(db, ctx.repository.id, digest, now());
@@ -640,18 +641,6 @@ function parseContentRange(header: string | undefined): { start: number; end: nu
     );
   }
   return { start: Number(m[1]), end: Number(m[2]) };
-}
-
-/** Who an upload counts against: the project of a registry key, or the user of an API token. */
-function uploadOwner(principal: Principal): string {
-  switch (principal.kind) {
-    case 'project':
-      return `project:${principal.project.id}`;
-    case 'user':
-      return `user:${principal.token.user.id}`;
-    case 'anonymous':
-      return 'anonymous';
-  }
 }
 
 /** Parses a single `Range: bytes=a-b` request header. */

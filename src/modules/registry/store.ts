@@ -106,31 +106,36 @@ export async function isPublishedManifest(
   return row !== undefined;
 }
 
-/** True when a blob belongs to a published manifest of the repository. */
-export async function isPublishedBlob(
-  db: Kysely<DB>,
-  repositoryId: string,
-  digest: string,
-): Promise<boolean> {
-  // One query: a manifest that uses the blob is a published image, or a child of one.
-  const row = await db
-    .selectFrom('manifest_blobs as mb')
-    .select('mb.manifest_digest')
-    .where('mb.repository_id', '=', repositoryId)
-    .where('mb.blob_digest', '=', digest)
-    .where('mb.manifest_digest', 'in', publishedDigests(db, repositoryId))
-    .limit(1)
-    .executeTakeFirst();
-  return row !== undefined;
-}
-
-/** Size of a blob visible in the repository, or undefined. */
+/**
+ * Size of a blob visible in the repository, or undefined; with `publishedOnly`, only a blob a
+ * published manifest of the repository uses (a published image, or a child of one).
+ */
 export async function repositoryBlobSize(
   db: Kysely<DB>,
   repositoryId: string,
   digest: string,
+  options: { publishedOnly?: boolean } = {},
 ): Promise<number | undefined> {
-  return (await repositoryBlobSizes(db, repositoryId, [digest])).get(digest);
+  let query = db
+    .selectFrom('repository_blobs as rb')
+    .innerJoin('blobs as b', 'b.digest', 'rb.digest')
+    .select('b.size')
+    .where('rb.repository_id', '=', repositoryId)
+    .where('rb.digest', '=', digest)
+    .where('b.ready', '=', 1);
+  if (options.publishedOnly === true) {
+    query = query.where((eb) =>
+      eb.exists(
+        eb
+          .selectFrom('manifest_blobs as mb')
+          .select('mb.manifest_digest')
+          .where('mb.repository_id', '=', repositoryId)
+          .where('mb.blob_digest', '=', digest)
+          .where('mb.manifest_digest', 'in', publishedDigests(db, repositoryId)),
+      ),
+    );
+  }
+  return (await query.executeTakeFirst())?.size;
 }
 
 /** Records that a blob was just needed, so garbage collection leaves it alone for a while. */
@@ -250,6 +255,25 @@ export async function findManifest(
   return query.executeTakeFirst();
 }
 
+/** Values bound per statement: far below SQLite's 32,766 and PostgreSQL's 65,535 variables. */
+const BATCH = 500;
+
+/**
+ * Runs `query` over the distinct `values` in batches, so no statement binds too many variables;
+ * returns every batch's rows.
+ */
+export async function inBatches<T, R>(
+  values: readonly T[],
+  query: (batch: T[]) => Promise<R[]>,
+): Promise<R[]> {
+  const distinct = [...new Set(values)];
+  const rows: R[] = [];
+  for (let i = 0; i < distinct.length; i += BATCH) {
+    rows.push(...(await query(distinct.slice(i, i + BATCH))));
+  }
+  return rows;
+}
+
 /** Size and presence of manifests, to validate the children of an index. */
 export async function manifestSizes(
   db: Kysely<DB>,
@@ -259,12 +283,14 @@ export async function manifestSizes(
   if (digests.length === 0) {
     return new Map();
   }
-  const rows = await db
-    .selectFrom('manifests')
-    .select(['digest', 'size'])
-    .where('repository_id', '=', repositoryId)
-    .where('digest', 'in', [...new Set(digests)])
-    .execute();
+  const rows = await inBatches(digests, (batch) =>
+    db
+      .selectFrom('manifests')
+      .select(['digest', 'size'])
+      .where('repository_id', '=', repositoryId)
+      .where('digest', 'in', batch)
+      .execute(),
+  );
   return new Map(rows.map((r) => [r.digest, r.size]));
 }
 
@@ -277,14 +303,16 @@ export async function repositoryBlobSizes(
   if (digests.length === 0) {
     return new Map();
   }
-  const rows = await db
-    .selectFrom('repository_blobs as rb')
-    .innerJoin('blobs as b', 'b.digest', 'rb.digest')
-    .select(['b.digest', 'b.size'])
-    .where('rb.repository_id', '=', repositoryId)
-    .where('rb.digest', 'in', [...new Set(digests)])
-    .where('b.ready', '=', 1)
-    .execute();
+  const rows = await inBatches(digests, (batch) =>
+    db
+      .selectFrom('repository_blobs as rb')
+      .innerJoin('blobs as b', 'b.digest', 'rb.digest')
+      .select(['b.digest', 'b.size'])
+      .where('rb.repository_id', '=', repositoryId)
+      .where('rb.digest', 'in', batch)
+      .where('b.ready', '=', 1)
+      .execute(),
+  );
   return new Map(rows.map((r) => [r.digest, r.size]));
 }
 

@@ -14,7 +14,7 @@ import type { ResolvedImage } from '../../engine/image/types.js';
 import type { BlobStore } from '../../platform/blobs/index.js';
 import type { DB } from '../../platform/db/index.js';
 import { ImageReadError } from '../../platform/errors.js';
-import { findManifest, type RepositoryRef } from './store.js';
+import { findManifest, repositoryBlobSizes, type RepositoryRef } from './store.js';
 
 const DEFAULT_PLATFORM: Platform = { os: 'linux', architecture: 'amd64' };
 
@@ -28,6 +28,8 @@ export interface ImageManifest {
   readonly digest: string;
   readonly content: Uint8Array;
   readonly mediaType: string;
+  /** The config and layer digests this repository has: the only blobs the scan may read. */
+  readonly readable: readonly string[];
 }
 
 /**
@@ -65,12 +67,14 @@ export async function loadImageManifest(
       );
     }
   }
+  const blobs = [parsed.manifest.config.digest, ...parsed.manifest.layers.map((l) => l.digest)];
   return {
     repository: repository.name,
     where,
     digest: imageDigest,
     content: row.content,
     mediaType: row.media_type,
+    readable: [...(await readableBlobs(db, repository, blobs))],
   };
 }
 
@@ -93,6 +97,13 @@ export async function openImageManifest(
     throw new ImageReadError('image.manifest_invalid', `${where}: not an image manifest`);
   }
   const manifest = parsed.manifest;
+  const readable = new Set(stored.readable);
+  if (!readable.has(manifest.config.digest)) {
+    throw new ImageReadError(
+      'image.blob_unknown',
+      `${where}: config ${manifest.config.digest} is not in the repository`,
+    );
+  }
   const configBytes = await readSmallBlob(blobs, manifest.config.digest);
   verifyDigest(configBytes, manifest.config.digest, `${where}: config`);
   const config = parseConfig(configBytes, `${where}: config ${manifest.config.digest}`);
@@ -108,10 +119,24 @@ export async function openImageManifest(
       if (layer === undefined) {
         throw new ImageReadError('image.layer_unknown', `${where}: no layer ${index}`);
       }
-      return blobs.openRead(layer.digest, undefined, signal);
+      return readable.has(layer.digest)
+        ? blobs.openRead(layer.digest, undefined, signal)
+        : Promise.resolve(undefined);
     },
     close: () => Promise.resolve(),
   };
+}
+
+/**
+ * The blobs the scan may read: those this repository has (pushed or mounted into it). A foreign
+ * layer another tenant pushed is in the shared blob store, but never read for this repository.
+ */
+async function readableBlobs(
+  db: Kysely<DB>,
+  repository: RepositoryRef,
+  digests: readonly string[],
+): Promise<ReadonlySet<string>> {
+  return new Set((await repositoryBlobSizes(db, repository.id, digests)).keys());
 }
 
 async function readSmallBlob(blobs: BlobStore, digest: string): Promise<Buffer> {

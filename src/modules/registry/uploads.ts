@@ -69,18 +69,21 @@ export class Uploads {
   }
 
   /**
-   * The upload `id` of this repository.
+   * The upload `id` of this repository, if `startedBy` started it (anyone else, anonymous callers
+   * included, gets the answer of an unknown upload).
    * @throws RegistryError BLOB_UPLOAD_UNKNOWN
    */
-  async find(repositoryId: string, id: string): Promise<UploadRow> {
-    const row = /^[A-Za-z0-9_-]{1,64}$/.test(id)
-      ? await this.db
-          .selectFrom('uploads')
-          .selectAll()
-          .where('id', '=', id)
-          .where('repository_id', '=', repositoryId)
-          .executeTakeFirst()
-      : undefined;
+  async find(repositoryId: string, id: string, startedBy: string | undefined): Promise<UploadRow> {
+    const row =
+      /^[A-Za-z0-9_-]{1,64}$/.test(id) && startedBy !== undefined
+        ? await this.db
+            .selectFrom('uploads')
+            .selectAll()
+            .where('id', '=', id)
+            .where('repository_id', '=', repositoryId)
+            .where('owner', '=', startedBy)
+            .executeTakeFirst()
+        : undefined;
     if (row === undefined) {
       throw registryError(
         'BLOB_UPLOAD_UNKNOWN',

@@ -142,7 +142,8 @@ export interface UploadsTable {
   updated_at: Timestamp;
   offset: Defaulted<number>;
   hash_state: string | null;
-  /** Who started it: `project:<id>` (a registry key) or `user:<id>` (an API token). */
+  /** Who started it: `project:<id>` (a registry key) or `user:<id>` (an API token); only they
+   * may see or continue it, and it counts toward their cap of open uploads. */
   owner: string | null;
 }
 

@@ -1,6 +1,7 @@
 /**
- * Who started each upload, so the registry can cap the uploads in progress per registry key or
- * user. Uploads begun before have none and count for nobody.
+ * Who started each upload: only that principal may see or continue it, and the registry caps the
+ * uploads in progress per registry key or user. Uploads begun before have none: they count for
+ * nobody and are answered as unknown (clients start them again).
  */
 import type { Kysely } from 'kysely';
 
