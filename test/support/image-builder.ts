@@ -16,7 +16,9 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { pack } from 'tar-stream';
-import type { ImageConfig } from '../../src/engine/image/types.js';
+import { Readable } from 'node:stream';
+import { MEDIA } from '../../src/engine/image/manifest.js';
+import type { ImageConfig, ResolvedImage } from '../../src/engine/image/types.js';
 
 /** One entry of a layer. Paths are written as given, minus a leading `/`. */
 export interface EntrySpec {
@@ -382,3 +384,23 @@ export const CERTIFIED_CONFIG = {
 
 /** Path of the committed rpm-built root filesystem. */
 export const RPM_ROOTFS = new URL('../fixtures/rpm-rootfs/rootfs.tar', import.meta.url).pathname;
+
+/** An image in memory whose single layer is `blob` (config and layer share its true digest). */
+export function singleLayerImage(blob: Buffer, reference = 'test'): ResolvedImage {
+  const digest = 'sha256:' + createHash('sha256').update(blob).digest('hex');
+  return {
+    reference,
+    transport: 'oci',
+    digest,
+    manifest: {
+      schemaVersion: 2,
+      mediaType: MEDIA.ociManifest,
+      config: { mediaType: MEDIA.ociConfig, digest, size: 2 },
+      layers: [{ mediaType: 'application/vnd.oci.image.layer.v1.tar', digest, size: blob.length }],
+    },
+    config: {},
+    tags: [],
+    openLayer: () => Promise.resolve(Readable.from([blob])),
+    close: () => Promise.resolve(),
+  };
+}

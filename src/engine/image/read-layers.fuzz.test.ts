@@ -5,11 +5,9 @@
  * flags, deep and long paths), byte mutations of real tars (plain and gzip), and random bytes.
  * Any layer is read or refused with an ImageReadError whose causes are no programming error.
  */
-import { createHash } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Readable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, it } from 'vitest';
@@ -18,9 +16,8 @@ import { makeTar } from '../../../test/support/image-builder.js';
 import { ImageReadError } from '../../platform/errors.js';
 import { prop } from '../../platform/json.js';
 import { isRpmDbFile } from '../rpm/database.js';
-import { MEDIA } from './manifest.js';
 import { readLayers } from './read-layers.js';
-import type { ResolvedImage } from './types.js';
+import { singleLayerImage } from '../../../test/support/image-builder.js';
 
 let workDir: string;
 beforeAll(async () => {
@@ -30,29 +27,9 @@ afterAll(async () => {
   await rm(workDir, { recursive: true, force: true });
 });
 
-/** An image in memory whose single layer is `blob`, with its true digest. */
-function imageOf(blob: Buffer): ResolvedImage {
-  const digest = 'sha256:' + createHash('sha256').update(blob).digest('hex');
-  return {
-    reference: 'fuzz',
-    transport: 'oci',
-    digest,
-    manifest: {
-      schemaVersion: 2,
-      mediaType: MEDIA.ociManifest,
-      config: { mediaType: MEDIA.ociConfig, digest, size: 2 },
-      layers: [{ mediaType: 'application/vnd.oci.image.layer.v1.tar', digest, size: blob.length }],
-    },
-    config: {},
-    tags: [],
-    openLayer: () => Promise.resolve(Readable.from([blob])),
-    close: () => Promise.resolve(),
-  };
-}
-
 /** Reads one layer as the scanner does, then walks the resulting tree. */
 async function read(blob: Buffer): Promise<void> {
-  const { fs } = await readLayers(imageOf(blob), {
+  const { fs } = await readLayers(singleLayerImage(blob, 'fuzz'), {
     workDir,
     digestAlgorithms: ['sha256'],
     capture: () => true,
