@@ -88,7 +88,7 @@ describeDb('hallmark serve', (t) => {
         results: { name: string; outcome: string }[];
       };
       expect(report.passed).toBe(true);
-      expect(report.results).toHaveLength(13);
+      expect(report.results).toHaveLength(14);
       expect(report.results.every((r) => r.outcome === 'pass')).toBe(true);
       const packages = (
         typeof image.packages === 'string' ? JSON.parse(image.packages) : image.packages

@@ -258,7 +258,7 @@ describeDb('images API', (t) => {
         zone: { id: certified.zoneId, name: 'OpenStack & NFV', settingsVersion: 1 },
         error: null,
       });
-      expect(details.body.assessments).toHaveLength(13);
+      expect(details.body.assessments).toHaveLength(14);
       expect(details.body.assessments[0]).toEqual({
         name: expect.any(String),
         outcome: 'pass',

@@ -570,8 +570,10 @@ describeDb('registry protocol', (t) => {
       expect(image.project_id).toBe(project.id);
       expect(image.tag).toBe('v1');
       let status = image.status;
-      for (let i = 0; i < 200 && status === 'scan_in_progress'; i += 1) {
-        await new Promise((r) => setTimeout(r, 50));
+      // The scan runs in its own process, whose start alone takes seconds on a slow machine.
+      const deadline = Date.now() + 90_000;
+      while (status === 'scan_in_progress' && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 100));
         status = (
           await t.db
             .selectFrom('images')
@@ -590,7 +592,7 @@ describeDb('registry protocol', (t) => {
         .where('digest', '=', pushed.digest)
         .execute();
       expect(count).toHaveLength(1);
-    });
+    }, 120_000);
   });
 
   describe('anonymous pull', () => {
