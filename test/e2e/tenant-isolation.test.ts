@@ -713,7 +713,7 @@ async function snapshot(world: World, portal: Portal): Promise<unknown[]> {
   for (const path of [
     `/v2/${v['{name}']}/manifests/${v['{reference}']}`,
     `/v2/${v['{name}']}/tags/list`,
-    `/v2/${v['{name}']}/blobs/uploads/${v['{uuid}']}`,
+    `/v2/${v['/v2/{name}/blobs/uploads/{uuid}#name']}/blobs/uploads/${v['{uuid}']}`,
   ]) {
     const res = await registry.request('GET', path);
     out.push([path, res.status, res.headers.get('range'), res.body.toString('latin1')]);

@@ -137,10 +137,19 @@ export function registryRoutes(app: FastifyInstance, options: RegistryRoutesOpti
       return reply.type('application/json').send({});
     }
     const method = request.method;
+    // Every upload request, its progress GET included, is part of a push (as in Distribution):
+    // an anonymous caller gets the challenge, a reader of a published repository is refused.
     const action: Action =
-      method === 'GET' || method === 'HEAD' ? 'pull' : method === 'DELETE' ? 'delete' : 'push';
+      target.kind === 'uploads'
+        ? 'push'
+        : method === 'GET' || method === 'HEAD'
+          ? 'pull'
+          : method === 'DELETE'
+            ? 'delete'
+            : 'push';
     const { mode, projectId } = await authorize(db, principal, target.name, action, realm);
-    const repository = await repositoryFor(target.name, action, projectId);
+    const creates = target.kind !== 'uploads' || method === 'POST';
+    const repository = await repositoryFor(target.name, creates ? action : 'pull', projectId);
     const ctx: RequestContext = { request, reply, principal, mode, repository, realm };
     switch (target.kind) {
       case 'tags':
