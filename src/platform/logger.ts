@@ -1,8 +1,11 @@
 /**
  * One structured logger: `log.info('scan', 'layer read', { digest, bytes })`. JSON lines when the
  * sink is not a terminal, short readable lines on a terminal. Logs go to stderr so that stdout
- * stays free for command output (`--output json`).
+ * stays free for command output (`--output json`). Every line written while a request or a job
+ * is handled carries its id (`reqId`, `jobId`), taken from the async context `withLogContext`
+ * opened, so no service has to pass a logger along.
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
 
 /** The closed set of log categories. */
 export type LogCategory =
@@ -23,6 +26,21 @@ export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 
 const LEVELS: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
 const SECRET_KEYS = /pass(word)?|secret|token|key|authorization|creds/i;
+
+/** Fields every line gets while a request or job is handled, e.g. `{ reqId }` or `{ jobId, job }`. */
+export type LogContext = Readonly<Record<string, string>>;
+
+const contexts = new AsyncLocalStorage<LogContext>();
+
+/** Runs `fn` with `fields` added to every log line written inside it (nested contexts merge). */
+export function withLogContext<T>(fields: LogContext, fn: () => T): T {
+  return contexts.run({ ...contexts.getStore(), ...fields }, fn);
+}
+
+/** The fields of the current request or job, if any. */
+export function currentLogContext(): LogContext | undefined {
+  return contexts.getStore();
+}
 
 /** Where log lines go; tests may swap it. */
 export interface LogSink {
@@ -82,7 +100,7 @@ export class Logger {
     if (LEVELS[level] < LEVELS[this.level]) {
       return;
     }
-    const fields = redact(extra ?? {});
+    const fields = { ...contexts.getStore(), ...redact(extra ?? {}) };
     if (this.sink.isTTY) {
       const rest = Object.entries(fields)
         .map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`)

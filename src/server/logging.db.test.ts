@@ -142,4 +142,62 @@ describeDb('what the server logs for operators', (t) => {
       logs.restore();
     }
   });
+
+  it('should give every request an id, answer it, and write it on every line the request or its job logs', async () => {
+    const server = await startTestServer({
+      ...t.config,
+      registry: { ...t.config.registry, maxOpenUploads: 1 },
+      mail: { ...t.config.mail, smtpUrl: 'smtp://127.0.0.1:1' },
+    });
+    logs = captureLog('info');
+    try {
+      // The caller's id is kept and answered, in the header and in the problem.
+      const traced = await fetch(
+        `${server.url}/api/v1/projects/00000000-0000-4000-8000-000000000000`,
+        {
+          headers: { 'x-request-id': 'trace-42' },
+        },
+      );
+      expect(traced.status).toBe(401);
+      expect(traced.headers.get('x-request-id')).toBe('trace-42');
+      expect(((await traced.json()) as { requestId: string }).requestId).toBe('trace-42');
+      // An id that is not a plain token is replaced.
+      const odd = await fetch(`${server.url}/healthz`, {
+        headers: { 'x-request-id': 'a b\u00e9' },
+      });
+      expect(odd.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+
+      // A line a service writes while it handles the request carries the request's id.
+      const project = await newProject(t.db);
+      const registry = new RegistryClient(server.url, project.registryKey);
+      await registry.request('POST', `/v2/${project.namespace}/app/blobs/uploads/`);
+      const refused = await registry.request(
+        'POST',
+        `/v2/${project.namespace}/app/blobs/uploads/`,
+        {
+          headers: { 'x-request-id': 'push-7' },
+        },
+      );
+      expect(refused.status).toBe(429);
+      const limit = await logs.waitFor((l) => l.message === 'open-upload limit reached');
+      expect(limit.reqId).toBe('push-7');
+
+      // A line a job handler writes carries the job's id, as the queue's own line does.
+      await new ApiClient(server.url).post('/accounts', {
+        login: 'traced',
+        email: 'traced@example.com',
+        password: 'secret-password',
+        firstName: 'Tra',
+        lastName: 'Ced',
+      });
+      const delivery = await logs.waitFor((l) => l.message === 'mail delivery failed');
+      const job = await logs.waitFor((l) => l.message === 'job failed, will retry');
+      expect(delivery.jobId).toEqual(expect.any(String));
+      expect(delivery).toMatchObject({ jobId: job.jobId, job: 'mail.send' });
+      expect(delivery.reqId).toBeUndefined();
+    } finally {
+      await server.close();
+      logs.restore();
+    }
+  });
 });

@@ -52,7 +52,7 @@ import {
 import { registerApi, type ApiContext, type ApiModule } from '../platform/http/api.js';
 import { setNotFound } from '../platform/http/not-found.js';
 import { sendProblem } from '../platform/http/problem.js';
-import { logRequests } from '../platform/http/request-log.js';
+import { logRequests, requestIdOf } from '../platform/http/request-log.js';
 import { listen } from './listen.js';
 import { makeStatePrivate } from './private-state.js';
 import {
@@ -379,6 +379,7 @@ function connectionLimits(server: Config['server']) {
 function buildApp(config: Config): FastifyInstance {
   const app = Fastify({
     logger: false,
+    genReqId: requestIdOf,
     // Behind a reverse proxy the client is the X-Forwarded-For address (login limit, audit log).
     trustProxy: config.server.trustProxy,
     // Digests and repository names make long wildcard paths.

@@ -179,6 +179,10 @@ const PROBLEM_SCHEMA = {
     },
     detail: { type: 'string', description: 'What went wrong, for people.' },
     instance: { type: 'string', description: 'The path of the request.' },
+    requestId: {
+      type: 'string',
+      description: 'The request id, as in the `X-Request-Id` response header and the server log.',
+    },
     errors: {
       type: 'array',
       description: 'With `request.invalid`: each refused field.',

@@ -22,6 +22,8 @@ export interface Problem {
   instance?: string;
   /** Field problems of an invalid request. */
   errors?: { path: string; message: string }[];
+  /** The request's id, as in its `X-Request-Id` header and in the log lines it wrote. */
+  requestId?: string;
   [extra: string]: unknown;
 }
 
@@ -194,7 +196,7 @@ export function sendProblem(
   request: FastifyRequest,
   reply: FastifyReply,
 ): FastifyReply {
-  const problem = toProblem(err, requestPath(request));
+  const problem: Problem = { ...toProblem(err, requestPath(request)), requestId: request.id };
   if (problem.status >= 500) {
     log.error('http', 'request failed', {
       method: request.method,

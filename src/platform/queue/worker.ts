@@ -4,6 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { describeError } from '../errors.js';
+import { withLogContext } from '../logger.js';
 import { backoffDelay, type AnyJobDefinition, type JobContext, type JobOutcome } from './define.js';
 import { JOB_SCHEMAS, isJobName, type JobName } from './jobs.js';
 import type { ClaimedJob, JobQueue } from './queue.js';
@@ -161,12 +162,14 @@ export class Worker {
           data,
           ctx,
         );
-      const outcome = await run(parsed.data, {
-        jobId: job.id,
-        attempt: job.attempts,
-        maxAttempts: job.maxAttempts,
-        signal,
-      });
+      const outcome = await withLogContext({ jobId: job.id, job: job.name }, () =>
+        run(parsed.data, {
+          jobId: job.id,
+          attempt: job.attempts,
+          maxAttempts: job.maxAttempts,
+          signal,
+        }),
+      );
       await this.queue.complete(job.id, this.id);
       this.log('info', `job ${outcome}`, { jobId: job.id, job: job.name, attempt: job.attempts });
     } catch (err) {
