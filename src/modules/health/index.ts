@@ -5,6 +5,7 @@ export {
   matchImageSet,
   missingAdvisories,
   openServerVulndb,
+  serverVulndbSource,
   savePackageSet,
   type SetGrading,
 } from './package-sets.js';

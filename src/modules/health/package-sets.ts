@@ -212,6 +212,15 @@ export async function openServerVulndb(
     : { unavailable: SERVER_NO_VULNDB_MESSAGE };
 }
 
+/** What a scan process matches with: the server's index, or why there is none. */
+export function serverVulndbSource(
+  vulndbPath: string | undefined,
+): { path: string } | { unavailable: string } {
+  return vulndbPath !== undefined && existsSync(vulndbPath)
+    ? { path: vulndbPath }
+    : { unavailable: SERVER_NO_VULNDB_MESSAGE };
+}
+
 /** Parses a stored match input. */
 export function readMatchInput(raw: unknown): MatchInput {
   return readJson(raw) as MatchInput;

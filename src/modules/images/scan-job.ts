@@ -26,7 +26,7 @@ import {
   type RunOutcome,
   type RunStats,
 } from '../../platform/sandbox/index.js';
-import { gradePackageSet, savePackageSet } from '../health/index.js';
+import { gradePackageSet, savePackageSet, serverVulndbSource } from '../health/index.js';
 import type { NotifyContext } from '../mail/index.js';
 import { loadImageManifest } from '../registry/index.js';
 import { defaultScanRules, zoneScanRules, type ScanRules } from '../zones/index.js';
@@ -134,7 +134,7 @@ export function scanImageJob(deps: ScanJobDeps): JobDefinition<'scan.image'> {
             tags: [...new Set([image.tag, ...tags.map((t) => t.name)])],
             blobs: deps.blobs,
             rules,
-            vulndbPath: deps.vulndbPath,
+            vulndb: serverVulndbSource(deps.vulndbPath),
             now: deps.clock.now(),
           },
           ctx.signal,

@@ -1,29 +1,32 @@
 /**
  * The scan process: child entry script of the `scan.image` job. Runs the engine on one stored
- * image, away from the thread that answers HTTP, and returns only what the job stores.
+ * image, away from the thread that answers HTTP, and returns only what the job stores. It imports
+ * the engine and the blob store only (types aside), never a module's index: what a child loads
+ * is paid again at every scan's start.
  */
 import { toJsonReport, type JsonReport } from '../../engine/report.js';
 import { scanImage } from '../../engine/scan.js';
 import type { PolicyOptions } from '../../engine/policy/types.js';
+import { openStoredImage, type StoredImage } from '../../engine/image/stored-image.js';
+import { openVulnerabilityData } from '../../engine/vuln/index.js';
 import type { MatchInput, VulnerabilityReport } from '../../engine/vuln/types.js';
 import { createBlobStore } from '../../platform/blobs/index.js';
 import type { Config } from '../../platform/config.js';
 import { serveTask } from '../../platform/sandbox/index.js';
-import { openServerVulndb } from '../health/index.js';
-import { openImageManifest, type ImageManifest } from '../registry/index.js';
 import type { ScanRules } from '../zones/index.js';
 
 /** What the job hands the scan process: plain data only. */
 export interface ScanRequest {
   /** `<repository>:<tag>`, the reference the report names. */
   readonly reference: string;
-  readonly manifest: ImageManifest;
+  readonly manifest: StoredImage;
   /** Every tag of the repository that points at the image. */
   readonly tags: string[];
   /** Where the blob store is. */
   readonly blobs: Config['blobs'];
   readonly rules: ScanRules;
-  readonly vulndbPath: string;
+  /** The vulnerability index to match with, or why there is none (the scan then says so). */
+  readonly vulndb: { readonly path: string } | { readonly unavailable: string };
   readonly now: Date;
   /** The scan's own temporary directory; the job removes it. */
   readonly tempDir: string;
@@ -42,7 +45,10 @@ export interface ScanReply {
 /** Scans the image of `request`. */
 async function scan(request: ScanRequest): Promise<ScanReply> {
   const blobs = createBlobStore({ blobs: request.blobs });
-  const vulns = await openServerVulndb(request.vulndbPath);
+  const vulns =
+    'path' in request.vulndb
+      ? await openVulnerabilityData(request.vulndb.path)
+      : { unavailable: request.vulndb.unavailable };
   try {
     const result = await scanImage(request.reference, {
       policy: request.rules.policy,
@@ -50,7 +56,7 @@ async function scan(request: ScanRequest): Promise<ScanReply> {
       vulns,
       now: request.now,
       tempRoot: request.tempDir,
-      open: () => openImageManifest(blobs, request.manifest, request.tags),
+      open: () => openStoredImage(blobs, request.manifest, request.tags),
     });
     return {
       report: toJsonReport(result),

@@ -11,4 +11,4 @@ export { sendRegistryNotFound } from './errors.js';
 export { registryOpenApi } from './openapi.js';
 export { loadTokenSecret, TokenSigner } from './tokens.js';
 export { collectGarbage, type GcOptions, type GcReport } from './gc.js';
-export { loadImageManifest, openImageManifest, type ImageManifest } from './stored-image.js';
+export { loadImageManifest, type ImageManifest } from './stored-image.js';
