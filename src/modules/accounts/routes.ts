@@ -5,6 +5,7 @@ import { notFound } from '../../platform/errors.js';
 import { plainLine } from '../../platform/text.js';
 import { audit } from '../audit/index.js';
 import {
+  changePassword,
   completePasswordLink,
   confirmEmail,
   createApiToken,
@@ -248,6 +249,33 @@ function accountRoutes(api: Api, ctx: ApiContext): void {
         });
         return userView(user);
       });
+    },
+  );
+
+  api.put(
+    '/me/password',
+    {
+      schema: {
+        tags: ['accounts'],
+        summary: 'Change my password (the current one is required); my other sessions end',
+        body: z
+          .object({
+            /** The password in use now. */
+            currentPassword: Password,
+            /** The new password (at least `accounts.passwordMinLength` characters). */
+            newPassword: Password,
+          })
+          .strict(),
+        response: { 204: z.null() },
+      },
+    },
+    async (request, reply) => {
+      const auth = requireUser(request);
+      await changePassword(ctx, auth, request.body, {
+        ip: request.ip,
+        sessionToken: auth.via === 'session' ? request.cookies[SESSION_COOKIE] : undefined,
+      });
+      return reply.code(204).send(null);
     },
   );
 

@@ -293,6 +293,8 @@ export interface EmailTokensTable {
   expires_at: Timestamp;
   used_at: Timestamp | null;
   created_at: Timestamp;
+  /** When a newer reset link or a password change made this unused link void. */
+  voided_at: Timestamp | null;
 }
 
 /** A browser session (cookie); the token itself is only in the cookie. */
