@@ -9,7 +9,15 @@ import { newId } from '../../platform/db/index.js';
 import { AppError, invalid } from '../../platform/errors.js';
 import type { ApiContext } from '../../platform/http/api.js';
 import { audit } from '../audit/index.js';
-import { enqueueMail, type Mail } from '../mail/index.js';
+import {
+  checkMailSource,
+  checkMailTarget,
+  enqueueMail,
+  ipSource,
+  mailTargetAllows,
+  recordMailRequest,
+  type Mail,
+} from '../mail/index.js';
 import { hashPassword, hashSecret, newSecret, verifyPassword } from './secrets.js';
 
 /** A user row. */
@@ -86,6 +94,9 @@ export async function register(
 ): Promise<UserRow> {
   checkPassword(ctx, input.password);
   const now = ctx.clock.now();
+  const source = ipSource(ip);
+  await checkMailSource(ctx.db, ctx.config.mail, source, now);
+  await checkMailTarget(ctx.db, ctx.config.mail, 'account.confirm', input.email, now);
   const user: UserRow = {
     id: newId(),
     login: input.login,
@@ -149,6 +160,12 @@ export async function register(
         `your login will be disabled after ${ctx.config.accounts.unconfirmedDisableDays} days.`,
       ].join('\n'),
     });
+    await recordMailRequest(
+      trx,
+      ctx.config.mail,
+      { kind: 'account.confirm', target: user.email, source, sent: true },
+      now,
+    );
     await audit(trx, now, {
       actorId: user.id,
       actor: user.login,
@@ -333,13 +350,21 @@ async function expireUnconfirmed(ctx: ApiContext, user: UserRow): Promise<UserRo
 }
 
 /**
- * Sends a password-reset link when the login or e-mail exists (the answer is the same either way).
+ * Sends a password-reset link when the login or e-mail exists (the answer is the same either
+ * way). An address that already got `mail.limitPerAddress` reset e-mails in the window gets no
+ * more, and the answer stays the same.
+ * @throws AppError `mail.rate_limited` (429) when the client address made too many requests
+ *   (counted whether or not the account exists, so this tells nothing about it either)
  */
 export async function requestPasswordReset(
   ctx: ApiContext,
   loginOrEmail: string,
   ip: string | undefined,
 ): Promise<void> {
+  const now = ctx.clock.now();
+  const limits = ctx.config.mail;
+  const source = ipSource(ip);
+  await checkMailSource(ctx.db, limits, source, now);
   const key = loginOrEmail.trim().toLowerCase();
   const users = await ctx.db
     .selectFrom('users')
@@ -347,45 +372,68 @@ export async function requestPasswordReset(
     .where((eb) => eb.or([eb('login_key', '=', key), eb('email', '=', loginOrEmail.trim())]))
     .where('status', 'in', ['active', 'unconfirmed'])
     .execute();
-  const now = ctx.clock.now();
+  if (users.length === 0) {
+    const kind = 'account.password_reset';
+    await recordMailRequest(ctx.db, limits, { kind, target: key, source, sent: false }, now);
+  }
   for (const user of users) {
     await ctx.db.transaction().execute(async (trx) => {
-      const token = await issueEmailToken(
+      const kind = 'account.password_reset';
+      const allowed = await mailTargetAllows(trx, limits, kind, user.email, now);
+      await recordMailRequest(
         trx,
-        user.id,
-        'reset',
+        limits,
+        { kind, target: user.email, source, sent: allowed },
         now,
-        ctx.config.accounts.linkValidityHours,
       );
-      await enqueueMail(trx, ctx.queue, {
-        template: 'account.password_reset',
-        to: [user.email],
-        subject: 'Reset your password',
-        text: [
-          `Dear ${user.first_name || user.login},`,
-          '',
-          `Someone asked to reset the password of the login "${user.login}". To choose a new one, open:`,
-          '',
-          `${ctx.links.base}/reset-password?token=${token}`,
-          '',
-          'Setting a new password with this link signs you out everywhere (every browser session',
-          'ends) and revokes all your API tokens: scripts and CI jobs using them need new ones.',
-          '',
-          `The link is valid for ${ctx.config.accounts.linkValidityHours} hours and only until you ask for another one.`,
-          'If you did not ask, ignore this e-mail: your password stays as it is.',
-        ].join('\n'),
-      });
+      if (allowed) {
+        await sendResetLink(ctx, trx, user, now);
+      }
       await audit(trx, now, {
         actorId: user.id,
         actor: user.login,
         companyId: user.company_id,
-        action: 'account.password_reset_requested',
+        action: allowed ? 'account.password_reset_requested' : 'account.password_reset_limited',
         targetType: 'user',
         targetId: user.id,
         ip,
       });
     });
   }
+}
+
+/** Issues a reset link (voiding older ones) and queues the e-mail carrying it, inside `trx`. */
+async function sendResetLink(
+  ctx: ApiContext,
+  trx: Kysely<DB>,
+  user: UserRow,
+  now: Date,
+): Promise<void> {
+  const token = await issueEmailToken(
+    trx,
+    user.id,
+    'reset',
+    now,
+    ctx.config.accounts.linkValidityHours,
+  );
+  await enqueueMail(trx, ctx.queue, {
+    template: 'account.password_reset',
+    to: [user.email],
+    subject: 'Reset your password',
+    text: [
+      `Dear ${user.first_name || user.login},`,
+      '',
+      `Someone asked to reset the password of the login "${user.login}". To choose a new one, open:`,
+      '',
+      `${ctx.links.base}/reset-password?token=${token}`,
+      '',
+      'Setting a new password with this link signs you out everywhere (every browser session',
+      'ends) and revokes all your API tokens: scripts and CI jobs using them need new ones.',
+      '',
+      `The link is valid for ${ctx.config.accounts.linkValidityHours} hours and only until you ask for another one.`,
+      'If you did not ask, ignore this e-mail: your password stays as it is.',
+    ].join('\n'),
+  });
 }
 
 /**
