@@ -364,6 +364,7 @@ export async function requestPasswordReset(
   const now = ctx.clock.now();
   const limits = ctx.config.mail;
   const source = ipSource(ip);
+  const kind = 'account.password_reset';
   await checkMailSource(ctx.db, limits, source, now);
   const key = loginOrEmail.trim().toLowerCase();
   const users = await ctx.db
@@ -373,12 +374,10 @@ export async function requestPasswordReset(
     .where('status', 'in', ['active', 'unconfirmed'])
     .execute();
   if (users.length === 0) {
-    const kind = 'account.password_reset';
     await recordMailRequest(ctx.db, limits, { kind, target: key, source, sent: false }, now);
   }
   for (const user of users) {
     await ctx.db.transaction().execute(async (trx) => {
-      const kind = 'account.password_reset';
       const allowed = await mailTargetAllows(trx, limits, kind, user.email, now);
       await recordMailRequest(
         trx,
