@@ -95,6 +95,12 @@ export const ConfigSchema = z
         staffAddress: z.email().max(254).optional(),
         /** Hours the outbox keeps the text of a delivered e-mail (it may hold a live link). */
         outboxRetentionHours: z.int().min(1).max(8760).default(24),
+        /** Account e-mails of one kind one address gets per window (more are silently dropped). */
+        limitPerAddress: z.int().min(1).max(10_000).default(3),
+        /** Account e-mail requests one client address or inviting company may make per window. */
+        limitPerSource: z.int().min(1).max(1_000_000).default(20),
+        /** Minutes over which `limitPerAddress` and `limitPerSource` count. */
+        limitWindowMinutes: z.int().min(1).max(10_080).default(60),
       })
       .prefault({}),
     scan: z
@@ -169,6 +175,9 @@ export interface Config {
     readonly from: string;
     readonly staffAddress: string | undefined;
     readonly outboxRetentionHours: number;
+    readonly limitPerAddress: number;
+    readonly limitPerSource: number;
+    readonly limitWindowMinutes: number;
     readonly dir: string;
   };
   readonly log: { readonly level: 'debug' | 'info' | 'warn' | 'error' };
@@ -279,6 +288,24 @@ export const SETTINGS: readonly SettingSource[] = [
     path: 'mail.outboxRetentionHours',
     env: 'HALLMARK_OUTBOX_RETENTION_HOURS',
     flag: 'outboxRetentionHours',
+    kind: 'int',
+  },
+  {
+    path: 'mail.limitPerAddress',
+    env: 'HALLMARK_MAIL_LIMIT_PER_ADDRESS',
+    flag: 'mailLimitPerAddress',
+    kind: 'int',
+  },
+  {
+    path: 'mail.limitPerSource',
+    env: 'HALLMARK_MAIL_LIMIT_PER_SOURCE',
+    flag: 'mailLimitPerSource',
+    kind: 'int',
+  },
+  {
+    path: 'mail.limitWindowMinutes',
+    env: 'HALLMARK_MAIL_LIMIT_WINDOW_MINUTES',
+    flag: 'mailLimitWindowMinutes',
     kind: 'int',
   },
   { path: 'scan.vulndb', env: 'HALLMARK_VULNDB', flag: 'vulndb', kind: 'string' },
@@ -468,6 +495,9 @@ function resolveConfig(parsed: ParsedConfig, cwd: string): Config {
       from: parsed.mail.from,
       staffAddress: parsed.mail.staffAddress,
       outboxRetentionHours: parsed.mail.outboxRetentionHours,
+      limitPerAddress: parsed.mail.limitPerAddress,
+      limitPerSource: parsed.mail.limitPerSource,
+      limitWindowMinutes: parsed.mail.limitWindowMinutes,
       dir: path.join(dataDir, 'mail'),
     },
     scan: {

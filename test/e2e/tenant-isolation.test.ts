@@ -480,6 +480,11 @@ function body(world: World, op: Operation): unknown {
     'POST /api/v1/accounts/password': () => ({ token: 'not-a-token', password: 'x-password' }),
     'POST /api/v1/session': () => ({ login: 'walka-admin', password: 'wrong-password' }),
     'PATCH /api/v1/me': () => ({ position: 'Walker' }),
+    // Every walker's password (newUser's default), kept: each caller changes only their own.
+    'PUT /api/v1/me/password': () => ({
+      currentPassword: 'secret-password',
+      newPassword: 'secret-password',
+    }),
     'POST /api/v1/me/tokens': () => ({ name }),
     'POST /api/v1/companies': () => ({ name }),
     'PATCH /api/v1/companies/{id}': () => ({ name: `${name} renamed` }),

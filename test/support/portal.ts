@@ -3,6 +3,7 @@
  * client, and partner companies whose users registered and confirmed through the API.
  */
 import type { Kysely } from 'kysely';
+import type { MailLimits } from '../../src/modules/mail/index.js';
 import { createCompany } from '../../src/modules/projects/index.js';
 import { newId, writeJson, type DB } from '../../src/platform/db/index.js';
 import type { DbTestContext } from '../../src/platform/db/test-harness.js';
@@ -29,6 +30,8 @@ export interface PortalOptions {
   readonly clock?: Clock;
   /** How often workers look for due recomputations and re-scans (default a minute). */
   readonly scheduleMs?: number;
+  /** Limits on account e-mail (default the suite's: a per-source limit no suite reaches). */
+  readonly mailLimits?: Partial<MailLimits>;
 }
 
 /** How many users `newPartner` makes. */
@@ -65,7 +68,7 @@ export async function startPortal(t: DbTestContext, options: PortalOptions = {})
   const server = await startTestServer(
     {
       ...t.config,
-      mail: { ...t.config.mail, smtpUrl: mailbox.url },
+      mail: { ...t.config.mail, smtpUrl: mailbox.url, ...options.mailLimits },
       accounts: { ...t.config.accounts, adminPassword: STAFF_PASSWORD },
     },
     options,

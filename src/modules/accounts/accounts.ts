@@ -9,7 +9,15 @@ import { newId } from '../../platform/db/index.js';
 import { AppError, invalid } from '../../platform/errors.js';
 import type { ApiContext } from '../../platform/http/api.js';
 import { audit } from '../audit/index.js';
-import { enqueueMail } from '../mail/index.js';
+import {
+  checkMailSource,
+  checkMailTarget,
+  enqueueMail,
+  ipSource,
+  mailTargetAllows,
+  recordMailRequest,
+  type Mail,
+} from '../mail/index.js';
 import { hashPassword, hashSecret, newSecret, verifyPassword } from './secrets.js';
 
 /** A user row. */
@@ -86,6 +94,9 @@ export async function register(
 ): Promise<UserRow> {
   checkPassword(ctx, input.password);
   const now = ctx.clock.now();
+  const source = ipSource(ip);
+  await checkMailSource(ctx.db, ctx.config.mail, source, now);
+  await checkMailTarget(ctx.db, ctx.config.mail, 'account.confirm', input.email, now);
   const user: UserRow = {
     id: newId(),
     login: input.login,
@@ -149,6 +160,12 @@ export async function register(
         `your login will be disabled after ${ctx.config.accounts.unconfirmedDisableDays} days.`,
       ].join('\n'),
     });
+    await recordMailRequest(
+      trx,
+      ctx.config.mail,
+      { kind: 'account.confirm', target: user.email, source, sent: true },
+      now,
+    );
     await audit(trx, now, {
       actorId: user.id,
       actor: user.login,
@@ -171,7 +188,7 @@ export async function confirmEmail(
   ip: string | undefined,
 ): Promise<UserRow> {
   return ctx.db.transaction().execute(async (trx) => {
-    const userId = await useEmailToken(trx, token, ['confirm'], ctx.clock.now());
+    const { userId } = await useEmailToken(trx, token, ['confirm'], ctx.clock.now());
     const now = ctx.clock.now().toISOString();
     const user = await trx
       .updateTable('users')
@@ -333,13 +350,22 @@ async function expireUnconfirmed(ctx: ApiContext, user: UserRow): Promise<UserRo
 }
 
 /**
- * Sends a password-reset link when the login or e-mail exists (the answer is the same either way).
+ * Sends a password-reset link when the login or e-mail exists (the answer is the same either
+ * way). An address that already got `mail.limitPerAddress` reset e-mails in the window gets no
+ * more, and the answer stays the same.
+ * @throws AppError `mail.rate_limited` (429) when the client address made too many requests
+ *   (counted whether or not the account exists, so this tells nothing about it either)
  */
 export async function requestPasswordReset(
   ctx: ApiContext,
   loginOrEmail: string,
   ip: string | undefined,
 ): Promise<void> {
+  const now = ctx.clock.now();
+  const limits = ctx.config.mail;
+  const source = ipSource(ip);
+  const kind = 'account.password_reset';
+  await checkMailSource(ctx.db, limits, source, now);
   const key = loginOrEmail.trim().toLowerCase();
   const users = await ctx.db
     .selectFrom('users')
@@ -347,35 +373,26 @@ export async function requestPasswordReset(
     .where((eb) => eb.or([eb('login_key', '=', key), eb('email', '=', loginOrEmail.trim())]))
     .where('status', 'in', ['active', 'unconfirmed'])
     .execute();
-  const now = ctx.clock.now();
+  if (users.length === 0) {
+    await recordMailRequest(ctx.db, limits, { kind, target: key, source, sent: false }, now);
+  }
   for (const user of users) {
     await ctx.db.transaction().execute(async (trx) => {
-      const token = await issueEmailToken(
+      const allowed = await mailTargetAllows(trx, limits, kind, user.email, now);
+      await recordMailRequest(
         trx,
-        user.id,
-        'reset',
+        limits,
+        { kind, target: user.email, source, sent: allowed },
         now,
-        ctx.config.accounts.linkValidityHours,
       );
-      await enqueueMail(trx, ctx.queue, {
-        template: 'account.password_reset',
-        to: [user.email],
-        subject: 'Reset your password',
-        text: [
-          `Dear ${user.first_name || user.login},`,
-          '',
-          `Someone asked to reset the password of the login "${user.login}". To choose a new one, open:`,
-          '',
-          `${ctx.links.base}/reset-password?token=${token}`,
-          '',
-          `The link is valid for ${ctx.config.accounts.linkValidityHours} hours. If you did not ask, ignore this e-mail.`,
-        ].join('\n'),
-      });
+      if (allowed) {
+        await sendResetLink(ctx, trx, user, now);
+      }
       await audit(trx, now, {
         actorId: user.id,
         actor: user.login,
         companyId: user.company_id,
-        action: 'account.password_reset_requested',
+        action: allowed ? 'account.password_reset_requested' : 'account.password_reset_limited',
         targetType: 'user',
         targetId: user.id,
         ip,
@@ -384,9 +401,44 @@ export async function requestPasswordReset(
   }
 }
 
+/** Issues a reset link (voiding older ones) and queues the e-mail carrying it, inside `trx`. */
+async function sendResetLink(
+  ctx: ApiContext,
+  trx: Kysely<DB>,
+  user: UserRow,
+  now: Date,
+): Promise<void> {
+  const token = await issueEmailToken(
+    trx,
+    user.id,
+    'reset',
+    now,
+    ctx.config.accounts.linkValidityHours,
+  );
+  await enqueueMail(trx, ctx.queue, {
+    template: 'account.password_reset',
+    to: [user.email],
+    subject: 'Reset your password',
+    text: [
+      `Dear ${user.first_name || user.login},`,
+      '',
+      `Someone asked to reset the password of the login "${user.login}". To choose a new one, open:`,
+      '',
+      `${ctx.links.base}/reset-password?token=${token}`,
+      '',
+      'Setting a new password with this link signs you out everywhere (every browser session',
+      'ends) and revokes all your API tokens: scripts and CI jobs using them need new ones.',
+      '',
+      `The link is valid for ${ctx.config.accounts.linkValidityHours} hours and only until you ask for another one.`,
+      'If you did not ask, ignore this e-mail: your password stays as it is.',
+    ].join('\n'),
+  });
+}
+
 /**
- * Sets a new password from a reset or invitation link (an invitation also confirms the address),
- * and ends every session of the account.
+ * Sets a new password from a reset or invitation link (an invitation also confirms the address):
+ * every session of the account ends, every API token is revoked, every other outstanding link is
+ * voided, and the user is told by e-mail.
  */
 export async function completePasswordLink(
   ctx: ApiContext,
@@ -398,7 +450,8 @@ export async function completePasswordLink(
   const hash = await hashPassword(password);
   return ctx.db.transaction().execute(async (trx) => {
     const now = ctx.clock.now().toISOString();
-    const userId = await useEmailToken(trx, token, ['reset', 'invite'], ctx.clock.now());
+    const link = await useEmailToken(trx, token, ['reset', 'invite'], ctx.clock.now());
+    const userId = link.userId;
     const current = await trx
       .selectFrom('users')
       .selectAll()
@@ -416,7 +469,19 @@ export async function completePasswordLink(
       .where('id', '=', userId)
       .returningAll()
       .executeTakeFirstOrThrow();
-    await trx.deleteFrom('sessions').where('user_id', '=', userId).execute();
+    await voidEmailTokens(trx, userId, ['reset', 'invite'], ctx.clock.now());
+    const ended = await endSessions(trx, userId);
+    // A reset means the password may have been known to someone else, and so may any token
+    // created with it; an invitation has no tokens yet.
+    const revoked = await trx
+      .updateTable('api_tokens')
+      .set({ revoked_at: now })
+      .where('user_id', '=', userId)
+      .where('revoked_at', 'is', null)
+      .executeTakeFirst();
+    if (link.purpose === 'reset') {
+      await enqueueMail(trx, ctx.queue, passwordChangedMail(ctx, user, true));
+    }
     await audit(trx, ctx.clock.now(), {
       actorId: user.id,
       actor: user.login,
@@ -425,20 +490,111 @@ export async function completePasswordLink(
       targetType: 'user',
       targetId: user.id,
       ip,
+      detail: {
+        via: link.purpose,
+        sessionsEnded: ended,
+        apiTokensRevoked: Number(revoked.numUpdatedRows),
+      },
     });
     return user;
   });
+}
+
+/**
+ * Changes the password of a signed-in user who knows the current one. The user's other sessions
+ * end (the one making the change, if any, stays); API tokens stay valid. Outstanding reset links
+ * are voided.
+ * @throws AppError `account.password_wrong` (403), `account.password_too_short` (400)
+ */
+export async function changePassword(
+  ctx: ApiContext,
+  actor: { id: string; login: string; companyId: string | null },
+  input: { currentPassword: string; newPassword: string },
+  client: { ip: string | undefined; sessionToken: string | undefined },
+): Promise<void> {
+  checkPassword(ctx, input.newPassword);
+  const row = await ctx.db
+    .selectFrom('users')
+    .select('password_hash')
+    .where('id', '=', actor.id)
+    .executeTakeFirstOrThrow();
+  if (!(await verifyPassword(input.currentPassword, row.password_hash))) {
+    throw new AppError('account.password_wrong', 'The current password is wrong.', {
+      status: 403,
+    });
+  }
+  const hash = await hashPassword(input.newPassword);
+  await ctx.db.transaction().execute(async (trx) => {
+    const now = ctx.clock.now();
+    const user = await trx
+      .updateTable('users')
+      .set({ password_hash: hash, updated_at: now.toISOString() })
+      .where('id', '=', actor.id)
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    await voidEmailTokens(trx, actor.id, ['reset'], now);
+    const ended = await endSessions(
+      trx,
+      actor.id,
+      client.sessionToken === undefined ? undefined : hashSecret(client.sessionToken),
+    );
+    await enqueueMail(trx, ctx.queue, passwordChangedMail(ctx, user, false));
+    await audit(trx, now, {
+      actorId: actor.id,
+      actor: actor.login,
+      companyId: actor.companyId,
+      action: 'account.password_change',
+      targetType: 'user',
+      targetId: actor.id,
+      ip: client.ip,
+      detail: { sessionsEnded: ended },
+    });
+  });
+}
+
+/** Ends every session of a user but the one whose token hash is `keep`; returns how many. */
+async function endSessions(trx: Kysely<DB>, userId: string, keep?: string): Promise<number> {
+  let query = trx.deleteFrom('sessions').where('user_id', '=', userId);
+  if (keep !== undefined) {
+    query = query.where('token_hash', '!=', keep);
+  }
+  const result = await query.executeTakeFirst();
+  return Number(result.numDeletedRows);
+}
+
+/** The notice that a password was changed, sent to the account's address. */
+function passwordChangedMail(ctx: ApiContext, user: UserRow, reset: boolean): Mail {
+  return {
+    template: 'account.password_changed',
+    to: [user.email],
+    subject: 'Your password was changed',
+    text: [
+      `Dear ${user.first_name || user.login},`,
+      '',
+      `The password of the login "${user.login}" was just changed${reset ? ' with a reset link' : ''}.`,
+      reset
+        ? 'Every session was signed out and every API token of the login was revoked.'
+        : 'Every other session was signed out; your API tokens stay valid.',
+      '',
+      'If you did not do this, reset your password at once and tell us:',
+      `${ctx.links.base}/reset-password`,
+    ].join('\n'),
+  };
 }
 
 /** Creates a single-use e-mail link token and returns it (only its hash is stored). */
 export async function issueEmailToken(
   trx: Kysely<DB>,
   userId: string,
-  purpose: 'confirm' | 'reset' | 'invite',
+  purpose: EmailTokenPurpose,
   now: Date,
   validityHours: number,
 ): Promise<string> {
   const token = newSecret('');
+  if (purpose === 'reset') {
+    // Only the newest reset link works: an older one lying in a mailbox is void.
+    await voidEmailTokens(trx, userId, ['reset'], now);
+  }
   await trx
     .insertInto('email_tokens')
     .values({
@@ -452,28 +608,69 @@ export async function issueEmailToken(
   return token;
 }
 
+/** Voids a user's unused, unexpired links of the given purposes. */
+async function voidEmailTokens(
+  trx: Kysely<DB>,
+  userId: string,
+  purposes: readonly EmailTokenPurpose[],
+  now: Date,
+): Promise<void> {
+  await trx
+    .updateTable('email_tokens')
+    .set({ voided_at: now.toISOString() })
+    .where('user_id', '=', userId)
+    .where('purpose', 'in', [...purposes])
+    .where('used_at', 'is', null)
+    .where('voided_at', 'is', null)
+    .where('expires_at', '>', now.toISOString())
+    .execute();
+}
+
+type EmailTokenPurpose = 'confirm' | 'reset' | 'invite';
+
+/**
+ * Marks a link used and returns its user and purpose.
+ * @throws AppError `account.link_invalid` (400) for an unknown, used, voided or expired link;
+ *   `detail.reason` says which.
+ */
 async function useEmailToken(
   trx: Kysely<DB>,
   token: string,
-  purposes: ('confirm' | 'reset' | 'invite')[],
+  purposes: EmailTokenPurpose[],
   now: Date,
-): Promise<string> {
+): Promise<{ userId: string; purpose: EmailTokenPurpose }> {
+  const tokenHash = hashSecret(token);
   const row = await trx
     .updateTable('email_tokens')
     .set({ used_at: now.toISOString() })
-    .where('token_hash', '=', hashSecret(token))
+    .where('token_hash', '=', tokenHash)
     .where('purpose', 'in', purposes)
     .where('used_at', 'is', null)
+    .where('voided_at', 'is', null)
     .where('expires_at', '>', now.toISOString())
-    .returning('user_id')
+    .returning(['user_id', 'purpose'])
     .executeTakeFirst();
-  if (row === undefined) {
+  if (row !== undefined) {
+    return { userId: row.user_id, purpose: row.purpose };
+  }
+  const known = await trx
+    .selectFrom('email_tokens')
+    .select(['used_at', 'voided_at', 'expires_at'])
+    .where('token_hash', '=', tokenHash)
+    .where('purpose', 'in', purposes)
+    .executeTakeFirst();
+  if (known !== undefined && known.voided_at !== null && known.used_at === null) {
     throw invalid(
       'account.link_invalid',
-      'This link is unknown, was already used or has expired; ask for a new one.',
+      'This link is no longer valid: a newer link was sent or the password was set since; use the newest e-mail or ask for a new link.',
+      { reason: 'voided' },
     );
   }
-  return row.user_id;
+  throw invalid(
+    'account.link_invalid',
+    'This link is unknown, was already used or has expired; ask for a new one.',
+    { reason: known === undefined ? 'unknown' : known.used_at === null ? 'expired' : 'used' },
+  );
 }
 
 /**

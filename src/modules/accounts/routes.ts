@@ -2,8 +2,10 @@
 import { z } from 'zod';
 import type { Api, ApiContext, ApiModule } from '../../platform/http/api.js';
 import { notFound } from '../../platform/errors.js';
+import { plainLine } from '../../platform/text.js';
 import { audit } from '../audit/index.js';
 import {
+  changePassword,
   completePasswordLink,
   confirmEmail,
   createApiToken,
@@ -44,6 +46,8 @@ export const text = (max: number) => z.string().trim().min(1).max(max);
 export const optionalText = (max: number) => z.string().trim().max(max).optional();
 
 const Password = z.string().min(1).max(1024);
+/** A first or last name: plain text on one line (it goes into e-mail and the audit log). */
+const PersonName = plainLine(100);
 const SessionSchema = z.object({ user: UserSchema, csrfToken: z.string().nullable() });
 
 /** The accounts API module. */
@@ -62,8 +66,8 @@ function accountRoutes(api: Api, ctx: ApiContext): void {
           login: LoginName,
           email: z.email().max(254),
           password: Password,
-          firstName: text(100),
-          lastName: text(100),
+          firstName: PersonName,
+          lastName: PersonName,
         }),
         response: { 201: UserSchema },
       },
@@ -197,8 +201,8 @@ function accountRoutes(api: Api, ctx: ApiContext): void {
         body: z
           .object({
             greeting: optionalText(20),
-            firstName: text(100).optional(),
-            lastName: text(100).optional(),
+            firstName: PersonName.optional(),
+            lastName: PersonName.optional(),
             suffix: optionalText(20),
             position: optionalText(100),
             department: optionalText(100),
@@ -245,6 +249,33 @@ function accountRoutes(api: Api, ctx: ApiContext): void {
         });
         return userView(user);
       });
+    },
+  );
+
+  api.put(
+    '/me/password',
+    {
+      schema: {
+        tags: ['accounts'],
+        summary: 'Change my password (the current one is required); my other sessions end',
+        body: z
+          .object({
+            /** The password in use now. */
+            currentPassword: Password,
+            /** The new password (at least `accounts.passwordMinLength` characters). */
+            newPassword: Password,
+          })
+          .strict(),
+        response: { 204: z.null() },
+      },
+    },
+    async (request, reply) => {
+      const auth = requireUser(request);
+      await changePassword(ctx, auth, request.body, {
+        ip: request.ip,
+        sessionToken: auth.via === 'session' ? request.cookies[SESSION_COOKIE] : undefined,
+      });
+      return reply.code(204).send(null);
     },
   );
 

@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { readJson } from '../../platform/db/index.js';
+import { plainLine } from '../../platform/text.js';
 
 /** Company sizes offered by the profile form. */
 export const COMPANY_SIZES = ['1-10', '11-50', '51-200', '201-1000', '1001-5000', '5001+'] as const;
@@ -46,11 +47,8 @@ export function isCountryCode(code: string): boolean {
 
 const COUNTRY_MESSAGE = 'An ISO 3166-1 alpha-2 country code, e.g. "US"';
 
-const hasNoControl = (s: string) =>
-  [...s].every((c) => c.charCodeAt(0) >= 0x20 && c.charCodeAt(0) !== 0x7f);
-/** A trimmed single line of 1 to `max` characters. */
-const line = (max: number) =>
-  z.string().trim().min(1).max(max).refine(hasNoControl, 'Control characters are not allowed');
+/** A trimmed single line of 1 to `max` characters, plain text only (see platform/text). */
+const line = plainLine;
 const nullable = <T extends z.ZodType>(schema: T) => schema.nullable().optional();
 
 const Contact = z

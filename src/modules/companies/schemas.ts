@@ -1,12 +1,10 @@
 /** Request and response schemas of the companies API; the OpenAPI document is generated from them. */
 import { z } from 'zod';
 import { ProfileInput, ProfileSchema } from './profile.js';
+import { plainLine } from '../../platform/text.js';
 
-const hasNoControl = (s: string) =>
-  [...s].every((c) => c.charCodeAt(0) >= 0x20 && c.charCodeAt(0) !== 0x7f);
-/** A trimmed single line of 1 to `max` characters. */
-const line = (max: number) =>
-  z.string().trim().min(1).max(max).refine(hasNoControl, 'Control characters are not allowed');
+/** A trimmed single line of 1 to `max` characters, plain text only (see platform/text). */
+const line = plainLine;
 
 /** `:id` of a company. */
 export const CompanyParams = z.object({ id: z.uuid() });

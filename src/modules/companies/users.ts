@@ -11,7 +11,7 @@ import { AppError, notFound } from '../../platform/errors.js';
 import type { ApiContext } from '../../platform/http/api.js';
 import { issueEmailToken } from '../accounts/index.js';
 import { audit } from '../audit/index.js';
-import { enqueueMail } from '../mail/index.js';
+import { checkMailSource, checkMailTarget, enqueueMail, recordMailRequest } from '../mail/index.js';
 import type {
   CompanyUserSchema,
   CreateUserBody,
@@ -79,6 +79,10 @@ export async function inviteUser(
   body: CreateUserBody,
 ): Promise<CompanyUserView> {
   const now = ctx.clock.now();
+  const source = `company:${companyId}` as const;
+  // Per company, not per admin: a company's admins share one allowance of invitations.
+  await checkMailSource(ctx.db, ctx.config.mail, source, now);
+  await checkMailTarget(ctx.db, ctx.config.mail, 'company.user_invite', body.email, now);
   return ctx.db.transaction().execute(async (trx) => {
     const company = await loadCompany(trx, companyId);
     const taken = await trx
@@ -139,6 +143,12 @@ export async function inviteUser(
         `The link is valid for ${hours} hours; ask your organization administrator for a new one after that.`,
       ].join('\n'),
     });
+    await recordMailRequest(
+      trx,
+      ctx.config.mail,
+      { kind: 'company.user_invite', target: user.email, source, sent: true },
+      now,
+    );
     await audit(trx, now, {
       actorId: actor.user.id,
       actor: actor.user.login,

@@ -3,12 +3,10 @@
  * partner's legal representative. Every answer is required unless marked optional.
  */
 import { z } from 'zod';
+import { plainLine } from '../../platform/text.js';
 
-const hasNoControl = (text: string) =>
-  [...text].every((c) => c.charCodeAt(0) >= 0x20 && c.charCodeAt(0) !== 0x7f);
-
-const line = (max: number) =>
-  z.string().trim().min(1).max(max).refine(hasNoControl, 'Control characters are not allowed');
+/** A trimmed single line of 1 to `max` characters, plain text only (see platform/text). */
+const line = plainLine;
 const paragraph = (max: number) => z.string().trim().min(1).max(max);
 
 /** License Exception ENC paragraphs of the U.S. Export Administration Regulations. */

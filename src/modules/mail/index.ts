@@ -6,6 +6,17 @@ export {
   REMOVED_TEXT,
   type Mail,
 } from './outbox.js';
+export {
+  checkMailSource,
+  checkMailTarget,
+  ipSource,
+  mailTargetAllows,
+  recentMailCount,
+  recordMailRequest,
+  type LimitedMailKind,
+  type MailLimits,
+  type MailSource,
+} from './limits.js';
 export { createMailSender, verifyMailTransport, type MailSender } from './transport.js';
 export { mailJob } from './job.js';
 export { mailModule } from './module.js';

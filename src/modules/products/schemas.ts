@@ -1,5 +1,6 @@
 /** Request and response schemas of the products API ("Create partner product" form). */
 import { z } from 'zod';
+import { plainLine } from '../../platform/text.js';
 
 /** Limits of the product form (the guide's where it gives one). */
 export const PRODUCT_LIMITS = {
@@ -25,12 +26,8 @@ export const PRODUCT_TYPES = [
   'Other',
 ] as const;
 
-const hasNoControl = (text: string) =>
-  [...text].every((c) => c.charCodeAt(0) >= 0x20 && c.charCodeAt(0) !== 0x7f);
-
-/** A trimmed, bounded single-line text. */
-const line = (max: number) =>
-  z.string().trim().min(1).max(max).refine(hasNoControl, 'Control characters are not allowed');
+/** A trimmed single line of 1 to `max` characters, plain text only (see platform/text). */
+const line = plainLine;
 
 /** An http(s) URL. */
 const webUrl = z

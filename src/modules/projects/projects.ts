@@ -6,6 +6,7 @@ import type { Kysely, Selectable } from 'kysely';
 import type { CompaniesTable, DB, ProjectsTable } from '../../platform/db/index.js';
 import { newId } from '../../platform/db/index.js';
 import { AppError, invalid, notFound } from '../../platform/errors.js';
+import { isPlainText, plainTextMessage } from '../../platform/text.js';
 import { hashRegistryKey, newRegistryKey } from './registry-key.js';
 
 /** A company row. */
@@ -206,7 +207,12 @@ export async function findProject(db: Kysely<DB>, id: string): Promise<Project |
 
 function checkName(raw: string, what: 'company' | 'project'): string {
   const name = raw.trim();
-  if (name.length === 0 || name.length > MAX_NAME || hasControlCharacters(name)) {
+  if (!isPlainText(raw)) {
+    throw invalid(`${what}.name_invalid`, `A ${what} name ${plainTextMessage(raw)}.`, {
+      name: raw,
+    });
+  }
+  if (name.length === 0 || name.length > MAX_NAME) {
     throw invalid(
       `${what}.name_invalid`,
       `A ${what} name must be 1 to ${MAX_NAME} characters without control characters.`,
@@ -214,11 +220,4 @@ function checkName(raw: string, what: 'company' | 'project'): string {
     );
   }
   return name;
-}
-
-function hasControlCharacters(text: string): boolean {
-  return [...text].some((c) => {
-    const code = c.charCodeAt(0);
-    return code < 0x20 || code === 0x7f;
-  });
 }

@@ -1,12 +1,9 @@
 /** Request and response schemas of the projects API; the OpenAPI document is generated from them. */
 import { z } from 'zod';
+import { plainLine } from '../../platform/text.js';
 
-const hasNoControl = (text: string) =>
-  [...text].every((c) => c.charCodeAt(0) >= 0x20 && c.charCodeAt(0) !== 0x7f);
-
-/** A trimmed, bounded single-line text. */
-const line = (max: number) =>
-  z.string().trim().min(1).max(max).refine(hasNoControl, 'Control characters are not allowed');
+/** A trimmed single line of 1 to `max` characters, plain text only (see platform/text). */
+const line = plainLine;
 
 /** The project's sales contact ("Provide sales contact information"). */
 export const SalesContact = z

@@ -1,12 +1,10 @@
 /** Request and response schemas of the zones API; the OpenAPI document is generated from them. */
 import { z } from 'zod';
 import type { PolicyId } from '../../engine/policy/types.js';
+import { plainLine } from '../../platform/text.js';
 
-const hasNoControl = (s: string) =>
-  [...s].every((c) => c.charCodeAt(0) >= 0x20 && c.charCodeAt(0) !== 0x7f);
-/** A trimmed single line of 1 to `max` characters. */
-const line = (max: number) =>
-  z.string().trim().min(1).max(max).refine(hasNoControl, 'Control characters are not allowed');
+/** A trimmed single line of 1 to `max` characters, plain text only (see platform/text). */
+const line = plainLine;
 const distinct = (list: string[]) => new Set(list.map((s) => s.toLowerCase())).size === list.length;
 
 /** Release categories the UI offers; a zone may also name its own (≤ 50 characters). */

@@ -293,6 +293,8 @@ export interface EmailTokensTable {
   expires_at: Timestamp;
   used_at: Timestamp | null;
   created_at: Timestamp;
+  /** When a newer reset link or a password change made this unused link void. */
+  voided_at: Timestamp | null;
 }
 
 /** A browser session (cookie); the token itself is only in the cookie. */
@@ -510,6 +512,19 @@ export interface LoginFailuresTable {
   failed_at: Timestamp;
 }
 
+/** One request for an account e-mail, sent or held back by the limits (`mail.limit*`). */
+export interface MailRequestsTable {
+  /** `account.confirm`, `account.password_reset`, `company.user_invite`. */
+  kind: string;
+  /** The recipient's address, lower case (for a reset of an unknown account: what was typed). */
+  target: string;
+  /** `ip:<address>` of the client, or `company:<id>` for an invitation. */
+  source: string;
+  /** 1 when the e-mail was queued, 0 when a limit held it back or there was nobody to mail. */
+  sent: DbBool;
+  requested_at: Timestamp;
+}
+
 /** The whole database, for `Kysely<DB>`. */
 export interface DB {
   companies: CompaniesTable;
@@ -547,6 +562,7 @@ export interface DB {
   audit_log: AuditLogTable;
   image_grades: ImageGradesTable;
   login_failures: LoginFailuresTable;
+  mail_requests: MailRequestsTable;
 }
 
 /** Every table, parents before children (delete in reverse to respect foreign keys). */
@@ -586,4 +602,5 @@ export const TABLES = [
   'audit_log',
   'image_grades',
   'login_failures',
+  'mail_requests',
 ] as const satisfies readonly (keyof DB)[];

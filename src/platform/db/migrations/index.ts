@@ -15,6 +15,8 @@ import * as certificationRules from './2026-12-05T0900_certification_rules.js';
 import * as mailNotify from './2026-12-05T0930_mail_notify.js';
 import * as uploadOwner from './2026-12-05T1500_upload_owner.js';
 import * as outboxRetention from './2026-12-05T1510_outbox_retention.js';
+import * as emailTokenVoid from './2026-12-05T2100_email_token_void.js';
+import * as mailRequests from './2026-12-05T2110_mail_requests.js';
 
 /** The migrations this build knows, by name. */
 export const MIGRATIONS: Readonly<Record<string, Migration>> = {
@@ -30,4 +32,6 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '2026-12-05T0930_mail_notify': mailNotify,
   '2026-12-05T1500_upload_owner': uploadOwner,
   '2026-12-05T1510_outbox_retention': outboxRetention,
+  '2026-12-05T2100_email_token_void': emailTokenVoid,
+  '2026-12-05T2110_mail_requests': mailRequests,
 };
