@@ -7,6 +7,7 @@
 /** The closed set of log categories. */
 export type LogCategory =
   | 'cli'
+  | 'auth'
   | 'config'
   | 'scan'
   | 'image'
