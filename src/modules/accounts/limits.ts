@@ -20,6 +20,22 @@ export const MAX_LIMITED_ADDRESSES = 100_000;
 
 /** Builds the limits of one process from `accounts.*` settings. */
 export function newAuthLimits(accounts: Config['accounts'], clock: Clock): AuthLimits {
+  // A flood is refused by the hundred: one warning a minute says how many.
+  let refused = 0;
+  let loggedAt = -Infinity;
+  const noteBusy = () => {
+    refused += 1;
+    const now = clock.now().getTime();
+    if (now - loggedAt >= 60_000) {
+      log.warn('auth', 'password checks refused: too many waiting', {
+        refused,
+        atOnce: accounts.passwordChecksAtOnce,
+        queued: accounts.passwordChecksQueued,
+      });
+      refused = 0;
+      loggedAt = now;
+    }
+  };
   return {
     failures: new FailureLimiter({
       maxFailures: accounts.authFailuresPerAddress,
@@ -31,10 +47,7 @@ export function newAuthLimits(accounts: Config['accounts'], clock: Clock): AuthL
       concurrency: accounts.passwordChecksAtOnce,
       queue: accounts.passwordChecksQueued,
       busy: () => {
-        log.warn('auth', 'password check refused: too many waiting', {
-          atOnce: accounts.passwordChecksAtOnce,
-          queued: accounts.passwordChecksQueued,
-        });
+        noteBusy();
         return new AppError('auth.busy', 'Too many logins at once; try again in a second.', {
           status: 429,
           detail: { retryAfterSeconds: 1 },
