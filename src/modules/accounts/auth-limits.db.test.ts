@@ -10,6 +10,7 @@ import type { Config } from '../../platform/config.js';
 import { newId, type DB } from '../../platform/db/index.js';
 import { describeDb } from '../../platform/db/test-harness.js';
 import type { RunningServer } from '../../server/server.js';
+import { captureLog } from '../../../test/support/log-capture.js';
 import {
   newProject,
   RegistryClient,
@@ -92,10 +93,28 @@ describeDb('authentication limits', (t) => {
 
     it('should answer 429 with Retry-After to an address after its failed logins, before checking', async () => {
       await insertUser(t.db, 'limited', await hashPassword(PASSWORD, 14));
-      for (let i = 0; i < 5; i++) {
-        // A different login each time: the database's per-login lock does not come into it.
-        expect((await loginFrom(server, '198.51.100.1', `nobody${i}`, 'wrong')).status).toBe(401);
+      const logged = captureLog('warn');
+      try {
+        for (let i = 0; i < 5; i++) {
+          // A different login each time: the database's per-login lock does not come into it.
+          const res = await loginFrom(server, '198.51.100.1', `nobody${i}`, 'wrong');
+          expect(res.status).toBe(401);
+        }
+        expect((await loginFrom(server, '198.51.100.1', 'nobody', 'wrong')).status).toBe(429);
+      } finally {
+        logged.restore();
       }
+      // One line when the address reaches the limit, none for each refusal.
+      const blocked = logged.lines.filter((l) => l.category === 'auth');
+      expect(blocked).toEqual([
+        expect.objectContaining({
+          message: 'address blocked after failed credential checks',
+          address: '198.51.100.1',
+          failures: 5,
+          last: 'password',
+        }),
+      ]);
+      expect(logged.text()).not.toContain('wrong');
       const refused = await loginFrom(server, '198.51.100.1', 'limited', PASSWORD);
       expect(refused).toMatchObject({ status: 429, code: 'auth.rate_limited' });
       expect(Number(refused.retryAfter)).toBeGreaterThan(14 * 60);
