@@ -64,6 +64,11 @@ describe('loadConfig', () => {
         unconfirmedDisableDays: 30,
         sessionHours: 12,
         adminPassword: undefined,
+        scryptCost: 17,
+        authFailuresPerAddress: 30,
+        authFailureWindowMinutes: 15,
+        passwordChecksAtOnce: 2,
+        passwordChecksQueued: 32,
       },
       mail: {
         smtpUrl: undefined,
@@ -248,5 +253,12 @@ describe('testConfig', () => {
 
   it('should reject invalid overrides', () => {
     expect(() => testConfig({ workers: { concurrency: -1 } })).toThrow(/workers\.concurrency/);
+  });
+
+  it('should hash passwords at the old cost 2^14 unless told otherwise, so suites stay fast', () => {
+    expect(testConfig().accounts.scryptCost).toBe(14);
+    expect(testConfig({ accounts: { sessionHours: 1 } }).accounts.scryptCost).toBe(14);
+    expect(testConfig({ accounts: { scryptCost: 17 } }).accounts.scryptCost).toBe(17);
+    expect(() => testConfig({ accounts: { scryptCost: 13 } })).toThrow(/accounts\.scryptCost/);
   });
 });

@@ -80,6 +80,16 @@ export const ConfigSchema = z
         sessionHours: z.int().min(1).max(720).default(12),
         /** Password of the first staff account (`admin`); generated and printed once if unset. */
         adminPassword: z.string().min(6).optional(),
+        /** scrypt cost of new password hashes, as log2 of N (r=8, p=1). */
+        scryptCost: z.int().min(14).max(20).default(17),
+        /** Failed credential checks one client address may make per window before it gets 429. */
+        authFailuresPerAddress: z.int().min(1).max(100_000).default(30),
+        /** Minutes of the window the failures of an address are counted in. */
+        authFailureWindowMinutes: z.int().min(1).max(1440).default(15),
+        /** Password hashes computed at once (each takes a thread of libuv's pool). */
+        passwordChecksAtOnce: z.int().min(1).max(64).default(2),
+        /** Password hashes waiting for a place at most; one more is refused with 429. */
+        passwordChecksQueued: z.int().min(0).max(10_000).default(32),
       })
       .prefault({}),
     mail: z
@@ -169,6 +179,11 @@ export interface Config {
     readonly unconfirmedDisableDays: number;
     readonly sessionHours: number;
     readonly adminPassword: string | undefined;
+    readonly scryptCost: number;
+    readonly authFailuresPerAddress: number;
+    readonly authFailureWindowMinutes: number;
+    readonly passwordChecksAtOnce: number;
+    readonly passwordChecksQueued: number;
   };
   readonly mail: {
     readonly smtpUrl: string | undefined;
@@ -280,6 +295,31 @@ export const SETTINGS: readonly SettingSource[] = [
     env: 'HALLMARK_ADMIN_PASSWORD',
     flag: 'adminPassword',
     kind: 'string',
+  },
+  { path: 'accounts.scryptCost', env: 'HALLMARK_SCRYPT_COST', flag: 'scryptCost', kind: 'int' },
+  {
+    path: 'accounts.authFailuresPerAddress',
+    env: 'HALLMARK_AUTH_FAILURES_PER_ADDRESS',
+    flag: 'authFailuresPerAddress',
+    kind: 'int',
+  },
+  {
+    path: 'accounts.authFailureWindowMinutes',
+    env: 'HALLMARK_AUTH_FAILURE_WINDOW_MINUTES',
+    flag: 'authFailureWindowMinutes',
+    kind: 'int',
+  },
+  {
+    path: 'accounts.passwordChecksAtOnce',
+    env: 'HALLMARK_PASSWORD_CHECKS_AT_ONCE',
+    flag: 'passwordChecksAtOnce',
+    kind: 'int',
+  },
+  {
+    path: 'accounts.passwordChecksQueued',
+    env: 'HALLMARK_PASSWORD_CHECKS_QUEUED',
+    flag: 'passwordChecksQueued',
+    kind: 'int',
   },
   { path: 'mail.smtpUrl', env: 'HALLMARK_SMTP_URL', flag: 'smtpUrl', kind: 'string' },
   { path: 'mail.from', env: 'HALLMARK_MAIL_FROM', flag: 'mailFrom', kind: 'string' },
@@ -437,13 +477,20 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
   return finish(merged, origins, problems, options.cwd);
 }
 
+/** The scrypt cost tests hash with unless they set one: the old 2^14, so suites stay fast. */
+export const TEST_SCRYPT_COST = 14;
+
 /**
  * Builds a configuration for tests from nested overrides, with no file and no environment.
  * @throws AppError `config.invalid` when the overrides are invalid.
  */
 export function testConfig(overrides: ConfigInput = {}, cwd?: string): Config {
   const origins = new Map<string, string>();
-  return finish(overrides, origins, [], cwd);
+  const input: ConfigInput = {
+    ...overrides,
+    accounts: { scryptCost: TEST_SCRYPT_COST, ...overrides.accounts },
+  };
+  return finish(input, origins, [], cwd);
 }
 
 function finish(

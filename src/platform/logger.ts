@@ -10,6 +10,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 /** The closed set of log categories. */
 export type LogCategory =
   | 'cli'
+  | 'auth'
   | 'config'
   | 'scan'
   | 'image'

@@ -18,6 +18,7 @@ import {
 import {
   accountsModule,
   authenticateRequest,
+  newAuthLimits,
   ensureStaffAccount,
 } from '../modules/accounts/index.js';
 import { auditModule } from '../modules/audit/index.js';
@@ -225,6 +226,8 @@ export async function startServer(
     });
     const signer = new TokenSigner(await loadTokenSecret(database.db, clock.now()));
     const app = buildApp(config);
+    // One set per process, shared by the API and the registry.
+    const authLimits = newAuthLimits(config.accounts, clock);
     const apiContext: ApiContext = {
       config,
       db: database.db,
@@ -232,11 +235,12 @@ export async function startServer(
       blobs,
       clock,
       links,
+      authLimits,
     };
     await registerApi(
       app,
       apiContext,
-      (request) => authenticateRequest(database.db, clock, request),
+      (request) => authenticateRequest(database.db, clock, authLimits, request),
       API_MODULES,
       { documents: [registryOpenApi] },
     );
@@ -250,6 +254,7 @@ export async function startServer(
       registryRoutes(scope, {
         registry,
         signer,
+        authLimits,
         ...(config.server.publicUrl ? { publicUrl: config.server.publicUrl } : {}),
       });
       done();

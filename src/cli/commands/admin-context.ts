@@ -5,7 +5,7 @@ import { FsBlobStore } from '../../platform/blobs/index.js';
 import { migrateToLatest, openDatabase } from '../../platform/db/index.js';
 import type { ApiContext } from '../../platform/http/api.js';
 import { JobQueue, systemClock } from '../../platform/queue/index.js';
-import type { OperatorActor } from '../../modules/accounts/index.js';
+import { newAuthLimits, type OperatorActor } from '../../modules/accounts/index.js';
 
 /**
  * Opens the configured storage (creating or upgrading its schema), runs `fn` with the context
@@ -26,6 +26,7 @@ export async function withServices<T>(
       blobs: new FsBlobStore(config.blobs.dir),
       clock: systemClock,
       links: { base: config.server.publicUrl ?? `http://localhost:${config.server.port}` },
+      authLimits: newAuthLimits(config.accounts, systemClock),
     });
   } finally {
     await database.close();

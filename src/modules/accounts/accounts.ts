@@ -18,7 +18,9 @@ import {
   recordMailRequest,
   type Mail,
 } from '../mail/index.js';
-import { hashPassword, hashSecret, newSecret, verifyPassword } from './secrets.js';
+import { addressGuard } from './limits.js';
+import { hashUserPassword, upgradePasswordHash, verifyUserPassword } from './passwords.js';
+import { hashSecret, newSecret } from './secrets.js';
 
 /** A user row. */
 export type UserRow = Selectable<UsersTable>;
@@ -102,7 +104,7 @@ export async function register(
     login: input.login,
     login_key: input.login.toLowerCase(),
     email: input.email,
-    password_hash: await hashPassword(input.password),
+    password_hash: await hashUserPassword(ctx, input.password),
     greeting: null,
     first_name: input.firstName,
     last_name: input.lastName,
@@ -222,8 +224,8 @@ const MAX_FAILURES = 5;
 
 /**
  * Checks a login and password and opens a session.
- * @throws AppError `auth.login_failed` (401), `auth.rate_limited` (429), `account.unconfirmed`,
- *   `account.disabled`, `account.inactive` (403)
+ * @throws AppError `auth.login_failed` (401), `auth.rate_limited`, `auth.busy` (429),
+ *   `account.unconfirmed`, `account.disabled`, `account.inactive` (403)
  */
 export async function login(
   ctx: ApiContext,
@@ -231,6 +233,9 @@ export async function login(
   client: { ip: string | undefined; userAgent: string | undefined },
 ): Promise<{ user: UserRow; sessionToken: string; csrfToken: string; expiresAt: Date }> {
   const now = ctx.clock.now();
+  // In memory, before any query or hashing: an address trying many logins is stopped cheaply.
+  const guard = addressGuard(ctx.authLimits, client.ip);
+  guard.refuseIfBlocked();
   const key = `${input.login.toLowerCase()}|${client.ip ?? ''}`;
   const windowStart = new Date(now.getTime() - FAILURE_WINDOW_MS).toISOString();
   // Counted in the database, so the limit holds across every server replica.
@@ -258,7 +263,9 @@ export async function login(
     .selectAll()
     .where('login_key', '=', input.login.toLowerCase())
     .executeTakeFirst();
-  if (!(await verifyPassword(input.password, user?.password_hash ?? null)) || user === undefined) {
+  const stored = user?.password_hash ?? null;
+  if (!(await verifyUserPassword(ctx, input.password, stored)) || user === undefined) {
+    guard.failed('password');
     await ctx.db.transaction().execute(async (trx) => {
       await trx
         .insertInto('login_failures')
@@ -270,6 +277,7 @@ export async function login(
     throw new AppError('auth.login_failed', 'The login or the password is wrong.', { status: 401 });
   }
   await ctx.db.deleteFrom('login_failures').where('key', '=', key).execute();
+  await upgradePasswordHash(ctx, user, input.password);
   user = await expireUnconfirmed(ctx, user);
   if (user.status === 'unconfirmed') {
     throw new AppError(
@@ -447,7 +455,7 @@ export async function completePasswordLink(
   ip: string | undefined,
 ): Promise<UserRow> {
   checkPassword(ctx, password);
-  const hash = await hashPassword(password);
+  const hash = await hashUserPassword(ctx, password);
   return ctx.db.transaction().execute(async (trx) => {
     const now = ctx.clock.now().toISOString();
     const link = await useEmailToken(trx, token, ['reset', 'invite'], ctx.clock.now());
@@ -513,17 +521,21 @@ export async function changePassword(
   client: { ip: string | undefined; sessionToken: string | undefined },
 ): Promise<void> {
   checkPassword(ctx, input.newPassword);
+  // A stolen session guessing the current password is limited like a login from its address.
+  const guard = addressGuard(ctx.authLimits, client.ip);
+  guard.refuseIfBlocked();
   const row = await ctx.db
     .selectFrom('users')
     .select('password_hash')
     .where('id', '=', actor.id)
     .executeTakeFirstOrThrow();
-  if (!(await verifyPassword(input.currentPassword, row.password_hash))) {
+  if (!(await verifyUserPassword(ctx, input.currentPassword, row.password_hash))) {
+    guard.failed('password');
     throw new AppError('account.password_wrong', 'The current password is wrong.', {
       status: 403,
     });
   }
-  const hash = await hashPassword(input.newPassword);
+  const hash = await hashUserPassword(ctx, input.newPassword);
   await ctx.db.transaction().execute(async (trx) => {
     const now = ctx.clock.now();
     const user = await trx

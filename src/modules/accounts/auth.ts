@@ -8,6 +8,8 @@ import type { Kysely } from 'kysely';
 import type { DB } from '../../platform/db/index.js';
 import { AppError, notFound } from '../../platform/errors.js';
 import type { Clock } from '../../platform/queue/index.js';
+import type { AuthLimits } from '../../platform/rate-limit.js';
+import { addressGuard } from './limits.js';
 import { hashSecret } from './secrets.js';
 
 /** The authenticated caller. */
@@ -123,18 +125,26 @@ export async function findApiTokenUser(
   };
 }
 
-/** Identifies the caller; rejects a change made with a session but without its CSRF token. */
+/**
+ * Identifies the caller; rejects a change made with a session but without its CSRF token.
+ * @throws AppError `auth.token_invalid` (401), `auth.rate_limited` (429: the address sent too
+ *   many unknown API tokens), `auth.csrf_invalid` (403)
+ */
 export async function authenticateRequest(
   db: Kysely<DB>,
   clock: Clock,
+  limits: AuthLimits,
   request: FastifyRequest,
 ): Promise<void> {
   request.auth = undefined;
   const now = clock.now().toISOString();
   const header = request.headers.authorization;
   if (header !== undefined && /^bearer /i.test(header)) {
+    const guard = addressGuard(limits, request.ip);
+    guard.refuseIfBlocked();
     const found = await findApiTokenUser(db, { secret: header.slice(7).trim() }, clock.now());
     if (found === undefined) {
+      guard.failed('api_token');
       throw new AppError('auth.token_invalid', 'The API token is unknown, revoked or expired.', {
         status: 401,
       });

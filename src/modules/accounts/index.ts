@@ -20,6 +20,7 @@ export {
   type ApiTokenUser,
   type AuthUser,
 } from './auth.js';
+export { addressGuard, newAuthLimits, type AddressGuard } from './limits.js';
 export { accountsModule, optionalText, text, UserSchema } from './routes.js';
 export { hashPassword, hashSecret, newSecret } from './secrets.js';
 export {

@@ -9,7 +9,13 @@ import { ApiClient } from '../../../test/support/api.js';
 import { captureLog } from '../../../test/support/log-capture.js';
 import { startTestServer } from '../../../test/support/registry-server.js';
 import { makeCompany } from '../companies/companies.fixtures.js';
-import { createStaffAccount, ensureStaffAccount, listAccounts, resetPassword } from './index.js';
+import {
+  createStaffAccount,
+  ensureStaffAccount,
+  listAccounts,
+  newAuthLimits,
+  resetPassword,
+} from './index.js';
 
 const BY = { actor: 'cli:tester' };
 
@@ -24,6 +30,7 @@ describeDb('accounts for operators', (t) => {
     blobs: new FsBlobStore(config.blobs.dir),
     clock: systemClock,
     links: { base: 'https://hallmark.example.com' },
+    authLimits: newAuthLimits(config.accounts, systemClock),
   });
   const withAdminPassword = (adminPassword: string): Config => ({
     ...t.config,

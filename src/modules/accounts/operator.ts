@@ -19,7 +19,7 @@ import {
   type UserView,
 } from './accounts.js';
 import { LoginName } from './login-name.js';
-import { hashPassword, verifyPassword } from './secrets.js';
+import { hashUserPassword, verifyUserPassword } from './passwords.js';
 
 /** Who acts outside the API, for the audit log (e.g. `cli:alice`, the operating-system user). */
 export interface OperatorActor {
@@ -47,7 +47,7 @@ export async function ensureStaffAccount(
     .executeTakeFirst();
   if (existing !== undefined) {
     if (configured !== undefined) {
-      await warnUnusedAdminPassword(ctx.db, configured);
+      await warnUnusedAdminPassword(ctx, configured);
     }
     return undefined;
   }
@@ -57,7 +57,7 @@ export async function ensureStaffAccount(
     const row = await insertStaff(trx, {
       login: FIRST_STAFF_LOGIN,
       email: `${FIRST_STAFF_LOGIN}@hallmark.invalid`,
-      passwordHash: await hashPassword(password),
+      passwordHash: await hashUserPassword(ctx, password),
       now,
     });
     if (row !== undefined) {
@@ -77,14 +77,14 @@ export async function ensureStaffAccount(
     : undefined;
 }
 
-async function warnUnusedAdminPassword(db: Kysely<DB>, configured: string): Promise<void> {
-  const admin = await db
+async function warnUnusedAdminPassword(ctx: ApiContext, configured: string): Promise<void> {
+  const admin = await ctx.db
     .selectFrom('users')
     .select('password_hash')
     .where('login_key', '=', FIRST_STAFF_LOGIN)
     .where('staff', '=', 1)
     .executeTakeFirst();
-  if (admin !== undefined && (await verifyPassword(configured, admin.password_hash))) {
+  if (admin !== undefined && (await verifyUserPassword(ctx, configured, admin.password_hash))) {
     return;
   }
   log.warn(
@@ -119,7 +119,7 @@ export async function createStaffAccount(
   }
   const password = input.password ?? generatePassword();
   checkPassword(ctx, password);
-  const hash = await hashPassword(password);
+  const hash = await hashUserPassword(ctx, password);
   const user = await ctx.db.transaction().execute(async (trx) => {
     const row = await insertStaff(trx, {
       login: login.data,
@@ -209,7 +209,7 @@ export async function resetPassword(
   by: OperatorActor,
 ): Promise<PasswordReset> {
   const password = options.link ? undefined : generatePassword();
-  const hash = password === undefined ? undefined : await hashPassword(password);
+  const hash = password === undefined ? undefined : await hashUserPassword(ctx, password);
   const now = ctx.clock.now();
   return ctx.db.transaction().execute(async (trx) => {
     const user = await trx

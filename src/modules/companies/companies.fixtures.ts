@@ -7,6 +7,7 @@ import { ApiClient } from '../../../test/support/api.js';
 import type { DB } from '../../platform/db/index.js';
 import { newId } from '../../platform/db/index.js';
 import { hashPassword } from '../accounts/index.js';
+import { TEST_SCRYPT_COST } from '../../platform/config.js';
 
 /** The password of every factory user. */
 export const PASSWORD = 'secret-password';
@@ -20,7 +21,7 @@ export async function makeUser(
   login: string,
   options: { companyId?: string; orgAdmin?: boolean; createdAt?: string } = {},
 ): Promise<{ client: ApiClient; id: string; email: string }> {
-  passwordHash ??= hashPassword(PASSWORD);
+  passwordHash ??= hashPassword(PASSWORD, TEST_SCRYPT_COST);
   const now = options.createdAt ?? new Date().toISOString();
   const id = newId();
   const email = `${login}@example.com`;

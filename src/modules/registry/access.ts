@@ -9,7 +9,7 @@
  */
 import type { Kysely } from 'kysely';
 import type { DB } from '../../platform/db/index.js';
-import { findApiTokenUser, type ApiTokenUser } from '../accounts/index.js';
+import { findApiTokenUser, type AddressGuard, type ApiTokenUser } from '../accounts/index.js';
 import {
   findProject,
   findProjectByKey,
@@ -43,8 +43,11 @@ export interface Realm {
 export const KEY_FINGERPRINT_LENGTH = 16;
 
 /**
- * Identifies the sender from the Authorization header.
+ * Identifies the sender from the Authorization header. A `Basic` credential (registry key or API
+ * token) is checked only while the sender's address has not failed too often, and a wrong one
+ * counts against the address; `Bearer` tokens are signed, so checking them costs no lookup.
  * @throws RegistryError UNAUTHORIZED for a wrong key or an invalid or expired token
+ * @throws AppError `auth.rate_limited` (429) when the address failed too often
  */
 export async function authenticate(
   db: Kysely<DB>,
@@ -52,22 +55,26 @@ export async function authenticate(
   authorization: string | undefined,
   realm: Realm,
   nowSeconds: number,
+  guard: AddressGuard,
 ): Promise<Principal> {
   if (authorization === undefined || authorization === '') {
     return { kind: 'anonymous' };
   }
   const [scheme, value = ''] = authorization.split(' ', 2);
   if (scheme?.toLowerCase() === 'basic') {
+    guard.refuseIfBlocked();
     const secret = basicPassword(value);
     if (secret?.startsWith(API_TOKEN_PREFIX)) {
       const token = await findApiTokenUser(db, { secret }, new Date(nowSeconds * 1000));
       if (token === undefined) {
+        guard.failed('api_token');
         throw unauthorized(realm, 'The API token is unknown, revoked or expired.');
       }
       return { kind: 'user', token };
     }
     const project = secret === undefined ? undefined : await findProjectByKey(db, secret);
     if (project === undefined) {
+      guard.failed('registry_key');
       throw unauthorized(realm, 'The registry key is wrong or was rotated.');
     }
     return { kind: 'project', project };

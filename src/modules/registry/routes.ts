@@ -6,6 +6,8 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { MEDIA } from '../../engine/image/manifest.js';
 import { AppError, describeError } from '../../platform/errors.js';
 import { log } from '../../platform/logger.js';
+import type { AuthLimits } from '../../platform/rate-limit.js';
+import { addressGuard } from '../accounts/index.js';
 import {
   allowedActions,
   authenticate,
@@ -40,6 +42,8 @@ import { parseScopes, TOKEN_TTL_SECONDS, type Action, type TokenSigner } from '.
 export interface RegistryRoutesOptions {
   readonly registry: Registry;
   readonly signer: TokenSigner;
+  /** The process's limits on credential checks (shared with the API). */
+  readonly authLimits: AuthLimits;
   /** The external base URL (`https://registry.example.com`), if configured. */
   readonly publicUrl?: string;
 }
@@ -97,6 +101,7 @@ export function registryRoutes(app: FastifyInstance, options: RegistryRoutesOpti
       request.headers.authorization,
       realmOf(request),
       Math.floor(now().getTime() / 1000),
+      addressGuard(options.authLimits, request.ip),
     );
 
   app.get('/auth/token', async (request, reply) => {
@@ -688,6 +693,15 @@ function toRegistryError(err: unknown): RegistryError {
   }
   if (err instanceof AppError) {
     switch (err.code) {
+      case 'auth.rate_limited':
+      case 'auth.busy': {
+        const seconds = err.detail?.retryAfterSeconds;
+        const retryAfter = String(typeof seconds === 'number' ? seconds : 60);
+        return new RegistryError('TOOMANYREQUESTS', err.message, {
+          ...(err.detail ? { detail: err.detail } : {}),
+          headers: { 'Retry-After': retryAfter },
+        });
+      }
       case 'blob.too_large':
         return registryError('SIZE_INVALID', err.message, err.detail, 413);
       case 'blob.upload_unknown':

@@ -22,6 +22,7 @@ import type { BlobStore } from '../blobs/index.js';
 import type { Config } from '../config.js';
 import type { DB } from '../db/index.js';
 import type { Clock, JobQueue } from '../queue/index.js';
+import type { AuthLimits } from '../rate-limit.js';
 import { sendRouteNotFound } from './not-found.js';
 import {
   API_SECURITY_SCHEMES,
@@ -51,6 +52,8 @@ export interface ApiContext {
   readonly clock: Clock;
   /** Base URL for links in e-mails (`server.publicUrl`, or the listening address once known). */
   readonly links: { base: string };
+  /** Limits on credential checks, kept in this process's memory. */
+  readonly authLimits: AuthLimits;
 }
 
 /** An API module: its routes (relative to `/api/v1`) and the data it seeds on start. */
