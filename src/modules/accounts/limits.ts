@@ -1,5 +1,5 @@
 /**
- * The limits on credential checks (see docs/security-auth-limits.md): failures per client address,
+ * The limits on credential checks (see docs/security.md): failures per client address,
  * counted in memory, refuse further checks from that address with 429 before any lookup or
  * hashing; and password hashing runs through a bounded gate, so a flood of logins cannot take
  * every thread of libuv's pool from the registry's file reads. Both are per replica.
