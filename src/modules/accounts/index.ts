@@ -11,15 +11,10 @@ export {
   authenticateRequest,
   CSRF_HEADER,
   findApiTokenUser,
-  ownCompany,
-  requireCompanyMember,
-  requireOrgAdmin,
-  requireStaff,
-  requireUser,
   SESSION_COOKIE,
   type ApiTokenUser,
-  type AuthUser,
 } from './auth.js';
+export { notifyStaff } from './notify-staff.js';
 export { addressGuard, newAuthLimits, type AddressGuard } from './limits.js';
 export { accountsModule, optionalText, text, UserSchema } from './routes.js';
 export { hashPassword, hashSecret, newSecret } from './secrets.js';

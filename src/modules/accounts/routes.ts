@@ -15,7 +15,8 @@ import {
   requestPasswordReset,
   userView,
 } from './accounts.js';
-import { requireUser, SESSION_COOKIE } from './auth.js';
+import { SESSION_COOKIE } from './auth.js';
+import { requireUser } from '../../platform/http/guards.js';
 import { LoginName } from './login-name.js';
 
 /** A user as the API returns it. */

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import type { DB } from '../../platform/db/index.js';
 import { newId, readJson, writeJson } from '../../platform/db/index.js';
 import type { Api, ApiContext, ApiModule } from '../../platform/http/api.js';
-import { requireStaff } from '../accounts/auth.js';
+import { requireStaff } from '../../platform/http/guards.js';
 
 /** One audited change. */
 export interface AuditEntry {

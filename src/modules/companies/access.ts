@@ -4,7 +4,7 @@
  */
 import type { FastifyRequest } from 'fastify';
 import { AppError, notFound } from '../../platform/errors.js';
-import { requireUser, type AuthUser } from '../accounts/index.js';
+import { requireUser, type AuthUser } from '../../platform/http/guards.js';
 
 /** How much access a route needs. */
 export type CompanyRole = 'member' | 'orgAdmin' | 'ownOrgAdmin';

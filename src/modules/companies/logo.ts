@@ -8,7 +8,7 @@ import type { DB } from '../../platform/db/index.js';
 import { notFound } from '../../platform/errors.js';
 import type { ApiContext } from '../../platform/http/api.js';
 import { receiveLogo } from '../../platform/http/upload.js';
-import type { AuthUser } from '../accounts/index.js';
+import type { AuthUser } from '../../platform/http/guards.js';
 import { audit } from '../audit/index.js';
 import { hasPublishedImage } from '../images/index.js';
 import { loadCompany, type Actor } from './service.js';

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { notFound } from '../../platform/errors.js';
 import type { Api, ApiContext, ApiModule } from '../../platform/http/api.js';
 import { sendLogo } from '../../platform/http/upload.js';
-import { requireUser } from '../accounts/index.js';
+import { requireUser } from '../../platform/http/guards.js';
 import { companyAccess } from './access.js';
 import {
   agreementView,

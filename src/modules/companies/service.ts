@@ -8,7 +8,7 @@ import type { DB } from '../../platform/db/index.js';
 import { escapeLike, iLike, readJson, writeJson } from '../../platform/db/index.js';
 import { AppError, notFound } from '../../platform/errors.js';
 import type { ApiContext } from '../../platform/http/api.js';
-import type { AuthUser } from '../accounts/index.js';
+import type { AuthUser } from '../../platform/http/guards.js';
 import { audit } from '../audit/index.js';
 import { createCompany, findCompanyByName, type Company } from '../projects/index.js';
 import { acceptanceOf, PROGRAM_AGREEMENT, recordAcceptance } from './agreements.js';

@@ -12,7 +12,7 @@ import { AppError, invalid } from '../../platform/errors.js';
 import type { ApiContext } from '../../platform/http/api.js';
 import { audit } from '../audit/index.js';
 import { loadCompany } from '../companies/index.js';
-import { enqueueMail, notifyStaff } from '../mail/index.js';
+import { enqueueMail } from '../mail/index.js';
 import { addBusinessDays, TURNAROUND_BUSINESS_DAYS } from './business-days.js';
 import {
   addMessage,
@@ -24,6 +24,7 @@ import {
   type ComplianceRow,
   type MessageView,
 } from './service.js';
+import { notifyStaff } from '../accounts/index.js';
 
 type MessageRow = Selectable<ExportComplianceMessagesTable>;
 

@@ -6,7 +6,7 @@ import {
   requireOrgAdmin,
   requireStaff,
   requireUser,
-} from '../accounts/index.js';
+} from '../../platform/http/guards.js';
 import { ComplianceAnswers } from './questionnaire.js';
 import { answerQuestions, decide, messagesOf } from './exchange.js';
 import { submitQuestionnaire, toComplianceView, visibleQuestionnaire } from './service.js';

@@ -12,13 +12,14 @@ import type {
 import { newId, readJson, writeJson } from '../../platform/db/index.js';
 import { AppError, notFound } from '../../platform/errors.js';
 import type { ApiContext } from '../../platform/http/api.js';
-import { ownCompany, type AuthUser } from '../accounts/index.js';
+import { ownCompany, type AuthUser } from '../../platform/http/guards.js';
 import { audit } from '../audit/index.js';
 import { loadCompany } from '../companies/index.js';
-import { enqueueMail, notifyStaff } from '../mail/index.js';
+import { enqueueMail } from '../mail/index.js';
 import { productForCompany } from '../products/index.js';
 import { addBusinessDays, TURNAROUND_BUSINESS_DAYS } from './business-days.js';
 import { ENC_NOT_ACCEPTED, type ComplianceAnswers } from './questionnaire.js';
+import { notifyStaff } from '../accounts/index.js';
 
 /** A questionnaire row. */
 export type ComplianceRow = Selectable<ExportComplianceTable>;

@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import type { Api, ApiContext, ApiModule } from '../../platform/http/api.js';
 import { notFound } from '../../platform/errors.js';
-import { ownCompany, requireStaff } from '../accounts/index.js';
+import { ownCompany, requireStaff } from '../../platform/http/guards.js';
 import { gradeHistory } from './grades.js';
 import { missingAdvisories } from './package-sets.js';
 import { vulndbFreshness } from './freshness.js';

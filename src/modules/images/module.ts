@@ -1,7 +1,7 @@
 /** Images of a project over the API: the container information table, scan details, publish. */
 import { z } from 'zod';
 import type { Api, ApiContext, ApiModule } from '../../platform/http/api.js';
-import { requireStaff, requireUser } from '../accounts/index.js';
+import { requireStaff, requireUser } from '../../platform/http/guards.js';
 import {
   ImageDetailsSchema,
   ImagePageQuery,

@@ -7,7 +7,7 @@ import type { DB, ImageStatus } from '../../platform/db/index.js';
 import { AppError } from '../../platform/errors.js';
 import type { ApiContext } from '../../platform/http/api.js';
 import type { Clock, JobQueue } from '../../platform/queue/index.js';
-import { ownCompany, type AuthUser } from '../accounts/index.js';
+import { ownCompany, type AuthUser } from '../../platform/http/guards.js';
 import { audit } from '../audit/index.js';
 import { gradePackageSet, matchImageSet } from '../health/index.js';
 import { certificationGaps, ownedProject, visibleProject } from '../projects/index.js';

@@ -20,10 +20,4 @@ export {
 export { createMailSender, verifyMailTransport, type MailSender } from './transport.js';
 export { mailJob } from './job.js';
 export { mailModule } from './module.js';
-export {
-  notify,
-  notifyStaff,
-  portalLink,
-  type Notification,
-  type NotifyContext,
-} from './notify.js';
+export { notify, portalLink, type Notification, type NotifyContext } from './notify.js';

@@ -8,7 +8,7 @@ import { z } from 'zod';
 import { escapeLike, iLike, readJson } from '../../platform/db/index.js';
 import { AppError, notFound } from '../../platform/errors.js';
 import type { Api, ApiContext, ApiModule } from '../../platform/http/api.js';
-import { requireStaff } from '../accounts/index.js';
+import { requireStaff } from '../../platform/http/guards.js';
 import { audit } from '../audit/index.js';
 
 const TAGS = ['mail'];

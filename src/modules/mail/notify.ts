@@ -8,7 +8,6 @@ import type { Kysely } from 'kysely';
 import type { Config } from '../../platform/config.js';
 import type { DB } from '../../platform/db/index.js';
 import type { JobQueue } from '../../platform/queue/index.js';
-import { notifiedStaffEmails } from '../accounts/index.js';
 import { enqueueMail } from './outbox.js';
 
 /** What sending a notification needs; an `ApiContext` is one. */
@@ -28,22 +27,6 @@ export interface Notification {
   readonly text: string;
   /** Path of the thing in the portal, from its root: `/zone-requests/<id>`. */
   readonly path: string;
-}
-
-/**
- * Queues a notification to the configured staff address and every active staff user who wants
- * them, inside `trx` (nothing goes out if the change rolls back). Nobody to tell: nothing queued.
- */
-export async function notifyStaff(
-  trx: Kysely<DB>,
-  ctx: NotifyContext,
-  notification: Notification,
-): Promise<void> {
-  const to = await notifiedStaffEmails(trx);
-  if (ctx.config.mail.staffAddress !== undefined) {
-    to.unshift(ctx.config.mail.staffAddress);
-  }
-  await notify(trx, ctx, to, notification);
 }
 
 /** Queues a notification to the given addresses (already filtered by their owners' choice). */

@@ -5,7 +5,7 @@ import type { DB } from '../../platform/db/index.js';
 import { newId } from '../../platform/db/index.js';
 import { AppError, invalid, notFound } from '../../platform/errors.js';
 import type { ApiContext } from '../../platform/http/api.js';
-import type { AuthUser } from '../accounts/index.js';
+import type { AuthUser } from '../../platform/http/guards.js';
 import { audit } from '../audit/index.js';
 import { hasPublishedImage } from '../images/index.js';
 import { companyLogos } from '../companies/index.js';

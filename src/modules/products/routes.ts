@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import type { Api, ApiContext } from '../../platform/http/api.js';
 import { AppError } from '../../platform/errors.js';
-import { requireCompanyMember, requireOrgAdmin, requireUser } from '../accounts/index.js';
+import { requireCompanyMember, requireOrgAdmin, requireUser } from '../../platform/http/guards.js';
 import {
   addCollateral,
   deleteCollateral,

@@ -3,7 +3,7 @@ import type { Kysely, Selectable } from 'kysely';
 import type { DB, ProductsTable } from '../../platform/db/index.js';
 import { escapeLike, iLike, newId, readJson, writeJson } from '../../platform/db/index.js';
 import { AppError, invalid } from '../../platform/errors.js';
-import { ownCompany, type AuthUser } from '../accounts/index.js';
+import { ownCompany, type AuthUser } from '../../platform/http/guards.js';
 import { audit } from '../audit/index.js';
 import { companyLogos, type StoredLogo } from '../companies/index.js';
 import { sanitizeDescription } from './sanitize.js';

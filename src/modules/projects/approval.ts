@@ -7,8 +7,9 @@
 import type { Kysely } from 'kysely';
 import type { DB } from '../../platform/db/index.js';
 import { loadCompany } from '../companies/index.js';
-import { notifyStaff, type NotifyContext } from '../mail/index.js';
+import { type NotifyContext } from '../mail/index.js';
 import { projectChecklist } from './checklist.js';
+import { notifyStaff } from '../accounts/index.js';
 
 /**
  * Notifies staff, inside `trx`, when the project now waits only for distribution approval and

@@ -1,7 +1,7 @@
 /** Certification projects over the API: fields, registry key, tree, approvals, checklist. */
 import { z } from 'zod';
 import type { Api, ApiContext, ApiModule } from '../../platform/http/api.js';
-import { requireOrgAdmin, requireStaff, requireUser } from '../accounts/index.js';
+import { requireOrgAdmin, requireStaff, requireUser } from '../../platform/http/guards.js';
 import { projectChecklist } from './checklist.js';
 import {
   ChecklistSchema,

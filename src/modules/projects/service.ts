@@ -7,14 +7,15 @@ import type { DB, ProjectsTable } from '../../platform/db/index.js';
 import { readJson, writeJson } from '../../platform/db/index.js';
 import { AppError, invalid, notFound } from '../../platform/errors.js';
 import type { ApiContext } from '../../platform/http/api.js';
-import type { AuthUser } from '../accounts/index.js';
-import { ownCompany } from '../accounts/index.js';
+import type { AuthUser } from '../../platform/http/guards.js';
+import { ownCompany } from '../../platform/http/guards.js';
 import { audit } from '../audit/index.js';
 import { loadCompany } from '../companies/index.js';
-import { enqueueMail, notifyStaff } from '../mail/index.js';
+import { enqueueMail } from '../mail/index.js';
 import { notifyIfApprovalDue } from './approval.js';
 import { assertProjectNameFree, insertProject, rotateRegistryKey } from './projects.js';
 import type { CreateProjectBody, ProjectView, SalesContact, UpdateProjectBody } from './schemas.js';
+import { notifyStaff } from '../accounts/index.js';
 
 type ProjectRow = Selectable<ProjectsTable>;
 

@@ -2,7 +2,8 @@
 import { z } from 'zod';
 import { invalid } from '../../platform/errors.js';
 import type { Api, ApiContext } from '../../platform/http/api.js';
-import { requireOrgAdmin, requireStaff, requireUser, text } from '../accounts/index.js';
+import { text } from '../accounts/index.js';
+import { requireOrgAdmin, requireStaff, requireUser } from '../../platform/http/guards.js';
 import { PLATFORM_IDS, PLATFORMS } from './platforms.js';
 import {
   declineRequest,

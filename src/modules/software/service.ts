@@ -4,11 +4,12 @@ import type { DB, SoftwareRequestsTable } from '../../platform/db/index.js';
 import { newId } from '../../platform/db/index.js';
 import { AppError, notFound } from '../../platform/errors.js';
 import type { ApiContext } from '../../platform/http/api.js';
-import { ownCompany, type AuthUser } from '../accounts/index.js';
+import { ownCompany, type AuthUser } from '../../platform/http/guards.js';
 import { audit } from '../audit/index.js';
 import { loadCompany } from '../companies/index.js';
-import { enqueueMail, notifyStaff } from '../mail/index.js';
+import { enqueueMail } from '../mail/index.js';
 import { expandPlatforms, platformName, PLATFORMS, type PlatformId } from './platforms.js';
+import { notifyStaff } from '../accounts/index.js';
 
 /** A software request row. */
 export type SoftwareRequestRow = Selectable<SoftwareRequestsTable>;

@@ -1,7 +1,7 @@
 /** Zones, their rules, and companies' requests for access. */
 import { z } from 'zod';
 import type { Api, ApiContext, ApiModule } from '../../platform/http/api.js';
-import { requireOrgAdmin, requireStaff, requireUser } from '../accounts/index.js';
+import { requireOrgAdmin, requireStaff, requireUser } from '../../platform/http/guards.js';
 import { companyAccess } from '../companies/index.js';
 import { acceptAppendix, applyForZone, decideZoneRequest, listZoneRequests } from './requests.js';
 import {

@@ -16,9 +16,10 @@ import {
   orgAdminEmails,
   recordAcceptance,
 } from '../companies/index.js';
-import { enqueueMail, notifyStaff } from '../mail/index.js';
+import { enqueueMail } from '../mail/index.js';
 import type { ZoneRequestSchema } from './schemas.js';
 import { getZone, loadZone, type Actor, type ZoneView } from './service.js';
+import { notifyStaff } from '../accounts/index.js';
 
 /** A zone request as the API shows it. */
 export type ZoneRequestView = z.infer<typeof ZoneRequestSchema>;

@@ -10,7 +10,7 @@ import type { DB, ZonesTable } from '../../platform/db/index.js';
 import { escapeLike, iLike, newId, readJson, writeJson } from '../../platform/db/index.js';
 import { AppError, invalid, notFound } from '../../platform/errors.js';
 import type { ApiContext } from '../../platform/http/api.js';
-import type { AuthUser } from '../accounts/index.js';
+import type { AuthUser } from '../../platform/http/guards.js';
 import { audit } from '../audit/index.js';
 import { ensureAgreement } from '../companies/index.js';
 import type { CreateZoneBody, UpdateZoneBody, ZoneSchema } from './schemas.js';

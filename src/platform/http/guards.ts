@@ -1,0 +1,87 @@
+/**
+ * Who is asking, and the guards routes use: the caller's identity (`request.auth`, resolved once
+ * per request by the accounts module's hook from a session cookie or an API token) and the checks
+ * that turn a missing or insufficient identity into 401/403. `ownCompany` hides another
+ * company's records as 404. Modules guard their routes with these, without importing accounts.
+ */
+import type { FastifyRequest } from 'fastify';
+import { AppError, notFound } from '../errors.js';
+
+/** The authenticated caller. */
+export interface AuthUser {
+  readonly id: string;
+  readonly login: string;
+  readonly email: string;
+  readonly companyId: string | null;
+  readonly orgAdmin: boolean;
+  readonly staff: boolean;
+  readonly via: 'session' | 'token';
+  /** The session's CSRF token (sessions only). */
+  readonly csrfToken?: string;
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** Set for every API request before its handler runs; undefined when anonymous. */
+    auth: AuthUser | undefined;
+  }
+}
+
+/** The caller, or 401. */
+export function requireUser(request: FastifyRequest): AuthUser {
+  if (request.auth === undefined) {
+    throw new AppError('auth.required', 'Log in (session cookie) or send an API token.', {
+      status: 401,
+    });
+  }
+  return request.auth;
+}
+
+/** Program staff only, or 403. */
+export function requireStaff(request: FastifyRequest): AuthUser {
+  const user = requireUser(request);
+  if (!user.staff) {
+    throw new AppError('auth.staff_only', 'Only program staff may do this.', { status: 403 });
+  }
+  return user;
+}
+
+/** A member of a company (staff pass too), or 403 when the caller has no company. */
+export function requireCompanyMember(request: FastifyRequest): AuthUser & { companyId: string } {
+  const user = requireUser(request);
+  if (user.companyId === null) {
+    throw new AppError('auth.no_company', 'Join or register a company first.', { status: 403 });
+  }
+  return user as AuthUser & { companyId: string };
+}
+
+/** An org admin of a company, or 403. */
+export function requireOrgAdmin(request: FastifyRequest): AuthUser & { companyId: string } {
+  const user = requireCompanyMember(request);
+  if (!user.orgAdmin) {
+    throw new AppError('auth.org_admin_only', 'Only organization administrators may do this.', {
+      status: 403,
+    });
+  }
+  return user;
+}
+
+/**
+ * Checks that a record of company `companyId` is visible to the caller; another company's record
+ * is reported as not found, so its existence does not leak.
+ * @throws AppError `<what>.not_found` (404)
+ */
+export function ownCompany(
+  user: AuthUser,
+  companyId: string | null | undefined,
+  what: string,
+  id: string,
+): void {
+  if (
+    companyId === undefined ||
+    companyId === null ||
+    (!user.staff && user.companyId !== companyId)
+  ) {
+    throw notFound(`${what}.not_found`, `No ${what.replace(/_/g, ' ')} ${id}.`, { id });
+  }
+}
