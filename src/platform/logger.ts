@@ -101,7 +101,8 @@ export class Logger {
     if (LEVELS[level] < LEVELS[this.level]) {
       return;
     }
-    const fields = { ...contexts.getStore(), ...redact(extra ?? {}) };
+    // The line's own fields first, then the request's or job's ids.
+    const fields = { ...redact(extra ?? {}), ...contexts.getStore() };
     if (this.sink.isTTY) {
       const rest = Object.entries(fields)
         .map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`)

@@ -2,6 +2,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { TEST_SCRYPT_COST } from '../../src/platform/config.js';
 
 /** Absolute path of the built entry point. */
 export const BIN = fileURLToPath(new URL('../../dist/cli/bin.js', import.meta.url));
@@ -26,7 +27,9 @@ export async function runCli(
   }
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [BIN, ...args], {
-      env: { ...process.env, ...options.env },
+      // The cheapest password hashes allowed, as testConfig has: the commands are under test,
+      // not scrypt (src/modules/accounts covers the default cost).
+      env: { HALLMARK_SCRYPT_COST: String(TEST_SCRYPT_COST), ...process.env, ...options.env },
       cwd: options.cwd,
       stdio: ['pipe', 'pipe', 'pipe'],
     });
