@@ -90,8 +90,9 @@ describe('SQLite write-ahead logs', () => {
   });
 });
 
-describe('performance', () => {
-  it('should read a 2 000-package sqlite database well under a second', () => {
+describe('a large database', () => {
+  // Its speed is measured by `npm run bench:scan`, not asserted here.
+  it('should read a 2 000-package sqlite database whole', () => {
     const source = readSqliteRecords(MARINER, 'x');
     const file = join(tmp, 'big.sqlite');
     const db = new Database(file);
@@ -103,13 +104,8 @@ describe('performance', () => {
       }
     })();
     db.close();
-    // One warm-up read, so the figure measures the reader rather than the JIT.
-    readRpmDatabaseAt('sqlite', '/var/lib/rpm/rpmdb.sqlite', file);
-    const started = performance.now();
     const packages = packagesOf(readRpmDatabaseAt('sqlite', '/var/lib/rpm/rpmdb.sqlite', file));
-    const elapsed = performance.now() - started;
     expect(packages).toHaveLength(2000);
     expect(packages.reduce((n, p) => n + p.files.length, 0)).toBeGreaterThan(100_000);
-    expect(elapsed).toBeLessThan(1000);
   });
 });
