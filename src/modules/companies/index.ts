@@ -14,3 +14,4 @@ export { MANDATORY_PROFILE_FIELDS, profileCompleteness } from './profile.js';
 export { companyProfileStatus, loadCompany, orgAdminEmails } from './service.js';
 export { companyLogos, type StoredLogo } from './logo.js';
 export { listCompanies, type CompanyListing } from './directory.js';
+export { companyExists, createCompany, findCompanyByName, type Company } from './records.js';

@@ -1,15 +1,14 @@
 /**
- * Companies and their certification projects, as far as the registry needs them: names, the
- * registry namespace and the registry key. The portal API creates the same records.
+ * Certification projects, as far as the registry needs them: names, the registry namespace and
+ * the registry key. The portal API creates the same records.
  */
 import type { Kysely, Selectable } from 'kysely';
-import type { CompaniesTable, DB, ProjectsTable } from '../../platform/db/index.js';
+import type { DB, ProjectsTable } from '../../platform/db/index.js';
 import { newId } from '../../platform/db/index.js';
 import { AppError, invalid, notFound } from '../../platform/errors.js';
+import { companyExists } from '../companies/index.js';
 import { hashRegistryKey, newRegistryKey } from './registry-key.js';
 
-/** A company row. */
-export type Company = Selectable<CompaniesTable>;
 /** A project row. */
 export type Project = Selectable<ProjectsTable>;
 
@@ -23,46 +22,6 @@ export interface CreatedProject {
 const MAX_NAME = 100;
 
 /**
- * Registers a company.
- * @throws AppError `company.name_invalid` (400), `company.name_taken` (409)
- */
-export async function createCompany(db: Kysely<DB>, name: string, now: Date): Promise<Company> {
-  const clean = checkName(name, 'company');
-  const existing = await findCompanyByName(db, clean);
-  if (existing !== undefined) {
-    throw new AppError('company.name_taken', `A company named "${clean}" already exists.`, {
-      status: 409,
-      detail: { name: clean },
-    });
-  }
-  const row = {
-    id: newId(),
-    name: clean,
-    name_key: clean.toLowerCase(),
-    profile: null,
-    logo_digest: null,
-    logo_media_type: null,
-    partner_since: null,
-    created_at: now.toISOString(),
-    updated_at: now.toISOString(),
-  };
-  await db.insertInto('companies').values(row).execute();
-  return row;
-}
-
-/** The company with exactly this name, or undefined. */
-export async function findCompanyByName(
-  db: Kysely<DB>,
-  name: string,
-): Promise<Company | undefined> {
-  return db
-    .selectFrom('companies')
-    .selectAll()
-    .where('name_key', '=', name.trim().toLowerCase())
-    .executeTakeFirst();
-}
-
-/**
  * Opens a certification project for a company: a UUID, a registry namespace derived from it (the
  * guide's `ospid-0ad3dd53-7bfd-4f8a` form) and a registry key.
  * @throws AppError `company.not_found`, `project.name_invalid`, `project.name_taken`
@@ -73,16 +32,11 @@ export async function createProject(
   now: Date,
 ): Promise<CreatedProject> {
   const name = checkName(input.name, 'project');
-  const company = await db
-    .selectFrom('companies')
-    .select('id')
-    .where('id', '=', input.companyId)
-    .executeTakeFirst();
-  if (company === undefined) {
+  if (!(await companyExists(db, input.companyId))) {
     throw notFound('company.not_found', `Company ${input.companyId} does not exist.`);
   }
-  await assertProjectNameFree(db, company.id, name);
-  return insertProject(db, { companyId: company.id, name }, now);
+  await assertProjectNameFree(db, input.companyId, name);
+  return insertProject(db, { companyId: input.companyId, name }, now);
 }
 
 /**
