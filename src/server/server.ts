@@ -25,6 +25,7 @@ import { catalogModule } from '../modules/catalog/index.js';
 import { companiesModule } from '../modules/companies/index.js';
 import { complianceModule } from '../modules/compliance/index.js';
 import {
+  hasPublishedImage,
   imagesModule,
   recordPushedImage,
   removeStaleScanDirs,
@@ -122,7 +123,9 @@ export function jobDefinitions(
 /** The API modules, in the order their routes are registered. */
 export const API_MODULES: readonly ApiModule[] = [
   accountsModule,
-  companiesModule,
+  companiesModule({
+    hasPublishedImage: (db, companyId) => hasPublishedImage(db, { companyId }),
+  }),
   zonesModule,
   productsModule,
   softwareModule,
