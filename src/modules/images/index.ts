@@ -11,3 +11,4 @@ export { readPackages, readScan, type StoredPackage, type StoredScan } from './r
 export { removeStaleScanDirs, scanImageJob, scanTempRoot, type ScanJobDeps } from './scan-job.js';
 export { imagesModule } from './module.js';
 export { rescanWaitingForVulndb } from './service.js';
+export { AssessmentSchema, PackageSchema } from './schemas.js';

@@ -6,6 +6,7 @@
 import { sql, type Kysely, type Selectable, type Transaction } from 'kysely';
 import type { DB, ManifestsTable } from '../../platform/db/index.js';
 import { byteOrder, newId } from '../../platform/db/index.js';
+import { findProject } from '../projects/index.js';
 
 /** A repository with the project and namespace it belongs to. */
 export interface RepositoryRef {
@@ -32,6 +33,23 @@ export async function findRepository(
     .where('r.name', '=', repository)
     .executeTakeFirst();
   return row && { id: row.id, projectId: row.project_id, name: `${namespace}/${repository}` };
+}
+
+/** A repository by id, with its full name; undefined when it is gone. */
+export async function findRepositoryById(
+  db: Kysely<DB>,
+  id: string,
+): Promise<RepositoryRef | undefined> {
+  const row = await db
+    .selectFrom('repositories')
+    .select(['id', 'project_id', 'name'])
+    .where('id', '=', id)
+    .executeTakeFirst();
+  const project = row && (await findProject(db, row.project_id));
+  return (
+    row &&
+    project && { id: row.id, projectId: row.project_id, name: `${project.namespace}/${row.name}` }
+  );
 }
 
 /** Returns the repository, creating it in `projectId` on first push. */
@@ -386,4 +404,39 @@ export async function deleteTag(
     .where('name', '=', tag)
     .executeTakeFirst();
   return result.numDeletedRows > 0n;
+}
+
+/**
+ * Deletes a tag only while it points at `digest` (a tag pushed again since is kept); false when
+ * nothing was deleted. The images module calls this when an image is removed.
+ */
+export async function deleteTagAt(
+  db: Kysely<DB>,
+  repositoryId: string,
+  tag: string,
+  digest: string,
+): Promise<boolean> {
+  const result = await db
+    .deleteFrom('tags')
+    .where('repository_id', '=', repositoryId)
+    .where('name', '=', tag)
+    .where('digest', '=', digest)
+    .executeTakeFirst();
+  return result.numDeletedRows > 0n;
+}
+
+/** Names of the repository's tags that point at `digest`, sorted. */
+export async function tagsAt(
+  db: Kysely<DB>,
+  repositoryId: string,
+  digest: string,
+): Promise<string[]> {
+  const rows = await db
+    .selectFrom('tags')
+    .select('name')
+    .where('repository_id', '=', repositoryId)
+    .where('digest', '=', digest)
+    .orderBy('name')
+    .execute();
+  return rows.map((row) => row.name);
 }
