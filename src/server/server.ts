@@ -27,6 +27,7 @@ import { complianceModule } from '../modules/compliance/index.js';
 import {
   hasPublishedImage,
   imagesModule,
+  publishedImagesOf,
   recordPushedImage,
   removeStaleScanDirs,
   unpublishDeletedManifest,
@@ -225,6 +226,7 @@ export async function startServer(
         await recordPushedImage(trx, queue, push, clock.now());
       },
       onManifestDeleted: unpublishDeletedManifest,
+      publishedImages: publishedImagesOf,
     });
     const signer = new TokenSigner(await loadTokenSecret(database.db, clock.now()));
     const app = buildApp(config);

@@ -6,7 +6,7 @@ import type { Kysely, Selectable, Transaction } from 'kysely';
 import type { DB, ImagesTable } from '../../platform/db/index.js';
 import { newId } from '../../platform/db/index.js';
 import type { JobQueue } from '../../platform/queue/index.js';
-import type { TaggedPush } from '../registry/index.js';
+import type { PublishedImage, TaggedPush } from '../registry/index.js';
 import { queueScan } from './scans.js';
 
 /** An image row. */
@@ -62,6 +62,23 @@ export async function recordPushedImage(
 /** One image by id. */
 export async function findImage(db: Kysely<DB>, id: string): Promise<ImageRow | undefined> {
   return db.selectFrom('images').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+/**
+ * Tag and digest of the repository's published images that are not removed: what the registry
+ * lets clients without rights to the namespace pull (its `PublishedImagesSource`).
+ */
+export async function publishedImagesOf(
+  db: Kysely<DB>,
+  repositoryId: string,
+): Promise<PublishedImage[]> {
+  return db
+    .selectFrom('images')
+    .select(['tag', 'digest'])
+    .where('repository_id', '=', repositoryId)
+    .where('published', '=', 1)
+    .where('removed_at', 'is', null)
+    .execute();
 }
 
 /** True when the company, or the product, has a published image (its logo is then public). */

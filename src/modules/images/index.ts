@@ -2,6 +2,7 @@
 export {
   findImage,
   hasPublishedImage,
+  publishedImagesOf,
   recordPushedImage,
   unpublishDeletedManifest,
   setPublished,

@@ -13,3 +13,4 @@ export { loadTokenSecret, TokenSigner } from './tokens.js';
 export { collectGarbage, type GcOptions, type GcReport } from './gc.js';
 export { loadImageManifest, openImageManifest, type ImageManifest } from './stored-image.js';
 export { deleteTagAt, findRepositoryById, tagsAt, type RepositoryRef } from './store.js';
+export type { PublishedImage, PublishedImagesSource } from './published.js';
