@@ -3,8 +3,10 @@ export { companiesModule, type CompaniesPorts } from './module.js';
 export { checkCompanyAccess, companyAccess, type CompanyRole } from './access.js';
 export {
   acceptanceOf,
+  acceptedAt,
   currentAgreement,
   ensureAgreement,
+  findAgreement,
   PROGRAM_AGREEMENT,
   recordAcceptance,
   type Acceptor,
