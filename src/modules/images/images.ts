@@ -6,6 +6,7 @@ import type { Kysely, Selectable, Transaction } from 'kysely';
 import type { DB, ImagesTable } from '../../platform/db/index.js';
 import { newId } from '../../platform/db/index.js';
 import type { JobQueue } from '../../platform/queue/index.js';
+import { projectIdsOf } from '../projects/index.js';
 import type { PublishedImage, TaggedPush } from '../registry/index.js';
 import { queueScan } from './scans.js';
 
@@ -86,17 +87,16 @@ export async function hasPublishedImage(
   db: Kysely<DB>,
   of: { readonly companyId: string } | { readonly productId: string },
 ): Promise<boolean> {
+  const projectIds = await projectIdsOf(db, of);
+  if (projectIds.length === 0) {
+    return false;
+  }
   const image = await db
-    .selectFrom('images as i')
-    .innerJoin('projects as p', 'p.id', 'i.project_id')
-    .select('i.id')
-    .where((eb) =>
-      'companyId' in of
-        ? eb('p.company_id', '=', of.companyId)
-        : eb('p.product_id', '=', of.productId),
-    )
-    .where('i.published', '=', 1)
-    .where('i.removed_at', 'is', null)
+    .selectFrom('images')
+    .select('id')
+    .where('project_id', 'in', projectIds)
+    .where('published', '=', 1)
+    .where('removed_at', 'is', null)
     .executeTakeFirst();
   return image !== undefined;
 }

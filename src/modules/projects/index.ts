@@ -4,6 +4,7 @@ export {
   findProject,
   findProjectByKey,
   findProjectByNamespace,
+  projectIdsOf,
   rotateRegistryKey,
   type CreatedProject,
   type Project,

@@ -153,6 +153,21 @@ export async function findProjectByNamespace(
     .executeTakeFirst();
 }
 
+/** Ids of the company's projects, or of the product's. */
+export async function projectIdsOf(
+  db: Kysely<DB>,
+  of: { readonly companyId: string } | { readonly productId: string },
+): Promise<string[]> {
+  const rows = await db
+    .selectFrom('projects')
+    .select('id')
+    .where((eb) =>
+      'companyId' in of ? eb('company_id', '=', of.companyId) : eb('product_id', '=', of.productId),
+    )
+    .execute();
+  return rows.map((row) => row.id);
+}
+
 /** A project by id, or undefined. */
 export async function findProject(db: Kysely<DB>, id: string): Promise<Project | undefined> {
   return db.selectFrom('projects').selectAll().where('id', '=', id).executeTakeFirst();

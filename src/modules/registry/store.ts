@@ -6,7 +6,7 @@
 import { sql, type Kysely, type Selectable, type Transaction } from 'kysely';
 import type { DB, ManifestsTable } from '../../platform/db/index.js';
 import { byteOrder, newId } from '../../platform/db/index.js';
-import { findProject } from '../projects/index.js';
+import { findProject, findProjectByNamespace } from '../projects/index.js';
 import { publishedImageDigests, type PublishedImage } from './published.js';
 
 /** A repository with the project and namespace it belongs to. */
@@ -26,14 +26,16 @@ export async function findRepository(
   namespace: string,
   repository: string,
 ): Promise<RepositoryRef | undefined> {
-  const row = await db
-    .selectFrom('repositories as r')
-    .innerJoin('projects as p', 'p.id', 'r.project_id')
-    .select(['r.id', 'r.project_id'])
-    .where('p.namespace', '=', namespace)
-    .where('r.name', '=', repository)
-    .executeTakeFirst();
-  return row && { id: row.id, projectId: row.project_id, name: `${namespace}/${repository}` };
+  const project = await findProjectByNamespace(db, namespace);
+  const row =
+    project &&
+    (await db
+      .selectFrom('repositories')
+      .select('id')
+      .where('project_id', '=', project.id)
+      .where('name', '=', repository)
+      .executeTakeFirst());
+  return row && { id: row.id, projectId: project.id, name: `${namespace}/${repository}` };
 }
 
 /** A repository by id, with its full name; undefined when it is gone. */
