@@ -4,6 +4,7 @@
  * and the portal, where they inject lines or make one vendor's name read like another's.
  */
 import { z } from 'zod';
+import { invalid } from './errors.js';
 
 /** Code points a plain line refuses, by range (inclusive). */
 const FORBIDDEN: readonly (readonly [number, number])[] = [
@@ -62,4 +63,26 @@ export function plainLine(max: number): z.ZodString {
     .trim()
     .min(1)
     .max(max);
+}
+
+/**
+ * A record's name checked outside a request schema (services and `hallmark admin`): trimmed, 1 to
+ * `max` characters, plain text.
+ * @throws AppError `<what>.name_invalid` (400) with the name in the detail
+ */
+export function plainName(raw: string, what: string, max: number): string {
+  const name = raw.trim();
+  if (!isPlainText(raw)) {
+    throw invalid(`${what}.name_invalid`, `A ${what} name ${plainTextMessage(raw)}.`, {
+      name: raw,
+    });
+  }
+  if (name.length === 0 || name.length > max) {
+    throw invalid(
+      `${what}.name_invalid`,
+      `A ${what} name must be 1 to ${max} characters without control characters.`,
+      { name: raw },
+    );
+  }
+  return name;
 }

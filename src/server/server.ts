@@ -26,7 +26,9 @@ import { catalogModule } from '../modules/catalog/index.js';
 import { companiesModule } from '../modules/companies/index.js';
 import { complianceModule } from '../modules/compliance/index.js';
 import {
+  hasPublishedImage,
   imagesModule,
+  publishedImagesOf,
   recordPushedImage,
   removeStaleScanDirs,
   unpublishDeletedManifest,
@@ -123,7 +125,9 @@ export function jobDefinitions(
 /** The API modules, in the order their routes are registered. */
 export const API_MODULES: readonly ApiModule[] = [
   accountsModule,
-  companiesModule,
+  companiesModule({
+    hasPublishedImage: (db, companyId) => hasPublishedImage(db, { companyId }),
+  }),
   zonesModule,
   productsModule,
   softwareModule,
@@ -223,6 +227,7 @@ export async function startServer(
         await recordPushedImage(trx, queue, push, clock.now());
       },
       onManifestDeleted: unpublishDeletedManifest,
+      publishedImages: publishedImagesOf,
     });
     const signer = new TokenSigner(await loadTokenSecret(database.db, clock.now()));
     const app = buildApp(config);

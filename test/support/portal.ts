@@ -3,8 +3,8 @@
  * client, and partner companies whose users registered and confirmed through the API.
  */
 import type { Kysely } from 'kysely';
+import { createCompany } from '../../src/modules/companies/index.js';
 import type { MailLimits } from '../../src/modules/mail/index.js';
-import { createCompany } from '../../src/modules/projects/index.js';
 import { newId, writeJson, type DB } from '../../src/platform/db/index.js';
 import type { DbTestContext } from '../../src/platform/db/test-harness.js';
 import type { Clock } from '../../src/platform/queue/index.js';

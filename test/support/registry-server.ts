@@ -9,11 +9,8 @@ import { join } from 'node:path';
 import type { Kysely } from 'kysely';
 import type { Config } from '../../src/platform/config.js';
 import type { DB } from '../../src/platform/db/index.js';
-import {
-  createCompany,
-  createProject,
-  type CreatedProject,
-} from '../../src/modules/projects/index.js';
+import { createCompany } from '../../src/modules/companies/index.js';
+import { createProject, type CreatedProject } from '../../src/modules/projects/index.js';
 import { startServer, type RunningServer, type StartOptions } from '../../src/server/server.js';
 
 /** Starts the server on a free loopback port with a fast-polling worker. */

@@ -9,13 +9,11 @@ import { FsBlobStore } from '../../platform/blobs/index.js';
 import { notFound } from '../../platform/errors.js';
 import { systemClock } from '../../platform/queue/index.js';
 import { audit } from '../../modules/audit/index.js';
+import { createCompany, findCompanyByName, type Company } from '../../modules/companies/index.js';
 import {
-  createCompany,
   createProject,
-  findCompanyByName,
   findProject,
   rotateRegistryKey,
-  type Company,
   type CreatedProject,
 } from '../../modules/projects/index.js';
 import { collectGarbage, type GcReport } from '../../modules/registry/index.js';

@@ -4,7 +4,8 @@ import { newId, writeJson } from '../../platform/db/index.js';
 import type { RunningServer } from '../../server/server.js';
 import { ApiClient } from '../../../test/support/api.js';
 import { startTestServer } from '../../../test/support/registry-server.js';
-import { createCompany, createProject } from '../projects/index.js';
+import { createCompany } from '../companies/index.js';
+import { createProject } from '../projects/index.js';
 
 const REPORT = {
   image: {

@@ -1,6 +1,6 @@
 /** Request and response schemas of the public catalog. */
 import { z } from 'zod';
-import { AssessmentSchema, PackageSchema } from '../images/schemas.js';
+import { AssessmentSchema, PackageSchema } from '../images/index.js';
 
 /** `GET /catalog/images` filters and paging. */
 export const CatalogListQuery = z.object({

@@ -87,6 +87,26 @@ export async function currentAgreement(
     .executeTakeFirst();
 }
 
+/** An agreement version by id, or undefined. */
+export async function findAgreement(db: Kysely<DB>, id: string): Promise<Agreement | undefined> {
+  return db.selectFrom('agreements').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+/** When the company accepted this very agreement version, or undefined. */
+export async function acceptedAt(
+  db: Kysely<DB>,
+  companyId: string,
+  agreementId: string,
+): Promise<string | undefined> {
+  const row = await db
+    .selectFrom('agreement_acceptances')
+    .select('accepted_at')
+    .where('agreement_id', '=', agreementId)
+    .where('company_id', '=', companyId)
+    .executeTakeFirst();
+  return row?.accepted_at;
+}
+
 /** The company's latest acceptance of an agreement kind, or null. */
 export async function acceptanceOf(
   db: Kysely<DB>,

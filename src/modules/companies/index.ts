@@ -1,10 +1,12 @@
 /** Companies: profiles and their completeness, membership, users and agreements. */
-export { companiesModule } from './module.js';
+export { companiesModule, type CompaniesPorts } from './module.js';
 export { checkCompanyAccess, companyAccess, type CompanyRole } from './access.js';
 export {
   acceptanceOf,
+  acceptedAt,
   currentAgreement,
   ensureAgreement,
+  findAgreement,
   PROGRAM_AGREEMENT,
   recordAcceptance,
   type Acceptor,
@@ -12,5 +14,6 @@ export {
 } from './agreements.js';
 export { MANDATORY_PROFILE_FIELDS, profileCompleteness } from './profile.js';
 export { companyProfileStatus, loadCompany, orgAdminEmails } from './service.js';
-export { companyLogos, type StoredLogo } from './logo.js';
+export { companyLogos, type PublishedVendorCheck, type StoredLogo } from './logo.js';
 export { listCompanies, type CompanyListing } from './directory.js';
+export { companyExists, createCompany, findCompanyByName, type Company } from './records.js';

@@ -10,8 +10,14 @@ import type { ApiContext } from '../../platform/http/api.js';
 import { receiveLogo } from '../../platform/http/upload.js';
 import type { AuthUser } from '../../platform/http/guards.js';
 import { audit } from '../audit/index.js';
-import { hasPublishedImage } from '../images/index.js';
 import { loadCompany, type Actor } from './service.js';
+
+/**
+ * Whether company `companyId` shows a published image in the catalog, which makes its logo
+ * public. The images module answers; the server passes its answer in, so that companies does not
+ * import images (issue 13).
+ */
+export type PublishedVendorCheck = (db: Kysely<DB>, companyId: string) => Promise<boolean>;
 
 /** A stored logo. */
 export interface StoredLogo {
@@ -98,6 +104,7 @@ export async function companyLogoToServe(
   db: Kysely<DB>,
   viewer: AuthUser | undefined,
   companyId: string,
+  hasPublishedImage: PublishedVendorCheck,
 ): Promise<StoredLogo> {
   const company = await db
     .selectFrom('companies')
@@ -107,7 +114,7 @@ export async function companyLogoToServe(
   const mayRead =
     company !== undefined &&
     ((viewer !== undefined && (viewer.staff || viewer.companyId === companyId)) ||
-      (await hasPublishedImage(db, { companyId })));
+      (await hasPublishedImage(db, companyId)));
   if (company === undefined || !mayRead) {
     throw notFound('company.not_found', `No company ${companyId}.`, { id: companyId });
   }

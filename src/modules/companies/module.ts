@@ -13,7 +13,12 @@ import {
   PROGRAM_AGREEMENT_SEED,
 } from './agreements.js';
 import { askToJoin, decideJoinRequest, listJoinRequests } from './join-requests.js';
-import { companyLogoToServe, removeCompanyLogo, setCompanyLogo } from './logo.js';
+import {
+  companyLogoToServe,
+  removeCompanyLogo,
+  setCompanyLogo,
+  type PublishedVendorCheck,
+} from './logo.js';
 import {
   AcceptBody,
   AgreementSchema,
@@ -39,7 +44,13 @@ import { userRoutes } from './users-routes.js';
 
 const TAGS = ['companies'];
 
-function routes(api: Api, ctx: ApiContext): void {
+/** What the companies module needs from modules that depend on it, passed in by the server. */
+export interface CompaniesPorts {
+  /** Whether a company has a published image (its logo is then public). */
+  readonly hasPublishedImage: PublishedVendorCheck;
+}
+
+function routes(api: Api, ctx: ApiContext, ports: CompaniesPorts): void {
   api.get(
     '/companies',
     {
@@ -132,7 +143,12 @@ function routes(api: Api, ctx: ApiContext): void {
       },
     },
     async (request, reply) => {
-      const logo = await companyLogoToServe(ctx.db, request.auth, request.params.id);
+      const logo = await companyLogoToServe(
+        ctx.db,
+        request.auth,
+        request.params.id,
+        ports.hasPublishedImage,
+      );
       return sendLogo(reply, ctx.blobs, logo);
     },
   );
@@ -274,5 +290,7 @@ async function seed(ctx: ApiContext): Promise<void> {
   }
 }
 
-/** The companies API module. */
-export const companiesModule: ApiModule = { name: 'companies', routes, seed };
+/** The companies API module, over the ports the server passes in. */
+export function companiesModule(ports: CompaniesPorts): ApiModule {
+  return { name: 'companies', routes: (api, ctx) => routes(api, ctx, ports), seed };
+}

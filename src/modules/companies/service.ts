@@ -10,9 +10,9 @@ import { AppError, notFound } from '../../platform/errors.js';
 import type { ApiContext } from '../../platform/http/api.js';
 import type { AuthUser } from '../../platform/http/guards.js';
 import { audit } from '../audit/index.js';
-import { createCompany, findCompanyByName, type Company } from '../projects/index.js';
 import { acceptanceOf, PROGRAM_AGREEMENT, recordAcceptance } from './agreements.js';
 import { mergeProfile, profileCompleteness, profileView } from './profile.js';
+import { createCompany, findCompanyByName, type Company } from './records.js';
 import type {
   CompanyPageSchema,
   CompanySchema,

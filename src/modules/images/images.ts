@@ -6,7 +6,8 @@ import type { Kysely, Selectable, Transaction } from 'kysely';
 import type { DB, ImagesTable } from '../../platform/db/index.js';
 import { newId } from '../../platform/db/index.js';
 import type { JobQueue } from '../../platform/queue/index.js';
-import type { TaggedPush } from '../registry/index.js';
+import { projectIdsOf } from '../projects/index.js';
+import type { PublishedImage, TaggedPush } from '../registry/index.js';
 import { queueScan } from './scans.js';
 
 /** An image row. */
@@ -64,22 +65,38 @@ export async function findImage(db: Kysely<DB>, id: string): Promise<ImageRow | 
   return db.selectFrom('images').selectAll().where('id', '=', id).executeTakeFirst();
 }
 
+/**
+ * Tag and digest of the repository's published images that are not removed: what the registry
+ * lets clients without rights to the namespace pull (its `PublishedImagesSource`).
+ */
+export async function publishedImagesOf(
+  db: Kysely<DB>,
+  repositoryId: string,
+): Promise<PublishedImage[]> {
+  return db
+    .selectFrom('images')
+    .select(['tag', 'digest'])
+    .where('repository_id', '=', repositoryId)
+    .where('published', '=', 1)
+    .where('removed_at', 'is', null)
+    .execute();
+}
+
 /** True when the company, or the product, has a published image (its logo is then public). */
 export async function hasPublishedImage(
   db: Kysely<DB>,
   of: { readonly companyId: string } | { readonly productId: string },
 ): Promise<boolean> {
+  const projectIds = await projectIdsOf(db, of);
+  if (projectIds.length === 0) {
+    return false;
+  }
   const image = await db
-    .selectFrom('images as i')
-    .innerJoin('projects as p', 'p.id', 'i.project_id')
-    .select('i.id')
-    .where((eb) =>
-      'companyId' in of
-        ? eb('p.company_id', '=', of.companyId)
-        : eb('p.product_id', '=', of.productId),
-    )
-    .where('i.published', '=', 1)
-    .where('i.removed_at', 'is', null)
+    .selectFrom('images')
+    .select('id')
+    .where('project_id', 'in', projectIds)
+    .where('published', '=', 1)
+    .where('removed_at', 'is', null)
     .executeTakeFirst();
   return image !== undefined;
 }

@@ -2,6 +2,7 @@
 export {
   findImage,
   hasPublishedImage,
+  publishedImagesOf,
   recordPushedImage,
   unpublishDeletedManifest,
   setPublished,
@@ -11,3 +12,4 @@ export { readPackages, readScan, type StoredPackage, type StoredScan } from './r
 export { removeStaleScanDirs, scanImageJob, scanTempRoot, type ScanJobDeps } from './scan-job.js';
 export { imagesModule } from './module.js';
 export { rescanWaitingForVulndb } from './service.js';
+export { AssessmentSchema, PackageSchema } from './schemas.js';

@@ -28,7 +28,8 @@ import {
 } from '../../platform/sandbox/index.js';
 import { gradePackageSet, savePackageSet, serverVulndbSource } from '../health/index.js';
 import type { NotifyContext } from '../mail/index.js';
-import { loadImageManifest } from '../registry/index.js';
+import { findProject } from '../projects/index.js';
+import { findRepositoryById, loadImageManifest, tagsAt } from '../registry/index.js';
 import { defaultScanRules, zoneScanRules, type ScanRules } from '../zones/index.js';
 import { findImage } from './images.js';
 import type { ScanReply, ScanRequest } from './scan-process.js';
@@ -98,29 +99,17 @@ export function scanImageJob(deps: ScanJobDeps): JobDefinition<'scan.image'> {
         await supersedeScan(deps.db, scanId, deps.clock.now());
         return 'skipped';
       }
-      const repository = await deps.db
-        .selectFrom('repositories as r')
-        .innerJoin('projects as p', 'p.id', 'r.project_id')
-        .select(['r.id', 'r.project_id', 'r.name', 'p.namespace', 'p.zone_id'])
-        .where('r.id', '=', image.repository_id)
-        .executeTakeFirstOrThrow();
+      const ref = await findRepositoryById(deps.db, image.repository_id);
+      const project = ref && (await findProject(deps.db, ref.projectId));
+      if (ref === undefined || project === undefined) {
+        // Repositories and projects are never deleted while they have images.
+        throw new Error(`Repository ${image.repository_id} of image ${image.id} is missing.`);
+      }
       const rules =
-        (repository.zone_id === null
-          ? undefined
-          : await zoneScanRules(deps.db, repository.zone_id)) ?? defaultScanRules(deps.policy);
-      const ref = {
-        id: repository.id,
-        projectId: repository.project_id,
-        name: `${repository.namespace}/${repository.name}`,
-      };
+        (project.zone_id === null ? undefined : await zoneScanRules(deps.db, project.zone_id)) ??
+        defaultScanRules(deps.policy);
       // good_tags looks at every tag of the repository that points at this manifest.
-      const tags = await deps.db
-        .selectFrom('tags')
-        .select('name')
-        .where('repository_id', '=', image.repository_id)
-        .where('digest', '=', image.digest)
-        .orderBy('name')
-        .execute();
+      const tags = await tagsAt(deps.db, image.repository_id, image.digest);
       const started = performance.now();
       const elapsed = () => Math.round(performance.now() - started);
       let stats: RunStats | undefined;
@@ -131,7 +120,7 @@ export function scanImageJob(deps: ScanJobDeps): JobDefinition<'scan.image'> {
           {
             reference: `${ref.name}:${image.tag}`,
             manifest: await loadImageManifest(deps.db, ref, image.digest),
-            tags: [...new Set([image.tag, ...tags.map((t) => t.name)])],
+            tags: [...new Set([image.tag, ...tags])],
             blobs: deps.blobs,
             rules,
             vulndb: serverVulndbSource(deps.vulndbPath),

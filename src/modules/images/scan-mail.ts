@@ -10,7 +10,8 @@ import type { DB } from '../../platform/db/index.js';
 import { notifiedMemberEmails } from '../accounts/index.js';
 import { firstActorOf } from '../audit/index.js';
 import { notify, type NotifyContext } from '../mail/index.js';
-import { notifyIfApprovalDue } from '../projects/index.js';
+import { findProject, notifyIfApprovalDue } from '../projects/index.js';
+import { findRepositoryById } from '../registry/index.js';
 import { readScan } from './report.js';
 
 /**
@@ -22,34 +23,32 @@ export async function enqueueScanFinishedMail(
   ctx: NotifyContext,
   imageId: string,
 ): Promise<void> {
-  const image = await trx
-    .selectFrom('images as i')
-    .innerJoin('repositories as r', 'r.id', 'i.repository_id')
-    .innerJoin('projects as p', 'p.id', 'i.project_id')
-    .select([
-      'i.id',
-      'i.tag',
-      'i.digest',
-      'i.status',
-      'i.result',
-      'r.name as repository',
-      'p.id as project_id',
-      'p.name as project',
-      'p.namespace',
-      'p.company_id',
-    ])
-    .where('i.id', '=', imageId)
+  const row = await trx
+    .selectFrom('images')
+    .select(['id', 'tag', 'digest', 'status', 'result', 'repository_id', 'project_id'])
+    .where('id', '=', imageId)
     .executeTakeFirst();
-  if (image === undefined || image.status === 'scan_in_progress') {
+  if (row === undefined || row.status === 'scan_in_progress') {
     return;
   }
+  const repository = await findRepositoryById(trx, row.repository_id);
+  const project = await findProject(trx, row.project_id);
+  if (repository === undefined || project === undefined) {
+    return; // As if the image were gone: repositories and projects outlive their images.
+  }
+  const image = {
+    ...row,
+    reference: `${repository.name}:${row.tag}`,
+    project: project.name,
+    company_id: project.company_id,
+  };
   const creator = await firstActorOf(trx, 'project.create', image.project_id);
   const to = await notifiedMemberEmails(
     trx,
     image.company_id,
     creator === undefined ? [] : [creator],
   );
-  const reference = `${image.namespace}/${image.repository}:${image.tag}`;
+  const reference = image.reference;
   const scan = readScan(image.result);
   const head = `The certification scan of ${reference} (project "${image.project}", ${image.digest})`;
   let subject: string;

@@ -11,7 +11,7 @@ import { ownCompany, type AuthUser } from '../../platform/http/guards.js';
 import { audit } from '../audit/index.js';
 import { gradePackageSet, matchImageSet } from '../health/index.js';
 import { certificationGaps, ownedProject, visibleProject } from '../projects/index.js';
-import { deleteTag } from '../registry/store.js';
+import { deleteTagAt } from '../registry/index.js';
 import { readAssessments, readError, readPackages, readScan } from './report.js';
 import { claimForScan, imagesToRescan, queueScan, scansOf } from './scans.js';
 import {
@@ -350,14 +350,7 @@ export async function removeImage(ctx: ApiContext, actor: Actor, id: string): Pr
       .set({ removed_at: now.toISOString(), published: 0, published_at: null })
       .where('id', '=', row.id)
       .execute();
-    const tag = await trx
-      .selectFrom('tags')
-      .select('digest')
-      .where('repository_id', '=', row.repository_id)
-      .where('name', '=', row.tag)
-      .executeTakeFirst();
-    const tagDeleted =
-      tag?.digest === row.digest ? await deleteTag(trx, row.repository_id, row.tag) : false;
+    const tagDeleted = await deleteTagAt(trx, row.repository_id, row.tag, row.digest);
     await audit(trx, now, {
       actorId: actor.user.id,
       actor: actor.user.login,

@@ -5,7 +5,7 @@ import type { RunningServer } from '../../server/server.js';
 import { ApiClient, startMailbox, type Mailbox } from '../../../test/support/api.js';
 import { startTestServer } from '../../../test/support/registry-server.js';
 import { COMPLETE_PROFILE, makeCompany, makeUser } from '../companies/companies.fixtures.js';
-import { createCompany } from '../projects/index.js';
+import { createCompany } from '../companies/index.js';
 
 const STAFF_ADDRESS = 'certification-team@example.com';
 const ADMIN = 'admin@hallmark.invalid';

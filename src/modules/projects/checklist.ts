@@ -5,8 +5,14 @@
 import type { Kysely } from 'kysely';
 import type { DB } from '../../platform/db/index.js';
 import { readJson } from '../../platform/db/index.js';
-import { acceptanceOf, PROGRAM_AGREEMENT, profileCompleteness } from '../companies/index.js';
-import { zoneForCompany } from '../zones/index.js';
+import {
+  acceptanceOf,
+  acceptedAt,
+  loadCompany,
+  PROGRAM_AGREEMENT,
+  profileCompleteness,
+} from '../companies/index.js';
+import { loadZone, zoneForCompany } from '../zones/index.js';
 import type { ChecklistItem } from './schemas.js';
 
 function listLength(raw: unknown): number {
@@ -19,26 +25,30 @@ export async function projectChecklist(
   db: Kysely<DB>,
   projectId: string,
 ): Promise<{ projectId: string; certified: boolean; items: ChecklistItem[] }> {
-  const project = await db
-    .selectFrom('projects as p')
-    .innerJoin('companies as c', 'c.id', 'p.company_id')
-    .leftJoin('zones as z', 'z.id', 'p.zone_id')
+  const row = await db
+    .selectFrom('projects')
     .select([
-      'p.id',
-      'p.company_id',
-      'p.product_id',
-      'p.release_category',
-      'p.target_platform',
-      'p.target_platform_version',
-      'p.namespace',
-      'p.sales_contact',
-      'p.distribution_approved_at',
-      'c.profile',
-      'z.name as zone_name',
-      'z.agreement_id',
+      'id',
+      'company_id',
+      'zone_id',
+      'product_id',
+      'release_category',
+      'target_platform',
+      'target_platform_version',
+      'namespace',
+      'sales_contact',
+      'distribution_approved_at',
     ])
-    .where('p.id', '=', projectId)
+    .where('id', '=', projectId)
     .executeTakeFirstOrThrow();
+  const company = await loadCompany(db, row.company_id);
+  const zone = row.zone_id === null ? undefined : await loadZone(db, row.zone_id);
+  const project = {
+    ...row,
+    profile: company.profile,
+    zone_name: zone?.name ?? null,
+    agreement_id: zone?.agreement_id ?? null,
+  };
   const product =
     project.product_id === null
       ? undefined
@@ -59,15 +69,10 @@ export async function projectChecklist(
           ])
           .where('id', '=', project.product_id)
           .executeTakeFirst();
-  const appendix =
+  const appendixAcceptedAt =
     project.agreement_id === null
       ? undefined
-      : await db
-          .selectFrom('agreement_acceptances')
-          .select('accepted_at')
-          .where('agreement_id', '=', project.agreement_id)
-          .where('company_id', '=', project.company_id)
-          .executeTakeFirst();
+      : await acceptedAt(db, project.company_id, project.agreement_id);
   const passed = await db
     .selectFrom('images')
     .select(['tag', 'digest'])
@@ -140,9 +145,9 @@ export async function projectChecklist(
     add(
       'zone_appendix',
       `Accept the ${project.zone_name ?? 'zone'} Appendix`,
-      appendix !== undefined,
-      appendix !== undefined
-        ? `Accepted on ${appendix.accepted_at}.`
+      appendixAcceptedAt !== undefined,
+      appendixAcceptedAt !== undefined
+        ? `Accepted on ${appendixAcceptedAt}.`
         : 'An org admin of the company has to accept the zone appendix.',
     );
   }

@@ -1,13 +1,11 @@
 /** Companies, certification projects, registry namespaces and registry keys. */
 export {
-  createCompany,
   createProject,
-  findCompanyByName,
   findProject,
   findProjectByKey,
   findProjectByNamespace,
+  projectIdsOf,
   rotateRegistryKey,
-  type Company,
   type CreatedProject,
   type Project,
 } from './projects.js';

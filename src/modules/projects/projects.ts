@@ -1,16 +1,15 @@
 /**
- * Companies and their certification projects, as far as the registry needs them: names, the
- * registry namespace and the registry key. The portal API creates the same records.
+ * Certification projects, as far as the registry needs them: names, the registry namespace and
+ * the registry key. The portal API creates the same records.
  */
 import type { Kysely, Selectable } from 'kysely';
-import type { CompaniesTable, DB, ProjectsTable } from '../../platform/db/index.js';
+import type { DB, ProjectsTable } from '../../platform/db/index.js';
 import { newId } from '../../platform/db/index.js';
-import { AppError, invalid, notFound } from '../../platform/errors.js';
-import { isPlainText, plainTextMessage } from '../../platform/text.js';
+import { AppError, notFound } from '../../platform/errors.js';
+import { plainName } from '../../platform/text.js';
+import { companyExists } from '../companies/index.js';
 import { hashRegistryKey, newRegistryKey } from './registry-key.js';
 
-/** A company row. */
-export type Company = Selectable<CompaniesTable>;
 /** A project row. */
 export type Project = Selectable<ProjectsTable>;
 
@@ -24,46 +23,6 @@ export interface CreatedProject {
 const MAX_NAME = 100;
 
 /**
- * Registers a company.
- * @throws AppError `company.name_invalid` (400), `company.name_taken` (409)
- */
-export async function createCompany(db: Kysely<DB>, name: string, now: Date): Promise<Company> {
-  const clean = checkName(name, 'company');
-  const existing = await findCompanyByName(db, clean);
-  if (existing !== undefined) {
-    throw new AppError('company.name_taken', `A company named "${clean}" already exists.`, {
-      status: 409,
-      detail: { name: clean },
-    });
-  }
-  const row = {
-    id: newId(),
-    name: clean,
-    name_key: clean.toLowerCase(),
-    profile: null,
-    logo_digest: null,
-    logo_media_type: null,
-    partner_since: null,
-    created_at: now.toISOString(),
-    updated_at: now.toISOString(),
-  };
-  await db.insertInto('companies').values(row).execute();
-  return row;
-}
-
-/** The company with exactly this name, or undefined. */
-export async function findCompanyByName(
-  db: Kysely<DB>,
-  name: string,
-): Promise<Company | undefined> {
-  return db
-    .selectFrom('companies')
-    .selectAll()
-    .where('name_key', '=', name.trim().toLowerCase())
-    .executeTakeFirst();
-}
-
-/**
  * Opens a certification project for a company: a UUID, a registry namespace derived from it (the
  * guide's `ospid-0ad3dd53-7bfd-4f8a` form) and a registry key.
  * @throws AppError `company.not_found`, `project.name_invalid`, `project.name_taken`
@@ -73,17 +32,12 @@ export async function createProject(
   input: { companyId: string; name: string },
   now: Date,
 ): Promise<CreatedProject> {
-  const name = checkName(input.name, 'project');
-  const company = await db
-    .selectFrom('companies')
-    .select('id')
-    .where('id', '=', input.companyId)
-    .executeTakeFirst();
-  if (company === undefined) {
+  const name = plainName(input.name, 'project', MAX_NAME);
+  if (!(await companyExists(db, input.companyId))) {
     throw notFound('company.not_found', `Company ${input.companyId} does not exist.`);
   }
-  await assertProjectNameFree(db, company.id, name);
-  return insertProject(db, { companyId: company.id, name }, now);
+  await assertProjectNameFree(db, input.companyId, name);
+  return insertProject(db, { companyId: input.companyId, name }, now);
 }
 
 /**
@@ -200,24 +154,22 @@ export async function findProjectByNamespace(
     .executeTakeFirst();
 }
 
+/** Ids of the company's projects, or of the product's. */
+export async function projectIdsOf(
+  db: Kysely<DB>,
+  of: { readonly companyId: string } | { readonly productId: string },
+): Promise<string[]> {
+  const rows = await db
+    .selectFrom('projects')
+    .select('id')
+    .where((eb) =>
+      'companyId' in of ? eb('company_id', '=', of.companyId) : eb('product_id', '=', of.productId),
+    )
+    .execute();
+  return rows.map((row) => row.id);
+}
+
 /** A project by id, or undefined. */
 export async function findProject(db: Kysely<DB>, id: string): Promise<Project | undefined> {
   return db.selectFrom('projects').selectAll().where('id', '=', id).executeTakeFirst();
-}
-
-function checkName(raw: string, what: 'company' | 'project'): string {
-  const name = raw.trim();
-  if (!isPlainText(raw)) {
-    throw invalid(`${what}.name_invalid`, `A ${what} name ${plainTextMessage(raw)}.`, {
-      name: raw,
-    });
-  }
-  if (name.length === 0 || name.length > MAX_NAME) {
-    throw invalid(
-      `${what}.name_invalid`,
-      `A ${what} name must be 1 to ${MAX_NAME} characters without control characters.`,
-      { name: raw },
-    );
-  }
-  return name;
 }

@@ -12,6 +12,7 @@ import { ownCompany } from '../../platform/http/guards.js';
 import { audit } from '../audit/index.js';
 import { loadCompany } from '../companies/index.js';
 import { enqueueMail } from '../mail/index.js';
+import { loadZone, stringList, zoneForCompany } from '../zones/index.js';
 import { notifyIfApprovalDue } from './approval.js';
 import { assertProjectNameFree, insertProject, rotateRegistryKey } from './projects.js';
 import type { CreateProjectBody, ProjectView, SalesContact, UpdateProjectBody } from './schemas.js';
@@ -114,13 +115,7 @@ async function allowedCategories(db: Kysely<DB>, zoneId: string | null): Promise
   if (zoneId === null) {
     return [];
   }
-  const zone = await db
-    .selectFrom('zones')
-    .select('release_categories')
-    .where('id', '=', zoneId)
-    .executeTakeFirst();
-  const list = zone === undefined ? [] : readJson(zone.release_categories);
-  return Array.isArray(list) ? list.filter((c): c is string => typeof c === 'string') : [];
+  return stringList((await loadZone(db, zoneId)).release_categories);
 }
 
 function checkCategory(category: string, allowed: readonly string[], zone: string): void {
@@ -170,21 +165,8 @@ export async function openProject(
         { id: body.productVersionId, productId: product.id },
       );
     }
-    const zone = await trx
-      .selectFrom('zones')
-      .select(['id', 'name'])
-      .where('id', '=', body.zoneId)
-      .executeTakeFirst();
-    if (zone === undefined) {
-      throw notFound('zone.not_found', `No zone ${body.zoneId}.`, { id: body.zoneId });
-    }
-    const access = await trx
-      .selectFrom('zone_requests')
-      .select('id')
-      .where('zone_id', '=', zone.id)
-      .where('company_id', '=', companyId)
-      .where('status', '=', 'approved')
-      .executeTakeFirst();
+    const zone = await loadZone(trx, body.zoneId);
+    const access = await zoneForCompany(trx, companyId, zone.id);
     if (access === undefined) {
       throw new AppError(
         'project.zone_not_approved',
@@ -192,7 +174,7 @@ export async function openProject(
         { status: 403, detail: { zoneId: zone.id } },
       );
     }
-    checkCategory(body.releaseCategory, await allowedCategories(trx, zone.id), zone.name);
+    checkCategory(body.releaseCategory, access.releaseCategories, zone.name);
     await assertProjectNameFree(trx, companyId, body.name);
     const created = await insertProject(
       trx,

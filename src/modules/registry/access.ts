@@ -18,7 +18,8 @@ import {
 } from '../projects/index.js';
 import { RegistryError } from './errors.js';
 import { splitRepositoryName } from './names.js';
-import { hasPublishedImage, findRepository } from './store.js';
+import type { PublishedImage, PublishedImagesSource } from './published.js';
+import { findRepository } from './store.js';
 import type { Action, Grant, TokenClaims, TokenSigner } from './tokens.js';
 
 /** Whoever sent a request. */
@@ -145,6 +146,8 @@ export interface Allowed {
   readonly mode: AccessMode | undefined;
   /** The project of the namespace, for principals that may write there (pushes create in it). */
   readonly projectId?: string;
+  /** In mode `published`, the published images of the repository: all that may be pulled. */
+  readonly published?: readonly PublishedImage[];
 }
 
 /**
@@ -155,6 +158,7 @@ export async function allowedActions(
   db: Kysely<DB>,
   principal: Principal,
   name: string,
+  publishedImages: PublishedImagesSource,
 ): Promise<Allowed> {
   const parts = splitRepositoryName(name);
   if (parts === undefined) {
@@ -182,8 +186,9 @@ export async function allowedActions(
     }
   }
   const repository = await findRepository(db, parts.namespace, parts.repository);
-  if (repository !== undefined && (await hasPublishedImage(db, repository.id))) {
-    return { actions: ['pull'], mode: 'published' };
+  const published = repository === undefined ? [] : await publishedImages(db, repository.id);
+  if (published.length > 0) {
+    return { actions: ['pull'], mode: 'published', published };
   }
   return { actions: [], mode: undefined };
 }
@@ -201,8 +206,9 @@ export async function authorize(
   name: string,
   action: Action,
   realm: Realm,
-): Promise<{ mode: AccessMode; projectId?: string }> {
-  const allowed = await allowedActions(db, principal, name);
+  publishedImages: PublishedImagesSource,
+): Promise<{ mode: AccessMode; projectId?: string; published?: readonly PublishedImage[] }> {
+  const allowed = await allowedActions(db, principal, name, publishedImages);
   const scope = `repository:${name}:${action === 'pull' ? 'pull' : action === 'push' ? 'pull,push' : action}`;
   if (!allowed.actions.includes(action) || allowed.mode === undefined) {
     if (principal.kind === 'anonymous') {
@@ -224,6 +230,7 @@ export async function authorize(
   return {
     mode: allowed.mode,
     ...(allowed.projectId === undefined ? {} : { projectId: allowed.projectId }),
+    ...(allowed.published === undefined ? {} : { published: allowed.published }),
   };
 }
 
@@ -235,10 +242,11 @@ export async function grantToken(
   service: string,
   nowSeconds: number,
   ttlSeconds: number,
+  publishedImages: PublishedImagesSource,
 ): Promise<TokenClaims> {
   const access: Grant[] = [];
   for (const want of requested) {
-    const allowed = await allowedActions(db, principal, want.name);
+    const allowed = await allowedActions(db, principal, want.name, publishedImages);
     const actions = want.actions.filter((a) => allowed.actions.includes(a));
     if (actions.length > 0) {
       access.push({ name: want.name, actions });

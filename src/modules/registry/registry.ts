@@ -11,6 +11,7 @@ import type { Clock } from '../../platform/queue/index.js';
 import { registryError } from './errors.js';
 import { inspectManifest, type ManifestFacts } from './manifests.js';
 import { isSupportedDigest, isTag, looksLikeDigest } from './names.js';
+import type { PublishedImagesSource } from './published.js';
 import {
   deleteManifest,
   findManifest,
@@ -59,6 +60,8 @@ export interface RegistryOptions {
   readonly maxOpenUploads: number;
   readonly onTaggedPush?: TaggedPushHook;
   readonly onManifestDeleted?: ManifestDeletedHook;
+  /** Which images are published, which decides what clients without rights may pull. */
+  readonly publishedImages: PublishedImagesSource;
 }
 
 /** A manifest reference from a URL: a tag or a digest. */
@@ -71,6 +74,7 @@ export class Registry {
   readonly clock: Clock;
   readonly uploads: Uploads;
   readonly maxManifestBytes: number;
+  readonly publishedImages: PublishedImagesSource;
   private readonly onTaggedPush: TaggedPushHook | undefined;
   private readonly onManifestDeleted: ManifestDeletedHook | undefined;
 
@@ -81,6 +85,7 @@ export class Registry {
     this.maxManifestBytes = options.maxManifestBytes;
     this.onTaggedPush = options.onTaggedPush;
     this.onManifestDeleted = options.onManifestDeleted;
+    this.publishedImages = options.publishedImages;
     this.uploads = new Uploads(this.db, this.blobs, this.clock, options.maxOpenUploads);
   }
 

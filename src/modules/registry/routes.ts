@@ -19,6 +19,7 @@ import {
   type Principal,
   type Realm,
 } from './access.js';
+import type { PublishedImage } from './published.js';
 import { errorBody, RegistryError, registryError } from './errors.js';
 import { isRepositoryName, splitRepositoryName } from './names.js';
 import { checkDigest, parseManifestRef, type ManifestRef, type Registry } from './registry.js';
@@ -117,6 +118,7 @@ export function registryRoutes(app: FastifyInstance, options: RegistryRoutesOpti
       realm.service,
       Math.floor(issuedAt.getTime() / 1000),
       TOKEN_TTL_SECONDS,
+      registry.publishedImages,
     );
     const token = signer.sign(claims);
     void reply.header('Cache-Control', 'no-store');
@@ -152,10 +154,17 @@ export function registryRoutes(app: FastifyInstance, options: RegistryRoutesOpti
           : method === 'DELETE'
             ? 'delete'
             : 'push';
-    const { mode, projectId } = await authorize(db, principal, target.name, action, realm);
+    const { mode, projectId, published } = await authorize(
+      db,
+      principal,
+      target.name,
+      action,
+      realm,
+      registry.publishedImages,
+    );
     const creates = target.kind !== 'uploads' || method === 'POST';
     const repository = await repositoryFor(target.name, creates ? action : 'pull', projectId);
-    const ctx: RequestContext = { request, reply, principal, mode, repository, realm };
+    const ctx: RequestContext = { request, reply, principal, mode, published, repository, realm };
     switch (target.kind) {
       case 'tags':
         return tagsList(ctx, target.name);
@@ -210,6 +219,8 @@ export function registryRoutes(app: FastifyInstance, options: RegistryRoutesOpti
     readonly reply: FastifyReply;
     readonly principal: Principal;
     readonly mode: AccessMode;
+    /** In mode `published`, the repository's published images (undefined for owners). */
+    readonly published: readonly PublishedImage[] | undefined;
     readonly repository: RepositoryRef;
     readonly realm: Realm;
   }
@@ -243,7 +254,7 @@ export function registryRoutes(app: FastifyInstance, options: RegistryRoutesOpti
         : await listTags(db, ctx.repository.id, {
             ...(n === undefined ? {} : { n: n + 1 }),
             ...(query.last === undefined ? {} : { last: query.last }),
-            publishedOnly: ctx.mode === 'published',
+            published: ctx.published,
           });
     if (n !== undefined && tags.length > n) {
       tags.length = n;
@@ -310,7 +321,7 @@ export function registryRoutes(app: FastifyInstance, options: RegistryRoutesOpti
     if (ctx.mode === 'owner') {
       return registry.getManifest(repository, ref);
     }
-    const row = await findManifest(db, repository.id, ref, { publishedOnly: true });
+    const row = await findManifest(db, repository.id, ref, { published: ctx.published ?? [] });
     if (row !== undefined) {
       return row;
     }
@@ -343,7 +354,7 @@ export function registryRoutes(app: FastifyInstance, options: RegistryRoutesOpti
     // Without rights to the namespace, an unpublished blob is answered as an absent one, by the
     // same single query: the answer tells nothing of which digests the owner stored.
     const size = await repositoryBlobSize(db, repository.id, digest, {
-      publishedOnly: ctx.mode === 'published',
+      published: ctx.published,
     });
     if (size === undefined) {
       throw registryError('BLOB_UNKNOWN', `Blob ${digest} is not in ${repository.name}.`, {
@@ -499,15 +510,18 @@ export function registryRoutes(app: FastifyInstance, options: RegistryRoutesOpti
     }
     // The key's own rights decide, not the scopes of the token in hand: clients that did not ask
     // for the source's scope get the same answer they would after asking.
-    const { mode } = await allowedActions(db, ctx.principal, from);
+    const { mode, published } = await allowedActions(
+      db,
+      ctx.principal,
+      from,
+      registry.publishedImages,
+    );
     if (mode === undefined) {
       return false; // No access to the source: fall back to a normal upload, as the spec says.
     }
     const parts = splitRepositoryName(from);
     const source = parts && (await findRepository(db, parts.namespace, parts.repository));
-    const visible =
-      source &&
-      (await repositoryBlobSize(db, source.id, digest, { publishedOnly: mode === 'published' }));
+    const visible = source && (await repositoryBlobSize(db, source.id, digest, { published }));
     if (visible === undefined) {
       return false;
     }
@@ -518,14 +532,17 @@ export function registryRoutes(app: FastifyInstance, options: RegistryRoutesOpti
 
   async function referrers(ctx: RequestContext, rawDigest: string) {
     const digest = checkDigest(rawDigest, 'Subject digest');
-    if (ctx.mode === 'published' && !(await isPublishedManifest(db, ctx.repository.id, digest))) {
+    if (
+      ctx.published !== undefined &&
+      !(await isPublishedManifest(db, ctx.repository.id, digest, ctx.published))
+    ) {
       throw notPublished(ctx, `Manifest ${digest}`);
     }
     const query = ctx.request.query as Record<string, string | undefined>;
     const filter = query.artifactType;
     // Without rights to the namespace, only referrers the client could pull are listed.
     const listed = await listReferrers(db, ctx.repository.id, digest, {
-      publishedOnly: ctx.mode === 'published',
+      published: ctx.published,
     });
     const manifests = listed
       .map((row) => {

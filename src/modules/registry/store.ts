@@ -6,6 +6,8 @@
 import { sql, type Kysely, type Selectable, type Transaction } from 'kysely';
 import type { DB, ManifestsTable } from '../../platform/db/index.js';
 import { byteOrder, newId } from '../../platform/db/index.js';
+import { findProject, findProjectByNamespace } from '../projects/index.js';
+import { publishedImageDigests, type PublishedImage } from './published.js';
 
 /** A repository with the project and namespace it belongs to. */
 export interface RepositoryRef {
@@ -24,14 +26,33 @@ export async function findRepository(
   namespace: string,
   repository: string,
 ): Promise<RepositoryRef | undefined> {
+  const project = await findProjectByNamespace(db, namespace);
+  const row =
+    project &&
+    (await db
+      .selectFrom('repositories')
+      .select('id')
+      .where('project_id', '=', project.id)
+      .where('name', '=', repository)
+      .executeTakeFirst());
+  return row && { id: row.id, projectId: project.id, name: `${namespace}/${repository}` };
+}
+
+/** A repository by id, with its full name; undefined when it is gone. */
+export async function findRepositoryById(
+  db: Kysely<DB>,
+  id: string,
+): Promise<RepositoryRef | undefined> {
   const row = await db
-    .selectFrom('repositories as r')
-    .innerJoin('projects as p', 'p.id', 'r.project_id')
-    .select(['r.id', 'r.project_id'])
-    .where('p.namespace', '=', namespace)
-    .where('r.name', '=', repository)
+    .selectFrom('repositories')
+    .select(['id', 'project_id', 'name'])
+    .where('id', '=', id)
     .executeTakeFirst();
-  return row && { id: row.id, projectId: row.project_id, name: `${namespace}/${repository}` };
+  const project = row && (await findProject(db, row.project_id));
+  return (
+    row &&
+    project && { id: row.id, projectId: row.project_id, name: `${project.namespace}/${row.name}` }
+  );
 }
 
 /** Returns the repository, creating it in `projectId` on first push. */
@@ -56,44 +77,22 @@ export async function ensureRepository(
   return { id: row.id, projectId, name: `${namespace}/${repository}` };
 }
 
-// Anonymous visibility. These read the `images` table, which the images module owns; they live
-// here because the images module imports the registry (issue 13 moves them behind it). Every rule
-// of what a client without rights to a namespace may pull is defined by the three builders below.
+// Anonymous visibility: `published` is what the images module says is published in the
+// repository (see published.ts). Every rule of what a client without rights to a namespace may
+// pull is defined by `publishedChildren`, `isPublishedManifest` and the `published` options.
 
-/** Images of the repository that are published and not removed. */
-function publishedImages(db: Kysely<DB>, repositoryId: string) {
+/** Manifests that published indexes of the repository list. */
+function publishedChildren(
+  db: Kysely<DB>,
+  repositoryId: string,
+  published: readonly PublishedImage[],
+) {
+  const parents = publishedImageDigests(published);
   return db
-    .selectFrom('images as i')
-    .where('i.repository_id', '=', repositoryId)
-    .where('i.published', '=', 1)
-    .where('i.removed_at', 'is', null);
-}
-
-/** `(tag, digest)` pairs of published images: a tag is public while it points at such a digest. */
-function publishedTagDigests(db: Kysely<DB>, repositoryId: string) {
-  return publishedImages(db, repositoryId).select(['i.tag', 'i.digest']).$asTuple('tag', 'digest');
-}
-
-/**
- * Digests pullable by digest: published images (under whatever tag) and the manifests their
- * indexes list; only `digest` when given.
- */
-function publishedDigests(db: Kysely<DB>, repositoryId: string, digest?: string) {
-  const own = publishedImages(db, repositoryId).select('i.digest as digest');
-  const children = publishedImages(db, repositoryId)
-    .innerJoin('manifest_children as c', (j) =>
-      j.onRef('c.repository_id', '=', 'i.repository_id').onRef('c.parent_digest', '=', 'i.digest'),
-    )
-    .select('c.child_digest as digest');
-  return digest === undefined
-    ? own.union(children)
-    : own.where('i.digest', '=', digest).union(children.where('c.child_digest', '=', digest));
-}
-
-/** True when the repository has at least one published image (anonymous pull is allowed). */
-export async function hasPublishedImage(db: Kysely<DB>, repositoryId: string): Promise<boolean> {
-  const row = await publishedImages(db, repositoryId).select('i.id').limit(1).executeTakeFirst();
-  return row !== undefined;
+    .selectFrom('manifest_children as c')
+    .select('c.child_digest')
+    .where('c.repository_id', '=', repositoryId)
+    .where((eb) => eb.or(parents.map((d) => eb('c.parent_digest', '=', d))));
 }
 
 /** True when `digest` is a published image of the repository, or a manifest a published index lists. */
@@ -101,20 +100,27 @@ export async function isPublishedManifest(
   db: Kysely<DB>,
   repositoryId: string,
   digest: string,
+  published: readonly PublishedImage[],
 ): Promise<boolean> {
-  const row = await publishedDigests(db, repositoryId, digest).limit(1).executeTakeFirst();
+  if (published.some((p) => p.digest === digest)) {
+    return true;
+  }
+  const row = await publishedChildren(db, repositoryId, published)
+    .where('c.child_digest', '=', digest)
+    .limit(1)
+    .executeTakeFirst();
   return row !== undefined;
 }
 
 /**
- * Size of a blob visible in the repository, or undefined; with `publishedOnly`, only a blob a
+ * Size of a blob visible in the repository, or undefined; with `published`, only a blob a
  * published manifest of the repository uses (a published image, or a child of one).
  */
 export async function repositoryBlobSize(
   db: Kysely<DB>,
   repositoryId: string,
   digest: string,
-  options: { publishedOnly?: boolean } = {},
+  options: { published?: readonly PublishedImage[] | undefined } = {},
 ): Promise<number | undefined> {
   let query = db
     .selectFrom('repository_blobs as rb')
@@ -123,7 +129,8 @@ export async function repositoryBlobSize(
     .where('rb.repository_id', '=', repositoryId)
     .where('rb.digest', '=', digest)
     .where('b.ready', '=', 1);
-  if (options.publishedOnly === true) {
+  const { published } = options;
+  if (published !== undefined) {
     query = query.where((eb) =>
       eb.exists(
         eb
@@ -131,7 +138,12 @@ export async function repositoryBlobSize(
           .select('mb.manifest_digest')
           .where('mb.repository_id', '=', repositoryId)
           .where('mb.blob_digest', '=', digest)
-          .where('mb.manifest_digest', 'in', publishedDigests(db, repositoryId)),
+          .where((mb) =>
+            mb.or([
+              ...publishedImageDigests(published).map((d) => mb('mb.manifest_digest', '=', d)),
+              mb('mb.manifest_digest', 'in', publishedChildren(db, repositoryId, published)),
+            ]),
+          ),
       ),
     );
   }
@@ -218,7 +230,7 @@ export async function unlinkBlob(
 }
 
 /**
- * A manifest by digest, or by tag, in one repository. With `publishedOnly`, only what a client
+ * A manifest by digest, or by tag, in one repository. With `published`, only what a client
  * without rights to the namespace may pull: a tag whose current digest is a published image of
  * that tag, or a published digest.
  */
@@ -226,18 +238,22 @@ export async function findManifest(
   db: Kysely<DB>,
   repositoryId: string,
   ref: { digest: string } | { tag: string },
-  options: { publishedOnly?: boolean } = {},
+  options: { published?: readonly PublishedImage[] | undefined } = {},
 ): Promise<ManifestRow | undefined> {
+  const { published } = options;
   if ('digest' in ref) {
-    let query = db
+    if (
+      published !== undefined &&
+      !(await isPublishedManifest(db, repositoryId, ref.digest, published))
+    ) {
+      return undefined;
+    }
+    return db
       .selectFrom('manifests')
       .selectAll()
       .where('repository_id', '=', repositoryId)
-      .where('digest', '=', ref.digest);
-    if (options.publishedOnly === true) {
-      query = query.where('digest', 'in', publishedDigests(db, repositoryId, ref.digest));
-    }
-    return query.executeTakeFirst();
+      .where('digest', '=', ref.digest)
+      .executeTakeFirst();
   }
   let query = db
     .selectFrom('tags as t')
@@ -247,9 +263,11 @@ export async function findManifest(
     .selectAll('m')
     .where('t.repository_id', '=', repositoryId)
     .where('t.name', '=', ref.tag);
-  if (options.publishedOnly === true) {
+  if (published !== undefined) {
     query = query.where((eb) =>
-      eb(eb.refTuple('t.name', 't.digest'), 'in', publishedTagDigests(db, repositoryId)),
+      eb.or(
+        published.map((p) => eb.and([eb('t.name', '=', p.tag), eb('t.digest', '=', p.digest)])),
+      ),
     );
   }
   return query.executeTakeFirst();
@@ -320,7 +338,7 @@ export async function repositoryBlobSizes(
 export async function listTags(
   db: Kysely<DB>,
   repositoryId: string,
-  options: { n?: number; last?: string; publishedOnly?: boolean },
+  options: { n?: number; last?: string; published?: readonly PublishedImage[] | undefined },
 ): Promise<string[]> {
   let query = db
     .selectFrom('tags as t')
@@ -330,10 +348,13 @@ export async function listTags(
   if (options.last !== undefined) {
     query = query.where(byteOrder(db, sql.ref('t.name')), '>', options.last);
   }
-  if (options.publishedOnly === true) {
+  const { published } = options;
+  if (published !== undefined) {
     // The same rule as a manifest by tag, so the list and the pulls agree.
     query = query.where((eb) =>
-      eb(eb.refTuple('t.name', 't.digest'), 'in', publishedTagDigests(db, repositoryId)),
+      eb.or(
+        published.map((p) => eb.and([eb('t.name', '=', p.tag), eb('t.digest', '=', p.digest)])),
+      ),
     );
   }
   if (options.n !== undefined) {
@@ -347,15 +368,21 @@ export async function listReferrers(
   db: Kysely<DB>,
   repositoryId: string,
   digest: string,
-  options: { publishedOnly?: boolean } = {},
+  options: { published?: readonly PublishedImage[] | undefined } = {},
 ): Promise<ManifestRow[]> {
+  const { published } = options;
   let query = db
     .selectFrom('manifests')
     .selectAll()
     .where('repository_id', '=', repositoryId)
     .where('subject_digest', '=', digest);
-  if (options.publishedOnly === true) {
-    query = query.where('digest', 'in', publishedDigests(db, repositoryId));
+  if (published !== undefined) {
+    query = query.where((eb) =>
+      eb.or([
+        ...publishedImageDigests(published).map((d) => eb('digest', '=', d)),
+        eb('digest', 'in', publishedChildren(db, repositoryId, published)),
+      ]),
+    );
   }
   return query.orderBy('created_at').orderBy('digest').execute();
 }
@@ -386,4 +413,39 @@ export async function deleteTag(
     .where('name', '=', tag)
     .executeTakeFirst();
   return result.numDeletedRows > 0n;
+}
+
+/**
+ * Deletes a tag only while it points at `digest` (a tag pushed again since is kept); false when
+ * nothing was deleted. The images module calls this when an image is removed.
+ */
+export async function deleteTagAt(
+  db: Kysely<DB>,
+  repositoryId: string,
+  tag: string,
+  digest: string,
+): Promise<boolean> {
+  const result = await db
+    .deleteFrom('tags')
+    .where('repository_id', '=', repositoryId)
+    .where('name', '=', tag)
+    .where('digest', '=', digest)
+    .executeTakeFirst();
+  return result.numDeletedRows > 0n;
+}
+
+/** Names of the repository's tags that point at `digest`, sorted. */
+export async function tagsAt(
+  db: Kysely<DB>,
+  repositoryId: string,
+  digest: string,
+): Promise<string[]> {
+  const rows = await db
+    .selectFrom('tags')
+    .select('name')
+    .where('repository_id', '=', repositoryId)
+    .where('digest', '=', digest)
+    .orderBy('name')
+    .execute();
+  return rows.map((row) => row.name);
 }

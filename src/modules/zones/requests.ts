@@ -12,6 +12,7 @@ import type { ApiContext } from '../../platform/http/api.js';
 import { audit } from '../audit/index.js';
 import {
   companyProfileStatus,
+  findAgreement,
   loadCompany,
   orgAdminEmails,
   recordAcceptance,
@@ -224,11 +225,10 @@ export async function acceptAppendix(
         { status: 409 },
       );
     }
-    const agreement = await trx
-      .selectFrom('agreements')
-      .select('kind')
-      .where('id', '=', zone.agreement_id)
-      .executeTakeFirstOrThrow();
+    const agreement = await findAgreement(trx, zone.agreement_id);
+    if (agreement === undefined) {
+      throw new Error(`Agreement ${zone.agreement_id} of zone ${zone.id} is missing.`);
+    }
     await recordAcceptance(trx, ctx, {
       kind: agreement.kind,
       version,

@@ -12,7 +12,7 @@ import { AppError, invalid, notFound } from '../../platform/errors.js';
 import type { ApiContext } from '../../platform/http/api.js';
 import type { AuthUser } from '../../platform/http/guards.js';
 import { audit } from '../audit/index.js';
-import { ensureAgreement } from '../companies/index.js';
+import { acceptedAt, ensureAgreement, findAgreement } from '../companies/index.js';
 import type { CreateZoneBody, UpdateZoneBody, ZoneSchema } from './schemas.js';
 import { settingsColumns, zoneSettingsView } from './settings.js';
 
@@ -227,15 +227,8 @@ export async function zoneForCompany(
   if (row === undefined) {
     return undefined;
   }
-  const accepted =
-    row.agreement_id === null
-      ? undefined
-      : await db
-          .selectFrom('agreement_acceptances')
-          .select('accepted_at')
-          .where('agreement_id', '=', row.agreement_id)
-          .where('company_id', '=', companyId)
-          .executeTakeFirst();
+  const acceptedOn =
+    row.agreement_id === null ? undefined : await acceptedAt(db, companyId, row.agreement_id);
   return {
     id: row.id,
     name: row.name,
@@ -245,7 +238,7 @@ export async function zoneForCompany(
     appendix:
       row.agreement_id === null
         ? null
-        : { agreementId: row.agreement_id, acceptedAt: accepted?.accepted_at ?? null },
+        : { agreementId: row.agreement_id, acceptedAt: acceptedOn ?? null },
   };
 }
 
@@ -269,13 +262,7 @@ export function stringList(raw: unknown): string[] {
 
 async function zoneView(db: Kysely<DB>, row: ZoneRow, companyId: string | null): Promise<ZoneView> {
   const appendix =
-    row.agreement_id === null
-      ? undefined
-      : await db
-          .selectFrom('agreements')
-          .select(['id', 'version', 'title', 'body'])
-          .where('id', '=', row.agreement_id)
-          .executeTakeFirst();
+    row.agreement_id === null ? undefined : await findAgreement(db, row.agreement_id);
   const request =
     companyId === null
       ? undefined
@@ -287,15 +274,10 @@ async function zoneView(db: Kysely<DB>, row: ZoneRow, companyId: string | null):
           .orderBy('created_at', 'desc')
           .limit(1)
           .executeTakeFirst();
-  const accepted =
+  const acceptedOn =
     request === undefined || appendix === undefined || companyId === null
       ? undefined
-      : await db
-          .selectFrom('agreement_acceptances')
-          .select('accepted_at')
-          .where('agreement_id', '=', appendix.id)
-          .where('company_id', '=', companyId)
-          .executeTakeFirst();
+      : await acceptedAt(db, companyId, appendix.id);
   return {
     id: row.id,
     name: row.name,
@@ -304,7 +286,15 @@ async function zoneView(db: Kysely<DB>, row: ZoneRow, companyId: string | null):
     releaseCategories: stringList(row.release_categories),
     advisoryChecks: stringList(row.advisory_checks),
     settings: zoneSettingsView(row),
-    appendix: appendix ?? null,
+    appendix:
+      appendix === undefined
+        ? null
+        : {
+            id: appendix.id,
+            version: appendix.version,
+            title: appendix.title,
+            body: appendix.body,
+          },
     access:
       request === undefined
         ? null
@@ -314,7 +304,7 @@ async function zoneView(db: Kysely<DB>, row: ZoneRow, companyId: string | null):
             requestedAt: request.created_at,
             decidedAt: request.decided_at,
             reason: request.reason,
-            appendixAcceptedAt: accepted?.accepted_at ?? null,
+            appendixAcceptedAt: acceptedOn ?? null,
           },
     createdAt: row.created_at,
     updatedAt: row.updated_at,
