@@ -765,6 +765,23 @@ export async function notifiedStaffEmails(db: Kysely<DB>): Promise<string[]> {
 }
 
 /**
+ * The addresses of a company's active org admins, oldest account first: who must hear of decisions
+ * on the company's requests whatever their notification choice.
+ */
+export async function orgAdminEmails(db: Kysely<DB>, companyId: string): Promise<string[]> {
+  const rows = await db
+    .selectFrom('users')
+    .select('email')
+    .where('company_id', '=', companyId)
+    .where('org_admin', '=', 1)
+    .where('status', '=', 'active')
+    .orderBy('created_at')
+    .orderBy('id')
+    .execute();
+  return rows.map((r) => r.email);
+}
+
+/**
  * The addresses of the active users of a company who want notification e-mails: its org admins
  * and, among its users, `alsoUserIds`.
  */

@@ -3,6 +3,7 @@ export {
   issueEmailToken,
   notifiedStaffEmails,
   notifiedMemberEmails,
+  orgAdminEmails,
   userView,
   type UserRow,
   type UserView,

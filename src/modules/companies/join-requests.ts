@@ -10,12 +10,13 @@ import type { DB } from '../../platform/db/index.js';
 import { newId } from '../../platform/db/index.js';
 import { AppError, notFound } from '../../platform/errors.js';
 import type { ApiContext } from '../../platform/http/api.js';
+import type { Actor } from '../../platform/http/guards.js';
 import { audit } from '../audit/index.js';
 import { enqueueMail } from '../mail/index.js';
 import { checkCompanyAccess } from './access.js';
 import type { JoinRequestSchema } from './schemas.js';
-import { loadCompany, orgAdminEmails, type Actor } from './service.js';
-import { notifyStaff } from '../accounts/index.js';
+import { loadCompany } from './service.js';
+import { notifyStaff, orgAdminEmails } from '../accounts/index.js';
 
 /** A join request as the API shows it. */
 export type JoinRequestView = z.infer<typeof JoinRequestSchema>;

@@ -8,9 +8,9 @@ import type { DB } from '../../platform/db/index.js';
 import { notFound } from '../../platform/errors.js';
 import type { ApiContext } from '../../platform/http/api.js';
 import { receiveLogo } from '../../platform/http/upload.js';
-import type { AuthUser } from '../../platform/http/guards.js';
+import type { AuthUser, Actor } from '../../platform/http/guards.js';
 import { audit } from '../audit/index.js';
-import { loadCompany, type Actor } from './service.js';
+import { loadCompany } from './service.js';
 
 /**
  * Whether company `companyId` shows a published image in the catalog, which makes its logo

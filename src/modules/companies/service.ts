@@ -8,7 +8,7 @@ import type { DB } from '../../platform/db/index.js';
 import { escapeLike, iLike, readJson, writeJson } from '../../platform/db/index.js';
 import { AppError, notFound } from '../../platform/errors.js';
 import type { ApiContext } from '../../platform/http/api.js';
-import type { AuthUser } from '../../platform/http/guards.js';
+import type { AuthUser, Actor } from '../../platform/http/guards.js';
 import { audit } from '../audit/index.js';
 import { acceptanceOf, PROGRAM_AGREEMENT, recordAcceptance } from './agreements.js';
 import { mergeProfile, profileCompleteness, profileView } from './profile.js';
@@ -24,12 +24,6 @@ import type {
 /** A company as the API shows it. */
 export type CompanyView = z.infer<typeof CompanySchema>;
 type CompanyPage = z.infer<typeof CompanyPageSchema>;
-
-/** Who acts, and from where. */
-export interface Actor {
-  readonly user: AuthUser;
-  readonly ip: string | undefined;
-}
 
 const SEARCH_PAGE = 20;
 /** Top-level profile fields of the "Company details" step; the rest are "Connect details". */
@@ -292,19 +286,6 @@ export async function companyProfileStatus(
     .where('id', '=', companyId)
     .executeTakeFirst();
   return row === undefined ? undefined : profileCompleteness(row.profile);
-}
-
-/** E-mail addresses of the company's active org admins. */
-export async function orgAdminEmails(db: Kysely<DB>, companyId: string): Promise<string[]> {
-  const rows = await db
-    .selectFrom('users')
-    .select('email')
-    .where('company_id', '=', companyId)
-    .where('org_admin', '=', 1)
-    .where('status', '=', 'active')
-    .orderBy('created_at')
-    .execute();
-  return rows.map((r) => r.email);
 }
 
 /**

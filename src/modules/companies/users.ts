@@ -9,6 +9,7 @@ import type { DB, UsersTable } from '../../platform/db/index.js';
 import { escapeLike, iLike, newId } from '../../platform/db/index.js';
 import { AppError, notFound } from '../../platform/errors.js';
 import type { ApiContext } from '../../platform/http/api.js';
+import type { Actor } from '../../platform/http/guards.js';
 import { issueEmailToken } from '../accounts/index.js';
 import { audit } from '../audit/index.js';
 import { checkMailSource, checkMailTarget, enqueueMail, recordMailRequest } from '../mail/index.js';
@@ -20,7 +21,7 @@ import type {
   UserListQuery,
   UserPageSchema,
 } from './schemas.js';
-import { loadCompany, type Actor } from './service.js';
+import { loadCompany } from './service.js';
 
 type UserRow = Selectable<UsersTable>;
 /** A row of the user list. */

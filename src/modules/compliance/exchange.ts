@@ -10,6 +10,7 @@ import type {
 } from '../../platform/db/index.js';
 import { AppError, invalid } from '../../platform/errors.js';
 import type { ApiContext } from '../../platform/http/api.js';
+import type { Actor } from '../../platform/http/guards.js';
 import { audit } from '../audit/index.js';
 import { loadCompany } from '../companies/index.js';
 import { enqueueMail } from '../mail/index.js';
@@ -17,14 +18,12 @@ import { addBusinessDays, TURNAROUND_BUSINESS_DAYS } from './business-days.js';
 import {
   addMessage,
   day,
-  orgAdminEmails,
   visibleQuestionnaire,
   who,
-  type Actor,
   type ComplianceRow,
   type MessageView,
 } from './service.js';
-import { notifyStaff } from '../accounts/index.js';
+import { notifyStaff, orgAdminEmails } from '../accounts/index.js';
 
 type MessageRow = Selectable<ExportComplianceMessagesTable>;
 

@@ -12,23 +12,17 @@ import type {
 import { newId, readJson, writeJson } from '../../platform/db/index.js';
 import { AppError, notFound } from '../../platform/errors.js';
 import type { ApiContext } from '../../platform/http/api.js';
-import { ownCompany, type AuthUser } from '../../platform/http/guards.js';
+import { ownCompany, type AuthUser, type Actor } from '../../platform/http/guards.js';
 import { audit } from '../audit/index.js';
 import { loadCompany } from '../companies/index.js';
 import { enqueueMail } from '../mail/index.js';
 import { productForCompany } from '../products/index.js';
 import { addBusinessDays, TURNAROUND_BUSINESS_DAYS } from './business-days.js';
 import { ENC_NOT_ACCEPTED, type ComplianceAnswers } from './questionnaire.js';
-import { notifyStaff } from '../accounts/index.js';
+import { notifyStaff, orgAdminEmails } from '../accounts/index.js';
 
 /** A questionnaire row. */
 export type ComplianceRow = Selectable<ExportComplianceTable>;
-
-/** Who makes a change, and from where. */
-export interface Actor {
-  readonly user: AuthUser;
-  readonly ip: string;
-}
 
 /** A questionnaire as the API shows it. */
 export interface ComplianceView {
@@ -194,19 +188,6 @@ export async function addMessage(
       created_at: now.toISOString(),
     })
     .execute();
-}
-
-/** E-mail addresses of the active org admins of a company. */
-export async function orgAdminEmails(trx: Kysely<DB>, companyId: string): Promise<string[]> {
-  const rows = await trx
-    .selectFrom('users')
-    .select('email')
-    .where('company_id', '=', companyId)
-    .where('org_admin', '=', 1)
-    .where('status', '=', 'active')
-    .orderBy('email')
-    .execute();
-  return rows.map((r) => r.email);
 }
 
 /** `YYYY-MM-DD (Weekday)` of a timestamp, in UTC. */

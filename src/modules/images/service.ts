@@ -7,7 +7,7 @@ import type { DB, ImageStatus } from '../../platform/db/index.js';
 import { AppError } from '../../platform/errors.js';
 import type { ApiContext } from '../../platform/http/api.js';
 import type { Clock, JobQueue } from '../../platform/queue/index.js';
-import { ownCompany, type AuthUser } from '../../platform/http/guards.js';
+import { ownCompany, type AuthUser, type Actor } from '../../platform/http/guards.js';
 import { audit } from '../audit/index.js';
 import { gradePackageSet, matchImageSet } from '../health/index.js';
 import { certificationGaps, ownedProject, visibleProject } from '../projects/index.js';
@@ -21,12 +21,6 @@ import {
   type ImageSummary,
   type ScanPage,
 } from './schemas.js';
-
-/** Who is acting and from where, for the audit log. */
-export interface Actor {
-  readonly user: AuthUser;
-  readonly ip: string;
-}
 
 function selectImages(db: Kysely<DB>) {
   return db
@@ -250,7 +244,7 @@ async function publish(deps: PublishDeps, by: Publisher, id: string): Promise<Im
 }
 
 /** The audit log's actor fields for a publisher. */
-function auditActor(by: Publisher): { actorId?: string; actor: string; ip?: string } {
+function auditActor(by: Publisher): { actorId?: string; actor: string; ip?: string | undefined } {
   return 'auto' in by
     ? { actor: 'system' }
     : { actorId: by.user.id, actor: by.user.login, ip: by.ip };

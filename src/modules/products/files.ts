@@ -5,12 +5,12 @@ import type { DB } from '../../platform/db/index.js';
 import { newId } from '../../platform/db/index.js';
 import { AppError, invalid, notFound } from '../../platform/errors.js';
 import type { ApiContext } from '../../platform/http/api.js';
-import type { AuthUser } from '../../platform/http/guards.js';
+import type { AuthUser, Actor } from '../../platform/http/guards.js';
 import { audit } from '../audit/index.js';
 import { hasPublishedImage } from '../images/index.js';
 import { companyLogos } from '../companies/index.js';
 import { PRODUCT_LIMITS } from './schemas.js';
-import { shownLogo, touch, visibleProduct, who, type Actor, type ProductRow } from './service.js';
+import { shownLogo, touch, visibleProduct, who, type ProductRow } from './service.js';
 import {
   cleanFileName,
   looksLikeText,

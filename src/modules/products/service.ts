@@ -3,7 +3,7 @@ import type { Kysely, Selectable } from 'kysely';
 import type { DB, ProductsTable } from '../../platform/db/index.js';
 import { escapeLike, iLike, newId, readJson, writeJson } from '../../platform/db/index.js';
 import { AppError, invalid } from '../../platform/errors.js';
-import { ownCompany, type AuthUser } from '../../platform/http/guards.js';
+import { ownCompany, type AuthUser, type Actor } from '../../platform/http/guards.js';
 import { audit } from '../audit/index.js';
 import { companyLogos, type StoredLogo } from '../companies/index.js';
 import { sanitizeDescription } from './sanitize.js';
@@ -16,12 +16,6 @@ import {
 
 /** A product row. */
 export type ProductRow = Selectable<ProductsTable>;
-
-/** Who makes a change, and from where. */
-export interface Actor {
-  readonly user: AuthUser;
-  readonly ip: string;
-}
 
 /** The product `id` if the caller may see it (own company, or staff), else 404. */
 export async function visibleProduct(

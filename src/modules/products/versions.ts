@@ -3,8 +3,9 @@ import type { Kysely } from 'kysely';
 import type { DB } from '../../platform/db/index.js';
 import { escapeLike, iLike, newId } from '../../platform/db/index.js';
 import { AppError, notFound } from '../../platform/errors.js';
+import type { Actor } from '../../platform/http/guards.js';
 import { audit } from '../audit/index.js';
-import { touch, versionTaken, visibleProduct, who, type Actor } from './service.js';
+import { touch, versionTaken, visibleProduct, who } from './service.js';
 
 /** Adds a version to a product. */
 export async function addVersion(

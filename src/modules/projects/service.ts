@@ -7,7 +7,7 @@ import type { DB, ProjectsTable } from '../../platform/db/index.js';
 import { readJson, writeJson } from '../../platform/db/index.js';
 import { AppError, invalid, notFound } from '../../platform/errors.js';
 import type { ApiContext } from '../../platform/http/api.js';
-import type { AuthUser } from '../../platform/http/guards.js';
+import type { AuthUser, Actor } from '../../platform/http/guards.js';
 import { ownCompany } from '../../platform/http/guards.js';
 import { audit } from '../audit/index.js';
 import { loadCompany } from '../companies/index.js';
@@ -16,15 +16,9 @@ import { loadZone, stringList, zoneForCompany } from '../zones/index.js';
 import { notifyIfApprovalDue } from './approval.js';
 import { assertProjectNameFree, insertProject, rotateRegistryKey } from './projects.js';
 import type { CreateProjectBody, ProjectView, SalesContact, UpdateProjectBody } from './schemas.js';
-import { notifyStaff } from '../accounts/index.js';
+import { notifyStaff, orgAdminEmails } from '../accounts/index.js';
 
 type ProjectRow = Selectable<ProjectsTable>;
-
-/** Who is acting and from where, for the audit log. */
-export interface Actor {
-  readonly user: AuthUser;
-  readonly ip: string;
-}
 
 /** A project row with the names the view shows. */
 type ProjectJoined = ProjectRow & {
@@ -357,17 +351,6 @@ export async function declareTree(
     }
     return projectView(await selectProjects(trx).where('p.id', '=', id).executeTakeFirstOrThrow());
   });
-}
-
-async function orgAdminEmails(db: Kysely<DB>, companyId: string): Promise<string[]> {
-  const rows = await db
-    .selectFrom('users')
-    .select('email')
-    .where('company_id', '=', companyId)
-    .where('org_admin', '=', 1)
-    .where('status', '=', 'active')
-    .execute();
-  return rows.map((r) => r.email);
 }
 
 /**

@@ -4,7 +4,7 @@ import type { DB, SoftwareRequestsTable } from '../../platform/db/index.js';
 import { newId } from '../../platform/db/index.js';
 import { AppError, notFound } from '../../platform/errors.js';
 import type { ApiContext } from '../../platform/http/api.js';
-import { ownCompany, type AuthUser } from '../../platform/http/guards.js';
+import { ownCompany, type AuthUser, type Actor } from '../../platform/http/guards.js';
 import { audit } from '../audit/index.js';
 import { loadCompany } from '../companies/index.js';
 import { enqueueMail } from '../mail/index.js';
@@ -24,12 +24,6 @@ export interface SoftwareRequestView {
   requestedBy: string;
   createdAt: string;
   decidedAt: string | null;
-}
-
-/** Who makes a change, and from where. */
-export interface Actor {
-  readonly user: AuthUser;
-  readonly ip: string;
 }
 
 /** Presents a request. */

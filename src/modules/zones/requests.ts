@@ -9,18 +9,18 @@ import type { DB } from '../../platform/db/index.js';
 import { newId } from '../../platform/db/index.js';
 import { AppError, notFound } from '../../platform/errors.js';
 import type { ApiContext } from '../../platform/http/api.js';
+import type { Actor } from '../../platform/http/guards.js';
 import { audit } from '../audit/index.js';
 import {
   companyProfileStatus,
   findAgreement,
   loadCompany,
-  orgAdminEmails,
   recordAcceptance,
 } from '../companies/index.js';
 import { enqueueMail } from '../mail/index.js';
 import type { ZoneRequestSchema } from './schemas.js';
-import { getZone, loadZone, type Actor, type ZoneView } from './service.js';
-import { notifyStaff } from '../accounts/index.js';
+import { getZone, loadZone, type ZoneView } from './service.js';
+import { notifyStaff, orgAdminEmails } from '../accounts/index.js';
 
 /** A zone request as the API shows it. */
 export type ZoneRequestView = z.infer<typeof ZoneRequestSchema>;

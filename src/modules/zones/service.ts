@@ -10,7 +10,7 @@ import type { DB, ZonesTable } from '../../platform/db/index.js';
 import { escapeLike, iLike, newId, readJson, writeJson } from '../../platform/db/index.js';
 import { AppError, invalid, notFound } from '../../platform/errors.js';
 import type { ApiContext } from '../../platform/http/api.js';
-import type { AuthUser } from '../../platform/http/guards.js';
+import type { AuthUser, Actor } from '../../platform/http/guards.js';
 import { audit } from '../audit/index.js';
 import { acceptedAt, ensureAgreement, findAgreement } from '../companies/index.js';
 import type { CreateZoneBody, UpdateZoneBody, ZoneSchema } from './schemas.js';
@@ -19,12 +19,6 @@ import { settingsColumns, zoneSettingsView } from './settings.js';
 type ZoneRow = Selectable<ZonesTable>;
 /** A zone as the API shows it. */
 export type ZoneView = z.infer<typeof ZoneSchema>;
-
-/** Who acts, and from where. */
-export interface Actor {
-  readonly user: AuthUser;
-  readonly ip: string | undefined;
-}
 
 /** A zone's rules, for modules that check projects against them. */
 export interface ZoneRules {

@@ -20,6 +20,12 @@ export interface AuthUser {
   readonly csrfToken?: string;
 }
 
+/** Who does a change and from where, as services take it (for checks and the audit log). */
+export interface Actor {
+  readonly user: AuthUser;
+  readonly ip: string | undefined;
+}
+
 declare module 'fastify' {
   interface FastifyRequest {
     /** Set for every API request before its handler runs; undefined when anonymous. */
