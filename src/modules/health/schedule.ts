@@ -6,6 +6,7 @@ import { existsSync } from 'node:fs';
 import type { Kysely } from 'kysely';
 import { describeIndex } from '../../engine/vuln/index.js';
 import type { DB } from '../../platform/db/index.js';
+import { getSetting, setSetting } from '../../platform/db/index.js';
 import type { JobQueue } from '../../platform/queue/index.js';
 
 const STAMP_KEY = 'health.index_stamp';
@@ -23,26 +24,6 @@ export function indexStamp(vulndbPath: string): string | undefined {
   } catch {
     return undefined;
   }
-}
-
-/** Reads a server setting. */
-export async function getSetting(db: Kysely<DB>, key: string): Promise<string | undefined> {
-  return (await db.selectFrom('settings').select('value').where('key', '=', key).executeTakeFirst())
-    ?.value;
-}
-
-/** Writes a server setting. */
-export async function setSetting(
-  db: Kysely<DB>,
-  key: string,
-  value: string,
-  now: Date,
-): Promise<void> {
-  await db
-    .insertInto('settings')
-    .values({ key, value, updated_at: now.toISOString() })
-    .onConflict((oc) => oc.column('key').doUpdateSet({ value, updated_at: now.toISOString() }))
-    .execute();
 }
 
 /** Records a finished recomputation and the index state it used. */

@@ -7,6 +7,7 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { DB } from '../../platform/db/index.js';
+import { settingOrInit } from '../../platform/db/index.js';
 
 /** What a token may allow on a repository. */
 export type Action = 'pull' | 'push' | 'delete';
@@ -79,21 +80,8 @@ export class TokenSigner {
  * The token secret shared by every server process on this database, created on first use.
  */
 export async function loadTokenSecret(db: Kysely<DB>, now: Date): Promise<Buffer> {
-  await db
-    .insertInto('settings')
-    .values({
-      key: SECRET_KEY,
-      value: randomBytes(32).toString('base64'),
-      updated_at: now.toISOString(),
-    })
-    .onConflict((oc) => oc.column('key').doNothing())
-    .execute();
-  const row = await db
-    .selectFrom('settings')
-    .select('value')
-    .where('key', '=', SECRET_KEY)
-    .executeTakeFirstOrThrow();
-  return Buffer.from(row.value, 'base64');
+  const value = await settingOrInit(db, SECRET_KEY, () => randomBytes(32).toString('base64'), now);
+  return Buffer.from(value, 'base64');
 }
 
 /**

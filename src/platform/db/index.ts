@@ -21,5 +21,6 @@ export {
   type Dialect,
 } from './dialect.js';
 export { newId, toTimestamp } from './ids.js';
+export { getSetting, setSetting, settingOrInit } from './settings.js';
 export type * from './schema.js';
 export { TABLES } from './schema.js';
