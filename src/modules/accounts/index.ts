@@ -15,6 +15,15 @@ export {
   SESSION_COOKIE,
   type ApiTokenUser,
 } from './auth.js';
+export {
+  createInvitedUser,
+  loginTaken,
+  setMemberStatus,
+  setMembership,
+  updateMember,
+  type Invitee,
+  type MemberChanges,
+} from './members.js';
 export { notifyStaff } from './notify-staff.js';
 export { addressGuard, newAuthLimits, type AddressGuard } from './limits.js';
 export { accountsModule, optionalText, text, UserSchema } from './routes.js';

@@ -16,7 +16,7 @@ import { enqueueMail } from '../mail/index.js';
 import { checkCompanyAccess } from './access.js';
 import type { JoinRequestSchema } from './schemas.js';
 import { loadCompany } from './service.js';
-import { notifyStaff, orgAdminEmails } from '../accounts/index.js';
+import { notifyStaff, orgAdminEmails, setMembership } from '../accounts/index.js';
 
 /** A join request as the API shows it. */
 export type JoinRequestView = z.infer<typeof JoinRequestSchema>;
@@ -180,11 +180,7 @@ export async function decideJoinRequest(
           { status: 409 },
         );
       }
-      await trx
-        .updateTable('users')
-        .set({ company_id: company.id, org_admin: 0, updated_at: now.toISOString() })
-        .where('id', '=', requester.id)
-        .execute();
+      await setMembership(trx, requester.id, { companyId: company.id, orgAdmin: false }, now);
     }
     await trx
       .updateTable('join_requests')

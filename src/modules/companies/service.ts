@@ -9,6 +9,7 @@ import { escapeLike, iLike, readJson, writeJson } from '../../platform/db/index.
 import { AppError, notFound } from '../../platform/errors.js';
 import type { ApiContext } from '../../platform/http/api.js';
 import type { AuthUser, Actor } from '../../platform/http/guards.js';
+import { setMembership } from '../accounts/index.js';
 import { audit } from '../audit/index.js';
 import { acceptanceOf, PROGRAM_AGREEMENT, recordAcceptance } from './agreements.js';
 import { mergeProfile, profileCompleteness, profileView } from './profile.js';
@@ -124,11 +125,7 @@ export async function registerCompany(
         .where('id', '=', company.id)
         .execute();
     }
-    await trx
-      .updateTable('users')
-      .set({ company_id: company.id, org_admin: 1, updated_at: now.toISOString() })
-      .where('id', '=', user.id)
-      .execute();
+    await setMembership(trx, user.id, { companyId: company.id, orgAdmin: true }, now);
     await audit(trx, now, {
       actorId: user.id,
       actor: user.login,

@@ -6,11 +6,17 @@
 import { sql, type Kysely, type Selectable } from 'kysely';
 import type { z } from 'zod';
 import type { DB, UsersTable } from '../../platform/db/index.js';
-import { escapeLike, iLike, newId } from '../../platform/db/index.js';
+import { escapeLike, iLike } from '../../platform/db/index.js';
 import { AppError, notFound } from '../../platform/errors.js';
 import type { ApiContext } from '../../platform/http/api.js';
 import type { Actor } from '../../platform/http/guards.js';
-import { issueEmailToken } from '../accounts/index.js';
+import {
+  createInvitedUser,
+  issueEmailToken,
+  loginTaken,
+  setMemberStatus,
+  updateMember,
+} from '../accounts/index.js';
 import { audit } from '../audit/index.js';
 import { checkMailSource, checkMailTarget, enqueueMail, recordMailRequest } from '../mail/index.js';
 import type {
@@ -86,12 +92,7 @@ export async function inviteUser(
   await checkMailTarget(ctx.db, ctx.config.mail, 'company.user_invite', body.email, now);
   return ctx.db.transaction().execute(async (trx) => {
     const company = await loadCompany(trx, companyId);
-    const taken = await trx
-      .selectFrom('users')
-      .select('id')
-      .where('login_key', '=', body.login.toLowerCase())
-      .executeTakeFirst();
-    if (taken !== undefined) {
+    if (await loginTaken(trx, body.login)) {
       throw new AppError(
         'account.login_taken',
         `The login "${body.login}" is taken; choose another.`,
@@ -101,30 +102,7 @@ export async function inviteUser(
         },
       );
     }
-    const user: UserRow = {
-      id: newId(),
-      login: body.login,
-      login_key: body.login.toLowerCase(),
-      email: body.email,
-      password_hash: null,
-      greeting: body.greeting ?? null,
-      first_name: body.firstName,
-      last_name: body.lastName,
-      suffix: body.suffix ?? null,
-      position: body.position ?? null,
-      department: body.department ?? null,
-      phone: null,
-      company_id: company.id,
-      org_admin: body.orgAdmin ? 1 : 0,
-      staff: 0,
-      notify: 1,
-      status: 'unconfirmed',
-      email_confirmed_at: null,
-      created_at: now.toISOString(),
-      updated_at: now.toISOString(),
-      last_access_at: null,
-    };
-    await trx.insertInto('users').values(user).execute();
+    const user = await createInvitedUser(trx, company.id, body, now);
     const hours = ctx.config.accounts.linkValidityHours;
     const token = await issueEmailToken(trx, user.id, 'invite', now, hours);
     await enqueueMail(trx, ctx.queue, {
@@ -181,21 +159,7 @@ export async function updateUser(
     if (body.orgAdmin === false && target.org_admin === 1) {
       await assertAnotherOrgAdmin(trx, companyId, target.id);
     }
-    const updated = await trx
-      .updateTable('users')
-      .set({
-        updated_at: now.toISOString(),
-        ...(body.orgAdmin === undefined ? {} : { org_admin: body.orgAdmin ? 1 : 0 }),
-        ...(body.greeting === undefined ? {} : { greeting: body.greeting }),
-        ...(body.firstName === undefined ? {} : { first_name: body.firstName }),
-        ...(body.lastName === undefined ? {} : { last_name: body.lastName }),
-        ...(body.suffix === undefined ? {} : { suffix: body.suffix }),
-        ...(body.position === undefined ? {} : { position: body.position }),
-        ...(body.department === undefined ? {} : { department: body.department }),
-      })
-      .where('id', '=', target.id)
-      .returningAll()
-      .executeTakeFirstOrThrow();
+    const updated = await updateMember(trx, target.id, body, now);
     await audit(trx, now, {
       actorId: actor.user.id,
       actor: actor.user.login,
@@ -250,14 +214,9 @@ export async function setUserActive(
         await assertAnotherOrgAdmin(trx, companyId, target.id);
       }
       status = 'inactive';
-      await trx.deleteFrom('sessions').where('user_id', '=', target.id).execute();
     }
-    const updated = await trx
-      .updateTable('users')
-      .set({ status, updated_at: now.toISOString() })
-      .where('id', '=', target.id)
-      .returningAll()
-      .executeTakeFirstOrThrow();
+    // Deactivating ends the member's sessions with it.
+    const updated = await setMemberStatus(trx, target.id, status, now);
     await audit(trx, now, {
       actorId: actor.user.id,
       actor: actor.user.login,
