@@ -19,6 +19,7 @@ import {
   type Mail,
 } from '../mail/index.js';
 import { addressGuard } from './limits.js';
+import { newUserRow } from './members.js';
 import { hashUserPassword, upgradePasswordHash, verifyUserPassword } from './passwords.js';
 import { hashSecret, newSecret } from './secrets.js';
 
@@ -99,29 +100,16 @@ export async function register(
   const source = ipSource(ip);
   await checkMailSource(ctx.db, ctx.config.mail, source, now);
   await checkMailTarget(ctx.db, ctx.config.mail, 'account.confirm', input.email, now);
-  const user: UserRow = {
-    id: newId(),
-    login: input.login,
-    login_key: input.login.toLowerCase(),
-    email: input.email,
-    password_hash: await hashUserPassword(ctx, input.password),
-    greeting: null,
-    first_name: input.firstName,
-    last_name: input.lastName,
-    suffix: null,
-    position: null,
-    department: null,
-    phone: null,
-    company_id: null,
-    org_admin: 0,
-    staff: 0,
-    notify: 1,
-    status: 'unconfirmed',
-    email_confirmed_at: null,
-    created_at: now.toISOString(),
-    updated_at: now.toISOString(),
-    last_access_at: null,
-  };
+  const user = newUserRow(
+    {
+      login: input.login,
+      email: input.email,
+      passwordHash: await hashUserPassword(ctx, input.password),
+      firstName: input.firstName,
+      lastName: input.lastName,
+    },
+    now,
+  );
   await ctx.db.transaction().execute(async (trx) => {
     const taken = await trx
       .selectFrom('users')

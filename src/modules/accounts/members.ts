@@ -3,10 +3,11 @@
  * org admin, deactivation. The companies module decides who may do what; these functions are the
  * only writes of `users` and `sessions` outside the accounts module's own services.
  */
-import type { Kysely } from 'kysely';
-import type { DB, UserStatus } from '../../platform/db/index.js';
+import type { Kysely, Selectable } from 'kysely';
+import type { DB, UsersTable, UserStatus } from '../../platform/db/index.js';
 import { newId } from '../../platform/db/index.js';
-import type { UserRow } from './accounts.js';
+
+type UserRow = Selectable<UsersTable>;
 
 /** What an org admin gives to invite a user. */
 export interface Invitee {
@@ -32,6 +33,48 @@ export interface MemberChanges {
   readonly department?: string | null | undefined;
 }
 
+/** The fields of a new login that vary; the rest start as for every new, unconfirmed user. */
+export interface NewUser {
+  readonly login: string;
+  readonly email: string;
+  readonly passwordHash: string | null;
+  readonly firstName: string;
+  readonly lastName: string;
+  readonly greeting?: string | null;
+  readonly suffix?: string | null;
+  readonly position?: string | null;
+  readonly department?: string | null;
+  readonly companyId?: string | null;
+  readonly orgAdmin?: boolean;
+}
+
+/** The row of a new, unconfirmed login (not yet stored). */
+export function newUserRow(user: NewUser, now: Date): UserRow {
+  return {
+    id: newId(),
+    login: user.login,
+    login_key: user.login.toLowerCase(),
+    email: user.email,
+    password_hash: user.passwordHash,
+    greeting: user.greeting ?? null,
+    first_name: user.firstName,
+    last_name: user.lastName,
+    suffix: user.suffix ?? null,
+    position: user.position ?? null,
+    department: user.department ?? null,
+    phone: null,
+    company_id: user.companyId ?? null,
+    org_admin: user.orgAdmin === true ? 1 : 0,
+    staff: 0,
+    notify: 1,
+    status: 'unconfirmed',
+    email_confirmed_at: null,
+    created_at: now.toISOString(),
+    updated_at: now.toISOString(),
+    last_access_at: null,
+  };
+}
+
 /** True when a login of that name exists, whatever its case. */
 export async function loginTaken(db: Kysely<DB>, login: string): Promise<boolean> {
   const row = await db
@@ -49,29 +92,22 @@ export async function createInvitedUser(
   invitee: Invitee,
   now: Date,
 ): Promise<UserRow> {
-  const user: UserRow = {
-    id: newId(),
-    login: invitee.login,
-    login_key: invitee.login.toLowerCase(),
-    email: invitee.email,
-    password_hash: null,
-    greeting: invitee.greeting ?? null,
-    first_name: invitee.firstName,
-    last_name: invitee.lastName,
-    suffix: invitee.suffix ?? null,
-    position: invitee.position ?? null,
-    department: invitee.department ?? null,
-    phone: null,
-    company_id: companyId,
-    org_admin: invitee.orgAdmin ? 1 : 0,
-    staff: 0,
-    notify: 1,
-    status: 'unconfirmed',
-    email_confirmed_at: null,
-    created_at: now.toISOString(),
-    updated_at: now.toISOString(),
-    last_access_at: null,
-  };
+  const user = newUserRow(
+    {
+      login: invitee.login,
+      email: invitee.email,
+      passwordHash: null,
+      firstName: invitee.firstName,
+      lastName: invitee.lastName,
+      greeting: invitee.greeting ?? null,
+      suffix: invitee.suffix ?? null,
+      position: invitee.position ?? null,
+      department: invitee.department ?? null,
+      companyId,
+      orgAdmin: invitee.orgAdmin,
+    },
+    now,
+  );
   await trx.insertInto('users').values(user).execute();
   return user;
 }
