@@ -752,6 +752,46 @@ export async function notifiedStaffEmails(db: Kysely<DB>): Promise<string[]> {
   return rows.map((r) => r.email);
 }
 
+/** The logins of users `ids` (those that exist), by id. */
+export async function loginsOf(
+  db: Kysely<DB>,
+  ids: readonly string[],
+): Promise<Map<string, string>> {
+  if (ids.length === 0) {
+    return new Map();
+  }
+  const rows = await db
+    .selectFrom('users')
+    .select(['id', 'login'])
+    .where('id', 'in', [...new Set(ids)])
+    .execute();
+  return new Map(rows.map((r) => [r.id, r.login]));
+}
+
+/**
+ * The addresses of the active users among `userIds` and of the active org admins of company
+ * `companyId`, each once, in address order.
+ */
+export async function memberAndAdminEmails(
+  db: Kysely<DB>,
+  companyId: string,
+  userIds: readonly string[],
+): Promise<string[]> {
+  const rows = await db
+    .selectFrom('users')
+    .select('email')
+    .where('status', '=', 'active')
+    .where((eb) =>
+      eb.or([
+        ...(userIds.length === 0 ? [] : [eb('id', 'in', [...userIds])]),
+        eb.and([eb('company_id', '=', companyId), eb('org_admin', '=', 1)]),
+      ]),
+    )
+    .orderBy('email')
+    .execute();
+  return rows.map((r) => r.email);
+}
+
 /**
  * The addresses of a company's active org admins, oldest account first: who must hear of decisions
  * on the company's requests whatever their notification choice.

@@ -3,6 +3,8 @@ export {
   issueEmailToken,
   notifiedStaffEmails,
   notifiedMemberEmails,
+  loginsOf,
+  memberAndAdminEmails,
   orgAdminEmails,
   userView,
   type UserRow,

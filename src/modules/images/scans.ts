@@ -8,6 +8,7 @@ import type { Kysely, Selectable } from 'kysely';
 import type { DB, ImageScansTable, ImageStatus, ScanReason } from '../../platform/db/index.js';
 import { newId, writeJson } from '../../platform/db/index.js';
 import type { JobQueue } from '../../platform/queue/index.js';
+import { loginsOf } from '../accounts/index.js';
 
 /** An `image_scans` row. */
 export type ScanRow = Selectable<ImageScansTable>;
@@ -134,15 +135,13 @@ export async function scansOf(
   imageId: string,
   paging: { page: number; pageSize: number },
 ): Promise<{ rows: (ScanRow & { requested_by_login: string | null })[]; total: number }> {
-  const [rows, count] = await Promise.all([
+  const [scans, count] = await Promise.all([
     db
-      .selectFrom('image_scans as s')
-      .leftJoin('users as u', 'u.id', 's.requested_by')
-      .selectAll('s')
-      .select('u.login as requested_by_login')
-      .where('s.image_id', '=', imageId)
-      .orderBy('s.queued_at', 'desc')
-      .orderBy('s.id', 'desc')
+      .selectFrom('image_scans')
+      .selectAll()
+      .where('image_id', '=', imageId)
+      .orderBy('queued_at', 'desc')
+      .orderBy('id', 'desc')
       .limit(paging.pageSize)
       .offset((paging.page - 1) * paging.pageSize)
       .execute(),
@@ -152,6 +151,15 @@ export async function scansOf(
       .where('image_id', '=', imageId)
       .executeTakeFirstOrThrow(),
   ]);
+  // Who asked for each scan: accounts owns the logins.
+  const logins = await loginsOf(
+    db,
+    scans.flatMap((r) => (r.requested_by === null ? [] : [r.requested_by])),
+  );
+  const rows = scans.map((r) => ({
+    ...r,
+    requested_by_login: r.requested_by === null ? null : (logins.get(r.requested_by) ?? null),
+  }));
   return { rows, total: Number(count.n) };
 }
 

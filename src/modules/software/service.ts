@@ -9,7 +9,7 @@ import { audit } from '../audit/index.js';
 import { loadCompany } from '../companies/index.js';
 import { enqueueMail } from '../mail/index.js';
 import { expandPlatforms, platformName, PLATFORMS, type PlatformId } from './platforms.js';
-import { notifyStaff } from '../accounts/index.js';
+import { memberAndAdminEmails, notifyStaff } from '../accounts/index.js';
 
 /** A software request row. */
 export type SoftwareRequestRow = Selectable<SoftwareRequestsTable>;
@@ -254,20 +254,8 @@ async function decide(
 }
 
 /** The requester and the company's active org admins. */
-async function recipients(trx: Kysely<DB>, request: SoftwareRequestRow): Promise<string[]> {
-  const rows = await trx
-    .selectFrom('users')
-    .select('email')
-    .where('status', '=', 'active')
-    .where((eb) =>
-      eb.or([
-        eb('id', '=', request.requested_by),
-        eb.and([eb('company_id', '=', request.company_id), eb('org_admin', '=', 1)]),
-      ]),
-    )
-    .orderBy('email')
-    .execute();
-  return rows.map((r) => r.email);
+function recipients(trx: Kysely<DB>, request: SoftwareRequestRow): Promise<string[]> {
+  return memberAndAdminEmails(trx, request.company_id, [request.requested_by]);
 }
 
 function who(actor: Actor, companyId: string) {
