@@ -24,7 +24,7 @@ import {
 import { auditModule } from '../modules/audit/index.js';
 import { catalogModule } from '../modules/catalog/index.js';
 import { companiesModule } from '../modules/companies/index.js';
-import { complianceModule } from '../modules/compliance/index.js';
+import { complianceModule, questionnaireOf } from '../modules/compliance/index.js';
 import {
   hasPublishedImage,
   imagesModule,
@@ -129,7 +129,7 @@ export const API_MODULES: readonly ApiModule[] = [
     hasPublishedImage: (db, companyId) => hasPublishedImage(db, { companyId }),
   }),
   zonesModule,
-  productsModule,
+  productsModule({ questionnaireOf }),
   softwareModule,
   projectsModule,
   imagesModule,

@@ -16,4 +16,10 @@ export { MANDATORY_PROFILE_FIELDS, profileCompleteness } from './profile.js';
 export { companyProfileStatus, loadCompany } from './service.js';
 export { companyLogos, type PublishedVendorCheck, type StoredLogo } from './logo.js';
 export { listCompanies, type CompanyListing } from './directory.js';
-export { companyExists, createCompany, findCompanyByName, type Company } from './records.js';
+export {
+  companyExists,
+  companyNamesOf,
+  createCompany,
+  findCompanyByName,
+  type Company,
+} from './records.js';

@@ -58,3 +58,19 @@ export async function companyExists(db: Kysely<DB>, id: string): Promise<boolean
   const row = await db.selectFrom('companies').select('id').where('id', '=', id).executeTakeFirst();
   return row !== undefined;
 }
+
+/** The names of companies by id (ids of no company are left out). */
+export async function companyNamesOf(
+  db: Kysely<DB>,
+  ids: readonly string[],
+): Promise<Map<string, string>> {
+  if (ids.length === 0) {
+    return new Map();
+  }
+  const rows = await db
+    .selectFrom('companies')
+    .select(['id', 'name'])
+    .where('id', 'in', [...new Set(ids)])
+    .execute();
+  return new Map(rows.map((r) => [r.id, r.name]));
+}

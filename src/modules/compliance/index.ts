@@ -2,3 +2,4 @@
 export { complianceModule } from './module.js';
 export { addBusinessDays, TURNAROUND_BUSINESS_DAYS } from './business-days.js';
 export { ComplianceAnswers } from './questionnaire.js';
+export { questionnaireOf } from './service.js';

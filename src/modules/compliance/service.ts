@@ -153,6 +153,19 @@ export async function submitQuestionnaire(
   });
 }
 
+/** The id of the questionnaire submitted for a product, if any. */
+export async function questionnaireOf(
+  db: Kysely<DB>,
+  productId: string,
+): Promise<string | undefined> {
+  const row = await db
+    .selectFrom('export_compliance')
+    .select('id')
+    .where('product_id', '=', productId)
+    .executeTakeFirst();
+  return row?.id;
+}
+
 /** A questionnaire the caller may see (own company, or staff), else 404. */
 export async function visibleQuestionnaire(
   db: Kysely<DB>,

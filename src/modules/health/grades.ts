@@ -102,3 +102,25 @@ export async function gradeHistory(
     .execute();
   return rows.map((r) => ({ grade: r.grade, start: r.start_at, end: r.end_at }));
 }
+
+/** An image's current grade and the date it falls next (null before its first grading). */
+export interface CurrentGrade {
+  readonly grade: string | null;
+  readonly nextDropDate: string | null;
+}
+
+/** The current grades of images by id; an image never graded is left out. */
+export async function currentGrades(
+  db: Kysely<DB>,
+  imageIds: readonly string[],
+): Promise<Map<string, CurrentGrade>> {
+  if (imageIds.length === 0) {
+    return new Map();
+  }
+  const rows = await db
+    .selectFrom('image_health')
+    .select(['image_id', 'grade', 'next_drop_date'])
+    .where('image_id', 'in', [...new Set(imageIds)])
+    .execute();
+  return new Map(rows.map((r) => [r.image_id, { grade: r.grade, nextDropDate: r.next_drop_date }]));
+}

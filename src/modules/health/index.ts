@@ -1,5 +1,12 @@
 /** The Container Health Index in the server: grades, their history, recomputation, drop e-mails. */
-export { gradeHistory, isDrop, GRADE_ORDER, type StoredHealth } from './grades.js';
+export {
+  currentGrades,
+  gradeHistory,
+  isDrop,
+  GRADE_ORDER,
+  type CurrentGrade,
+  type StoredHealth,
+} from './grades.js';
 export {
   gradePackageSet,
   matchImageSet,

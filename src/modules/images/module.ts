@@ -13,6 +13,7 @@ import {
 } from './schemas.js';
 import {
   imageDetails,
+  imageGrades,
   imageScans,
   listImages,
   removeImage,
@@ -156,6 +157,39 @@ function routes(api: Api, ctx: ApiContext): void {
       await removeImage(ctx, { user: requireUser(request), ip: request.ip }, request.params.id);
       return reply.code(204).send(null);
     },
+  );
+
+  api.get(
+    '/images/:id/grades',
+    {
+      config: { auth: 'optional' },
+      schema: {
+        tags: ['health'],
+        summary: "An image's Container Health Index: current grade, next drop date, history",
+        params: z.object({ id: z.uuid() }),
+        response: {
+          200: z.object({
+            grade: z.string().nullable(),
+            nextDropDate: z.string().nullable(),
+            missing: z.array(
+              z.object({
+                id: z.string(),
+                severity: z.string(),
+                package: z.string(),
+                installed: z.string(),
+                fixed: z.string(),
+                advisory: z.string(),
+                released: z.string(),
+              }),
+            ),
+            history: z.array(
+              z.object({ grade: z.string(), start: z.string(), end: z.string().nullable() }),
+            ),
+          }),
+        },
+      },
+    },
+    async (request) => imageGrades(ctx.db, request.auth, request.params.id),
   );
 }
 

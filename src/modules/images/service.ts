@@ -3,15 +3,26 @@
  * unpublish and remove actions of its org admins.
  */
 import type { Kysely } from 'kysely';
-import type { DB, ImageStatus } from '../../platform/db/index.js';
-import { AppError } from '../../platform/errors.js';
+import type { DB } from '../../platform/db/index.js';
+import { AppError, notFound } from '../../platform/errors.js';
 import type { ApiContext } from '../../platform/http/api.js';
 import type { Clock, JobQueue } from '../../platform/queue/index.js';
 import { ownCompany, type AuthUser, type Actor } from '../../platform/http/guards.js';
 import { audit } from '../audit/index.js';
-import { gradePackageSet, matchImageSet } from '../health/index.js';
-import { certificationGaps, ownedProject, visibleProject } from '../projects/index.js';
-import { deleteTagAt } from '../registry/index.js';
+import {
+  currentGrades,
+  gradeHistory,
+  gradePackageSet,
+  matchImageSet,
+  missingAdvisories,
+} from '../health/index.js';
+import {
+  certificationGaps,
+  findProjects,
+  ownedProject,
+  visibleProject,
+} from '../projects/index.js';
+import { deleteTagAt, repositoryNamesOf } from '../registry/index.js';
 import { readAssessments, readError, readPackages, readScan } from './report.js';
 import { claimForScan, imagesToRescan, queueScan, scansOf } from './scans.js';
 import {
@@ -25,12 +36,10 @@ import {
 function selectImages(db: Kysely<DB>) {
   return db
     .selectFrom('images as i')
-    .innerJoin('repositories as r', 'r.id', 'i.repository_id')
-    .innerJoin('projects as p', 'p.id', 'i.project_id')
-    .leftJoin('image_health as h', 'h.image_id', 'i.id')
     .select([
       'i.id',
       'i.project_id',
+      'i.repository_id',
       'i.tag',
       'i.digest',
       'i.status',
@@ -39,32 +48,73 @@ function selectImages(db: Kysely<DB>) {
       'i.created_at',
       'i.scanned_at',
       'i.removed_at',
-      'r.id as repository_id',
-      'r.name as repository_name',
-      'p.namespace',
-      'p.company_id',
-      'h.grade',
-      'h.next_drop_date',
+      'i.package_set',
     ]);
 }
 
-type ImageJoined = {
-  id: string;
-  project_id: string;
-  tag: string;
-  digest: string;
-  status: ImageStatus;
-  published: 0 | 1;
-  published_at: string | null;
-  created_at: string;
-  scanned_at: string | null;
-  repository_id: string;
+type ImageRecord = Awaited<ReturnType<ReturnType<typeof selectImages>['executeTakeFirstOrThrow']>>;
+
+/** An image with its repository's name, its project's namespace and company, and its grade. */
+type ImageJoined = ImageRecord & {
   repository_name: string;
   namespace: string;
   company_id: string;
+  auto_publish: 0 | 1;
   grade: string | null;
   next_drop_date: string | null;
 };
+
+/** Adds to each image what the registry, projects and health modules know of it. */
+async function joinImages(db: Kysely<DB>, rows: readonly ImageRecord[]): Promise<ImageJoined[]> {
+  const names = await repositoryNamesOf(
+    db,
+    rows.map((r) => r.repository_id),
+  );
+  const projects = await findProjects(
+    db,
+    rows.map((r) => r.project_id),
+  );
+  const grades = await currentGrades(
+    db,
+    rows.map((r) => r.id),
+  );
+  return rows.map((r) => {
+    const project = projects.get(r.project_id)!;
+    const grade = grades.get(r.id);
+    return {
+      ...r,
+      repository_name: names.get(r.repository_id) ?? '',
+      namespace: project.namespace,
+      company_id: project.company_id,
+      auto_publish: project.auto_publish,
+      grade: grade?.grade ?? null,
+      next_drop_date: grade?.nextDropDate ?? null,
+    };
+  });
+}
+
+/** Image `id` joined, or undefined; removed images only with `removed`. */
+async function joinedImage(
+  db: Kysely<DB>,
+  id: string,
+  options: { removed?: boolean } = {},
+): Promise<ImageJoined | undefined> {
+  let query = selectImages(db).where('i.id', '=', id);
+  if (options.removed !== true) {
+    query = query.where('i.removed_at', 'is', null);
+  }
+  const row = await query.executeTakeFirst();
+  return row === undefined ? undefined : (await joinImages(db, [row]))[0];
+}
+
+/** Image `id`, which must exist, joined. */
+async function existingImage(db: Kysely<DB>, id: string): Promise<ImageJoined> {
+  const row = await joinedImage(db, id, { removed: true });
+  if (row === undefined) {
+    throw new Error(`Image ${id} is missing.`);
+  }
+  return row;
+}
 
 function actionsFor(user: AuthUser, row: ImageJoined): ImageAction[] {
   const actions: ImageAction[] = ['view'];
@@ -129,7 +179,7 @@ export async function listImages(
       .executeTakeFirstOrThrow(),
   ]);
   return {
-    items: rows.map((r) => summary(user, r)),
+    items: (await joinImages(db, rows)).map((r) => summary(user, r)),
     page: paging.page,
     pageSize: paging.pageSize,
     total: Number(count.n),
@@ -141,12 +191,31 @@ export async function listImages(
  * @throws AppError `image.not_found` (404)
  */
 async function visibleImage(db: Kysely<DB>, user: AuthUser, id: string): Promise<ImageJoined> {
-  const row = await selectImages(db)
-    .where('i.id', '=', id)
-    .where('i.removed_at', 'is', null)
-    .executeTakeFirst();
+  const row = await joinedImage(db, id);
   ownCompany(user, row?.company_id, 'image', id);
   return row as ImageJoined;
+}
+
+/**
+ * An image's Container Health Index: its grade, next drop date, missing advisories and history.
+ * Public for a published image; otherwise only for its company (and staff).
+ * @throws AppError `image.not_found` (404)
+ */
+export async function imageGrades(db: Kysely<DB>, user: AuthUser | undefined, id: string) {
+  const row = await joinedImage(db, id, { removed: true });
+  const isPublic = row !== undefined && row.published === 1 && row.removed_at === null;
+  if (row === undefined || (!isPublic && user === undefined)) {
+    throw notFound('image.not_found', `No image ${id}.`);
+  }
+  if (!isPublic && user !== undefined) {
+    ownCompany(user, row.company_id, 'image', row.id);
+  }
+  return {
+    grade: row.grade,
+    nextDropDate: row.next_drop_date,
+    missing: [...(await missingAdvisories(db, row.package_set))],
+    history: await gradeHistory(db, row.id),
+  };
 }
 
 /** The scan details of an image: every assessment, the packages, vulnerabilities and health. */
@@ -200,10 +269,10 @@ async function publish(deps: PublishDeps, by: Publisher, id: string): Promise<Im
   // regrades what is published.
   const match = await matchImageSet(deps.db, deps.vulndbPath, id, now);
   return deps.db.transaction().execute(async (trx) => {
-    const row = await selectImages(trx)
-      .where('i.id', '=', id)
-      .where('i.removed_at', 'is', null)
-      .executeTakeFirstOrThrow();
+    const row = await joinedImage(trx, id);
+    if (row === undefined) {
+      throw new Error(`Image ${id} is missing.`);
+    }
     if (row.status !== 'passed') {
       throw new AppError(
         'image.not_passed',
@@ -239,7 +308,7 @@ async function publish(deps: PublishDeps, by: Publisher, id: string): Promise<Im
         alsoImage: row.id,
       });
     }
-    return selectImages(trx).where('i.id', '=', row.id).executeTakeFirstOrThrow();
+    return existingImage(trx, row.id);
   });
 }
 
@@ -286,10 +355,7 @@ export async function setImagePublished(
         detail: { repository: `${row.namespace}/${row.repository_name}`, tag: row.tag },
       });
     }
-    return summary(
-      actor.user,
-      await selectImages(trx).where('i.id', '=', row.id).executeTakeFirstOrThrow(),
-    );
+    return summary(actor.user, await existingImage(trx, row.id));
   });
 }
 
@@ -301,11 +367,7 @@ export async function setImagePublished(
  * @returns true when the image is published
  */
 export async function autoPublish(deps: PublishDeps, imageId: string): Promise<boolean> {
-  const row = await selectImages(deps.db)
-    .select('p.auto_publish')
-    .where('i.id', '=', imageId)
-    .where('i.removed_at', 'is', null)
-    .executeTakeFirst();
+  const row = await joinedImage(deps.db, imageId);
   if (row === undefined || row.auto_publish !== 1 || row.status !== 'passed') {
     return false;
   }
@@ -398,10 +460,7 @@ export async function rescanImage(
       targetId: row.id,
       detail: { scanId, repository: `${row.namespace}/${row.repository_name}`, tag: row.tag },
     });
-    return summary(
-      actor.user,
-      await selectImages(trx).where('i.id', '=', row.id).executeTakeFirstOrThrow(),
-    );
+    return summary(actor.user, await existingImage(trx, row.id));
   });
 }
 

@@ -1,5 +1,11 @@
 /** Partner products: what other modules may call. */
 export { productsModule } from './module.js';
-export { productContacts, productForCompany, shownLogo, type ProductRow } from './service.js';
+export {
+  productContacts,
+  productForCompany,
+  shownLogo,
+  type ProductRow,
+  type ProductsPorts,
+} from './service.js';
 export { hasCollateral } from './files.js';
 export { PRODUCT_LIMITS, PRODUCT_TYPES } from './schemas.js';

@@ -28,6 +28,7 @@ import { addVersion, removeVersion, renameVersion } from './versions.js';
 import {
   createProduct,
   deleteProduct,
+  type ProductsPorts,
   toProductView,
   toProductViews,
   updateProduct,
@@ -38,7 +39,7 @@ import { attachment, sendLogo } from '../../platform/http/upload.js';
 const TAGS = ['products'];
 
 /** Registers the product routes. */
-export function productRoutes(api: Api, ctx: ApiContext): void {
+export function productRoutes(api: Api, ctx: ApiContext, ports: ProductsPorts): void {
   api.post(
     '/products',
     {
@@ -136,7 +137,13 @@ export function productRoutes(api: Api, ctx: ApiContext): void {
     },
     async (request, reply) => {
       const user = requireOrgAdmin(request);
-      await deleteProduct(ctx.db, { user, ip: request.ip }, request.params.id, ctx.clock.now());
+      await deleteProduct(
+        ctx.db,
+        ports,
+        { user, ip: request.ip },
+        request.params.id,
+        ctx.clock.now(),
+      );
       return reply.code(204).send(null);
     },
   );

@@ -6,6 +6,7 @@ import { AppError, invalid } from '../../platform/errors.js';
 import { ownCompany, type AuthUser, type Actor } from '../../platform/http/guards.js';
 import { audit } from '../audit/index.js';
 import { companyLogos, type StoredLogo } from '../companies/index.js';
+import { projectIdsOf } from '../projects/index.js';
 import { sanitizeDescription } from './sanitize.js';
 import {
   PRODUCT_LIMITS,
@@ -233,34 +234,27 @@ export async function updateProduct(
  */
 export async function deleteProduct(
   db: Kysely<DB>,
+  ports: ProductsPorts,
   actor: Actor,
   id: string,
   now: Date,
 ): Promise<void> {
   await db.transaction().execute(async (trx) => {
     const current = await visibleProduct(trx, actor.user, id);
-    const project = await trx
-      .selectFrom('projects')
-      .select('id')
-      .where('product_id', '=', id)
-      .executeTakeFirst();
+    const [project] = await projectIdsOf(trx, { productId: id });
     if (project !== undefined) {
       throw new AppError('product.in_use', 'A certification project is for this product.', {
         status: 409,
-        detail: { projectId: project.id },
+        detail: { projectId: project },
       });
     }
     // The questionnaire is a legal record: deleting the product would cascade to it.
-    const questionnaire = await trx
-      .selectFrom('export_compliance')
-      .select('id')
-      .where('product_id', '=', id)
-      .executeTakeFirst();
+    const questionnaire = await ports.questionnaireOf(trx, id);
     if (questionnaire !== undefined) {
       throw new AppError(
         'product.in_use',
         'An export compliance questionnaire was submitted for this product.',
-        { status: 409, detail: { exportComplianceId: questionnaire.id } },
+        { status: 409, detail: { exportComplianceId: questionnaire } },
       );
     }
     await trx.deleteFrom('collateral').where('product_id', '=', id).execute();
@@ -274,6 +268,12 @@ export async function deleteProduct(
       detail: { name: current.name },
     });
   });
+}
+
+/** What the products module needs from modules that depend on it, passed in by the server. */
+export interface ProductsPorts {
+  /** The export compliance questionnaire submitted for a product, if any (it keeps the product). */
+  readonly questionnaireOf: (db: Kysely<DB>, productId: string) => Promise<string | undefined>;
 }
 
 /** The audit fields of a change by `actor` on a record of `companyId`. */

@@ -5,6 +5,7 @@ import { escapeLike, iLike, newId } from '../../platform/db/index.js';
 import { AppError, notFound } from '../../platform/errors.js';
 import type { Actor } from '../../platform/http/guards.js';
 import { audit } from '../audit/index.js';
+import { projectIdsOf } from '../projects/index.js';
 import { touch, versionTaken, visibleProduct, who } from './service.js';
 
 /** Adds a version to a product. */
@@ -80,15 +81,11 @@ export async function removeVersion(
   await db.transaction().execute(async (trx) => {
     const product = await visibleProduct(trx, actor.user, productId);
     const current = await findVersion(trx, productId, versionId);
-    const project = await trx
-      .selectFrom('projects')
-      .select('id')
-      .where('product_version_id', '=', versionId)
-      .executeTakeFirst();
+    const [project] = await projectIdsOf(trx, { productVersionId: versionId });
     if (project !== undefined) {
       throw new AppError('product_version.in_use', 'A certification project is for this version.', {
         status: 409,
-        detail: { projectId: project.id },
+        detail: { projectId: project },
       });
     }
     await trx.deleteFrom('product_versions').where('id', '=', versionId).execute();

@@ -4,6 +4,7 @@ export {
   findProject,
   findProjectByKey,
   findProjectByNamespace,
+  findProjects,
   projectIdsOf,
   rotateRegistryKey,
   type CreatedProject,

@@ -154,17 +154,25 @@ export async function findProjectByNamespace(
     .executeTakeFirst();
 }
 
-/** Ids of the company's projects, or of the product's. */
+/** Ids of the company's projects, the product's, or the product version's. */
 export async function projectIdsOf(
   db: Kysely<DB>,
-  of: { readonly companyId: string } | { readonly productId: string },
+  of:
+    | { readonly companyId: string }
+    | { readonly productId: string }
+    | { readonly productVersionId: string },
 ): Promise<string[]> {
   const rows = await db
     .selectFrom('projects')
     .select('id')
     .where((eb) =>
-      'companyId' in of ? eb('company_id', '=', of.companyId) : eb('product_id', '=', of.productId),
+      'companyId' in of
+        ? eb('company_id', '=', of.companyId)
+        : 'productId' in of
+          ? eb('product_id', '=', of.productId)
+          : eb('product_version_id', '=', of.productVersionId),
     )
+    .orderBy('id')
     .execute();
   return rows.map((row) => row.id);
 }
@@ -172,4 +180,20 @@ export async function projectIdsOf(
 /** A project by id, or undefined. */
 export async function findProject(db: Kysely<DB>, id: string): Promise<Project | undefined> {
   return db.selectFrom('projects').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+/** Projects by id (ids of no project are left out). */
+export async function findProjects(
+  db: Kysely<DB>,
+  ids: readonly string[],
+): Promise<Map<string, Project>> {
+  if (ids.length === 0) {
+    return new Map();
+  }
+  const rows = await db
+    .selectFrom('projects')
+    .selectAll()
+    .where('id', 'in', [...new Set(ids)])
+    .execute();
+  return new Map(rows.map((r) => [r.id, r]));
 }

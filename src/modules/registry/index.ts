@@ -12,5 +12,11 @@ export { registryOpenApi } from './openapi.js';
 export { loadTokenSecret, TokenSigner } from './tokens.js';
 export { collectGarbage, type GcOptions, type GcReport } from './gc.js';
 export { loadImageManifest, type ImageManifest } from './stored-image.js';
-export { deleteTagAt, findRepositoryById, tagsAt, type RepositoryRef } from './store.js';
+export {
+  deleteTagAt,
+  findRepositoryById,
+  repositoryNamesOf,
+  tagsAt,
+  type RepositoryRef,
+} from './store.js';
 export type { PublishedImage, PublishedImagesSource } from './published.js';

@@ -449,3 +449,19 @@ export async function tagsAt(
     .execute();
   return rows.map((row) => row.name);
 }
+
+/** The names of repositories by id. */
+export async function repositoryNamesOf(
+  db: Kysely<DB>,
+  ids: readonly string[],
+): Promise<Map<string, string>> {
+  if (ids.length === 0) {
+    return new Map();
+  }
+  const rows = await db
+    .selectFrom('repositories')
+    .select(['id', 'name'])
+    .where('id', 'in', [...new Set(ids)])
+    .execute();
+  return new Map(rows.map((r) => [r.id, r.name]));
+}

@@ -12,6 +12,7 @@ import type { ApiContext } from '../../platform/http/api.js';
 import type { Actor } from '../../platform/http/guards.js';
 import { audit } from '../audit/index.js';
 import {
+  companyNamesOf,
   companyProfileStatus,
   findAgreement,
   loadCompany,
@@ -20,7 +21,7 @@ import {
 import { enqueueMail } from '../mail/index.js';
 import type { ZoneRequestSchema } from './schemas.js';
 import { getZone, loadZone, type ZoneView } from './service.js';
-import { notifyStaff, orgAdminEmails } from '../accounts/index.js';
+import { loginsOf, notifyStaff, orgAdminEmails } from '../accounts/index.js';
 
 /** A zone request as the API shows it. */
 export type ZoneRequestView = z.infer<typeof ZoneRequestSchema>;
@@ -113,7 +114,7 @@ export async function listZoneRequests(
     query = query.where('r.company_id', '=', companyId);
   }
   const rows = await query.orderBy('r.created_at').orderBy('r.id').execute();
-  return rows.map(toView);
+  return toViews(db, rows);
 }
 
 /**
@@ -243,50 +244,52 @@ function requestQuery(db: Kysely<DB>) {
   return db
     .selectFrom('zone_requests as r')
     .innerJoin('zones as z', 'z.id', 'r.zone_id')
-    .innerJoin('companies as c', 'c.id', 'r.company_id')
-    .innerJoin('users as u', 'u.id', 'r.requested_by')
-    .leftJoin('users as d', 'd.id', 'r.decided_by')
     .select([
       'r.id',
       'r.status',
       'r.created_at',
       'r.decided_at',
       'r.reason',
+      'r.requested_by',
+      'r.decided_by',
       'z.id as zone_id',
       'z.name as zone_name',
-      'c.id as company_id',
-      'c.name as company_name',
-      'u.login as requested_by',
-      'd.login as decided_by',
+      'r.company_id',
     ]);
 }
 
+type RequestRow = Awaited<ReturnType<ReturnType<typeof requestQuery>['executeTakeFirstOrThrow']>>;
+
 async function loadRequest(db: Kysely<DB>, id: string): Promise<ZoneRequestView> {
-  return toView(await requestQuery(db).where('r.id', '=', id).executeTakeFirstOrThrow());
+  const [view] = await toViews(db, [
+    await requestQuery(db).where('r.id', '=', id).executeTakeFirstOrThrow(),
+  ]);
+  return view!;
 }
 
-function toView(r: {
-  id: string;
-  status: 'pending' | 'approved' | 'rejected';
-  created_at: string;
-  decided_at: string | null;
-  reason: string | null;
-  zone_id: string;
-  zone_name: string;
-  company_id: string;
-  company_name: string;
-  requested_by: string;
-  decided_by: string | null;
-}): ZoneRequestView {
-  return {
+/** Views of requests, with company names and logins from their modules. */
+async function toViews(db: Kysely<DB>, rows: readonly RequestRow[]): Promise<ZoneRequestView[]> {
+  const [companies, logins] = await Promise.all([
+    companyNamesOf(
+      db,
+      rows.map((r) => r.company_id),
+    ),
+    loginsOf(
+      db,
+      rows.flatMap((r) =>
+        r.decided_by === null ? [r.requested_by] : [r.requested_by, r.decided_by],
+      ),
+    ),
+  ]);
+  return rows.map((r) => ({
     id: r.id,
     status: r.status,
     zone: { id: r.zone_id, name: r.zone_name },
-    company: { id: r.company_id, name: r.company_name },
-    requestedBy: r.requested_by,
+    company: { id: r.company_id, name: companies.get(r.company_id) ?? '' },
+    requestedBy: logins.get(r.requested_by) ?? '',
     createdAt: r.created_at,
-    decidedBy: r.decided_by,
+    decidedBy: r.decided_by === null ? null : (logins.get(r.decided_by) ?? null),
     decidedAt: r.decided_at,
     reason: r.reason,
-  };
+  }));
 }
