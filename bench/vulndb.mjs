@@ -57,6 +57,7 @@ const MODULES = {
   matcher: 'engine/vuln/matcher.js',
   recompute: 'modules/health/recompute.js',
   packageSets: 'modules/health/package-sets.js',
+  ports: 'server/ports.js',
   db: 'platform/db/index.js',
   config: 'platform/config.js',
   queue: 'platform/queue/index.js',
@@ -723,7 +724,7 @@ async function recomputeChild(jobFile) {
     readFileSync(jobFile, 'utf8'),
   );
   const mods = {};
-  for (const name of ['recompute', 'packageSets', 'db', 'config', 'queue']) {
+  for (const name of ['recompute', 'packageSets', 'ports', 'db', 'config', 'queue']) {
     mods[name] = await load(name);
   }
   const postgres = postgresUrl === undefined ? undefined : await createBenchDatabase(postgresUrl);
@@ -863,7 +864,13 @@ async function recomputeChild(jobFile) {
       }
       console.error(`recompute (${scenario}): ${label} run…`);
       const t = process.hrtime.bigint();
-      const report = await mods.recompute.recomputeGrades({ db, queue, clock, vulndbPath });
+      const report = await mods.recompute.recomputeGrades({
+        db,
+        queue,
+        clock,
+        vulndbPath,
+        images: mods.ports.gradedImages,
+      });
       const secs = seconds(t);
       console.error(
         `  ${secs.toFixed(2)} s: ${report.images} images, ${report.matched} sets matched, ${report.changed} changed`,

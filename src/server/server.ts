@@ -57,6 +57,7 @@ import { setNotFound } from '../platform/http/not-found.js';
 import { sendProblem } from '../platform/http/problem.js';
 import { logRequests, requestIdOf } from '../platform/http/request-log.js';
 import { listen } from './listen.js';
+import { gradedImages } from './ports.js';
 import { makeStatePrivate } from './private-state.js';
 import {
   loadTokenSecret,
@@ -116,9 +117,16 @@ export function jobDefinitions(
       limits: config.scan,
       tempRoot: scanTempRoot(config),
       notify: { queue, config, links },
+      grading: gradedImages,
     }),
     mailJob({ db: database.db, clock, send: createMailSender(config) }),
-    recomputeJob({ db: database.db, queue, clock, vulndbPath: config.scan.vulndb }),
+    recomputeJob({
+      db: database.db,
+      queue,
+      clock,
+      vulndbPath: config.scan.vulndb,
+      images: gradedImages,
+    }),
   ];
 }
 
@@ -132,7 +140,7 @@ export const API_MODULES: readonly ApiModule[] = [
   productsModule({ questionnaireOf }),
   softwareModule,
   projectsModule,
-  imagesModule,
+  imagesModule({ grading: gradedImages }),
   catalogModule,
   complianceModule,
   healthModule,
@@ -159,7 +167,13 @@ function startHealthSchedule(
       log.warn('vuln', 'grade schedule check failed', { error: String(err) }),
     );
     rescanWaitingForVulndb(
-      { db: database.db, queue, clock: queue.clock, vulndbPath: config.scan.vulndb },
+      {
+        db: database.db,
+        queue,
+        clock: queue.clock,
+        vulndbPath: config.scan.vulndb,
+        grading: gradedImages,
+      },
       // Not a bare file check: an import that has only just created the file must not count.
       async () => (await vulndbProblem(config.scan.vulndb)) === undefined,
     )

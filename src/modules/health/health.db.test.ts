@@ -15,6 +15,7 @@ import { certifyPartner } from '../../../test/support/certify.js';
 import { gradePackageSet, savePackageSet } from './package-sets.js';
 import { recomputeGrades } from './recompute.js';
 import { scheduleRecompute } from './schedule.js';
+import { gradedImages } from '../../server/ports.js';
 
 const CPE = 'cpe:/o:redhat:enterprise_linux:9::baseos';
 const D0 = '2026-03-01T00:00:00Z';
@@ -133,7 +134,13 @@ describeDb('health grades in the server', (t) => {
   }
 
   const recompute = () =>
-    recomputeGrades({ db: t.db, queue: new JobQueue(t.db, { clock }), clock, vulndbPath: vulndb });
+    recomputeGrades({
+      db: t.db,
+      queue: new JobQueue(t.db, { clock }),
+      clock,
+      vulndbPath: vulndb,
+      images: gradedImages,
+    });
   const grade = async (id: string) =>
     await t.db
       .selectFrom('images as i')
@@ -280,6 +287,7 @@ describeDb('health grades in the server', (t) => {
       },
     };
     const graded = await gradePackageSet(t.db, queue, digest, clean, clock.now(), {
+      images: gradedImages,
       alsoImage: scanned,
     });
     // The five published images of the set, and the scanned one; not the other unpublished one.

@@ -9,7 +9,7 @@ export {
 } from './grades.js';
 export {
   gradePackageSet,
-  matchImageSet,
+  matchPackageSet,
   missingAdvisories,
   openServerVulndb,
   serverVulndbSource,
@@ -27,3 +27,4 @@ export {
   VULNDB_COMMANDS,
   vulndbProblem,
 } from './vulndb-status.js';
+export type { DropNotice, GradedImages } from './graded-images.js';

@@ -16,7 +16,8 @@ import type { DB } from '../../platform/db/index.js';
 import { readJson, writeJson } from '../../platform/db/index.js';
 import type { JobQueue } from '../../platform/queue/index.js';
 import { enqueueMails } from '../mail/index.js';
-import { isDrop, moveGrades, type GradeMove, type StoredHealth } from './grades.js';
+import type { GradedImages } from './graded-images.js';
+import { currentGrades, isDrop, moveGrades, type GradeMove, type StoredHealth } from './grades.js';
 import { SERVER_NO_VULNDB_MESSAGE } from './vulndb-status.js';
 
 /** Stores `input` unless a set with the same content exists; returns the set's digest. */
@@ -68,7 +69,7 @@ export async function gradePackageSet(
   digest: string,
   report: VulnerabilityReport,
   now: Date,
-  options: { alsoImage?: string; knownHealthDigest?: string | null } = {},
+  options: { images: GradedImages; alsoImage?: string; knownHealthDigest?: string | null },
 ): Promise<SetGrading> {
   const stored = storedHealth(report);
   const text = writeJson(stored);
@@ -89,26 +90,22 @@ export async function gradePackageSet(
       )
       .execute();
   }
-  const images = await trx
-    .selectFrom('images as i')
-    .leftJoin('image_health as h', 'h.image_id', 'i.id')
-    .select(['i.id', 'i.published', 'h.grade', 'h.next_drop_date'])
-    .where('i.package_set', '=', digest)
-    .where((eb) => {
-      const published = eb.and([eb('i.published', '=', 1), eb('i.removed_at', 'is', null)]);
-      return options.alsoImage === undefined
-        ? published
-        : eb.or([published, eb('i.id', '=', options.alsoImage)]);
-    })
-    .execute();
+  const images = await options.images.usingSet(trx, digest, options.alsoImage);
+  const current = await currentGrades(
+    trx,
+    images.map((i) => i.id),
+  );
   const { grade, nextDropDate } = report.health;
   const moves: (GradeMove & { published: boolean })[] = images
-    .filter((i) => i.grade !== grade || i.next_drop_date !== nextDropDate)
-    .map((i) => ({ id: i.id, previous: i.grade, published: i.published === 1 }));
+    .map((i) => ({ ...i, now: current.get(i.id) }))
+    .filter(
+      (i) => (i.now?.grade ?? null) !== grade || (i.now?.nextDropDate ?? null) !== nextDropDate,
+    )
+    .map((i) => ({ id: i.id, previous: i.now?.grade ?? null, published: i.published }));
   await moveGrades(trx, moves, report.health, now);
   const regraded = moves.filter((m) => m.previous !== grade);
   const drops = regraded.filter((m) => m.published && grade !== 'A' && isDrop(m.previous, grade));
-  await mailDrops(trx, queue, drops, grade, stored);
+  await mailDrops(trx, queue, options.images, drops, grade, stored);
   return { images: images.length, changed: regraded.length, drops: drops.length };
 }
 
@@ -137,6 +134,7 @@ const MAIL_CHUNK = 500;
 async function mailDrops(
   trx: Kysely<DB>,
   queue: JobQueue,
+  images: GradedImages,
   drops: readonly GradeMove[],
   current: string,
   stored: StoredHealth,
@@ -147,49 +145,28 @@ async function mailDrops(
   );
   const previous = new Map(drops.map((d) => [d.id, d.previous]));
   for (let from = 0; from < drops.length; from += MAIL_CHUNK) {
-    const rows = await trx
-      .selectFrom('images as i')
-      .innerJoin('repositories as r', 'r.id', 'i.repository_id')
-      .innerJoin('projects as p', 'p.id', 'i.project_id')
-      .leftJoin('products as pr', 'pr.id', 'p.product_id')
-      .select([
-        'i.id',
-        'i.tag',
-        'i.digest',
-        'r.name as repository',
-        'p.namespace',
-        'p.name as project',
-        'pr.name as product',
-        'pr.contacts',
-      ])
-      .where(
-        'i.id',
-        'in',
-        drops.slice(from, from + MAIL_CHUNK).map((d) => d.id),
-      )
-      .orderBy('i.id')
-      .execute();
-    const mails = rows.map((row) => {
-      const image = `${row.namespace}/${row.repository}:${row.tag}`;
-      return {
-        template: 'health.drop',
-        to: row.contacts === null ? [] : (readJson(row.contacts) as string[]),
-        subject: `Health grade of ${image} fell to ${current}`,
-        text: [
-          `The Container Health Index grade of ${image} (${row.product ?? row.project}, ${row.digest}) fell from ${previous.get(row.id) ?? '—'} to ${current}.`,
-          stored.health.nextDropDate
-            ? `If nothing changes it falls again on ${stored.health.nextDropDate}.`
-            : 'It cannot fall further.',
-          '',
-          'Security errata it is missing:',
-          ...(missing.length > 0 ? missing : ['  (none of Critical or Important severity)']),
-          '',
-          'How to fix it: rebuild the image so it carries the fixes, for example with',
-          '  RUN yum -y update-minimal --security --sec-severity=Important --sec-severity=Critical',
-          'in its Dockerfile (or on the latest base image), then push the new build and publish it.',
-        ].join('\n'),
-      };
-    });
+    const notices = await images.dropNotices(
+      trx,
+      drops.slice(from, from + MAIL_CHUNK).map((d) => d.id),
+    );
+    const mails = notices.map((notice) => ({
+      template: 'health.drop',
+      to: [...notice.to],
+      subject: `Health grade of ${notice.image} fell to ${current}`,
+      text: [
+        `The Container Health Index grade of ${notice.image} (${notice.title}, ${notice.digest}) fell from ${previous.get(notice.id) ?? '—'} to ${current}.`,
+        stored.health.nextDropDate
+          ? `If nothing changes it falls again on ${stored.health.nextDropDate}.`
+          : 'It cannot fall further.',
+        '',
+        'Security errata it is missing:',
+        ...(missing.length > 0 ? missing : ['  (none of Critical or Important severity)']),
+        '',
+        'How to fix it: rebuild the image so it carries the fixes, for example with',
+        '  RUN yum -y update-minimal --security --sec-severity=Important --sec-severity=Critical',
+        'in its Dockerfile (or on the latest base image), then push the new build and publish it.',
+      ].join('\n'),
+    }));
     await enqueueMails(trx, queue, mails);
   }
 }
@@ -227,21 +204,23 @@ export function readMatchInput(raw: unknown): MatchInput {
 }
 
 /**
- * Matches the package set of image `imageId` against the index at `vulndbPath` now, so the image
- * can be graded as it is published (recomputation only regrades published images). Undefined
- * when the image has no set or there is no usable vulnerability data.
+ * Matches package set `digest` (an image's, as it is published: recomputation only regrades
+ * published images) against the index at `vulndbPath` now. Undefined without a set or without
+ * usable vulnerability data.
  */
-export async function matchImageSet(
+export async function matchPackageSet(
   db: Kysely<DB>,
   vulndbPath: string,
-  imageId: string,
+  digest: string | null,
   now: Date,
 ): Promise<{ digest: string; report: VulnerabilityReport } | undefined> {
+  if (digest === null) {
+    return undefined;
+  }
   const row = await db
-    .selectFrom('images as i')
-    .innerJoin('package_sets as s', 's.digest', 'i.package_set')
-    .select(['s.digest', 's.input'])
-    .where('i.id', '=', imageId)
+    .selectFrom('package_sets')
+    .select(['digest', 'input'])
+    .where('digest', '=', digest)
     .executeTakeFirst();
   if (row === undefined) {
     return undefined;

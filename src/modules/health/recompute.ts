@@ -8,6 +8,7 @@ import type { Kysely } from 'kysely';
 import type { VulnerabilityReport } from '../../engine/vuln/types.js';
 import type { DB } from '../../platform/db/index.js';
 import type { Clock, JobQueue } from '../../platform/queue/index.js';
+import type { GradedImages } from './graded-images.js';
 import { gradePackageSet, openServerVulndb, readMatchInput } from './package-sets.js';
 
 /** What a recomputation needs. */
@@ -16,6 +17,8 @@ export interface RecomputeDeps {
   readonly queue: JobQueue;
   readonly clock: Clock;
   readonly vulndbPath: string;
+  /** Which images use which sets, and what their drop e-mails say. */
+  readonly images: GradedImages;
 }
 
 /** What a recomputation did. */
@@ -45,27 +48,23 @@ export async function recomputeGrades(deps: RecomputeDeps): Promise<RecomputeRep
     let after = '';
     for (;;) {
       // The sets some published image uses; the covering index answers the EXISTS.
-      const sets = await deps.db
-        .selectFrom('package_sets as s')
-        .select(['s.digest', 's.input', 's.health_digest'])
-        .where('s.digest', '>', after)
-        .where((eb) =>
-          eb.exists(
-            eb
-              .selectFrom('images as i')
-              .select('i.id')
-              .whereRef('i.package_set', '=', 's.digest')
-              .where('i.published', '=', 1)
-              .where('i.removed_at', 'is', null),
-          ),
-        )
-        .orderBy('s.digest')
+      const batch = await deps.db
+        .selectFrom('package_sets')
+        .select(['digest', 'input', 'health_digest'])
+        .where('digest', '>', after)
+        .orderBy('digest')
         .limit(BATCH)
         .execute();
-      if (sets.length === 0) {
+      if (batch.length === 0) {
         break;
       }
-      after = sets[sets.length - 1]?.digest ?? after;
+      after = batch[batch.length - 1]?.digest ?? after;
+      // Only the sets some published image uses are graded.
+      const used = await deps.images.publishedSets(
+        deps.db,
+        batch.map((s) => s.digest),
+      );
+      const sets = batch.filter((s) => used.has(s.digest));
       const matched: {
         digest: string;
         healthDigest: string | null;
@@ -82,6 +81,7 @@ export async function recomputeGrades(deps: RecomputeDeps): Promise<RecomputeRep
       await deps.db.transaction().execute(async (trx) => {
         for (const set of matched) {
           const graded = await gradePackageSet(trx, deps.queue, set.digest, set.report, now, {
+            images: deps.images,
             knownHealthDigest: set.healthDigest,
           });
           report.images += graded.images;

@@ -70,13 +70,7 @@ export async function scheduleRecompute(
   if (reason === undefined) {
     return undefined;
   }
-  const pending = await db
-    .selectFrom('jobs')
-    .select('id')
-    .where('name', '=', 'health.recompute')
-    .where('status', 'in', ['queued', 'running'])
-    .executeTakeFirst();
-  if (pending !== undefined) {
+  if (await queue.hasPending('health.recompute')) {
     return undefined;
   }
   await queue.enqueue('health.recompute', { reason });

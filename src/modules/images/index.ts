@@ -10,6 +10,7 @@ export {
 } from './images.js';
 export { readPackages, readScan, type StoredPackage, type StoredScan } from './report.js';
 export { removeStaleScanDirs, scanImageJob, scanTempRoot, type ScanJobDeps } from './scan-job.js';
-export { imagesModule } from './module.js';
+export { imagesModule, type ImagesPorts } from './module.js';
 export { rescanWaitingForVulndb } from './service.js';
 export { AssessmentSchema, PackageSchema } from './schemas.js';
+export { imageLabels, imagesUsingSet, publishedSetsAmong, type ImageLabel } from './graded.js';

@@ -1,6 +1,7 @@
 /** Images of a project over the API: the container information table, scan details, publish. */
 import { z } from 'zod';
 import type { Api, ApiContext, ApiModule } from '../../platform/http/api.js';
+import type { GradedImages } from '../health/index.js';
 import { requireStaff, requireUser } from '../../platform/http/guards.js';
 import {
   ImageDetailsSchema,
@@ -24,7 +25,7 @@ import {
 
 const TAGS = ['images'];
 
-function routes(api: Api, ctx: ApiContext): void {
+function routes(api: Api, ctx: ApiContext, ports: ImagesPorts): void {
   api.get(
     '/projects/:id/images',
     {
@@ -65,7 +66,7 @@ function routes(api: Api, ctx: ApiContext): void {
     },
     async (request) =>
       setImagePublished(
-        ctx,
+        { ...ctx, grading: ports.grading },
         { user: requireUser(request), ip: request.ip },
         request.params.id,
         true,
@@ -84,7 +85,7 @@ function routes(api: Api, ctx: ApiContext): void {
     },
     async (request) =>
       setImagePublished(
-        ctx,
+        { ...ctx, grading: ports.grading },
         { user: requireUser(request), ip: request.ip },
         request.params.id,
         false,
@@ -193,5 +194,13 @@ function routes(api: Api, ctx: ApiContext): void {
   );
 }
 
+/** What the images module needs from modules that depend on it, passed in by the server. */
+export interface ImagesPorts {
+  /** What grading asks of images, as the server composes it. */
+  readonly grading: GradedImages;
+}
+
 /** The images API module. */
-export const imagesModule: ApiModule = { name: 'images', routes };
+export function imagesModule(ports: ImagesPorts): ApiModule {
+  return { name: 'images', routes: (api, ctx) => routes(api, ctx, ports) };
+}

@@ -26,7 +26,12 @@ import {
   type RunOutcome,
   type RunStats,
 } from '../../platform/sandbox/index.js';
-import { gradePackageSet, savePackageSet, serverVulndbSource } from '../health/index.js';
+import {
+  gradePackageSet,
+  savePackageSet,
+  serverVulndbSource,
+  type GradedImages,
+} from '../health/index.js';
 import type { NotifyContext } from '../mail/index.js';
 import { findProject } from '../projects/index.js';
 import { findRepositoryById, loadImageManifest, tagsAt } from '../registry/index.js';
@@ -61,6 +66,8 @@ export interface ScanJobDeps {
   readonly tempRoot: string;
   /** Where the scan-finished e-mails go and link to. */
   readonly notify: NotifyContext;
+  /** What grading asks of images (the server composes it). */
+  readonly grading: GradedImages;
 }
 
 /** The directory under which scans make their temporary directories. */
@@ -301,6 +308,7 @@ async function storeResult(
       .execute();
     if (reply.vulnerabilities !== null) {
       await gradePackageSet(trx, deps.queue, packageSet, reply.vulnerabilities, now, {
+        images: deps.grading,
         alsoImage: imageId,
       });
     }

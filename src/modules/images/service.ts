@@ -13,8 +13,9 @@ import {
   currentGrades,
   gradeHistory,
   gradePackageSet,
-  matchImageSet,
+  matchPackageSet,
   missingAdvisories,
+  type GradedImages,
 } from '../health/index.js';
 import {
   certificationGaps,
@@ -252,6 +253,8 @@ export interface PublishDeps {
   readonly clock: Clock;
   /** The vulnerability index the image is graded with as it is published. */
   readonly vulndbPath: string;
+  /** What grading asks of images (the server composes it). */
+  readonly grading: GradedImages;
 }
 
 /** Who publishes: a user (an org admin, or staff on the partner's behalf), or auto publish. */
@@ -267,7 +270,12 @@ async function publish(deps: PublishDeps, by: Publisher, id: string): Promise<Im
   const now = deps.clock.now();
   // Graded again as it is published: its grade may date from its scan, and recomputation only
   // regrades what is published.
-  const match = await matchImageSet(deps.db, deps.vulndbPath, id, now);
+  const set = await deps.db
+    .selectFrom('images')
+    .select('package_set')
+    .where('id', '=', id)
+    .executeTakeFirst();
+  const match = await matchPackageSet(deps.db, deps.vulndbPath, set?.package_set ?? null, now);
   return deps.db.transaction().execute(async (trx) => {
     const row = await joinedImage(trx, id);
     if (row === undefined) {
@@ -305,6 +313,7 @@ async function publish(deps: PublishDeps, by: Publisher, id: string): Promise<Im
     }
     if (match !== undefined) {
       await gradePackageSet(trx, deps.queue, match.digest, match.report, now, {
+        images: deps.grading,
         alsoImage: row.id,
       });
     }
@@ -326,7 +335,7 @@ function auditActor(by: Publisher): { actorId?: string; actor: string; ip?: stri
  *   `auth.org_admin_only` (403)
  */
 export async function setImagePublished(
-  ctx: ApiContext,
+  ctx: ApiContext & { readonly grading: GradedImages },
   actor: Actor,
   id: string,
   published: boolean,
@@ -335,7 +344,7 @@ export async function setImagePublished(
     ? await visibleImage(ctx.db, actor.user, id)
     : await ownedImage(ctx.db, actor.user, id);
   if (published) {
-    const deps = { ...ctx, vulndbPath: ctx.config.scan.vulndb };
+    const deps = { ...ctx, vulndbPath: ctx.config.scan.vulndb, grading: ctx.grading };
     return summary(actor.user, await publish(deps, actor, row.id));
   }
   const now = ctx.clock.now();

@@ -3,6 +3,7 @@ export { productsModule } from './module.js';
 export {
   productContacts,
   productForCompany,
+  productNamesAndContacts,
   shownLogo,
   type ProductRow,
   type ProductsPorts,

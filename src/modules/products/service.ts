@@ -55,6 +55,24 @@ export async function productContacts(db: Kysely<DB>, productId: string): Promis
   return row === undefined ? [] : (readJson(row.contacts) as string[]);
 }
 
+/** The names and contact lists of products by id (ids of no product are left out). */
+export async function productNamesAndContacts(
+  db: Kysely<DB>,
+  ids: readonly string[],
+): Promise<Map<string, { name: string; contacts: string[] }>> {
+  if (ids.length === 0) {
+    return new Map();
+  }
+  const rows = await db
+    .selectFrom('products')
+    .select(['id', 'name', 'contacts'])
+    .where('id', 'in', [...new Set(ids)])
+    .execute();
+  return new Map(
+    rows.map((r) => [r.id, { name: r.name, contacts: readJson(r.contacts) as string[] }]),
+  );
+}
+
 /**
  * The logo shown for a product: the company's when the product uses it and the company has
  * one, else the product's own. Served at the product's logo URL either way.

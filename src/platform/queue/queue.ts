@@ -257,4 +257,15 @@ export class JobQueue {
   async get(id: string): Promise<JobRow | undefined> {
     return this.db.selectFrom('jobs').selectAll().where('id', '=', id).executeTakeFirst();
   }
+
+  /** True while a job named `name` waits or runs. */
+  async hasPending(name: JobName): Promise<boolean> {
+    const row = await this.db
+      .selectFrom('jobs')
+      .select('id')
+      .where('name', '=', name)
+      .where('status', 'in', ['queued', 'running'])
+      .executeTakeFirst();
+    return row !== undefined;
+  }
 }

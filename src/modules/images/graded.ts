@@ -1,0 +1,91 @@
+/** What the health module's grading asks of images: which use a package set, and their names. */
+import type { Kysely } from 'kysely';
+import type { DB } from '../../platform/db/index.js';
+import { findProjects } from '../projects/index.js';
+import { repositoryNamesOf } from '../registry/index.js';
+
+/** Ids per lookup query, under the engines' limits on bound parameters. */
+const CHUNK = 500;
+
+/** Of the package sets `digests`, those some published (not removed) image uses. */
+export async function publishedSetsAmong(
+  db: Kysely<DB>,
+  digests: readonly string[],
+): Promise<Set<string>> {
+  const used = new Set<string>();
+  for (let from = 0; from < digests.length; from += CHUNK) {
+    const rows = await db
+      .selectFrom('images')
+      .select('package_set')
+      .distinct()
+      .where('package_set', 'in', digests.slice(from, from + CHUNK))
+      .where('published', '=', 1)
+      .where('removed_at', 'is', null)
+      .execute();
+    for (const row of rows) {
+      if (row.package_set !== null) {
+        used.add(row.package_set);
+      }
+    }
+  }
+  return used;
+}
+
+/** The published images using set `digest`, and image `also` whether published or not. */
+export async function imagesUsingSet(
+  db: Kysely<DB>,
+  digest: string,
+  also?: string,
+): Promise<{ id: string; published: boolean }[]> {
+  const rows = await db
+    .selectFrom('images')
+    .select(['id', 'published'])
+    .where('package_set', '=', digest)
+    .where((eb) => {
+      const published = eb.and([eb('published', '=', 1), eb('removed_at', 'is', null)]);
+      return also === undefined ? published : eb.or([published, eb('id', '=', also)]);
+    })
+    .execute();
+  return rows.map((r) => ({ id: r.id, published: r.published === 1 }));
+}
+
+/** How an image is named to people: its reference, digest, project and the project's product. */
+export interface ImageLabel {
+  readonly id: string;
+  /** `namespace/repository:tag`. */
+  readonly reference: string;
+  readonly digest: string;
+  readonly projectName: string;
+  readonly productId: string | null;
+}
+
+/** The labels of images `ids`, ordered by id (ids of no image are left out). */
+export async function imageLabels(db: Kysely<DB>, ids: readonly string[]): Promise<ImageLabel[]> {
+  if (ids.length === 0) {
+    return [];
+  }
+  const rows = await db
+    .selectFrom('images')
+    .select(['id', 'tag', 'digest', 'repository_id', 'project_id'])
+    .where('id', 'in', [...new Set(ids)])
+    .orderBy('id')
+    .execute();
+  const names = await repositoryNamesOf(
+    db,
+    rows.map((r) => r.repository_id),
+  );
+  const projects = await findProjects(
+    db,
+    rows.map((r) => r.project_id),
+  );
+  return rows.map((r) => {
+    const project = projects.get(r.project_id)!;
+    return {
+      id: r.id,
+      reference: `${project.namespace}/${names.get(r.repository_id) ?? ''}:${r.tag}`,
+      digest: r.digest,
+      projectName: project.name,
+      productId: project.product_id,
+    };
+  });
+}

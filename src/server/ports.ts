@@ -1,0 +1,31 @@
+/**
+ * Answers a lower module gets from higher ones, composed here where every module is in view
+ * (see docs/architecture.md, "Module picture"): each is built only from the modules' public
+ * functions.
+ */
+import type { GradedImages } from '../modules/health/index.js';
+import { imageLabels, imagesUsingSet, publishedSetsAmong } from '../modules/images/index.js';
+import { productNamesAndContacts } from '../modules/products/index.js';
+
+/** What the health module's grading asks of images; drop e-mails go to the products' contacts. */
+export const gradedImages: GradedImages = {
+  publishedSets: publishedSetsAmong,
+  usingSet: imagesUsingSet,
+  async dropNotices(db, ids) {
+    const labels = await imageLabels(db, ids);
+    const products = await productNamesAndContacts(
+      db,
+      labels.flatMap((l) => (l.productId === null ? [] : [l.productId])),
+    );
+    return labels.map((label) => {
+      const product = label.productId === null ? undefined : products.get(label.productId);
+      return {
+        id: label.id,
+        image: label.reference,
+        digest: label.digest,
+        title: product?.name ?? label.projectName,
+        to: product?.contacts ?? [],
+      };
+    });
+  },
+};
