@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
-import { AppError, describeError } from './errors.js';
+import { describeError, internal } from './errors.js';
 
 /** Input shape of the configuration (the JSON file uses exactly these keys). */
 export const ConfigSchema = z
@@ -506,10 +506,10 @@ function finish(
     }
   }
   if (problems.length > 0 || !parsed.success) {
-    throw new AppError(
+    throw internal(
       'config.invalid',
       `Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`,
-      { status: 500, detail: { problems } },
+      { problems },
     );
   }
   return deepFreeze(resolveConfig(parsed.data, cwd ?? process.cwd()));

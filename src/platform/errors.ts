@@ -23,18 +23,155 @@ export class AppError extends Error {
   }
 }
 
-/** Input from the user (arguments, references, files) is wrong. */
-export function invalid(code: string, message: string, detail?: Record<string, unknown>): AppError {
-  return new AppError(code, message, { status: 400, ...(detail ? { detail } : {}) });
+/** Structured details safe to show to the caller. */
+export type ErrorDetail = Record<string, unknown>;
+
+/** What a factory takes besides the code, message and detail. */
+export interface ErrorOptions {
+  /** The error this one wraps. */
+  readonly cause?: unknown;
 }
 
-/** Something named by the user does not exist. */
+function make(
+  status: number,
+  code: string,
+  message: string,
+  detail: ErrorDetail | undefined,
+  options: ErrorOptions | undefined,
+): AppError {
+  return new AppError(code, message, {
+    status,
+    ...(detail === undefined ? {} : { detail }),
+    ...(options?.cause === undefined ? {} : { cause: options.cause }),
+  });
+}
+
+/** 400: input from the user (arguments, references, files) is wrong. */
+export function invalid(
+  code: string,
+  message: string,
+  detail?: ErrorDetail,
+  options?: ErrorOptions,
+): AppError {
+  return make(400, code, message, detail, options);
+}
+
+/** 401: the caller is not authenticated. */
+export function unauthorized(
+  code: string,
+  message: string,
+  detail?: ErrorDetail,
+  options?: ErrorOptions,
+): AppError {
+  return make(401, code, message, detail, options);
+}
+
+/** 403: the caller may not do this. */
+export function forbidden(
+  code: string,
+  message: string,
+  detail?: ErrorDetail,
+  options?: ErrorOptions,
+): AppError {
+  return make(403, code, message, detail, options);
+}
+
+/** 404: something named by the user does not exist. */
 export function notFound(
   code: string,
   message: string,
-  detail?: Record<string, unknown>,
+  detail?: ErrorDetail,
+  options?: ErrorOptions,
 ): AppError {
-  return new AppError(code, message, { status: 404, ...(detail ? { detail } : {}) });
+  return make(404, code, message, detail, options);
+}
+
+/** 409: the request clashes with the current state (taken, decided, in use). */
+export function conflict(
+  code: string,
+  message: string,
+  detail?: ErrorDetail,
+  options?: ErrorOptions,
+): AppError {
+  return make(409, code, message, detail, options);
+}
+
+/** 413: an upload or body exceeds its size limit. */
+export function tooLarge(
+  code: string,
+  message: string,
+  detail?: ErrorDetail,
+  options?: ErrorOptions,
+): AppError {
+  return make(413, code, message, detail, options);
+}
+
+/** 415: a file's content is not of an accepted type. */
+export function unsupportedType(
+  code: string,
+  message: string,
+  detail?: ErrorDetail,
+  options?: ErrorOptions,
+): AppError {
+  return make(415, code, message, detail, options);
+}
+
+/** 416: a byte range or offset lies outside the data. */
+export function rangeNotSatisfiable(
+  code: string,
+  message: string,
+  detail?: ErrorDetail,
+  options?: ErrorOptions,
+): AppError {
+  return make(416, code, message, detail, options);
+}
+
+/** 422: well-formed input that cannot be processed (corrupt data, refused content). */
+export function unprocessable(
+  code: string,
+  message: string,
+  detail?: ErrorDetail,
+  options?: ErrorOptions,
+): AppError {
+  return make(422, code, message, detail, options);
+}
+
+/**
+ * 429: too many requests. `detail.retryAfterSeconds` becomes the `Retry-After` header where the
+ * error is answered (problem+json, registry).
+ */
+export function tooManyRequests(
+  code: string,
+  message: string,
+  retryAfterSeconds: number,
+  options?: ErrorOptions,
+): AppError {
+  return make(429, code, message, { retryAfterSeconds }, options);
+}
+
+/** 500: a fault of this server or its setup; callers see only "Internal error.". */
+export function internal(
+  code: string,
+  message: string,
+  detail?: ErrorDetail,
+  options?: ErrorOptions,
+): AppError {
+  return make(500, code, message, detail, options);
+}
+
+/** 502: an upstream server failed or answered nonsense. */
+export function badGateway(
+  code: string,
+  message: string,
+  detail?: ErrorDetail,
+  options?: ErrorOptions,
+): AppError {
+  return make(502, code, message, detail, options);
+}
+
+/** Rebuilds an `AppError` that crossed a process boundary as its code, status and message. */
+export function revived(error: { code: string; status: number; message: string }): AppError {
+  return new AppError(error.code, error.message, { status: error.status });
 }
 
 /**

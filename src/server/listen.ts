@@ -1,6 +1,6 @@
 /** Listening on the configured address, with the usual failures said in one sentence. */
 import type { FastifyInstance } from 'fastify';
-import { AppError } from '../platform/errors.js';
+import { conflict } from '../platform/errors.js';
 
 /**
  * Starts listening on `port` and `host`.
@@ -16,11 +16,7 @@ export async function listen(app: FastifyInstance, port: number, host: string): 
     if (message === undefined) {
       throw err;
     }
-    throw new AppError(message.code, message.text(port, host), {
-      status: 409,
-      detail: { port, host },
-      cause: err,
-    });
+    throw conflict(message.code, message.text(port, host), { port, host }, { cause: err });
   }
 }
 

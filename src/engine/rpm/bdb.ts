@@ -5,7 +5,7 @@
  * values too big for a hash page live on chains of overflow pages. Keys are rpm's 4-byte header
  * instance numbers (instance 0 holds rpm's counter, not a header); values are header blobs.
  */
-import { AppError } from '../../platform/errors.js';
+import { type AppError, unprocessable } from '../../platform/errors.js';
 import type { HeaderRecord } from './types.js';
 
 const HASH_MAGIC = 0x061561;
@@ -35,9 +35,7 @@ interface BdbFile {
 }
 
 function corrupt(path: string, message: string): AppError {
-  return new AppError('rpm.db_corrupt', `BerkeleyDB rpm database ${path}: ${message}`, {
-    status: 422,
-  });
+  return unprocessable('rpm.db_corrupt', `BerkeleyDB rpm database ${path}: ${message}`);
 }
 
 /**

@@ -10,7 +10,7 @@
  * to the former). The layer reader copies them to temp files; this module reads those copies.
  */
 import { readFileSync } from 'node:fs';
-import { AppError, describeError } from '../../platform/errors.js';
+import { AppError, describeError, unprocessable } from '../../platform/errors.js';
 import type { FileTree } from '../image/file-tree.js';
 import { readBdbRecords } from './bdb.js';
 import { headerToPackage, parseHeader } from './header.js';
@@ -143,10 +143,11 @@ function toPackage(format: RpmDbFormat, path: string, record: HeaderRecord): Rpm
   try {
     return headerToPackage(parseHeader(record.blob));
   } catch (err) {
-    throw new AppError(
+    throw unprocessable(
       'rpm.header_invalid',
       `${FORMAT_NAMES[format]} rpm database ${path}: header instance ${record.instance}: ${describeError(err)}`,
-      { status: 422, cause: err },
+      undefined,
+      { cause: err },
     );
   }
 }

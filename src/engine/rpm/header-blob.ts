@@ -5,7 +5,7 @@
  * says how many entries the signed, immutable part holds; entries after it were added at install
  * time (FILESTATES, INSTALLTIME, ...) and override region entries with the same tag, as in rpm.
  */
-import { AppError } from '../../platform/errors.js';
+import { type AppError, unprocessable } from '../../platform/errors.js';
 import { TAG, TYPE, TYPE_WIDTH, tagName, typeName } from './tags.js';
 
 /** One index entry, bounds-checked against the data store. */
@@ -36,7 +36,7 @@ const REGION_TAGS: ReadonlySet<number> = new Set([
 
 /** An `rpm.header_invalid` error (HTTP 422: the image content is bad). */
 export function headerInvalid(message: string): AppError {
-  return new AppError('rpm.header_invalid', message, { status: 422 });
+  return unprocessable('rpm.header_invalid', message);
 }
 
 /**

@@ -6,7 +6,7 @@
  * a head ('BlbS', package index, timestamp, length), the header blob, zero padding, and a tail
  * (Adler-32 of everything before it, length, 'BlbE').
  */
-import { AppError } from '../../platform/errors.js';
+import { type AppError, unprocessable } from '../../platform/errors.js';
 import type { HeaderRecord } from './types.js';
 
 const FILE_MAGIC = 0x506d7052; // 'RpmP'
@@ -28,7 +28,7 @@ interface Slot {
 }
 
 function corrupt(path: string, message: string): AppError {
-  return new AppError('rpm.db_corrupt', `NDB rpm database ${path}: ${message}`, { status: 422 });
+  return unprocessable('rpm.db_corrupt', `NDB rpm database ${path}: ${message}`);
 }
 
 /**

@@ -6,13 +6,12 @@ import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { AppError, describeError } from '../../platform/errors.js';
+import { AppError, describeError, unprocessable } from '../../platform/errors.js';
 import type { HeaderRecord } from './types.js';
 
 function corrupt(path: string, message: string, cause?: unknown): AppError {
-  return new AppError('rpm.db_corrupt', `SQLite rpm database ${path}: ${message}`, {
-    status: 422,
-    ...(cause === undefined ? {} : { cause }),
+  return unprocessable('rpm.db_corrupt', `SQLite rpm database ${path}: ${message}`, undefined, {
+    cause,
   });
 }
 

@@ -5,7 +5,7 @@
 import { createReadStream } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
 import { extract as tarExtract } from 'tar-stream';
-import { AppError, describeError } from '../../platform/errors.js';
+import { describeError, invalid } from '../../platform/errors.js';
 import { decompressor } from '../image/decompress.js';
 
 /** A document larger than this is skipped rather than buffered (the largest real ones are ~60 MB). */
@@ -73,10 +73,11 @@ export async function forEachArchiveDocument(
   }
   const failure = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
   if (failure) {
-    throw new AppError(
+    throw invalid(
       'vulndb.archive_invalid',
       `archive ${path} cannot be read: ${describeError(failure.reason)}`,
-      { status: 400, cause: failure.reason },
+      undefined,
+      { cause: failure.reason },
     );
   }
 }

@@ -3,7 +3,7 @@ import { open, rename, rm, stat } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { request } from 'undici';
-import { AppError, describeError } from '../../platform/errors.js';
+import { AppError, badGateway, describeError } from '../../platform/errors.js';
 
 /** Progress of the archive download. */
 export interface DownloadProgress {
@@ -73,10 +73,11 @@ export async function downloadResumable(
     }
   }
   const have = (await stat(part).catch(() => undefined))?.size ?? 0;
-  throw new AppError(
+  throw badGateway(
     'vulndb.download_interrupted',
     `download of ${url} stopped after ${have} bytes (${describeError(lastError)}); run sync again to resume from ${part}`,
-    { status: 502, cause: lastError },
+    undefined,
+    { cause: lastError },
   );
 }
 
@@ -184,10 +185,7 @@ function header(value: unknown): string | null {
 }
 
 function httpError(url: string, reason: string, cause?: unknown): AppError {
-  return new AppError('vulndb.http_error', `cannot fetch ${url}: ${reason}`, {
-    status: 502,
-    ...(cause === undefined ? {} : { cause }),
-  });
+  return badGateway('vulndb.http_error', `cannot fetch ${url}: ${reason}`, undefined, { cause });
 }
 
 function toBuffer(chunk: unknown): Buffer {

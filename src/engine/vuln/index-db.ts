@@ -4,7 +4,7 @@
  */
 import { existsSync, statSync } from 'node:fs';
 import Database from 'better-sqlite3';
-import { AppError, describeError, invalid, notFound } from '../../platform/errors.js';
+import { describeError, invalid, notFound } from '../../platform/errors.js';
 
 /** The better-sqlite3 connection type. */
 export type Db = Database.Database;
@@ -115,10 +115,9 @@ function prepare(db: Db, path: string, create: boolean): void {
   }
   const schema = getMeta(db, META.schema);
   if (schema !== SCHEMA_VERSION) {
-    throw new AppError(
+    throw invalid(
       'vulndb.schema_mismatch',
       `${path} has index schema ${schema ?? '?'} but this Hallmark reads schema ${SCHEMA_VERSION}; rebuild it with \`hallmark vulndb import\``,
-      { status: 400 },
     );
   }
 }

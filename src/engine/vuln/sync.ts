@@ -6,7 +6,7 @@
  */
 import { mkdir, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { AppError, describeError } from '../../platform/errors.js';
+import { badGateway, describeError } from '../../platform/errors.js';
 import { documentIdOfPath, isDocumentPath, parseChanges } from './changes.js';
 import type { ChangeRow } from './changes.js';
 import { META, getMeta, openIndex, setMeta } from './index-db.js';
@@ -99,15 +99,14 @@ function lastSyncOf(db: Db, base: string): number | null {
 async function refreshRepositoryMap(session: ImportSession, url: string): Promise<void> {
   const body = await fetchBytes(url);
   if (body === null) {
-    throw new AppError('vulndb.http_error', `cannot fetch ${url}: HTTP 404`, { status: 502 });
+    throw badGateway('vulndb.http_error', `cannot fetch ${url}: HTTP 404`);
   }
   try {
     session.offerRepositoryMap(parseRepositoryMap(JSON.parse(body.toString('utf8'))));
   } catch (err) {
-    throw new AppError(
+    throw badGateway(
       'vulndb.sync_invalid',
       `${url} is not a repository-to-CPE mapping: ${describeError(err)}`,
-      { status: 502 },
     );
   }
 }
@@ -122,18 +121,16 @@ async function seedFromArchive(
   const latestUrl = `${base}archive_latest.txt`;
   const latest = await fetchBytes(latestUrl);
   if (latest === null) {
-    throw new AppError(
+    throw badGateway(
       'vulndb.http_error',
       `cannot fetch ${latestUrl}: HTTP 404; the base URL must be the directory holding archive_latest.txt`,
-      { status: 502 },
     );
   }
   const name = latest.toString('utf8').trim();
   if (!/^[\w.-]+\.tar\.zst$/.test(name)) {
-    throw new AppError(
+    throw badGateway(
       'vulndb.sync_invalid',
       `${latestUrl} should name a .tar.zst archive, got ${JSON.stringify(name.slice(0, 100))}`,
-      { status: 502 },
     );
   }
   const dir = opts.workDir ?? dirname(dbPath);

@@ -6,7 +6,13 @@ import { randomBytes } from 'node:crypto';
 import type { Kysely, Selectable } from 'kysely';
 import type { DB, UsersTable } from '../../platform/db/index.js';
 import { newId } from '../../platform/db/index.js';
-import { AppError, invalid } from '../../platform/errors.js';
+import {
+  conflict,
+  forbidden,
+  invalid,
+  tooManyRequests,
+  unauthorized,
+} from '../../platform/errors.js';
 import type { ApiContext } from '../../platform/http/api.js';
 import { audit } from '../audit/index.js';
 import {
@@ -117,13 +123,10 @@ export async function register(
       .where('login_key', '=', user.login_key)
       .executeTakeFirst();
     if (taken !== undefined) {
-      throw new AppError(
+      throw conflict(
         'account.login_taken',
         `The login "${input.login}" is taken; choose another.`,
-        {
-          status: 409,
-          detail: { login: input.login },
-        },
+        { login: input.login },
       );
     }
     await trx.insertInto('users').values(user).execute();
@@ -240,10 +243,10 @@ export async function login(
       1,
       Math.ceil((oldest + FAILURE_WINDOW_MS - now.getTime()) / 1000),
     );
-    throw new AppError(
+    throw tooManyRequests(
       'auth.rate_limited',
       `Too many failed logins; try again in ${Math.ceil(retryAfterSeconds / 60)} minute(s).`,
-      { status: 429, detail: { retryAfterSeconds } },
+      retryAfterSeconds,
     );
   }
   let user = await ctx.db
@@ -262,30 +265,27 @@ export async function login(
       // Failures past the window count no more, whoever made them.
       await trx.deleteFrom('login_failures').where('failed_at', '<=', windowStart).execute();
     });
-    throw new AppError('auth.login_failed', 'The login or the password is wrong.', { status: 401 });
+    throw unauthorized('auth.login_failed', 'The login or the password is wrong.');
   }
   await ctx.db.deleteFrom('login_failures').where('key', '=', key).execute();
   await upgradePasswordHash(ctx, user, input.password);
   user = await expireUnconfirmed(ctx, user);
   if (user.status === 'unconfirmed') {
-    throw new AppError(
+    throw forbidden(
       'account.unconfirmed',
       'Confirm your e-mail address first: follow the link we sent you.',
-      { status: 403 },
     );
   }
   if (user.status === 'disabled') {
-    throw new AppError(
+    throw forbidden(
       'account.disabled',
       'This login was disabled because its e-mail address was never confirmed.',
-      { status: 403 },
     );
   }
   if (user.status === 'inactive') {
-    throw new AppError(
+    throw forbidden(
       'account.inactive',
       'This account was deactivated by your organization administrator.',
-      { status: 403 },
     );
   }
   const sessionToken = newSecret('hms_');
@@ -519,9 +519,7 @@ export async function changePassword(
     .executeTakeFirstOrThrow();
   if (!(await verifyUserPassword(ctx, input.currentPassword, row.password_hash))) {
     guard.failed('password');
-    throw new AppError('account.password_wrong', 'The current password is wrong.', {
-      status: 403,
-    });
+    throw forbidden('account.password_wrong', 'The current password is wrong.');
   }
   const hash = await hashUserPassword(ctx, input.newPassword);
   await ctx.db.transaction().execute(async (trx) => {

@@ -6,7 +6,7 @@
 import type { FastifyRequest } from 'fastify';
 import type { Kysely } from 'kysely';
 import type { DB } from '../../platform/db/index.js';
-import { AppError } from '../../platform/errors.js';
+import { forbidden, unauthorized } from '../../platform/errors.js';
 import type { AuthUser } from '../../platform/http/guards.js';
 import type { Clock } from '../../platform/queue/index.js';
 import type { AuthLimits } from '../../platform/rate-limit.js';
@@ -126,9 +126,7 @@ export async function authenticateRequest(
     const found = await findApiTokenUser(db, { secret: header.slice(7).trim() }, clock.now());
     if (found === undefined) {
       guard.failed('api_token');
-      throw new AppError('auth.token_invalid', 'The API token is unknown, revoked or expired.', {
-        status: 401,
-      });
+      throw unauthorized('auth.token_invalid', 'The API token is unknown, revoked or expired.');
     }
     request.auth = found.user;
     return;
@@ -147,12 +145,9 @@ export async function authenticateRequest(
     return; // An ended session is simply anonymous; routes that need a user say 401.
   }
   if (!SAFE_METHODS.has(request.method) && request.headers[CSRF_HEADER] !== row.csrf_token) {
-    throw new AppError(
+    throw forbidden(
       'auth.csrf_invalid',
       `Changes made with a session need the ${CSRF_HEADER} header it was given.`,
-      {
-        status: 403,
-      },
     );
   }
   request.auth = authUser(row, 'session', row.csrf_token);

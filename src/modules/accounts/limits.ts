@@ -5,7 +5,7 @@
  * every thread of libuv's pool from the registry's file reads. Both are per replica.
  */
 import type { Config } from '../../platform/config.js';
-import { AppError } from '../../platform/errors.js';
+import { tooManyRequests } from '../../platform/errors.js';
 import { log } from '../../platform/logger.js';
 import type { Clock } from '../../platform/queue/index.js';
 import {
@@ -48,10 +48,7 @@ export function newAuthLimits(accounts: Config['accounts'], clock: Clock): AuthL
       queue: accounts.passwordChecksQueued,
       busy: () => {
         noteBusy();
-        return new AppError('auth.busy', 'Too many logins at once; try again in a second.', {
-          status: 429,
-          detail: { retryAfterSeconds: 1 },
-        });
+        return tooManyRequests('auth.busy', 'Too many logins at once; try again in a second.', 1);
       },
     }),
   };
@@ -75,10 +72,10 @@ export function addressGuard(limits: AuthLimits, ip: string | undefined): Addres
     refuseIfBlocked() {
       const retryAfterSeconds = limits.failures.retryAfterSeconds(key);
       if (retryAfterSeconds !== undefined) {
-        throw new AppError(
+        throw tooManyRequests(
           'auth.rate_limited',
           `Too many failed attempts from your address; try again in ${Math.ceil(retryAfterSeconds / 60)} minute(s).`,
-          { status: 429, detail: { retryAfterSeconds } },
+          retryAfterSeconds,
         );
       }
     },

@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { DB } from '../../platform/db/index.js';
 import { newId } from '../../platform/db/index.js';
-import { AppError, invalid, notFound } from '../../platform/errors.js';
+import { conflict, invalid, notFound } from '../../platform/errors.js';
 import type { ApiContext } from '../../platform/http/api.js';
 import { log } from '../../platform/logger.js';
 import { audit } from '../audit/index.js';
@@ -128,9 +128,8 @@ export async function createStaffAccount(
       now: ctx.clock.now(),
     });
     if (row === undefined) {
-      throw new AppError('account.login_taken', `The login "${login.data}" is taken.`, {
-        status: 409,
-        detail: { login: login.data },
+      throw conflict('account.login_taken', `The login "${login.data}" is taken.`, {
+        login: login.data,
       });
     }
     await audit(trx, ctx.clock.now(), {

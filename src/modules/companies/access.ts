@@ -3,7 +3,7 @@
  * every company. Another company is reported as not found, so its existence does not leak.
  */
 import type { FastifyRequest } from 'fastify';
-import { AppError, notFound } from '../../platform/errors.js';
+import { type AppError, forbidden, notFound } from '../../platform/errors.js';
 import { requireUser, type AuthUser } from '../../platform/http/guards.js';
 
 /** How much access a route needs. */
@@ -41,7 +41,5 @@ export function checkCompanyAccess(user: AuthUser, companyId: string, role: Comp
 }
 
 function orgAdminOnly(): AppError {
-  return new AppError('auth.org_admin_only', 'Only organization administrators may do this.', {
-    status: 403,
-  });
+  return forbidden('auth.org_admin_only', 'Only organization administrators may do this.');
 }

@@ -5,7 +5,7 @@
 import type { Kysely, Selectable } from 'kysely';
 import type { AgreementsTable, DB } from '../../platform/db/index.js';
 import { newId } from '../../platform/db/index.js';
-import { AppError, notFound } from '../../platform/errors.js';
+import { conflict, notFound } from '../../platform/errors.js';
 import type { ApiContext } from '../../platform/http/api.js';
 import { audit } from '../audit/index.js';
 
@@ -172,10 +172,10 @@ export async function recordAcceptance(
         { version: input.version, current: current.version },
       );
     }
-    throw new AppError(
+    throw conflict(
       'agreement.version_outdated',
       `Version "${input.version}" is not the current one; accept version "${current.version}".`,
-      { status: 409, detail: { version: input.version, current: current.version } },
+      { version: input.version, current: current.version },
     );
   }
   const already = await trx
@@ -185,10 +185,10 @@ export async function recordAcceptance(
     .where('company_id', '=', input.companyId)
     .executeTakeFirst();
   if (already !== undefined) {
-    throw new AppError(
+    throw conflict(
       'agreement.already_accepted',
       `The company accepted version "${current.version}" on ${already.accepted_at}.`,
-      { status: 409, detail: { version: current.version, acceptedAt: already.accepted_at } },
+      { version: current.version, acceptedAt: already.accepted_at },
     );
   }
   const now = ctx.clock.now();

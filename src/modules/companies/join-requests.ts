@@ -8,7 +8,7 @@ import type { Kysely } from 'kysely';
 import type { z } from 'zod';
 import type { DB } from '../../platform/db/index.js';
 import { newId } from '../../platform/db/index.js';
-import { AppError, notFound } from '../../platform/errors.js';
+import { conflict, forbidden, notFound } from '../../platform/errors.js';
 import type { ApiContext } from '../../platform/http/api.js';
 import type { Actor } from '../../platform/http/guards.js';
 import { audit } from '../audit/index.js';
@@ -35,9 +35,7 @@ export async function askToJoin(
 ): Promise<JoinRequestView> {
   const { user } = actor;
   if (user.staff) {
-    throw new AppError('auth.partner_only', 'Staff accounts cannot belong to a company.', {
-      status: 403,
-    });
+    throw forbidden('auth.partner_only', 'Staff accounts cannot belong to a company.');
   }
   const now = ctx.clock.now();
   const id = newId();
@@ -49,9 +47,7 @@ export async function askToJoin(
       .where('id', '=', user.id)
       .executeTakeFirstOrThrow();
     if (me.company_id !== null) {
-      throw new AppError('company.already_member', 'You already belong to a company.', {
-        status: 409,
-      });
+      throw conflict('company.already_member', 'You already belong to a company.');
     }
     const pending = await trx
       .selectFrom('join_requests')
@@ -61,10 +57,10 @@ export async function askToJoin(
       .where('status', '=', 'pending')
       .executeTakeFirst();
     if (pending !== undefined) {
-      throw new AppError(
+      throw conflict(
         'join_request.duplicate',
         `You already asked to join ${company.name}; its organization administrators will decide.`,
-        { status: 409, detail: { id: pending.id } },
+        { id: pending.id },
       );
     }
     const text = message === undefined || message === '' ? null : message;
@@ -161,9 +157,8 @@ export async function decideJoinRequest(
     }
     checkCompanyAccess(actor.user, request.company_id, 'orgAdmin');
     if (request.status !== 'pending') {
-      throw new AppError('join_request.decided', `This request was already ${request.status}.`, {
-        status: 409,
-        detail: { currentStatus: request.status },
+      throw conflict('join_request.decided', `This request was already ${request.status}.`, {
+        currentStatus: request.status,
       });
     }
     const company = await loadCompany(trx, request.company_id);
@@ -174,10 +169,9 @@ export async function decideJoinRequest(
       .executeTakeFirstOrThrow();
     if (decision === 'approved') {
       if (requester.company_id !== null) {
-        throw new AppError(
+        throw conflict(
           'join_request.requester_has_company',
           `${requester.login} already belongs to a company.`,
-          { status: 409 },
         );
       }
       await setMembership(trx, requester.id, { companyId: company.id, orgAdmin: false }, now);

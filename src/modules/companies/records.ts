@@ -5,7 +5,7 @@
 import type { Kysely, Selectable } from 'kysely';
 import type { CompaniesTable, DB } from '../../platform/db/index.js';
 import { newId } from '../../platform/db/index.js';
-import { AppError } from '../../platform/errors.js';
+import { conflict } from '../../platform/errors.js';
 import { plainName } from '../../platform/text.js';
 
 /** A company row. */
@@ -21,9 +21,8 @@ export async function createCompany(db: Kysely<DB>, name: string, now: Date): Pr
   const clean = plainName(name, 'company', MAX_NAME);
   const existing = await findCompanyByName(db, clean);
   if (existing !== undefined) {
-    throw new AppError('company.name_taken', `A company named "${clean}" already exists.`, {
-      status: 409,
-      detail: { name: clean },
+    throw conflict('company.name_taken', `A company named "${clean}" already exists.`, {
+      name: clean,
     });
   }
   const row = {

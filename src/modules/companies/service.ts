@@ -6,7 +6,7 @@ import { sql, type Kysely } from 'kysely';
 import { z } from 'zod';
 import type { DB } from '../../platform/db/index.js';
 import { escapeLike, iLike, readJson, writeJson } from '../../platform/db/index.js';
-import { AppError, notFound } from '../../platform/errors.js';
+import { conflict, forbidden, invalid, notFound } from '../../platform/errors.js';
 import type { ApiContext } from '../../platform/http/api.js';
 import type { AuthUser, Actor } from '../../platform/http/guards.js';
 import { setMembership } from '../accounts/index.js';
@@ -50,14 +50,10 @@ export async function searchCompanies(
   query: SearchQuery,
 ): Promise<CompanyPage> {
   if (!user.staff && user.companyId !== null) {
-    throw new AppError('company.already_member', 'You already belong to a company.', {
-      status: 409,
-    });
+    throw conflict('company.already_member', 'You already belong to a company.');
   }
   if (!user.staff && query.search === undefined) {
-    throw new AppError('company.search_required', 'Search with at least 2 characters of a name.', {
-      status: 400,
-    });
+    throw invalid('company.search_required', 'Search with at least 2 characters of a name.');
   }
   let base = db.selectFrom('companies');
   if (query.search !== undefined) {
@@ -100,9 +96,7 @@ export async function registerCompany(
 ): Promise<CompanyView> {
   const { user } = actor;
   if (user.staff) {
-    throw new AppError('auth.partner_only', 'Staff accounts cannot belong to a company.', {
-      status: 403,
-    });
+    throw forbidden('auth.partner_only', 'Staff accounts cannot belong to a company.');
   }
   const now = ctx.clock.now();
   const id = await ctx.db.transaction().execute(async (trx) => {
@@ -112,9 +106,7 @@ export async function registerCompany(
       .where('id', '=', user.id)
       .executeTakeFirstOrThrow();
     if (current.company_id !== null) {
-      throw new AppError('company.already_member', 'You already belong to a company.', {
-        status: 409,
-      });
+      throw conflict('company.already_member', 'You already belong to a company.');
     }
     const company = await createCompany(trx, body.name, now);
     const profile = body.profile === undefined ? null : mergeProfile(null, body.profile);
@@ -205,9 +197,8 @@ export async function updateCompany(
     if (body.name !== undefined && body.name !== company.name) {
       const other = await findCompanyByName(trx, body.name);
       if (other !== undefined && other.id !== company.id) {
-        throw new AppError('company.name_taken', `A company named "${body.name}" already exists.`, {
-          status: 409,
-          detail: { name: body.name },
+        throw conflict('company.name_taken', `A company named "${body.name}" already exists.`, {
+          name: body.name,
         });
       }
       changes.name = body.name;

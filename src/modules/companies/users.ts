@@ -7,7 +7,7 @@ import { sql, type Kysely, type Selectable } from 'kysely';
 import type { z } from 'zod';
 import type { DB, UsersTable } from '../../platform/db/index.js';
 import { escapeLike, iLike } from '../../platform/db/index.js';
-import { AppError, notFound } from '../../platform/errors.js';
+import { conflict, notFound } from '../../platform/errors.js';
 import type { ApiContext } from '../../platform/http/api.js';
 import type { Actor } from '../../platform/http/guards.js';
 import {
@@ -93,14 +93,9 @@ export async function inviteUser(
   return ctx.db.transaction().execute(async (trx) => {
     const company = await loadCompany(trx, companyId);
     if (await loginTaken(trx, body.login)) {
-      throw new AppError(
-        'account.login_taken',
-        `The login "${body.login}" is taken; choose another.`,
-        {
-          status: 409,
-          detail: { login: body.login },
-        },
-      );
+      throw conflict('account.login_taken', `The login "${body.login}" is taken; choose another.`, {
+        login: body.login,
+      });
     }
     const user = await createInvitedUser(trx, company.id, body, now);
     const hours = ctx.config.accounts.linkValidityHours;
@@ -196,18 +191,16 @@ export async function setUserActive(
     let status: UserRow['status'];
     if (active) {
       if (target.status !== 'inactive') {
-        throw new AppError('user.not_inactive', `${target.login} is not deactivated.`, {
-          status: 409,
-          detail: { currentStatus: target.status },
+        throw conflict('user.not_inactive', `${target.login} is not deactivated.`, {
+          currentStatus: target.status,
         });
       }
       // An invited user who never set a password goes back to waiting for it.
       status = target.password_hash === null ? 'unconfirmed' : 'active';
     } else {
       if (!ACTIVE.includes(target.status)) {
-        throw new AppError('user.already_inactive', `${target.login} is already inactive.`, {
-          status: 409,
-          detail: { currentStatus: target.status },
+        throw conflict('user.already_inactive', `${target.login} is already inactive.`, {
+          currentStatus: target.status,
         });
       }
       if (target.org_admin === 1) {
@@ -331,10 +324,9 @@ async function assertAnotherOrgAdmin(
     .limit(1)
     .executeTakeFirst();
   if (other === undefined) {
-    throw new AppError(
+    throw conflict(
       'company.last_org_admin',
       'The company must keep at least one active organization administrator; make another user org admin first.',
-      { status: 409 },
     );
   }
 }

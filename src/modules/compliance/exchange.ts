@@ -8,7 +8,7 @@ import type {
   ExportComplianceMessagesTable,
   ExportComplianceStatus,
 } from '../../platform/db/index.js';
-import { AppError, invalid } from '../../platform/errors.js';
+import { conflict, invalid } from '../../platform/errors.js';
 import type { ApiContext } from '../../platform/http/api.js';
 import type { Actor } from '../../platform/http/guards.js';
 import { audit } from '../audit/index.js';
@@ -139,10 +139,10 @@ export async function answerQuestions(
   return ctx.db.transaction().execute(async (trx) => {
     const current = await visibleQuestionnaire(trx, actor.user, id);
     if (current.status !== 'information_requested') {
-      throw new AppError(
+      throw conflict(
         'export_compliance.not_awaiting_answers',
         `The questionnaire is ${current.status.replace('_', ' ')}; answers are taken only when more information was requested.`,
-        { status: 409, detail: { current: current.status } },
+        { current: current.status },
       );
     }
     const open = await openQuestions(trx, id);
@@ -256,10 +256,10 @@ function formatAnswers(
 
 function assertOpen(row: ComplianceRow): void {
   if (FINAL.includes(row.status)) {
-    throw new AppError(
+    throw conflict(
       'export_compliance.decided',
       `The questionnaire was ${row.status}; it can no longer change.`,
-      { status: 409, detail: { current: row.status } },
+      { current: row.status },
     );
   }
 }

@@ -10,7 +10,7 @@ import type {
   ExportComplianceTable,
 } from '../../platform/db/index.js';
 import { newId, readJson, writeJson } from '../../platform/db/index.js';
-import { AppError, notFound } from '../../platform/errors.js';
+import { conflict, notFound, unprocessable } from '../../platform/errors.js';
 import type { ApiContext } from '../../platform/http/api.js';
 import { ownCompany, type AuthUser, type Actor } from '../../platform/http/guards.js';
 import { audit } from '../audit/index.js';
@@ -79,10 +79,10 @@ export async function submitQuestionnaire(
   answers: ComplianceAnswers,
 ): Promise<ComplianceRow> {
   if (ENC_NOT_ACCEPTED.includes(answers.licenseExceptionEnc)) {
-    throw new AppError(
+    throw unprocessable(
       'export_compliance.enc_not_accepted',
       `Applications authorized for export under License Exception ENC §${answers.licenseExceptionEnc} cannot be accepted.`,
-      { status: 422, detail: { licenseExceptionEnc: answers.licenseExceptionEnc } },
+      { licenseExceptionEnc: answers.licenseExceptionEnc },
     );
   }
   const companyId = actor.user.companyId;
@@ -102,10 +102,10 @@ export async function submitQuestionnaire(
         : open.where('product_id', '=', productId);
     const existing = await open.executeTakeFirst();
     if (existing !== undefined) {
-      throw new AppError(
+      throw conflict(
         'export_compliance.exists',
         `A questionnaire for this ${productId === undefined ? 'company' : 'product'} is already ${existing.status.replace('_', ' ')}.`,
-        { status: 409, detail: { existingId: existing.id, current: existing.status } },
+        { existingId: existing.id, current: existing.status },
       );
     }
     const at = now.toISOString();

@@ -10,7 +10,7 @@ import type { Kysely } from 'kysely';
 import type { PolicyId } from '../../engine/policy/types.js';
 import type { Config } from '../../platform/config.js';
 import type { DB } from '../../platform/db/index.js';
-import { AppError } from '../../platform/errors.js';
+import { AppError, revived, unprocessable } from '../../platform/errors.js';
 import { log } from '../../platform/logger.js';
 import {
   defineJob,
@@ -222,7 +222,6 @@ async function runScan(
  *   result, not retried); a plain Error for anything else (retried)
  */
 function replyOf(run: RunOutcome<ScanReply>, limits: ScanJobDeps['limits']): ScanReply {
-  const stopped = (code: string, message: string) => new AppError(code, message, { status: 422 });
   switch (run.kind) {
     case 'ok':
       return run.result;
@@ -230,15 +229,15 @@ function replyOf(run: RunOutcome<ScanReply>, limits: ScanJobDeps['limits']): Sca
       const { code, status, message } = run.error;
       throw code === undefined || status === undefined
         ? new Error(`the scan failed: ${message}`)
-        : new AppError(code, message, { status });
+        : revived({ code, status, message });
     }
     case 'timed_out':
-      throw stopped(
+      throw unprocessable(
         'scan.timed_out',
         `the scan ran past its ${limits.timeoutSeconds}-second limit and was stopped`,
       );
     case 'memory_exceeded':
-      throw stopped(
+      throw unprocessable(
         'scan.memory_exceeded',
         `the scan needed more than its ${limits.memoryLimitMb} MiB memory limit ` +
           `(${mib(run.stats.peakRssBytes)} MiB seen) and was stopped`,
@@ -249,7 +248,7 @@ function replyOf(run: RunOutcome<ScanReply>, limits: ScanJobDeps['limits']): Sca
         signal: run.signal,
         stderr: run.stderr.join('\n'),
       });
-      throw stopped(
+      throw unprocessable(
         'scan.crashed',
         `the scan process ended unexpectedly (${run.signal ?? `exit code ${run.exitCode}`})`,
       );

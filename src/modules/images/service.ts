@@ -4,7 +4,7 @@
  */
 import type { Kysely } from 'kysely';
 import type { DB } from '../../platform/db/index.js';
-import { AppError, notFound } from '../../platform/errors.js';
+import { AppError, conflict, notFound } from '../../platform/errors.js';
 import type { ApiContext } from '../../platform/http/api.js';
 import type { Clock, JobQueue } from '../../platform/queue/index.js';
 import { ownCompany, type AuthUser, type Actor } from '../../platform/http/guards.js';
@@ -282,18 +282,18 @@ async function publish(deps: PublishDeps, by: Publisher, id: string): Promise<Im
       throw new Error(`Image ${id} is missing.`);
     }
     if (row.status !== 'passed') {
-      throw new AppError(
+      throw conflict(
         'image.not_passed',
         `Only an image that passed its scan can be published; ${row.tag} is "${STATUS_LABELS[row.status]}".`,
-        { status: 409, detail: { id, imageStatus: row.status } },
+        { id, imageStatus: row.status },
       );
     }
     const missing = await certificationGaps(trx, row.project_id);
     if (missing.length > 0) {
-      throw new AppError(
+      throw conflict(
         'image.not_certified',
         `The project is not certified yet; publishing needs: ${missing.map((m) => m.title).join('; ')}.`,
-        { status: 409, detail: { id, missing } },
+        { id, missing },
       );
     }
     if (row.published !== 1) {
@@ -448,10 +448,10 @@ export async function rescanImage(
   return ctx.db.transaction().execute(async (trx) => {
     const row = await visibleImage(trx, actor.user, id);
     if (!(await claimForScan(trx, row.id))) {
-      throw new AppError(
+      throw conflict(
         'image.scan_in_progress',
         `${row.tag} is being scanned already; wait for that scan to finish.`,
-        { status: 409, detail: { id } },
+        { id },
       );
     }
     const scanId = await queueScan(

@@ -9,7 +9,7 @@
 import type { Kysely } from 'kysely';
 import type { Config } from '../../platform/config.js';
 import type { DB } from '../../platform/db/index.js';
-import { AppError } from '../../platform/errors.js';
+import { type AppError, tooManyRequests } from '../../platform/errors.js';
 
 /** The limited kinds of e-mail (their outbox templates). */
 export type LimitedMailKind = 'account.confirm' | 'account.password_reset' | 'company.user_invite';
@@ -95,10 +95,10 @@ export async function checkMailTarget(
 function rateLimited(limits: MailLimits, oldest: Date | undefined, now: Date): AppError {
   const end = (oldest ?? now).getTime() + limits.limitWindowMinutes * 60_000;
   const retryAfterSeconds = Math.max(1, Math.ceil((end - now.getTime()) / 1000));
-  return new AppError(
+  return tooManyRequests(
     'mail.rate_limited',
     `Too many e-mails were asked for; try again in ${Math.ceil(retryAfterSeconds / 60)} minute(s).`,
-    { status: 429, detail: { retryAfterSeconds } },
+    retryAfterSeconds,
   );
 }
 

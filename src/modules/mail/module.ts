@@ -6,7 +6,7 @@
 import { sql } from 'kysely';
 import { z } from 'zod';
 import { escapeLike, iLike, readJson } from '../../platform/db/index.js';
-import { AppError, notFound } from '../../platform/errors.js';
+import { conflict, notFound } from '../../platform/errors.js';
 import type { Api, ApiContext, ApiModule } from '../../platform/http/api.js';
 import { requireStaff } from '../../platform/http/guards.js';
 import { audit } from '../audit/index.js';
@@ -142,9 +142,7 @@ function routes(api: Api, ctx: ApiContext): void {
           if (exists === undefined) {
             throw notFound('mail.not_found', `No e-mail ${request.params.id}.`);
           }
-          throw new AppError('mail.not_failed', `This e-mail is ${exists.status}, not failed.`, {
-            status: 409,
-          });
+          throw conflict('mail.not_failed', `This e-mail is ${exists.status}, not failed.`);
         }
         await ctx.queue.enqueue('mail.send', { outboxId: row.id }, { trx });
         await audit(trx, now, {

@@ -3,7 +3,7 @@ import type { FastifyRequest } from 'fastify';
 import type { Kysely } from 'kysely';
 import type { DB } from '../../platform/db/index.js';
 import { newId } from '../../platform/db/index.js';
-import { AppError, invalid, notFound } from '../../platform/errors.js';
+import { invalid, notFound, tooLarge, unsupportedType } from '../../platform/errors.js';
 import type { ApiContext } from '../../platform/http/api.js';
 import type { AuthUser, Actor } from '../../platform/http/guards.js';
 import { audit } from '../audit/index.js';
@@ -163,9 +163,8 @@ export async function addCollateral(
     ctx.blobs,
     PRODUCT_LIMITS.collateralBytes,
     () =>
-      new AppError('collateral.too_large', 'A collateral file is at most 50 MB.', {
-        status: 413,
-        detail: { limit: PRODUCT_LIMITS.collateralBytes },
+      tooLarge('collateral.too_large', 'A collateral file is at most 50 MB.', {
+        limit: PRODUCT_LIMITS.collateralBytes,
       }),
   );
   let title: string;
@@ -303,10 +302,10 @@ async function collateralType(file: ReceivedFile): Promise<string> {
   if (type === undefined && looksLikeText(file.head)) {
     return 'text/plain; charset=utf-8';
   }
-  throw new AppError(
+  throw unsupportedType(
     'collateral.type',
     `Collateral is a PDF, image, office document, zip or plain text; this file's content is ${type?.mime ?? 'not recognised'}.`,
-    { status: 415, detail: { allowed: [...COLLATERAL_TYPES, 'text/plain'] } },
+    { allowed: [...COLLATERAL_TYPES, 'text/plain'] },
   );
 }
 

@@ -1,7 +1,7 @@
 /** Product routes: the product form, versions, logo and collateral. */
 import { z } from 'zod';
 import type { Api, ApiContext } from '../../platform/http/api.js';
-import { AppError } from '../../platform/errors.js';
+import { internal } from '../../platform/errors.js';
 import { requireCompanyMember, requireOrgAdmin, requireUser } from '../../platform/http/guards.js';
 import {
   addCollateral,
@@ -331,10 +331,12 @@ function collateralRoutes(api: Api, ctx: ApiContext): void {
         request.params.cid,
       );
       const stream = await ctx.blobs.openRead(found.digest).catch((err: unknown) => {
-        throw new AppError('collateral.content_missing', 'The document content is missing.', {
-          status: 500,
-          cause: err,
-        });
+        throw internal(
+          'collateral.content_missing',
+          'The document content is missing.',
+          undefined,
+          { cause: err },
+        );
       });
       return reply
         .type(found.mediaType)

@@ -2,7 +2,7 @@
 import type { Kysely, Selectable } from 'kysely';
 import type { DB, ProductsTable } from '../../platform/db/index.js';
 import { escapeLike, iLike, newId, readJson, writeJson } from '../../platform/db/index.js';
-import { AppError, invalid } from '../../platform/errors.js';
+import { type AppError, conflict, invalid } from '../../platform/errors.js';
 import { ownCompany, type AuthUser, type Actor } from '../../platform/http/guards.js';
 import { audit } from '../audit/index.js';
 import { companyLogos, type StoredLogo } from '../companies/index.js';
@@ -261,18 +261,17 @@ export async function deleteProduct(
     const current = await visibleProduct(trx, actor.user, id);
     const [project] = await projectIdsOf(trx, { productId: id });
     if (project !== undefined) {
-      throw new AppError('product.in_use', 'A certification project is for this product.', {
-        status: 409,
-        detail: { projectId: project },
+      throw conflict('product.in_use', 'A certification project is for this product.', {
+        projectId: project,
       });
     }
     // The questionnaire is a legal record: deleting the product would cascade to it.
     const questionnaire = await ports.questionnaireOf(trx, id);
     if (questionnaire !== undefined) {
-      throw new AppError(
+      throw conflict(
         'product.in_use',
         'An export compliance questionnaire was submitted for this product.',
-        { status: 409, detail: { exportComplianceId: questionnaire } },
+        { exportComplianceId: questionnaire },
       );
     }
     await trx.deleteFrom('collateral').where('product_id', '=', id).execute();
@@ -359,17 +358,15 @@ async function assertNameFree(
     query = query.where('id', '!=', exceptId);
   }
   if ((await query.executeTakeFirst()) !== undefined) {
-    throw new AppError('product.name_taken', `The company already has a product named "${name}".`, {
-      status: 409,
-      detail: { name },
+    throw conflict('product.name_taken', `The company already has a product named "${name}".`, {
+      name,
     });
   }
 }
 
 /** The conflict of a version name the product already has. */
 export function versionTaken(version: string): AppError {
-  return new AppError('product_version.taken', `The product already has version "${version}".`, {
-    status: 409,
-    detail: { version },
+  return conflict('product_version.taken', `The product already has version "${version}".`, {
+    version,
   });
 }

@@ -2,7 +2,7 @@
 import type { Kysely } from 'kysely';
 import type { DB } from '../../platform/db/index.js';
 import { escapeLike, iLike, newId } from '../../platform/db/index.js';
-import { AppError, notFound } from '../../platform/errors.js';
+import { conflict, notFound } from '../../platform/errors.js';
 import type { Actor } from '../../platform/http/guards.js';
 import { audit } from '../audit/index.js';
 import { projectIdsOf } from '../projects/index.js';
@@ -83,9 +83,8 @@ export async function removeVersion(
     const current = await findVersion(trx, productId, versionId);
     const [project] = await projectIdsOf(trx, { productVersionId: versionId });
     if (project !== undefined) {
-      throw new AppError('product_version.in_use', 'A certification project is for this version.', {
-        status: 409,
-        detail: { projectId: project },
+      throw conflict('product_version.in_use', 'A certification project is for this version.', {
+        projectId: project,
       });
     }
     await trx.deleteFrom('product_versions').where('id', '=', versionId).execute();

@@ -5,7 +5,7 @@
 import type { Kysely, Selectable } from 'kysely';
 import type { DB, ProjectsTable } from '../../platform/db/index.js';
 import { newId } from '../../platform/db/index.js';
-import { AppError, notFound } from '../../platform/errors.js';
+import { conflict, notFound } from '../../platform/errors.js';
 import { plainName } from '../../platform/text.js';
 import { companyExists } from '../companies/index.js';
 import { hashRegistryKey, newRegistryKey } from './registry-key.js';
@@ -60,9 +60,9 @@ export async function assertProjectNameFree(
   }
   const taken = await query.executeTakeFirst();
   if (taken !== undefined) {
-    throw new AppError('project.name_taken', `The company already has a project named "${name}".`, {
-      status: 409,
-      detail: { name, id: taken.id },
+    throw conflict('project.name_taken', `The company already has a project named "${name}".`, {
+      name,
+      id: taken.id,
     });
   }
 }

@@ -5,7 +5,7 @@
 import type { Kysely, Selectable } from 'kysely';
 import type { DB, ProjectsTable } from '../../platform/db/index.js';
 import { readJson, writeJson } from '../../platform/db/index.js';
-import { AppError, invalid, notFound } from '../../platform/errors.js';
+import { conflict, forbidden, invalid, notFound } from '../../platform/errors.js';
 import type { ApiContext } from '../../platform/http/api.js';
 import type { AuthUser, Actor } from '../../platform/http/guards.js';
 import { ownCompany } from '../../platform/http/guards.js';
@@ -97,9 +97,7 @@ export async function ownedProject(
   ownCompany(user, row?.company_id, 'project', id);
   const project = row as ProjectJoined;
   if (!user.orgAdmin || user.companyId !== project.company_id) {
-    throw new AppError('auth.org_admin_only', 'Only organization administrators may do this.', {
-      status: 403,
-    });
+    throw forbidden('auth.org_admin_only', 'Only organization administrators may do this.');
   }
   return project;
 }
@@ -162,10 +160,10 @@ export async function openProject(
     const zone = await loadZone(trx, body.zoneId);
     const access = await zoneForCompany(trx, companyId, zone.id);
     if (access === undefined) {
-      throw new AppError(
+      throw forbidden(
         'project.zone_not_approved',
         `The company has no approved access to zone ${zone.name}: apply for it first.`,
-        { status: 403, detail: { zoneId: zone.id } },
+        { zoneId: zone.id },
       );
     }
     checkCategory(body.releaseCategory, access.releaseCategories, zone.name);
@@ -362,10 +360,10 @@ export async function confirmTree(ctx: ApiContext, actor: Actor, id: string): Pr
   return ctx.db.transaction().execute(async (trx) => {
     const project = await visibleProject(trx, actor.user, id);
     if (project.tree === null) {
-      throw new AppError(
+      throw conflict(
         'project.tree_undeclared',
         'The partner has not declared the plugin in tree or out of tree yet.',
-        { status: 409, detail: { id } },
+        { id },
       );
     }
     if (project.tree_confirmed_at === null) {

@@ -2,7 +2,7 @@
 import type { Kysely, Selectable } from 'kysely';
 import type { DB, SoftwareRequestsTable } from '../../platform/db/index.js';
 import { newId } from '../../platform/db/index.js';
-import { AppError, notFound } from '../../platform/errors.js';
+import { conflict, notFound } from '../../platform/errors.js';
 import type { ApiContext } from '../../platform/http/api.js';
 import { ownCompany, type AuthUser, type Actor } from '../../platform/http/guards.js';
 import { audit } from '../audit/index.js';
@@ -62,10 +62,10 @@ export async function requestSoftware(
       .execute();
     const clash = open.find((r) => (explicit as string[]).includes(r.platform));
     if (clash !== undefined) {
-      throw new AppError(
+      throw conflict(
         'software_request.duplicate',
         `${platformName(clash.platform)} is already ${clash.status === 'granted' ? 'granted' : 'requested'} for the company.`,
-        { status: 409, detail: { platform: clash.platform, current: clash.status } },
+        { platform: clash.platform, current: clash.status },
       );
     }
     const toCreate = [...explicit, ...implied.filter((id) => !open.some((r) => r.platform === id))];
@@ -230,9 +230,8 @@ async function pendingRequest(
   }
   ownCompany(user, row.company_id, 'software_request', id);
   if (row.status !== 'pending') {
-    throw new AppError('software_request.decided', `The request is already ${row.status}.`, {
-      status: 409,
-      detail: { current: row.status },
+    throw conflict('software_request.decided', `The request is already ${row.status}.`, {
+      current: row.status,
     });
   }
   return row;

@@ -7,7 +7,7 @@ import type { Kysely } from 'kysely';
 import type { z } from 'zod';
 import type { DB } from '../../platform/db/index.js';
 import { newId } from '../../platform/db/index.js';
-import { AppError, notFound } from '../../platform/errors.js';
+import { conflict, notFound } from '../../platform/errors.js';
 import type { ApiContext } from '../../platform/http/api.js';
 import type { Actor } from '../../platform/http/guards.js';
 import { audit } from '../audit/index.js';
@@ -46,10 +46,10 @@ export async function applyForZone(
       throw notFound('company.not_found', `No company ${companyId}.`, { id: companyId });
     }
     if (!profile.complete) {
-      throw new AppError(
+      throw conflict(
         'zone_request.profile_incomplete',
         `Complete the mandatory company profile fields first: ${profile.missingFields.join(', ')}.`,
-        { status: 409, detail: { missingFields: profile.missingFields } },
+        { missingFields: profile.missingFields },
       );
     }
     const open = await trx
@@ -60,12 +60,12 @@ export async function applyForZone(
       .where('status', 'in', ['pending', 'approved'])
       .executeTakeFirst();
     if (open !== undefined) {
-      throw new AppError(
+      throw conflict(
         'zone_request.duplicate',
         open.status === 'approved'
           ? `The company already has access to ${zone.name}.`
           : `The company's request for ${zone.name} is waiting for a decision.`,
-        { status: 409, detail: { id: open.id, currentStatus: open.status } },
+        { id: open.id, currentStatus: open.status },
       );
     }
     await trx
@@ -140,9 +140,8 @@ export async function decideZoneRequest(
       throw notFound('zone_request.not_found', `No zone request ${requestId}.`, { id: requestId });
     }
     if (request.status !== 'pending') {
-      throw new AppError('zone_request.decided', `This request was already ${request.status}.`, {
-        status: 409,
-        detail: { currentStatus: request.status },
+      throw conflict('zone_request.decided', `This request was already ${request.status}.`, {
+        currentStatus: request.status,
       });
     }
     const zone = await loadZone(trx, request.zone_id);
@@ -208,9 +207,7 @@ export async function acceptAppendix(
   await ctx.db.transaction().execute(async (trx) => {
     const zone = await loadZone(trx, zoneId);
     if (zone.agreement_id === null) {
-      throw new AppError('zone.no_appendix', `Zone ${zone.name} has no appendix to accept.`, {
-        status: 409,
-      });
+      throw conflict('zone.no_appendix', `Zone ${zone.name} has no appendix to accept.`);
     }
     const approved = await trx
       .selectFrom('zone_requests')
@@ -220,10 +217,9 @@ export async function acceptAppendix(
       .where('status', '=', 'approved')
       .executeTakeFirst();
     if (approved === undefined) {
-      throw new AppError(
+      throw conflict(
         'zone_request.not_approved',
         `The company has no approved access to ${zone.name}; apply for it first.`,
-        { status: 409 },
       );
     }
     const agreement = await findAgreement(trx, zone.agreement_id);

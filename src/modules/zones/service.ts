@@ -8,7 +8,7 @@ import { getPolicy, POLICY_IDS } from '../../engine/policy/index.js';
 import type { PolicyId } from '../../engine/policy/types.js';
 import type { DB, ZonesTable } from '../../platform/db/index.js';
 import { escapeLike, iLike, newId, readJson, writeJson } from '../../platform/db/index.js';
-import { AppError, invalid, notFound } from '../../platform/errors.js';
+import { conflict, invalid, notFound } from '../../platform/errors.js';
 import type { ApiContext } from '../../platform/http/api.js';
 import type { AuthUser, Actor } from '../../platform/http/guards.js';
 import { audit } from '../audit/index.js';
@@ -330,9 +330,9 @@ async function assertNameFree(db: Kysely<DB>, name: string, exceptId?: string): 
   }
   const taken = await query.executeTakeFirst();
   if (taken !== undefined) {
-    throw new AppError('zone.name_taken', `A zone named "${taken.name}" already exists.`, {
-      status: 409,
-      detail: { name, id: taken.id },
+    throw conflict('zone.name_taken', `A zone named "${taken.name}" already exists.`, {
+      name,
+      id: taken.id,
     });
   }
 }

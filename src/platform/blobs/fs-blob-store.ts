@@ -17,7 +17,7 @@ import {
 } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
-import { AppError, notFound } from '../errors.js';
+import { notFound, rangeNotSatisfiable } from '../errors.js';
 import { PRIVATE_DIR_MODE, PRIVATE_FILE_MODE } from '../private-files.js';
 import { DIGEST_ALGORITHMS, isDigest, parseDigest } from './digest.js';
 import { FsBlobWriter, hashFileInto } from './fs-blob-writer.js';
@@ -65,10 +65,10 @@ export class FsBlobStore implements BlobStore {
     const { size } = await handle.stat();
     if (range !== undefined && !validRange(range, size)) {
       await handle.close();
-      throw new AppError(
+      throw rangeNotSatisfiable(
         'blob.range_invalid',
         `Range ${range.start}-${range.end ?? ''} is outside blob ${digest} of ${size} bytes.`,
-        { status: 416, detail: { digest, size } },
+        { digest, size },
       );
     }
     return handle.createReadStream({
@@ -111,10 +111,10 @@ export class FsBlobStore implements BlobStore {
     }
     const offset = expectedOffset ?? size;
     if (offset > size) {
-      throw new AppError(
+      throw rangeNotSatisfiable(
         'blob.upload_offset',
         `Upload ${id} holds ${size} bytes on disk, fewer than the ${offset} acknowledged.`,
-        { status: 416, detail: { id, size, expected: offset } },
+        { id, size, expected: offset },
       );
     }
     if (offset < size) {

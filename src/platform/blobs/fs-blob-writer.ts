@@ -7,7 +7,7 @@ import { createHash, type Hash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { mkdir, open, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
-import { AppError, invalid, notFound } from '../errors.js';
+import { conflict, invalid, notFound, tooLarge } from '../errors.js';
 import { PRIVATE_DIR_MODE } from '../private-files.js';
 import { parseDigest } from './digest.js';
 import { blobPath, isErrno, syncDir } from './fs-paths.js';
@@ -69,10 +69,10 @@ export class FsBlobWriter implements BlobWriter {
           options.maxBytes !== undefined &&
           this.position + batchBytes + chunk.byteLength > options.maxBytes
         ) {
-          throw new AppError(
+          throw tooLarge(
             'blob.too_large',
             `Upload ${this.id} exceeds the limit of ${options.maxBytes} bytes.`,
-            { status: 413, detail: { limit: options.maxBytes } },
+            { limit: options.maxBytes },
           );
         }
         batch.push(chunk);
@@ -238,13 +238,7 @@ export class FsBlobWriter implements BlobWriter {
 
   private assertOpen(): void {
     if (this.state !== 'open') {
-      throw new AppError(
-        'blob.upload_closed',
-        `Upload ${this.id} is ${this.state}; reopen it first.`,
-        {
-          status: 409,
-        },
-      );
+      throw conflict('blob.upload_closed', `Upload ${this.id} is ${this.state}; reopen it first.`);
     }
   }
 

@@ -3,7 +3,7 @@
  * build has already migrated further.
  */
 import { Migrator, sql, type Kysely, type Migration } from 'kysely';
-import { AppError, describeError } from '../errors.js';
+import { describeError, internal } from '../errors.js';
 import { MIGRATIONS } from './migrations/index.js';
 
 const MIGRATION_TABLE = 'kysely_migration';
@@ -42,12 +42,12 @@ export async function assertSchemaNotNewer<T>(
 ): Promise<SchemaStatus> {
   const status = await schemaStatus(db, migrations);
   if (status.unknown.length > 0) {
-    throw new AppError(
+    throw internal(
       'db.schema_newer',
       `The database schema is newer than this build of Hallmark: it has migration(s) ` +
         `${status.unknown.join(', ')} that this build does not know. Upgrade Hallmark, or point ` +
         `it at another database.`,
-      { detail: { unknown: status.unknown } },
+      { unknown: status.unknown },
     );
   }
   return status;
@@ -70,10 +70,11 @@ export async function migrateToLatest<T>(
   const { error, results = [] } = await migrator.migrateToLatest();
   if (error !== undefined) {
     const failed = results.find((r) => r.status === 'Error')?.migrationName ?? 'setup';
-    throw new AppError(
+    throw internal(
       'db.migration_failed',
       `Database migration ${failed} failed: ${describeError(error)}`,
-      { cause: error, detail: { migration: failed } },
+      { migration: failed },
+      { cause: error },
     );
   }
   return results.filter((r) => r.status === 'Success').map((r) => r.migrationName);

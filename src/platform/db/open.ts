@@ -8,7 +8,7 @@ import SqliteDatabase from 'better-sqlite3';
 import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
 import pg from 'pg';
 import type { Config, DatabaseTarget } from '../config.js';
-import { AppError, describeError } from '../errors.js';
+import { describeError, internal } from '../errors.js';
 import { log } from '../logger.js';
 import { PRIVATE_DIR_MODE, PRIVATE_FILE_MODE, tightenSync } from '../private-files.js';
 import type { Dialect } from './dialect.js';
@@ -36,10 +36,11 @@ export async function openDatabase(config: Pick<Config, 'database'>): Promise<Da
     await sql`select 1`.execute(database.db);
   } catch (err) {
     await database.close().catch(() => undefined);
-    throw new AppError(
+    throw internal(
       'db.unreachable',
       `Cannot use the ${target.dialect} database at ${describeTarget(target)}: ${describeError(err)}`,
-      { cause: err, detail: { dialect: target.dialect } },
+      { dialect: target.dialect },
+      { cause: err },
     );
   }
   return database;
@@ -66,12 +67,11 @@ function openSqlite(file: string): Database {
     makeSqliteFilesPrivate(file);
     sqlite = new SqliteDatabase(file, { timeout: SQLITE_BUSY_TIMEOUT_MS });
   } catch (err) {
-    throw new AppError(
+    throw internal(
       'db.unreachable',
       `Cannot open the SQLite database ${file}: ${describeError(err)}`,
-      {
-        cause: err,
-      },
+      undefined,
+      { cause: err },
     );
   }
   sqlite.pragma('journal_mode = WAL');

@@ -5,7 +5,7 @@
  * company's records as 404. Modules guard their routes with these, without importing accounts.
  */
 import type { FastifyRequest } from 'fastify';
-import { AppError, notFound } from '../errors.js';
+import { forbidden, notFound, unauthorized } from '../errors.js';
 
 /** The authenticated caller. */
 export interface AuthUser {
@@ -36,9 +36,7 @@ declare module 'fastify' {
 /** The caller, or 401. */
 export function requireUser(request: FastifyRequest): AuthUser {
   if (request.auth === undefined) {
-    throw new AppError('auth.required', 'Log in (session cookie) or send an API token.', {
-      status: 401,
-    });
+    throw unauthorized('auth.required', 'Log in (session cookie) or send an API token.');
   }
   return request.auth;
 }
@@ -47,7 +45,7 @@ export function requireUser(request: FastifyRequest): AuthUser {
 export function requireStaff(request: FastifyRequest): AuthUser {
   const user = requireUser(request);
   if (!user.staff) {
-    throw new AppError('auth.staff_only', 'Only program staff may do this.', { status: 403 });
+    throw forbidden('auth.staff_only', 'Only program staff may do this.');
   }
   return user;
 }
@@ -56,7 +54,7 @@ export function requireStaff(request: FastifyRequest): AuthUser {
 export function requireCompanyMember(request: FastifyRequest): AuthUser & { companyId: string } {
   const user = requireUser(request);
   if (user.companyId === null) {
-    throw new AppError('auth.no_company', 'Join or register a company first.', { status: 403 });
+    throw forbidden('auth.no_company', 'Join or register a company first.');
   }
   return user as AuthUser & { companyId: string };
 }
@@ -65,9 +63,7 @@ export function requireCompanyMember(request: FastifyRequest): AuthUser & { comp
 export function requireOrgAdmin(request: FastifyRequest): AuthUser & { companyId: string } {
   const user = requireCompanyMember(request);
   if (!user.orgAdmin) {
-    throw new AppError('auth.org_admin_only', 'Only organization administrators may do this.', {
-      status: 403,
-    });
+    throw forbidden('auth.org_admin_only', 'Only organization administrators may do this.');
   }
   return user;
 }

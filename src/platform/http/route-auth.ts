@@ -6,7 +6,7 @@
  * handlers' guards.
  */
 import type { FastifyContextConfig, FastifyRequest } from 'fastify';
-import { AppError } from '../errors.js';
+import { unauthorized } from '../errors.js';
 
 /**
  * - `public`: anyone, logged in or not, gets the same answer (catalog, registration, login);
@@ -38,9 +38,7 @@ export function requireDeclaredAuth(request: FastifyRequest): Promise<void> {
     routeAuth(request.routeOptions.config) === 'user'
   ) {
     return Promise.reject(
-      new AppError('auth.required', 'Log in (session cookie) or send an API token.', {
-        status: 401,
-      }),
+      unauthorized('auth.required', 'Log in (session cookie) or send an API token.'),
     );
   }
   return Promise.resolve();

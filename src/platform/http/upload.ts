@@ -8,7 +8,7 @@ import { fileTypeFromBuffer } from 'file-type';
 import type { Kysely } from 'kysely';
 import type { BlobStore, BlobWriter } from '../blobs/index.js';
 import type { DB } from '../db/index.js';
-import { AppError, invalid } from '../errors.js';
+import { type AppError, invalid, tooLarge, unsupportedType } from '../errors.js';
 
 /** How many leading bytes are kept for content sniffing (enough for Office zip containers). */
 const HEAD_BYTES = 64 * 1024;
@@ -195,15 +195,10 @@ export async function receiveLogo(
   now: Date,
   owner: string,
 ): Promise<{ digest: string; mediaType: string; size: number }> {
-  const { file } = await readMultipart(
-    request,
-    blobs,
-    LOGO_MAX_BYTES - 1,
-    () =>
-      new AppError(`${owner}.logo_too_large`, 'A logo must be smaller than 15 MB.', {
-        status: 413,
-        detail: { limit: LOGO_MAX_BYTES },
-      }),
+  const { file } = await readMultipart(request, blobs, LOGO_MAX_BYTES - 1, () =>
+    tooLarge(`${owner}.logo_too_large`, 'A logo must be smaller than 15 MB.', {
+      limit: LOGO_MAX_BYTES,
+    }),
   );
   if (file === undefined) {
     throw invalid(`${owner}.logo_missing`, 'Send the logo as the file of a multipart form.');
@@ -211,10 +206,10 @@ export async function receiveLogo(
   const type = await sniff(file.head);
   if (type === undefined || !LOGO_TYPES.has(type.mime)) {
     await file.discard();
-    throw new AppError(
+    throw unsupportedType(
       `${owner}.logo_type`,
       `A logo is a png, gif or jpeg image; this file's content is ${type?.mime ?? 'not an image'}.`,
-      { status: 415, detail: { allowed: [...LOGO_TYPES], detected: type?.mime ?? null } },
+      { allowed: [...LOGO_TYPES], detected: type?.mime ?? null },
     );
   }
   await file.commit(db, now);

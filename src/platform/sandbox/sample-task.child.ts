@@ -1,7 +1,7 @@
 /**
  * Child entry of the sandbox tests: does what the request asks, well or badly.
  */
-import { AppError } from '../errors.js';
+import { unprocessable } from '../errors.js';
 import { serveTask } from './task.js';
 
 /** What the test asks the child to do. */
@@ -35,7 +35,7 @@ serveTask(async (request: SampleRequest): Promise<unknown> => {
         held.push(Array.from({ length: 1024 }, (_, i) => ({ i })));
       }
     case 'throw':
-      throw new AppError('sample.refused', 'the sample refused', { status: 422 });
+      throw unprocessable('sample.refused', 'the sample refused');
     case 'exit':
       process.stderr.write('about to exit\n');
       process.exit(request.code);
