@@ -27,6 +27,7 @@ function routes(api: Api, ctx: ApiContext): void {
   api.get(
     '/projects/:id/images',
     {
+      config: { auth: 'user' },
       schema: {
         tags: TAGS,
         summary: 'The container information table of a project: tags, status, actions',
@@ -41,6 +42,7 @@ function routes(api: Api, ctx: ApiContext): void {
   api.get(
     '/images/:id',
     {
+      config: { auth: 'user' },
       schema: {
         tags: TAGS,
         summary:
@@ -55,6 +57,7 @@ function routes(api: Api, ctx: ApiContext): void {
   api.post(
     '/images/:id/publish',
     {
+      config: { auth: 'user' },
       schema: {
         tags: TAGS,
         summary: 'Publish an image that passed its scan (org admin): catalog and anonymous pull',
@@ -74,6 +77,7 @@ function routes(api: Api, ctx: ApiContext): void {
   api.post(
     '/images/:id/unpublish',
     {
+      config: { auth: 'user' },
       schema: {
         tags: TAGS,
         summary: 'Unpublish an image (org admin)',
@@ -93,6 +97,7 @@ function routes(api: Api, ctx: ApiContext): void {
   api.post(
     '/images/:id/scan',
     {
+      config: { auth: 'user' },
       schema: {
         tags: TAGS,
         summary:
@@ -114,6 +119,7 @@ function routes(api: Api, ctx: ApiContext): void {
   api.get(
     '/images/:id/scans',
     {
+      config: { auth: 'user' },
       schema: {
         tags: TAGS,
         summary:
@@ -129,6 +135,7 @@ function routes(api: Api, ctx: ApiContext): void {
   api.post(
     '/images/rescan',
     {
+      config: { auth: 'staff' },
       schema: {
         tags: TAGS,
         summary: 'Scan again every image whose newest scan ended in error (staff)',
@@ -145,6 +152,7 @@ function routes(api: Api, ctx: ApiContext): void {
   api.delete(
     '/images/:id',
     {
+      config: { auth: 'user' },
       schema: {
         tags: TAGS,
         summary: 'Remove an image (org admin): unpublished, hidden, its registry tag deleted',

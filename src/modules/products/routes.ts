@@ -42,6 +42,7 @@ export function productRoutes(api: Api, ctx: ApiContext): void {
   api.post(
     '/products',
     {
+      config: { auth: 'orgAdmin' },
       schema: {
         tags: TAGS,
         summary: 'Create a partner product (org admins)',
@@ -64,6 +65,7 @@ export function productRoutes(api: Api, ctx: ApiContext): void {
   api.get(
     '/products',
     {
+      config: { auth: 'user' },
       schema: {
         tags: TAGS,
         summary: "The caller's company's products (staff: every company's, or one's)",
@@ -87,6 +89,7 @@ export function productRoutes(api: Api, ctx: ApiContext): void {
   api.get(
     '/products/:id',
     {
+      config: { auth: 'user' },
       schema: {
         tags: TAGS,
         summary: 'A product with its versions',
@@ -103,6 +106,7 @@ export function productRoutes(api: Api, ctx: ApiContext): void {
   api.patch(
     '/products/:id',
     {
+      config: { auth: 'orgAdmin' },
       schema: {
         tags: TAGS,
         summary: 'Change product fields (org admins)',
@@ -127,6 +131,7 @@ export function productRoutes(api: Api, ctx: ApiContext): void {
   api.delete(
     '/products/:id',
     {
+      config: { auth: 'orgAdmin' },
       schema: {
         tags: TAGS,
         summary: 'Delete a product no project uses (org admins)',
@@ -150,6 +155,7 @@ function versionRoutes(api: Api, ctx: ApiContext): void {
   api.post(
     '/products/:id/versions',
     {
+      config: { auth: 'orgAdmin' },
       schema: {
         tags: TAGS,
         summary: 'Add a product version (org admins)',
@@ -174,6 +180,7 @@ function versionRoutes(api: Api, ctx: ApiContext): void {
   api.patch(
     '/products/:id/versions/:versionId',
     {
+      config: { auth: 'orgAdmin' },
       schema: {
         tags: TAGS,
         summary: 'Rename a product version (org admins)',
@@ -198,6 +205,7 @@ function versionRoutes(api: Api, ctx: ApiContext): void {
   api.delete(
     '/products/:id/versions/:versionId',
     {
+      config: { auth: 'orgAdmin' },
       schema: {
         tags: TAGS,
         summary: 'Remove a product version no project uses (org admins)',
@@ -223,6 +231,7 @@ function logoRoutes(api: Api, ctx: ApiContext): void {
   api.put(
     '/products/:id/logo',
     {
+      config: { auth: 'orgAdmin' },
       schema: {
         tags: TAGS,
         summary: 'Upload the product logo: multipart, one png/gif/jpeg file < 15 MB (org admins)',
@@ -257,6 +266,7 @@ function logoRoutes(api: Api, ctx: ApiContext): void {
   api.delete(
     '/products/:id/logo',
     {
+      config: { auth: 'orgAdmin' },
       schema: {
         tags: TAGS,
         summary: 'Remove the product logo (org admins)',
@@ -276,6 +286,7 @@ function collateralRoutes(api: Api, ctx: ApiContext): void {
   api.post(
     '/products/:id/collateral',
     {
+      config: { auth: 'orgAdmin' },
       schema: {
         tags: TAGS,
         summary:
@@ -295,6 +306,7 @@ function collateralRoutes(api: Api, ctx: ApiContext): void {
   api.get(
     '/products/:id/collateral',
     {
+      config: { auth: 'user' },
       schema: {
         tags: TAGS,
         summary: "The product's documentation and marketing materials",
@@ -310,6 +322,7 @@ function collateralRoutes(api: Api, ctx: ApiContext): void {
   api.get(
     '/products/:id/collateral/:cid',
     {
+      config: { auth: 'user' },
       schema: {
         tags: TAGS,
         summary: 'Download a collateral document',
@@ -341,6 +354,7 @@ function collateralRoutes(api: Api, ctx: ApiContext): void {
   api.delete(
     '/products/:id/collateral/:cid',
     {
+      config: { auth: 'orgAdmin' },
       schema: {
         tags: TAGS,
         summary: 'Delete a collateral document (org admins)',
