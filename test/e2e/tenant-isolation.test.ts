@@ -3,8 +3,9 @@
  * called as the owner (an org admin of company A), as an org admin of company B and anonymously,
  * with A's values in every path parameter. Strangers never get a 2xx on A's private resources nor
  * see A's private markers in any body; the owner is never refused its own; staff-only operations
- * refuse partners; A's data is unchanged by the strangers' writes. A new operation the walk cannot
- * call (a path parameter, a body) fails it, so the next route must be classified to pass.
+ * refuse partners; A's data is unchanged by the strangers' writes. Who may call each operation is
+ * read from the document (`x-hallmark-auth`, each route's own declaration). A new operation the
+ * walk cannot call (a path parameter, a body) fails it, so the next route must be covered to pass.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -28,7 +29,12 @@ const PNG = Buffer.from(
 );
 const CHUNK = 'chunk of an upload';
 
-/** Operations anyone may call, each with why; `strangersRead` when A's value there is public. */
+/**
+ * Why each operation anyone may call is public; `strangersRead` when A's value there is public.
+ * Which operations are public comes from the routes' declarations (`x-hallmark-auth` of the
+ * document: `public` or `optional`; the registry's own operations, outside the API, by their
+ * `security`); this list must match them, so a route made public needs a reason here.
+ */
 const PUBLIC: Record<string, { reason: string; strangersRead?: boolean }> = {
   'POST /api/v1/accounts': { reason: 'registration', strangersRead: true },
   'POST /api/v1/accounts/confirm': { reason: 'the e-mailed link is the credential' },
@@ -57,27 +63,6 @@ const PUBLIC: Record<string, { reason: string; strangersRead?: boolean }> = {
     strangersRead: true,
   },
 };
-
-/** Operations of program staff only: partners get 403. */
-const STAFF_ONLY = new Set([
-  'POST /api/v1/zones',
-  'PATCH /api/v1/zones/{id}',
-  'GET /api/v1/zone-requests',
-  'POST /api/v1/zone-requests/{id}/approve',
-  'POST /api/v1/zone-requests/{id}/reject',
-  'POST /api/v1/software-requests/{id}/grant',
-  'POST /api/v1/software-requests/{id}/decline',
-  'POST /api/v1/projects/{id}/tree/confirm',
-  'POST /api/v1/projects/{id}/distribution-approval',
-  'DELETE /api/v1/projects/{id}/distribution-approval',
-  'POST /api/v1/images/rescan',
-  'POST /api/v1/export-compliance/{id}/decision',
-  'GET /api/v1/vulndb',
-  'GET /api/v1/mail',
-  'GET /api/v1/mail/{id}',
-  'POST /api/v1/mail/{id}/retry',
-  'GET /api/v1/audit',
-]);
 
 /** Values the walk uses that are not A's: seeded records every partner sees. */
 const SHARED = new Set(['zones/{id}', 'agreement', 'appendix']);
@@ -115,6 +100,8 @@ interface Operation {
   readonly path: string;
   readonly key: string;
   readonly security: readonly Record<string, unknown>[];
+  /** The route's declared access (`x-hallmark-auth`); undefined for the registry's operations. */
+  readonly auth: string | undefined;
   readonly hasBody: boolean;
   readonly query: readonly string[];
 }
@@ -166,14 +153,14 @@ describeDb('tenant isolation over every documented operation', (t) => {
     expect(await snapshot(world, portal), 'A after the strangers walked').toEqual(before);
 
     for (const op of ownerOrder(operations)) {
-      const who: Who = STAFF_ONLY.has(op.key) ? 'staff' : 'owner';
-      if (STAFF_ONLY.has(op.key)) {
+      const who: Who = staffOnly(op) ? 'staff' : 'owner';
+      if (staffOnly(op)) {
         const partner = await call(portal, world, op, 'owner', problems);
         if (partner !== undefined && partner.status !== 403) {
           problems.push(`${op.key}: staff only, but A's org admin got ${partner.status}`);
         }
       }
-      if (PUBLIC[op.key] !== undefined) {
+      if (documentedPublic(op)) {
         continue;
       }
       const ex = await call(portal, world, op, who, problems);
@@ -390,6 +377,7 @@ async function documentedOperations(url: string): Promise<Operation[]> {
         path,
         key: `${method.toUpperCase()} ${path}`,
         security: (op.security ?? []) as Record<string, unknown>[],
+        auth: op['x-hallmark-auth'] as string | undefined,
         hasBody: op.requestBody !== undefined,
         query: params.filter((p) => p.in === 'query' && p.required === true).map((p) => p.name!),
       });
@@ -398,15 +386,31 @@ async function documentedOperations(url: string): Promise<Operation[]> {
   return ops;
 }
 
-/** Whether the document says anyone may call the operation. */
+/** Whether the route declares that anyone may call it (the registry's: by its `security`). */
 const documentedPublic = (op: Operation) =>
-  op.security.length === 0 || op.security.some((s) => Object.keys(s).length === 0);
+  op.auth === undefined
+    ? op.security.length === 0 || op.security.some((s) => Object.keys(s).length === 0)
+    : op.auth === 'public' || op.auth === 'optional';
 
-/** The allow-list of public operations is exactly what the document declares public. */
+/** Whether the route declares it is for program staff only. */
+const staffOnly = (op: Operation) => op.auth === 'staff';
+
+/**
+ * Every API operation declares its access, and the reasons of public operations are exactly
+ * the operations the document declares public.
+ */
 function checkPublicList(ops: readonly Operation[]): string[] {
   const problems = ops
-    .filter((op) => documentedPublic(op) && PUBLIC[op.key] === undefined)
-    .map((op) => `${op.key}: public in the document; add it to PUBLIC with a reason`);
+    .filter((op) => op.path.startsWith('/api/') && op.auth === undefined)
+    .map((op) => `${op.key}: no x-hallmark-auth in the document`);
+  if (!ops.some(staffOnly)) {
+    problems.push('no operation is declared staff only');
+  }
+  problems.push(
+    ...ops
+      .filter((op) => documentedPublic(op) && PUBLIC[op.key] === undefined)
+      .map((op) => `${op.key}: public in the document; add it to PUBLIC with a reason`),
+  );
   for (const key of Object.keys(PUBLIC)) {
     if (!ops.some((op) => op.key === key && documentedPublic(op))) {
       problems.push(`${key}: in PUBLIC but not a public operation of the document`);
@@ -632,7 +636,7 @@ function strangerProblems(world: World, op: Operation, who: Who, ex: Exchange): 
   if (seen.length > 0) {
     problems.push(`${where}: the answer (${ex.status}) shows A's ${seen.join(', ')}`);
   }
-  const publicOp = PUBLIC[op.key];
+  const publicOp = documentedPublic(op) ? (PUBLIC[op.key] ?? { reason: '' }) : undefined;
   const targetsA = Object.entries(world.values).some(
     ([name, value]) => !SHARED.has(name) && ex.sent.includes(value),
   );
@@ -651,7 +655,7 @@ function strangerProblems(world: World, op: Operation, who: Who, ex: Exchange): 
   if (who === 'other' && ex.code === 'request.invalid') {
     problems.push(`${where}: refused by validation; give it a valid sample body`);
   }
-  if (who === 'other' && STAFF_ONLY.has(op.key) && ex.status !== 403) {
+  if (who === 'other' && staffOnly(op) && ex.status !== 403) {
     problems.push(`${where}: staff only, but B got ${ex.status}`);
   }
   return problems;

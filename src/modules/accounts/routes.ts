@@ -160,6 +160,7 @@ function accountRoutes(api: Api, ctx: ApiContext): void {
   api.get(
     '/session',
     {
+      config: { auth: 'user' },
       schema: {
         tags: ['accounts'],
         summary: 'The current user and CSRF token',
@@ -196,6 +197,7 @@ function accountRoutes(api: Api, ctx: ApiContext): void {
   api.patch(
     '/me',
     {
+      config: { auth: 'user' },
       schema: {
         tags: ['accounts'],
         summary: 'Update my profile (the login never changes)',
@@ -256,6 +258,7 @@ function accountRoutes(api: Api, ctx: ApiContext): void {
   api.put(
     '/me/password',
     {
+      config: { auth: 'user' },
       schema: {
         tags: ['accounts'],
         summary: 'Change my password (the current one is required); my other sessions end',
@@ -292,6 +295,7 @@ function accountRoutes(api: Api, ctx: ApiContext): void {
   api.get(
     '/me/tokens',
     {
+      config: { auth: 'user' },
       schema: {
         tags: ['accounts'],
         summary: 'My API tokens',
@@ -323,6 +327,7 @@ function accountRoutes(api: Api, ctx: ApiContext): void {
   api.post(
     '/me/tokens',
     {
+      config: { auth: 'user' },
       schema: {
         tags: ['accounts'],
         summary: 'Create an API token for scripts and CI (shown once)',
@@ -347,6 +352,7 @@ function accountRoutes(api: Api, ctx: ApiContext): void {
   api.delete(
     '/me/tokens/:id',
     {
+      config: { auth: 'user' },
       schema: {
         tags: ['accounts'],
         summary: 'Revoke an API token',

@@ -80,6 +80,7 @@ function auditRoutes(api: Api, ctx: ApiContext): void {
   api.get(
     '/audit',
     {
+      config: { auth: 'staff' },
       schema: {
         tags: ['audit'],
         summary: 'List audit log entries (staff)',

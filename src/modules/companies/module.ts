@@ -54,6 +54,7 @@ function routes(api: Api, ctx: ApiContext, ports: CompaniesPorts): void {
   api.get(
     '/companies',
     {
+      config: { auth: 'user' },
       schema: {
         tags: TAGS,
         summary:
@@ -68,6 +69,7 @@ function routes(api: Api, ctx: ApiContext, ports: CompaniesPorts): void {
   api.post(
     '/companies',
     {
+      config: { auth: 'user' },
       schema: {
         tags: TAGS,
         summary: 'Register a new company; the caller becomes its first org admin',
@@ -85,6 +87,7 @@ function routes(api: Api, ctx: ApiContext, ports: CompaniesPorts): void {
   api.get(
     '/companies/:id',
     {
+      config: { auth: 'user' },
       schema: {
         tags: TAGS,
         summary: 'A company: profile, completeness, agreement and "Become a partner" steps',
@@ -99,6 +102,7 @@ function routes(api: Api, ctx: ApiContext, ports: CompaniesPorts): void {
   api.patch(
     '/companies/:id',
     {
+      config: { auth: 'user' },
       schema: {
         tags: TAGS,
         summary: 'Edit the company name or profile (org admin, staff)',
@@ -116,6 +120,7 @@ function routes(api: Api, ctx: ApiContext, ports: CompaniesPorts): void {
   api.put(
     '/companies/:id/logo',
     {
+      config: { auth: 'user' },
       schema: {
         tags: TAGS,
         summary:
@@ -156,6 +161,7 @@ function routes(api: Api, ctx: ApiContext, ports: CompaniesPorts): void {
   api.delete(
     '/companies/:id/logo',
     {
+      config: { auth: 'user' },
       schema: {
         tags: TAGS,
         summary: 'Remove the company logo (org admin, staff)',
@@ -192,6 +198,7 @@ function routes(api: Api, ctx: ApiContext, ports: CompaniesPorts): void {
   api.post(
     '/companies/:id/agreement',
     {
+      config: { auth: 'user' },
       schema: {
         tags: TAGS,
         summary: 'Accept the current program agreement for the company (org admin)',
@@ -219,6 +226,7 @@ function joinRoutes(api: Api, ctx: ApiContext): void {
   api.post(
     '/companies/:id/join-requests',
     {
+      config: { auth: 'user' },
       schema: {
         tags: TAGS,
         summary: 'Ask to join a company (its org admins are e-mailed and decide)',
@@ -242,6 +250,7 @@ function joinRoutes(api: Api, ctx: ApiContext): void {
   api.get(
     '/companies/:id/join-requests',
     {
+      config: { auth: 'user' },
       schema: {
         tags: TAGS,
         summary: "The company's join requests (org admin, staff; pending by default)",
@@ -265,6 +274,7 @@ function joinRoutes(api: Api, ctx: ApiContext): void {
     api.post(
       `/join-requests/:id/${action}`,
       {
+        config: { auth: 'user' },
         schema: {
           tags: TAGS,
           summary: `${action === 'approve' ? 'Approve' : 'Decline'} a join request (org admin, staff; the requester is e-mailed)`,

@@ -20,6 +20,7 @@ export function userRoutes(api: Api, ctx: ApiContext): void {
   api.get(
     '/companies/:id/users',
     {
+      config: { auth: 'user' },
       schema: {
         tags: TAGS,
         summary: 'The company users, 10 a page: Active (default), Inactive or All (org admin)',
@@ -37,6 +38,7 @@ export function userRoutes(api: Api, ctx: ApiContext): void {
   api.post(
     '/companies/:id/users',
     {
+      config: { auth: 'user' },
       schema: {
         tags: TAGS,
         summary: 'Add a user; an invitation e-mail lets them set a password (org admin)',
@@ -60,6 +62,7 @@ export function userRoutes(api: Api, ctx: ApiContext): void {
   api.patch(
     '/companies/:id/users/:userId',
     {
+      config: { auth: 'user' },
       schema: {
         tags: TAGS,
         summary: 'Edit a user: names, position, department, org-admin flag (org admin)',
@@ -82,6 +85,7 @@ export function userRoutes(api: Api, ctx: ApiContext): void {
     api.post(
       `/companies/:id/users/:userId/${action}`,
       {
+        config: { auth: 'user' },
         schema: {
           tags: TAGS,
           summary: active
@@ -102,6 +106,7 @@ export function userRoutes(api: Api, ctx: ApiContext): void {
   api.get(
     '/companies/:id/dashboard',
     {
+      config: { auth: 'user' },
       schema: {
         tags: TAGS,
         summary: 'Company dashboard: the five newest users with type, created and last access',

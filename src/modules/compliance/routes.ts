@@ -61,6 +61,7 @@ export function complianceRoutes(api: Api, ctx: ApiContext): void {
   api.post(
     '/export-compliance',
     {
+      config: { auth: 'orgAdmin' },
       schema: {
         tags: TAGS,
         summary: 'Submit the export compliance questionnaire (org admins)',
@@ -89,6 +90,7 @@ export function complianceRoutes(api: Api, ctx: ApiContext): void {
   api.get(
     '/export-compliance',
     {
+      config: { auth: 'user' },
       schema: {
         tags: TAGS,
         summary: "The company's questionnaires (staff: all, or one company's)",
@@ -123,6 +125,7 @@ export function complianceRoutes(api: Api, ctx: ApiContext): void {
   api.get(
     '/export-compliance/:id',
     {
+      config: { auth: 'user' },
       schema: {
         tags: TAGS,
         summary: 'A questionnaire with its decisions, questions and answers',
@@ -137,6 +140,7 @@ export function complianceRoutes(api: Api, ctx: ApiContext): void {
   api.post(
     '/export-compliance/:id/decision',
     {
+      config: { auth: 'staff' },
       schema: {
         tags: TAGS,
         summary: 'Approve, defer, request more information or decline (staff)',
@@ -163,6 +167,7 @@ export function complianceRoutes(api: Api, ctx: ApiContext): void {
   api.post(
     '/export-compliance/:id/answers',
     {
+      config: { auth: 'orgAdmin' },
       schema: {
         tags: TAGS,
         summary: 'Answer the follow-up questions (org admins)',

@@ -8,6 +8,7 @@ function routes(api: Api, ctx: ApiContext): void {
   api.get(
     '/vulndb',
     {
+      config: { auth: 'staff' },
       schema: {
         tags: ['health'],
         summary: 'Freshness of the vulnerability data (staff)',

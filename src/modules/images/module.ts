@@ -29,6 +29,7 @@ function routes(api: Api, ctx: ApiContext, ports: ImagesPorts): void {
   api.get(
     '/projects/:id/images',
     {
+      config: { auth: 'user' },
       schema: {
         tags: TAGS,
         summary: 'The container information table of a project: tags, status, actions',
@@ -43,6 +44,7 @@ function routes(api: Api, ctx: ApiContext, ports: ImagesPorts): void {
   api.get(
     '/images/:id',
     {
+      config: { auth: 'user' },
       schema: {
         tags: TAGS,
         summary:
@@ -57,6 +59,7 @@ function routes(api: Api, ctx: ApiContext, ports: ImagesPorts): void {
   api.post(
     '/images/:id/publish',
     {
+      config: { auth: 'user' },
       schema: {
         tags: TAGS,
         summary: 'Publish an image that passed its scan (org admin): catalog and anonymous pull',
@@ -76,6 +79,7 @@ function routes(api: Api, ctx: ApiContext, ports: ImagesPorts): void {
   api.post(
     '/images/:id/unpublish',
     {
+      config: { auth: 'user' },
       schema: {
         tags: TAGS,
         summary: 'Unpublish an image (org admin)',
@@ -95,6 +99,7 @@ function routes(api: Api, ctx: ApiContext, ports: ImagesPorts): void {
   api.post(
     '/images/:id/scan',
     {
+      config: { auth: 'user' },
       schema: {
         tags: TAGS,
         summary:
@@ -116,6 +121,7 @@ function routes(api: Api, ctx: ApiContext, ports: ImagesPorts): void {
   api.get(
     '/images/:id/scans',
     {
+      config: { auth: 'user' },
       schema: {
         tags: TAGS,
         summary:
@@ -131,6 +137,7 @@ function routes(api: Api, ctx: ApiContext, ports: ImagesPorts): void {
   api.post(
     '/images/rescan',
     {
+      config: { auth: 'staff' },
       schema: {
         tags: TAGS,
         summary: 'Scan again every image whose newest scan ended in error (staff)',
@@ -147,6 +154,7 @@ function routes(api: Api, ctx: ApiContext, ports: ImagesPorts): void {
   api.delete(
     '/images/:id',
     {
+      config: { auth: 'user' },
       schema: {
         tags: TAGS,
         summary: 'Remove an image (org admin): unpublished, hidden, its registry tag deleted',

@@ -31,6 +31,7 @@ function routes(api: Api, ctx: ApiContext): void {
   api.get(
     '/mail',
     {
+      config: { auth: 'staff' },
       schema: {
         tags: TAGS,
         summary: 'Outgoing e-mail, newest first (staff)',
@@ -81,6 +82,7 @@ function routes(api: Api, ctx: ApiContext): void {
   api.get(
     '/mail/:id',
     {
+      config: { auth: 'staff' },
       schema: {
         tags: TAGS,
         summary: 'One outgoing e-mail with its text (staff; audited)',
@@ -115,6 +117,7 @@ function routes(api: Api, ctx: ApiContext): void {
   api.post(
     '/mail/:id/retry',
     {
+      config: { auth: 'staff' },
       schema: {
         tags: TAGS,
         summary: 'Send a failed e-mail again (staff)',

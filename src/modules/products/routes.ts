@@ -43,6 +43,7 @@ export function productRoutes(api: Api, ctx: ApiContext, ports: ProductsPorts): 
   api.post(
     '/products',
     {
+      config: { auth: 'orgAdmin' },
       schema: {
         tags: TAGS,
         summary: 'Create a partner product (org admins)',
@@ -65,6 +66,7 @@ export function productRoutes(api: Api, ctx: ApiContext, ports: ProductsPorts): 
   api.get(
     '/products',
     {
+      config: { auth: 'user' },
       schema: {
         tags: TAGS,
         summary: "The caller's company's products (staff: every company's, or one's)",
@@ -88,6 +90,7 @@ export function productRoutes(api: Api, ctx: ApiContext, ports: ProductsPorts): 
   api.get(
     '/products/:id',
     {
+      config: { auth: 'user' },
       schema: {
         tags: TAGS,
         summary: 'A product with its versions',
@@ -104,6 +107,7 @@ export function productRoutes(api: Api, ctx: ApiContext, ports: ProductsPorts): 
   api.patch(
     '/products/:id',
     {
+      config: { auth: 'orgAdmin' },
       schema: {
         tags: TAGS,
         summary: 'Change product fields (org admins)',
@@ -128,6 +132,7 @@ export function productRoutes(api: Api, ctx: ApiContext, ports: ProductsPorts): 
   api.delete(
     '/products/:id',
     {
+      config: { auth: 'orgAdmin' },
       schema: {
         tags: TAGS,
         summary: 'Delete a product no project uses (org admins)',
@@ -157,6 +162,7 @@ function versionRoutes(api: Api, ctx: ApiContext): void {
   api.post(
     '/products/:id/versions',
     {
+      config: { auth: 'orgAdmin' },
       schema: {
         tags: TAGS,
         summary: 'Add a product version (org admins)',
@@ -181,6 +187,7 @@ function versionRoutes(api: Api, ctx: ApiContext): void {
   api.patch(
     '/products/:id/versions/:versionId',
     {
+      config: { auth: 'orgAdmin' },
       schema: {
         tags: TAGS,
         summary: 'Rename a product version (org admins)',
@@ -205,6 +212,7 @@ function versionRoutes(api: Api, ctx: ApiContext): void {
   api.delete(
     '/products/:id/versions/:versionId',
     {
+      config: { auth: 'orgAdmin' },
       schema: {
         tags: TAGS,
         summary: 'Remove a product version no project uses (org admins)',
@@ -230,6 +238,7 @@ function logoRoutes(api: Api, ctx: ApiContext): void {
   api.put(
     '/products/:id/logo',
     {
+      config: { auth: 'orgAdmin' },
       schema: {
         tags: TAGS,
         summary: 'Upload the product logo: multipart, one png/gif/jpeg file < 15 MB (org admins)',
@@ -264,6 +273,7 @@ function logoRoutes(api: Api, ctx: ApiContext): void {
   api.delete(
     '/products/:id/logo',
     {
+      config: { auth: 'orgAdmin' },
       schema: {
         tags: TAGS,
         summary: 'Remove the product logo (org admins)',
@@ -283,6 +293,7 @@ function collateralRoutes(api: Api, ctx: ApiContext): void {
   api.post(
     '/products/:id/collateral',
     {
+      config: { auth: 'orgAdmin' },
       schema: {
         tags: TAGS,
         summary:
@@ -302,6 +313,7 @@ function collateralRoutes(api: Api, ctx: ApiContext): void {
   api.get(
     '/products/:id/collateral',
     {
+      config: { auth: 'user' },
       schema: {
         tags: TAGS,
         summary: "The product's documentation and marketing materials",
@@ -317,6 +329,7 @@ function collateralRoutes(api: Api, ctx: ApiContext): void {
   api.get(
     '/products/:id/collateral/:cid',
     {
+      config: { auth: 'user' },
       schema: {
         tags: TAGS,
         summary: 'Download a collateral document',
@@ -350,6 +363,7 @@ function collateralRoutes(api: Api, ctx: ApiContext): void {
   api.delete(
     '/products/:id/collateral/:cid',
     {
+      config: { auth: 'orgAdmin' },
       schema: {
         tags: TAGS,
         summary: 'Delete a collateral document (org admins)',

@@ -34,6 +34,7 @@ function routes(api: Api, ctx: ApiContext): void {
   api.post(
     '/projects',
     {
+      config: { auth: 'orgAdmin' },
       schema: {
         tags: TAGS,
         summary: 'Create a certification project (org admin; returns the registry key once)',
@@ -51,6 +52,7 @@ function routes(api: Api, ctx: ApiContext): void {
   api.get(
     '/projects',
     {
+      config: { auth: 'user' },
       schema: {
         tags: TAGS,
         summary: "The company's projects, newest first (staff: every company's)",
@@ -64,6 +66,7 @@ function routes(api: Api, ctx: ApiContext): void {
   api.get(
     '/projects/:id',
     {
+      config: { auth: 'user' },
       schema: {
         tags: TAGS,
         summary: 'A project (namespace and key prefix; never the key)',
@@ -78,6 +81,7 @@ function routes(api: Api, ctx: ApiContext): void {
   api.patch(
     '/projects/:id',
     {
+      config: { auth: 'user' },
       schema: {
         tags: TAGS,
         summary: 'Change project settings (org admin)',
@@ -98,6 +102,7 @@ function routes(api: Api, ctx: ApiContext): void {
   api.get(
     '/projects/:id/registry-key',
     {
+      config: { auth: 'user' },
       schema: {
         tags: TAGS,
         summary: 'How to log in to the registry with the project key (org admin)',
@@ -122,6 +127,7 @@ function routes(api: Api, ctx: ApiContext): void {
   api.post(
     '/projects/:id/registry-key/rotate',
     {
+      config: { auth: 'user' },
       schema: {
         tags: TAGS,
         summary: 'Replace the registry key (org admin; the old key stops working)',
@@ -136,6 +142,7 @@ function routes(api: Api, ctx: ApiContext): void {
   api.put(
     '/projects/:id/tree',
     {
+      config: { auth: 'user' },
       schema: {
         tags: TAGS,
         summary: 'Declare the plugin in tree or out of tree (org admin)',
@@ -156,6 +163,7 @@ function routes(api: Api, ctx: ApiContext): void {
   api.post(
     '/projects/:id/tree/confirm',
     {
+      config: { auth: 'staff' },
       schema: {
         tags: TAGS,
         summary: "Confirm the partner's tree declaration (staff; e-mails the org admins)",
@@ -170,6 +178,7 @@ function routes(api: Api, ctx: ApiContext): void {
   api.post(
     '/projects/:id/distribution-approval',
     {
+      config: { auth: 'staff' },
       schema: {
         tags: TAGS,
         summary: 'Approve distribution (staff; e-mails the org admins)',
@@ -189,6 +198,7 @@ function routes(api: Api, ctx: ApiContext): void {
   api.delete(
     '/projects/:id/distribution-approval',
     {
+      config: { auth: 'staff' },
       schema: {
         tags: TAGS,
         summary: 'Withdraw the distribution approval (staff; e-mails the org admins)',
@@ -208,6 +218,7 @@ function routes(api: Api, ctx: ApiContext): void {
   api.get(
     '/projects/:id/checklist',
     {
+      config: { auth: 'user' },
       schema: {
         tags: TAGS,
         summary: 'The container certification checklist, each state derived from the data',

@@ -33,6 +33,7 @@ export function softwareRoutes(api: Api, ctx: ApiContext): void {
   api.get(
     '/software-platforms',
     {
+      config: { auth: 'user' },
       schema: {
         tags: TAGS,
         summary: 'The platforms that may be requested',
@@ -61,6 +62,7 @@ export function softwareRoutes(api: Api, ctx: ApiContext): void {
   api.post(
     '/software-requests',
     {
+      config: { auth: 'orgAdmin' },
       schema: {
         tags: TAGS,
         summary: 'Request software subscriptions (org admins; RHEL includes RHV)',
@@ -83,6 +85,7 @@ export function softwareRoutes(api: Api, ctx: ApiContext): void {
   api.get(
     '/software-requests',
     {
+      config: { auth: 'user' },
       schema: {
         tags: TAGS,
         summary: "The company's software requests (org admins; staff: all, or one company's)",
@@ -116,6 +119,7 @@ export function softwareRoutes(api: Api, ctx: ApiContext): void {
   api.post(
     '/software-requests/:id/grant',
     {
+      config: { auth: 'staff' },
       schema: {
         tags: TAGS,
         summary: 'Grant a request (staff); the company is e-mailed',
@@ -132,6 +136,7 @@ export function softwareRoutes(api: Api, ctx: ApiContext): void {
   api.post(
     '/software-requests/:id/decline',
     {
+      config: { auth: 'staff' },
       schema: {
         tags: TAGS,
         summary: 'Decline a request with a reason (staff); the company is e-mailed',
@@ -155,6 +160,7 @@ export function softwareRoutes(api: Api, ctx: ApiContext): void {
   api.get(
     '/entitlements',
     {
+      config: { auth: 'user' },
       schema: {
         tags: TAGS,
         summary: 'Downloads: the platforms granted to the company (org admins; staff by companyId)',

@@ -24,6 +24,7 @@ function routes(api: Api, ctx: ApiContext): void {
   api.get(
     '/zones',
     {
+      config: { auth: 'user' },
       schema: {
         tags: TAGS,
         summary: "Every zone, with the caller's company's request status for each",
@@ -36,6 +37,7 @@ function routes(api: Api, ctx: ApiContext): void {
   api.get(
     '/zones/:id',
     {
+      config: { auth: 'user' },
       schema: {
         tags: TAGS,
         summary: "A zone, its rules and appendix, with the caller's company's access",
@@ -49,6 +51,7 @@ function routes(api: Api, ctx: ApiContext): void {
   api.post(
     '/zones',
     {
+      config: { auth: 'staff' },
       schema: {
         tags: TAGS,
         summary: 'Create a zone and its rules (staff)',
@@ -65,6 +68,7 @@ function routes(api: Api, ctx: ApiContext): void {
   api.patch(
     '/zones/:id',
     {
+      config: { auth: 'staff' },
       schema: {
         tags: TAGS,
         summary:
@@ -83,6 +87,7 @@ function routes(api: Api, ctx: ApiContext): void {
   api.post(
     '/zones/:id/requests',
     {
+      config: { auth: 'orgAdmin' },
       schema: {
         tags: TAGS,
         summary: 'Apply for zone access (org admin; the company profile must be complete)',
@@ -100,6 +105,7 @@ function routes(api: Api, ctx: ApiContext): void {
   api.post(
     '/zones/:id/appendix',
     {
+      config: { auth: 'orgAdmin' },
       schema: {
         tags: TAGS,
         summary: "Accept the zone's appendix (org admin of a company with approved access)",
@@ -117,6 +123,7 @@ function routes(api: Api, ctx: ApiContext): void {
   api.get(
     '/companies/:id/zones',
     {
+      config: { auth: 'user' },
       schema: {
         tags: TAGS,
         summary: "A company's zone access: the latest request per zone (members, staff)",
@@ -137,6 +144,7 @@ function requestRoutes(api: Api, ctx: ApiContext): void {
   api.get(
     '/zone-requests',
     {
+      config: { auth: 'staff' },
       schema: {
         tags: TAGS,
         summary: 'Zone requests, oldest first (staff; pending by default)',
@@ -154,6 +162,7 @@ function requestRoutes(api: Api, ctx: ApiContext): void {
   api.post(
     '/zone-requests/:id/approve',
     {
+      config: { auth: 'staff' },
       schema: {
         tags: TAGS,
         summary: "Approve a zone request (staff; the company's org admins are e-mailed)",
@@ -172,6 +181,7 @@ function requestRoutes(api: Api, ctx: ApiContext): void {
   api.post(
     '/zone-requests/:id/reject',
     {
+      config: { auth: 'staff' },
       schema: {
         tags: TAGS,
         summary:

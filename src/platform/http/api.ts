@@ -31,7 +31,7 @@ import {
   type OpenApiFragment,
 } from './openapi.js';
 import { sendProblem } from './problem.js';
-import { requireDeclaredAuth } from './route-auth.js';
+import { assertDeclaredAuth, requireDeclaredAuth, requireDeclaredRole } from './route-auth.js';
 import { validatorCompiler } from './validation.js';
 
 /** A Fastify instance whose routes are typed by their zod schemas. */
@@ -77,8 +77,9 @@ export interface ApiOptions {
 }
 
 /**
- * Mounts the API modules under `/api/v1` with validation, OpenAPI, cookies and uploads. Routes
- * need a logged-in user unless they declare `config: { auth: 'public' | 'optional' }`.
+ * Mounts the API modules under `/api/v1` with validation, OpenAPI, cookies and uploads. Every
+ * route declares who may call it (`config: { auth }`, see route-auth.ts); one without a
+ * declaration stops the server at startup.
  */
 export async function registerApi(
   app: FastifyInstance,
@@ -120,7 +121,9 @@ export async function registerApi(
       // The API is JSON (and multipart for uploads): plain text is a 415, not a string body.
       scope.removeContentTypeParser('text/plain');
       scope.addHook('onRequest', authenticate);
+      scope.addHook('onRoute', assertDeclaredAuth);
       scope.addHook('onRequest', requireDeclaredAuth);
+      scope.addHook('preHandler', requireDeclaredRole);
       scope.setNotFoundHandler(sendRouteNotFound);
       const api = scope.withTypeProvider<ZodTypeProvider>();
       api.get('/openapi.json', { schema: { hide: true }, config: { auth: 'public' } }, () =>

@@ -86,9 +86,14 @@ export const documentRoute: typeof jsonSchemaTransform = (input) => {
   }
   const methods = [input.route.method].flat();
   const changes = methods.some((m) => !SAFE_METHODS.has(m));
-  const documented: FastifySchema & { security: Record<string, string[]>[] } = {
+  const auth = routeAuth(input.route.config);
+  const documented: FastifySchema & {
+    security: Record<string, string[]>[];
+    'x-hallmark-auth': RouteAuth;
+  } = {
     ...schema,
-    security: securityOf(routeAuth(input.route.config), changes),
+    security: securityOf(auth, changes),
+    'x-hallmark-auth': auth,
   };
   return { schema: documented, url };
 };
@@ -102,6 +107,9 @@ function securityOf(auth: RouteAuth, changes: boolean): Record<string, string[]>
     case 'optional':
       return [{}, session, { token: [] }];
     case 'user':
+    case 'member':
+    case 'orgAdmin':
+    case 'staff':
       return [session, { token: [] }];
   }
 }
