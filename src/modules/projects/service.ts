@@ -112,6 +112,18 @@ export async function ownedProject(
   return project;
 }
 
+/**
+ * Any project, for the command line's operator (who acts for every company).
+ * @throws AppError `project.not_found` (404)
+ */
+async function anyProject(db: Kysely<DB>, id: string): Promise<ProjectJoined> {
+  const row = await selectProjects(db).where('p.id', '=', id).executeTakeFirst();
+  if (row === undefined) {
+    throw notFound('project.not_found', `Project ${id} does not exist.`, { id });
+  }
+  return row;
+}
+
 /** The release categories a zone allows (its `release_categories` list). */
 async function allowedCategories(db: Kysely<DB>, zoneId: string | null): Promise<string[]> {
   if (zoneId === null) {
@@ -301,7 +313,7 @@ export async function rotateKey(
   const now = ctx.clock.now();
   return ctx.db.transaction().execute(async (trx) => {
     const project = isOperator(actor.user)
-      ? await visibleProject(trx, actor.user, id)
+      ? await anyProject(trx, id)
       : await ownedProject(trx, actor.user, id);
     const rotated = await rotateRegistryKey(trx, project.id);
     await trx
