@@ -5,7 +5,8 @@ import { FsBlobStore } from '../../platform/blobs/index.js';
 import { migrateToLatest, openDatabase } from '../../platform/db/index.js';
 import type { ApiContext } from '../../platform/http/api.js';
 import { JobQueue, systemClock } from '../../platform/queue/index.js';
-import { newAuthLimits, type OperatorActor } from '../../modules/accounts/index.js';
+import { operatorActor, type Actor } from '../../platform/http/guards.js';
+import { newAuthLimits } from '../../modules/accounts/index.js';
 
 /**
  * Opens the configured storage (creating or upgrading its schema), runs `fn` with the context
@@ -33,13 +34,16 @@ export async function withServices<T>(
   }
 }
 
-/** The audit log's actor for the command line: `cli:<operating-system user>`. */
-export function operator(): OperatorActor {
+/**
+ * The command line's actor, as the services take it: the operator, a staff principal whose
+ * audit-log actor is `cli:<operating-system user>`.
+ */
+export function operator(): Actor {
   let name = 'unknown';
   try {
     name = userInfo().username;
   } catch {
     // Some containers run as a uid without a passwd entry.
   }
-  return { actor: `cli:${name}` };
+  return operatorActor(`cli:${name}`);
 }

@@ -1,21 +1,20 @@
 /**
  * `hallmark admin …`: operator commands on the configured storage. Each opens the database (and
- * creates or upgrades its schema), does one thing through the modules' services, records it in
- * the audit log as the API would (actor `cli:<user>`), and closes it; all are safe while the
- * server runs, since they go through the same transactions and checks as the server.
+ * creates or upgrades its schema), does one thing through the service function the API uses for
+ * the same change, with the operator as actor (audit-log actor `cli:<user>`), and closes it; all
+ * are safe while the server runs, since they go through the same transactions and checks as the
+ * server.
  */
 import type { Config } from '../../platform/config.js';
 import { FsBlobStore } from '../../platform/blobs/index.js';
 import { notFound } from '../../platform/errors.js';
 import { systemClock } from '../../platform/queue/index.js';
-import { audit } from '../../modules/audit/index.js';
-import { createCompany, findCompanyByName, type Company } from '../../modules/companies/index.js';
 import {
-  createProject,
-  findProject,
-  rotateRegistryKey,
-  type CreatedProject,
-} from '../../modules/projects/index.js';
+  createCompanyAsStaff,
+  findCompanyByName,
+  type Company,
+} from '../../modules/companies/index.js';
+import { registerProject, rotateKey, type CreatedProject } from '../../modules/projects/index.js';
 import { collectGarbage, type GcReport } from '../../modules/registry/index.js';
 import type { ApiContext } from '../../platform/http/api.js';
 import { operator, withServices } from './admin-context.js';
@@ -27,21 +26,7 @@ export async function adminCreateCompany(
   json: boolean,
 ): Promise<string> {
   const by = operator();
-  const company = await withServices(config, (ctx) =>
-    ctx.db.transaction().execute(async (trx) => {
-      const now = ctx.clock.now();
-      const created = await createCompany(trx, name, now);
-      await audit(trx, now, {
-        actor: by.actor,
-        companyId: created.id,
-        action: 'company.create',
-        targetType: 'company',
-        targetId: created.id,
-        detail: { name: created.name },
-      });
-      return created;
-    }),
-  );
+  const company = await withServices(config, (ctx) => createCompanyAsStaff(ctx, by, name));
   return json
     ? JSON.stringify({ id: company.id, name: company.name })
     : `Created company "${company.name}" (${company.id}).`;
@@ -56,19 +41,7 @@ export async function adminCreateProject(
   const by = operator();
   const created = await withServices(config, async (ctx) => {
     const company = await companyNamed(ctx, options.company);
-    return ctx.db.transaction().execute(async (trx) => {
-      const now = ctx.clock.now();
-      const project = await createProject(trx, { companyId: company.id, name: options.name }, now);
-      await audit(trx, now, {
-        actor: by.actor,
-        companyId: company.id,
-        action: 'project.create',
-        targetType: 'project',
-        targetId: project.id,
-        detail: { name: options.name },
-      });
-      return project;
-    });
+    return registerProject(ctx, by, { companyId: company.id, name: options.name });
   });
   return json ? JSON.stringify(created) : describeProject('Created project', created);
 }
@@ -80,21 +53,12 @@ export async function adminRotateKey(
   json: boolean,
 ): Promise<string> {
   const by = operator();
-  const rotated = await withServices(config, (ctx) =>
-    ctx.db.transaction().execute(async (trx) => {
-      const now = ctx.clock.now();
-      const result = await rotateRegistryKey(trx, projectId);
-      const project = await findProject(trx, projectId);
-      await audit(trx, now, {
-        actor: by.actor,
-        companyId: project?.company_id,
-        action: 'project.registry_key_rotate',
-        targetType: 'project',
-        targetId: projectId,
-      });
-      return result;
-    }),
-  );
+  const project = await withServices(config, (ctx) => rotateKey(ctx, by, projectId));
+  const rotated: CreatedProject = {
+    id: project.id,
+    namespace: project.namespace,
+    registryKey: project.registryKey,
+  };
   return json ? JSON.stringify(rotated) : describeProject('New registry key for project', rotated);
 }
 

@@ -36,6 +36,5 @@ export {
   FIRST_STAFF_LOGIN,
   listAccounts,
   resetPassword,
-  type OperatorActor,
   type PasswordReset,
 } from './operator.js';

@@ -3,6 +3,7 @@ import { FsBlobStore } from '../../platform/blobs/index.js';
 import type { Config } from '../../platform/config.js';
 import { describeDb } from '../../platform/db/test-harness.js';
 import type { ApiContext } from '../../platform/http/api.js';
+import { operatorActor } from '../../platform/http/guards.js';
 import { JobQueue, systemClock } from '../../platform/queue/index.js';
 import type { RunningServer } from '../../server/server.js';
 import { ApiClient } from '../../../test/support/api.js';
@@ -17,7 +18,7 @@ import {
   resetPassword,
 } from './index.js';
 
-const BY = { actor: 'cli:tester' };
+const BY = operatorActor('cli:tester');
 
 describeDb('accounts for operators', (t) => {
   let server: RunningServer | undefined;
@@ -112,9 +113,9 @@ describeDb('accounts for operators', (t) => {
     await expect(
       createStaffAccount(context(), { login: 'carol', password: 'abc' }, BY),
     ).rejects.toMatchObject({ code: 'account.password_too_short' });
-    expect((await audits('account.staff_create')).filter((a) => a.actor === BY.actor)).toHaveLength(
-      2,
-    );
+    expect(
+      (await audits('account.staff_create')).filter((a) => a.actor === BY.user.login),
+    ).toHaveLength(2);
   });
 
   it('should reset a password: a new one ends the sessions, a link lets the user choose', async () => {
@@ -157,10 +158,10 @@ describeDb('accounts for operators', (t) => {
       status: 404,
     });
     expect(await audits('account.password_set')).toContainEqual(
-      expect.objectContaining({ actor: BY.actor }),
+      expect.objectContaining({ actor: BY.user.login }),
     );
     expect(await audits('account.password_reset_requested')).toEqual([
-      expect.objectContaining({ actor: BY.actor }),
+      expect.objectContaining({ actor: BY.user.login }),
     ]);
   });
 

@@ -9,6 +9,7 @@ import type { DB } from '../../platform/db/index.js';
 import { newId } from '../../platform/db/index.js';
 import { conflict, invalid, notFound } from '../../platform/errors.js';
 import type { ApiContext } from '../../platform/http/api.js';
+import { auditedBy, type Actor } from '../../platform/http/guards.js';
 import { log } from '../../platform/logger.js';
 import { audit } from '../audit/index.js';
 import {
@@ -20,11 +21,6 @@ import {
 } from './accounts.js';
 import { LoginName } from './login-name.js';
 import { hashUserPassword, verifyUserPassword } from './passwords.js';
-
-/** Who acts outside the API, for the audit log (e.g. `cli:alice`, the operating-system user). */
-export interface OperatorActor {
-  readonly actor: string;
-}
 
 /** The staff account the first start creates. */
 export const FIRST_STAFF_LOGIN = 'admin';
@@ -107,7 +103,7 @@ export function generatePassword(): string {
 export async function createStaffAccount(
   ctx: ApiContext,
   input: { login: string; email?: string | undefined; password?: string | undefined },
-  by: OperatorActor,
+  by: Actor,
 ): Promise<{ user: UserView; password: string; generated: boolean }> {
   const login = LoginName.safeParse(input.login);
   if (!login.success) {
@@ -133,7 +129,7 @@ export async function createStaffAccount(
       });
     }
     await audit(trx, ctx.clock.now(), {
-      actor: by.actor,
+      ...auditedBy(by),
       action: 'account.staff_create',
       targetType: 'user',
       targetId: row.id,
@@ -205,7 +201,7 @@ export async function resetPassword(
   ctx: ApiContext,
   login: string,
   options: { link: boolean },
-  by: OperatorActor,
+  by: Actor,
 ): Promise<PasswordReset> {
   const password = options.link ? undefined : generatePassword();
   const hash = password === undefined ? undefined : await hashUserPassword(ctx, password);
@@ -220,7 +216,7 @@ export async function resetPassword(
       throw notFound('user.not_found', `No user has the login "${login}".`, { login });
     }
     const entry = {
-      actor: by.actor,
+      ...auditedBy(by),
       companyId: user.company_id,
       targetType: 'user',
       targetId: user.id,

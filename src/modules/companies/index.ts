@@ -13,7 +13,7 @@ export {
   type Agreement,
 } from './agreements.js';
 export { MANDATORY_PROFILE_FIELDS, profileCompleteness } from './profile.js';
-export { companyProfileStatus, loadCompany } from './service.js';
+export { companyProfileStatus, createCompanyAsStaff, loadCompany } from './service.js';
 export { companyLogos, type PublishedVendorCheck, type StoredLogo } from './logo.js';
 export { listCompanies, type CompanyListing } from './directory.js';
 export {

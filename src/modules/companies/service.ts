@@ -9,15 +9,17 @@ import { escapeLike, iLike, readJson, writeJson } from '../../platform/db/index.
 import { conflict, forbidden, invalid, notFound } from '../../platform/errors.js';
 import type { ApiContext } from '../../platform/http/api.js';
 import type { AuthUser, Actor } from '../../platform/http/guards.js';
+import { auditedBy } from '../../platform/http/guards.js';
+import { validated } from '../../platform/http/validation.js';
 import { setMembership } from '../accounts/index.js';
 import { audit } from '../audit/index.js';
 import { acceptanceOf, PROGRAM_AGREEMENT, recordAcceptance } from './agreements.js';
 import { mergeProfile, profileCompleteness, profileView } from './profile.js';
 import { createCompany, findCompanyByName, type Company } from './records.js';
+import { CreateCompanyBody } from './schemas.js';
 import type {
   CompanyPageSchema,
   CompanySchema,
-  CreateCompanyBody,
   SearchQuery,
   UpdateCompanyBody,
 } from './schemas.js';
@@ -131,6 +133,36 @@ export async function registerCompany(
     return company.id;
   });
   return companyView(ctx.db, { ...user, companyId: id, orgAdmin: true }, id);
+}
+
+/**
+ * Creates a company with no members (`hallmark admin create-company`): program staff only. The
+ * name is checked by the schema of `POST /companies`; the audit record is `company.create` with the
+ * detail of `company.register`.
+ * @throws AppError `auth.staff_only` (403), `request.invalid` (400), `company.name_taken` (409)
+ */
+export async function createCompanyAsStaff(
+  ctx: ApiContext,
+  actor: Actor,
+  name: string,
+): Promise<Company> {
+  if (!actor.user.staff) {
+    throw new AppError('auth.staff_only', 'Only program staff may do this.', { status: 403 });
+  }
+  const body = validated(CreateCompanyBody.pick({ name: true }), { name });
+  const now = ctx.clock.now();
+  return ctx.db.transaction().execute(async (trx) => {
+    const company = await createCompany(trx, body.name, now);
+    await audit(trx, now, {
+      ...auditedBy(actor),
+      companyId: company.id,
+      action: 'company.create',
+      targetType: 'company',
+      targetId: company.id,
+      detail: { name: company.name, profileFields: [] },
+    });
+    return company;
+  });
 }
 
 /**

@@ -14,6 +14,12 @@ export { hashRegistryKey, newRegistryKey } from './registry-key.js';
 export { projectsModule } from './module.js';
 export { assertProjectNameFree, insertProject, type ProjectDetails } from './projects.js';
 export { certificationGaps, projectChecklist, type CertificationGap } from './checklist.js';
-export { allProjects, ownedProject, visibleProject } from './service.js';
+export {
+  allProjects,
+  ownedProject,
+  registerProject,
+  rotateKey,
+  visibleProject,
+} from './service.js';
 export type { ProjectView } from './schemas.js';
 export { notifyIfApprovalDue } from './approval.js';

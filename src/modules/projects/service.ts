@@ -8,14 +8,22 @@ import { readJson, writeJson } from '../../platform/db/index.js';
 import { conflict, forbidden, invalid, notFound } from '../../platform/errors.js';
 import type { ApiContext } from '../../platform/http/api.js';
 import type { AuthUser, Actor } from '../../platform/http/guards.js';
-import { ownCompany } from '../../platform/http/guards.js';
+import { auditedBy, isOperator, ownCompany } from '../../platform/http/guards.js';
+import { validated } from '../../platform/http/validation.js';
 import { audit } from '../audit/index.js';
 import { loadCompany } from '../companies/index.js';
 import { enqueueMail } from '../mail/index.js';
 import { loadZone, stringList, zoneForCompany } from '../zones/index.js';
 import { notifyIfApprovalDue } from './approval.js';
-import { assertProjectNameFree, insertProject, rotateRegistryKey } from './projects.js';
-import type { CreateProjectBody, ProjectView, SalesContact, UpdateProjectBody } from './schemas.js';
+import {
+  assertProjectNameFree,
+  createProject,
+  insertProject,
+  rotateRegistryKey,
+  type CreatedProject,
+} from './projects.js';
+import { CreateProjectBody } from './schemas.js';
+import type { ProjectView, SalesContact, UpdateProjectBody } from './schemas.js';
 import { notifyStaff, orgAdminEmails } from '../accounts/index.js';
 
 type ProjectRow = Selectable<ProjectsTable>;
@@ -100,6 +108,18 @@ export async function ownedProject(
     throw forbidden('auth.org_admin_only', 'Only organization administrators may do this.');
   }
   return project;
+}
+
+/**
+ * Any project, for the command line's operator (who acts for every company).
+ * @throws AppError `project.not_found` (404)
+ */
+async function anyProject(db: Kysely<DB>, id: string): Promise<ProjectJoined> {
+  const row = await selectProjects(db).where('p.id', '=', id).executeTakeFirst();
+  if (row === undefined) {
+    throw notFound('project.not_found', `Project ${id} does not exist.`, { id });
+  }
+  return row;
 }
 
 /** The release categories a zone allows (its `release_categories` list). */
@@ -278,7 +298,11 @@ export async function updateProject(
   });
 }
 
-/** Replaces the registry key (org admin); the new key is returned this once. */
+/**
+ * Replaces the registry key (org admin, or the command line's operator); the new key is returned
+ * this once.
+ * @throws AppError `project.not_found` (404), `auth.org_admin_only` (403)
+ */
 export async function rotateKey(
   ctx: ApiContext,
   actor: Actor,
@@ -286,7 +310,9 @@ export async function rotateKey(
 ): Promise<ProjectView & { registryKey: string }> {
   const now = ctx.clock.now();
   return ctx.db.transaction().execute(async (trx) => {
-    const project = await ownedProject(trx, actor.user, id);
+    const project = isOperator(actor.user)
+      ? await anyProject(trx, id)
+      : await ownedProject(trx, actor.user, id);
     const rotated = await rotateRegistryKey(trx, project.id);
     await trx
       .updateTable('projects')
@@ -294,13 +320,11 @@ export async function rotateKey(
       .where('id', '=', project.id)
       .execute();
     await audit(trx, now, {
-      actorId: actor.user.id,
-      actor: actor.user.login,
+      ...auditedBy(actor),
       companyId: project.company_id,
       action: 'project.registry_key_rotate',
       targetType: 'project',
       targetId: project.id,
-      ip: actor.ip,
     });
     const row = await selectProjects(trx).where('p.id', '=', id).executeTakeFirstOrThrow();
     return { ...projectView(row), registryKey: rotated.registryKey };
@@ -447,4 +471,35 @@ export async function allProjects(db: Kysely<DB>, companyId?: string): Promise<P
     query = query.where('p.company_id', '=', companyId);
   }
   return (await query.execute()).map(projectView);
+}
+
+/**
+ * Registers a project of a company without zone or product (`hallmark admin create-project`):
+ * program staff only; the name is checked by the schema of `POST /projects` and the audit record
+ * is the API's `project.create`.
+ * @throws AppError `auth.staff_only` (403), `request.invalid` (400),
+ *   `company.not_found` (404), `project.name_taken` (409)
+ */
+export async function registerProject(
+  ctx: ApiContext,
+  actor: Actor,
+  input: { companyId: string; name: string },
+): Promise<CreatedProject> {
+  if (!actor.user.staff) {
+    throw new AppError('auth.staff_only', 'Only program staff may do this.', { status: 403 });
+  }
+  const { name } = validated(CreateProjectBody.pick({ name: true }), { name: input.name });
+  const now = ctx.clock.now();
+  return ctx.db.transaction().execute(async (trx) => {
+    const created = await createProject(trx, { companyId: input.companyId, name }, now);
+    await audit(trx, now, {
+      ...auditedBy(actor),
+      companyId: input.companyId,
+      action: 'project.create',
+      targetType: 'project',
+      targetId: created.id,
+      detail: { name, zoneId: null, productVersionId: null },
+    });
+    return created;
+  });
 }

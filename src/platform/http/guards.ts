@@ -87,3 +87,40 @@ export function ownCompany(
     throw notFound(`${what}.not_found`, `No ${what.replace(/_/g, ' ')} ${id}.`, { id });
   }
 }
+
+/**
+ * The command line's operator (`hallmark admin`) as an Actor: a staff principal with no user row
+ * (empty `id`) whose login is the audit log's actor, e.g. `cli:alice`.
+ */
+export function operatorActor(name: string): Actor {
+  return {
+    user: {
+      id: '',
+      login: name,
+      email: '',
+      companyId: null,
+      orgAdmin: false,
+      staff: true,
+      via: 'token',
+    },
+    ip: undefined,
+  };
+}
+
+/** True for {@link operatorActor}'s principal. */
+export function isOperator(user: AuthUser): boolean {
+  return user.staff && user.id === '';
+}
+
+/** The audit log's actor fields for `actor` (no `actorId` for the operator). */
+export function auditedBy(actor: Actor): {
+  actorId: string | undefined;
+  actor: string;
+  ip: string | undefined;
+} {
+  return {
+    actorId: isOperator(actor.user) ? undefined : actor.user.id,
+    actor: actor.user.login,
+    ip: actor.ip,
+  };
+}

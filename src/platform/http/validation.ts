@@ -6,6 +6,7 @@
  */
 import type { FastifySchemaCompiler } from 'fastify';
 import { safeParse, type $ZodErrorMap, type $ZodType } from 'zod/v4/core';
+import { AppError } from '../errors.js';
 
 /** One refused field: its dotted path (`salesContact.email`, or the request part) and why. */
 export interface FieldProblem {
@@ -53,6 +54,30 @@ export const validatorCompiler: FastifySchemaCompiler<$ZodType> = ({ schema, htt
     };
   };
 };
+
+/**
+ * `data` checked by a route's schema outside a request (the command line calling a service): on
+ * failure the `request.invalid` (400) error, with the messages and `errors` a client of the API
+ * gets for the same input.
+ * @throws AppError `request.invalid` (400)
+ */
+export function validated<T>(schema: $ZodType<T>, data: unknown, part = 'body'): T {
+  const result = safeParse(schema, data, { error: fieldMessages(part) });
+  if (result.success) {
+    return result.data;
+  }
+  const errors = result.error.issues.map((issue) => ({
+    path: fieldName(issue.path, part),
+    message: issue.message,
+  }));
+  const listed = errors
+    .map((e) => (e.message.startsWith(`${e.path} `) ? e.message : `${e.path}: ${e.message}`))
+    .join('; ');
+  throw new AppError('request.invalid', `The ${part} is invalid: ${listed}.`, {
+    status: 400,
+    detail: { errors },
+  });
+}
 
 /**
  * The error map of one request part: "<field> is required" for a missing field or a string
