@@ -9,7 +9,7 @@ import { escapeLike, iLike, readJson, writeJson } from '../../platform/db/index.
 import { conflict, forbidden, invalid, notFound } from '../../platform/errors.js';
 import type { ApiContext } from '../../platform/http/api.js';
 import type { AuthUser, Actor } from '../../platform/http/guards.js';
-import { auditedBy } from '../../platform/http/guards.js';
+import { assertStaff, auditedBy } from '../../platform/http/guards.js';
 import { validated } from '../../platform/http/validation.js';
 import { setMembership } from '../accounts/index.js';
 import { audit } from '../audit/index.js';
@@ -146,9 +146,7 @@ export async function createCompanyAsStaff(
   actor: Actor,
   name: string,
 ): Promise<Company> {
-  if (!actor.user.staff) {
-    throw new AppError('auth.staff_only', 'Only program staff may do this.', { status: 403 });
-  }
+  assertStaff(actor.user);
   const body = validated(CreateCompanyBody.pick({ name: true }), { name });
   const now = ctx.clock.now();
   return ctx.db.transaction().execute(async (trx) => {

@@ -8,7 +8,7 @@ import { readJson, writeJson } from '../../platform/db/index.js';
 import { conflict, forbidden, invalid, notFound } from '../../platform/errors.js';
 import type { ApiContext } from '../../platform/http/api.js';
 import type { AuthUser, Actor } from '../../platform/http/guards.js';
-import { auditedBy, isOperator, ownCompany } from '../../platform/http/guards.js';
+import { assertStaff, auditedBy, isOperator, ownCompany } from '../../platform/http/guards.js';
 import { validated } from '../../platform/http/validation.js';
 import { audit } from '../audit/index.js';
 import { loadCompany } from '../companies/index.js';
@@ -485,9 +485,7 @@ export async function registerProject(
   actor: Actor,
   input: { companyId: string; name: string },
 ): Promise<CreatedProject> {
-  if (!actor.user.staff) {
-    throw new AppError('auth.staff_only', 'Only program staff may do this.', { status: 403 });
-  }
+  assertStaff(actor.user);
   const { name } = validated(CreateProjectBody.pick({ name: true }), { name: input.name });
   const now = ctx.clock.now();
   return ctx.db.transaction().execute(async (trx) => {

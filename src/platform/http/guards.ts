@@ -44,10 +44,18 @@ export function requireUser(request: FastifyRequest): AuthUser {
 /** Program staff only, or 403. */
 export function requireStaff(request: FastifyRequest): AuthUser {
   const user = requireUser(request);
+  assertStaff(user);
+  return user;
+}
+
+/**
+ * Program staff only (the CLI's operator is staff), or 403: services called outside a route.
+ * @throws AppError `auth.staff_only` (403)
+ */
+export function assertStaff(user: AuthUser): void {
   if (!user.staff) {
     throw forbidden('auth.staff_only', 'Only program staff may do this.');
   }
-  return user;
 }
 
 /** A member of a company (staff pass too), or 403 when the caller has no company. */

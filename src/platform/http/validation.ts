@@ -6,7 +6,7 @@
  */
 import type { FastifySchemaCompiler } from 'fastify';
 import { safeParse, type $ZodErrorMap, type $ZodType } from 'zod/v4/core';
-import { AppError } from '../errors.js';
+import { invalid } from '../errors.js';
 
 /** One refused field: its dotted path (`salesContact.email`, or the request part) and why. */
 export interface FieldProblem {
@@ -73,10 +73,7 @@ export function validated<T>(schema: $ZodType<T>, data: unknown, part = 'body'):
   const listed = errors
     .map((e) => (e.message.startsWith(`${e.path} `) ? e.message : `${e.path}: ${e.message}`))
     .join('; ');
-  throw new AppError('request.invalid', `The ${part} is invalid: ${listed}.`, {
-    status: 400,
-    detail: { errors },
-  });
+  throw invalid('request.invalid', `The ${part} is invalid: ${listed}.`, { errors });
 }
 
 /**
