@@ -1,4 +1,5 @@
 /** Account routes: registration, confirmation, sessions, password reset, profile, API tokens. */
+import { keysetPage, pageSchema, pagingQuery } from '../../platform/http/paging.js';
 import { z } from 'zod';
 import type { Api, ApiContext, ApiModule } from '../../platform/http/api.js';
 import { notFound } from '../../platform/errors.js';
@@ -299,20 +300,29 @@ function accountRoutes(api: Api, ctx: ApiContext): void {
       schema: {
         tags: ['accounts'],
         summary: 'My API tokens',
-        response: { 200: z.object({ items: z.array(TokenSchema) }) },
+        querystring: z.object({ ...pagingQuery(100) }),
+        response: { 200: pageSchema(TokenSchema) },
       },
     },
     async (request) => {
       const auth = requireUser(request);
-      const rows = await ctx.db
+      const query = ctx.db
         .selectFrom('api_tokens')
         .selectAll()
         .where('user_id', '=', auth.id)
-        .where('revoked_at', 'is', null)
-        .orderBy('created_at', 'desc')
-        .execute();
+        .where('revoked_at', 'is', null);
+      const page = await keysetPage(query, {
+        keys: [
+          { ref: 'created_at', value: (r) => r.created_at },
+          { ref: 'id', value: (r) => r.id },
+        ],
+        direction: 'desc',
+        pageSize: request.query.pageSize,
+        cursor: request.query.cursor,
+      });
       return {
-        items: rows.map((r) => ({
+        ...page,
+        items: page.items.map((r) => ({
           id: r.id,
           name: r.name,
           prefix: r.prefix,

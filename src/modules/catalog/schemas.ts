@@ -1,5 +1,6 @@
 /** Request and response schemas of the public catalog. */
 import { z } from 'zod';
+import { pageNumberQuery, pageSchema, pagingQuery } from '../../platform/http/paging.js';
 import { AssessmentSchema, PackageSchema } from '../images/index.js';
 
 /** `GET /catalog/images` filters and paging. */
@@ -10,10 +11,10 @@ export const CatalogListQuery = z.object({
   vendor: z.string().trim().min(1).max(100).optional(),
   /** Product name, exact but case-insensitive. */
   product: z.string().trim().min(1).max(100).optional(),
-  page: z.coerce.number().int().min(1).max(100_000).default(1),
-  pageSize: z.coerce.number().int().min(1).max(100).default(20),
-  /** `nextCursor` of the previous page: keyset paging, as fast at any depth (`page` is ignored). */
-  cursor: z.string().min(1).max(200).optional(),
+  /** Offset paging, kept for existing clients; ignored with `cursor`. */
+  ...pageNumberQuery,
+  /** `cursor` is the `nextCursor` of the previous page: keyset paging, as fast at any depth. */
+  ...pagingQuery(),
 });
 
 const Vendor = z.object({ id: z.string(), name: z.string() });
@@ -43,14 +44,7 @@ export const CatalogEntrySchema = z.object({
 export type CatalogEntry = z.infer<typeof CatalogEntrySchema>;
 
 /** A page of the catalog; `hasMore` instead of a total keeps a page one indexed query. */
-export const CatalogPageSchema = z.object({
-  items: z.array(CatalogEntrySchema),
-  page: z.number(),
-  pageSize: z.number(),
-  hasMore: z.boolean(),
-  /** Pass as `cursor` for the next page; null on the last page. */
-  nextCursor: z.string().nullable(),
-});
+export const CatalogPageSchema = pageSchema(CatalogEntrySchema).extend({ page: z.number() });
 
 /** `GET /catalog/images/:id`. */
 export const CatalogDetailsSchema = CatalogEntrySchema.extend({

@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import type { Api, ApiContext } from '../../platform/http/api.js';
 import { internal } from '../../platform/errors.js';
+import { keysetPage, pageSchema } from '../../platform/http/paging.js';
 import { requireCompanyMember, requireOrgAdmin, requireUser } from '../../platform/http/guards.js';
 import {
   addCollateral,
@@ -71,19 +72,27 @@ export function productRoutes(api: Api, ctx: ApiContext, ports: ProductsPorts): 
         tags: TAGS,
         summary: "The caller's company's products (staff: every company's, or one's)",
         querystring: ListProductsQuery,
-        response: { 200: z.object({ items: z.array(ProductSchema) }) },
+        response: { 200: pageSchema(ProductSchema) },
       },
     },
     async (request) => {
       const user = requireUser(request);
-      let query = ctx.db.selectFrom('products').selectAll().orderBy('name').orderBy('id');
+      let query = ctx.db.selectFrom('products').selectAll();
       if (!user.staff) {
         query = query.where('company_id', '=', requireCompanyMember(request).companyId);
       } else if (request.query.companyId !== undefined) {
         query = query.where('company_id', '=', request.query.companyId);
       }
-      const rows = await query.execute();
-      return { items: await toProductViews(ctx.db, rows) };
+      const page = await keysetPage(query, {
+        keys: [
+          { ref: 'name', value: (r) => r.name },
+          { ref: 'id', value: (r) => r.id },
+        ],
+        direction: 'asc',
+        pageSize: request.query.pageSize,
+        cursor: request.query.cursor,
+      });
+      return { ...page, items: await toProductViews(ctx.db, page.items) };
     },
   );
 

@@ -1,5 +1,6 @@
 /** Request and response schemas of the products API ("Create partner product" form). */
 import { z } from 'zod';
+import { pagingQuery } from '../../platform/http/paging.js';
 import { plainLine } from '../../platform/text.js';
 
 /** Limits of the product form (the guide's where it gives one). */
@@ -101,6 +102,8 @@ export const CollateralParams = z.object({ id: z.uuid(), cid: z.uuid() });
 export const ListProductsQuery = z.object({
   /** Staff only: one company's products. */
   companyId: z.uuid().optional(),
+  /** Unbounded before paging came: 100 a page by default, so one page still holds most lists. */
+  ...pagingQuery(100),
 });
 
 /** A product version. */
