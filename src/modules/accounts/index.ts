@@ -38,3 +38,16 @@ export {
   resetPassword,
   type PasswordReset,
 } from './operator.js';
+export {
+  ACTIVE_STATUSES,
+  companyMembers,
+  existingUser,
+  findMember,
+  findUser,
+  usersByIds,
+  hasOtherActiveOrgAdmin,
+  INACTIVE_STATUSES,
+  memberCounts,
+  newestMembers,
+  type MemberRow,
+} from './company-members.js';

@@ -8,6 +8,7 @@ import { newId } from '../../platform/db/index.js';
 import { conflict, notFound } from '../../platform/errors.js';
 import type { ApiContext } from '../../platform/http/api.js';
 import { audit } from '../audit/index.js';
+import { loginsOf } from '../accounts/index.js';
 
 /** An agreement row. */
 export type Agreement = Selectable<AgreementsTable>;
@@ -116,8 +117,7 @@ export async function acceptanceOf(
   const row = await db
     .selectFrom('agreement_acceptances as aa')
     .innerJoin('agreements as a', 'a.id', 'aa.agreement_id')
-    .innerJoin('users as u', 'u.id', 'aa.user_id')
-    .select(['a.id as agreement_id', 'a.version', 'u.login', 'aa.accepted_at'])
+    .select(['a.id as agreement_id', 'a.version', 'aa.user_id', 'aa.accepted_at'])
     .where('aa.company_id', '=', companyId)
     .where('a.kind', '=', kind)
     .orderBy('a.published_at', 'desc')
@@ -130,7 +130,7 @@ export async function acceptanceOf(
   const current = await currentAgreement(db, kind);
   return {
     version: row.version,
-    acceptedBy: row.login,
+    acceptedBy: (await loginsOf(db, [row.user_id])).get(row.user_id) ?? '',
     acceptedAt: row.accepted_at,
     current: current?.id === row.agreement_id,
   };

@@ -16,7 +16,13 @@ import { enqueueMail } from '../mail/index.js';
 import { checkCompanyAccess } from './access.js';
 import type { JoinRequestSchema } from './schemas.js';
 import { loadCompany } from './service.js';
-import { notifyStaff, orgAdminEmails, setMembership } from '../accounts/index.js';
+import {
+  existingUser,
+  notifyStaff,
+  orgAdminEmails,
+  setMembership,
+  usersByIds,
+} from '../accounts/index.js';
 
 /** A join request as the API shows it. */
 export type JoinRequestView = z.infer<typeof JoinRequestSchema>;
@@ -41,11 +47,7 @@ export async function askToJoin(
   const id = newId();
   await ctx.db.transaction().execute(async (trx) => {
     const company = await loadCompany(trx, companyId);
-    const me = await trx
-      .selectFrom('users')
-      .selectAll()
-      .where('id', '=', user.id)
-      .executeTakeFirstOrThrow();
+    const me = await existingUser(trx, user.id);
     if (me.company_id !== null) {
       throw conflict('company.already_member', 'You already belong to a company.');
     }
@@ -127,7 +129,7 @@ export async function listJoinRequests(
     query = query.where('j.status', '=', status);
   }
   const rows = await query.orderBy('j.created_at', 'desc').orderBy('j.id').execute();
-  return rows.map(toView);
+  return toViews(db, rows);
 }
 
 /**
@@ -162,11 +164,7 @@ export async function decideJoinRequest(
       });
     }
     const company = await loadCompany(trx, request.company_id);
-    const requester = await trx
-      .selectFrom('users')
-      .selectAll()
-      .where('id', '=', request.user_id)
-      .executeTakeFirstOrThrow();
+    const requester = await existingUser(trx, request.user_id);
     if (decision === 'approved') {
       if (requester.company_id !== null) {
         throw conflict(
@@ -217,7 +215,6 @@ export async function decideJoinRequest(
 function joinRequestQuery(db: Kysely<DB>) {
   return db
     .selectFrom('join_requests as j')
-    .innerJoin('users as u', 'u.id', 'j.user_id')
     .select([
       'j.id',
       'j.company_id',
@@ -225,44 +222,50 @@ function joinRequestQuery(db: Kysely<DB>) {
       'j.message',
       'j.created_at',
       'j.decided_at',
-      'u.id as user_id',
-      'u.login',
-      'u.first_name',
-      'u.last_name',
-      'u.email',
+      'j.user_id',
     ]);
 }
 
+type JoinRequestRow = Awaited<
+  ReturnType<ReturnType<typeof joinRequestQuery>['executeTakeFirstOrThrow']>
+>;
+
 async function loadJoinRequest(db: Kysely<DB>, id: string): Promise<JoinRequestView> {
-  return toView(await joinRequestQuery(db).where('j.id', '=', id).executeTakeFirstOrThrow());
+  const [view] = await toViews(db, [
+    await joinRequestQuery(db).where('j.id', '=', id).executeTakeFirstOrThrow(),
+  ]);
+  return view!;
 }
 
-function toView(r: {
-  id: string;
-  company_id: string;
-  status: 'pending' | 'approved' | 'declined';
-  message: string | null;
-  created_at: string;
-  decided_at: string | null;
-  user_id: string;
-  login: string;
-  first_name: string;
-  last_name: string;
-  email: string;
-}): JoinRequestView {
-  return {
-    id: r.id,
-    companyId: r.company_id,
-    status: r.status,
-    message: r.message,
-    requester: {
-      id: r.user_id,
-      login: r.login,
-      firstName: r.first_name,
-      lastName: r.last_name,
-      email: r.email,
-    },
-    createdAt: r.created_at,
-    decidedAt: r.decided_at,
-  };
+/** Views of join requests, with their requesters from accounts. */
+async function toViews(
+  db: Kysely<DB>,
+  rows: readonly JoinRequestRow[],
+): Promise<JoinRequestView[]> {
+  const users = await usersByIds(
+    db,
+    rows.map((r) => r.user_id),
+  );
+  return rows.flatMap((r) => {
+    const u = users.get(r.user_id);
+    return u === undefined
+      ? []
+      : [
+          {
+            id: r.id,
+            companyId: r.company_id,
+            status: r.status,
+            message: r.message,
+            requester: {
+              id: u.id,
+              login: u.login,
+              firstName: u.first_name,
+              lastName: u.last_name,
+              email: u.email,
+            },
+            createdAt: r.created_at,
+            decidedAt: r.decided_at,
+          },
+        ];
+  });
 }

@@ -11,7 +11,7 @@ import type { ApiContext } from '../../platform/http/api.js';
 import type { AuthUser, Actor } from '../../platform/http/guards.js';
 import { assertStaff, auditedBy } from '../../platform/http/guards.js';
 import { validated } from '../../platform/http/validation.js';
-import { setMembership } from '../accounts/index.js';
+import { existingUser, findUser, setMembership } from '../accounts/index.js';
 import { audit } from '../audit/index.js';
 import { acceptanceOf, PROGRAM_AGREEMENT, recordAcceptance } from './agreements.js';
 import { mergeProfile, profileCompleteness, profileView } from './profile.js';
@@ -102,11 +102,7 @@ export async function registerCompany(
   }
   const now = ctx.clock.now();
   const id = await ctx.db.transaction().execute(async (trx) => {
-    const current = await trx
-      .selectFrom('users')
-      .select('company_id')
-      .where('id', '=', user.id)
-      .executeTakeFirstOrThrow();
+    const current = await existingUser(trx, user.id);
     if (current.company_id !== null) {
       throw conflict('company.already_member', 'You already belong to a company.');
     }
@@ -331,11 +327,7 @@ function step(
 }
 
 async function missingInMyProfile(db: Kysely<DB>, userId: string): Promise<string[]> {
-  const me = await db
-    .selectFrom('users')
-    .select(['first_name', 'last_name', 'phone'])
-    .where('id', '=', userId)
-    .executeTakeFirst();
+  const me = await findUser(db, userId);
   const values = { firstName: me?.first_name, lastName: me?.last_name, phone: me?.phone };
   return MY_PROFILE_FIELDS.filter((f) => (values[f] ?? '').trim() === '');
 }

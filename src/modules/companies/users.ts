@@ -3,15 +3,21 @@
  * invitations, edits, deactivation, and the dashboard's five newest users. At least one active
  * org admin always remains.
  */
-import { sql, type Kysely, type Selectable } from 'kysely';
+import type { Kysely } from 'kysely';
 import type { z } from 'zod';
-import type { DB, UsersTable } from '../../platform/db/index.js';
-import { escapeLike, iLike } from '../../platform/db/index.js';
+import type { DB } from '../../platform/db/index.js';
 import { conflict, notFound } from '../../platform/errors.js';
 import type { ApiContext } from '../../platform/http/api.js';
 import type { Actor } from '../../platform/http/guards.js';
 import {
+  ACTIVE_STATUSES,
+  companyMembers,
   createInvitedUser,
+  findMember,
+  hasOtherActiveOrgAdmin,
+  memberCounts,
+  newestMembers,
+  type MemberRow,
   issueEmailToken,
   loginTaken,
   setMemberStatus,
@@ -29,14 +35,12 @@ import type {
 } from './schemas.js';
 import { loadCompany } from './service.js';
 
-type UserRow = Selectable<UsersTable>;
+type UserRow = MemberRow;
 /** A row of the user list. */
 export type CompanyUserView = z.infer<typeof CompanyUserSchema>;
 
 /** Users per page of the list, as in the guide. */
 export const USERS_PAGE_SIZE = 10;
-const ACTIVE: UserRow['status'][] = ['active', 'unconfirmed'];
-const INACTIVE: UserRow['status'][] = ['inactive', 'disabled'];
 
 /** One page of the company's users, ordered by login. */
 export async function listUsers(
@@ -45,32 +49,15 @@ export async function listUsers(
   query: UserListQuery,
 ): Promise<z.infer<typeof UserPageSchema>> {
   await loadCompany(db, companyId);
-  let base = db.selectFrom('users').where('company_id', '=', companyId);
-  if (query.status !== 'all') {
-    base = base.where('status', 'in', query.status === 'active' ? ACTIVE : INACTIVE);
-  }
-  if (query.filter !== undefined && query.filter !== '') {
-    const pattern = `%${escapeLike(query.filter)}%`;
-    base = base.where((eb) =>
-      eb.or(
-        (['login', 'first_name', 'last_name', 'email', 'position', 'department'] as const).map(
-          (column) => iLike(db, sql.ref(column), pattern),
-        ),
-      ),
-    );
-  }
-  const total = await base.select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirst();
-  const rows = await base
-    .selectAll()
-    .orderBy('login_key')
-    .limit(USERS_PAGE_SIZE)
-    .offset((query.page - 1) * USERS_PAGE_SIZE)
-    .execute();
+  const { rows, total } = await companyMembers(db, companyId, query, {
+    offset: (query.page - 1) * USERS_PAGE_SIZE,
+    limit: USERS_PAGE_SIZE,
+  });
   return {
     items: rows.map(companyUserView),
     page: query.page,
     pageSize: USERS_PAGE_SIZE,
-    total: Number(total?.n ?? 0),
+    total,
   };
 }
 
@@ -198,7 +185,7 @@ export async function setUserActive(
       // An invited user who never set a password goes back to waiting for it.
       status = target.password_hash === null ? 'unconfirmed' : 'active';
     } else {
-      if (!ACTIVE.includes(target.status)) {
+      if (!ACTIVE_STATUSES.includes(target.status)) {
         throw conflict('user.already_inactive', `${target.login} is already inactive.`, {
           currentStatus: target.status,
         });
@@ -230,22 +217,8 @@ export async function dashboard(
   companyId: string,
 ): Promise<z.infer<typeof DashboardSchema>> {
   const company = await loadCompany(db, companyId);
-  const recent = await db
-    .selectFrom('users')
-    .selectAll()
-    .where('company_id', '=', companyId)
-    .orderBy('created_at', 'desc')
-    .orderBy('login_key')
-    .limit(5)
-    .execute();
-  const counts = await db
-    .selectFrom('users')
-    .select(['status', (eb) => eb.fn.countAll<string>().as('n')])
-    .where('company_id', '=', companyId)
-    .groupBy('status')
-    .execute();
-  const count = (statuses: UserRow['status'][]) =>
-    counts.filter((c) => statuses.includes(c.status)).reduce((sum, c) => sum + Number(c.n), 0);
+  const recent = await newestMembers(db, companyId, 5);
+  const counts = await memberCounts(db, companyId);
   return {
     company: { id: company.id, name: company.name },
     recentUsers: recent.map((u) => ({
@@ -259,7 +232,7 @@ export async function dashboard(
       createdAt: u.created_at,
       lastAccessAt: u.last_access_at,
     })),
-    counts: { active: count(ACTIVE), inactive: count(INACTIVE) },
+    counts,
   };
 }
 
@@ -297,12 +270,7 @@ async function lockedMember(trx: Kysely<DB>, companyId: string, userId: string):
   if (locked.numUpdatedRows === 0n) {
     throw notFound('company.not_found', `No company ${companyId}.`, { id: companyId });
   }
-  const target = await trx
-    .selectFrom('users')
-    .selectAll()
-    .where('id', '=', userId)
-    .where('company_id', '=', companyId)
-    .executeTakeFirst();
+  const target = await findMember(trx, companyId, userId);
   if (target === undefined) {
     throw notFound('user.not_found', `The company has no user ${userId}.`, { id: userId });
   }
@@ -314,16 +282,7 @@ async function assertAnotherOrgAdmin(
   companyId: string,
   exceptId: string,
 ): Promise<void> {
-  const other = await trx
-    .selectFrom('users')
-    .select('id')
-    .where('company_id', '=', companyId)
-    .where('org_admin', '=', 1)
-    .where('status', '=', 'active')
-    .where('id', '!=', exceptId)
-    .limit(1)
-    .executeTakeFirst();
-  if (other === undefined) {
+  if (!(await hasOtherActiveOrgAdmin(trx, companyId, exceptId))) {
     throw conflict(
       'company.last_org_admin',
       'The company must keep at least one active organization administrator; make another user org admin first.',
