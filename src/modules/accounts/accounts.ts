@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Kysely, Selectable } from 'kysely';
 import type { DB, UsersTable } from '../../platform/db/index.js';
-import { newId } from '../../platform/db/index.js';
+import { mapByIds, newId } from '../../platform/db/index.js';
 import {
   conflict,
   forbidden,
@@ -755,15 +755,12 @@ export async function loginsOf(
   db: Kysely<DB>,
   ids: readonly string[],
 ): Promise<Map<string, string>> {
-  if (ids.length === 0) {
-    return new Map();
-  }
-  const rows = await db
-    .selectFrom('users')
-    .select(['id', 'login'])
-    .where('id', 'in', [...new Set(ids)])
-    .execute();
-  return new Map(rows.map((r) => [r.id, r.login]));
+  const rows = await mapByIds(
+    ids,
+    (chunk) => db.selectFrom('users').select(['id', 'login']).where('id', 'in', chunk).execute(),
+    (r) => r.id,
+  );
+  return new Map([...rows].map(([id, r]) => [id, r.login]));
 }
 
 /**

@@ -5,7 +5,7 @@
  */
 import { sql, type Kysely, type Selectable } from 'kysely';
 import type { DB, UsersTable } from '../../platform/db/index.js';
-import { escapeLike, iLike } from '../../platform/db/index.js';
+import { escapeLike, iLike, mapByIds } from '../../platform/db/index.js';
 
 /** A user row. */
 export type MemberRow = Selectable<UsersTable>;
@@ -138,13 +138,9 @@ export async function usersByIds(
   db: Kysely<DB>,
   ids: readonly string[],
 ): Promise<Map<string, MemberRow>> {
-  if (ids.length === 0) {
-    return new Map();
-  }
-  const rows = await db
-    .selectFrom('users')
-    .selectAll()
-    .where('id', 'in', [...new Set(ids)])
-    .execute();
-  return new Map(rows.map((r) => [r.id, r]));
+  return mapByIds(
+    ids,
+    (chunk) => db.selectFrom('users').selectAll().where('id', 'in', chunk).execute(),
+    (r) => r.id,
+  );
 }

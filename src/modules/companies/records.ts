@@ -4,7 +4,7 @@
  */
 import type { Kysely, Selectable } from 'kysely';
 import type { CompaniesTable, DB } from '../../platform/db/index.js';
-import { newId } from '../../platform/db/index.js';
+import { mapByIds, newId } from '../../platform/db/index.js';
 import { conflict } from '../../platform/errors.js';
 import { plainName } from '../../platform/text.js';
 
@@ -63,13 +63,10 @@ export async function companyNamesOf(
   db: Kysely<DB>,
   ids: readonly string[],
 ): Promise<Map<string, string>> {
-  if (ids.length === 0) {
-    return new Map();
-  }
-  const rows = await db
-    .selectFrom('companies')
-    .select(['id', 'name'])
-    .where('id', 'in', [...new Set(ids)])
-    .execute();
-  return new Map(rows.map((r) => [r.id, r.name]));
+  const rows = await mapByIds(
+    ids,
+    (chunk) => db.selectFrom('companies').select(['id', 'name']).where('id', 'in', chunk).execute(),
+    (r) => r.id,
+  );
+  return new Map([...rows].map(([id, r]) => [id, r.name]));
 }

@@ -5,7 +5,7 @@
 import type { Kysely } from 'kysely';
 import type { HealthSummary, Vulnerability } from '../../engine/vuln/types.js';
 import type { DB } from '../../platform/db/index.js';
-import { newId } from '../../platform/db/index.js';
+import { mapByIds, newId } from '../../platform/db/index.js';
 
 /** Grades from best to worst; `Unknown` is outside the order. */
 export const GRADE_ORDER = ['A', 'B', 'C', 'D', 'E', 'F'] as const;
@@ -109,27 +109,22 @@ export interface CurrentGrade {
   readonly nextDropDate: string | null;
 }
 
-/** Ids per lookup query. */
-const LOOKUP_CHUNK = 500;
-
 /** The current grades of images by id; an image never graded is left out. */
 export async function currentGrades(
   db: Kysely<DB>,
   imageIds: readonly string[],
 ): Promise<Map<string, CurrentGrade>> {
-  const ids = [...new Set(imageIds)];
-  const grades = new Map<string, CurrentGrade>();
-  // Bounded lists: a set shared by thousands of published images stays under the engines'
-  // limits on bound parameters.
-  for (let from = 0; from < ids.length; from += LOOKUP_CHUNK) {
-    const rows = await db
-      .selectFrom('image_health')
-      .select(['image_id', 'grade', 'next_drop_date'])
-      .where('image_id', 'in', ids.slice(from, from + LOOKUP_CHUNK))
-      .execute();
-    for (const r of rows) {
-      grades.set(r.image_id, { grade: r.grade, nextDropDate: r.next_drop_date });
-    }
-  }
-  return grades;
+  const rows = await mapByIds(
+    imageIds,
+    (chunk) =>
+      db
+        .selectFrom('image_health')
+        .select(['image_id', 'grade', 'next_drop_date'])
+        .where('image_id', 'in', chunk)
+        .execute(),
+    (r) => r.image_id,
+  );
+  return new Map(
+    [...rows].map(([id, r]) => [id, { grade: r.grade, nextDropDate: r.next_drop_date }]),
+  );
 }

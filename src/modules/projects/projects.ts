@@ -4,7 +4,7 @@
  */
 import type { Kysely, Selectable } from 'kysely';
 import type { DB, ProjectsTable } from '../../platform/db/index.js';
-import { newId } from '../../platform/db/index.js';
+import { mapByIds, newId } from '../../platform/db/index.js';
 import { conflict, notFound } from '../../platform/errors.js';
 import { plainName } from '../../platform/text.js';
 import { companyExists } from '../companies/index.js';
@@ -187,13 +187,9 @@ export async function findProjects(
   db: Kysely<DB>,
   ids: readonly string[],
 ): Promise<Map<string, Project>> {
-  if (ids.length === 0) {
-    return new Map();
-  }
-  const rows = await db
-    .selectFrom('projects')
-    .selectAll()
-    .where('id', 'in', [...new Set(ids)])
-    .execute();
-  return new Map(rows.map((r) => [r.id, r]));
+  return mapByIds(
+    ids,
+    (chunk) => db.selectFrom('projects').selectAll().where('id', 'in', chunk).execute(),
+    (r) => r.id,
+  );
 }

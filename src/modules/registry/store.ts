@@ -5,7 +5,7 @@
  */
 import { sql, type Kysely, type Selectable, type Transaction } from 'kysely';
 import type { DB, ManifestsTable } from '../../platform/db/index.js';
-import { byteOrder, newId } from '../../platform/db/index.js';
+import { byteOrder, mapByIds, newId } from '../../platform/db/index.js';
 import { findProject, findProjectByNamespace } from '../projects/index.js';
 import { publishedImageDigests, type PublishedImage } from './published.js';
 
@@ -455,13 +455,11 @@ export async function repositoryNamesOf(
   db: Kysely<DB>,
   ids: readonly string[],
 ): Promise<Map<string, string>> {
-  if (ids.length === 0) {
-    return new Map();
-  }
-  const rows = await db
-    .selectFrom('repositories')
-    .select(['id', 'name'])
-    .where('id', 'in', [...new Set(ids)])
-    .execute();
-  return new Map(rows.map((r) => [r.id, r.name]));
+  const rows = await mapByIds(
+    ids,
+    (chunk) =>
+      db.selectFrom('repositories').select(['id', 'name']).where('id', 'in', chunk).execute(),
+    (r) => r.id,
+  );
+  return new Map([...rows].map(([id, r]) => [id, r.name]));
 }

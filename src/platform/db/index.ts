@@ -24,3 +24,4 @@ export { newId, toTimestamp } from './ids.js';
 export { getSetting, setSetting, settingOrInit } from './settings.js';
 export type * from './schema.js';
 export { TABLES } from './schema.js';
+export { IDS_PER_QUERY, mapByIds } from './by-ids.js';
