@@ -64,6 +64,7 @@ export async function adminRotateKey(
 
 /** `admin gc [--dry-run]`. */
 export async function adminGc(config: Config, dryRun: boolean, json: boolean): Promise<string> {
+  const by = operator();
   const report = await withServices(config, (ctx) =>
     collectGarbage({
       db: ctx.db,
@@ -71,6 +72,7 @@ export async function adminGc(config: Config, dryRun: boolean, json: boolean): P
       clock: systemClock,
       graceMs: config.registry.gcGraceMinutes * 60_000,
       dryRun,
+      actor: by,
     }),
   );
   return json ? JSON.stringify(report) : describeGc(report, dryRun);

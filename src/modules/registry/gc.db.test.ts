@@ -8,6 +8,8 @@ import {
   sha256,
   startTestServer,
 } from '../../../test/support/registry-server.js';
+import { readJson } from '../../platform/db/index.js';
+import { operatorActor } from '../../platform/http/guards.js';
 import { collectGarbage } from './gc.js';
 
 const HOUR = 3_600_000;
@@ -174,5 +176,38 @@ describeDb('registry garbage collection', (t) => {
       .execute();
     await collectGarbage({ db: t.db, blobs: server.blobs, clock: { now: () => new Date() } });
     expect(await server.blobs.has(digest)).toBe(true);
+  });
+});
+
+describeDb('registry garbage collection by the operator', (t) => {
+  let server: RunningServer;
+  beforeAll(async () => {
+    server = await startTestServer({ ...t.config, workers: { concurrency: 1, inProcess: false } });
+  });
+  afterAll(() => server.close());
+
+  it('should audit a collection that deleted something, and neither a dry run nor an idle one', async () => {
+    const project = await newProject(t.db);
+    const client = new RegistryClient(server.url, project.registryKey);
+    await client.pushBlob(`${project.namespace}/app`, 'audited garbage');
+    const run = (dryRun: boolean) =>
+      collectGarbage({
+        db: t.db,
+        blobs: server.blobs,
+        clock: { now: () => new Date(Date.now() + 2 * HOUR) },
+        dryRun,
+        actor: operatorActor('cli:ops'),
+      });
+    const entries = () =>
+      t.db.selectFrom('audit_log').selectAll().where('action', '=', 'registry.gc').execute();
+    await run(true);
+    expect(await entries()).toEqual([]);
+    const report = await run(false);
+    expect(report.blobsDeleted).toBeGreaterThanOrEqual(1);
+    await run(false);
+    const logged = await entries();
+    expect(logged).toHaveLength(1);
+    expect(logged[0]).toMatchObject({ actor: 'cli:ops', actor_id: null, target_type: 'registry' });
+    expect(readJson(logged[0]!.detail)).toMatchObject({ blobsDeleted: report.blobsDeleted });
   });
 });

@@ -12,7 +12,9 @@ import { sql, type Kysely } from 'kysely';
 import type { BlobStore } from '../../platform/blobs/index.js';
 import type { DB } from '../../platform/db/index.js';
 import { describeError } from '../../platform/errors.js';
+import { auditedBy, type Actor } from '../../platform/http/guards.js';
 import type { Clock } from '../../platform/queue/index.js';
+import { audit } from '../audit/index.js';
 
 /** Options of `collectGarbage`. */
 export interface GcOptions {
@@ -25,6 +27,8 @@ export interface GcOptions {
   readonly uploadTtlMs?: number;
   /** Report what would go without deleting anything. */
   readonly dryRun?: boolean;
+  /** Who runs it (the CLI's operator); a collection that deleted anything is audited as theirs. */
+  readonly actor?: Actor;
 }
 
 /** What a collection did. */
@@ -127,6 +131,15 @@ export async function collectGarbage(options: GcOptions): Promise<GcReport> {
       await blobs.discardUpload(id);
     }
     report.uploadsDiscarded += 1;
+  }
+  const deleted = report.blobsDeleted + report.orphanFilesDeleted + report.uploadsDiscarded;
+  if (options.actor !== undefined && options.dryRun !== true && deleted > 0) {
+    await audit(db, options.clock.now(), {
+      ...auditedBy(options.actor),
+      action: 'registry.gc',
+      targetType: 'registry',
+      detail: { ...report },
+    });
   }
   return report;
 }
