@@ -10,10 +10,9 @@ import type { DB } from '../../platform/db/index.js';
 import { newId } from '../../platform/db/index.js';
 import { conflict, forbidden, notFound } from '../../platform/errors.js';
 import type { ApiContext } from '../../platform/http/api.js';
-import type { Actor } from '../../platform/http/guards.js';
+import { assertCompanyRole, seesCompany, type Actor } from '../../platform/http/guards.js';
 import { audit } from '../audit/index.js';
 import { enqueueMail } from '../mail/index.js';
-import { checkCompanyAccess } from './access.js';
 import type { JoinRequestSchema } from './schemas.js';
 import { loadCompany } from './service.js';
 import {
@@ -151,13 +150,10 @@ export async function decideJoinRequest(
       .selectAll()
       .where('id', '=', requestId)
       .executeTakeFirst();
-    if (
-      request === undefined ||
-      (!actor.user.staff && actor.user.companyId !== request.company_id)
-    ) {
+    if (request === undefined || !seesCompany(actor.user, request.company_id)) {
       throw notFound('join_request.not_found', `No join request ${requestId}.`, { id: requestId });
     }
-    checkCompanyAccess(actor.user, request.company_id, 'orgAdmin');
+    assertCompanyRole(actor.user, request.company_id, 'orgAdmin');
     if (request.status !== 'pending') {
       throw conflict('join_request.decided', `This request was already ${request.status}.`, {
         currentStatus: request.status,

@@ -8,7 +8,7 @@ import type { DB } from '../../platform/db/index.js';
 import { notFound } from '../../platform/errors.js';
 import type { ApiContext } from '../../platform/http/api.js';
 import { receiveLogo } from '../../platform/http/upload.js';
-import type { AuthUser, Actor } from '../../platform/http/guards.js';
+import { seesCompany, type AuthUser, type Actor } from '../../platform/http/guards.js';
 import { audit } from '../audit/index.js';
 import { loadCompany } from './service.js';
 
@@ -113,8 +113,7 @@ export async function companyLogoToServe(
     .executeTakeFirst();
   const mayRead =
     company !== undefined &&
-    ((viewer !== undefined && (viewer.staff || viewer.companyId === companyId)) ||
-      (await hasPublishedImage(db, companyId)));
+    (seesCompany(viewer, companyId) || (await hasPublishedImage(db, companyId)));
   if (company === undefined || !mayRead) {
     throw notFound('company.not_found', `No company ${companyId}.`, { id: companyId });
   }

@@ -3,8 +3,7 @@ import { z } from 'zod';
 import { notFound } from '../../platform/errors.js';
 import type { Api, ApiContext, ApiModule } from '../../platform/http/api.js';
 import { sendLogo } from '../../platform/http/upload.js';
-import { requireUser } from '../../platform/http/guards.js';
-import { companyAccess } from './access.js';
+import { requireCompanyRole, requireUser } from '../../platform/http/guards.js';
 import {
   agreementView,
   currentAgreement,
@@ -96,7 +95,11 @@ function routes(api: Api, ctx: ApiContext, ports: CompaniesPorts): void {
       },
     },
     async (request) =>
-      companyView(ctx.db, companyAccess(request, request.params.id, 'member'), request.params.id),
+      companyView(
+        ctx.db,
+        requireCompanyRole(request, request.params.id, 'member'),
+        request.params.id,
+      ),
   );
 
   api.patch(
@@ -112,7 +115,7 @@ function routes(api: Api, ctx: ApiContext, ports: CompaniesPorts): void {
       },
     },
     async (request) => {
-      const user = companyAccess(request, request.params.id, 'orgAdmin');
+      const user = requireCompanyRole(request, request.params.id, 'orgAdmin');
       return updateCompany(ctx, { user, ip: request.ip }, request.params.id, request.body);
     },
   );
@@ -131,7 +134,7 @@ function routes(api: Api, ctx: ApiContext, ports: CompaniesPorts): void {
       },
     },
     async (request) => {
-      const user = companyAccess(request, request.params.id, 'orgAdmin');
+      const user = requireCompanyRole(request, request.params.id, 'orgAdmin');
       await setCompanyLogo(ctx, { user, ip: request.ip }, request.params.id, request);
       return companyView(ctx.db, user, request.params.id);
     },
@@ -170,7 +173,7 @@ function routes(api: Api, ctx: ApiContext, ports: CompaniesPorts): void {
       },
     },
     async (request) => {
-      const user = companyAccess(request, request.params.id, 'orgAdmin');
+      const user = requireCompanyRole(request, request.params.id, 'orgAdmin');
       await removeCompanyLogo(ctx, { user, ip: request.ip }, request.params.id);
       return companyView(ctx.db, user, request.params.id);
     },
@@ -208,7 +211,7 @@ function routes(api: Api, ctx: ApiContext, ports: CompaniesPorts): void {
       },
     },
     async (request) => {
-      const user = companyAccess(request, request.params.id, 'ownOrgAdmin');
+      const user = requireCompanyRole(request, request.params.id, 'ownOrgAdmin');
       return acceptProgramAgreement(
         ctx,
         { user, ip: request.ip },
@@ -260,7 +263,7 @@ function joinRoutes(api: Api, ctx: ApiContext): void {
       },
     },
     async (request) => {
-      companyAccess(request, request.params.id, 'orgAdmin');
+      requireCompanyRole(request, request.params.id, 'orgAdmin');
       return {
         items: await listJoinRequests(ctx.db, request.params.id, request.query.status),
       };

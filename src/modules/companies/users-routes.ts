@@ -1,6 +1,6 @@
 /** Routes of a company's user management and dashboard (org admins and staff). */
 import type { Api, ApiContext } from '../../platform/http/api.js';
-import { companyAccess } from './access.js';
+import { requireCompanyRole } from '../../platform/http/guards.js';
 import {
   CompanyParams,
   CompanyUserParams,
@@ -30,7 +30,7 @@ export function userRoutes(api: Api, ctx: ApiContext): void {
       },
     },
     async (request) => {
-      companyAccess(request, request.params.id, 'orgAdmin');
+      requireCompanyRole(request, request.params.id, 'orgAdmin');
       return listUsers(ctx.db, request.params.id, request.query);
     },
   );
@@ -48,7 +48,7 @@ export function userRoutes(api: Api, ctx: ApiContext): void {
       },
     },
     async (request, reply) => {
-      const user = companyAccess(request, request.params.id, 'orgAdmin');
+      const user = requireCompanyRole(request, request.params.id, 'orgAdmin');
       const created = await inviteUser(
         ctx,
         { user, ip: request.ip },
@@ -73,7 +73,7 @@ export function userRoutes(api: Api, ctx: ApiContext): void {
     },
     async (request) => {
       const { id, userId } = request.params;
-      const user = companyAccess(request, id, 'orgAdmin');
+      const user = requireCompanyRole(request, id, 'orgAdmin');
       return updateUser(ctx, { user, ip: request.ip }, id, userId, request.body);
     },
   );
@@ -97,7 +97,7 @@ export function userRoutes(api: Api, ctx: ApiContext): void {
       },
       async (request) => {
         const { id, userId } = request.params;
-        const user = companyAccess(request, id, 'orgAdmin');
+        const user = requireCompanyRole(request, id, 'orgAdmin');
         return setUserActive(ctx, { user, ip: request.ip }, id, userId, active);
       },
     );
@@ -115,7 +115,7 @@ export function userRoutes(api: Api, ctx: ApiContext): void {
       },
     },
     async (request) => {
-      companyAccess(request, request.params.id, 'orgAdmin');
+      requireCompanyRole(request, request.params.id, 'orgAdmin');
       return dashboard(ctx.db, request.params.id);
     },
   );

@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import type { Api, ApiContext } from '../../platform/http/api.js';
 import {
-  requireCompanyMember,
+  companyScope,
   requireOrgAdmin,
   requireStaff,
   requireUser,
@@ -90,7 +90,7 @@ export function complianceRoutes(api: Api, ctx: ApiContext): void {
   api.get(
     '/export-compliance',
     {
-      config: { auth: 'user' },
+      config: { auth: 'memberOrStaff' },
       schema: {
         tags: TAGS,
         summary: "The company's questionnaires (staff: all, or one company's)",
@@ -109,10 +109,9 @@ export function complianceRoutes(api: Api, ctx: ApiContext): void {
         .selectAll()
         .orderBy('submitted_at', 'desc')
         .orderBy('id');
-      if (!user.staff) {
-        query = query.where('company_id', '=', requireCompanyMember(request).companyId);
-      } else if (request.query.companyId !== undefined) {
-        query = query.where('company_id', '=', request.query.companyId);
+      const companyId = companyScope(user, request.query.companyId);
+      if (companyId !== undefined) {
+        query = query.where('company_id', '=', companyId);
       }
       if (request.query.status !== undefined) {
         query = query.where('status', '=', request.query.status);

@@ -7,7 +7,7 @@ import type { DB } from '../../platform/db/index.js';
 import { AppError, conflict, notFound } from '../../platform/errors.js';
 import type { ApiContext } from '../../platform/http/api.js';
 import type { Clock, JobQueue } from '../../platform/queue/index.js';
-import { ownCompany, type AuthUser, type Actor } from '../../platform/http/guards.js';
+import { isOrgAdminOf, ownCompany, type AuthUser, type Actor } from '../../platform/http/guards.js';
 import { audit } from '../audit/index.js';
 import {
   currentGrades,
@@ -122,7 +122,7 @@ function actionsFor(user: AuthUser, row: ImageJoined): ImageAction[] {
   if (row.status !== 'scan_in_progress') {
     actions.push('rescan');
   }
-  const orgAdmin = user.orgAdmin && user.companyId === row.company_id;
+  const orgAdmin = isOrgAdminOf(user, row.company_id);
   if (orgAdmin || user.staff) {
     if (row.published === 1) {
       actions.push('unpublish');

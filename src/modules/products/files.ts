@@ -5,7 +5,7 @@ import type { DB } from '../../platform/db/index.js';
 import { newId } from '../../platform/db/index.js';
 import { invalid, notFound, tooLarge, unsupportedType } from '../../platform/errors.js';
 import type { ApiContext } from '../../platform/http/api.js';
-import type { AuthUser, Actor } from '../../platform/http/guards.js';
+import { seesCompany, type AuthUser, type Actor } from '../../platform/http/guards.js';
 import { audit } from '../audit/index.js';
 import { hasPublishedImage } from '../images/index.js';
 import { companyLogos } from '../companies/index.js';
@@ -135,8 +135,7 @@ export async function logoToServe(
     .executeTakeFirst();
   const mayRead =
     row !== undefined &&
-    ((user !== undefined && (user.staff || user.companyId === row.company_id)) ||
-      (await hasPublishedImage(db, { productId })));
+    (seesCompany(user, row.company_id) || (await hasPublishedImage(db, { productId })));
   if (row === undefined || !mayRead) {
     throw notFound('product.not_found', `No product ${productId}.`, { id: productId });
   }

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { Api, ApiContext } from '../../platform/http/api.js';
 import { internal } from '../../platform/errors.js';
 import { keysetPage, pageSchema } from '../../platform/http/paging.js';
-import { requireCompanyMember, requireOrgAdmin, requireUser } from '../../platform/http/guards.js';
+import { companyScope, requireOrgAdmin, requireUser } from '../../platform/http/guards.js';
 import {
   addCollateral,
   deleteCollateral,
@@ -67,7 +67,7 @@ export function productRoutes(api: Api, ctx: ApiContext, ports: ProductsPorts): 
   api.get(
     '/products',
     {
-      config: { auth: 'user' },
+      config: { auth: 'memberOrStaff' },
       schema: {
         tags: TAGS,
         summary: "The caller's company's products (staff: every company's, or one's)",
@@ -78,10 +78,9 @@ export function productRoutes(api: Api, ctx: ApiContext, ports: ProductsPorts): 
     async (request) => {
       const user = requireUser(request);
       let query = ctx.db.selectFrom('products').selectAll();
-      if (!user.staff) {
-        query = query.where('company_id', '=', requireCompanyMember(request).companyId);
-      } else if (request.query.companyId !== undefined) {
-        query = query.where('company_id', '=', request.query.companyId);
+      const companyId = companyScope(user, request.query.companyId);
+      if (companyId !== undefined) {
+        query = query.where('company_id', '=', companyId);
       }
       const page = await keysetPage(query, {
         keys: [

@@ -1,9 +1,13 @@
 /** Software access routes: platforms, requests, staff decisions, entitlements ("downloads"). */
 import { z } from 'zod';
-import { invalid } from '../../platform/errors.js';
 import type { Api, ApiContext } from '../../platform/http/api.js';
 import { text } from '../accounts/index.js';
-import { requireOrgAdmin, requireStaff, requireUser } from '../../platform/http/guards.js';
+import {
+  companyScope,
+  requireOrgAdmin,
+  requireStaff,
+  requireUser,
+} from '../../platform/http/guards.js';
 import { PLATFORM_IDS, PLATFORMS } from './platforms.js';
 import {
   declineRequest,
@@ -85,7 +89,7 @@ export function softwareRoutes(api: Api, ctx: ApiContext): void {
   api.get(
     '/software-requests',
     {
-      config: { auth: 'user' },
+      config: { auth: 'orgAdminOrStaff' },
       schema: {
         tags: TAGS,
         summary: "The company's software requests (org admins; staff: all, or one company's)",
@@ -104,10 +108,9 @@ export function softwareRoutes(api: Api, ctx: ApiContext): void {
         .selectAll()
         .orderBy('created_at', 'desc')
         .orderBy('platform');
-      if (!user.staff) {
-        query = query.where('company_id', '=', requireOrgAdmin(request).companyId);
-      } else if (request.query.companyId !== undefined) {
-        query = query.where('company_id', '=', request.query.companyId);
+      const companyId = companyScope(user, request.query.companyId);
+      if (companyId !== undefined) {
+        query = query.where('company_id', '=', companyId);
       }
       if (request.query.status !== undefined) {
         query = query.where('status', '=', request.query.status);
@@ -160,7 +163,7 @@ export function softwareRoutes(api: Api, ctx: ApiContext): void {
   api.get(
     '/entitlements',
     {
-      config: { auth: 'user' },
+      config: { auth: 'orgAdminOrStaff' },
       schema: {
         tags: TAGS,
         summary: 'Downloads: the platforms granted to the company (org admins; staff by companyId)',
@@ -176,15 +179,10 @@ export function softwareRoutes(api: Api, ctx: ApiContext): void {
     },
     async (request) => {
       const user = requireUser(request);
-      let companyId: string;
-      if (user.staff) {
-        if (request.query.companyId === undefined) {
-          throw invalid('entitlements.company_required', 'Staff name the company: ?companyId=…');
-        }
-        companyId = request.query.companyId;
-      } else {
-        companyId = requireOrgAdmin(request).companyId;
-      }
+      const companyId = companyScope(user, request.query.companyId, {
+        code: 'entitlements.company_required',
+        message: 'Staff name the company: ?companyId=…',
+      });
       return { items: await entitlements(ctx.db, companyId) };
     },
   );

@@ -1,8 +1,12 @@
 /** Zones, their rules, and companies' requests for access. */
 import { z } from 'zod';
 import type { Api, ApiContext, ApiModule } from '../../platform/http/api.js';
-import { requireOrgAdmin, requireStaff, requireUser } from '../../platform/http/guards.js';
-import { companyAccess } from '../companies/index.js';
+import {
+  requireCompanyRole,
+  requireOrgAdmin,
+  requireStaff,
+  requireUser,
+} from '../../platform/http/guards.js';
 import { acceptAppendix, applyForZone, decideZoneRequest, listZoneRequests } from './requests.js';
 import {
   AppendixBody,
@@ -132,7 +136,7 @@ function routes(api: Api, ctx: ApiContext): void {
       },
     },
     async (request) => {
-      companyAccess(request, request.params.id, 'member');
+      requireCompanyRole(request, request.params.id, 'member');
       return { items: await companyZones(ctx.db, request.params.id) };
     },
   );

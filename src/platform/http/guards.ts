@@ -5,7 +5,7 @@
  * company's records as 404. Modules guard their routes with these, without importing accounts.
  */
 import type { FastifyRequest } from 'fastify';
-import { forbidden, notFound, unauthorized } from '../errors.js';
+import { type AppError, forbidden, invalid, notFound, unauthorized } from '../errors.js';
 
 /** The authenticated caller. */
 export interface AuthUser {
@@ -62,7 +62,7 @@ export function assertStaff(user: AuthUser): void {
 export function requireCompanyMember(request: FastifyRequest): AuthUser & { companyId: string } {
   const user = requireUser(request);
   if (user.companyId === null) {
-    throw forbidden('auth.no_company', 'Join or register a company first.');
+    throw noCompany();
   }
   return user as AuthUser & { companyId: string };
 }
@@ -71,9 +71,92 @@ export function requireCompanyMember(request: FastifyRequest): AuthUser & { comp
 export function requireOrgAdmin(request: FastifyRequest): AuthUser & { companyId: string } {
   const user = requireCompanyMember(request);
   if (!user.orgAdmin) {
-    throw forbidden('auth.org_admin_only', 'Only organization administrators may do this.');
+    throw orgAdminOnly();
   }
   return user;
+}
+
+/** The 403 of a caller who would have to belong to a company. */
+function noCompany(): AppError {
+  return forbidden('auth.no_company', 'Join or register a company first.');
+}
+
+/** The 403 of a caller who would have to be an org admin (of the company at hand). */
+export function orgAdminOnly(): AppError {
+  return forbidden('auth.org_admin_only', 'Only organization administrators may do this.');
+}
+
+/** Whether the caller may see company `companyId`'s records: its members, and staff. */
+export function seesCompany(user: AuthUser | undefined, companyId: string): boolean {
+  return user !== undefined && (user.staff || user.companyId === companyId);
+}
+
+/** Whether the caller is an org admin of company `companyId` (staff are not). */
+export function isOrgAdminOf(user: AuthUser, companyId: string): boolean {
+  return user.orgAdmin && user.companyId === companyId;
+}
+
+/** How much access to a company a service needs. */
+export type CompanyRole = 'member' | 'orgAdmin' | 'ownOrgAdmin';
+
+/**
+ * Checks that the caller may act on company `companyId` with `role`: `member` (or staff),
+ * `orgAdmin` (or staff), `ownOrgAdmin` (an org admin of that very company; staff do not pass).
+ * Another company is reported as not found, so its existence does not leak.
+ * @throws AppError `company.not_found` (404), `auth.org_admin_only` (403)
+ */
+export function assertCompanyRole(user: AuthUser, companyId: string, role: CompanyRole): AuthUser {
+  if (user.staff && role !== 'ownOrgAdmin') {
+    return user;
+  }
+  if (user.companyId !== companyId) {
+    if (user.staff) {
+      throw orgAdminOnly();
+    }
+    throw notFound('company.not_found', `No company ${companyId}.`, { id: companyId });
+  }
+  if (role !== 'member' && !user.orgAdmin) {
+    throw orgAdminOnly();
+  }
+  return user;
+}
+
+/** {@link assertCompanyRole} for the caller of a request. */
+export function requireCompanyRole(
+  request: FastifyRequest,
+  companyId: string,
+  role: CompanyRole,
+): AuthUser {
+  return assertCompanyRole(requireUser(request), companyId, role);
+}
+
+/**
+ * The company a list of a route declared `memberOrStaff` / `orgAdminOrStaff` shows: a partner's
+ * own company, whatever they ask; for staff the company they name with `?companyId=`, or every
+ * company (undefined) unless `staffMustName`.
+ * @throws AppError `<code>` (400) when staff must name a company and did not
+ */
+export function companyScope(
+  user: AuthUser,
+  requested: string | undefined,
+  staffMustName: { code: string; message: string },
+): string;
+export function companyScope(user: AuthUser, requested: string | undefined): string | undefined;
+export function companyScope(
+  user: AuthUser,
+  requested: string | undefined,
+  staffMustName?: { code: string; message: string },
+): string | undefined {
+  if (!user.staff) {
+    if (user.companyId === null) {
+      throw noCompany();
+    }
+    return user.companyId;
+  }
+  if (requested === undefined && staffMustName !== undefined) {
+    throw invalid(staffMustName.code, staffMustName.message);
+  }
+  return requested;
 }
 
 /**
@@ -87,11 +170,7 @@ export function ownCompany(
   what: string,
   id: string,
 ): void {
-  if (
-    companyId === undefined ||
-    companyId === null ||
-    (!user.staff && user.companyId !== companyId)
-  ) {
+  if (companyId === undefined || companyId === null || !seesCompany(user, companyId)) {
     throw notFound(`${what}.not_found`, `No ${what.replace(/_/g, ' ')} ${id}.`, { id });
   }
 }

@@ -109,6 +109,8 @@ function securityOf(auth: RouteAuth, changes: boolean): Record<string, string[]>
     case 'user':
     case 'member':
     case 'orgAdmin':
+    case 'memberOrStaff':
+    case 'orgAdminOrStaff':
     case 'staff':
       return [session, { token: [] }];
   }

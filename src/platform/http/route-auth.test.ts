@@ -26,7 +26,16 @@ function user(over: Partial<AuthUser>): AuthUser {
 }
 
 /** One POST route per level, each taking `{ n: number }`. */
-const LEVELS: readonly RouteAuth[] = ['public', 'optional', 'user', 'member', 'orgAdmin', 'staff'];
+const LEVELS: readonly RouteAuth[] = [
+  'public',
+  'optional',
+  'user',
+  'member',
+  'orgAdmin',
+  'memberOrStaff',
+  'orgAdminOrStaff',
+  'staff',
+];
 
 const declared: ApiModule = {
   name: 'declared',
@@ -96,12 +105,28 @@ describe('route access declarations', () => {
         lonely: [403, 'auth.no_company'],
         member: [200],
         admin: [200],
+        staff: [403, 'auth.no_company'],
       },
       orgAdmin: {
         anon: [401, 'auth.required'],
         lonely: [403, 'auth.no_company'],
         member: [403, 'auth.org_admin_only'],
         admin: [200],
+        staff: [403, 'auth.no_company'],
+      },
+      memberOrStaff: {
+        anon: [401, 'auth.required'],
+        lonely: [403, 'auth.no_company'],
+        member: [200],
+        admin: [200],
+        staff: [200],
+      },
+      orgAdminOrStaff: {
+        anon: [401, 'auth.required'],
+        lonely: [403, 'auth.no_company'],
+        member: [403, 'auth.org_admin_only'],
+        admin: [200],
+        staff: [200],
       },
       staff: {
         anon: [401, 'auth.required'],

@@ -8,19 +8,29 @@
  */
 import type { FastifyContextConfig, FastifyRequest, RouteOptions } from 'fastify';
 import { unauthorized } from '../errors.js';
-import { requireCompanyMember, requireOrgAdmin, requireStaff } from './guards.js';
+import { requireCompanyMember, requireOrgAdmin, requireStaff, requireUser } from './guards.js';
 
 /**
  * - `public`: anyone, logged in or not, gets the same answer (catalog, registration, login);
  * - `optional`: anyone, and a logged-in caller may see more (logos, grades of unpublished images);
  * - `user`: a session or an API token is required, else 401 `auth.required`;
- * - `member`: a user of a company (staff pass too), else 403 `auth.no_company`;
+ * - `member`: a user of a company, else 403 `auth.no_company`;
  * - `orgAdmin`: an org admin of a company, else 403 `auth.no_company` / `auth.org_admin_only`;
+ * - `memberOrStaff`, `orgAdminOrStaff`: the same for partners, and program staff pass (lists that
+ *   show a partner their own company and staff every company, see `companyScope`);
  * - `staff`: program staff, else 403 `auth.staff_only`.
  *
  * A route without a declaration needs a user (`user`).
  */
-export type RouteAuth = 'public' | 'optional' | 'user' | 'member' | 'orgAdmin' | 'staff';
+export type RouteAuth =
+  | 'public'
+  | 'optional'
+  | 'user'
+  | 'member'
+  | 'orgAdmin'
+  | 'memberOrStaff'
+  | 'orgAdminOrStaff'
+  | 'staff';
 
 /** Every level, in the order of the documentation. */
 export const ROUTE_AUTH_LEVELS: readonly RouteAuth[] = [
@@ -29,6 +39,8 @@ export const ROUTE_AUTH_LEVELS: readonly RouteAuth[] = [
   'user',
   'member',
   'orgAdmin',
+  'memberOrStaff',
+  'orgAdminOrStaff',
   'staff',
 ];
 
@@ -82,7 +94,7 @@ export function requireDeclaredAuth(request: FastifyRequest): Promise<void> {
 }
 
 /**
- * `preHandler` hook: the role a route declares (`member`, `orgAdmin`, `staff`) is checked after
+ * `preHandler` hook: the role a route declares (`member`, `orgAdmin`, `staff`, …) is checked after
  * its input is validated and before its handler runs, so an invalid request is a 400 whoever
  * sends it, and a refused caller gets the 403 of the matching guard.
  */
@@ -94,6 +106,16 @@ export function requireDeclaredRole(request: FastifyRequest): Promise<void> {
         break;
       case 'orgAdmin':
         requireOrgAdmin(request);
+        break;
+      case 'memberOrStaff':
+        if (!requireUser(request).staff) {
+          requireCompanyMember(request);
+        }
+        break;
+      case 'orgAdminOrStaff':
+        if (!requireUser(request).staff) {
+          requireOrgAdmin(request);
+        }
         break;
       case 'staff':
         requireStaff(request);
