@@ -1,6 +1,7 @@
 /** Waiting for the server's scan worker in tests: polls the `images` table, 30 s at most. */
 import type { Kysely, Selectable } from 'kysely';
-import type { DB, ImagesTable } from '../../src/platform/db/index.js';
+import type { DB } from '../../src/platform/db/index.js';
+import type { ImagesTable } from '../../src/modules/images/index.js';
 
 const POLLS = 600;
 const POLL_MS = 50;

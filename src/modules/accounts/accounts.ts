@@ -4,7 +4,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Kysely, Selectable } from 'kysely';
-import type { DB, UsersTable } from '../../platform/db/index.js';
+import type { DB } from '../../platform/db/index.js';
+import type { UsersTable } from './tables.js';
 import { mapByIds, newId } from '../../platform/db/index.js';
 import {
   conflict,

@@ -4,7 +4,8 @@
  * Accounts owns `users`; companies asks here.
  */
 import { sql, type Kysely, type Selectable } from 'kysely';
-import type { DB, UsersTable } from '../../platform/db/index.js';
+import type { DB } from '../../platform/db/index.js';
+import type { UsersTable } from './tables.js';
 import { escapeLike, iLike, mapByIds } from '../../platform/db/index.js';
 
 /** A user row. */

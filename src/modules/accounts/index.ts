@@ -1,4 +1,5 @@
 /** Accounts: registration, confirmation, sessions, API tokens, the staff bootstrap, guards. */
+export type * from './tables.js';
 export {
   issueEmailToken,
   notifiedStaffEmails,

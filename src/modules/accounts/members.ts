@@ -4,7 +4,8 @@
  * only writes of `users` and `sessions` outside the accounts module's own services.
  */
 import type { Kysely, Selectable } from 'kysely';
-import type { DB, UsersTable, UserStatus } from '../../platform/db/index.js';
+import type { DB } from '../../platform/db/index.js';
+import type { UsersTable, UserStatus } from './tables.js';
 import { newId } from '../../platform/db/index.js';
 
 type UserRow = Selectable<UsersTable>;

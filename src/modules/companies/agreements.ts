@@ -3,7 +3,8 @@
  * acceptance by a company: who accepted which version, when and from where.
  */
 import type { Kysely, Selectable } from 'kysely';
-import type { AgreementsTable, DB } from '../../platform/db/index.js';
+import type { DB } from '../../platform/db/index.js';
+import type { AgreementsTable } from './tables.js';
 import { newId } from '../../platform/db/index.js';
 import { conflict, notFound } from '../../platform/errors.js';
 import type { ApiContext } from '../../platform/http/api.js';

@@ -1,4 +1,5 @@
 /** Companies: profiles and their completeness, membership, users and agreements. */
+export type * from './tables.js';
 export { companiesModule, type CompaniesPorts } from './module.js';
 export {
   acceptanceOf,

@@ -3,7 +3,8 @@
  * `hallmark admin` commands and test set-ups create companies only through here.
  */
 import type { Kysely, Selectable } from 'kysely';
-import type { CompaniesTable, DB } from '../../platform/db/index.js';
+import type { DB } from '../../platform/db/index.js';
+import type { CompaniesTable } from './tables.js';
 import { mapByIds, newId } from '../../platform/db/index.js';
 import { conflict } from '../../platform/errors.js';
 import { plainName } from '../../platform/text.js';

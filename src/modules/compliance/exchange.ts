@@ -3,11 +3,8 @@
  * and the partner answers follow-up questions; every step is a message, audited and e-mailed.
  */
 import type { Kysely, Selectable } from 'kysely';
-import type {
-  DB,
-  ExportComplianceMessagesTable,
-  ExportComplianceStatus,
-} from '../../platform/db/index.js';
+import type { DB } from '../../platform/db/index.js';
+import type { ExportComplianceMessagesTable, ExportComplianceStatus } from './tables.js';
 import { conflict, invalid } from '../../platform/errors.js';
 import type { ApiContext } from '../../platform/http/api.js';
 import type { Actor } from '../../platform/http/guards.js';

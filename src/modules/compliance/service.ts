@@ -3,12 +3,12 @@
  * follow-up questions, decline) within about five business days; the partner answers questions.
  */
 import type { Kysely, Selectable } from 'kysely';
+import type { DB } from '../../platform/db/index.js';
 import type {
-  DB,
   ExportComplianceMessagesTable,
   ExportComplianceStatus,
   ExportComplianceTable,
-} from '../../platform/db/index.js';
+} from './tables.js';
 import { newId, readJson, writeJson } from '../../platform/db/index.js';
 import { conflict, notFound, unprocessable } from '../../platform/errors.js';
 import type { ApiContext } from '../../platform/http/api.js';

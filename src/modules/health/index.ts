@@ -1,4 +1,5 @@
 /** The Container Health Index in the server: grades, their history, recomputation, drop e-mails. */
+export type * from './tables.js';
 export {
   currentGrades,
   gradeHistory,

@@ -3,7 +3,8 @@
  * records the image and queues its scan in the push's own transaction.
  */
 import type { Kysely, Selectable, Transaction } from 'kysely';
-import type { DB, ImagesTable } from '../../platform/db/index.js';
+import type { DB } from '../../platform/db/index.js';
+import type { ImagesTable } from './tables.js';
 import { newId } from '../../platform/db/index.js';
 import type { JobQueue } from '../../platform/queue/index.js';
 import { projectIdsOf } from '../projects/index.js';

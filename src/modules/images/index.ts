@@ -1,4 +1,5 @@
 /** Images of projects: recorded on push, scanned by a job, published by the portal. */
+export type * from './tables.js';
 export {
   findImage,
   hasPublishedImage,

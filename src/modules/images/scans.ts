@@ -5,7 +5,8 @@
  * never touches the image.
  */
 import type { Kysely, Selectable } from 'kysely';
-import type { DB, ImageScansTable, ImageStatus, ScanReason } from '../../platform/db/index.js';
+import type { DB } from '../../platform/db/index.js';
+import type { ImageScansTable, ImageStatus, ScanReason } from './tables.js';
 import { newId, writeJson } from '../../platform/db/index.js';
 import type { JobQueue } from '../../platform/queue/index.js';
 import { loginsOf } from '../accounts/index.js';

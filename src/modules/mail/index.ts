@@ -1,4 +1,5 @@
 /** E-mail: the transactional outbox, its delivery job and the transports. */
+export type * from './tables.js';
 export {
   enqueueMail,
   enqueueMails,

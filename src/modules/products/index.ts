@@ -1,4 +1,5 @@
 /** Partner products: what other modules may call. */
+export type * from './tables.js';
 export { productsModule } from './module.js';
 export {
   productContacts,

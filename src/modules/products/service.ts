@@ -1,6 +1,7 @@
 /** Products and their versions: the use cases behind the routes, each change audited. */
 import type { Kysely, Selectable } from 'kysely';
-import type { DB, ProductsTable } from '../../platform/db/index.js';
+import type { DB } from '../../platform/db/index.js';
+import type { ProductsTable } from './tables.js';
 import { escapeLike, iLike, newId, readJson, writeJson } from '../../platform/db/index.js';
 import { type AppError, conflict, invalid } from '../../platform/errors.js';
 import { ownCompany, type AuthUser, type Actor } from '../../platform/http/guards.js';

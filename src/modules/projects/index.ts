@@ -1,4 +1,5 @@
 /** Companies, certification projects, registry namespaces and registry keys. */
+export type * from './tables.js';
 export {
   createProject,
   findProject,

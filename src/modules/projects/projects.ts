@@ -3,7 +3,8 @@
  * the registry key. The portal API creates the same records.
  */
 import type { Kysely, Selectable } from 'kysely';
-import type { DB, ProjectsTable } from '../../platform/db/index.js';
+import type { DB } from '../../platform/db/index.js';
+import type { ProjectsTable } from './tables.js';
 import { mapByIds, newId } from '../../platform/db/index.js';
 import { conflict, notFound } from '../../platform/errors.js';
 import { plainName } from '../../platform/text.js';

@@ -3,7 +3,8 @@
  * registry key, the in-tree / out-of-tree declaration and the staff decisions.
  */
 import type { Kysely, Selectable } from 'kysely';
-import type { DB, ProjectsTable } from '../../platform/db/index.js';
+import type { DB } from '../../platform/db/index.js';
+import type { ProjectsTable } from './tables.js';
 import { readJson, writeJson } from '../../platform/db/index.js';
 import { conflict, forbidden, invalid, notFound } from '../../platform/errors.js';
 import type { ApiContext } from '../../platform/http/api.js';

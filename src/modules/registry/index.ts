@@ -1,4 +1,5 @@
 /** The OCI registry: routes, operations, storage rules and garbage collection. */
+export type * from './tables.js';
 export {
   Registry,
   type ManifestDeletedHook,

@@ -4,7 +4,8 @@
  * left behind is never served.
  */
 import { sql, type Kysely, type Selectable, type Transaction } from 'kysely';
-import type { DB, ManifestsTable } from '../../platform/db/index.js';
+import type { DB } from '../../platform/db/index.js';
+import type { ManifestsTable } from './tables.js';
 import { byteOrder, mapByIds, newId } from '../../platform/db/index.js';
 import { findProject, findProjectByNamespace } from '../projects/index.js';
 import { publishedImageDigests, type PublishedImage } from './published.js';

@@ -7,7 +7,8 @@
  */
 import type { Kysely, Selectable } from 'kysely';
 import type { BlobStore, BlobWriter } from '../../platform/blobs/index.js';
-import type { DB, UploadsTable } from '../../platform/db/index.js';
+import type { DB } from '../../platform/db/index.js';
+import type { UploadsTable } from './tables.js';
 import type { Clock } from '../../platform/queue/index.js';
 import { log } from '../../platform/logger.js';
 import { registryError } from './errors.js';

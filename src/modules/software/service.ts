@@ -1,6 +1,7 @@
 /** Software access: requests per platform, the staff decision, and the granted entitlements. */
 import type { Kysely, Selectable } from 'kysely';
-import type { DB, SoftwareRequestsTable } from '../../platform/db/index.js';
+import type { DB } from '../../platform/db/index.js';
+import type { SoftwareRequestsTable } from './tables.js';
 import { newId } from '../../platform/db/index.js';
 import { conflict, notFound } from '../../platform/errors.js';
 import type { ApiContext } from '../../platform/http/api.js';

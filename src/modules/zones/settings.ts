@@ -5,7 +5,8 @@
 import type { Kysely, Selectable } from 'kysely';
 import { DEFAULT_POLICY_OPTIONS } from '../../engine/policy/index.js';
 import type { PolicyId } from '../../engine/policy/types.js';
-import type { DB, ZonesTable } from '../../platform/db/index.js';
+import type { DB } from '../../platform/db/index.js';
+import type { ZonesTable } from './tables.js';
 import { readJson, writeJson } from '../../platform/db/index.js';
 import type { ZoneSettingsBody, ZoneSettingsSchema } from './schemas.js';
 import type { z } from 'zod';
