@@ -5,7 +5,7 @@
 import type { AddressInfo } from 'node:net';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Config } from '../platform/config.js';
-import { FsBlobStore, type BlobStore } from '../platform/blobs/index.js';
+import { createBlobStore, type BlobStore } from '../platform/blobs/index.js';
 import { migrateToLatest, openDatabase, type Database } from '../platform/db/index.js';
 import { log } from '../platform/logger.js';
 import {
@@ -60,6 +60,7 @@ import { listen } from './listen.js';
 import { gradedImages } from './ports.js';
 import { makeStatePrivate } from './private-state.js';
 import {
+  blobLedger,
   loadTokenSecret,
   Registry,
   registryOpenApi,
@@ -226,7 +227,7 @@ export async function startServer(
   const database = await openDatabase(config);
   try {
     await migrateToLatest(database.db);
-    const blobs = new FsBlobStore(config.blobs.dir);
+    const blobs = createBlobStore(config);
     const queue = new JobQueue(database.db, { clock });
     // Shared by the API and the jobs; set to the listening address once known.
     const links = { base: portalBase(config) };
@@ -252,6 +253,7 @@ export async function startServer(
       db: database.db,
       queue,
       blobs,
+      blobLedger: blobLedger(database.db),
       clock,
       links,
       authLimits,

@@ -1,12 +1,13 @@
 /** What every `hallmark admin` command shares: the storage, the services' context, the actor. */
 import { userInfo } from 'node:os';
 import type { Config } from '../../platform/config.js';
-import { FsBlobStore } from '../../platform/blobs/index.js';
+import { createBlobStore } from '../../platform/blobs/index.js';
 import { migrateToLatest, openDatabase } from '../../platform/db/index.js';
 import type { ApiContext } from '../../platform/http/api.js';
 import { JobQueue, systemClock } from '../../platform/queue/index.js';
 import { operatorActor, type Actor } from '../../platform/http/guards.js';
 import { newAuthLimits } from '../../modules/accounts/index.js';
+import { blobLedger } from '../../modules/registry/index.js';
 
 /**
  * Opens the configured storage (creating or upgrading its schema), runs `fn` with the context
@@ -24,7 +25,8 @@ export async function withServices<T>(
       config,
       db: database.db,
       queue: new JobQueue(database.db, { clock: systemClock }),
-      blobs: new FsBlobStore(config.blobs.dir),
+      blobs: createBlobStore(config),
+      blobLedger: blobLedger(database.db),
       clock: systemClock,
       links: { base: config.server.publicUrl ?? `http://localhost:${config.server.port}` },
       authLimits: newAuthLimits(config.accounts, systemClock),

@@ -6,7 +6,7 @@
  * server.
  */
 import type { Config } from '../../platform/config.js';
-import { FsBlobStore } from '../../platform/blobs/index.js';
+import { createBlobStore } from '../../platform/blobs/index.js';
 import { notFound } from '../../platform/errors.js';
 import { systemClock } from '../../platform/queue/index.js';
 import {
@@ -68,7 +68,7 @@ export async function adminGc(config: Config, dryRun: boolean, json: boolean): P
   const report = await withServices(config, (ctx) =>
     collectGarbage({
       db: ctx.db,
-      blobs: new FsBlobStore(config.blobs.dir),
+      blobs: createBlobStore(config),
       clock: systemClock,
       graceMs: config.registry.gcGraceMinutes * 60_000,
       dryRun,

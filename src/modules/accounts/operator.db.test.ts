@@ -17,6 +17,7 @@ import {
   newAuthLimits,
   resetPassword,
 } from './index.js';
+import { blobLedger } from '../registry/index.js';
 
 const BY = operatorActor('cli:tester');
 
@@ -29,6 +30,7 @@ describeDb('accounts for operators', (t) => {
     db: t.db,
     queue: new JobQueue(t.db, { clock: systemClock }),
     blobs: new FsBlobStore(config.blobs.dir),
+    blobLedger: blobLedger(t.db),
     clock: systemClock,
     links: { base: 'https://hallmark.example.com' },
     authLimits: newAuthLimits(config.accounts, systemClock),

@@ -38,7 +38,7 @@ export async function setCompanyLogo(
 ): Promise<void> {
   await loadCompany(ctx.db, companyId);
   const now = ctx.clock.now();
-  const logo = await receiveLogo(request, ctx.blobs, ctx.db, now, 'company');
+  const logo = await receiveLogo(request, ctx.blobs, ctx.blobLedger, now, 'company');
   await ctx.db.transaction().execute(async (trx) => {
     await loadCompany(trx, companyId);
     await trx

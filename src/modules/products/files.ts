@@ -67,7 +67,7 @@ export async function setLogo(
 ): Promise<ProductRow> {
   await visibleProduct(ctx.db, actor.user, productId);
   const now = ctx.clock.now();
-  const logo = await receiveLogo(request, ctx.blobs, ctx.db, now, 'product');
+  const logo = await receiveLogo(request, ctx.blobs, ctx.blobLedger, now, 'product');
   return ctx.db.transaction().execute(async (trx) => {
     const product = await visibleProduct(trx, actor.user, productId);
     const row = await trx
@@ -179,7 +179,7 @@ export async function addCollateral(
     throw err;
   }
   const now = ctx.clock.now();
-  await file.commit(ctx.db, now);
+  await file.commit(ctx.blobLedger, now);
   return ctx.db.transaction().execute(async (trx) => {
     const product = await visibleProduct(trx, actor.user, productId);
     const view: CollateralView = {

@@ -14,6 +14,7 @@ export { loadTokenSecret, TokenSigner } from './tokens.js';
 export { collectGarbage, type GcOptions, type GcReport } from './gc.js';
 export { loadImageManifest, type ImageManifest } from './stored-image.js';
 export {
+  blobLedger,
   deleteTagAt,
   findRepositoryById,
   repositoryNamesOf,

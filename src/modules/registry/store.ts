@@ -4,6 +4,7 @@
  * left behind is never served.
  */
 import { sql, type Kysely, type Selectable, type Transaction } from 'kysely';
+import type { BlobLedger } from '../../platform/blobs/index.js';
 import type { DB } from '../../platform/db/index.js';
 import type { ManifestsTable } from './tables.js';
 import { byteOrder, mapByIds, newId } from '../../platform/db/index.js';
@@ -176,6 +177,16 @@ export async function reserveBlob(
     .values({ digest, size, created_at: at, last_used_at: at, ready: 0 })
     .onConflict((oc) => oc.column('digest').doUpdateSet({ last_used_at: at }))
     .execute();
+}
+
+/** The ledger of the blob store's files, kept in `blobs` (see `reserveBlob`). */
+export function blobLedger(db: Kysely<DB>): BlobLedger {
+  return {
+    reserve: (digest, size, now) => reserveBlob(db, digest, size, now),
+    async ready(digest) {
+      await db.updateTable('blobs').set({ ready: 1 }).where('digest', '=', digest).execute();
+    },
+  };
 }
 
 /** Last step of a commit: the file is in place; the blob exists and is visible in the repository. */

@@ -100,3 +100,15 @@ export interface BlobStore {
   /** Every upload in progress. */
   listUploads(): AsyncIterable<UploadStat>;
 }
+
+/**
+ * Where the blob store's files are recorded, so that garbage collection knows what is stored and
+ * what is being written. The registry keeps these rows (`blobs`); the server passes its ledger to
+ * whoever commits files outside the registry (logos, collateral).
+ */
+export interface BlobLedger {
+  /** Before a file is moved into place: its digest is being written (or touch the stored one). */
+  reserve(digest: string, size: number, now: Date): Promise<void>;
+  /** After: the blob exists. */
+  ready(digest: string): Promise<void>;
+}

@@ -18,7 +18,7 @@ import type {
 } from 'fastify';
 import { serializerCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Kysely } from 'kysely';
-import type { BlobStore } from '../blobs/index.js';
+import type { BlobLedger, BlobStore } from '../blobs/index.js';
 import type { Config } from '../config.js';
 import type { DB } from '../db/index.js';
 import type { Clock, JobQueue } from '../queue/index.js';
@@ -49,6 +49,8 @@ export interface ApiContext {
   readonly db: Kysely<DB>;
   readonly queue: JobQueue;
   readonly blobs: BlobStore;
+  /** Where files committed outside the registry (logos, collateral) are recorded for GC. */
+  readonly blobLedger: BlobLedger;
   readonly clock: Clock;
   /** Base URL for links in e-mails (`server.publicUrl`, or the listening address once known). */
   readonly links: { base: string };

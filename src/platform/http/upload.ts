@@ -5,9 +5,7 @@
 import { createHash } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { fileTypeFromBuffer } from 'file-type';
-import type { Kysely } from 'kysely';
-import type { BlobStore, BlobWriter } from '../blobs/index.js';
-import type { DB } from '../db/index.js';
+import type { BlobLedger, BlobStore, BlobWriter } from '../blobs/index.js';
 import { type AppError, invalid, tooLarge, unsupportedType } from '../errors.js';
 
 /** How many leading bytes are kept for content sniffing (enough for Office zip containers). */
@@ -20,8 +18,8 @@ export interface ReceivedFile {
   readonly digest: string;
   /** The first bytes, for content sniffing. */
   readonly head: Buffer;
-  /** Makes the bytes a blob and records it so garbage collection sees it as stored. */
-  commit(db: Kysely<DB>, now: Date): Promise<void>;
+  /** Makes the bytes a blob and records it in `ledger`, so garbage collection sees it as stored. */
+  commit(ledger: BlobLedger, now: Date): Promise<void>;
   /** Discards the bytes. */
   discard(): Promise<void>;
 }
@@ -74,28 +72,23 @@ export async function receiveFile(
     size,
     digest,
     head: Buffer.concat(head),
-    commit: (db, now) => commitBlob(db, writer, digest, size, now),
+    commit: (ledger, now) => commitBlob(ledger, writer, digest, size, now),
     discard: () => writer.abort(),
   };
 }
 
 async function commitBlob(
-  db: Kysely<DB>,
+  ledger: BlobLedger,
   writer: BlobWriter,
   digest: string,
   size: number,
   now: Date,
 ): Promise<void> {
-  const at = now.toISOString();
   // Same protocol as registry uploads: the row exists before the file, so the orphan sweep of
   // garbage collection never takes a file mid-commit.
-  await db
-    .insertInto('blobs')
-    .values({ digest, size, created_at: at, last_used_at: at, ready: 0 })
-    .onConflict((oc) => oc.column('digest').doUpdateSet({ last_used_at: at }))
-    .execute();
+  await ledger.reserve(digest, size, now);
   await writer.commit(digest);
-  await db.updateTable('blobs').set({ ready: 1 }).where('digest', '=', digest).execute();
+  await ledger.ready(digest);
 }
 
 /** The media type of some bytes by their content, or undefined when unrecognised. */
@@ -191,7 +184,7 @@ export const LOGO_MAX_BYTES = 15 * 1024 * 1024;
 export async function receiveLogo(
   request: FastifyRequest,
   blobs: BlobStore,
-  db: Kysely<DB>,
+  ledger: BlobLedger,
   now: Date,
   owner: string,
 ): Promise<{ digest: string; mediaType: string; size: number }> {
@@ -212,7 +205,7 @@ export async function receiveLogo(
       { allowed: [...LOGO_TYPES], detected: type?.mime ?? null },
     );
   }
-  await file.commit(db, now);
+  await file.commit(ledger, now);
   return { digest: file.digest, mediaType: type.mime, size: file.size };
 }
 
