@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { ProfileInput, ProfileSchema } from './profile.js';
 import { plainLine } from '../../platform/text.js';
+import { UserSchema } from '../accounts/index.js';
 
 /** A trimmed single line of 1 to `max` characters, plain text only (see platform/text). */
 const line = plainLine;
@@ -142,23 +143,12 @@ export const UserListQuery = z.object({
 });
 export type UserListQuery = z.infer<typeof UserListQuery>;
 
-/** A row of the user list. */
-export const CompanyUserSchema = z.object({
-  id: z.string(),
-  /** User name (the login). */
-  login: z.string(),
-  email: z.string(),
-  greeting: z.string().nullable(),
-  firstName: z.string(),
-  lastName: z.string(),
-  suffix: z.string().nullable(),
-  position: z.string().nullable(),
-  department: z.string().nullable(),
-  orgAdmin: z.boolean(),
-  status: z.enum(['unconfirmed', 'active', 'inactive', 'disabled']),
-  createdAt: z.string(),
-  updatedAt: z.string(),
-  lastAccessAt: z.string().nullable(),
+/** A row of the user list: the account's view without its contact phone, company and roles. */
+export const CompanyUserSchema = UserSchema.omit({
+  phone: true,
+  companyId: true,
+  staff: true,
+  notify: true,
 });
 export const UserPageSchema = z.object({
   items: z.array(CompanyUserSchema),

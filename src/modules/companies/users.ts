@@ -22,6 +22,7 @@ import {
   loginTaken,
   setMemberStatus,
   updateMember,
+  userView,
 } from '../accounts/index.js';
 import { audit } from '../audit/index.js';
 import { checkMailSource, checkMailTarget, enqueueMail, recordMailRequest } from '../mail/index.js';
@@ -238,22 +239,8 @@ export async function dashboard(
 
 /** Presents a user of the list. */
 export function companyUserView(u: UserRow): CompanyUserView {
-  return {
-    id: u.id,
-    login: u.login,
-    email: u.email,
-    greeting: u.greeting,
-    firstName: u.first_name,
-    lastName: u.last_name,
-    suffix: u.suffix,
-    position: u.position,
-    department: u.department,
-    orgAdmin: u.org_admin === 1,
-    status: u.status,
-    createdAt: u.created_at,
-    updatedAt: u.updated_at,
-    lastAccessAt: u.last_access_at,
-  };
+  const { phone, companyId, staff, notify, ...view } = userView(u);
+  return view;
 }
 
 /**
