@@ -4,19 +4,17 @@ import type { HealthSummary, Vulnerability } from './vuln/types.js';
 
 /** The JSON report, exactly as documented in the README. */
 export interface JsonReport {
-  image: {
-    reference: string;
-    /** `manifestDigest`, or `configDigest` when that is null (kept for reports read before both existed). */
-    digest: string;
-    /** The image manifest's digest; null for a docker-archive that holds no manifest. */
-    manifestDigest: string | null;
-    /** The image config's digest (the image ID). */
-    configDigest: string;
-    layers: string[];
-    created: string | null;
-    labels: Record<string, string>;
-    user: string | null;
-  };
+  image: Pick<
+    ScanResult,
+    | 'reference'
+    | 'digest'
+    | 'manifestDigest'
+    | 'configDigest'
+    | 'layers'
+    | 'created'
+    | 'labels'
+    | 'user'
+  >;
   policy: string;
   passed: boolean;
   results: Array<{
@@ -27,17 +25,20 @@ export interface JsonReport {
     suggestion: string;
     url: string;
   }>;
-  packages: Array<{
-    name: string;
-    epoch: number | null;
-    version: string;
-    release: string;
-    arch: string | null;
-    sourcerpm: string | null;
-    vendor: string | null;
-  }>;
+  packages: ReportedPackage[];
   vulnerabilities: Vulnerability[];
   health: HealthSummary | null;
+}
+
+/** An installed package, as the report lists it. */
+export interface ReportedPackage {
+  name: string;
+  epoch: number | null;
+  version: string;
+  release: string;
+  arch: string | null;
+  sourcerpm: string | null;
+  vendor: string | null;
 }
 
 /** Presents a scan result as the JSON report. */

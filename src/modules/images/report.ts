@@ -3,6 +3,7 @@
  * `{error: {code, message}}` when the image could not be read; `images.packages` the package list.
  * Stored documents are checked field by field, so an old or damaged row never breaks a response.
  */
+import type { ReportedPackage } from '../../engine/report.js';
 import { readJson } from '../../platform/db/index.js';
 
 /** A scan as the API shows it. */
@@ -41,16 +42,8 @@ export interface StoredScan {
   error: { code: string; message: string } | null;
 }
 
-/** An installed package. */
-export interface StoredPackage {
-  name: string;
-  epoch: number | null;
-  version: string;
-  release: string;
-  arch: string | null;
-  sourcerpm: string | null;
-  vendor: string | null;
-}
+/** An installed package, as a stored scan lists it (the JSON report's shape). */
+export type StoredPackage = ReportedPackage;
 
 type Doc = Record<string, unknown>;
 
