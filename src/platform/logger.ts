@@ -38,11 +38,6 @@ export function withLogContext<T>(fields: LogContext, fn: () => T): T {
   return contexts.run({ ...contexts.getStore(), ...fields }, fn);
 }
 
-/** The fields of the current request or job, if any. */
-export function currentLogContext(): LogContext | undefined {
-  return contexts.getStore();
-}
-
 /** Where log lines go; tests may swap it. */
 export interface LogSink {
   write(line: string): void;

@@ -7,9 +7,6 @@ import { plainLine } from '../../platform/text.js';
 const line = plainLine;
 const distinct = (list: string[]) => new Set(list.map((s) => s.toLowerCase())).size === list.length;
 
-/** Release categories the UI offers; a zone may also name its own (≤ 50 characters). */
-export const KNOWN_RELEASE_CATEGORIES = ['Tech Preview', 'General Availability'] as const;
-
 /** Policies a zone may certify against (the engine's `POLICY_IDS`). */
 export const ZonePolicy = z.enum([
   'connect-2018',
