@@ -13,18 +13,41 @@ import { inspectManifest, type ManifestFacts } from './manifests.js';
 import { isSupportedDigest, isTag, looksLikeDigest } from './names.js';
 import type { PublishedImagesSource } from './published.js';
 import {
+  allowedActions,
+  authenticate,
+  authorize,
+  grantToken,
+  type Allowed,
+  type AccessMode,
+  type Principal,
+  type Realm,
+} from './access.js';
+import type { AddressGuard } from '../accounts/index.js';
+import type { PublishedImage } from './published.js';
+import { splitRepositoryName } from './names.js';
+import {
   deleteManifest,
+  deleteTag,
+  ensureRepository,
   findManifest,
+  findRepository,
   inBatches,
+  isPublishedManifest,
+  linkBlob,
+  listReferrers,
+  listTags,
   manifestSizes,
   publishBlob,
   releaseBlob,
+  repositoryBlobSize,
   repositoryBlobSizes,
   reserveBlob,
   touchBlob,
+  unlinkBlob,
   type ManifestRow,
   type RepositoryRef,
 } from './store.js';
+import type { Action, Grant, TokenClaims, TokenSigner } from './tokens.js';
 import { Uploads } from './uploads.js';
 
 /** What the registry tells the rest of the server when a tag is pushed. */
@@ -303,6 +326,170 @@ export class Registry {
   /** Notes that a client relied on a blob's presence (HEAD before skipping its upload). */
   async touch(digest: string): Promise<void> {
     await touchBlob(this.db, digest, this.clock.now());
+  }
+
+  // Access: who is asking, and what they may do (see access.ts for the rules).
+
+  /** The caller an `Authorization` header names (anonymous without one). */
+  principal(
+    signer: TokenSigner,
+    authorization: string | undefined,
+    realm: Realm,
+    guard: AddressGuard,
+  ): Promise<Principal> {
+    return authenticate(this.db, signer, authorization, realm, this.nowSeconds(), guard);
+  }
+
+  /** The claims of a bearer token for the scopes the principal may have, issued now. */
+  grant(
+    principal: Principal,
+    scopes: readonly Grant[],
+    service: string,
+    issuedAt: Date,
+    ttlSeconds: number,
+  ): Promise<TokenClaims> {
+    return grantToken(
+      this.db,
+      principal,
+      scopes,
+      service,
+      Math.floor(issuedAt.getTime() / 1000),
+      ttlSeconds,
+      this.publishedImages,
+    );
+  }
+
+  /**
+   * How the principal may do `action` on repository `name`.
+   * @throws RegistryError UNAUTHORIZED (with a challenge) or DENIED
+   */
+  authorize(
+    principal: Principal,
+    name: string,
+    action: Action,
+    realm: Realm,
+  ): Promise<{ mode: AccessMode; projectId?: string; published?: readonly PublishedImage[] }> {
+    return authorize(this.db, principal, name, action, realm, this.publishedImages);
+  }
+
+  /** What the principal's own rights allow on repository `name`, whatever its token says. */
+  allowed(principal: Principal, name: string): Promise<Allowed> {
+    return allowedActions(this.db, principal, name, this.publishedImages);
+  }
+
+  // Repositories, tags, manifests and blobs as the OCI routes read and change them.
+
+  /**
+   * The repository `name`; a push of the owning project (`projectId`) creates it.
+   * @throws RegistryError NAME_INVALID, NAME_UNKNOWN
+   */
+  async repository(name: string, creating: string | undefined): Promise<RepositoryRef> {
+    const parts = splitRepositoryName(name);
+    if (parts === undefined) {
+      throw registryError(
+        'NAME_INVALID',
+        `Repository name ${name} has no namespace; push to <namespace>/<name>.`,
+      );
+    }
+    if (creating !== undefined) {
+      return ensureRepository(
+        this.db,
+        creating,
+        parts.namespace,
+        parts.repository,
+        this.clock.now(),
+      );
+    }
+    const found = await findRepository(this.db, parts.namespace, parts.repository);
+    if (found === undefined) {
+      throw registryError('NAME_UNKNOWN', `Repository ${name} does not exist.`, { name });
+    }
+    return found;
+  }
+
+  /** Tag names in order, after `last`, at most `n`; with `published`, only published ones. */
+  tags(
+    repository: RepositoryRef,
+    options: { n?: number; last?: string; published?: readonly PublishedImage[] | undefined },
+  ): Promise<string[]> {
+    return listTags(this.db, repository.id, options);
+  }
+
+  /** Deletes a tag (not its manifest); false when it was not there. */
+  deleteTag(repository: RepositoryRef, tag: string): Promise<boolean> {
+    return deleteTag(this.db, repository.id, tag);
+  }
+
+  /** A manifest someone without rights to the namespace may read: published ones only. */
+  publishedManifest(
+    repository: RepositoryRef,
+    ref: ManifestRef,
+    published: readonly PublishedImage[],
+  ): Promise<ManifestRow | undefined> {
+    return findManifest(this.db, repository.id, ref, { published });
+  }
+
+  /** Whether `digest` is a published manifest of the repository (or listed by one). */
+  isPublished(
+    repository: RepositoryRef,
+    digest: string,
+    published: readonly PublishedImage[],
+  ): Promise<boolean> {
+    return isPublishedManifest(this.db, repository.id, digest, published);
+  }
+
+  /** Manifests whose subject is `digest`; with `published`, only those a reader could pull. */
+  referrers(
+    repository: RepositoryRef,
+    digest: string,
+    published: readonly PublishedImage[] | undefined,
+  ): Promise<ManifestRow[]> {
+    return listReferrers(this.db, repository.id, digest, { published });
+  }
+
+  /** The size of a blob of the repository; with `published`, only of a published image. */
+  blobSize(
+    repository: RepositoryRef,
+    digest: string,
+    published: readonly PublishedImage[] | undefined,
+  ): Promise<number | undefined> {
+    return repositoryBlobSize(this.db, repository.id, digest, { published });
+  }
+
+  /** Removes a blob from the repository (the bytes stay for GC); false when it was not there. */
+  unlinkBlob(repository: RepositoryRef, digest: string): Promise<boolean> {
+    return unlinkBlob(this.db, repository.id, digest);
+  }
+
+  /**
+   * Cross-repository mount: links blob `digest` of repository `from` into `repository` when the
+   * principal may read it there; false otherwise (the client then uploads it).
+   */
+  async mount(
+    principal: Principal,
+    repository: RepositoryRef,
+    from: string,
+    digest: string,
+  ): Promise<boolean> {
+    // The key's own rights decide, not the scopes of the token in hand: clients that did not ask
+    // for the source's scope get the same answer they would after asking.
+    const { mode, published } = await this.allowed(principal, from);
+    if (mode === undefined) {
+      return false;
+    }
+    const parts = splitRepositoryName(from);
+    const source = parts && (await findRepository(this.db, parts.namespace, parts.repository));
+    const visible = source && (await this.blobSize(source, digest, published));
+    if (visible === undefined) {
+      return false;
+    }
+    await linkBlob(this.db, repository.id, digest, this.clock.now());
+    await this.touch(digest);
+    return true;
+  }
+
+  private nowSeconds(): number {
+    return Math.floor(this.clock.now().getTime() / 1000);
   }
 }
 

@@ -1,6 +1,8 @@
 /**
- * `/v2/` (OCI Distribution 1.1) and `/auth/token` (the Docker token protocol) over `Registry`.
- * One wildcard route dispatches on the path, as repository names contain slashes.
+ * `/v2/` (OCI Distribution 1.1) and `/auth/token` (the Docker token protocol) over `Registry`:
+ * a protocol adapter that parses requests and writes answers; who may do what, and every read
+ * and change of the registry's data, is the service's (`registry.ts`). One wildcard route
+ * dispatches on the path, as repository names contain slashes.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { MEDIA } from '../../engine/image/manifest.js';
@@ -9,10 +11,6 @@ import { log } from '../../platform/logger.js';
 import type { AuthLimits } from '../../platform/rate-limit.js';
 import { addressGuard } from '../accounts/index.js';
 import {
-  allowedActions,
-  authenticate,
-  authorize,
-  grantToken,
   principalKey,
   unauthorized,
   type AccessMode,
@@ -21,22 +19,9 @@ import {
 } from './access.js';
 import type { PublishedImage } from './published.js';
 import { errorBody, RegistryError, registryError } from './errors.js';
-import { isRepositoryName, splitRepositoryName } from './names.js';
+import { isRepositoryName } from './names.js';
 import { checkDigest, parseManifestRef, type ManifestRef, type Registry } from './registry.js';
-import {
-  deleteTag,
-  ensureRepository,
-  findManifest,
-  findRepository,
-  isPublishedManifest,
-  linkBlob,
-  listReferrers,
-  listTags,
-  repositoryBlobSize,
-  unlinkBlob,
-  type ManifestRow,
-  type RepositoryRef,
-} from './store.js';
+import type { ManifestRow, RepositoryRef } from './store.js';
 import { parseScopes, TOKEN_TTL_SECONDS, type Action, type TokenSigner } from './tokens.js';
 
 /** Options of the registry routes. */
@@ -68,7 +53,6 @@ type Target =
 /** Registers the registry's routes on `app` (an encapsulated plugin context). */
 export function registryRoutes(app: FastifyInstance, options: RegistryRoutesOptions): void {
   const { registry, signer } = options;
-  const db = registry.db;
 
   // Bodies are blobs and manifests: handlers read the raw stream themselves.
   app.removeAllContentTypeParsers();
@@ -96,12 +80,10 @@ export function registryRoutes(app: FastifyInstance, options: RegistryRoutesOpti
   });
   const now = () => registry.clock.now();
   const principalOf = (request: FastifyRequest) =>
-    authenticate(
-      db,
+    registry.principal(
       signer,
       request.headers.authorization,
       realmOf(request),
-      Math.floor(now().getTime() / 1000),
       addressGuard(options.authLimits, request.ip),
     );
 
@@ -111,14 +93,12 @@ export function registryRoutes(app: FastifyInstance, options: RegistryRoutesOpti
     const query = request.query as Record<string, string | string[] | undefined>;
     const scopes = [query.scope ?? []].flat();
     const issuedAt = now();
-    const claims = await grantToken(
-      db,
+    const claims = await registry.grant(
       principal,
       parseScopes(scopes),
       realm.service,
-      Math.floor(issuedAt.getTime() / 1000),
+      issuedAt,
       TOKEN_TTL_SECONDS,
-      registry.publishedImages,
     );
     const token = signer.sign(claims);
     void reply.header('Cache-Control', 'no-store');
@@ -154,16 +134,15 @@ export function registryRoutes(app: FastifyInstance, options: RegistryRoutesOpti
           : method === 'DELETE'
             ? 'delete'
             : 'push';
-    const { mode, projectId, published } = await authorize(
-      db,
+    const { mode, projectId, published } = await registry.authorize(
       principal,
       target.name,
       action,
       realm,
-      registry.publishedImages,
     );
-    const creates = target.kind !== 'uploads' || method === 'POST';
-    const repository = await repositoryFor(target.name, creates ? action : 'pull', projectId);
+    // A push creates the repository in the namespace's project; an upload's later requests do not.
+    const creates = action === 'push' && (target.kind !== 'uploads' || method === 'POST');
+    const repository = await registry.repository(target.name, creates ? projectId : undefined);
     const ctx: RequestContext = { request, reply, principal, mode, published, repository, realm };
     switch (target.kind) {
       case 'tags':
@@ -190,29 +169,6 @@ export function registryRoutes(app: FastifyInstance, options: RegistryRoutesOpti
     exposeHeadRoute: false,
     handler,
   });
-
-  /** The repository a request works on; pushing creates it in the namespace's project. */
-  async function repositoryFor(
-    name: string,
-    action: Action,
-    projectId: string | undefined,
-  ): Promise<RepositoryRef> {
-    const parts = splitRepositoryName(name);
-    if (parts === undefined) {
-      throw registryError(
-        'NAME_INVALID',
-        `Repository name ${name} has no namespace; push to <namespace>/<name>.`,
-      );
-    }
-    if (action === 'push' && projectId !== undefined) {
-      return ensureRepository(db, projectId, parts.namespace, parts.repository, now());
-    }
-    const found = await findRepository(db, parts.namespace, parts.repository);
-    if (found === undefined) {
-      throw registryError('NAME_UNKNOWN', `Repository ${name} does not exist.`, { name });
-    }
-    return found;
-  }
 
   interface RequestContext {
     readonly request: FastifyRequest;
@@ -251,7 +207,7 @@ export function registryRoutes(app: FastifyInstance, options: RegistryRoutesOpti
     const tags =
       n === 0
         ? []
-        : await listTags(db, ctx.repository.id, {
+        : await registry.tags(ctx.repository, {
             ...(n === undefined ? {} : { n: n + 1 }),
             ...(query.last === undefined ? {} : { last: query.last }),
             published: ctx.published,
@@ -288,7 +244,7 @@ export function registryRoutes(app: FastifyInstance, options: RegistryRoutesOpti
       case 'DELETE': {
         const deleted =
           'tag' in ref
-            ? await deleteTag(db, repository.id, ref.tag)
+            ? await registry.deleteTag(repository, ref.tag)
             : await registry.deleteManifest(repository, ref.digest);
         if (!deleted) {
           throw registryError(
@@ -321,7 +277,7 @@ export function registryRoutes(app: FastifyInstance, options: RegistryRoutesOpti
     if (ctx.mode === 'owner') {
       return registry.getManifest(repository, ref);
     }
-    const row = await findManifest(db, repository.id, ref, { published: ctx.published ?? [] });
+    const row = await registry.publishedManifest(repository, ref, ctx.published ?? []);
     if (row !== undefined) {
       return row;
     }
@@ -336,7 +292,7 @@ export function registryRoutes(app: FastifyInstance, options: RegistryRoutesOpti
     const { request, reply, repository } = ctx;
     const digest = checkDigest(rawDigest, 'Blob digest');
     if (request.method === 'DELETE') {
-      if (!(await unlinkBlob(db, repository.id, digest))) {
+      if (!(await registry.unlinkBlob(repository, digest))) {
         throw registryError('BLOB_UNKNOWN', `Blob ${digest} is not in ${repository.name}.`, {
           digest,
         });
@@ -353,9 +309,7 @@ export function registryRoutes(app: FastifyInstance, options: RegistryRoutesOpti
     }
     // Without rights to the namespace, an unpublished blob is answered as an absent one, by the
     // same single query: the answer tells nothing of which digests the owner stored.
-    const size = await repositoryBlobSize(db, repository.id, digest, {
-      published: ctx.published,
-    });
+    const size = await registry.blobSize(repository, digest, ctx.published);
     if (size === undefined) {
       throw registryError('BLOB_UNKNOWN', `Blob ${digest} is not in ${repository.name}.`, {
         digest,
@@ -508,42 +462,21 @@ export function registryRoutes(app: FastifyInstance, options: RegistryRoutesOpti
     if (from === undefined || !isRepositoryName(from)) {
       return false;
     }
-    // The key's own rights decide, not the scopes of the token in hand: clients that did not ask
-    // for the source's scope get the same answer they would after asking.
-    const { mode, published } = await allowedActions(
-      db,
-      ctx.principal,
-      from,
-      registry.publishedImages,
-    );
-    if (mode === undefined) {
-      return false; // No access to the source: fall back to a normal upload, as the spec says.
-    }
-    const parts = splitRepositoryName(from);
-    const source = parts && (await findRepository(db, parts.namespace, parts.repository));
-    const visible = source && (await repositoryBlobSize(db, source.id, digest, { published }));
-    if (visible === undefined) {
-      return false;
-    }
-    await linkBlob(db, ctx.repository.id, digest, now());
-    await registry.touch(digest);
-    return true;
+    return registry.mount(ctx.principal, ctx.repository, from, digest);
   }
 
   async function referrers(ctx: RequestContext, rawDigest: string) {
     const digest = checkDigest(rawDigest, 'Subject digest');
     if (
       ctx.published !== undefined &&
-      !(await isPublishedManifest(db, ctx.repository.id, digest, ctx.published))
+      !(await registry.isPublished(ctx.repository, digest, ctx.published))
     ) {
       throw notPublished(ctx, `Manifest ${digest}`);
     }
     const query = ctx.request.query as Record<string, string | undefined>;
     const filter = query.artifactType;
     // Without rights to the namespace, only referrers the client could pull are listed.
-    const listed = await listReferrers(db, ctx.repository.id, digest, {
-      published: ctx.published,
-    });
+    const listed = await registry.referrers(ctx.repository, digest, ctx.published);
     const manifests = listed
       .map((row) => {
         const doc = JSON.parse(row.content.toString('utf8')) as {
