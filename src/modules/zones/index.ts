@@ -1,4 +1,11 @@
 /** Zones, their rules, and companies' access to them. */
 export { zonesModule } from './module.js';
-export { loadZone, SEEDED_ZONE, stringList, zoneForCompany, type ZoneRules } from './service.js';
+export {
+  loadZone,
+  SEEDED_ZONE,
+  stringList,
+  zoneForCompany,
+  zoneNamesOf,
+  type ZoneRules,
+} from './service.js';
 export { defaultScanRules, zoneScanRules, type ScanRules } from './settings.js';

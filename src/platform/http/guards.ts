@@ -71,9 +71,24 @@ export function requireCompanyMember(request: FastifyRequest): AuthUser & { comp
 export function requireOrgAdmin(request: FastifyRequest): AuthUser & { companyId: string } {
   const user = requireCompanyMember(request);
   if (!user.orgAdmin) {
-    throw forbidden('auth.org_admin_only', 'Only organization administrators may do this.');
+    throw orgAdminOnly();
   }
   return user;
+}
+
+/**
+ * An org admin of company `companyId` (staff do not act for partners), or 403: services called
+ * outside a route.
+ * @throws AppError `auth.org_admin_only` (403)
+ */
+export function assertOrgAdminOf(user: AuthUser, companyId: string): void {
+  if (!user.orgAdmin || user.companyId !== companyId) {
+    throw orgAdminOnly();
+  }
+}
+
+function orgAdminOnly() {
+  return forbidden('auth.org_admin_only', 'Only organization administrators may do this.');
 }
 
 /**
