@@ -2,6 +2,7 @@
 export {
   findImage,
   hasPublishedImage,
+  newestPassedImage,
   publishedImagesOf,
   recordPushedImage,
   unpublishDeletedManifest,

@@ -22,6 +22,7 @@ import {
   findProjects,
   ownedProject,
   visibleProject,
+  type ProjectFacts,
 } from '../projects/index.js';
 import { deleteTagAt, repositoryNamesOf } from '../registry/index.js';
 import { readAssessments, readError, readPackages, readScan } from './report.js';
@@ -255,6 +256,8 @@ export interface PublishDeps {
   readonly vulndbPath: string;
   /** What grading asks of images (the server composes it). */
   readonly grading: GradedImages;
+  /** What a project's certification checks ask of products and images (the server composes it). */
+  readonly projectFacts: ProjectFacts;
 }
 
 /** Who publishes: a user (an org admin, or staff on the partner's behalf), or auto publish. */
@@ -288,7 +291,7 @@ async function publish(deps: PublishDeps, by: Publisher, id: string): Promise<Im
         { id, imageStatus: row.status },
       );
     }
-    const missing = await certificationGaps(trx, row.project_id);
+    const missing = await certificationGaps(trx, deps.projectFacts, row.project_id);
     if (missing.length > 0) {
       throw conflict(
         'image.not_certified',
@@ -335,7 +338,7 @@ function auditActor(by: Publisher): { actorId?: string; actor: string; ip?: stri
  *   `auth.org_admin_only` (403)
  */
 export async function setImagePublished(
-  ctx: ApiContext & { readonly grading: GradedImages },
+  ctx: ApiContext & { readonly grading: GradedImages; readonly projectFacts: ProjectFacts },
   actor: Actor,
   id: string,
   published: boolean,
@@ -344,7 +347,7 @@ export async function setImagePublished(
     ? await visibleImage(ctx.db, actor.user, id)
     : await ownedImage(ctx.db, actor.user, id);
   if (published) {
-    const deps = { ...ctx, vulndbPath: ctx.config.scan.vulndb, grading: ctx.grading };
+    const deps = { ...ctx, vulndbPath: ctx.config.scan.vulndb };
     return summary(actor.user, await publish(deps, actor, row.id));
   }
   const now = ctx.clock.now();
