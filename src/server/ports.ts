@@ -4,8 +4,20 @@
  * functions.
  */
 import type { GradedImages } from '../modules/health/index.js';
-import { imageLabels, imagesUsingSet, publishedSetsAmong } from '../modules/images/index.js';
-import { productNamesAndContacts } from '../modules/products/index.js';
+import {
+  imageLabels,
+  imagesUsingSet,
+  newestPassedImage,
+  publishedSetsAmong,
+} from '../modules/images/index.js';
+import { productFacts, productNamesAndContacts } from '../modules/products/index.js';
+import type { ProjectFacts } from '../modules/projects/index.js';
+
+/** What projects show and check of their products and images. */
+export const projectFacts: ProjectFacts = {
+  products: productFacts,
+  passedImage: newestPassedImage,
+};
 
 /** What the health module's grading asks of images; drop e-mails go to the products' contacts. */
 export const gradedImages: GradedImages = {

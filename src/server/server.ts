@@ -57,7 +57,7 @@ import { setNotFound } from '../platform/http/not-found.js';
 import { sendProblem } from '../platform/http/problem.js';
 import { logRequests, requestIdOf } from '../platform/http/request-log.js';
 import { listen } from './listen.js';
-import { gradedImages } from './ports.js';
+import { gradedImages, projectFacts } from './ports.js';
 import { makeStatePrivate } from './private-state.js';
 import {
   blobLedger,
@@ -119,6 +119,7 @@ export function jobDefinitions(
       tempRoot: scanTempRoot(config),
       notify: { queue, config, links },
       grading: gradedImages,
+      projectFacts,
     }),
     mailJob({ db: database.db, clock, send: createMailSender(config) }),
     recomputeJob({
@@ -140,8 +141,8 @@ export const API_MODULES: readonly ApiModule[] = [
   zonesModule,
   productsModule({ questionnaireOf }),
   softwareModule,
-  projectsModule,
-  imagesModule({ grading: gradedImages }),
+  projectsModule({ facts: projectFacts }),
+  imagesModule({ grading: gradedImages, projectFacts }),
   catalogModule,
   complianceModule,
   healthModule,
@@ -174,6 +175,7 @@ function startHealthSchedule(
         clock: queue.clock,
         vulndbPath: config.scan.vulndb,
         grading: gradedImages,
+        projectFacts,
       },
       // Not a bare file check: an import that has only just created the file must not count.
       async () => (await vulndbProblem(config.scan.vulndb)) === undefined,

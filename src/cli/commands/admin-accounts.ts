@@ -12,6 +12,7 @@ import {
 } from '../../modules/accounts/index.js';
 import { listCompanies } from '../../modules/companies/index.js';
 import { allProjects } from '../../modules/projects/index.js';
+import { projectFacts } from '../../server/ports.js';
 import { formatTable } from '../output/table.js';
 import { operator, withServices } from './admin-context.js';
 import { companyNamed } from './admin.js';
@@ -98,7 +99,7 @@ export async function adminListProjects(
   const { projects, names } = await withServices(config, async (ctx) => {
     const only = company === undefined ? undefined : await companyNamed(ctx, company);
     return {
-      projects: await allProjects(ctx.db, only?.id),
+      projects: await allProjects(ctx.db, projectFacts, only?.id),
       names: await companyNames(ctx.db),
     };
   });

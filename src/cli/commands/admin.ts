@@ -16,6 +16,7 @@ import {
 } from '../../modules/companies/index.js';
 import { registerProject, rotateKey, type CreatedProject } from '../../modules/projects/index.js';
 import { collectGarbage, type GcReport } from '../../modules/registry/index.js';
+import { projectFacts } from '../../server/ports.js';
 import type { ApiContext } from '../../platform/http/api.js';
 import { operator, withServices } from './admin-context.js';
 
@@ -53,7 +54,7 @@ export async function adminRotateKey(
   json: boolean,
 ): Promise<string> {
   const by = operator();
-  const project = await withServices(config, (ctx) => rotateKey(ctx, by, projectId));
+  const project = await withServices(config, (ctx) => rotateKey(ctx, projectFacts, by, projectId));
   const rotated: CreatedProject = {
     id: project.id,
     namespace: project.namespace,

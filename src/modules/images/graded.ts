@@ -1,8 +1,7 @@
 /** What the health module's grading asks of images: which use a package set, and their names. */
 import type { Kysely } from 'kysely';
 import type { DB } from '../../platform/db/index.js';
-import { findProjects } from '../projects/index.js';
-import { repositoryNamesOf } from '../registry/index.js';
+import { joinImages, selectImages } from './service.js';
 
 /** Ids per lookup query, under the engines' limits on bound parameters. */
 const CHUNK = 500;
@@ -64,28 +63,15 @@ export async function imageLabels(db: Kysely<DB>, ids: readonly string[]): Promi
   if (ids.length === 0) {
     return [];
   }
-  const rows = await db
-    .selectFrom('images')
-    .select(['id', 'tag', 'digest', 'repository_id', 'project_id'])
-    .where('id', 'in', [...new Set(ids)])
-    .orderBy('id')
+  const rows = await selectImages(db)
+    .where('i.id', 'in', [...new Set(ids)])
+    .orderBy('i.id')
     .execute();
-  const names = await repositoryNamesOf(
-    db,
-    rows.map((r) => r.repository_id),
-  );
-  const projects = await findProjects(
-    db,
-    rows.map((r) => r.project_id),
-  );
-  return rows.map((r) => {
-    const project = projects.get(r.project_id)!;
-    return {
-      id: r.id,
-      reference: `${project.namespace}/${names.get(r.repository_id) ?? ''}:${r.tag}`,
-      digest: r.digest,
-      projectName: project.name,
-      productId: project.product_id,
-    };
-  });
+  return (await joinImages(db, rows)).map((r) => ({
+    id: r.id,
+    reference: `${r.namespace}/${r.repository_name}:${r.tag}`,
+    digest: r.digest,
+    projectName: r.project_name,
+    productId: r.product_id,
+  }));
 }

@@ -3,6 +3,7 @@ export type * from './tables.js';
 export {
   findImage,
   hasPublishedImage,
+  newestPassedImage,
   publishedImagesOf,
   recordPushedImage,
   unpublishDeletedManifest,

@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import type { Api, ApiContext, ApiModule } from '../../platform/http/api.js';
 import type { GradedImages } from '../health/index.js';
+import type { ProjectFacts } from '../projects/index.js';
 import { requireStaff, requireUser } from '../../platform/http/guards.js';
 import {
   ImageDetailsSchema,
@@ -69,7 +70,7 @@ function routes(api: Api, ctx: ApiContext, ports: ImagesPorts): void {
     },
     async (request) =>
       setImagePublished(
-        { ...ctx, grading: ports.grading },
+        { ...ctx, grading: ports.grading, projectFacts: ports.projectFacts },
         { user: requireUser(request), ip: request.ip },
         request.params.id,
         true,
@@ -89,7 +90,7 @@ function routes(api: Api, ctx: ApiContext, ports: ImagesPorts): void {
     },
     async (request) =>
       setImagePublished(
-        { ...ctx, grading: ports.grading },
+        { ...ctx, grading: ports.grading, projectFacts: ports.projectFacts },
         { user: requireUser(request), ip: request.ip },
         request.params.id,
         false,
@@ -206,6 +207,8 @@ function routes(api: Api, ctx: ApiContext, ports: ImagesPorts): void {
 export interface ImagesPorts {
   /** What grading asks of images, as the server composes it. */
   readonly grading: GradedImages;
+  /** What a project's certification checks ask of products and images, as the server composes it. */
+  readonly projectFacts: ProjectFacts;
 }
 
 /** The images API module. */

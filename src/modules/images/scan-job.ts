@@ -33,7 +33,7 @@ import {
   type GradedImages,
 } from '../health/index.js';
 import type { NotifyContext } from '../mail/index.js';
-import { findProject } from '../projects/index.js';
+import { findProject, type ProjectFacts } from '../projects/index.js';
 import { findRepositoryById, loadImageManifest, tagsAt } from '../registry/index.js';
 import { defaultScanRules, zoneScanRules, type ScanRules } from '../zones/index.js';
 import { findImage } from './images.js';
@@ -68,6 +68,8 @@ export interface ScanJobDeps {
   readonly notify: NotifyContext;
   /** What grading asks of images (the server composes it). */
   readonly grading: GradedImages;
+  /** What a project's checklist asks of products and images (the server composes it). */
+  readonly projectFacts: ProjectFacts;
 }
 
 /** The directory under which scans make their temporary directories. */
@@ -170,7 +172,7 @@ export function scanImageJob(deps: ScanJobDeps): JobDefinition<'scan.image'> {
         // The result and its e-mail together: a retry after a failed enqueue finds neither.
         await deps.db.transaction().execute(async (trx) => {
           if (await finishScan(trx, imageId, scanId, outcome, deps.clock.now())) {
-            await enqueueScanFinishedMail(trx, deps.notify, imageId);
+            await enqueueScanFinishedMail(trx, deps.notify, deps.projectFacts, imageId);
           }
         });
         log.info('scan', 'image unreadable', {
@@ -311,6 +313,6 @@ async function storeResult(
         alsoImage: imageId,
       });
     }
-    await enqueueScanFinishedMail(trx, deps.notify, imageId);
+    await enqueueScanFinishedMail(trx, deps.notify, deps.projectFacts, imageId);
   });
 }

@@ -3,14 +3,14 @@
  * failing required assessment, its reason and how to fix it) or not scannable. It goes to the
  * org admins of the project's company and to the user who created the project, each only if
  * they want notifications. A passed scan may also leave the project waiting only for
- * distribution approval, which staff are then told.
+ * distribution approval, which staff are then told (`facts` answers the project's checklist).
  */
 import type { Kysely } from 'kysely';
 import type { DB } from '../../platform/db/index.js';
 import { notifiedMemberEmails } from '../accounts/index.js';
 import { firstActorOf } from '../audit/index.js';
 import { notify, type NotifyContext } from '../mail/index.js';
-import { findProject, notifyIfApprovalDue } from '../projects/index.js';
+import { findProject, notifyIfApprovalDue, type ProjectFacts } from '../projects/index.js';
 import { findRepositoryById } from '../registry/index.js';
 import { readScan } from './report.js';
 
@@ -21,6 +21,7 @@ import { readScan } from './report.js';
 export async function enqueueScanFinishedMail(
   trx: Kysely<DB>,
   ctx: NotifyContext,
+  facts: ProjectFacts,
   imageId: string,
 ): Promise<void> {
   const row = await trx
@@ -80,6 +81,6 @@ export async function enqueueScanFinishedMail(
     path: `/images/${image.id}`,
   });
   if (image.status === 'passed') {
-    await notifyIfApprovalDue(trx, ctx, image.project_id);
+    await notifyIfApprovalDue(trx, ctx, facts, image.project_id);
   }
 }

@@ -22,6 +22,7 @@ import {
   findProjects,
   ownedProject,
   visibleProject,
+  type ProjectFacts,
 } from '../projects/index.js';
 import { deleteTagAt, repositoryNamesOf } from '../registry/index.js';
 import { readAssessments, readError, readPackages, readScan } from './report.js';
@@ -34,7 +35,8 @@ import {
   type ScanPage,
 } from './schemas.js';
 
-function selectImages(db: Kysely<DB>) {
+/** The image columns the portal shows (with {@link joinImages}). */
+export function selectImages(db: Kysely<DB>) {
   return db
     .selectFrom('images as i')
     .select([
@@ -53,20 +55,30 @@ function selectImages(db: Kysely<DB>) {
     ]);
 }
 
-type ImageRecord = Awaited<ReturnType<ReturnType<typeof selectImages>['executeTakeFirstOrThrow']>>;
+export type ImageRecord = Awaited<
+  ReturnType<ReturnType<typeof selectImages>['executeTakeFirstOrThrow']>
+>;
 
-/** An image with its repository's name, its project's namespace and company, and its grade. */
-type ImageJoined = ImageRecord & {
+/**
+ * An image with its repository's name, its project's name, namespace, company and product, and
+ * its grade.
+ */
+export type ImageJoined = ImageRecord & {
   repository_name: string;
+  project_name: string;
   namespace: string;
   company_id: string;
+  product_id: string | null;
   auto_publish: 0 | 1;
   grade: string | null;
   next_drop_date: string | null;
 };
 
 /** Adds to each image what the registry, projects and health modules know of it. */
-async function joinImages(db: Kysely<DB>, rows: readonly ImageRecord[]): Promise<ImageJoined[]> {
+export async function joinImages(
+  db: Kysely<DB>,
+  rows: readonly ImageRecord[],
+): Promise<ImageJoined[]> {
   const names = await repositoryNamesOf(
     db,
     rows.map((r) => r.repository_id),
@@ -85,8 +97,10 @@ async function joinImages(db: Kysely<DB>, rows: readonly ImageRecord[]): Promise
     return {
       ...r,
       repository_name: names.get(r.repository_id) ?? '',
+      project_name: project.name,
       namespace: project.namespace,
       company_id: project.company_id,
+      product_id: project.product_id,
       auto_publish: project.auto_publish,
       grade: grade?.grade ?? null,
       next_drop_date: grade?.nextDropDate ?? null,
@@ -255,6 +269,8 @@ export interface PublishDeps {
   readonly vulndbPath: string;
   /** What grading asks of images (the server composes it). */
   readonly grading: GradedImages;
+  /** What a project's certification checks ask of products and images (the server composes it). */
+  readonly projectFacts: ProjectFacts;
 }
 
 /** Who publishes: a user (an org admin, or staff on the partner's behalf), or auto publish. */
@@ -263,24 +279,17 @@ type Publisher = Actor | { readonly auto: true };
 /**
  * Publishes an image under the program's rules: the image passed its scan, and its project is
  * certified (see `certificationGaps`). Publishing grades the image again with today's data.
+ * `row` is the image as the caller read it (not removed): publishing does not read it again.
  * @throws AppError `image.not_passed` (409), `image.not_certified` (409, `detail.missing` lists
  *   what the project lacks)
  */
-async function publish(deps: PublishDeps, by: Publisher, id: string): Promise<ImageJoined> {
+async function publish(deps: PublishDeps, by: Publisher, row: ImageJoined): Promise<ImageJoined> {
   const now = deps.clock.now();
+  const id = row.id;
   // Graded again as it is published: its grade may date from its scan, and recomputation only
   // regrades what is published.
-  const set = await deps.db
-    .selectFrom('images')
-    .select('package_set')
-    .where('id', '=', id)
-    .executeTakeFirst();
-  const match = await matchPackageSet(deps.db, deps.vulndbPath, set?.package_set ?? null, now);
+  const match = await matchPackageSet(deps.db, deps.vulndbPath, row.package_set, now);
   return deps.db.transaction().execute(async (trx) => {
-    const row = await joinedImage(trx, id);
-    if (row === undefined) {
-      throw new Error(`Image ${id} is missing.`);
-    }
     if (row.status !== 'passed') {
       throw conflict(
         'image.not_passed',
@@ -288,7 +297,7 @@ async function publish(deps: PublishDeps, by: Publisher, id: string): Promise<Im
         { id, imageStatus: row.status },
       );
     }
-    const missing = await certificationGaps(trx, row.project_id);
+    const missing = await certificationGaps(trx, deps.projectFacts, row.project_id);
     if (missing.length > 0) {
       throw conflict(
         'image.not_certified',
@@ -335,7 +344,7 @@ function auditActor(by: Publisher): { actorId?: string; actor: string; ip?: stri
  *   `auth.org_admin_only` (403)
  */
 export async function setImagePublished(
-  ctx: ApiContext & { readonly grading: GradedImages },
+  ctx: ApiContext & { readonly grading: GradedImages; readonly projectFacts: ProjectFacts },
   actor: Actor,
   id: string,
   published: boolean,
@@ -344,8 +353,8 @@ export async function setImagePublished(
     ? await visibleImage(ctx.db, actor.user, id)
     : await ownedImage(ctx.db, actor.user, id);
   if (published) {
-    const deps = { ...ctx, vulndbPath: ctx.config.scan.vulndb, grading: ctx.grading };
-    return summary(actor.user, await publish(deps, actor, row.id));
+    const deps = { ...ctx, vulndbPath: ctx.config.scan.vulndb };
+    return summary(actor.user, await publish(deps, actor, row));
   }
   const now = ctx.clock.now();
   return ctx.db.transaction().execute(async (trx) => {
@@ -384,7 +393,7 @@ export async function autoPublish(deps: PublishDeps, imageId: string): Promise<b
     return true;
   }
   try {
-    await publish(deps, { auto: true }, imageId);
+    await publish(deps, { auto: true }, row);
     return true;
   } catch (err) {
     if (!(err instanceof AppError) || err.status !== 409) {

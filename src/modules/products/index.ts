@@ -10,4 +10,5 @@ export {
   type ProductsPorts,
 } from './service.js';
 export { hasCollateral } from './files.js';
+export { productFacts } from './facts.js';
 export { PRODUCT_LIMITS, PRODUCT_TYPES } from './schemas.js';

@@ -9,6 +9,7 @@ import type { DB } from '../../platform/db/index.js';
 import { loadCompany } from '../companies/index.js';
 import { type NotifyContext } from '../mail/index.js';
 import { projectChecklist } from './checklist.js';
+import type { ProjectFacts } from './facts.js';
 import { notifyStaff } from '../accounts/index.js';
 
 /**
@@ -19,6 +20,7 @@ import { notifyStaff } from '../accounts/index.js';
 export async function notifyIfApprovalDue(
   trx: Kysely<DB>,
   ctx: NotifyContext,
+  facts: ProjectFacts,
   projectId: string,
 ): Promise<boolean> {
   const project = await trx
@@ -33,7 +35,7 @@ export async function notifyIfApprovalDue(
   ) {
     return false;
   }
-  const { items } = await projectChecklist(trx, projectId);
+  const { items } = await projectChecklist(trx, facts, projectId);
   const ready = items.every(
     (i) => !i.required || i.state === 'done' || i.key === 'distribution_approval',
   );

@@ -4,7 +4,6 @@
  */
 import type { Kysely } from 'kysely';
 import type { DB } from '../../platform/db/index.js';
-import { readJson } from '../../platform/db/index.js';
 import {
   acceptanceOf,
   acceptedAt,
@@ -13,16 +12,13 @@ import {
   profileCompleteness,
 } from '../companies/index.js';
 import { loadZone, zoneForCompany } from '../zones/index.js';
+import type { ProjectFacts } from './facts.js';
 import type { ChecklistItem } from './schemas.js';
-
-function listLength(raw: unknown): number {
-  const value = raw === null || raw === undefined ? null : readJson(raw);
-  return Array.isArray(value) ? value.length : 0;
-}
 
 /** The checklist of a project, and whether it is certified (every required item done). */
 export async function projectChecklist(
   db: Kysely<DB>,
+  facts: ProjectFacts,
   projectId: string,
 ): Promise<{ projectId: string; certified: boolean; items: ChecklistItem[] }> {
   const row = await db
@@ -52,36 +48,12 @@ export async function projectChecklist(
   const product =
     project.product_id === null
       ? undefined
-      : await db
-          .selectFrom('products')
-          .select(['name', 'overview', 'description_html', 'product_types', 'contacts'])
-          .select((eb) => [
-            eb
-              .selectFrom('product_versions')
-              .select((v) => v.fn.countAll<number>().as('n'))
-              .whereRef('product_versions.product_id', '=', 'products.id')
-              .as('versions'),
-            eb
-              .selectFrom('collateral')
-              .select((v) => v.fn.countAll<number>().as('n'))
-              .whereRef('collateral.product_id', '=', 'products.id')
-              .as('collateral'),
-          ])
-          .where('id', '=', project.product_id)
-          .executeTakeFirst();
+      : (await facts.products(db, [project.product_id])).get(project.product_id);
   const appendixAcceptedAt =
     project.agreement_id === null
       ? undefined
       : await acceptedAt(db, project.company_id, project.agreement_id);
-  const passed = await db
-    .selectFrom('images')
-    .select(['tag', 'digest'])
-    .where('project_id', '=', project.id)
-    .where('status', '=', 'passed')
-    .where('removed_at', 'is', null)
-    .orderBy('created_at', 'desc')
-    .limit(1)
-    .executeTakeFirst();
+  const passed = await facts.passedImage(db, project.id);
 
   const items: ChecklistItem[] = [];
   const add = (
@@ -108,19 +80,19 @@ export async function projectChecklist(
   if (product === undefined) {
     missing.push('the project has no product');
   } else {
-    if (product.overview.trim() === '') {
+    if (!product.hasOverview) {
       missing.push('overview');
     }
-    if (product.description_html.trim() === '') {
+    if (!product.hasDescription) {
       missing.push('description');
     }
-    if (listLength(product.product_types) === 0) {
+    if (product.productTypes === 0) {
       missing.push('a product type');
     }
-    if (listLength(product.contacts) === 0) {
+    if (product.contacts === 0) {
       missing.push('a contact e-mail');
     }
-    if (Number(product.versions ?? 0) === 0) {
+    if (product.versions.length === 0) {
       missing.push('a version');
     }
   }
@@ -174,7 +146,7 @@ export async function projectChecklist(
       : 'No image of the project has passed the certification scan yet.',
   );
 
-  const collateral = Number(product?.collateral ?? 0);
+  const collateral = product?.collateral ?? 0;
   add(
     'documentation',
     'Upload documentation and marketing materials',
@@ -239,6 +211,7 @@ export interface CertificationGap {
  */
 export async function certificationGaps(
   db: Kysely<DB>,
+  facts: ProjectFacts,
   projectId: string,
 ): Promise<CertificationGap[]> {
   const project = await db
@@ -279,7 +252,7 @@ export async function certificationGaps(
       detail: 'Set the product and its version in the project settings.',
     });
   }
-  const checklist = await projectChecklist(db, projectId);
+  const checklist = await projectChecklist(db, facts, projectId);
   for (const item of checklist.items) {
     if (item.required && item.state !== 'done' && item.key !== 'package_and_test') {
       gaps.push({ key: item.key, title: item.title, detail: item.detail });

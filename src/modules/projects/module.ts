@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { Api, ApiContext, ApiModule } from '../../platform/http/api.js';
 import { requireOrgAdmin, requireStaff, requireUser } from '../../platform/http/guards.js';
 import { projectChecklist } from './checklist.js';
+import type { ProjectFacts } from './facts.js';
 import {
   ChecklistSchema,
   CreateProjectBody,
@@ -21,7 +22,7 @@ import {
   listProjects,
   openProject,
   ownedProject,
-  projectView,
+  projectViewOf,
   rotateKey,
   setDistributionApproval,
   updateProject,
@@ -30,7 +31,7 @@ import {
 
 const TAGS = ['projects'];
 
-function routes(api: Api, ctx: ApiContext): void {
+function routes(api: Api, ctx: ApiContext, { facts }: ProjectsPorts): void {
   api.post(
     '/projects',
     {
@@ -44,7 +45,7 @@ function routes(api: Api, ctx: ApiContext): void {
     },
     async (request, reply) => {
       const user = requireOrgAdmin(request);
-      const project = await openProject(ctx, { user, ip: request.ip }, request.body);
+      const project = await openProject(ctx, facts, { user, ip: request.ip }, request.body);
       return reply.code(201).send(project);
     },
   );
@@ -60,7 +61,7 @@ function routes(api: Api, ctx: ApiContext): void {
         response: { 200: ProjectPageSchema },
       },
     },
-    async (request) => listProjects(ctx.db, requireUser(request), request.query),
+    async (request) => listProjects(ctx.db, facts, requireUser(request), request.query),
   );
 
   api.get(
@@ -75,7 +76,11 @@ function routes(api: Api, ctx: ApiContext): void {
       },
     },
     async (request) =>
-      projectView(await visibleProject(ctx.db, requireUser(request), request.params.id)),
+      projectViewOf(
+        ctx.db,
+        facts,
+        await visibleProject(ctx.db, requireUser(request), request.params.id),
+      ),
   );
 
   api.patch(
@@ -93,6 +98,7 @@ function routes(api: Api, ctx: ApiContext): void {
     async (request) =>
       updateProject(
         ctx,
+        facts,
         { user: requireUser(request), ip: request.ip },
         request.params.id,
         request.body,
@@ -136,7 +142,7 @@ function routes(api: Api, ctx: ApiContext): void {
       },
     },
     async (request) =>
-      rotateKey(ctx, { user: requireUser(request), ip: request.ip }, request.params.id),
+      rotateKey(ctx, facts, { user: requireUser(request), ip: request.ip }, request.params.id),
   );
 
   api.put(
@@ -154,6 +160,7 @@ function routes(api: Api, ctx: ApiContext): void {
     async (request) =>
       declareTree(
         ctx,
+        facts,
         { user: requireUser(request), ip: request.ip },
         request.params.id,
         request.body.tree,
@@ -172,7 +179,7 @@ function routes(api: Api, ctx: ApiContext): void {
       },
     },
     async (request) =>
-      confirmTree(ctx, { user: requireStaff(request), ip: request.ip }, request.params.id),
+      confirmTree(ctx, facts, { user: requireStaff(request), ip: request.ip }, request.params.id),
   );
 
   api.post(
@@ -189,6 +196,7 @@ function routes(api: Api, ctx: ApiContext): void {
     async (request) =>
       setDistributionApproval(
         ctx,
+        facts,
         { user: requireStaff(request), ip: request.ip },
         request.params.id,
         true,
@@ -209,6 +217,7 @@ function routes(api: Api, ctx: ApiContext): void {
     async (request) =>
       setDistributionApproval(
         ctx,
+        facts,
         { user: requireStaff(request), ip: request.ip },
         request.params.id,
         false,
@@ -228,10 +237,18 @@ function routes(api: Api, ctx: ApiContext): void {
     },
     async (request) => {
       const project = await visibleProject(ctx.db, requireUser(request), request.params.id);
-      return projectChecklist(ctx.db, project.id);
+      return projectChecklist(ctx.db, facts, project.id);
     },
   );
 }
 
+/** What the projects module needs from modules that depend on it, passed in by the server. */
+export interface ProjectsPorts {
+  /** Facts of the projects' products and images, as the server composes them. */
+  readonly facts: ProjectFacts;
+}
+
 /** The projects API module. */
-export const projectsModule: ApiModule = { name: 'projects', routes };
+export function projectsModule(ports: ProjectsPorts): ApiModule {
+  return { name: 'projects', routes: (api, ctx) => routes(api, ctx, ports) };
+}

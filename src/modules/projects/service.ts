@@ -2,69 +2,106 @@
  * Certification projects for the portal: opening one in an approved zone, its settings, the
  * registry key, the in-tree / out-of-tree declaration and the staff decisions.
  */
-import type { Kysely, Selectable } from 'kysely';
+import type { Kysely } from 'kysely';
 import type { DB } from '../../platform/db/index.js';
-import type { ProjectsTable } from './tables.js';
 import { readJson, writeJson } from '../../platform/db/index.js';
 import { conflict, forbidden, invalid, notFound } from '../../platform/errors.js';
 import type { ApiContext } from '../../platform/http/api.js';
 import type { AuthUser, Actor } from '../../platform/http/guards.js';
-import { assertStaff, auditedBy, isOperator, ownCompany } from '../../platform/http/guards.js';
+import {
+  assertOrgAdminOf,
+  assertStaff,
+  auditedBy,
+  isOperator,
+  ownCompany,
+} from '../../platform/http/guards.js';
 import { validated } from '../../platform/http/validation.js';
 import { audit } from '../audit/index.js';
 import { loadCompany } from '../companies/index.js';
 import { enqueueMail } from '../mail/index.js';
-import { loadZone, stringList, zoneForCompany } from '../zones/index.js';
+import { loadZone, stringList, zoneForCompany, zoneNamesOf } from '../zones/index.js';
 import { notifyIfApprovalDue } from './approval.js';
+import type { ProductFacts, ProjectFacts } from './facts.js';
 import {
   assertProjectNameFree,
   createProject,
+  findProject,
   insertProject,
   rotateRegistryKey,
   type CreatedProject,
+  type Project,
 } from './projects.js';
 import { CreateProjectBody } from './schemas.js';
 import type { ProjectView, SalesContact, UpdateProjectBody } from './schemas.js';
 import { notifyStaff, orgAdminEmails } from '../accounts/index.js';
 
-type ProjectRow = Selectable<ProjectsTable>;
-
-/** A project row with the names the view shows. */
-type ProjectJoined = ProjectRow & {
-  zone_name: string | null;
-  product_name: string | null;
-  product_version: string | null;
-};
-
 function selectProjects(db: Kysely<DB>) {
-  return db
-    .selectFrom('projects as p')
-    .leftJoin('zones as z', 'z.id', 'p.zone_id')
-    .leftJoin('products as pr', 'pr.id', 'p.product_id')
-    .leftJoin('product_versions as v', 'v.id', 'p.product_version_id')
-    .selectAll('p')
-    .select(['z.name as zone_name', 'pr.name as product_name', 'v.version as product_version']);
+  return db.selectFrom('projects as p').selectAll('p');
 }
 
-/** Presents a project; never includes the registry key or its hash. */
-export function projectView(row: ProjectJoined): ProjectView {
+/**
+ * Presents projects, never with the registry key or its hash: the names of their zones,
+ * products and versions come from one lookup each, however many projects there are.
+ */
+export async function projectViews(
+  db: Kysely<DB>,
+  facts: ProjectFacts,
+  rows: readonly Project[],
+): Promise<ProjectView[]> {
+  const zones = await zoneNamesOf(
+    db,
+    rows.flatMap((r) => (r.zone_id === null ? [] : [r.zone_id])),
+  );
+  const products = await facts.products(
+    db,
+    rows.flatMap((r) => (r.product_id === null ? [] : [r.product_id])),
+  );
+  return rows.map((row) =>
+    projectView(
+      row,
+      row.zone_id === null ? undefined : zones.get(row.zone_id),
+      row.product_id === null ? undefined : products.get(row.product_id),
+    ),
+  );
+}
+
+/** {@link projectViews} of one project. */
+export async function projectViewOf(
+  db: Kysely<DB>,
+  facts: ProjectFacts,
+  row: Project,
+): Promise<ProjectView> {
+  const [view] = await projectViews(db, facts, [row]);
+  return view as ProjectView;
+}
+
+/** The view of project `id`, which exists. */
+async function currentView(db: Kysely<DB>, facts: ProjectFacts, id: string): Promise<ProjectView> {
+  return projectViewOf(
+    db,
+    facts,
+    await selectProjects(db).where('p.id', '=', id).executeTakeFirstOrThrow(),
+  );
+}
+
+function projectView(
+  row: Project,
+  zoneName: string | undefined,
+  product: ProductFacts | undefined,
+): ProjectView {
+  const version =
+    row.product_version_id === null
+      ? undefined
+      : product?.versions.find((v) => v.id === row.product_version_id);
   return {
     id: row.id,
     companyId: row.company_id,
     name: row.name,
     registeredAt: row.created_at,
     zone:
-      row.zone_id !== null && row.zone_name !== null
-        ? { id: row.zone_id, name: row.zone_name }
-        : null,
-    product:
-      row.product_id !== null && row.product_name !== null
-        ? { id: row.product_id, name: row.product_name }
-        : null,
-    productVersion:
-      row.product_version_id !== null && row.product_version !== null
-        ? { id: row.product_version_id, version: row.product_version }
-        : null,
+      row.zone_id !== null && zoneName !== undefined ? { id: row.zone_id, name: zoneName } : null,
+    product: product !== undefined ? { id: product.id, name: product.name } : null,
+    productVersion: version !== undefined ? { id: version.id, version: version.version } : null,
     releaseCategory: row.release_category,
     targetPlatform: row.target_platform,
     targetPlatformVersion: row.target_platform_version,
@@ -83,31 +120,19 @@ export function projectView(row: ProjectJoined): ProjectView {
  * A project the caller may see: its company's members and staff; anyone else gets 404.
  * @throws AppError `project.not_found` (404)
  */
-export async function visibleProject(
-  db: Kysely<DB>,
-  user: AuthUser,
-  id: string,
-): Promise<ProjectJoined> {
-  const row = await selectProjects(db).where('p.id', '=', id).executeTakeFirst();
+export async function visibleProject(db: Kysely<DB>, user: AuthUser, id: string): Promise<Project> {
+  const row = await findProject(db, id);
   ownCompany(user, row?.company_id, 'project', id);
-  return row as ProjectJoined;
+  return row as Project;
 }
 
 /**
  * A project the caller may change as org admin of its company (staff do not act for partners).
  * @throws AppError `project.not_found` (404), `auth.org_admin_only` (403)
  */
-export async function ownedProject(
-  db: Kysely<DB>,
-  user: AuthUser,
-  id: string,
-): Promise<ProjectJoined> {
-  const row = await selectProjects(db).where('p.id', '=', id).executeTakeFirst();
-  ownCompany(user, row?.company_id, 'project', id);
-  const project = row as ProjectJoined;
-  if (!user.orgAdmin || user.companyId !== project.company_id) {
-    throw forbidden('auth.org_admin_only', 'Only organization administrators may do this.');
-  }
+export async function ownedProject(db: Kysely<DB>, user: AuthUser, id: string): Promise<Project> {
+  const project = await visibleProject(db, user, id);
+  assertOrgAdminOf(user, project.company_id);
   return project;
 }
 
@@ -115,20 +140,12 @@ export async function ownedProject(
  * Any project, for the command line's operator (who acts for every company).
  * @throws AppError `project.not_found` (404)
  */
-async function anyProject(db: Kysely<DB>, id: string): Promise<ProjectJoined> {
-  const row = await selectProjects(db).where('p.id', '=', id).executeTakeFirst();
+async function anyProject(db: Kysely<DB>, id: string): Promise<Project> {
+  const row = await findProject(db, id);
   if (row === undefined) {
     throw notFound('project.not_found', `Project ${id} does not exist.`, { id });
   }
   return row;
-}
-
-/** The release categories a zone allows (its `release_categories` list). */
-async function allowedCategories(db: Kysely<DB>, zoneId: string | null): Promise<string[]> {
-  if (zoneId === null) {
-    return [];
-  }
-  return stringList((await loadZone(db, zoneId)).release_categories);
 }
 
 function checkCategory(category: string, allowed: readonly string[], zone: string): void {
@@ -150,27 +167,18 @@ function checkCategory(category: string, allowed: readonly string[], zone: strin
  */
 export async function openProject(
   ctx: ApiContext,
+  facts: ProjectFacts,
   actor: Actor & { user: { companyId: string } },
   body: CreateProjectBody,
 ): Promise<ProjectView & { registryKey: string }> {
   const companyId = actor.user.companyId;
   const now = ctx.clock.now();
   return ctx.db.transaction().execute(async (trx) => {
-    const product = await trx
-      .selectFrom('products')
-      .select(['id', 'name'])
-      .where('id', '=', body.productId)
-      .where('company_id', '=', companyId)
-      .executeTakeFirst();
-    if (product === undefined) {
+    const product = (await facts.products(trx, [body.productId])).get(body.productId);
+    if (product === undefined || product.companyId !== companyId) {
       throw notFound('product.not_found', `No product ${body.productId}.`, { id: body.productId });
     }
-    const version = await trx
-      .selectFrom('product_versions')
-      .select('id')
-      .where('id', '=', body.productVersionId)
-      .where('product_id', '=', product.id)
-      .executeTakeFirst();
+    const version = product.versions.find((v) => v.id === body.productVersionId);
     if (version === undefined) {
       throw notFound(
         'product_version.not_found',
@@ -213,14 +221,14 @@ export async function openProject(
       ip: actor.ip,
       detail: { name: body.name, zoneId: zone.id, productVersionId: version.id },
     });
-    const row = await selectProjects(trx).where('p.id', '=', created.id).executeTakeFirstOrThrow();
-    return { ...projectView(row), registryKey: created.registryKey };
+    return { ...(await currentView(trx, facts, created.id)), registryKey: created.registryKey };
   });
 }
 
 /** Projects of the caller's company (staff: every company, or one with `companyId`), newest first. */
 export async function listProjects(
   db: Kysely<DB>,
+  facts: ProjectFacts,
   user: AuthUser,
   paging: { page: number; pageSize: number; companyId?: string | undefined },
 ): Promise<{ items: ProjectView[]; page: number; pageSize: number; total: number }> {
@@ -237,7 +245,7 @@ export async function listProjects(
   }
   const [rows, total] = await Promise.all([query.execute(), count.executeTakeFirstOrThrow()]);
   return {
-    items: rows.map(projectView),
+    items: await projectViews(db, facts, rows),
     page: paging.page,
     pageSize: paging.pageSize,
     total: Number(total.n),
@@ -250,6 +258,7 @@ export async function listProjects(
  */
 export async function updateProject(
   ctx: ApiContext,
+  facts: ProjectFacts,
   actor: Actor,
   id: string,
   body: UpdateProjectBody,
@@ -258,10 +267,11 @@ export async function updateProject(
   return ctx.db.transaction().execute(async (trx) => {
     const project = await ownedProject(trx, actor.user, id);
     if (body.releaseCategory !== undefined) {
+      const zone = project.zone_id === null ? undefined : await loadZone(trx, project.zone_id);
       checkCategory(
         body.releaseCategory,
-        await allowedCategories(trx, project.zone_id),
-        project.zone_name ?? '(none)',
+        zone === undefined ? [] : stringList(zone.release_categories),
+        zone?.name ?? '(none)',
       );
     }
     if (body.name !== undefined) {
@@ -294,8 +304,8 @@ export async function updateProject(
       ip: actor.ip,
       detail: { fields: Object.keys(body) },
     });
-    await notifyIfApprovalDue(trx, ctx, project.id);
-    return projectView(await selectProjects(trx).where('p.id', '=', id).executeTakeFirstOrThrow());
+    await notifyIfApprovalDue(trx, ctx, facts, project.id);
+    return currentView(trx, facts, id);
   });
 }
 
@@ -306,6 +316,7 @@ export async function updateProject(
  */
 export async function rotateKey(
   ctx: ApiContext,
+  facts: ProjectFacts,
   actor: Actor,
   id: string,
 ): Promise<ProjectView & { registryKey: string }> {
@@ -327,14 +338,14 @@ export async function rotateKey(
       targetType: 'project',
       targetId: project.id,
     });
-    const row = await selectProjects(trx).where('p.id', '=', id).executeTakeFirstOrThrow();
-    return { ...projectView(row), registryKey: rotated.registryKey };
+    return { ...(await currentView(trx, facts, id)), registryKey: rotated.registryKey };
   });
 }
 
 /** The partner declares the plugin in or out of tree; a changed declaration needs a new confirmation. */
 export async function declareTree(
   ctx: ApiContext,
+  facts: ProjectFacts,
   actor: Actor,
   id: string,
   tree: 'in' | 'out',
@@ -372,7 +383,7 @@ export async function declareTree(
         path: `/projects/${project.id}`,
       });
     }
-    return projectView(await selectProjects(trx).where('p.id', '=', id).executeTakeFirstOrThrow());
+    return currentView(trx, facts, id);
   });
 }
 
@@ -380,7 +391,12 @@ export async function declareTree(
  * Staff confirm the partner's declaration; the org admins get the next steps by e-mail.
  * @throws AppError `project.tree_undeclared` (409)
  */
-export async function confirmTree(ctx: ApiContext, actor: Actor, id: string): Promise<ProjectView> {
+export async function confirmTree(
+  ctx: ApiContext,
+  facts: ProjectFacts,
+  actor: Actor,
+  id: string,
+): Promise<ProjectView> {
   const now = ctx.clock.now();
   return ctx.db.transaction().execute(async (trx) => {
     const project = await visibleProject(trx, actor.user, id);
@@ -418,13 +434,14 @@ export async function confirmTree(ctx: ApiContext, actor: Actor, id: string): Pr
         text: `Program staff confirmed that the plugin of project "${project.name}" (${project.id}) is ${project.tree === 'in' ? 'in tree' : 'out of tree'}.\n\n${next}\n\nChecklist: ${ctx.links.base}/projects/${project.id}/checklist\n`,
       });
     }
-    return projectView(await selectProjects(trx).where('p.id', '=', id).executeTakeFirstOrThrow());
+    return currentView(trx, facts, id);
   });
 }
 
 /** Staff grant (or withdraw) distribution approval; the org admins are told by e-mail. */
 export async function setDistributionApproval(
   ctx: ApiContext,
+  facts: ProjectFacts,
   actor: Actor,
   id: string,
   approved: boolean,
@@ -461,17 +478,21 @@ export async function setDistributionApproval(
           : `The distribution approval of project "${project.name}" (${project.id}) was withdrawn by program staff.\n\nChecklist: ${ctx.links.base}/projects/${project.id}/checklist\n`,
       });
     }
-    return projectView(await selectProjects(trx).where('p.id', '=', id).executeTakeFirstOrThrow());
+    return currentView(trx, facts, id);
   });
 }
 
 /** Every project (or those of one company), newest first, for operators; never a key. */
-export async function allProjects(db: Kysely<DB>, companyId?: string): Promise<ProjectView[]> {
+export async function allProjects(
+  db: Kysely<DB>,
+  facts: ProjectFacts,
+  companyId?: string,
+): Promise<ProjectView[]> {
   let query = selectProjects(db).orderBy('p.created_at', 'desc').orderBy('p.id');
   if (companyId !== undefined) {
     query = query.where('p.company_id', '=', companyId);
   }
-  return (await query.execute()).map(projectView);
+  return projectViews(db, facts, await query.execute());
 }
 
 /**

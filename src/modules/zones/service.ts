@@ -8,7 +8,14 @@ import { getPolicy, POLICY_IDS } from '../../engine/policy/index.js';
 import type { PolicyId } from '../../engine/policy/types.js';
 import type { DB } from '../../platform/db/index.js';
 import type { ZonesTable } from './tables.js';
-import { escapeLike, iLike, newId, readJson, writeJson } from '../../platform/db/index.js';
+import {
+  escapeLike,
+  iLike,
+  mapByIds,
+  newId,
+  readJson,
+  writeJson,
+} from '../../platform/db/index.js';
 import { conflict, invalid, notFound } from '../../platform/errors.js';
 import type { ApiContext } from '../../platform/http/api.js';
 import type { AuthUser, Actor } from '../../platform/http/guards.js';
@@ -247,6 +254,19 @@ export async function loadZone(db: Kysely<DB>, id: string): Promise<ZoneRow> {
     throw notFound('zone.not_found', `No zone ${id}.`, { id });
   }
   return zone;
+}
+
+/** The names of zones by id (ids of no zone are left out). */
+export async function zoneNamesOf(
+  db: Kysely<DB>,
+  ids: readonly string[],
+): Promise<Map<string, string>> {
+  const rows = await mapByIds(
+    ids,
+    (chunk) => db.selectFrom('zones').select(['id', 'name']).where('id', 'in', chunk).execute(),
+    (r) => r.id,
+  );
+  return new Map([...rows].map(([id, r]) => [id, r.name]));
 }
 
 /** A JSON list column as strings. */

@@ -58,7 +58,7 @@ export function assertStaff(user: AuthUser): void {
   }
 }
 
-/** A member of a company (staff pass too), or 403 when the caller has no company. */
+/** A member of a company, or 403 when the caller has no company (staff have none). */
 export function requireCompanyMember(request: FastifyRequest): AuthUser & { companyId: string } {
   const user = requireUser(request);
   if (user.companyId === null) {
@@ -82,7 +82,7 @@ function noCompany(): AppError {
 }
 
 /** The 403 of a caller who would have to be an org admin (of the company at hand). */
-export function orgAdminOnly(): AppError {
+function orgAdminOnly(): AppError {
   return forbidden('auth.org_admin_only', 'Only organization administrators may do this.');
 }
 
@@ -157,6 +157,17 @@ export function companyScope(
     throw invalid(staffMustName.code, staffMustName.message);
   }
   return requested;
+}
+
+/**
+ * An org admin of company `companyId` (staff do not act for partners), or 403: services called
+ * outside a route.
+ * @throws AppError `auth.org_admin_only` (403)
+ */
+export function assertOrgAdminOf(user: AuthUser, companyId: string): void {
+  if (!isOrgAdminOf(user, companyId)) {
+    throw orgAdminOnly();
+  }
 }
 
 /**

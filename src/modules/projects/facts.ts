@@ -1,0 +1,37 @@
+/**
+ * What the projects module asks of the modules above it (products, images) — their tables are
+ * theirs to read. The server composes the answer (`src/server/ports.ts`) from those modules'
+ * public functions and passes it in.
+ */
+import type { Kysely } from 'kysely';
+import type { DB } from '../../platform/db/index.js';
+
+/** What a project's view, its opening and its checklist need to know of its product. */
+export interface ProductFacts {
+  readonly id: string;
+  readonly companyId: string;
+  readonly name: string;
+  /** The overview is not blank. */
+  readonly hasOverview: boolean;
+  /** The description is not blank. */
+  readonly hasDescription: boolean;
+  /** How many product types, contact e-mails and collateral documents it has. */
+  readonly productTypes: number;
+  readonly contacts: number;
+  readonly collateral: number;
+  readonly versions: readonly { readonly id: string; readonly version: string }[];
+}
+
+/** The tag and digest of an image. */
+export interface PassedImage {
+  readonly tag: string;
+  readonly digest: string;
+}
+
+/** The port: facts of products and images that projects show and check. */
+export interface ProjectFacts {
+  /** Products by id, with their versions (ids of no product are left out). */
+  products(db: Kysely<DB>, ids: readonly string[]): Promise<Map<string, ProductFacts>>;
+  /** The newest image of the project that passed its scan and is not removed. */
+  passedImage(db: Kysely<DB>, projectId: string): Promise<PassedImage | undefined>;
+}
