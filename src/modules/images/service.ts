@@ -4,6 +4,7 @@
  */
 import type { Kysely } from 'kysely';
 import type { DB } from '../../platform/db/index.js';
+import type { ImageStatus } from './tables.js';
 import { AppError, conflict, notFound } from '../../platform/errors.js';
 import type { ApiContext } from '../../platform/http/api.js';
 import type { Clock, JobQueue } from '../../platform/queue/index.js';
@@ -289,13 +290,15 @@ async function publish(deps: PublishDeps, by: Publisher, row: ImageJoined): Prom
   // Graded again as it is published: its grade may date from its scan, and recomputation only
   // regrades what is published.
   const match = await matchPackageSet(deps.db, deps.vulndbPath, row.package_set, now);
+  const notPassed = (status: ImageStatus) =>
+    conflict(
+      'image.not_passed',
+      `Only an image that passed its scan can be published; ${row.tag} is "${STATUS_LABELS[status]}".`,
+      { id, imageStatus: status },
+    );
   return deps.db.transaction().execute(async (trx) => {
     if (row.status !== 'passed') {
-      throw conflict(
-        'image.not_passed',
-        `Only an image that passed its scan can be published; ${row.tag} is "${STATUS_LABELS[row.status]}".`,
-        { id, imageStatus: row.status },
-      );
+      throw notPassed(row.status);
     }
     const missing = await certificationGaps(trx, deps.projectFacts, row.project_id);
     if (missing.length > 0) {
@@ -306,11 +309,16 @@ async function publish(deps: PublishDeps, by: Publisher, row: ImageJoined): Prom
       );
     }
     if (row.published !== 1) {
-      await trx
+      // Conditional on the status, so a rescan started since the caller read the row wins.
+      const updated = await trx
         .updateTable('images')
         .set({ published: 1, published_at: now.toISOString() })
         .where('id', '=', row.id)
-        .execute();
+        .where('status', '=', 'passed')
+        .executeTakeFirst();
+      if (updated.numUpdatedRows === 0n) {
+        throw notPassed((await existingImage(trx, row.id)).status);
+      }
       await audit(trx, now, {
         ...auditActor(by),
         companyId: row.company_id,
