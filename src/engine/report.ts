@@ -1,4 +1,5 @@
 /** The machine-readable report of `hallmark check --output json`. Field set is a stable contract. */
+import type { RpmPackage } from './rpm/types.js';
 import type { ScanResult } from './scan.js';
 import type { HealthSummary, Vulnerability } from './vuln/types.js';
 
@@ -31,15 +32,10 @@ export interface JsonReport {
 }
 
 /** An installed package, as the report lists it. */
-export interface ReportedPackage {
-  name: string;
-  epoch: number | null;
-  version: string;
-  release: string;
-  arch: string | null;
-  sourcerpm: string | null;
-  vendor: string | null;
-}
+export type ReportedPackage = Pick<
+  RpmPackage,
+  'name' | 'epoch' | 'version' | 'release' | 'arch' | 'sourcerpm' | 'vendor'
+>;
 
 /** Presents a scan result as the JSON report. */
 export function toJsonReport(result: ScanResult): JsonReport {

@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { registerApi, type ApiContext, type ApiModule } from './api.js';
 import { requireUser, type AuthUser } from './guards.js';
-import type { RouteAuth } from './route-auth.js';
+import { ROUTE_AUTH_LEVELS, type RouteAuth } from './route-auth.js';
 
 const USERS: Record<string, AuthUser> = {
   staff: user({ staff: true, companyId: null }),
@@ -26,16 +26,7 @@ function user(over: Partial<AuthUser>): AuthUser {
 }
 
 /** One POST route per level, each taking `{ n: number }`. */
-const LEVELS: readonly RouteAuth[] = [
-  'public',
-  'optional',
-  'user',
-  'member',
-  'orgAdmin',
-  'memberOrStaff',
-  'orgAdminOrStaff',
-  'staff',
-];
+const LEVELS = ROUTE_AUTH_LEVELS;
 
 const declared: ApiModule = {
   name: 'declared',
