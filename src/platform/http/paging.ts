@@ -28,6 +28,30 @@ export function pagingQuery(defaultPageSize: number = DEFAULT_PAGE_SIZE) {
   };
 }
 
+/**
+ * The paging fragment of lists that took a `limit` before: `pageSize` and `cursor` as
+ * {@link pagingQuery}, plus `limit` (1 to 500, as it was) kept as an alias of `pageSize` for
+ * existing clients. Read the page size with {@link limitedPageSize}.
+ */
+export function limitAliasQuery(defaultPageSize: number = DEFAULT_PAGE_SIZE) {
+  const { cursor } = pagingQuery(defaultPageSize);
+  return {
+    /** Items a page, 1 to 100 (default `defaultPageSize`). */
+    pageSize: z.coerce.number().int().min(1).max(MAX_PAGE_SIZE).optional(),
+    cursor,
+    /** Deprecated alias of `pageSize`; above 100 a page still holds 100 (follow `nextCursor`). */
+    limit: z.coerce.number().int().min(1).max(500).optional(),
+  };
+}
+
+/** The page size of a {@link limitAliasQuery}: `pageSize`, else `limit` (at most 100), else the default. */
+export function limitedPageSize(
+  query: { readonly pageSize?: number | undefined; readonly limit?: number | undefined },
+  defaultPageSize: number = DEFAULT_PAGE_SIZE,
+): number {
+  return query.pageSize ?? Math.min(query.limit ?? defaultPageSize, MAX_PAGE_SIZE);
+}
+
 /** The `page` number fragment, kept by lists that paged by offset before (ignored with `cursor`). */
 export const pageNumberQuery = {
   page: z.coerce.number().int().min(1).max(100_000).default(1),
