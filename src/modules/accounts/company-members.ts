@@ -7,6 +7,7 @@ import { sql, type Kysely, type Selectable } from 'kysely';
 import type { DB } from '../../platform/db/index.js';
 import type { UsersTable } from './tables.js';
 import { escapeLike, iLike, mapByIds } from '../../platform/db/index.js';
+import { keysetPage, type Page } from '../../platform/http/paging.js';
 
 /** A user row. */
 export type MemberRow = Selectable<UsersTable>;
@@ -28,8 +29,13 @@ export async function companyMembers(
   db: Kysely<DB>,
   companyId: string,
   which: MemberFilter,
-  page: { readonly offset: number; readonly limit: number },
-): Promise<{ rows: MemberRow[]; total: number }> {
+  page: {
+    readonly pageSize: number;
+    /** Keyset paging: the `nextCursor` of the previous page (`offset` is then ignored). */
+    readonly cursor?: string | undefined;
+    readonly offset: number;
+  },
+): Promise<Page<MemberRow> & { total: number }> {
   let base = db.selectFrom('users').where('company_id', '=', companyId);
   if (which.status !== 'all') {
     base = base.where('status', 'in', [
@@ -47,13 +53,17 @@ export async function companyMembers(
     );
   }
   const total = await base.select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirst();
-  const rows = await base
-    .selectAll()
-    .orderBy('login_key')
-    .limit(page.limit)
-    .offset(page.offset)
-    .execute();
-  return { rows, total: Number(total?.n ?? 0) };
+  const rows = await keysetPage(base.selectAll(), {
+    keys: [
+      { ref: 'login_key', value: (r) => r.login_key },
+      { ref: 'id', value: (r) => r.id },
+    ],
+    direction: 'asc',
+    pageSize: page.pageSize,
+    cursor: page.cursor,
+    offset: page.offset,
+  });
+  return { ...rows, total: Number(total?.n ?? 0) };
 }
 
 /** The company's `n` newest members. */

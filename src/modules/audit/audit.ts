@@ -5,6 +5,12 @@ import type { DB } from '../../platform/db/index.js';
 import { newId, readJson, writeJson } from '../../platform/db/index.js';
 import type { Api, ApiContext, ApiModule } from '../../platform/http/api.js';
 import { requireStaff } from '../../platform/http/guards.js';
+import {
+  keysetPage,
+  limitAliasQuery,
+  limitedPageSize,
+  pageSchema,
+} from '../../platform/http/paging.js';
 
 /** One audited change. */
 export interface AuditEntry {
@@ -88,20 +94,16 @@ function auditRoutes(api: Api, ctx: ApiContext): void {
           companyId: z.uuid().optional(),
           action: z.string().max(100).optional(),
           before: z.iso.datetime().optional(),
-          limit: z.coerce.number().int().min(1).max(500).default(100),
+          /** 100 a page by default; `limit` is the old name of `pageSize`. */
+          ...limitAliasQuery(100),
         }),
-        response: { 200: z.object({ items: z.array(AuditItem) }) },
+        response: { 200: pageSchema(AuditItem) },
       },
     },
     async (request) => {
       requireStaff(request);
       const q = request.query;
-      let query = ctx.db
-        .selectFrom('audit_log')
-        .selectAll()
-        .orderBy('at', 'desc')
-        .orderBy('id')
-        .limit(q.limit);
+      let query = ctx.db.selectFrom('audit_log').selectAll();
       if (q.companyId !== undefined) {
         query = query.where('company_id', '=', q.companyId);
       }
@@ -111,9 +113,19 @@ function auditRoutes(api: Api, ctx: ApiContext): void {
       if (q.before !== undefined) {
         query = query.where('at', '<', new Date(q.before).toISOString());
       }
-      const rows = await query.execute();
+      // Newest first, then by id (as before).
+      const page = await keysetPage(query, {
+        keys: [
+          { ref: 'at', value: (r) => r.at, direction: 'desc' },
+          { ref: 'id', value: (r) => r.id },
+        ],
+        direction: 'asc',
+        pageSize: limitedPageSize(q, 100),
+        cursor: q.cursor,
+      });
       return {
-        items: rows.map((r) => ({
+        ...page,
+        items: page.items.map((r) => ({
           id: r.id,
           at: r.at,
           actor: r.actor,

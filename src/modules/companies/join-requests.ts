@@ -11,6 +11,7 @@ import { newId } from '../../platform/db/index.js';
 import { conflict, forbidden, notFound } from '../../platform/errors.js';
 import type { ApiContext } from '../../platform/http/api.js';
 import { assertCompanyRole, seesCompany, type Actor } from '../../platform/http/guards.js';
+import { keysetPage, mapPage, type Page } from '../../platform/http/paging.js';
 import { audit } from '../audit/index.js';
 import { enqueueMail } from '../mail/index.js';
 import type { JoinRequestSchema } from './schemas.js';
@@ -121,14 +122,23 @@ export async function listJoinRequests(
   db: Kysely<DB>,
   companyId: string,
   status: 'pending' | 'approved' | 'declined' | 'all',
-): Promise<JoinRequestView[]> {
+  paging: { readonly pageSize: number; readonly cursor?: string | undefined },
+): Promise<Page<JoinRequestView>> {
   await loadCompany(db, companyId);
   let query = joinRequestQuery(db).where('j.company_id', '=', companyId);
   if (status !== 'all') {
     query = query.where('j.status', '=', status);
   }
-  const rows = await query.orderBy('j.created_at', 'desc').orderBy('j.id').execute();
-  return toViews(db, rows);
+  const page = await keysetPage(query, {
+    keys: [
+      { ref: 'j.created_at', value: (r) => r.created_at, direction: 'desc' },
+      { ref: 'j.id', value: (r) => r.id },
+    ],
+    direction: 'asc',
+    pageSize: paging.pageSize,
+    cursor: paging.cursor,
+  });
+  return mapPage(page, (rows) => toViews(db, rows));
 }
 
 /**

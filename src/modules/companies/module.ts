@@ -1,9 +1,9 @@
 /** Companies: search, join requests, registration, profile, program agreement, users. */
-import { z } from 'zod';
 import { notFound } from '../../platform/errors.js';
 import type { Api, ApiContext, ApiModule } from '../../platform/http/api.js';
 import { sendLogo } from '../../platform/http/upload.js';
 import { requireCompanyRole, requireUser } from '../../platform/http/guards.js';
+import { pageSchema } from '../../platform/http/paging.js';
 import {
   agreementView,
   currentAgreement,
@@ -259,14 +259,12 @@ function joinRoutes(api: Api, ctx: ApiContext): void {
         summary: "The company's join requests (org admin, staff; pending by default)",
         params: CompanyParams,
         querystring: JoinRequestListQuery,
-        response: { 200: z.object({ items: z.array(JoinRequestSchema) }) },
+        response: { 200: pageSchema(JoinRequestSchema) },
       },
     },
     async (request) => {
       requireCompanyRole(request, request.params.id, 'orgAdmin');
-      return {
-        items: await listJoinRequests(ctx.db, request.params.id, request.query.status),
-      };
+      return listJoinRequests(ctx.db, request.params.id, request.query.status, request.query);
     },
   );
 

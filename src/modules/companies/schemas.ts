@@ -1,6 +1,7 @@
 /** Request and response schemas of the companies API; the OpenAPI document is generated from them. */
 import { z } from 'zod';
 import { ProfileInput, ProfileSchema } from './profile.js';
+import { pageNumberQuery, pageSchema, pagingQuery } from '../../platform/http/paging.js';
 import { plainLine } from '../../platform/text.js';
 import { UserSchema } from '../accounts/index.js';
 
@@ -18,7 +19,9 @@ export const IdParams = z.object({ id: z.uuid() });
 export const SearchQuery = z.object({
   /** Part of the company name, any case. */
   search: z.string().trim().min(2).max(100).optional(),
-  page: z.coerce.number().int().min(1).max(100_000).default(1),
+  /** Offset paging, kept for existing clients; ignored with `cursor`. */
+  ...pageNumberQuery,
+  ...pagingQuery(20),
 });
 export type SearchQuery = z.infer<typeof SearchQuery>;
 
@@ -33,10 +36,8 @@ export const CompanySummarySchema = z.object({
   /** Staff only. */
   profileComplete: z.boolean().optional(),
 });
-export const CompanyPageSchema = z.object({
-  items: z.array(CompanySummarySchema),
+export const CompanyPageSchema = pageSchema(CompanySummarySchema).extend({
   page: z.number(),
-  pageSize: z.number(),
   total: z.number(),
 });
 
@@ -131,13 +132,17 @@ export const JoinRequestSchema = z.object({
 });
 export const JoinRequestListQuery = z.object({
   status: z.enum(['pending', 'approved', 'declined', 'all']).default('pending'),
+  ...pagingQuery(100),
 });
 
 /** `GET /companies/:id/users`. */
 export const UserListQuery = z.object({
   /** Active (default; includes invited users who have not set a password yet), Inactive or All. */
   status: z.enum(['active', 'inactive', 'all']).default('active'),
-  page: z.coerce.number().int().min(1).max(100_000).default(1),
+  /** Offset paging, kept for existing clients; ignored with `cursor`. */
+  ...pageNumberQuery,
+  /** 10 a page by default, as in the guide. */
+  ...pagingQuery(10),
   /** Part of the login, a name, the e-mail, position or department, any case. */
   filter: z.string().trim().max(100).optional(),
 });
@@ -150,10 +155,8 @@ export const CompanyUserSchema = UserSchema.omit({
   staff: true,
   notify: true,
 });
-export const UserPageSchema = z.object({
-  items: z.array(CompanyUserSchema),
+export const UserPageSchema = pageSchema(CompanyUserSchema).extend({
   page: z.number(),
-  pageSize: z.number(),
   total: z.number(),
 });
 

@@ -10,6 +10,7 @@ import { conflict, forbidden, invalid, notFound } from '../../platform/errors.js
 import type { ApiContext } from '../../platform/http/api.js';
 import type { AuthUser, Actor } from '../../platform/http/guards.js';
 import { assertStaff, auditedBy } from '../../platform/http/guards.js';
+import { keysetPage } from '../../platform/http/paging.js';
 import { validated } from '../../platform/http/validation.js';
 import { existingUser, findUser, setMembership } from '../accounts/index.js';
 import { audit } from '../audit/index.js';
@@ -28,7 +29,6 @@ import type {
 export type CompanyView = z.infer<typeof CompanySchema>;
 type CompanyPage = z.infer<typeof CompanyPageSchema>;
 
-const SEARCH_PAGE = 20;
 /** Top-level profile fields of the "Company details" step; the rest are "Connect details". */
 const DETAILS_FIELDS = [
   'legalName',
@@ -62,14 +62,22 @@ export async function searchCompanies(
     base = base.where(iLike(db, sql.ref('name'), `%${escapeLike(query.search)}%`));
   }
   const total = await base.select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirst();
-  const rows = await base
-    .select(['id', 'name', 'created_at', 'partner_since', 'profile'])
-    .orderBy('name_key')
-    .limit(SEARCH_PAGE)
-    .offset((query.page - 1) * SEARCH_PAGE)
-    .execute();
+  const page = await keysetPage(
+    base.select(['id', 'name', 'name_key', 'created_at', 'partner_since', 'profile']),
+    {
+      keys: [
+        { ref: 'name_key', value: (r) => r.name_key },
+        { ref: 'id', value: (r) => r.id },
+      ],
+      direction: 'asc',
+      pageSize: query.pageSize,
+      cursor: query.cursor,
+      offset: (query.page - 1) * query.pageSize,
+    },
+  );
   return {
-    items: rows.map((r) =>
+    ...page,
+    items: page.items.map((r) =>
       user.staff
         ? {
             id: r.id,
@@ -81,7 +89,6 @@ export async function searchCompanies(
         : { id: r.id, name: r.name },
     ),
     page: query.page,
-    pageSize: SEARCH_PAGE,
     total: Number(total?.n ?? 0),
   };
 }

@@ -40,26 +40,22 @@ type UserRow = MemberRow;
 /** A row of the user list. */
 export type CompanyUserView = z.infer<typeof CompanyUserSchema>;
 
-/** Users per page of the list, as in the guide. */
-export const USERS_PAGE_SIZE = 10;
-
-/** One page of the company's users, ordered by login. */
+/**
+ * One page of the company's users, ordered by login (then id): by `cursor`, or by `page` number
+ * (offset) as before; `total` counts every match.
+ */
 export async function listUsers(
   db: Kysely<DB>,
   companyId: string,
   query: UserListQuery,
 ): Promise<z.infer<typeof UserPageSchema>> {
   await loadCompany(db, companyId);
-  const { rows, total } = await companyMembers(db, companyId, query, {
-    offset: (query.page - 1) * USERS_PAGE_SIZE,
-    limit: USERS_PAGE_SIZE,
+  const page = await companyMembers(db, companyId, query, {
+    pageSize: query.pageSize,
+    cursor: query.cursor,
+    offset: (query.page - 1) * query.pageSize,
   });
-  return {
-    items: rows.map(companyUserView),
-    page: query.page,
-    pageSize: USERS_PAGE_SIZE,
-    total,
-  };
+  return { ...page, items: page.items.map(companyUserView), page: query.page };
 }
 
 /**

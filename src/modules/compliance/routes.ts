@@ -1,6 +1,7 @@
 /** Export compliance routes: the questionnaire, the staff decision and follow-up answers. */
 import { z } from 'zod';
 import type { Api, ApiContext } from '../../platform/http/api.js';
+import { keysetPage, pageSchema, pagingQuery } from '../../platform/http/paging.js';
 import {
   companyScope,
   requireOrgAdmin,
@@ -98,17 +99,14 @@ export function complianceRoutes(api: Api, ctx: ApiContext): void {
           status: z.enum(STATUSES).optional(),
           /** Staff only. */
           companyId: z.uuid().optional(),
+          ...pagingQuery(100),
         }),
-        response: { 200: z.object({ items: z.array(ComplianceSchema) }) },
+        response: { 200: pageSchema(ComplianceSchema) },
       },
     },
     async (request) => {
       const user = requireUser(request);
-      let query = ctx.db
-        .selectFrom('export_compliance')
-        .selectAll()
-        .orderBy('submitted_at', 'desc')
-        .orderBy('id');
+      let query = ctx.db.selectFrom('export_compliance').selectAll();
       const companyId = companyScope(user, request.query.companyId);
       if (companyId !== undefined) {
         query = query.where('company_id', '=', companyId);
@@ -116,8 +114,18 @@ export function complianceRoutes(api: Api, ctx: ApiContext): void {
       if (request.query.status !== undefined) {
         query = query.where('status', '=', request.query.status);
       }
+      // Newest submission first, then by id (as before).
+      const page = await keysetPage(query, {
+        keys: [
+          { ref: 'submitted_at', value: (r) => r.submitted_at, direction: 'desc' },
+          { ref: 'id', value: (r) => r.id },
+        ],
+        direction: 'asc',
+        pageSize: request.query.pageSize,
+        cursor: request.query.cursor,
+      });
       const now = ctx.clock.now();
-      return { items: (await query.execute()).map((row) => toComplianceView(row, now)) };
+      return { ...page, items: page.items.map((row) => toComplianceView(row, now)) };
     },
   );
 

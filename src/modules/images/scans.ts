@@ -8,6 +8,7 @@ import type { Kysely, Selectable } from 'kysely';
 import type { DB } from '../../platform/db/index.js';
 import type { ImageScansTable, ImageStatus, ScanReason } from './tables.js';
 import { newId, writeJson } from '../../platform/db/index.js';
+import { keysetPage, type Page } from '../../platform/http/paging.js';
 import type { JobQueue } from '../../platform/queue/index.js';
 import { loginsOf } from '../accounts/index.js';
 
@@ -130,22 +131,23 @@ export async function supersedeScan(db: Kysely<DB>, scanId: string, now: Date): 
     .execute();
 }
 
-/** An image's scans, newest first. */
+/** A page of an image's scans, newest first (by cursor, or by `page` number), and their count. */
 export async function scansOf(
   db: Kysely<DB>,
   imageId: string,
-  paging: { page: number; pageSize: number },
-): Promise<{ rows: (ScanRow & { requested_by_login: string | null })[]; total: number }> {
-  const [scans, count] = await Promise.all([
-    db
-      .selectFrom('image_scans')
-      .selectAll()
-      .where('image_id', '=', imageId)
-      .orderBy('queued_at', 'desc')
-      .orderBy('id', 'desc')
-      .limit(paging.pageSize)
-      .offset((paging.page - 1) * paging.pageSize)
-      .execute(),
+  paging: { page: number; pageSize: number; cursor?: string | undefined },
+): Promise<Page<ScanRow & { requested_by_login: string | null }> & { total: number }> {
+  const [page, count] = await Promise.all([
+    keysetPage(db.selectFrom('image_scans').selectAll().where('image_id', '=', imageId), {
+      keys: [
+        { ref: 'queued_at', value: (r) => r.queued_at },
+        { ref: 'id', value: (r) => r.id },
+      ],
+      direction: 'desc',
+      pageSize: paging.pageSize,
+      cursor: paging.cursor,
+      offset: (paging.page - 1) * paging.pageSize,
+    }),
     db
       .selectFrom('image_scans')
       .select((eb) => eb.fn.countAll<number>().as('n'))
@@ -155,13 +157,13 @@ export async function scansOf(
   // Who asked for each scan: accounts owns the logins.
   const logins = await loginsOf(
     db,
-    scans.flatMap((r) => (r.requested_by === null ? [] : [r.requested_by])),
+    page.items.flatMap((r) => (r.requested_by === null ? [] : [r.requested_by])),
   );
-  const rows = scans.map((r) => ({
+  const items = page.items.map((r) => ({
     ...r,
     requested_by_login: r.requested_by === null ? null : (logins.get(r.requested_by) ?? null),
   }));
-  return { rows, total: Number(count.n) };
+  return { ...page, items, total: Number(count.n) };
 }
 
 /**

@@ -1,13 +1,15 @@
 /** Request and response schemas of the images API. */
 import { z } from 'zod';
+import { pageNumberQuery, pageSchema, pagingQuery } from '../../platform/http/paging.js';
 
 /** `:id` of an image. */
 export const ImageParams = z.object({ id: z.uuid() });
 
 /** Paging of the container information table. */
 export const ImagePageQuery = z.object({
-  page: z.coerce.number().int().min(1).max(100_000).default(1),
-  pageSize: z.coerce.number().int().min(1).max(100).default(20),
+  /** Offset paging, kept for existing clients; ignored with `cursor`. */
+  ...pageNumberQuery,
+  ...pagingQuery(20),
 });
 
 /** Scan status, and how the container information table words it. */
@@ -46,10 +48,8 @@ export const ImageSummarySchema = z.object({
 export type ImageSummary = z.infer<typeof ImageSummarySchema>;
 
 /** A page of the container information table. */
-export const ImagePageSchema = z.object({
-  items: z.array(ImageSummarySchema),
+export const ImagePageSchema = pageSchema(ImageSummarySchema).extend({
   page: z.number(),
-  pageSize: z.number(),
   total: z.number(),
 });
 
@@ -136,10 +136,8 @@ export const ScanSchema = z.object({
 });
 
 /** `GET /images/:id/scans`: the history, newest first. */
-export const ScanPageSchema = z.object({
-  items: z.array(ScanSchema),
+export const ScanPageSchema = pageSchema(ScanSchema).extend({
   page: z.number(),
-  pageSize: z.number(),
   total: z.number(),
 });
 export type ScanPage = z.infer<typeof ScanPageSchema>;

@@ -9,6 +9,7 @@ import { AppError, conflict, notFound } from '../../platform/errors.js';
 import type { ApiContext } from '../../platform/http/api.js';
 import type { Clock, JobQueue } from '../../platform/queue/index.js';
 import { isOrgAdminOf, ownCompany, type AuthUser, type Actor } from '../../platform/http/guards.js';
+import { keysetPage, type Page } from '../../platform/http/paging.js';
 import { audit } from '../audit/index.js';
 import {
   currentGrades,
@@ -175,18 +176,23 @@ export async function listImages(
   db: Kysely<DB>,
   user: AuthUser,
   projectId: string,
-  paging: { page: number; pageSize: number },
-): Promise<{ items: ImageSummary[]; page: number; pageSize: number; total: number }> {
+  paging: { page: number; pageSize: number; cursor?: string | undefined },
+): Promise<Page<ImageSummary> & { page: number; total: number }> {
   const project = await visibleProject(db, user, projectId);
-  const [rows, count] = await Promise.all([
-    selectImages(db)
-      .where('i.project_id', '=', project.id)
-      .where('i.removed_at', 'is', null)
-      .orderBy('i.created_at', 'desc')
-      .orderBy('i.id', 'desc')
-      .limit(paging.pageSize)
-      .offset((paging.page - 1) * paging.pageSize)
-      .execute(),
+  const [page, count] = await Promise.all([
+    keysetPage(
+      selectImages(db).where('i.project_id', '=', project.id).where('i.removed_at', 'is', null),
+      {
+        keys: [
+          { ref: 'i.created_at', value: (r) => r.created_at },
+          { ref: 'i.id', value: (r) => r.id },
+        ],
+        direction: 'desc',
+        pageSize: paging.pageSize,
+        cursor: paging.cursor,
+        offset: (paging.page - 1) * paging.pageSize,
+      },
+    ),
     db
       .selectFrom('images')
       .select((eb) => eb.fn.countAll<number>().as('n'))
@@ -195,9 +201,9 @@ export async function listImages(
       .executeTakeFirstOrThrow(),
   ]);
   return {
-    items: (await joinImages(db, rows)).map((r) => summary(user, r)),
+    ...page,
+    items: (await joinImages(db, page.items)).map((r) => summary(user, r)),
     page: paging.page,
-    pageSize: paging.pageSize,
     total: Number(count.n),
   };
 }
@@ -517,12 +523,13 @@ export async function imageScans(
   db: Kysely<DB>,
   user: AuthUser,
   id: string,
-  paging: { page: number; pageSize: number },
+  paging: { page: number; pageSize: number; cursor?: string | undefined },
 ): Promise<ScanPage> {
   const row = await visibleImage(db, user, id);
-  const { rows, total } = await scansOf(db, row.id, paging);
+  const { items, total, ...page } = await scansOf(db, row.id, paging);
   return {
-    items: rows.map((r) => ({
+    ...page,
+    items: items.map((r) => ({
       id: r.id,
       status: r.status,
       reason: r.reason,
@@ -538,7 +545,6 @@ export async function imageScans(
       finishedAt: r.finished_at,
     })),
     page: paging.page,
-    pageSize: paging.pageSize,
     total,
   };
 }

@@ -9,6 +9,12 @@ import { escapeLike, iLike, readJson } from '../../platform/db/index.js';
 import { conflict, notFound } from '../../platform/errors.js';
 import type { Api, ApiContext, ApiModule } from '../../platform/http/api.js';
 import { requireStaff } from '../../platform/http/guards.js';
+import {
+  keysetPage,
+  limitAliasQuery,
+  limitedPageSize,
+  pageSchema,
+} from '../../platform/http/paging.js';
 import { audit } from '../audit/index.js';
 
 const TAGS = ['mail'];
@@ -40,9 +46,10 @@ function routes(api: Api, ctx: ApiContext): void {
           /** Part of a recipient's address. */
           to: z.string().min(1).max(254).optional(),
           before: z.iso.datetime().optional(),
-          limit: z.coerce.number().int().min(1).max(500).default(100),
+          /** 100 a page by default; `limit` is the old name of `pageSize`. */
+          ...limitAliasQuery(100),
         }),
-        response: { 200: z.object({ items: z.array(MailSummary) }) },
+        response: { 200: pageSchema(MailSummary) },
       },
     },
     async (request) => {
@@ -60,10 +67,7 @@ function routes(api: Api, ctx: ApiContext): void {
           'last_error',
           'created_at',
           'sent_at',
-        ])
-        .orderBy('created_at', 'desc')
-        .orderBy('id')
-        .limit(q.limit);
+        ]);
       if (q.status !== undefined) {
         query = query.where('status', '=', q.status);
       }
@@ -74,8 +78,17 @@ function routes(api: Api, ctx: ApiContext): void {
       if (q.before !== undefined) {
         query = query.where('created_at', '<', new Date(q.before).toISOString());
       }
-      const rows = await query.execute();
-      return { items: rows.map(summary) };
+      // Newest first, then by id (as before).
+      const page = await keysetPage(query, {
+        keys: [
+          { ref: 'created_at', value: (r) => r.created_at, direction: 'desc' },
+          { ref: 'id', value: (r) => r.id },
+        ],
+        direction: 'asc',
+        pageSize: limitedPageSize(q, 100),
+        cursor: q.cursor,
+      });
+      return { ...page, items: page.items.map(summary) };
     },
   );
 

@@ -6,6 +6,7 @@ import { newId } from '../../platform/db/index.js';
 import { invalid, notFound, tooLarge, unsupportedType } from '../../platform/errors.js';
 import type { ApiContext } from '../../platform/http/api.js';
 import { seesCompany, type AuthUser, type Actor } from '../../platform/http/guards.js';
+import { keysetPage, type Page } from '../../platform/http/paging.js';
 import { audit } from '../audit/index.js';
 import { hasPublishedImage } from '../images/index.js';
 import { companyLogos } from '../companies/index.js';
@@ -215,21 +216,26 @@ export async function addCollateral(
   });
 }
 
-/** The product's collateral, oldest first. */
+/** A page of the product's collateral, oldest first (then by title, then id). */
 export async function listCollateral(
   db: Kysely<DB>,
   user: AuthUser,
   productId: string,
-): Promise<CollateralView[]> {
+  paging: { readonly pageSize: number; readonly cursor?: string | undefined },
+): Promise<Page<CollateralView>> {
   await visibleProduct(db, user, productId);
-  const rows = await db
-    .selectFrom('collateral')
-    .selectAll()
-    .where('product_id', '=', productId)
-    .orderBy('created_at')
-    .orderBy('title')
-    .execute();
-  return rows.map(toCollateralView);
+  const query = db.selectFrom('collateral').selectAll().where('product_id', '=', productId);
+  const page = await keysetPage(query, {
+    keys: [
+      { ref: 'created_at', value: (r) => r.created_at },
+      { ref: 'title', value: (r) => r.title },
+      { ref: 'id', value: (r) => r.id },
+    ],
+    direction: 'asc',
+    pageSize: paging.pageSize,
+    cursor: paging.cursor,
+  });
+  return { ...page, items: page.items.map(toCollateralView) };
 }
 
 /** One collateral document of a visible product (with its digest, for download). */

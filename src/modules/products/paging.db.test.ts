@@ -3,7 +3,9 @@
  * page by page with cursors, the page-size maximum, bad cursors, and the default page size.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { newId } from '../../platform/db/index.js';
 import { describeDb } from '../../platform/db/test-harness.js';
+import { expectPagingRefusals, walkPages } from '../../../test/support/paging.js';
 import { newPartner, startPortal } from '../../../test/support/portal.js';
 import type { Partner, Portal } from '../../../test/support/portal.js';
 
@@ -78,5 +80,46 @@ describeDb('products paging', (t) => {
       expect(res.status, cursor).toBe(400);
       expect(res.body.code).toBe('paging.cursor_invalid');
     }
+  });
+
+  it("should walk a product's collateral once, oldest first (then title, id), by cursor", async () => {
+    const list = await acme.member.get('/products');
+    const productId = (list.body.items as { id: string }[])[0]!.id;
+    // Several share a creation time: the title, then the id, order them.
+    const rows = [
+      ['01', 'gamma'],
+      ['02', 'beta'],
+      ['02', 'alpha'],
+      ['03', 'delta'],
+      ['03', 'delta'],
+      ['03', 'alpha'],
+      ['04', 'alpha'],
+    ].map(([d, title]) => ({
+      id: newId(),
+      product_id: productId,
+      title: title!,
+      file_name: `${title!}.pdf`,
+      media_type: 'application/pdf',
+      digest: `sha256:${'0'.repeat(64)}`,
+      size: 1,
+      created_at: `2026-01-${d!}T00:00:00.000Z`,
+    }));
+    await t.db.insertInto('collateral').values(rows).execute();
+    const expected = [...rows]
+      .sort(
+        (a, b) =>
+          a.created_at.localeCompare(b.created_at) ||
+          (a.title < b.title ? -1 : a.title > b.title ? 1 : 0) ||
+          (a.id < b.id ? -1 : 1),
+      )
+      .map((r) => r.id);
+    const path = `/products/${productId}/collateral`;
+    const { items, pages } = await walkPages<{ id: string }>(acme.member, path, 3);
+    expect(items.map((c) => c.id)).toEqual(expected);
+    expect(pages).toBe(3);
+    const all = await acme.member.get(path);
+    expect(all.body).toMatchObject({ pageSize: 100, hasMore: false, nextCursor: null });
+    expect(all.body.items).toHaveLength(7);
+    await expectPagingRefusals(acme.member, path);
   });
 });

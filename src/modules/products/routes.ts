@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import type { Api, ApiContext } from '../../platform/http/api.js';
 import { internal } from '../../platform/errors.js';
-import { keysetPage, pageSchema } from '../../platform/http/paging.js';
+import { keysetPage, pageSchema, pagingQuery } from '../../platform/http/paging.js';
 import { companyScope, requireOrgAdmin, requireUser } from '../../platform/http/guards.js';
 import {
   addCollateral,
@@ -326,12 +326,12 @@ function collateralRoutes(api: Api, ctx: ApiContext): void {
         tags: TAGS,
         summary: "The product's documentation and marketing materials",
         params: ProductParams,
-        response: { 200: z.object({ items: z.array(CollateralSchema) }) },
+        querystring: z.object({ ...pagingQuery(100) }),
+        response: { 200: pageSchema(CollateralSchema) },
       },
     },
-    async (request) => ({
-      items: await listCollateral(ctx.db, requireUser(request), request.params.id),
-    }),
+    async (request) =>
+      listCollateral(ctx.db, requireUser(request), request.params.id, request.query),
   );
 
   api.get(

@@ -1,5 +1,6 @@
 /** Request and response schemas of the projects API; the OpenAPI document is generated from them. */
 import { z } from 'zod';
+import { pageNumberQuery, pageSchema, pagingQuery } from '../../platform/http/paging.js';
 import { plainLine } from '../../platform/text.js';
 
 /** A trimmed single line of 1 to `max` characters, plain text only (see platform/text). */
@@ -63,8 +64,9 @@ export const ProjectParams = z.object({ id: z.uuid() });
 
 /** Paging of a list. */
 export const PageQuery = z.object({
-  page: z.coerce.number().int().min(1).max(100_000).default(1),
-  pageSize: z.coerce.number().int().min(1).max(100).default(20),
+  /** Offset paging, kept for existing clients; ignored with `cursor`. */
+  ...pageNumberQuery,
+  ...pagingQuery(20),
 });
 
 /** A project as the API returns it (the registry key itself only appears once, see below). */
@@ -111,10 +113,8 @@ export const RegistryKeyInfoSchema = z.object({
 });
 
 /** A page of projects. */
-export const ProjectPageSchema = z.object({
-  items: z.array(ProjectSchema),
+export const ProjectPageSchema = pageSchema(ProjectSchema).extend({
   page: z.number(),
-  pageSize: z.number(),
   total: z.number(),
 });
 

@@ -15,6 +15,7 @@ import {
   isOperator,
   ownCompany,
 } from '../../platform/http/guards.js';
+import { keysetPage, type Page } from '../../platform/http/paging.js';
 import { validated } from '../../platform/http/validation.js';
 import { audit } from '../audit/index.js';
 import { loadCompany } from '../companies/index.js';
@@ -230,24 +231,37 @@ export async function listProjects(
   db: Kysely<DB>,
   facts: ProjectFacts,
   user: AuthUser,
-  paging: { page: number; pageSize: number; companyId?: string | undefined },
-): Promise<{ items: ProjectView[]; page: number; pageSize: number; total: number }> {
+  paging: {
+    page: number;
+    pageSize: number;
+    cursor?: string | undefined;
+    companyId?: string | undefined;
+  },
+): Promise<Page<ProjectView> & { page: number; total: number }> {
   const companyId = user.staff ? paging.companyId : (user.companyId ?? '');
   let count = db.selectFrom('projects').select((eb) => eb.fn.countAll<number>().as('n'));
-  let query = selectProjects(db)
-    .orderBy('p.created_at', 'desc')
-    .orderBy('p.id')
-    .limit(paging.pageSize)
-    .offset((paging.page - 1) * paging.pageSize);
+  let query = selectProjects(db);
   if (companyId !== undefined) {
     count = count.where('company_id', '=', companyId);
     query = query.where('p.company_id', '=', companyId);
   }
-  const [rows, total] = await Promise.all([query.execute(), count.executeTakeFirstOrThrow()]);
+  const [page, total] = await Promise.all([
+    keysetPage(query, {
+      keys: [
+        { ref: 'p.created_at', value: (r) => r.created_at, direction: 'desc' },
+        { ref: 'p.id', value: (r) => r.id },
+      ],
+      direction: 'asc',
+      pageSize: paging.pageSize,
+      cursor: paging.cursor,
+      offset: (paging.page - 1) * paging.pageSize,
+    }),
+    count.executeTakeFirstOrThrow(),
+  ]);
   return {
-    items: await projectViews(db, facts, rows),
+    ...page,
+    items: await projectViews(db, facts, page.items),
     page: paging.page,
-    pageSize: paging.pageSize,
     total: Number(total.n),
   };
 }

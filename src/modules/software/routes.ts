@@ -1,6 +1,7 @@
 /** Software access routes: platforms, requests, staff decisions, entitlements ("downloads"). */
 import { z } from 'zod';
 import type { Api, ApiContext } from '../../platform/http/api.js';
+import { keysetPage, pageSchema, pagingQuery } from '../../platform/http/paging.js';
 import { text } from '../accounts/index.js';
 import {
   companyScope,
@@ -97,17 +98,14 @@ export function softwareRoutes(api: Api, ctx: ApiContext): void {
           status: z.enum(['pending', 'granted', 'declined']).optional(),
           /** Staff only. */
           companyId: z.uuid().optional(),
+          ...pagingQuery(100),
         }),
-        response: { 200: z.object({ items: z.array(RequestSchema) }) },
+        response: { 200: pageSchema(RequestSchema) },
       },
     },
     async (request) => {
       const user = requireUser(request);
-      let query = ctx.db
-        .selectFrom('software_requests')
-        .selectAll()
-        .orderBy('created_at', 'desc')
-        .orderBy('platform');
+      let query = ctx.db.selectFrom('software_requests').selectAll();
       const companyId = companyScope(user, request.query.companyId);
       if (companyId !== undefined) {
         query = query.where('company_id', '=', companyId);
@@ -115,7 +113,18 @@ export function softwareRoutes(api: Api, ctx: ApiContext): void {
       if (request.query.status !== undefined) {
         query = query.where('status', '=', request.query.status);
       }
-      return { items: (await query.execute()).map(toRequestView) };
+      // Newest first, then by platform (as before), then by id.
+      const page = await keysetPage(query, {
+        keys: [
+          { ref: 'created_at', value: (r) => r.created_at, direction: 'desc' },
+          { ref: 'platform', value: (r) => r.platform },
+          { ref: 'id', value: (r) => r.id },
+        ],
+        direction: 'asc',
+        pageSize: request.query.pageSize,
+        cursor: request.query.cursor,
+      });
+      return { ...page, items: page.items.map(toRequestView) };
     },
   );
 

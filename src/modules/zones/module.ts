@@ -7,6 +7,7 @@ import {
   requireStaff,
   requireUser,
 } from '../../platform/http/guards.js';
+import { pageSchema } from '../../platform/http/paging.js';
 import { acceptAppendix, applyForZone, decideZoneRequest, listZoneRequests } from './requests.js';
 import {
   AppendixBody,
@@ -16,6 +17,7 @@ import {
   IdParams,
   RejectBody,
   UpdateZoneBody,
+  ZoneListQuery,
   ZoneRequestListQuery,
   ZoneRequestSchema,
   ZoneSchema,
@@ -32,10 +34,11 @@ function routes(api: Api, ctx: ApiContext): void {
       schema: {
         tags: TAGS,
         summary: "Every zone, with the caller's company's request status for each",
-        response: { 200: z.object({ items: z.array(ZoneSchema) }) },
+        querystring: ZoneListQuery,
+        response: { 200: pageSchema(ZoneSchema) },
       },
     },
-    async (request) => ({ items: await listZones(ctx.db, requireUser(request).companyId) }),
+    async (request) => listZones(ctx.db, requireUser(request).companyId, request.query),
   );
 
   api.get(
@@ -132,12 +135,13 @@ function routes(api: Api, ctx: ApiContext): void {
         tags: TAGS,
         summary: "A company's zone access: the latest request per zone (members, staff)",
         params: CompanyParams,
-        response: { 200: z.object({ items: z.array(ZoneSchema) }) },
+        querystring: ZoneListQuery,
+        response: { 200: pageSchema(ZoneSchema) },
       },
     },
     async (request) => {
       requireCompanyRole(request, request.params.id, 'member');
-      return { items: await companyZones(ctx.db, request.params.id) };
+      return companyZones(ctx.db, request.params.id, request.query);
     },
   );
 
@@ -153,13 +157,13 @@ function requestRoutes(api: Api, ctx: ApiContext): void {
         tags: TAGS,
         summary: 'Zone requests, oldest first (staff; pending by default)',
         querystring: ZoneRequestListQuery.extend({ companyId: z.uuid().optional() }),
-        response: { 200: z.object({ items: z.array(ZoneRequestSchema) }) },
+        response: { 200: pageSchema(ZoneRequestSchema) },
       },
     },
     async (request) => {
       requireStaff(request);
       const { status, companyId } = request.query;
-      return { items: await listZoneRequests(ctx.db, status, companyId) };
+      return listZoneRequests(ctx.db, status, companyId, request.query);
     },
   );
 

@@ -10,6 +10,7 @@ import { newId } from '../../platform/db/index.js';
 import { conflict, notFound } from '../../platform/errors.js';
 import type { ApiContext } from '../../platform/http/api.js';
 import type { Actor } from '../../platform/http/guards.js';
+import { keysetPage, mapPage, type Page } from '../../platform/http/paging.js';
 import { audit } from '../audit/index.js';
 import {
   companyNamesOf,
@@ -20,7 +21,7 @@ import {
 } from '../companies/index.js';
 import { enqueueMail } from '../mail/index.js';
 import type { ZoneRequestSchema } from './schemas.js';
-import { getZone, loadZone, type ZoneView } from './service.js';
+import { getZone, loadZone, type PageRequest, type ZoneView } from './service.js';
 import { loginsOf, notifyStaff, orgAdminEmails } from '../accounts/index.js';
 
 /** A zone request as the API shows it. */
@@ -104,8 +105,9 @@ export async function applyForZone(
 export async function listZoneRequests(
   db: Kysely<DB>,
   status: 'pending' | 'approved' | 'rejected' | 'all',
-  companyId?: string,
-): Promise<ZoneRequestView[]> {
+  companyId: string | undefined,
+  paging: PageRequest,
+): Promise<Page<ZoneRequestView>> {
   let query = requestQuery(db);
   if (status !== 'all') {
     query = query.where('r.status', '=', status);
@@ -113,8 +115,16 @@ export async function listZoneRequests(
   if (companyId !== undefined) {
     query = query.where('r.company_id', '=', companyId);
   }
-  const rows = await query.orderBy('r.created_at').orderBy('r.id').execute();
-  return toViews(db, rows);
+  const page = await keysetPage(query, {
+    keys: [
+      { ref: 'r.created_at', value: (r) => r.created_at },
+      { ref: 'r.id', value: (r) => r.id },
+    ],
+    direction: 'asc',
+    pageSize: paging.pageSize,
+    cursor: paging.cursor,
+  });
+  return mapPage(page, (rows) => toViews(db, rows));
 }
 
 /**

@@ -1,6 +1,7 @@
 /** Request and response schemas of the zones API; the OpenAPI document is generated from them. */
 import { z } from 'zod';
 import type { PolicyId } from '../../engine/policy/types.js';
+import { pagingQuery } from '../../platform/http/paging.js';
 import { plainLine } from '../../platform/text.js';
 
 /** A trimmed single line of 1 to `max` characters, plain text only (see platform/text). */
@@ -170,7 +171,11 @@ export const ZoneRequestSchema = z.object({
 
 export const ZoneRequestListQuery = z.object({
   status: z.enum(['pending', 'approved', 'rejected', 'all']).default('pending'),
+  ...pagingQuery(100),
 });
+
+/** `GET /zones`, `GET /companies/:id/zones`: a page of zones (default 100). */
+export const ZoneListQuery = z.object({ ...pagingQuery(100) });
 
 /** `POST /zone-requests/:id/approve`: an optional note for the company. */
 export const ApproveBody = z.object({ reason: z.string().trim().max(2000).optional() }).strict();

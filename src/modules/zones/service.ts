@@ -2,7 +2,7 @@
  * Zones and their rules: the certification policy, the release categories projects may choose,
  * advisory assessments, and the zone appendix companies accept.
  */
-import { sql, type Kysely, type Selectable } from 'kysely';
+import { sql, type Kysely, type Selectable, type SelectQueryBuilder } from 'kysely';
 import type { z } from 'zod';
 import { getPolicy, POLICY_IDS } from '../../engine/policy/index.js';
 import type { PolicyId } from '../../engine/policy/types.js';
@@ -19,6 +19,7 @@ import {
 import { conflict, invalid, notFound } from '../../platform/errors.js';
 import type { ApiContext } from '../../platform/http/api.js';
 import type { AuthUser, Actor } from '../../platform/http/guards.js';
+import { keysetPage, mapPage, type Page } from '../../platform/http/paging.js';
 import { audit } from '../audit/index.js';
 import { acceptedAt, ensureAgreement, findAgreement } from '../companies/index.js';
 import type { CreateZoneBody, UpdateZoneBody, ZoneSchema } from './schemas.js';
@@ -94,15 +95,58 @@ export async function seedZones(ctx: ApiContext): Promise<void> {
     .execute();
 }
 
-/** Every zone, by name, with the company's access to each (none for staff). */
-export async function listZones(db: Kysely<DB>, companyId: string | null): Promise<ZoneView[]> {
-  const rows = await db.selectFrom('zones').selectAll().orderBy('name').execute();
-  return Promise.all(rows.map((row) => zoneView(db, row, companyId)));
+/** A page of a list: its size and the `nextCursor` of the previous page. */
+export interface PageRequest {
+  readonly pageSize: number;
+  readonly cursor?: string | undefined;
+}
+
+/** Every zone, by name (then id), a page at a time, with the company's access (none for staff). */
+export async function listZones(
+  db: Kysely<DB>,
+  companyId: string | null,
+  paging: PageRequest,
+): Promise<Page<ZoneView>> {
+  return zonePage(db, db.selectFrom('zones').selectAll(), companyId, paging);
 }
 
 /** The zones a company has asked for, with the state of its latest request for each. */
-export async function companyZones(db: Kysely<DB>, companyId: string): Promise<ZoneView[]> {
-  return (await listZones(db, companyId)).filter((zone) => zone.access !== null);
+export async function companyZones(
+  db: Kysely<DB>,
+  companyId: string,
+  paging: PageRequest,
+): Promise<Page<ZoneView>> {
+  const query = db
+    .selectFrom('zones')
+    .selectAll()
+    .where((eb) =>
+      eb.exists(
+        eb
+          .selectFrom('zone_requests')
+          .select('zone_requests.id')
+          .whereRef('zone_requests.zone_id', '=', 'zones.id')
+          .where('zone_requests.company_id', '=', companyId),
+      ),
+    );
+  return zonePage(db, query, companyId, paging);
+}
+
+async function zonePage(
+  db: Kysely<DB>,
+  query: SelectQueryBuilder<DB, 'zones', ZoneRow>,
+  companyId: string | null,
+  paging: PageRequest,
+): Promise<Page<ZoneView>> {
+  const page = await keysetPage(query, {
+    keys: [
+      { ref: 'name', value: (r) => r.name },
+      { ref: 'id', value: (r) => r.id },
+    ],
+    direction: 'asc',
+    pageSize: paging.pageSize,
+    cursor: paging.cursor,
+  });
+  return mapPage(page, (rows) => Promise.all(rows.map((row) => zoneView(db, row, companyId))));
 }
 
 /**

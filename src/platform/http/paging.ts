@@ -28,6 +28,30 @@ export function pagingQuery(defaultPageSize: number = DEFAULT_PAGE_SIZE) {
   };
 }
 
+/**
+ * The paging fragment of lists that took a `limit` before: `pageSize` and `cursor` as
+ * {@link pagingQuery}, plus `limit` (1 to 500, as it was) kept as an alias of `pageSize` for
+ * existing clients. Read the page size with {@link limitedPageSize}.
+ */
+export function limitAliasQuery(defaultPageSize: number = DEFAULT_PAGE_SIZE) {
+  const { cursor } = pagingQuery(defaultPageSize);
+  return {
+    /** Items a page, 1 to 100 (default `defaultPageSize`). */
+    pageSize: z.coerce.number().int().min(1).max(MAX_PAGE_SIZE).optional(),
+    cursor,
+    /** Deprecated alias of `pageSize`; above 100 a page still holds 100 (follow `nextCursor`). */
+    limit: z.coerce.number().int().min(1).max(500).optional(),
+  };
+}
+
+/** The page size of a {@link limitAliasQuery}: `pageSize`, else `limit` (at most 100), else the default. */
+export function limitedPageSize(
+  query: { readonly pageSize?: number | undefined; readonly limit?: number | undefined },
+  defaultPageSize: number = DEFAULT_PAGE_SIZE,
+): number {
+  return query.pageSize ?? Math.min(query.limit ?? defaultPageSize, MAX_PAGE_SIZE);
+}
+
 /** The `page` number fragment, kept by lists that paged by offset before (ignored with `cursor`). */
 export const pageNumberQuery = {
   page: z.coerce.number().int().min(1).max(100_000).default(1),
@@ -86,19 +110,48 @@ export function decodeCursor(
   return values as KeyValue[];
 }
 
+/**
+ * The rows of `page` made into views (`toItems` gets them all at once, in order): the envelope
+ * stays, the items change.
+ */
+export async function mapPage<T, U>(
+  page: Page<T>,
+  toItems: (items: T[]) => Promise<U[]> | U[],
+): Promise<Page<U>> {
+  return { ...page, items: await toItems(page.items) };
+}
+
+/**
+ * The `Link` header value that points a bare-array list at its next page (the same URL with
+ * `cursor` set to `nextCursor`), or undefined on the last page. See "Rule for bodies" in
+ * docs/architecture.md.
+ */
+export function nextPageLink(url: string, nextCursor: string | null): string | undefined {
+  if (nextCursor === null) {
+    return undefined;
+  }
+  const [path = '', query = ''] = url.split('?', 2);
+  const params = new URLSearchParams(query);
+  params.delete('page');
+  params.set('cursor', nextCursor);
+  return `<${path}?${params.toString()}>; rel="next"`;
+}
+
 /** One column of a keyset order; the last one must be unique (usually the id). */
 export interface KeyColumn<O> {
   /** The column reference, as in SQL (`created_at`, `i.id`). */
   readonly ref: string;
   /** The value of that column in a selected row. */
   readonly value: (row: O) => KeyValue;
+  /** This column's own direction, for lists ordered both ways (default: the page's). */
+  readonly direction?: 'asc' | 'desc';
 }
 
-/** The rows strictly after `after` in the (`cols`, `direction`) order. */
-function after(cols: readonly string[], values: readonly KeyValue[], desc: boolean) {
-  const op = sql.raw(desc ? '<' : '>');
+/** The rows strictly after `values` in the order of `cols`, each ascending unless `desc[i]`. */
+function after(cols: readonly string[], values: readonly KeyValue[], desc: readonly boolean[]) {
   const parts = cols.map((_, i) => {
     const equal = cols.slice(0, i).map((c, j) => sql`${sql.ref(c)} = ${values[j]}`);
+    const op = sql.raw(desc[i] === true ? '<' : '>');
     return sql.join([...equal, sql`${sql.ref(cols[i]!)} ${op} ${values[i]}`], sql` and `);
   });
   return sql<SqlBool>`(${sql.join(
@@ -108,7 +161,7 @@ function after(cols: readonly string[], values: readonly KeyValue[], desc: boole
 }
 
 /**
- * One keyset page of `query`: orders it by `keys` (all ascending or all descending), starts after
+ * One keyset page of `query`: orders it by `keys` (`direction`, or a key's own), starts after
  * `cursor`, fetches `pageSize + 1` rows to tell whether more follow.
  * @throws AppError `cursorCode` (400) for a cursor this list did not make
  */
@@ -120,19 +173,32 @@ export async function keysetPage<DB, TB extends keyof DB, O>(
     readonly pageSize: number;
     readonly cursor?: string | undefined;
     readonly cursorCode?: string;
+    /** Rows to skip when there is no `cursor`: the `page` number fallback of offset lists. */
+    readonly offset?: number;
   },
 ): Promise<Page<O>> {
   const { keys, direction, pageSize } = options;
   const cols = keys.map((k) => k.ref);
+  const directions = keys.map((k) => k.direction ?? direction);
   let q = query;
   if (options.cursor !== undefined) {
     const values = decodeCursor(options.cursor, keys.length, options.cursorCode);
-    q = q.where(after(cols, values, direction === 'desc') as Expression<SqlBool>);
+    q = q.where(
+      after(
+        cols,
+        values,
+        directions.map((d) => d === 'desc'),
+      ) as Expression<SqlBool>,
+    );
   }
-  for (const c of cols) {
-    q = q.orderBy(sql.ref(c), direction);
+  cols.forEach((c, i) => {
+    q = q.orderBy(sql.ref(c), directions[i]);
+  });
+  q = q.limit(pageSize + 1);
+  if (options.cursor === undefined && options.offset !== undefined && options.offset > 0) {
+    q = q.offset(options.offset);
   }
-  const rows = await q.limit(pageSize + 1).execute();
+  const rows = await q.execute();
   const hasMore = rows.length > pageSize;
   const items = hasMore ? rows.slice(0, pageSize) : rows;
   const last = items.at(-1);
