@@ -1,22 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { decodeCursor, encodeCursor, limitedPageSize, nextPageLink } from './paging.js';
+import { decodeCursor, encodeCursor, limitedPageSize } from './paging.js';
 
 describe('paging helpers', () => {
   it('should round-trip a cursor and refuse one of another arity', () => {
     const cursor = encodeCursor(['2026-01-01T00:00:00.000Z', 'abc', 3]);
     expect(decodeCursor(cursor, 3)).toEqual(['2026-01-01T00:00:00.000Z', 'abc', 3]);
     expect(() => decodeCursor(cursor, 2)).toThrow(/cursor/);
-  });
-
-  it('should point a bare-array list at its next page with a Link header', () => {
-    expect(nextPageLink('/api/v1/things?pageSize=2&page=3&q=a%20b', 'CUR')).toBe(
-      '</api/v1/things?pageSize=2&q=a+b&cursor=CUR>; rel="next"',
-    );
-    expect(nextPageLink('/api/v1/things?cursor=OLD', 'NEW')).toBe(
-      '</api/v1/things?cursor=NEW>; rel="next"',
-    );
-    expect(nextPageLink('/api/v1/things', 'C')).toBe('</api/v1/things?cursor=C>; rel="next"');
-    expect(nextPageLink('/api/v1/things', null)).toBeUndefined();
   });
 
   it('should read limit as the old name of pageSize, at most 100 a page', () => {

@@ -121,22 +121,6 @@ export async function mapPage<T, U>(
   return { ...page, items: await toItems(page.items) };
 }
 
-/**
- * The `Link` header value that points a bare-array list at its next page (the same URL with
- * `cursor` set to `nextCursor`), or undefined on the last page. See "Rule for bodies" in
- * docs/architecture.md.
- */
-export function nextPageLink(url: string, nextCursor: string | null): string | undefined {
-  if (nextCursor === null) {
-    return undefined;
-  }
-  const [path = '', query = ''] = url.split('?', 2);
-  const params = new URLSearchParams(query);
-  params.delete('page');
-  params.set('cursor', nextCursor);
-  return `<${path}?${params.toString()}>; rel="next"`;
-}
-
 /** One column of a keyset order; the last one must be unique (usually the id). */
 export interface KeyColumn<O> {
   /** The column reference, as in SQL (`created_at`, `i.id`). */
