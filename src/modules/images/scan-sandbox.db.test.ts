@@ -115,8 +115,12 @@ describeDb('scans in their own process', (t) => {
     expect(JSON.stringify(readJson(image.result))).toContain('layer_paths_valid');
     expect(seconds).toBeLessThan(TIMEOUT_SECONDS);
     expect(health.length).toBeGreaterThan(20);
-    // The bar is 100 ms; a scan on the event loop took minutes.
-    expect(p99).toBeLessThan(Math.max(100, 3 * percentile(idle, 99)));
+    // The bar is 100 ms; a scan on the event loop took minutes, which holds up every
+    // request, the median included. The median is held to the bar and the slowest to a second,
+    // so that one request slowed by a loaded machine does not decide (46 requests: p99 = worst).
+    const p50 = Math.max(percentile(health, 50), percentile(registry, 50));
+    expect(p50).toBeLessThan(Math.max(100, 3 * percentile(idle, 99)));
+    expect(p99).toBeLessThan(1_000);
     // The killed scan's temporary directory went with it.
     expect(await readdir(scans())).toEqual([path.basename(liveDir())]);
   }, 60_000);
