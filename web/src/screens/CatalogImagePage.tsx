@@ -121,22 +121,23 @@ export default function CatalogImagePage() {
           </FlexItem>
         </Flex>
       </PageSection>
+      <PageSection aria-labelledby="pull-title">
+        <Title headingLevel="h2" id="pull-title" className="hm-title">
+          Pull this image
+        </Title>
+        <ClipboardCopy
+          isReadOnly
+          isCode
+          hoverTip="Copy the pull command"
+          clickTip="Copied"
+          textAriaLabel="Pull command"
+          toggleAriaLabel="Show the pull command"
+        >
+          {image.pullCommand}
+        </ClipboardCopy>
+      </PageSection>
       <PageSection>
         <Gallery hasGutter minWidths={{ default: '100%', lg: '28rem' }}>
-          <Card>
-            <CardTitle component="h2">Pull this image</CardTitle>
-            <CardBody>
-              <ClipboardCopy
-                isReadOnly
-                hoverTip="Copy"
-                clickTip="Copied"
-                textAriaLabel="Pull command"
-                toggleAriaLabel="Show the pull command"
-              >
-                {image.pullCommand}
-              </ClipboardCopy>
-            </CardBody>
-          </Card>
           <Card>
             <CardTitle component="h2">Details</CardTitle>
             <CardBody>
@@ -214,43 +215,51 @@ export default function CatalogImagePage() {
               </DescriptionList>
             </CardBody>
           </Card>
+          <Card>
+            <CardTitle component="h2">Grade history</CardTitle>
+            <CardBody>
+              {image.gradeHistory.length === 0 ? (
+                <p>This image has not been graded yet.</p>
+              ) : (
+                <Table aria-label="Grade history" variant="compact" gridBreakPoint="grid-md">
+                  <Thead>
+                    <Tr>
+                      <Th>Grade</Th>
+                      <Th>From</Th>
+                      <Th>Until</Th>
+                    </Tr>
+                  </Thead>
+                  <Tbody>
+                    {image.gradeHistory.map((period) => (
+                      <Tr key={period.start}>
+                        <Td dataLabel="Grade">
+                          <GradeBadge grade={period.grade} />
+                        </Td>
+                        <Td dataLabel="From">{formatDate(period.start)}</Td>
+                        <Td dataLabel="Until">
+                          {period.end === null ? 'now' : formatDate(period.end)}
+                        </Td>
+                      </Tr>
+                    ))}
+                  </Tbody>
+                </Table>
+              )}
+            </CardBody>
+          </Card>
         </Gallery>
       </PageSection>
       {image.product === null || image.product.overview === '' ? null : (
         <PageSection>
-          <Title headingLevel="h2">About {image.product.name}</Title>
+          <Title headingLevel="h2" className="hm-title">
+            About {image.product.name}
+          </Title>
           <p>{image.product.overview}</p>
         </PageSection>
       )}
       <PageSection>
-        <Title headingLevel="h2">Grade history</Title>
-        {image.gradeHistory.length === 0 ? (
-          <p>This image has not been graded yet.</p>
-        ) : (
-          <Table aria-label="Grade history" variant="compact" gridBreakPoint="grid-md">
-            <Thead>
-              <Tr>
-                <Th>Grade</Th>
-                <Th>From</Th>
-                <Th>Until</Th>
-              </Tr>
-            </Thead>
-            <Tbody>
-              {image.gradeHistory.map((period) => (
-                <Tr key={period.start}>
-                  <Td dataLabel="Grade">
-                    <GradeBadge grade={period.grade} />
-                  </Td>
-                  <Td dataLabel="From">{formatDate(period.start)}</Td>
-                  <Td dataLabel="Until">{period.end === null ? 'now' : formatDate(period.end)}</Td>
-                </Tr>
-              ))}
-            </Tbody>
-          </Table>
-        )}
-      </PageSection>
-      <PageSection>
-        <Title headingLevel="h2">Assessments</Title>
+        <Title headingLevel="h2" className="hm-title">
+          Assessments
+        </Title>
         {image.assessments.length === 0 ? (
           <p>No assessment results.</p>
         ) : (
@@ -297,7 +306,9 @@ export default function CatalogImagePage() {
         )}
       </PageSection>
       <PageSection>
-        <Title headingLevel="h2">Packages ({image.packages.length})</Title>
+        <Title headingLevel="h2" className="hm-title">
+          Packages ({image.packages.length})
+        </Title>
         {image.packages.length === 0 ? (
           <p>No rpm packages were found in this image.</p>
         ) : (

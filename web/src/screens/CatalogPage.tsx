@@ -85,7 +85,7 @@ export default function CatalogPage() {
   return (
     <>
       <PageSection>
-        <Title headingLevel="h1" size="2xl">
+        <Title headingLevel="h1" size="2xl" className="hm-title">
           Catalog
         </Title>
         <p>Certified container images, their health grades and how to pull them.</p>

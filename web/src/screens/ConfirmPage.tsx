@@ -30,7 +30,7 @@ export default function ConfirmPage() {
     <PageSection>
       <Card className="hm-narrow">
         <CardBody>
-          <Title headingLevel="h1" size="2xl">
+          <Title headingLevel="h1" size="2xl" className="hm-title">
             Confirm your e-mail address
           </Title>
           {token === '' ? (

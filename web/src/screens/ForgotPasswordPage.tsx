@@ -46,7 +46,7 @@ export default function ForgotPasswordPage() {
     <PageSection>
       <Card className="hm-narrow">
         <CardBody>
-          <Title headingLevel="h1" size="2xl">
+          <Title headingLevel="h1" size="2xl" className="hm-title">
             Reset your password
           </Title>
           {mutation.isSuccess ? (

@@ -65,7 +65,7 @@ export default function LoginPage() {
     <PageSection>
       <Card className="hm-narrow">
         <CardBody>
-          <Title headingLevel="h1" size="2xl">
+          <Title headingLevel="h1" size="2xl" className="hm-title">
             Log in to Hallmark
           </Title>
           <Form onSubmit={submit} noValidate aria-label="Log in">

@@ -59,7 +59,7 @@ export default function ResetPasswordPage() {
     <PageSection>
       <Card className="hm-narrow">
         <CardBody>
-          <Title headingLevel="h1" size="2xl">
+          <Title headingLevel="h1" size="2xl" className="hm-title">
             Choose a new password
           </Title>
           {token === '' ? (

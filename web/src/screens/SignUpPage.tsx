@@ -87,7 +87,7 @@ export default function SignUpPage() {
       <PageSection>
         <Card className="hm-narrow">
           <CardBody>
-            <Title headingLevel="h1" size="2xl">
+            <Title headingLevel="h1" size="2xl" className="hm-title">
               Check your e-mail
             </Title>
             <Alert variant="success" isInline title="Your login is created">
@@ -126,7 +126,7 @@ export default function SignUpPage() {
     <PageSection>
       <Card className="hm-narrow">
         <CardBody>
-          <Title headingLevel="h1" size="2xl">
+          <Title headingLevel="h1" size="2xl" className="hm-title">
             Create your login
           </Title>
           <Form onSubmit={submit} noValidate aria-label="Sign up">

@@ -74,7 +74,11 @@ export function AppShell() {
       <MastheadContent>
         <Toolbar isFullHeight isStatic>
           <ToolbarContent>
-            <ToolbarGroup align={{ default: 'alignEnd' }} gap={{ default: 'gapMd' }}>
+            <ToolbarGroup
+              align={{ default: 'alignEnd' }}
+              alignItems="center"
+              gap={{ default: 'gapMd' }}
+            >
               {user === undefined ? null : user === null ? (
                 <>
                   <ToolbarItem visibility={{ default: 'hidden', md: 'visible' }}>
