@@ -13,9 +13,12 @@ const COLOURS: Record<string, LabelProps['color']> = {
 /** The grade as a label; `null` (never graded) shows "Unknown". */
 export function GradeBadge({ grade }: { grade: string | null }) {
   const shown = grade ?? 'Unknown';
+  // The span keeps the label its own size inside stretched grid cells (tables on phones).
   return (
-    <Label color={COLOURS[shown] ?? 'grey'} aria-label={`Grade ${shown}`}>
-      {shown}
-    </Label>
+    <span className="hm-inline">
+      <Label color={COLOURS[shown] ?? 'grey'} aria-label={`Grade ${shown}`}>
+        {shown}
+      </Label>
+    </span>
   );
 }
