@@ -23,6 +23,7 @@ import {
   screenshot,
   seriousA11yViolations,
   watchPage,
+  WEB_DIST,
   type PageWatch,
 } from '../support/browser.js';
 import { certifyPartner } from '../support/certify.js';
@@ -59,11 +60,14 @@ describe('the web UI in a browser', () => {
       [fixture('external/redhat-csaf/vex/claircore/cve-2023-38545.json')],
       config.scan.vulndb,
     );
-    server = await startTestServer({
-      ...config,
-      mail: { ...config.mail, smtpUrl: mailbox.url },
-      accounts: { ...config.accounts, adminPassword: STAFF_PASSWORD },
-    });
+    server = await startTestServer(
+      {
+        ...config,
+        mail: { ...config.mail, smtpUrl: mailbox.url },
+        accounts: { ...config.accounts, adminPassword: STAFF_PASSWORD },
+      },
+      { webUi: WEB_DIST },
+    );
     const staff = await new ApiClient(server.url).login('admin', STAFF_PASSWORD);
     const portal: Portal = { server, mailbox, staff, close: () => Promise.resolve() };
     published = await publishImage(portal, join(dir, 'image'));
