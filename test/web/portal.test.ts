@@ -171,8 +171,13 @@ describe('the web UI in a browser', () => {
       .filter({ hasText: /login|password/i })
       .waitFor();
     await checkScreen('login-error');
-    await page.locator('#password').fill('first-password');
-    await page.getByRole('button', { name: 'Log in' }).click();
+    // By keyboard: Tab from the login to the password, Enter submits.
+    await page.locator('#login').focus();
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate<string>('document.activeElement.id')).toBe('password');
+    await page.keyboard.press('ControlOrMeta+a');
+    await page.keyboard.type('first-password');
+    await page.keyboard.press('Enter');
     await expect.poll(() => page.getByTestId('current-user').textContent()).toBe('webuser');
     expect(new URL(page.url()).pathname).toBe('/catalog');
     await page.getByRole('grid', { name: 'Published images' }).waitFor();
@@ -263,6 +268,11 @@ describe('the web UI in a browser', () => {
   itBrowser('should show a page for unknown paths and report no CSP violation', async () => {
     await page.goto(`${server.url}/no/such/page`);
     await page.getByRole('heading', { name: 'Page not found' }).waitFor();
+    // The first Tab reaches "Skip to content", which moves focus past the navigation.
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate<string>('document.activeElement.textContent')).toBe(
+      'Skip to content',
+    );
     await checkScreen('not-found');
     expect(watch.cspViolations()).toEqual([]);
     // The only console errors are the API's answers the screens showed (wrong password, used link).

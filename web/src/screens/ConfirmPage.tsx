@@ -42,7 +42,7 @@ export default function ConfirmPage() {
               <p>
                 The login <strong>{mutation.data.login}</strong> is active.
               </p>
-              <LinkButton variant="primary" to="/login">
+              <LinkButton variant="primary" to="/login" className="hm-alert-action">
                 Log in
               </LinkButton>
             </Alert>

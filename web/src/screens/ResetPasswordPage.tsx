@@ -72,7 +72,9 @@ export default function ResetPasswordPage() {
               <p>
                 You can now log in as <strong>{mutation.data.login}</strong>.
               </p>
-              <LinkButton to="/login">Log in</LinkButton>
+              <LinkButton to="/login" className="hm-alert-action">
+                Log in
+              </LinkButton>
             </Alert>
           ) : (
             <Form onSubmit={submit} noValidate aria-label="Choose a new password">
