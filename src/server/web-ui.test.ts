@@ -34,6 +34,7 @@ describe('the web UI as the server serves it', () => {
     await mkdir(join(dir, 'assets'));
     await writeFile(join(dir, 'index.html'), INDEX);
     await writeFile(join(dir, 'assets', 'index-abc123.js'), 'console.log(1)');
+    await writeFile(join(dir, 'assets', 'index-abc123.js.br'), 'brotli bytes');
     await writeFile(join(dir, 'favicon.svg'), '<svg/>');
     app = await appFor(`${dir}/`);
   });
@@ -65,6 +66,15 @@ describe('the web UI as the server serves it', () => {
     expect(asset.headers['cache-control']).toBe('public, max-age=31536000, immutable');
     expect(asset.headers['content-type']).toMatch(/javascript/);
     expect(asset.headers['content-security-policy']).toBe(UI_CONTENT_SECURITY_POLICY);
+    // Compressed at build time, sent to clients that accept it.
+    const br = await app.inject({
+      url: '/assets/index-abc123.js',
+      headers: { 'accept-encoding': 'gzip, br' },
+    });
+    expect(br.headers['content-encoding']).toBe('br');
+    expect(br.body).toBe('brotli bytes');
+    expect(br.headers['cache-control']).toBe('public, max-age=31536000, immutable');
+    expect(String(br.headers.vary)).toMatch(/accept-encoding/i);
     const icon = await app.inject({ url: '/favicon.svg' });
     expect(icon.statusCode).toBe(200);
     expect(icon.headers['cache-control']).toBe('no-cache');

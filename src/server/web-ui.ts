@@ -86,6 +86,8 @@ export async function registerWebUi(
     wildcard: false,
     index: false,
     redirect: false,
+    // The build writes .br and .gz beside the assets (web/vite.config.ts): sent when accepted.
+    preCompressed: true,
     cacheControl: false,
     decorateReply: false,
     setHeaders(reply, path) {

@@ -224,8 +224,27 @@ describe('the web UI in a browser', () => {
     });
     const visitor = await anonymous.newPage();
     const visitorWatch = watchPage(visitor);
+    const loaded: { url: string; bytes: number; encoding: string }[] = [];
+    visitor.on('response', (res) => {
+      if (/\.(js|css)$/.test(res.url())) {
+        const headers = res.headers();
+        loaded.push({
+          url: res.url(),
+          bytes: Number(headers['content-length'] ?? 0),
+          encoding: headers['content-encoding'] ?? 'identity',
+        });
+      }
+    });
     await visitor.goto(`${server.url}/`);
     await visitor.getByRole('heading', { name: 'Catalog' }).waitFor();
+    await visitor.getByRole('grid', { name: 'Published images' }).waitFor();
+    // Sent compressed (built .br files); the figure is printed for docs/web.md.
+    expect(loaded.length).toBeGreaterThan(0);
+    expect(loaded.every((r) => r.encoding === 'br')).toBe(true);
+    const kb = loaded.reduce((sum, r) => sum + r.bytes, 0) / 1024;
+    console.log(
+      `catalog first load: ${loaded.length} JS/CSS files, ${kb.toFixed(0)} kB compressed`,
+    );
     await visitor.getByLabel('Vendor').fill(published.vendor);
     await visitor.getByRole('button', { name: 'Search' }).click();
     const row = visitor.getByRole('link', { name: new RegExp(published.repository) });
