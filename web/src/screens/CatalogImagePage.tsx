@@ -27,6 +27,7 @@ import { useQuery } from '@tanstack/react-query';
 import { Link, useParams } from 'react-router-dom';
 import { api, ok, problemOf } from '../api/client';
 import { GradeBadge } from '../components/GradeBadge';
+import { ImageName } from '../components/ImageName';
 import { Loading } from '../components/Loading';
 import { ProblemAlert } from '../components/ProblemAlert';
 import { formatDate, httpUrl } from '../format';
@@ -95,7 +96,7 @@ export default function CatalogImagePage() {
           )}
           <FlexItem>
             <Title headingLevel="h1" size="2xl" className="hm-mono">
-              {image.repository}:{image.tag}
+              <ImageName repository={image.repository} tag={image.tag} />
             </Title>
             <p>
               by <strong>{image.vendor.name}</strong>
@@ -172,7 +173,7 @@ export default function CatalogImagePage() {
                 </DescriptionListGroup>
                 <DescriptionListGroup>
                   <DescriptionListTerm>Digest</DescriptionListTerm>
-                  <DescriptionListDescription className="hm-mono">
+                  <DescriptionListDescription className="hm-digest">
                     {image.digest}
                   </DescriptionListDescription>
                 </DescriptionListGroup>

@@ -23,6 +23,7 @@ import { useState, type FormEvent } from 'react';
 import { Link, useSearchParams } from 'react-router-dom';
 import { api, ok, problemOf } from '../api/client';
 import { GradeBadge } from '../components/GradeBadge';
+import { ImageName } from '../components/ImageName';
 import { Loading } from '../components/Loading';
 import { ProblemAlert } from '../components/ProblemAlert';
 import { formatDate } from '../format';
@@ -164,7 +165,7 @@ export default function CatalogPage() {
                   <Tr key={item.id}>
                     <Td dataLabel="Image">
                       <Link to={`/catalog/${item.id}`} className="hm-mono">
-                        {item.repository}:{item.tag}
+                        <ImageName repository={item.repository} tag={item.tag} />
                       </Link>
                     </Td>
                     <Td dataLabel="Vendor">{item.vendor.name}</Td>
