@@ -11,13 +11,20 @@ export function formatDate(iso: string | null | undefined): string {
     : date.toLocaleDateString(undefined, { day: 'numeric', month: 'short', year: 'numeric' });
 }
 
-/** An http(s) URL, or undefined for anything else (no `javascript:` links from data). */
-export function httpUrl(url: string | null | undefined): string | undefined {
+/**
+ * An http(s) URL, or undefined for anything else (no `javascript:` links from data). A relative
+ * URL is taken on this server only when `relative` says so (logos: yes; policy links, which are
+ * repository paths such as `docs/policy/…` until the UI serves the policy text: no).
+ */
+export function httpUrl(
+  url: string | null | undefined,
+  relative: 'sameOrigin' | 'refuse' = 'sameOrigin',
+): string | undefined {
   if (url === null || url === undefined) {
     return undefined;
   }
   try {
-    const parsed = new URL(url, window.location.origin);
+    const parsed = relative === 'sameOrigin' ? new URL(url, window.location.origin) : new URL(url);
     return parsed.protocol === 'https:' || parsed.protocol === 'http:' ? parsed.href : undefined;
   } catch {
     return undefined;

@@ -73,7 +73,7 @@ export default function CatalogImagePage() {
     return null;
   }
   const logo = httpUrl(image.product?.logoUrl);
-  const productUrl = httpUrl(image.product?.url);
+  const productUrl = httpUrl(image.product?.url, 'refuse');
 
   return (
     <>
@@ -278,7 +278,7 @@ export default function CatalogImagePage() {
                   text: a.outcome,
                   color: 'orange' as const,
                 };
-                const policy = httpUrl(a.url);
+                const policy = httpUrl(a.url, 'refuse');
                 return (
                   <Tr key={a.name}>
                     <Td dataLabel="Assessment">
