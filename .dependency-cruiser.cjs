@@ -1,7 +1,8 @@
 /**
  * The import rules of the architecture (docs/architecture.md), checked by `npm run lint:deps`
  * (part of `npm run lint` and of `npm test`): no cycles; the engine is pure; the platform knows
- * no module; a module reaches another only through its public `index.ts`.
+ * no module; a module reaches another only through its public `index.ts`; the web UI and the
+ * server import nothing of each other.
  */
 module.exports = {
   forbidden: [
@@ -35,6 +36,21 @@ module.exports = {
         path: '^src/modules/([^/]+)/(?!index\\.ts$)',
         pathNot: ['^src/modules/$1/'],
       },
+    },
+    {
+      name: 'web-knows-no-server',
+      comment:
+        'The web UI reaches the server only through HTTP, typed by web/src/api/schema.d.ts (generated from the OpenAPI document): it imports nothing of src/.',
+      severity: 'error',
+      from: { path: '^web/' },
+      to: { path: '^src/' },
+    },
+    {
+      name: 'server-knows-no-web',
+      comment: 'The server serves the built UI as files; it imports none of its code.',
+      severity: 'error',
+      from: { path: '^src/' },
+      to: { path: '^web/' },
     },
   ],
   options: {

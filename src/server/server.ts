@@ -53,10 +53,11 @@ import {
   removeDeliveredText,
 } from '../modules/mail/index.js';
 import { registerApi, type ApiContext, type ApiModule } from '../platform/http/api.js';
-import { setNotFound } from '../platform/http/not-found.js';
+import { sendRouteNotFound, setNotFound } from '../platform/http/not-found.js';
 import { sendProblem } from '../platform/http/problem.js';
 import { logRequests, requestIdOf } from '../platform/http/request-log.js';
 import { listen } from './listen.js';
+import { findWebUi, registerWebUi } from './web-ui.js';
 import { gradedImages, projectFacts } from './ports.js';
 import { makeStatePrivate } from './private-state.js';
 import {
@@ -93,6 +94,11 @@ export interface StartOptions {
   readonly workerPollMs?: number;
   /** How often workers check for due recomputations and waiting re-scans (default a minute). */
   readonly scheduleMs?: number;
+  /**
+   * The built web UI's directory (default: `findWebUi()`, `dist/web`); `false` serves none, as
+   * when it was not built (then `/` says how to build it).
+   */
+  readonly webUi?: string | false;
 }
 
 /**
@@ -267,8 +273,16 @@ export async function startServer(
       API_MODULES,
       { documents: [registryOpenApi] },
     );
-    // No web UI yet: once there is one, pass it as `ui` so browsers get its pages.
-    setNotFound(app, { prefixes: [{ prefix: '/v2', respond: sendRegistryNotFound }] });
+    const webUi = options.webUi === undefined ? findWebUi() : options.webUi || undefined;
+    const index = await registerWebUi(app, webUi);
+    setNotFound(app, {
+      prefixes: [
+        { prefix: '/v2', respond: sendRegistryNotFound },
+        // A missing asset is a 404, never the index page a browser would run as a script.
+        { prefix: '/assets', respond: sendRouteNotFound },
+      ],
+      ui: { index },
+    });
     for (const module of API_MODULES) {
       await module.seed?.(apiContext);
     }

@@ -1,7 +1,8 @@
 /**
  * The import rules of docs/architecture.md, as CI checks them: dependency-cruiser with
- * `.dependency-cruiser.cjs` over `src/`. A new cycle, an engine or platform file importing a
- * module, or a module reaching past another's `index.ts` fails here, naming the import.
+ * `.dependency-cruiser.cjs` over `src/` and `web/src/`. A new cycle, an engine or platform file
+ * importing a module, a module reaching past another's `index.ts`, or the web UI importing server
+ * code fails here, naming the import.
  */
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
@@ -25,7 +26,7 @@ describe('the architecture', () => {
     const previous = process.cwd();
     process.chdir(ROOT);
     try {
-      const result = await cruise(['src'], {
+      const result = await cruise(['src', 'web/src'], {
         ...rules.options,
         validate: true,
         ruleSet: { forbidden: rules.forbidden },

@@ -120,12 +120,14 @@ describe('the npm package', { tags: ['slow'] }, () => {
           'dist/cli/bin.js',
           'docs/policy/connect-2018.md',
           'docs/policy/container.md',
+          // The web UI, which `hallmark serve` of the installed package serves.
+          'dist/web/index.html',
         ]),
       );
-      expect(packedFiles.filter((f) => !/^(dist\/.*\.js|docs\/policy\/.*\.md)$/.test(f))).toEqual([
-        'README.md',
-        'package.json',
-      ]);
+      expect(packedFiles.some((f) => /^dist\/web\/assets\/index-[\w-]+\.js$/.test(f))).toBe(true);
+      expect(
+        packedFiles.filter((f) => !/^(dist\/.*\.js|dist\/web\/.*|docs\/policy\/.*\.md)$/.test(f)),
+      ).toEqual(['README.md', 'package.json']);
       expect(packedFiles.filter((f) => /\.test\.js$|test-harness|\.fixtures\.js$/.test(f))).toEqual(
         [],
       );
@@ -153,6 +155,12 @@ describe('the npm package', { tags: ['slow'] }, () => {
       expect(install.out).not.toContain('EBADENGINE');
       const hallmark = join(prefix, 'bin', 'hallmark');
       expect(existsSync(hallmark)).toBe(true);
+      // Beside the compiled server, where `hallmark serve` looks for the UI (src/server/web-ui.ts).
+      expect(
+        existsSync(
+          join(prefix, 'lib', 'node_modules', 'hallmark-certify', 'dist', 'web', 'index.html'),
+        ),
+      ).toBe(true);
 
       // A partner's project, nowhere near this checkout.
       const work = join(dir, 'partner');

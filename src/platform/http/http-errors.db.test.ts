@@ -13,7 +13,9 @@ describeDb('http errors', (t) => {
   let server: RunningServer;
   let app: FastifyInstance;
   beforeAll(async () => {
-    server = await startTestServer(t.config);
+    // Without the built UI, whether or not dist/web exists here (src/server/web-ui.test.ts and
+    // test/web cover the UI).
+    server = await startTestServer(t.config, { webUi: false });
     app = server.app;
   });
   afterAll(() => server.close());
@@ -58,12 +60,15 @@ describeDb('http errors', (t) => {
         instance: path,
       });
     }
-    // Without a web UI, browsers get problem+json too.
-    const browser = await send('GET', '/some/page', {
+    // Browsers get a page instead: without the built UI, the one saying how to build it.
+    const browser = await app.inject({
+      method: 'GET',
+      url: '/some/page',
       headers: { accept: 'text/html,application/xhtml+xml,*/*;q=0.8' },
     });
-    expect(browser.status).toBe(404);
-    expect(browser.body.code).toBe('route.not_found');
+    expect(browser.statusCode).toBe(503);
+    expect(browser.headers['content-type']).toMatch(/^text\/plain/);
+    expect(browser.body).toContain('npm run build');
   });
 
   it('should keep the OCI error format for unknown /v2 requests', async () => {

@@ -1,0 +1,32 @@
+/** How dates and sizes read in the UI. */
+
+/** A date as "5 Dec 2026" (or "—" when absent). */
+export function formatDate(iso: string | null | undefined): string {
+  if (iso === null || iso === undefined) {
+    return '—';
+  }
+  const date = new Date(iso);
+  return Number.isNaN(date.getTime())
+    ? iso
+    : date.toLocaleDateString(undefined, { day: 'numeric', month: 'short', year: 'numeric' });
+}
+
+/**
+ * An http(s) URL, or undefined for anything else (no `javascript:` links from data). A relative
+ * URL is taken on this server only when `relative` says so (logos: yes; policy links, which are
+ * repository paths such as `docs/policy/…` until the UI serves the policy text: no).
+ */
+export function httpUrl(
+  url: string | null | undefined,
+  relative: 'sameOrigin' | 'refuse' = 'sameOrigin',
+): string | undefined {
+  if (url === null || url === undefined) {
+    return undefined;
+  }
+  try {
+    const parsed = relative === 'sameOrigin' ? new URL(url, window.location.origin) : new URL(url);
+    return parsed.protocol === 'https:' || parsed.protocol === 'http:' ? parsed.href : undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,44 @@
+/** The web UI's entry: PatternFly's base styles, the query client and the router. */
+import '@patternfly/react-core/dist/styles/base.css';
+import './app.css';
+import { MutationCache, QueryCache, QueryClient, QueryClientProvider } from '@tanstack/react-query';
+import { StrictMode } from 'react';
+import { createRoot } from 'react-dom/client';
+import { RouterProvider } from 'react-router-dom';
+import { ProblemError, setCsrfToken } from './api/client';
+import { router } from './routes';
+
+/**
+ * A session that ended (expired, or logged out elsewhere) shows as logged out everywhere: the
+ * next screen that needs a login sends the user to log in.
+ */
+function onSessionEnded(err: unknown): void {
+  if (err instanceof ProblemError && err.problem.status === 401) {
+    setCsrfToken(null);
+    queryClient.setQueryData(['session'], null);
+  }
+}
+
+const queryClient: QueryClient = new QueryClient({
+  queryCache: new QueryCache({ onError: onSessionEnded }),
+  mutationCache: new MutationCache({ onError: onSessionEnded }),
+  defaultOptions: {
+    // Problems (4xx) are answers, not hiccups: retry only what never reached the server.
+    queries: {
+      retry: (count, err) => count < 2 && !('problem' in err),
+      refetchOnWindowFocus: false,
+    },
+  },
+});
+
+const root = document.getElementById('root');
+if (root === null) {
+  throw new Error('index.html has no #root');
+}
+createRoot(root).render(
+  <StrictMode>
+    <QueryClientProvider client={queryClient}>
+      <RouterProvider router={router} />
+    </QueryClientProvider>
+  </StrictMode>,
+);

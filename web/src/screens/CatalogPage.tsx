@@ -1,0 +1,210 @@
+/**
+ * The public catalog: published images, searched by name, vendor or product, paged by the API's
+ * keyset cursor. The filters and the cursor live in the URL, so a page can be linked and the
+ * browser's Back goes to the previous page.
+ */
+import {
+  Button,
+  EmptyState,
+  EmptyStateBody,
+  Form,
+  FormGroup,
+  PageSection,
+  TextInput,
+  Title,
+  Toolbar,
+  ToolbarContent,
+  ToolbarGroup,
+  ToolbarItem,
+} from '@patternfly/react-core';
+import { Table, Tbody, Td, Th, Thead, Tr } from '@patternfly/react-table';
+import { useQuery } from '@tanstack/react-query';
+import { useState, type FormEvent } from 'react';
+import { Link, useSearchParams } from 'react-router-dom';
+import { api, ok, problemOf } from '../api/client';
+import { GradeBadge } from '../components/GradeBadge';
+import { ImageName } from '../components/ImageName';
+import { Loading } from '../components/Loading';
+import { ProblemAlert } from '../components/ProblemAlert';
+import { formatDate } from '../format';
+
+const FILTERS = ['search', 'vendor', 'product'] as const;
+type Filter = (typeof FILTERS)[number];
+const PAGE_SIZE = 20;
+
+/** The catalog's search form and one page of results. */
+export default function CatalogPage() {
+  const [params, setParams] = useSearchParams();
+  const current = Object.fromEntries(FILTERS.map((f) => [f, params.get(f) ?? ''])) as Record<
+    Filter,
+    string
+  >;
+  const cursor = params.get('cursor') ?? undefined;
+  const [draft, setDraft] = useState(current);
+
+  const query = useQuery({
+    queryKey: ['catalog', current, cursor],
+    queryFn: async () =>
+      ok(
+        await api.GET('/api/v1/catalog/images', {
+          params: {
+            query: {
+              pageSize: PAGE_SIZE,
+              ...(cursor === undefined ? {} : { cursor }),
+              ...Object.fromEntries(
+                FILTERS.filter((f) => current[f].trim() !== '').map((f) => [f, current[f].trim()]),
+              ),
+            },
+          },
+        }),
+      ),
+  });
+
+  const search = (event: FormEvent) => {
+    event.preventDefault();
+    const next = new URLSearchParams();
+    for (const f of FILTERS) {
+      if (draft[f].trim() !== '') {
+        next.set(f, draft[f].trim());
+      }
+    }
+    setParams(next);
+  };
+
+  const page = (nextCursor: string | undefined) => {
+    const next = new URLSearchParams(params);
+    if (nextCursor === undefined) {
+      next.delete('cursor');
+    } else {
+      next.set('cursor', nextCursor);
+    }
+    setParams(next);
+  };
+
+  const filtered = FILTERS.some((f) => current[f] !== '');
+
+  return (
+    <>
+      <PageSection>
+        <Title headingLevel="h1" size="2xl" className="hm-title">
+          Catalog
+        </Title>
+        <p>Certified container images, their health grades and how to pull them.</p>
+      </PageSection>
+      <PageSection>
+        <Form onSubmit={search} aria-label="Search the catalog" className="hm-catalog-search">
+          <FormGroup label="Name" fieldId="search">
+            <TextInput
+              id="search"
+              type="search"
+              value={draft.search}
+              onChange={(_e, v) => setDraft((d) => ({ ...d, search: v }))}
+              placeholder="Repository, tag, vendor or product"
+            />
+          </FormGroup>
+          <FormGroup label="Vendor" fieldId="vendor">
+            <TextInput
+              id="vendor"
+              value={draft.vendor}
+              onChange={(_e, v) => setDraft((d) => ({ ...d, vendor: v }))}
+            />
+          </FormGroup>
+          <FormGroup label="Product" fieldId="product">
+            <TextInput
+              id="product"
+              value={draft.product}
+              onChange={(_e, v) => setDraft((d) => ({ ...d, product: v }))}
+            />
+          </FormGroup>
+          <div className="hm-catalog-search-actions">
+            <Button type="submit">Search</Button>
+            {filtered ? (
+              <Button
+                variant="link"
+                onClick={() => {
+                  setDraft({ search: '', vendor: '', product: '' });
+                  setParams(new URLSearchParams());
+                }}
+              >
+                Clear
+              </Button>
+            ) : null}
+          </div>
+        </Form>
+      </PageSection>
+      <PageSection aria-live="polite" aria-busy={query.isFetching}>
+        {query.isLoading ? (
+          <Loading label="Loading the catalog" />
+        ) : query.isError ? (
+          <ProblemAlert problem={problemOf(query.error)} title="The catalog could not be loaded" />
+        ) : query.data === undefined ? null : query.data.items.length === 0 ? (
+          <EmptyState
+            titleText={filtered ? 'No image matches' : 'No published images yet'}
+            headingLevel="h2"
+          >
+            <EmptyStateBody>
+              {filtered
+                ? 'Try another name, or clear the vendor and product.'
+                : 'Images appear here once a partner publishes them.'}
+            </EmptyStateBody>
+          </EmptyState>
+        ) : (
+          <>
+            <Table aria-label="Published images" gridBreakPoint="grid-md" variant="compact">
+              <Thead>
+                <Tr>
+                  <Th>Image</Th>
+                  <Th>Vendor</Th>
+                  <Th>Product</Th>
+                  <Th>Grade</Th>
+                  <Th>Published</Th>
+                </Tr>
+              </Thead>
+              <Tbody>
+                {query.data.items.map((item) => (
+                  <Tr key={item.id}>
+                    <Td dataLabel="Image">
+                      <Link to={`/catalog/${item.id}`} className="hm-mono">
+                        <ImageName repository={item.repository} tag={item.tag} />
+                      </Link>
+                    </Td>
+                    <Td dataLabel="Vendor">{item.vendor.name}</Td>
+                    <Td dataLabel="Product">{item.product?.name ?? '—'}</Td>
+                    <Td dataLabel="Grade">
+                      <GradeBadge grade={item.grade} />
+                    </Td>
+                    <Td dataLabel="Published">{formatDate(item.publishedAt)}</Td>
+                  </Tr>
+                ))}
+              </Tbody>
+            </Table>
+            <Toolbar aria-label="Pages">
+              <ToolbarContent>
+                <ToolbarGroup>
+                  <ToolbarItem>
+                    <Button
+                      variant="secondary"
+                      isDisabled={cursor === undefined}
+                      onClick={() => page(undefined)}
+                    >
+                      First page
+                    </Button>
+                  </ToolbarItem>
+                  <ToolbarItem>
+                    <Button
+                      variant="secondary"
+                      isDisabled={query.data?.nextCursor === null}
+                      onClick={() => page(query.data?.nextCursor ?? undefined)}
+                    >
+                      Next page
+                    </Button>
+                  </ToolbarItem>
+                </ToolbarGroup>
+              </ToolbarContent>
+            </Toolbar>
+          </>
+        )}
+      </PageSection>
+    </>
+  );
+}

@@ -1,0 +1,139 @@
+/** The page the reset e-mail's link opens (`/reset-password?token=…`): sets a new password. */
+import {
+  ActionGroup,
+  Alert,
+  Button,
+  Card,
+  CardBody,
+  Form,
+  FormGroup,
+  PageSection,
+  TextInput,
+  Title,
+} from '@patternfly/react-core';
+import { LinkButton } from '../components/LinkButton';
+import { useMutation } from '@tanstack/react-query';
+import { useState, type FormEvent } from 'react';
+import { Link, useSearchParams } from 'react-router-dom';
+import { api, ok, problemOf } from '../api/client';
+import { formErrors, NO_ERRORS, type FormErrors } from '../api/problems';
+import { FieldHelp } from '../components/FieldError';
+import { ProblemAlert } from '../components/ProblemAlert';
+import { RuleList } from '../components/RuleList';
+import { passwordRules } from '../rules';
+
+type Field = 'password' | 'repeat';
+const BY_CODE = { 'account.password_too_short': 'password' } as const;
+
+/** The new-password form of a reset link. */
+export default function ResetPasswordPage() {
+  const [params] = useSearchParams();
+  const token = params.get('token') ?? '';
+  const [password, setPassword] = useState('');
+  const [repeat, setRepeat] = useState('');
+  const [touched, setTouched] = useState(false);
+  const [errors, setErrors] = useState<FormErrors<Field>>(NO_ERRORS);
+  const mutation = useMutation({
+    mutationFn: async () =>
+      ok(await api.POST('/api/v1/accounts/password', { body: { token, password } })),
+    onError: (err) => setErrors(formErrors(problemOf(err), ['password'], BY_CODE)),
+  });
+
+  const submit = (event: FormEvent) => {
+    event.preventDefault();
+    setTouched(true);
+    const fields: Partial<Record<Field, string>> = {};
+    if (passwordRules(password).some((r) => !r.met)) {
+      fields.password = 'This password does not meet the rules below.';
+    }
+    if (repeat !== password) {
+      fields.repeat = 'The two passwords differ.';
+    }
+    setErrors({ fields, form: undefined });
+    if (Object.keys(fields).length === 0) {
+      mutation.mutate();
+    }
+  };
+
+  return (
+    <PageSection>
+      <Card className="hm-narrow">
+        <CardBody>
+          <Title headingLevel="h1" size="2xl" className="hm-title">
+            Choose a new password
+          </Title>
+          {token === '' ? (
+            <Alert variant="warning" isInline title="This link has no token">
+              Open the link from the e-mail exactly as it was sent, or{' '}
+              <Link to="/forgot-password">ask for a new one</Link>.
+            </Alert>
+          ) : mutation.isSuccess ? (
+            <Alert variant="success" isInline title="Your password is set">
+              <p>
+                You can now log in as <strong>{mutation.data.login}</strong>.
+              </p>
+              <LinkButton to="/login" className="hm-alert-action">
+                Log in
+              </LinkButton>
+            </Alert>
+          ) : (
+            <Form onSubmit={submit} noValidate aria-label="Choose a new password">
+              <FormGroup label="New password" isRequired fieldId="password">
+                <TextInput
+                  id="password"
+                  name="password"
+                  type="password"
+                  autoComplete="new-password"
+                  value={password}
+                  onChange={(_e, v) => {
+                    setPassword(v);
+                    setTouched(true);
+                  }}
+                  validated={errors.fields.password === undefined ? 'default' : 'error'}
+                  aria-describedby="password-help password-rules"
+                  isRequired
+                />
+                <FieldHelp id="password" error={errors.fields.password} />
+                <RuleList id="password" rules={passwordRules(password)} touched={touched} />
+              </FormGroup>
+              <FormGroup label="Repeat the new password" isRequired fieldId="repeat">
+                <TextInput
+                  id="repeat"
+                  name="repeat"
+                  type="password"
+                  autoComplete="new-password"
+                  value={repeat}
+                  onChange={(_e, v) => setRepeat(v)}
+                  validated={errors.fields.repeat === undefined ? 'default' : 'error'}
+                  aria-describedby="repeat-help"
+                  isRequired
+                />
+                <FieldHelp id="repeat" error={errors.fields.repeat} />
+              </FormGroup>
+              <ProblemAlert
+                problem={errors.form}
+                {...(errors.form?.code === 'account.link_invalid'
+                  ? { title: 'This link cannot be used' }
+                  : {})}
+              />
+              {errors.form?.code === 'account.link_invalid' ? (
+                <p>
+                  <Link to="/forgot-password">Ask for a new link</Link>.
+                </p>
+              ) : null}
+              <ActionGroup>
+                <Button
+                  type="submit"
+                  isLoading={mutation.isPending}
+                  isDisabled={mutation.isPending}
+                >
+                  Set the password
+                </Button>
+              </ActionGroup>
+            </Form>
+          )}
+        </CardBody>
+      </Card>
+    </PageSection>
+  );
+}

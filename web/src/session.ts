@@ -1,0 +1,35 @@
+/** The logged-in user, as one query every screen shares (`null` when logged out). */
+import { useQuery, useQueryClient } from '@tanstack/react-query';
+import { api, ok, setCsrfToken, type User } from './api/client';
+
+const SESSION_KEY = ['session'] as const;
+
+/** The current session's user: `null` when logged out, `undefined` while loading. */
+export function useSession(): { user: User | null | undefined; isLoading: boolean } {
+  const query = useQuery({
+    queryKey: SESSION_KEY,
+    queryFn: async () => {
+      const result = await api.GET('/api/v1/session');
+      if (result.response.status === 401) {
+        setCsrfToken(null);
+        return null;
+      }
+      const session = ok(result);
+      setCsrfToken(session.csrfToken);
+      return session.user;
+    },
+    staleTime: 60_000,
+  });
+  return { user: query.data, isLoading: query.isLoading };
+}
+
+/** Updates every screen after logging in or out. */
+export function useSetSession(): (
+  session: { user: User; csrfToken: string | null } | null,
+) => void {
+  const client = useQueryClient();
+  return (session) => {
+    setCsrfToken(session?.csrfToken ?? null);
+    client.setQueryData(SESSION_KEY, session?.user ?? null);
+  };
+}
