@@ -254,7 +254,15 @@ describe('the web UI in a browser', () => {
     await visitor.getByLabel('Vendor').fill('No Such Vendor');
     await visitor.getByRole('button', { name: 'Search' }).click();
     await visitor.getByText('No image matches').waitFor();
-    await visitor.goBack();
+    // The published image is graded A: it is found under A and not under F.
+    await visitor.getByLabel('Vendor').fill(published.vendor);
+    await visitor.getByLabel('Grade', { exact: true }).selectOption('F');
+    await visitor.getByRole('button', { name: 'Search' }).click();
+    await visitor.getByText('No image matches').waitFor();
+    await visitor.getByLabel('Grade', { exact: true }).selectOption('A');
+    await visitor.getByRole('button', { name: 'Search' }).click();
+    await row.waitFor();
+    expect(new URL(visitor.url()).searchParams.get('grade')).toBe('A');
     await row.click();
 
     await visitor.getByRole('heading', { name: new RegExp(published.repository) }).waitFor();

@@ -211,6 +211,32 @@ describeDb('catalog API', (t) => {
     }
   });
 
+  it('should filter by grade, Unknown including images never graded', async () => {
+    const ids_ = async (q: string): Promise<string[]> =>
+      ((await anonymous.get(`/catalog/images?${q}`)).body.items as { id: string }[]).map(
+        (i) => i.id,
+      );
+    const at = new Date().toISOString();
+    await t.db
+      .insertInto('image_health')
+      .values([
+        { image_id: ids.globex as string, grade: 'B', next_drop_date: null, graded_at: at },
+        { image_id: ids.acme11 as string, grade: 'Unknown', next_drop_date: null, graded_at: at },
+      ])
+      .execute();
+    try {
+      expect(await ids_('grade=B')).toEqual([ids.globex]);
+      expect(await ids_('grade=A')).toEqual([]);
+      expect(await ids_('grade=Unknown')).toEqual([ids.acme11, ids.acmeStable]);
+      expect(await ids_('grade=B&vendor=acme%20storage')).toEqual([]);
+      const bad = await anonymous.get('/catalog/images?grade=G');
+      expect(bad.status).toBe(400);
+      expect(bad.body.code).toBe('request.invalid');
+    } finally {
+      await t.db.deleteFrom('image_health').execute();
+    }
+  });
+
   it('should show a published image in full, and nothing unpublished or removed', async () => {
     const res = await anonymous.get(`/catalog/images/${ids.acme10}`);
     expect(res.status).toBe(200);

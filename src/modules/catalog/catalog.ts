@@ -25,6 +25,8 @@ export interface CatalogQuery {
   readonly vendor?: string | undefined;
   /** Product name, case-insensitive. */
   readonly product?: string | undefined;
+  /** Health grade (`Unknown` includes images never graded). */
+  readonly grade?: string | undefined;
   readonly page: number;
   readonly pageSize: number;
   /** Keyset paging: the entries after this one (from `nextCursor`); `page` is then ignored. */
@@ -196,6 +198,27 @@ async function pageIds(db: Kysely<DB>, q: CatalogQuery): Promise<string[]> {
   }
   if (q.product !== undefined) {
     query = query.where('i.project_id', 'in', projectsOfProducts(escapeLike(q.product)));
+  }
+  if (q.grade !== undefined) {
+    const graded = (grade: string) =>
+      db.selectFrom('image_health as g').select('g.image_id').where('g.grade', '=', grade);
+    const grade = q.grade;
+    query =
+      grade === 'Unknown'
+        ? query.where((eb) =>
+            eb.or([
+              eb('i.id', 'in', graded(grade)),
+              eb.not(
+                eb.exists(
+                  eb
+                    .selectFrom('image_health as u')
+                    .select('u.image_id')
+                    .whereRef('u.image_id', '=', 'i.id'),
+                ),
+              ),
+            ]),
+          )
+        : query.where('i.id', 'in', graded(grade));
   }
   if (q.search !== undefined) {
     const pattern = `%${escapeLike(q.search)}%`;

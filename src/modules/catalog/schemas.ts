@@ -11,6 +11,8 @@ export const CatalogListQuery = z.object({
   vendor: z.string().trim().min(1).max(100).optional(),
   /** Product name, exact but case-insensitive. */
   product: z.string().trim().min(1).max(100).optional(),
+  /** Health grade; `Unknown` also finds images not graded yet. */
+  grade: z.enum(['A', 'B', 'C', 'D', 'E', 'F', 'Unknown']).optional(),
   /** Offset paging, kept for existing clients; ignored with `cursor`. */
   ...pageNumberQuery,
   /** `cursor` is the `nextCursor` of the previous page: keyset paging, as fast at any depth. */

@@ -1,5 +1,5 @@
 /**
- * The public catalog: published images, searched by name, vendor or product, paged by the API's
+ * The public catalog: published images, searched by name, vendor, product or grade, paged by the API's
  * keyset cursor. The filters and the cursor live in the URL, so a page can be linked and the
  * browser's Back goes to the previous page.
  */
@@ -9,6 +9,8 @@ import {
   EmptyStateBody,
   Form,
   FormGroup,
+  FormSelect,
+  FormSelectOption,
   PageSection,
   TextInput,
   Title,
@@ -28,7 +30,9 @@ import { Loading } from '../components/Loading';
 import { ProblemAlert } from '../components/ProblemAlert';
 import { formatDate } from '../format';
 
-const FILTERS = ['search', 'vendor', 'product'] as const;
+const FILTERS = ['search', 'vendor', 'product', 'grade'] as const;
+/** The grades one can filter by; `Unknown` also finds images not graded yet. */
+const GRADES = ['A', 'B', 'C', 'D', 'E', 'F', 'Unknown'] as const;
 type Filter = (typeof FILTERS)[number];
 const PAGE_SIZE = 20;
 
@@ -116,13 +120,25 @@ export default function CatalogPage() {
               onChange={(_e, v) => setDraft((d) => ({ ...d, product: v }))}
             />
           </FormGroup>
+          <FormGroup label="Grade" fieldId="grade">
+            <FormSelect
+              id="grade"
+              value={draft.grade}
+              onChange={(_e, v) => setDraft((d) => ({ ...d, grade: v }))}
+            >
+              <FormSelectOption value="" label="Any grade" />
+              {GRADES.map((g) => (
+                <FormSelectOption key={g} value={g} label={g} />
+              ))}
+            </FormSelect>
+          </FormGroup>
           <div className="hm-catalog-search-actions">
             <Button type="submit">Search</Button>
             {filtered ? (
               <Button
                 variant="link"
                 onClick={() => {
-                  setDraft({ search: '', vendor: '', product: '' });
+                  setDraft({ search: '', vendor: '', product: '', grade: '' });
                   setParams(new URLSearchParams());
                 }}
               >
@@ -144,7 +160,7 @@ export default function CatalogPage() {
           >
             <EmptyStateBody>
               {filtered
-                ? 'Try another name, or clear the vendor and product.'
+                ? 'Try another name, or clear the vendor, product and grade.'
                 : 'Images appear here once a partner publishes them.'}
             </EmptyStateBody>
           </EmptyState>
