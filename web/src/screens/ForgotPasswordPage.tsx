@@ -1,23 +1,12 @@
 /** Forgot password: e-mails a reset link (the answer is the same whether the account exists). */
-import {
-  ActionGroup,
-  Alert,
-  Button,
-  Card,
-  CardBody,
-  Form,
-  FormGroup,
-  PageSection,
-  TextInput,
-  Title,
-} from '@patternfly/react-core';
+import { ActionGroup, Alert, Form } from '@patternfly/react-core';
 import { LinkButton } from '../components/LinkButton';
 import { useMutation } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
 import { Link } from 'react-router-dom';
 import { api, ok, problemOf } from '../api/client';
 import { formErrors, NO_ERRORS, type FormErrors } from '../api/problems';
-import { FieldHelp } from '../components/FieldError';
+import { FormCard, SubmitButton, TextField } from '../components/FormParts';
 import { ProblemAlert } from '../components/ProblemAlert';
 
 type Field = 'login';
@@ -43,53 +32,32 @@ export default function ForgotPasswordPage() {
   };
 
   return (
-    <PageSection>
-      <Card className="hm-narrow">
-        <CardBody>
-          <Title headingLevel="h1" size="2xl" className="hm-title">
-            Reset your password
-          </Title>
-          {mutation.isSuccess ? (
-            <Alert variant="info" isInline title="Check your e-mail">
-              If an account matches, we sent it a link to choose a new password. The link works
-              once. <Link to="/login">Back to log in</Link>
-            </Alert>
-          ) : (
-            <Form onSubmit={submit} noValidate aria-label="Reset your password">
-              <FormGroup label="Login or e-mail" isRequired fieldId="login">
-                <TextInput
-                  id="login"
-                  name="login"
-                  autoComplete="username"
-                  value={login}
-                  onChange={(_e, v) => setLogin(v)}
-                  validated={errors.fields.login === undefined ? 'default' : 'error'}
-                  aria-describedby="login-help"
-                  isRequired
-                />
-                <FieldHelp
-                  id="login"
-                  error={errors.fields.login}
-                  hint="We e-mail a link to choose a new password."
-                />
-              </FormGroup>
-              <ProblemAlert problem={errors.form} />
-              <ActionGroup>
-                <Button
-                  type="submit"
-                  isLoading={mutation.isPending}
-                  isDisabled={mutation.isPending}
-                >
-                  Send the link
-                </Button>
-                <LinkButton variant="link" to="/login">
-                  Back to log in
-                </LinkButton>
-              </ActionGroup>
-            </Form>
-          )}
-        </CardBody>
-      </Card>
-    </PageSection>
+    <FormCard title="Reset your password">
+      {mutation.isSuccess ? (
+        <Alert variant="info" isInline title="Check your e-mail">
+          If an account matches, we sent it a link to choose a new password. The link works once.{' '}
+          <Link to="/login">Back to log in</Link>
+        </Alert>
+      ) : (
+        <Form onSubmit={submit} noValidate aria-label="Reset your password">
+          <TextField
+            id="login"
+            label="Login or e-mail"
+            autoComplete="username"
+            value={login}
+            onChange={setLogin}
+            error={errors.fields.login}
+            hint="We e-mail a link to choose a new password."
+          />
+          <ProblemAlert problem={errors.form} />
+          <ActionGroup>
+            <SubmitButton pending={mutation.isPending}>Send the link</SubmitButton>
+            <LinkButton variant="link" to="/login">
+              Back to log in
+            </LinkButton>
+          </ActionGroup>
+        </Form>
+      )}
+    </FormCard>
   );
 }

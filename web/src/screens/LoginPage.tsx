@@ -1,22 +1,12 @@
 /** Log in: opens a session (cookie) and keeps its CSRF token for later changes. */
-import {
-  ActionGroup,
-  Button,
-  Card,
-  CardBody,
-  Form,
-  FormGroup,
-  PageSection,
-  TextInput,
-  Title,
-} from '@patternfly/react-core';
+import { ActionGroup, Form } from '@patternfly/react-core';
 import { LinkButton } from '../components/LinkButton';
 import { useMutation } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
 import { Link, useNavigate, useSearchParams } from 'react-router-dom';
 import { api, ok, problemOf } from '../api/client';
 import { formErrors, NO_ERRORS, type FormErrors } from '../api/problems';
-import { FieldHelp } from '../components/FieldError';
+import { FormCard, SubmitButton, TextField } from '../components/FormParts';
 import { ProblemAlert } from '../components/ProblemAlert';
 import { useSetSession } from '../session';
 
@@ -62,60 +52,36 @@ export default function LoginPage() {
   };
 
   return (
-    <PageSection>
-      <Card className="hm-narrow">
-        <CardBody>
-          <Title headingLevel="h1" size="2xl" className="hm-title">
-            Log in to Hallmark
-          </Title>
-          <Form onSubmit={submit} noValidate aria-label="Log in">
-            <FormGroup label="Login or e-mail" isRequired fieldId="login">
-              <TextInput
-                id="login"
-                name="login"
-                autoComplete="username"
-                value={login}
-                onChange={(_e, v) => setLogin(v)}
-                validated={errors.fields.login === undefined ? 'default' : 'error'}
-                aria-describedby="login-help"
-                isRequired
-              />
-              <FieldHelp id="login" error={errors.fields.login} />
-            </FormGroup>
-            <FormGroup label="Password" isRequired fieldId="password">
-              <TextInput
-                id="password"
-                name="password"
-                type="password"
-                autoComplete="current-password"
-                value={password}
-                onChange={(_e, v) => setPassword(v)}
-                validated={errors.fields.password === undefined ? 'default' : 'error'}
-                aria-describedby="password-help"
-                isRequired
-              />
-              <FieldHelp id="password" error={errors.fields.password} />
-            </FormGroup>
-            <ProblemAlert problem={errors.form} />
-            <ActionGroup>
-              <Button
-                type="submit"
-                variant="primary"
-                isLoading={mutation.isPending}
-                isDisabled={mutation.isPending}
-              >
-                Log in
-              </Button>
-              <LinkButton variant="link" to="/forgot-password">
-                Forgot your password?
-              </LinkButton>
-            </ActionGroup>
-            <p>
-              New here? <Link to="/signup">Create a login</Link>.
-            </p>
-          </Form>
-        </CardBody>
-      </Card>
-    </PageSection>
+    <FormCard title="Log in to Hallmark">
+      <Form onSubmit={submit} noValidate aria-label="Log in">
+        <TextField
+          id="login"
+          label="Login or e-mail"
+          autoComplete="username"
+          value={login}
+          onChange={setLogin}
+          error={errors.fields.login}
+        />
+        <TextField
+          id="password"
+          label="Password"
+          type="password"
+          autoComplete="current-password"
+          value={password}
+          onChange={setPassword}
+          error={errors.fields.password}
+        />
+        <ProblemAlert problem={errors.form} />
+        <ActionGroup>
+          <SubmitButton pending={mutation.isPending}>Log in</SubmitButton>
+          <LinkButton variant="link" to="/forgot-password">
+            Forgot your password?
+          </LinkButton>
+        </ActionGroup>
+        <p>
+          New here? <Link to="/signup">Create a login</Link>.
+        </p>
+      </Form>
+    </FormCard>
   );
 }

@@ -1,23 +1,12 @@
 /** The page the reset e-mail's link opens (`/reset-password?token=…`): sets a new password. */
-import {
-  ActionGroup,
-  Alert,
-  Button,
-  Card,
-  CardBody,
-  Form,
-  FormGroup,
-  PageSection,
-  TextInput,
-  Title,
-} from '@patternfly/react-core';
+import { ActionGroup, Alert, Form } from '@patternfly/react-core';
 import { LinkButton } from '../components/LinkButton';
 import { useMutation } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
 import { Link, useSearchParams } from 'react-router-dom';
 import { api, ok, problemOf } from '../api/client';
 import { formErrors, NO_ERRORS, type FormErrors } from '../api/problems';
-import { FieldHelp } from '../components/FieldError';
+import { FormCard, SubmitButton, TextField } from '../components/FormParts';
 import { ProblemAlert } from '../components/ProblemAlert';
 import { RuleList } from '../components/RuleList';
 import { passwordRules } from '../rules';
@@ -56,84 +45,63 @@ export default function ResetPasswordPage() {
   };
 
   return (
-    <PageSection>
-      <Card className="hm-narrow">
-        <CardBody>
-          <Title headingLevel="h1" size="2xl" className="hm-title">
-            Choose a new password
-          </Title>
-          {token === '' ? (
-            <Alert variant="warning" isInline title="This link has no token">
-              Open the link from the e-mail exactly as it was sent, or{' '}
-              <Link to="/forgot-password">ask for a new one</Link>.
-            </Alert>
-          ) : mutation.isSuccess ? (
-            <Alert variant="success" isInline title="Your password is set">
-              <p>
-                You can now log in as <strong>{mutation.data.login}</strong>.
-              </p>
-              <LinkButton to="/login" className="hm-alert-action">
-                Log in
-              </LinkButton>
-            </Alert>
-          ) : (
-            <Form onSubmit={submit} noValidate aria-label="Choose a new password">
-              <FormGroup label="New password" isRequired fieldId="password">
-                <TextInput
-                  id="password"
-                  name="password"
-                  type="password"
-                  autoComplete="new-password"
-                  value={password}
-                  onChange={(_e, v) => {
-                    setPassword(v);
-                    setTouched(true);
-                  }}
-                  validated={errors.fields.password === undefined ? 'default' : 'error'}
-                  aria-describedby="password-help password-rules"
-                  isRequired
-                />
-                <FieldHelp id="password" error={errors.fields.password} />
-                <RuleList id="password" rules={passwordRules(password)} touched={touched} />
-              </FormGroup>
-              <FormGroup label="Repeat the new password" isRequired fieldId="repeat">
-                <TextInput
-                  id="repeat"
-                  name="repeat"
-                  type="password"
-                  autoComplete="new-password"
-                  value={repeat}
-                  onChange={(_e, v) => setRepeat(v)}
-                  validated={errors.fields.repeat === undefined ? 'default' : 'error'}
-                  aria-describedby="repeat-help"
-                  isRequired
-                />
-                <FieldHelp id="repeat" error={errors.fields.repeat} />
-              </FormGroup>
-              <ProblemAlert
-                problem={errors.form}
-                {...(errors.form?.code === 'account.link_invalid'
-                  ? { title: 'This link cannot be used' }
-                  : {})}
-              />
-              {errors.form?.code === 'account.link_invalid' ? (
-                <p>
-                  <Link to="/forgot-password">Ask for a new link</Link>.
-                </p>
-              ) : null}
-              <ActionGroup>
-                <Button
-                  type="submit"
-                  isLoading={mutation.isPending}
-                  isDisabled={mutation.isPending}
-                >
-                  Set the password
-                </Button>
-              </ActionGroup>
-            </Form>
-          )}
-        </CardBody>
-      </Card>
-    </PageSection>
+    <FormCard title="Choose a new password">
+      {token === '' ? (
+        <Alert variant="warning" isInline title="This link has no token">
+          Open the link from the e-mail exactly as it was sent, or{' '}
+          <Link to="/forgot-password">ask for a new one</Link>.
+        </Alert>
+      ) : mutation.isSuccess ? (
+        <Alert variant="success" isInline title="Your password is set">
+          <p>
+            You can now log in as <strong>{mutation.data.login}</strong>.
+          </p>
+          <LinkButton to="/login" className="hm-alert-action">
+            Log in
+          </LinkButton>
+        </Alert>
+      ) : (
+        <Form onSubmit={submit} noValidate aria-label="Choose a new password">
+          <TextField
+            id="password"
+            label="New password"
+            type="password"
+            autoComplete="new-password"
+            value={password}
+            onChange={(v) => {
+              setPassword(v);
+              setTouched(true);
+            }}
+            error={errors.fields.password}
+            describedBy="password-rules"
+          >
+            <RuleList id="password" rules={passwordRules(password)} touched={touched} />
+          </TextField>
+          <TextField
+            id="repeat"
+            label="Repeat the new password"
+            type="password"
+            autoComplete="new-password"
+            value={repeat}
+            onChange={setRepeat}
+            error={errors.fields.repeat}
+          />
+          <ProblemAlert
+            problem={errors.form}
+            {...(errors.form?.code === 'account.link_invalid'
+              ? { title: 'This link cannot be used' }
+              : {})}
+          />
+          {errors.form?.code === 'account.link_invalid' ? (
+            <p>
+              <Link to="/forgot-password">Ask for a new link</Link>.
+            </p>
+          ) : null}
+          <ActionGroup>
+            <SubmitButton pending={mutation.isPending}>Set the password</SubmitButton>
+          </ActionGroup>
+        </Form>
+      )}
+    </FormCard>
   );
 }

@@ -1,22 +1,11 @@
 /** Sign up: a login (never changed later), e-mail, password and name; then the e-mail link. */
-import {
-  ActionGroup,
-  Alert,
-  Button,
-  Card,
-  CardBody,
-  Form,
-  FormGroup,
-  PageSection,
-  TextInput,
-  Title,
-} from '@patternfly/react-core';
+import { ActionGroup, Alert, Form } from '@patternfly/react-core';
 import { useMutation } from '@tanstack/react-query';
-import { useState, type FormEvent } from 'react';
+import { useState, type FormEvent, type ReactNode } from 'react';
 import { Link } from 'react-router-dom';
 import { api, ok, problemOf } from '../api/client';
 import { formErrors, NO_ERRORS, type FormErrors } from '../api/problems';
-import { FieldHelp } from '../components/FieldError';
+import { FormCard, SubmitButton, TextField } from '../components/FormParts';
 import { ProblemAlert } from '../components/ProblemAlert';
 import { RuleList } from '../components/RuleList';
 import { loginRules, passwordRules } from '../rules';
@@ -53,7 +42,7 @@ export default function SignUpPage() {
     onError: (err) => setErrors(formErrors(problemOf(err), FIELDS, BY_CODE)),
   });
 
-  const set = (field: Field) => (_e: unknown, value: string) => {
+  const set = (field: Field) => (value: string) => {
     setValues((v) => ({ ...v, [field]: value }));
     setTouched((t) => ({ ...t, [field]: true }));
   };
@@ -84,107 +73,72 @@ export default function SignUpPage() {
 
   if (mutation.isSuccess) {
     return (
-      <PageSection>
-        <Card className="hm-narrow">
-          <CardBody>
-            <Title headingLevel="h1" size="2xl" className="hm-title">
-              Check your e-mail
-            </Title>
-            <Alert variant="success" isInline title="Your login is created">
-              <p>
-                We sent a confirmation link to <strong>{mutation.data.email}</strong>. Open it to
-                activate the login <strong>{mutation.data.login}</strong>, then{' '}
-                <Link to="/login">log in</Link>.
-              </p>
-            </Alert>
-          </CardBody>
-        </Card>
-      </PageSection>
+      <FormCard title="Check your e-mail">
+        <Alert variant="success" isInline title="Your login is created">
+          <p>
+            We sent a confirmation link to <strong>{mutation.data.email}</strong>. Open it to
+            activate the login <strong>{mutation.data.login}</strong>, then{' '}
+            <Link to="/login">log in</Link>.
+          </p>
+        </Alert>
+      </FormCard>
     );
   }
 
-  const input = (
-    field: Field,
+  /** The field of `field`, labelled and described as the form's rules say. */
+  const field = (
+    id: Field,
     type: 'text' | 'email' | 'password',
     autoComplete: string,
-    describedBy = '',
+    extra: { hint?: string; describedBy?: string; children?: ReactNode } = {},
   ) => (
-    <TextInput
-      id={field}
-      name={field}
+    <TextField
+      id={id}
+      label={LABELS[id]}
       type={type}
       autoComplete={autoComplete}
-      value={values[field]}
-      onChange={set(field)}
-      validated={errors.fields[field] === undefined ? 'default' : 'error'}
-      aria-describedby={`${field}-help ${describedBy}`.trim()}
-      isRequired
+      value={values[id]}
+      onChange={set(id)}
+      error={errors.fields[id]}
+      {...extra}
     />
   );
 
   return (
-    <PageSection>
-      <Card className="hm-narrow">
-        <CardBody>
-          <Title headingLevel="h1" size="2xl" className="hm-title">
-            Create your login
-          </Title>
-          <Form onSubmit={submit} noValidate aria-label="Sign up">
-            <FormGroup label={LABELS.login} isRequired fieldId="login">
-              {input('login', 'text', 'username', 'login-rules')}
-              <FieldHelp
-                id="login"
-                error={errors.fields.login}
-                hint="Your login can never be changed."
-              />
-              <RuleList
-                id="login"
-                rules={loginRules(values.login)}
-                touched={touched.login === true}
-              />
-            </FormGroup>
-            <FormGroup label={LABELS.email} isRequired fieldId="email">
-              {input('email', 'email', 'email')}
-              <FieldHelp
-                id="email"
-                error={errors.fields.email}
-                hint="We send a confirmation link there."
-              />
-            </FormGroup>
-            <FormGroup label={LABELS.password} isRequired fieldId="password">
-              {input('password', 'password', 'new-password', 'password-rules')}
-              <FieldHelp id="password" error={errors.fields.password} />
-              <RuleList
-                id="password"
-                rules={passwordRules(values.password)}
-                touched={touched.password === true}
-              />
-            </FormGroup>
-            <FormGroup label={LABELS.firstName} isRequired fieldId="firstName">
-              {input('firstName', 'text', 'given-name')}
-              <FieldHelp id="firstName" error={errors.fields.firstName} />
-            </FormGroup>
-            <FormGroup label={LABELS.lastName} isRequired fieldId="lastName">
-              {input('lastName', 'text', 'family-name')}
-              <FieldHelp id="lastName" error={errors.fields.lastName} />
-            </FormGroup>
-            <ProblemAlert problem={errors.form} />
-            <ActionGroup>
-              <Button
-                type="submit"
-                variant="primary"
-                isLoading={mutation.isPending}
-                isDisabled={mutation.isPending}
-              >
-                Sign up
-              </Button>
-            </ActionGroup>
-            <p>
-              Already registered? <Link to="/login">Log in</Link>.
-            </p>
-          </Form>
-        </CardBody>
-      </Card>
-    </PageSection>
+    <FormCard title="Create your login">
+      <Form onSubmit={submit} noValidate aria-label="Sign up">
+        {field('login', 'text', 'username', {
+          hint: 'Your login can never be changed.',
+          describedBy: 'login-rules',
+          children: (
+            <RuleList
+              id="login"
+              rules={loginRules(values.login)}
+              touched={touched.login === true}
+            />
+          ),
+        })}
+        {field('email', 'email', 'email', { hint: 'We send a confirmation link there.' })}
+        {field('password', 'password', 'new-password', {
+          describedBy: 'password-rules',
+          children: (
+            <RuleList
+              id="password"
+              rules={passwordRules(values.password)}
+              touched={touched.password === true}
+            />
+          ),
+        })}
+        {field('firstName', 'text', 'given-name')}
+        {field('lastName', 'text', 'family-name')}
+        <ProblemAlert problem={errors.form} />
+        <ActionGroup>
+          <SubmitButton pending={mutation.isPending}>Sign up</SubmitButton>
+        </ActionGroup>
+        <p>
+          Already registered? <Link to="/login">Log in</Link>.
+        </p>
+      </Form>
+    </FormCard>
   );
 }
