@@ -217,6 +217,47 @@ describe('the web UI in a browser', () => {
     await expect.poll(() => page.getByTestId('current-user').textContent()).toBe('webuser');
   });
 
+  itBrowser('should create an API token, show it once, use it and revoke it', async () => {
+    // Logged in as webuser by the test before.
+    await page.getByRole('link', { name: 'API tokens' }).click();
+    await page.getByRole('heading', { name: 'API tokens' }).waitFor();
+    await page.getByText('No tokens yet').waitFor();
+    await page.getByRole('button', { name: 'Create the token' }).click();
+    await expectFieldError('name', 'Name the token, e.g. after the script that uses it.');
+    await page.locator('#name').fill('CI pipeline');
+    await page.locator('#expiresInDays').selectOption('30');
+    await page.getByRole('button', { name: 'Create the token' }).click();
+    const secret = await page.getByRole('textbox', { name: 'New API token' }).inputValue();
+    const byToken = new ApiClient(server.url, { token: secret });
+    expect((await byToken.get('/session')).body.user.login).toBe('webuser');
+    const row = page.getByRole('grid', { name: 'API tokens' }).getByRole('row', {
+      name: /CI pipeline/,
+    });
+    await row.waitFor();
+    expect(await row.textContent()).toContain(secret.slice(0, 8));
+    await checkScreen('tokens');
+    // Revoking asks first; Cancel keeps the token.
+    await row.getByRole('button', { name: 'Revoke' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Revoke this token?' });
+    await dialog.getByRole('button', { name: 'Cancel' }).click();
+    await dialog.waitFor({ state: 'hidden' });
+    expect((await byToken.get('/session')).status).toBe(200);
+    await row.getByRole('button', { name: 'Revoke' }).click();
+    await dialog.getByRole('button', { name: 'Revoke' }).click();
+    await page.getByText('No tokens yet').waitFor();
+    expect((await byToken.get('/session')).status).toBe(401);
+    // Logged out, the page asks to log in and comes back after it.
+    await page.getByRole('button', { name: 'Log out' }).click();
+    await page.getByRole('link', { name: 'Log in' }).first().waitFor();
+    await page.goto(`${server.url}/tokens`);
+    await page.getByRole('heading', { name: 'Log in to Hallmark' }).waitFor();
+    await page.locator('#login').fill('webuser');
+    await page.locator('#password').fill('second-password');
+    await page.getByRole('button', { name: 'Log in' }).click();
+    await page.getByRole('heading', { name: 'API tokens' }).waitFor();
+    expect(new URL(page.url()).pathname).toBe('/tokens');
+  });
+
   itBrowser('should find a published image in the catalog and show its page', async () => {
     const anonymous = await browser.newContext({
       viewport: { width: 1280, height: 900 },

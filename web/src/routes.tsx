@@ -12,6 +12,7 @@ const screens = {
   confirm: lazy(() => import('./screens/ConfirmPage')),
   forgotPassword: lazy(() => import('./screens/ForgotPasswordPage')),
   resetPassword: lazy(() => import('./screens/ResetPasswordPage')),
+  tokens: lazy(() => import('./screens/TokensPage')),
   notFound: lazy(() => import('./screens/NotFoundPage')),
 };
 
@@ -38,6 +39,7 @@ export const router = createBrowserRouter([
       { path: 'confirm', element: screen(screens.confirm) },
       { path: 'forgot-password', element: screen(screens.forgotPassword) },
       { path: 'reset-password', element: screen(screens.resetPassword) },
+      { path: 'tokens', element: screen(screens.tokens) },
       { path: '*', element: screen(screens.notFound) },
     ],
   },

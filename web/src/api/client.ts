@@ -59,6 +59,16 @@ export function ok<T>(result: { data?: T; error?: unknown; response: Response })
   return result.data;
 }
 
+/**
+ * Checks an answer without a body (204), or throws its problem.
+ * @throws ProblemError
+ */
+export function done(result: { error?: unknown; response: Response }): void {
+  if (!result.response.ok) {
+    throw new ProblemError(asProblem(result.error, result.response));
+  }
+}
+
 /** The problem of a failed response (or one made from its status when the body is not one). */
 export function asProblem(error: unknown, response: Response): Problem {
   if (typeof error === 'object' && error !== null && 'code' in error && 'status' in error) {

@@ -134,7 +134,11 @@ export function AppShell() {
                   <NavLink to="/signup">Sign up</NavLink>
                 </NavItem>
               </>
-            ) : null}
+            ) : user === undefined ? null : (
+              <NavItem isActive={location.pathname === '/tokens'}>
+                <NavLink to="/tokens">API tokens</NavLink>
+              </NavItem>
+            )}
           </NavList>
         </Nav>
       </PageSidebarBody>
