@@ -8,6 +8,7 @@ import {
   MastheadMain,
   MastheadToggle,
   Nav,
+  NavGroup,
   NavItem,
   NavList,
   Page,
@@ -122,24 +123,45 @@ export function AppShell() {
       <PageSidebarBody>
         <Nav aria-label="Main">
           <NavList>
-            <NavItem isActive={location.pathname.startsWith('/catalog')}>
-              <NavLink to="/catalog">Catalog</NavLink>
-            </NavItem>
+            <NavLinkItem to="/catalog" label="Catalog" />
             {user === null ? (
               <>
-                <NavItem isActive={location.pathname === '/login'}>
-                  <NavLink to="/login">Log in</NavLink>
-                </NavItem>
-                <NavItem isActive={location.pathname === '/signup'}>
-                  <NavLink to="/signup">Sign up</NavLink>
-                </NavItem>
+                <NavLinkItem to="/login" label="Log in" exact />
+                <NavLinkItem to="/signup" label="Sign up" exact />
               </>
             ) : user === undefined ? null : (
-              <NavItem isActive={location.pathname === '/tokens'}>
-                <NavLink to="/tokens">API tokens</NavLink>
-              </NavItem>
+              <>
+                {user.companyId === null ? (
+                  user.staff ? null : (
+                    <NavLinkItem to="/welcome" label="Find your company" exact />
+                  )
+                ) : (
+                  <>
+                    <NavLinkItem to={`/companies/${user.companyId}`} label="Company" />
+                    <NavLinkItem to="/zones" label="Zones" />
+                    <NavLinkItem to="/products" label="Products" />
+                    <NavLinkItem to="/projects" label="Projects" />
+                    <NavLinkItem to="/software" label="Software access" />
+                    <NavLinkItem to="/downloads" label="Downloads" exact />
+                    <NavLinkItem to="/export-compliance" label="Export compliance" />
+                  </>
+                )}
+                <NavLinkItem to="/profile" label="My profile" exact />
+                <NavLinkItem to="/tokens" label="API tokens" exact />
+              </>
             )}
           </NavList>
+          {user?.staff === true ? (
+            <NavGroup title="Program staff">
+              <NavLinkItem to="/staff" label="Work queue" exact />
+              <NavLinkItem to="/staff/companies" label="Companies" />
+              <NavLinkItem to="/staff/zones" label="Zones and rules" />
+              <NavLinkItem to="/projects" label="Projects" />
+              <NavLinkItem to="/staff/vulndb" label="Vulnerability data" exact />
+              <NavLinkItem to="/staff/mail" label="Mail outbox" />
+              <NavLinkItem to="/staff/audit" label="Audit log" exact />
+            </NavGroup>
+          ) : null}
         </Nav>
       </PageSidebarBody>
     </PageSidebar>
@@ -158,5 +180,16 @@ export function AppShell() {
       )}
       <Outlet />
     </Page>
+  );
+}
+
+/** A navigation entry, active on its path (and, unless `exact`, on the paths below it). */
+function NavLinkItem({ to, label, exact = false }: { to: string; label: string; exact?: boolean }) {
+  const { pathname } = useLocation();
+  const active = pathname === to || (!exact && pathname.startsWith(`${to}/`));
+  return (
+    <NavItem isActive={active}>
+      <NavLink to={to}>{label}</NavLink>
+    </NavItem>
   );
 }
