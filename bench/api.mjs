@@ -15,18 +15,23 @@
 // database created on BENCH_PG_URL (default postgres://postgres@127.0.0.1:5432/postgres) and
 // dropped afterwards; BENCH_ONLY=sqlite or BENCH_ONLY=postgres runs one. Exit code 2: dist/ is
 // missing.
-import { spawn } from 'node:child_process';
-import { createHash, randomBytes } from 'node:crypto';
-import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { availableParallelism, loadavg, tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import { availableParallelism, loadavg } from 'node:os';
 import autocannon from 'autocannon';
 import { sql } from 'kysely';
 import pg from 'pg';
+import {
+  cleanupNow,
+  positiveInt,
+  ROOT,
+  seed,
+  startHallmark,
+  stopServer,
+  tail,
+  tempDir,
+} from './lib/catalog-seed.mjs';
 
-const ROOT = resolve(new URL('..', import.meta.url).pathname);
-const BIN = join(ROOT, 'dist', 'cli', 'bin.js');
 const COMPANIES = positiveInt('BENCH_COMPANIES', 1_000);
 const IMAGES = positiveInt('BENCH_IMAGES', 20_000);
 const SECONDS = positiveInt('BENCH_SECONDS', 10);
@@ -36,27 +41,8 @@ const ONLY =
   process.argv.find((a) => a.startsWith('--only='))?.slice('--only='.length) ??
   process.env.BENCH_ONLY ??
   '';
-const BATCH = 500;
-const READY_TIMEOUT_MS = 60_000;
 const PAGE_SIZE = 20;
 
-function positiveInt(name, fallback) {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') {
-    return fallback;
-  }
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < 1) {
-    console.error(`${name}=${raw} is not a positive integer`);
-    process.exit(2);
-  }
-  return n;
-}
-
-if (!existsSync(BIN)) {
-  console.error(`${BIN} is missing: run npm run build`);
-  process.exit(2);
-}
 if (!['', 'sqlite', 'postgres'].includes(ONLY)) {
   console.error(`unknown --only=${ONLY}: use sqlite or postgres`);
   process.exit(2);
@@ -64,312 +50,6 @@ if (!['', 'sqlite', 'postgres'].includes(ONLY)) {
 
 const { openDatabase, migrateToLatest } = await import(join(ROOT, 'dist/platform/db/index.js'));
 const { testConfig } = await import(join(ROOT, 'dist/platform/config.js'));
-const { hashSecret } = await import(join(ROOT, 'dist/modules/accounts/secrets.js'));
-
-const sha256 = (s) => createHash('sha256').update(s).digest('hex');
-const uuid = () => crypto.randomUUID();
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-// A scan report and package list of realistic shape: 13 assessments, 40 packages.
-const ASSESSMENTS = [
-  'has_licenses',
-  'not_running_privileged',
-  'rpm_list_successful',
-  'rpm_verify_successful',
-  'is_rhel',
-  'vendor_label_exists',
-  'name_label_exists',
-  'version_label_exists',
-  'release_label_exists',
-  'free_of_critical_vulnerabilities',
-  'good_tags',
-  'good_layer_count',
-  'not_running_as_root',
-];
-const PACKAGES = Array.from({ length: 40 }, (_, i) => ({
-  name: `bench-package-${i}`,
-  epoch: null,
-  version: `1.${i}.0`,
-  release: '1.el9',
-  arch: 'x86_64',
-  sourcerpm: `bench-package-${i}-1.${i}.0-1.el9.src.rpm`,
-  vendor: 'Red Hat, Inc.',
-}));
-const PACKAGES_JSON = JSON.stringify(PACKAGES);
-const reportJson = (digest) =>
-  JSON.stringify({
-    image: {
-      reference: 'bench',
-      digest,
-      layers: [],
-      created: null,
-      labels: { name: 'bench', vendor: 'Bench' },
-      user: '1001',
-    },
-    policy: 'connect-2018',
-    passed: true,
-    results: ASSESSMENTS.map((name) => ({
-      name,
-      outcome: 'pass',
-      required: true,
-      reason: `${name} holds`,
-      suggestion: '',
-      url: `https://hallmark.example/policy/connect-2018#${name}`,
-    })),
-    // The listing never reads the report; its package list lives in images.packages only here,
-    // which keeps the seeded database (and its page cache) half the size.
-    packages: [],
-    vulnerabilities: [],
-    health: null,
-  });
-
-// ---------------------------------------------------------------------------------------------
-// Processes and temporary directories, cleaned up on exit and on signals.
-
-const children = new Set();
-const tempDirs = new Set();
-
-function tempDir(label) {
-  const dir = mkdtempSync(join(tmpdir(), `hallmark-bench-api-${label}-`));
-  tempDirs.add(dir);
-  return dir;
-}
-
-function freePort() {
-  return new Promise((res, rej) => {
-    const srv = createServer();
-    srv.unref();
-    srv.on('error', rej);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address();
-      srv.close(() => res(port));
-    });
-  });
-}
-
-function tail(file, lines = 20) {
-  try {
-    return readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
-  } catch {
-    return '';
-  }
-}
-
-async function startHallmark(dataDir, databaseUrl) {
-  const port = await freePort();
-  const log = join(dataDir, 'server.log');
-  const args = [BIN, 'serve', '--port', String(port), '--host', '127.0.0.1', '--data-dir', dataDir];
-  if (databaseUrl !== undefined) {
-    args.push('--database-url', databaseUrl);
-  }
-  const fd = openSync(log, 'a');
-  const child = spawn(process.execPath, args, {
-    stdio: ['ignore', fd, fd],
-    env: { ...process.env, HALLMARK_ADMIN_PASSWORD: randomBytes(12).toString('hex') },
-  });
-  closeSync(fd);
-  children.add(child);
-  let exited = null;
-  child.on('exit', (code, signal) => {
-    exited = { code, signal };
-    children.delete(child);
-  });
-  const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + READY_TIMEOUT_MS;
-  while (Date.now() < deadline) {
-    if (exited) {
-      throw new Error(
-        `hallmark serve exited before it was ready (code ${exited.code}):\n${tail(log)}`,
-      );
-    }
-    try {
-      const res = await fetch(`${url}/api/v1/catalog/images?pageSize=1`, {
-        signal: AbortSignal.timeout(2_000),
-      });
-      await res.arrayBuffer();
-      if (res.status === 200) {
-        return { child, url, log };
-      }
-    } catch {
-      // not listening yet
-    }
-    await sleep(100);
-  }
-  await stopServer(child);
-  throw new Error(`hallmark serve was not ready within ${READY_TIMEOUT_MS} ms:\n${tail(log)}`);
-}
-
-async function stopServer(child) {
-  if (!child || child.exitCode !== null || child.signalCode !== null) {
-    return;
-  }
-  const gone = new Promise((r) => child.once('exit', r));
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
-  await gone;
-  clearTimeout(timer);
-  children.delete(child);
-}
-
-function cleanupNow() {
-  for (const child of children) {
-    child.kill('SIGKILL');
-  }
-  for (const dir of tempDirs) {
-    rmSync(dir, { recursive: true, force: true });
-  }
-  tempDirs.clear();
-}
-for (const sig of ['SIGINT', 'SIGTERM']) {
-  process.on(sig, () => {
-    console.error(`\n${sig}: stopping the server and removing temp dirs`);
-    cleanupNow();
-    process.exit(130);
-  });
-}
-
-// ---------------------------------------------------------------------------------------------
-// Seeding: batched multi-row inserts in one transaction.
-
-async function insertAll(trx, table, rows) {
-  for (let i = 0; i < rows.length; i += BATCH) {
-    await trx
-      .insertInto(table)
-      .values(rows.slice(i, i + BATCH))
-      .execute();
-  }
-}
-
-/** Fills a migrated database; returns the benchmarked project and its org admin's credentials. */
-async function seed(db) {
-  const started = Date.now();
-  const base = Date.parse('2026-01-01T00:00:00.000Z');
-  const perCompany = Math.ceil(IMAGES / COMPANIES);
-  const at = (ms) => new Date(base + ms).toISOString();
-  const companies = [];
-  const products = [];
-  const versions = [];
-  const projects = [];
-  const repositories = [];
-  const images = [];
-  let imageNo = 0;
-  for (let c = 0; c < COMPANIES; c++) {
-    const companyId = uuid();
-    const productId = uuid();
-    const versionId = uuid();
-    const projectId = uuid();
-    const repositoryId = uuid();
-    const name = `Bench Vendor ${c}`;
-    companies.push({
-      id: companyId,
-      name,
-      name_key: name.toLowerCase(),
-      created_at: at(c),
-      updated_at: at(c),
-    });
-    products.push({
-      id: productId,
-      company_id: companyId,
-      name: `Bench Product ${c}`,
-      overview: 'A product seeded by bench:api',
-      product_types: '["Storage"]',
-      contacts: '["bench@example.com"]',
-      created_at: at(c),
-      updated_at: at(c),
-    });
-    versions.push({ id: versionId, product_id: productId, version: '1.0', created_at: at(c) });
-    projects.push({
-      id: projectId,
-      company_id: companyId,
-      name: 'bench',
-      namespace: `ospid-${projectId.slice(0, 18)}`,
-      registry_key_hash: sha256(`key ${projectId}`),
-      registry_key_prefix: 'hmk_bench0',
-      created_at: at(c),
-      product_id: productId,
-      product_version_id: versionId,
-      release_category: 'Tech Preview',
-      target_platform: 'Red Hat OpenStack Platform',
-      target_platform_version: '13',
-    });
-    repositories.push({ id: repositoryId, project_id: projectId, name: 'app', created_at: at(c) });
-    for (let k = 0; k < perCompany && imageNo < IMAGES; k++, imageNo++) {
-      const digest = `sha256:${sha256(`image ${imageNo}`)}`;
-      // Interleave companies in time so every catalog page mixes vendors.
-      const created = at(60_000 * (k * COMPANIES + c));
-      images.push({
-        id: uuid(),
-        project_id: projectId,
-        repository_id: repositoryId,
-        tag: `1.${k}`,
-        digest,
-        status: 'passed',
-        published: 1,
-        result: reportJson(digest),
-        packages: PACKAGES_JSON,
-        created_at: created,
-        scanned_at: created,
-        published_at: created,
-      });
-    }
-  }
-  const userId = uuid();
-  const session = randomBytes(32).toString('base64url');
-  const token = `hmt_${randomBytes(32).toString('base64url')}`;
-  const now = new Date();
-  const later = new Date(now.getTime() + 24 * 3600_000).toISOString();
-  await db.transaction().execute(async (trx) => {
-    await insertAll(trx, 'companies', companies);
-    await insertAll(trx, 'products', products);
-    await insertAll(trx, 'product_versions', versions);
-    await insertAll(trx, 'projects', projects);
-    await insertAll(trx, 'repositories', repositories);
-    await insertAll(trx, 'images', images);
-    await trx
-      .insertInto('users')
-      .values({
-        id: userId,
-        login: 'benchadmin',
-        login_key: 'benchadmin',
-        email: 'benchadmin@example.com',
-        company_id: companies[0].id,
-        org_admin: 1,
-        status: 'active',
-        email_confirmed_at: now.toISOString(),
-        created_at: now.toISOString(),
-        updated_at: now.toISOString(),
-      })
-      .execute();
-    await trx
-      .insertInto('sessions')
-      .values({
-        token_hash: hashSecret(session),
-        user_id: userId,
-        csrf_token: 'bench',
-        created_at: now.toISOString(),
-        expires_at: later,
-      })
-      .execute();
-    await trx
-      .insertInto('api_tokens')
-      .values({
-        id: uuid(),
-        user_id: userId,
-        name: 'bench',
-        token_hash: hashSecret(token),
-        prefix: token.slice(0, 10),
-        created_at: now.toISOString(),
-      })
-      .execute();
-  });
-  return {
-    projectId: projects[0].id,
-    imagesOfProject: images.filter((i) => i.project_id === projects[0].id).length,
-    session,
-    token,
-    seconds: (Date.now() - started) / 1000,
-  };
-}
 
 // ---------------------------------------------------------------------------------------------
 // Measuring.
@@ -420,7 +100,7 @@ async function runDatabase(name) {
     let seeded;
     try {
       await migrateToLatest(database.db);
-      seeded = await seed(database.db);
+      seeded = await seed(database.db, { companies: COMPANIES, images: IMAGES });
       if (name === 'postgres') {
         // What autovacuum does soon after a bulk load on a real server: planner statistics.
         await sql`analyze`.execute(database.db);

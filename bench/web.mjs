@@ -1,0 +1,197 @@
+// npm run bench:web — the web UI as a partner's browser sees it, from a production build served
+// by `hallmark serve` over a seeded catalog (BENCH_COMPANIES, default 1 000 companies, and
+// BENCH_IMAGES, default 20 000 published images; the measured project holds BENCH_PROJECT_IMAGES,
+// default 200). Prints:
+//   - what the catalog page loads: its JavaScript and CSS, gzip-compressed (level 9, the issue's
+//     measure; target ≤ 250 kB) and as transferred (the server's precompressed brotli),
+//   - the median time in Chromium (BENCH_ROUNDS, default 7, each in a fresh browser context: an
+//     empty cache) from navigation to the catalog's first 20 rows rendered, and to a project's
+//     images table rendered with its first page of rows (an org admin's session; target < 1 s),
+//     and the same with a warm cache (second visit in the same context).
+// Chromium is Debian's (/usr/bin/chromium, or HALLMARK_TEST_CHROMIUM) through playwright-core.
+// Exit code 2: dist/ or dist/web/ is missing, or no Chromium.
+import { existsSync, readFileSync } from 'node:fs';
+import { availableParallelism, loadavg } from 'node:os';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { chromium } from 'playwright-core';
+import {
+  cleanupNow,
+  positiveInt,
+  ROOT,
+  seed,
+  startHallmark,
+  stopServer,
+  tail,
+  tempDir,
+} from './lib/catalog-seed.mjs';
+
+const COMPANIES = positiveInt('BENCH_COMPANIES', 1_000);
+const IMAGES = positiveInt('BENCH_IMAGES', 20_000);
+const PROJECT_IMAGES = positiveInt('BENCH_PROJECT_IMAGES', 200);
+const ROUNDS = positiveInt('BENCH_ROUNDS', 7);
+const CHROMIUM = process.env.HALLMARK_TEST_CHROMIUM ?? '/usr/bin/chromium';
+const WEB = join(ROOT, 'dist', 'web');
+const WAIT_MS = 30_000;
+const CATALOG_ROWS = 20;
+
+if (!existsSync(join(WEB, 'index.html'))) {
+  console.error(`${WEB}/index.html is missing: run npm run build`);
+  process.exit(2);
+}
+if (!existsSync(CHROMIUM)) {
+  console.error(`${CHROMIUM} is missing: apt-get install chromium (or set HALLMARK_TEST_CHROMIUM)`);
+  process.exit(2);
+}
+
+const { openDatabase, migrateToLatest } = await import(join(ROOT, 'dist/platform/db/index.js'));
+const { testConfig } = await import(join(ROOT, 'dist/platform/config.js'));
+
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 === 1 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
+const kB = (bytes) => `${(bytes / 1000).toFixed(1)} kB`;
+
+/** Milliseconds from the page's navigation start to the moment `ready` holds in the page. */
+async function timeTo(page, url, ready, arg) {
+  await page.goto(url, { waitUntil: 'commit', timeout: WAIT_MS });
+  await page.waitForFunction(ready, arg, { timeout: WAIT_MS, polling: 'raf' });
+  return page.evaluate(() => performance.now());
+}
+
+/** The catalog table has its first `n` rows. */
+function catalogRows(n) {
+  return document.querySelectorAll('table[aria-label="Published images"] tbody tr').length >= n;
+}
+
+/** The project's images table shows its first page of rows (`n` or more). */
+function imageRows(n) {
+  const table = document.querySelector('main table');
+  return table !== null && table.querySelectorAll('tbody tr').length >= n;
+}
+
+/** The scripts and style sheets the catalog page loads, gzip-9 and as transferred. */
+async function catalogBundle(browser, url) {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  const assets = new Map();
+  page.on('requestfinished', async (request) => {
+    const path = new URL(request.url()).pathname;
+    if (['script', 'stylesheet'].includes(request.resourceType()) && path.startsWith('/assets/')) {
+      const sizes = await request.sizes();
+      assets.set(path, { transferred: sizes.responseBodySize });
+    }
+  });
+  await timeTo(page, `${url}/catalog`, catalogRows, CATALOG_ROWS);
+  await page.waitForLoadState('networkidle');
+  await context.close();
+  let gzip = 0;
+  let transferred = 0;
+  let raw = 0;
+  for (const [path, asset] of assets) {
+    const bytes = readFileSync(join(WEB, path));
+    raw += bytes.length;
+    gzip += gzipSync(bytes, { level: 9 }).length;
+    transferred += asset.transferred;
+  }
+  return { files: assets.size, raw, gzip, transferred };
+}
+
+/** Median cold (fresh context) and warm (second visit) times to `ready` at `url`. */
+async function timings(browser, url, ready, arg, cookies = []) {
+  const cold = [];
+  const warm = [];
+  for (let round = 0; round < ROUNDS; round++) {
+    const context = await browser.newContext();
+    await context.addCookies(cookies);
+    const page = await context.newPage();
+    cold.push(await timeTo(page, url, ready, arg));
+    warm.push(await timeTo(page, url, ready, arg));
+    await context.close();
+  }
+  return { cold: median(cold), warm: median(warm), coldAll: cold };
+}
+
+const notes = [];
+const loadAtStart = loadavg()[0];
+if (loadAtStart > 0.5) {
+  notes.push(
+    `the 1-minute load average was ${loadAtStart.toFixed(2)} at the start (${availableParallelism()} cores): other work may make these figures noisy`,
+  );
+}
+
+let server;
+let browser;
+try {
+  const dataDir = tempDir('web');
+  const config = testConfig({ dataDir });
+  const database = await openDatabase(config);
+  let seeded;
+  try {
+    await migrateToLatest(database.db);
+    const perCompany = Math.ceil(IMAGES / COMPANIES);
+    seeded = await seed(database.db, {
+      companies: COMPANIES,
+      images: IMAGES,
+      firstProjectImages: Math.max(0, PROJECT_IMAGES - perCompany),
+    });
+  } finally {
+    await database.close();
+  }
+  console.error(
+    `seeded ${COMPANIES} companies, ${IMAGES} published images and ${seeded.imagesOfProject} in the measured project in ${seeded.seconds.toFixed(1)} s`,
+  );
+  server = await startHallmark(dataDir);
+  browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+
+  const bundle = await catalogBundle(browser, server.url);
+  const catalog = await timings(browser, `${server.url}/catalog`, catalogRows, CATALOG_ROWS);
+  const host = new URL(server.url).hostname;
+  const session = [{ name: 'hallmark_session', value: seeded.session, domain: host, path: '/' }];
+  const firstPage = Math.min(20, seeded.imagesOfProject);
+  const project = await timings(
+    browser,
+    `${server.url}/projects/${seeded.projectId}/images`,
+    imageRows,
+    firstPage,
+    session,
+  );
+
+  console.log(
+    `data: ${COMPANIES} companies, ${IMAGES} published images, ${seeded.imagesOfProject} images in the measured project; Chromium, ${ROUNDS} rounds, medians`,
+  );
+  console.log(
+    `catalog page loads ${bundle.files} JS/CSS files: ${kB(bundle.raw)} raw, ${kB(bundle.gzip)} gzip-9 (target ≤ 250 kB: ${(bundle.gzip / 250_000).toFixed(2)}× of it), ${kB(bundle.transferred)} transferred (brotli)`,
+  );
+  console.log(
+    `catalog: first ${CATALOG_ROWS} rows    cold ${catalog.cold.toFixed(0).padStart(5)} ms   warm ${catalog.warm.toFixed(0).padStart(5)} ms   (target < 1000 ms: ${(catalog.cold / 1000).toFixed(2)}× of it)`,
+  );
+  console.log(
+    `project images (${seeded.imagesOfProject}): table  cold ${project.cold.toFixed(0).padStart(5)} ms   warm ${project.warm.toFixed(0).padStart(5)} ms   (target < 1000 ms: ${(project.cold / 1000).toFixed(2)}× of it)`,
+  );
+  for (const note of notes) {
+    console.log(`note: ${note}`);
+  }
+  console.log(
+    JSON.stringify({
+      bench: 'web',
+      companies: COMPANIES,
+      images: IMAGES,
+      projectImages: seeded.imagesOfProject,
+      catalogBundle: { files: bundle.files, rawBytes: bundle.raw, gzipBytes: bundle.gzip },
+      catalogFirstRowsMs: { cold: catalog.cold, warm: catalog.warm },
+      projectImagesMs: { cold: project.cold, warm: project.warm },
+    }),
+  );
+} catch (err) {
+  if (server) {
+    err.message += `\n--- server log (tail) ---\n${tail(server.log)}`;
+  }
+  throw err;
+} finally {
+  await browser?.close();
+  await stopServer(server?.child);
+  cleanupNow();
+}
