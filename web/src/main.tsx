@@ -7,6 +7,7 @@ import { createRoot } from 'react-dom/client';
 import { RouterProvider } from 'react-router-dom';
 import { ProblemError, setCsrfToken } from './api/client';
 import { router } from './routes';
+import { markSessionEnded } from './session';
 
 /**
  * A session that ended (expired, or logged out elsewhere) shows as logged out everywhere: the
@@ -14,6 +15,11 @@ import { router } from './routes';
  */
 function onSessionEnded(err: unknown): void {
   if (err instanceof ProblemError && err.problem.status === 401) {
+    // A wrong password is a 401 too: only a session that existed can end.
+    const user: unknown = queryClient.getQueryData(['session']);
+    if (user !== null && user !== undefined) {
+      markSessionEnded();
+    }
     setCsrfToken(null);
     queryClient.setQueryData(['session'], null);
   }

@@ -33,3 +33,20 @@ export function useSetSession(): (
     client.setQueryData(SESSION_KEY, session?.user ?? null);
   };
 }
+
+let ended = false;
+
+/** Remembers that a session ended under the user (expired, or logged out elsewhere). */
+export function markSessionEnded(): void {
+  ended = true;
+}
+
+/** Whether the last session ended under the user; logging in again clears it. */
+export function sessionEnded(): boolean {
+  return ended;
+}
+
+/** Forgets an ended session once the user has logged in again. */
+export function clearSessionEnded(): void {
+  ended = false;
+}
