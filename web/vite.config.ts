@@ -6,7 +6,9 @@ import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
 import react from '@vitejs/plugin-react';
 import { defineConfig, type Plugin } from 'vite';
 
-const OUT_DIR = fileURLToPath(new URL('../dist/web', import.meta.url));
+/** `HALLMARK_WEB_OUT_DIR` builds elsewhere (e.g. one build per parallel test run). */
+const OUT_DIR =
+  process.env.HALLMARK_WEB_OUT_DIR ?? fileURLToPath(new URL('../dist/web', import.meta.url));
 
 /**
  * Writes `.br` and `.gz` beside each compressible asset, which the server sends to clients that

@@ -15,8 +15,9 @@ import { hasTool } from './tools.js';
 /** Where Debian installs Chromium (`apt-get install chromium`). */
 export const CHROMIUM = process.env.HALLMARK_TEST_CHROMIUM ?? '/usr/bin/chromium';
 
-/** The built UI the server serves (`npm run build`). */
-export const WEB_DIST = fileURLToPath(new URL('../../dist/web/', import.meta.url));
+/** The built UI the server serves (`npm run build`; `HALLMARK_TEST_WEB_DIST` for another build). */
+export const WEB_DIST =
+  process.env.HALLMARK_TEST_WEB_DIST ?? fileURLToPath(new URL('../../dist/web/', import.meta.url));
 
 /** Why browser tests cannot run here, or undefined when they can. */
 export function browserUnavailable(): string | undefined {
