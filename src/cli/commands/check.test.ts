@@ -1,6 +1,7 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildDockerArchive } from '../../../test/support/image-builder.js';
 import type { DockerArchiveSpec } from '../../../test/support/image-builder.js';
@@ -79,6 +80,19 @@ describe('check on a docker-archive: which digest is which', () => {
     const junit = (await check(`docker-archive:${file}`, { output: 'junit' })).output;
     expect(junit).toContain(`<property name="configDigest" value="${configDigest}"/>`);
     expect(junit).not.toContain('manifestDigest');
+  });
+
+  it('should link each result to the policy text installed with it, at its heading', async () => {
+    const file = join(dir, 'links.tar');
+    await buildDockerArchive(file, spec('oci'));
+    const { results } = (await check(`docker-archive:${file}`, { output: 'json' })).result;
+    expect(results.length).toBeGreaterThan(10);
+    for (const { url } of results) {
+      const link = new URL(url);
+      expect(link.protocol).toBe('file:');
+      const text = await readFile(fileURLToPath(link), 'utf8');
+      expect(text).toContain(`\n## ${decodeURIComponent(link.hash.slice(1))}\n`);
+    }
   });
 
   it('should report the manifest digest as oci: does when the archive carries an OCI index', async () => {

@@ -2,6 +2,7 @@
 import { scanImage } from '../../engine/scan.js';
 import type { ScanProgress, ScanResult } from '../../engine/scan.js';
 import { POLICY_IDS } from '../../engine/policy/index.js';
+import { policyFileUrl } from '../../engine/policy/links.js';
 import type { PolicyId } from '../../engine/policy/types.js';
 import { NO_VULNDB_MESSAGE, openVulnerabilityData } from '../../engine/vuln/index.js';
 import { EXIT, ExitError } from '../exit.js';
@@ -9,6 +10,9 @@ import type { ExitCode } from '../exit.js';
 import { toJsonReport } from '../../engine/report.js';
 import { toJunit } from '../output/junit.js';
 import { toText } from '../output/text.js';
+
+/** `docs/policy/` of this installation (dist/cli/commands or src/cli/commands → the root). */
+const POLICY_DOCS = new URL('../../../docs/policy/', import.meta.url);
 
 /** Output formats of `check`. */
 export const CHECK_OUTPUTS = ['text', 'json', 'junit'] as const;
@@ -44,7 +48,7 @@ export async function check(image: string, options: CheckOptions): Promise<Check
   const vulns = options.vulndb
     ? await openVulnerabilityData(options.vulndb)
     : { unavailable: NO_VULNDB_MESSAGE };
-  const result = await scanImage(image, {
+  const scanned = await scanImage(image, {
     policy,
     vulns,
     tlsVerify: parseBoolean(options.tlsVerify ?? true, '--tls-verify'),
@@ -55,6 +59,11 @@ export async function check(image: string, options: CheckOptions): Promise<Check
       : {}),
     ...(options.onProgress ? { onProgress: options.onProgress } : {}),
   });
+  // Offline, the policy text is the copy installed with Hallmark (the package ships docs/policy).
+  const result: ScanResult = {
+    ...scanned,
+    results: scanned.results.map((r) => ({ ...r, url: policyFileUrl(r.url, POLICY_DOCS) })),
+  };
   const exitCode = result.passed ? EXIT.ok : EXIT.failed;
   switch (output) {
     case 'json':

@@ -265,7 +265,7 @@ describeDb('images API', (t) => {
         required: expect.any(Boolean),
         reason: expect.any(String),
         suggestion: expect.any(String),
-        url: expect.any(String),
+        url: expect.stringMatching(/^\/policy\/connect-2018#[a-z0-9_]+$/),
       });
       expect(details.body.packages.map((p: { name: string }) => p.name)).toContain(
         'redhat-release',

@@ -3,6 +3,7 @@
  * `{error: {code, message}}` when the image could not be read; `images.packages` the package list.
  * Stored documents are checked field by field, so an old or damaged row never breaks a response.
  */
+import { policyPagePath } from '../../engine/policy/links.js';
 import type { ReportedPackage } from '../../engine/report.js';
 import { readJson } from '../../platform/db/index.js';
 
@@ -99,7 +100,7 @@ export function readScan(raw: unknown): StoredScan {
       required: r.required === true,
       reason: str(r.reason),
       suggestion: str(r.suggestion),
-      url: str(r.url),
+      url: policyPagePath(str(r.url)),
     })),
     vulnerabilities: Array.isArray(doc.vulnerabilities)
       ? docs(doc.vulnerabilities).map((v) => ({
