@@ -1,21 +1,34 @@
-/** Log in: opens a session (cookie) and keeps its CSRF token for later changes. */
-import { ActionGroup, Form } from '@patternfly/react-core';
+/**
+ * Log in: opens a session (cookie) and keeps its CSRF token for later changes, then goes where
+ * the user was (`next`) or to their place: staff to the work queue, a partner to their company,
+ * a user without a company to find it. Says so when a session ended under the user.
+ */
+import { ActionGroup, Alert, Form } from '@patternfly/react-core';
 import { LinkButton } from '../components/LinkButton';
 import { useMutation } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
 import { Link, useNavigate, useSearchParams } from 'react-router-dom';
-import { api, ok, problemOf } from '../api/client';
+import { api, ok, problemOf, type User } from '../api/client';
 import { formErrors, NO_ERRORS, type FormErrors } from '../api/problems';
 import { FormCard, SubmitButton, TextField } from '../components/FormParts';
 import { ProblemAlert } from '../components/ProblemAlert';
-import { useSetSession } from '../session';
+import { clearSessionEnded, sessionEnded, useSetSession } from '../session';
+import './company/company.css';
 
 type Field = 'login' | 'password';
 const FIELDS: readonly Field[] = ['login', 'password'];
 
 /** Where to go after logging in: a path of this UI only (never another origin). */
-export function safeNext(next: string | null): string {
-  return next !== null && next.startsWith('/') && !next.startsWith('//') ? next : '/catalog';
+export function safeNext(next: string | null): string | undefined {
+  return next !== null && next.startsWith('/') && !next.startsWith('//') ? next : undefined;
+}
+
+/** Where a user goes after logging in without a `next`. */
+export function homeOf(user: User): string {
+  if (user.staff) {
+    return '/staff';
+  }
+  return user.companyId === null ? '/welcome' : `/companies/${user.companyId}`;
 }
 
 /** The log-in form. */
@@ -26,12 +39,15 @@ export default function LoginPage() {
   const [login, setLogin] = useState('');
   const [password, setPassword] = useState('');
   const [errors, setErrors] = useState<FormErrors<Field>>(NO_ERRORS);
+  // Read once: the 401 that ended the session marked it before this page opened.
+  const [ended] = useState(sessionEnded);
 
   const mutation = useMutation({
     mutationFn: async () => ok(await api.POST('/api/v1/session', { body: { login, password } })),
     onSuccess: (session) => {
       setSession(session);
-      void navigate(safeNext(params.get('next')));
+      clearSessionEnded();
+      void navigate(safeNext(params.get('next')) ?? homeOf(session.user));
     },
     onError: (err) => setErrors(formErrors(problemOf(err), FIELDS)),
   });
@@ -53,6 +69,14 @@ export default function LoginPage() {
 
   return (
     <FormCard title="Log in to Hallmark">
+      {ended ? (
+        <Alert
+          variant="info"
+          isInline
+          title="Your session has ended. Log in again to continue."
+          className="hm-company-gap"
+        />
+      ) : null}
       <Form onSubmit={submit} noValidate aria-label="Log in">
         <TextField
           id="login"

@@ -99,7 +99,9 @@ export function AppShell() {
                 </>
               ) : (
                 <>
-                  <ToolbarItem>
+                  {/* Below md the name would push the masthead past a phone's width: it stays
+                      in the page (hidden) and the navigation's "My profile" names the way. */}
+                  <ToolbarItem visibility={{ default: 'hidden', md: 'visible' }}>
                     <span className="hm-user" data-testid="current-user">
                       {user.login}
                     </span>
