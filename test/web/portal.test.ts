@@ -179,8 +179,9 @@ describe('the web UI in a browser', () => {
     await page.keyboard.type('first-password');
     await page.keyboard.press('Enter');
     await expect.poll(() => page.getByTestId('current-user').textContent()).toBe('webuser');
-    expect(new URL(page.url()).pathname).toBe('/catalog');
-    await page.getByRole('grid', { name: 'Published images' }).waitFor();
+    // A user without a company lands on finding it.
+    await page.getByRole('heading', { name: 'Find your company' }).waitFor();
+    expect(new URL(page.url()).pathname).toBe('/welcome');
     await checkScreen('logged-in');
     // A second opening of the same link says it was used, next to the action.
     await page.goto(link);

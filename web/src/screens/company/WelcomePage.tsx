@@ -1,7 +1,244 @@
-/** Placeholder: this screen is being built. */
-import { NotFound } from '../../components/NotFound';
+/**
+ * Find your company (`/welcome`): a user without a company searches companies by name and asks to
+ * join one — its org admins decide, and are never shown here — or registers a new company and
+ * goes on to "Become a partner".
+ */
+import {
+  ActionGroup,
+  Alert,
+  Button,
+  EmptyState,
+  EmptyStateBody,
+  Form,
+  FormGroup,
+  PageSection,
+  SearchInput,
+  Title,
+} from '@patternfly/react-core';
+import { Table, Tbody, Td, Th, Thead, Tr } from '@patternfly/react-table';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useState, type FormEvent } from 'react';
+import { Navigate, useNavigate } from 'react-router-dom';
+import { api, ok, problemOf, type Problem } from '../../api/client';
+import { formErrors, NO_ERRORS, type FormErrors } from '../../api/problems';
+import { SubmitButton, TextField } from '../../components/FormParts';
+import { Loading } from '../../components/Loading';
+import { ProblemAlert } from '../../components/ProblemAlert';
+import { RequireSession } from '../../components/RequireSession';
+import './company.css';
 
-/** Not built yet. */
+/** The welcome screen of a user without a company. */
 export default function WelcomePage() {
-  return <NotFound title="Not built yet" detail="This screen is being built." />;
+  return (
+    <RequireSession>
+      {(user) =>
+        user.staff ? (
+          <Navigate to="/staff" replace />
+        ) : user.companyId !== null ? (
+          <Navigate to={`/companies/${user.companyId}`} replace />
+        ) : (
+          <>
+            <PageSection>
+              <Title headingLevel="h1" size="2xl" className="hm-title">
+                Find your company
+              </Title>
+              <p>
+                If your company already takes part in the program, ask to join it: its organization
+                administrators decide. Otherwise register your company and become a partner.
+              </p>
+            </PageSection>
+            <SearchCompanies />
+            <RegisterCompany />
+          </>
+        )
+      }
+    </RequireSession>
+  );
+}
+
+/** Search by name, with "Ask to join" on each company found. */
+function SearchCompanies() {
+  const [text, setText] = useState('');
+  const [search, setSearch] = useState('');
+  const [asked, setAsked] = useState<Record<string, 'sent' | 'already'>>({});
+  const [askProblem, setAskProblem] = useState<Problem | undefined>(undefined);
+  const query = useQuery({
+    queryKey: ['companies', 'search', search],
+    enabled: search.length >= 2,
+    queryFn: async () =>
+      ok(await api.GET('/api/v1/companies', { params: { query: { search, pageSize: 20 } } })),
+  });
+  const ask = useMutation({
+    mutationFn: async (id: string) =>
+      ok(
+        await api.POST('/api/v1/companies/{id}/join-requests', {
+          params: { path: { id } },
+          body: {},
+        }),
+      ),
+    onSuccess: (_data, id) => {
+      setAskProblem(undefined);
+      setAsked((a) => ({ ...a, [id]: 'sent' }));
+    },
+    onError: (err, id) => {
+      const problem = problemOf(err);
+      if (problem.code === 'join_request.duplicate') {
+        setAskProblem(undefined);
+        setAsked((a) => ({ ...a, [id]: 'already' }));
+      } else {
+        setAskProblem(problem);
+      }
+    },
+  });
+  const tooShort = text.trim().length > 0 && text.trim().length < 2;
+
+  const submit = (event: FormEvent) => {
+    event.preventDefault();
+    if (text.trim().length >= 2) {
+      setSearch(text.trim());
+    }
+  };
+
+  return (
+    <PageSection aria-labelledby="search-title">
+      <Title headingLevel="h2" id="search-title" className="hm-title">
+        Search for your company
+      </Title>
+      <Form onSubmit={submit} noValidate aria-label="Search for your company" className="hm-narrow">
+        <FormGroup label="Company name" fieldId="company-search">
+          <SearchInput
+            id="company-search"
+            aria-label="Company name"
+            placeholder="At least 2 characters of its name"
+            value={text}
+            onChange={(_e, v) => setText(v)}
+            onSearch={(_e, v) => v.trim().length >= 2 && setSearch(v.trim())}
+            onClear={() => {
+              setText('');
+              setSearch('');
+            }}
+          />
+        </FormGroup>
+        {tooShort ? <p>Type at least 2 characters of the name.</p> : null}
+        <ActionGroup>
+          <Button type="submit" variant="secondary">
+            Search
+          </Button>
+        </ActionGroup>
+      </Form>
+      <div className="hm-company-results" aria-busy={query.isFetching}>
+        {search === '' ? null : query.isLoading ? (
+          <Loading label="Searching companies" />
+        ) : query.isError ? (
+          <ProblemAlert problem={problemOf(query.error)} title="The search failed" />
+        ) : query.data === undefined ? null : query.data.items.length === 0 ? (
+          <EmptyState titleText="No company matches" headingLevel="h3">
+            <EmptyStateBody>
+              Check the spelling, or register your company below if it is not in the program yet.
+            </EmptyStateBody>
+          </EmptyState>
+        ) : (
+          <>
+            <ProblemAlert problem={askProblem} title="Your request could not be sent" />
+            <Table aria-label="Companies found" variant="compact" gridBreakPoint="grid-md">
+              <Thead>
+                <Tr>
+                  <Th>Company</Th>
+                  <Th screenReaderText="Actions" />
+                </Tr>
+              </Thead>
+              <Tbody>
+                {query.data.items.map((company) => (
+                  <Tr key={company.id}>
+                    <Td dataLabel="Company">{company.name}</Td>
+                    <Td dataLabel="Actions">
+                      {asked[company.id] === 'sent' ? (
+                        <Alert
+                          variant="success"
+                          isInline
+                          isPlain
+                          title={`Your request to join ${company.name} was sent; its organization administrators decide and you will get an e-mail.`}
+                        />
+                      ) : asked[company.id] === 'already' ? (
+                        <Alert
+                          variant="info"
+                          isInline
+                          isPlain
+                          title={`You already asked to join ${company.name}; its organization administrators will decide.`}
+                        />
+                      ) : (
+                        <Button
+                          variant="secondary"
+                          isLoading={ask.isPending && ask.variables === company.id}
+                          isDisabled={ask.isPending}
+                          onClick={() => ask.mutate(company.id)}
+                        >
+                          Ask to join
+                        </Button>
+                      )}
+                    </Td>
+                  </Tr>
+                ))}
+              </Tbody>
+            </Table>
+          </>
+        )}
+      </div>
+    </PageSection>
+  );
+}
+
+/** "Can't find your company": register a new one; the user becomes its first org admin. */
+function RegisterCompany() {
+  const client = useQueryClient();
+  const navigate = useNavigate();
+  const [name, setName] = useState('');
+  const [errors, setErrors] = useState<FormErrors<'name'>>(NO_ERRORS);
+  const mutation = useMutation({
+    mutationFn: async () =>
+      ok(await api.POST('/api/v1/companies', { body: { name: name.trim() } })),
+    onSuccess: async (company) => {
+      // The user now belongs to the company, as its org admin.
+      await client.invalidateQueries({ queryKey: ['session'] });
+      void navigate(`/companies/${company.id}/become-partner`);
+    },
+    onError: (err) =>
+      setErrors(formErrors(problemOf(err), ['name'], { 'company.name_taken': 'name' })),
+  });
+
+  const submit = (event: FormEvent) => {
+    event.preventDefault();
+    if (name.trim() === '') {
+      setErrors({ fields: { name: 'Enter the name of your company.' }, form: undefined });
+      return;
+    }
+    setErrors(NO_ERRORS);
+    mutation.mutate();
+  };
+
+  return (
+    <PageSection aria-labelledby="register-title">
+      <Title headingLevel="h2" id="register-title" className="hm-title">
+        Can&apos;t find your company?
+      </Title>
+      <p className="hm-company-gap">
+        Register it: you become its first organization administrator, then complete the steps to
+        become a partner.
+      </p>
+      <Form onSubmit={submit} noValidate aria-label="Register a new company" className="hm-narrow">
+        <TextField
+          id="company-name"
+          label="Company name"
+          autoComplete="organization"
+          value={name}
+          onChange={setName}
+          error={errors.fields.name}
+        />
+        <ProblemAlert problem={errors.form} />
+        <ActionGroup>
+          <SubmitButton pending={mutation.isPending}>Register a new company</SubmitButton>
+        </ActionGroup>
+      </Form>
+    </PageSection>
+  );
 }
