@@ -1,7 +1,23 @@
-/** Placeholder: this screen is being built. */
-import { NotFound } from '../../components/NotFound';
+/** `/company`: the user's company dashboard, or finding a company for a user without one. */
+import { Navigate } from 'react-router-dom';
+import { RequireSession } from '../../components/RequireSession';
 
-/** Not built yet. */
+/** Redirects to where "my company" is. */
 export default function MyCompanyPage() {
-  return <NotFound title="Not built yet" detail="This screen is being built." />;
+  return (
+    <RequireSession>
+      {(user) => (
+        <Navigate
+          to={
+            user.companyId !== null
+              ? `/companies/${user.companyId}`
+              : user.staff
+                ? '/staff/companies'
+                : '/welcome'
+          }
+          replace
+        />
+      )}
+    </RequireSession>
+  );
 }
