@@ -1,7 +1,112 @@
-/** Placeholder: this screen is being built. */
-import { NotFound } from '../../components/NotFound';
+/**
+ * The invitation e-mail's link (`/accept-invitation?token=…`): the invited user chooses a password
+ * (POST /accounts/password with the invitation token, which also confirms the address and
+ * activates the account), then logs in and lands on their company.
+ */
+import { ActionGroup, Alert, Form } from '@patternfly/react-core';
+import { useMutation } from '@tanstack/react-query';
+import { useState, type FormEvent } from 'react';
+import { useSearchParams } from 'react-router-dom';
+import { api, ok, problemOf } from '../../api/client';
+import { formErrors, NO_ERRORS, type FormErrors } from '../../api/problems';
+import { FormCard, SubmitButton, TextField } from '../../components/FormParts';
+import { LinkButton } from '../../components/LinkButton';
+import { ProblemAlert } from '../../components/ProblemAlert';
+import { RuleList } from '../../components/RuleList';
+import { passwordRules } from '../../rules';
 
-/** Not built yet. */
+type Field = 'password' | 'repeat';
+const BY_CODE = { 'account.password_too_short': 'password' } as const;
+
+/** Accept an invitation: choose a password. */
 export default function AcceptInvitationPage() {
-  return <NotFound title="Not built yet" detail="This screen is being built." />;
+  const [params] = useSearchParams();
+  const token = params.get('token') ?? '';
+  const [password, setPassword] = useState('');
+  const [repeat, setRepeat] = useState('');
+  const [touched, setTouched] = useState(false);
+  const [errors, setErrors] = useState<FormErrors<Field>>(NO_ERRORS);
+  const mutation = useMutation({
+    mutationFn: async () =>
+      ok(await api.POST('/api/v1/accounts/password', { body: { token, password } })),
+    onError: (err) => setErrors(formErrors(problemOf(err), ['password'], BY_CODE)),
+  });
+
+  const submit = (event: FormEvent) => {
+    event.preventDefault();
+    setTouched(true);
+    const fields: Partial<Record<Field, string>> = {};
+    if (passwordRules(password).some((r) => !r.met)) {
+      fields.password = 'This password does not meet the rules below.';
+    }
+    if (repeat !== password) {
+      fields.repeat = 'The two passwords differ.';
+    }
+    setErrors({ fields, form: undefined });
+    if (Object.keys(fields).length === 0) {
+      mutation.mutate();
+    }
+  };
+
+  return (
+    <FormCard title="Accept your invitation">
+      {token === '' ? (
+        <Alert variant="warning" isInline title="This link has no token">
+          Open the link from the invitation e-mail exactly as it was sent.
+        </Alert>
+      ) : mutation.isSuccess ? (
+        <Alert variant="success" isInline title="Your account is ready">
+          <p>
+            Log in as <strong>{mutation.data.login}</strong> with your new password.
+          </p>
+          <LinkButton to="/login" className="hm-alert-action">
+            Log in
+          </LinkButton>
+        </Alert>
+      ) : (
+        <Form onSubmit={submit} noValidate aria-label="Accept your invitation">
+          <p>
+            An organization administrator of your company created a login for you. Choose a password
+            to activate it.
+          </p>
+          <TextField
+            id="password"
+            label="Password"
+            type="password"
+            autoComplete="new-password"
+            value={password}
+            onChange={(v) => {
+              setPassword(v);
+              setTouched(true);
+            }}
+            error={errors.fields.password}
+            describedBy="password-rules"
+          >
+            <RuleList id="password" rules={passwordRules(password)} touched={touched} />
+          </TextField>
+          <TextField
+            id="repeat"
+            label="Repeat the password"
+            type="password"
+            autoComplete="new-password"
+            value={repeat}
+            onChange={setRepeat}
+            error={errors.fields.repeat}
+          />
+          <ProblemAlert
+            problem={errors.form}
+            {...(errors.form?.code === 'account.link_invalid'
+              ? { title: 'This invitation cannot be used' }
+              : {})}
+          />
+          {errors.form?.code === 'account.link_invalid' ? (
+            <p>Ask your organization administrator to invite you again.</p>
+          ) : null}
+          <ActionGroup>
+            <SubmitButton pending={mutation.isPending}>Accept and set the password</SubmitButton>
+          </ActionGroup>
+        </Form>
+      )}
+    </FormCard>
+  );
 }

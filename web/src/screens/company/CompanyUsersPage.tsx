@@ -1,7 +1,478 @@
-/** Placeholder: this screen is being built. */
-import { NotFound } from '../../components/NotFound';
+/**
+ * The company's users (`/companies/:id/users`): Active / Inactive / All, 10 a page, a filter, the
+ * guide's columns; org admins add a user (an invitation e-mail lets them set a password) and
+ * deactivate or reactivate users behind a confirmation. Other members see no admin actions.
+ */
+import {
+  Button,
+  Checkbox,
+  EmptyState,
+  EmptyStateBody,
+  Form,
+  Label,
+  Modal,
+  ModalBody,
+  ModalFooter,
+  ModalHeader,
+  PageSection,
+  Pagination,
+  SearchInput,
+  Title,
+  ToggleGroup,
+  ToggleGroupItem,
+  Toolbar,
+  ToolbarContent,
+  ToolbarItem,
+} from '@patternfly/react-core';
+import { Table, Tbody, Td, Th, Thead, Tr } from '@patternfly/react-table';
+import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useState, type FormEvent } from 'react';
+import { Link, useParams } from 'react-router-dom';
+import { api, ok, problemOf, type Problem, type User } from '../../api/client';
+import { formErrors, NO_ERRORS, type FormErrors } from '../../api/problems';
+import { TextField } from '../../components/FormParts';
+import { Loading } from '../../components/Loading';
+import { ProblemAlert } from '../../components/ProblemAlert';
+import { RequireSession } from '../../components/RequireSession';
+import { formatDate } from '../../format';
+import { loginRules } from '../../rules';
+import { CompanyNotFound, isNotFound, useCompany } from './parts';
+import './company.css';
 
-/** Not built yet. */
+type Status = 'active' | 'inactive' | 'all';
+const STATUSES: readonly { value: Status; label: string }[] = [
+  { value: 'active', label: 'Active' },
+  { value: 'inactive', label: 'Inactive' },
+  { value: 'all', label: 'All' },
+];
+const PAGE_SIZE = 10;
+
+/** The users screen. */
 export default function CompanyUsersPage() {
-  return <NotFound title="Not built yet" detail="This screen is being built." />;
+  const { id = '' } = useParams();
+  return <RequireSession>{(user) => <Users id={id} user={user} />}</RequireSession>;
+}
+
+function Users({ id, user }: { id: string; user: User }) {
+  const company = useCompany(id);
+  if (company.isLoading) {
+    return <Loading label="Loading the company" />;
+  }
+  if (company.isError) {
+    const problem = problemOf(company.error);
+    return isNotFound(problem) ? (
+      <CompanyNotFound />
+    ) : (
+      <PageSection>
+        <ProblemAlert problem={problem} title="The company could not be loaded" />
+      </PageSection>
+    );
+  }
+  if (company.data === undefined) {
+    return null;
+  }
+  const admin = user.staff || (user.orgAdmin && user.companyId === id);
+  return (
+    <>
+      <PageSection>
+        <Title headingLevel="h1" size="2xl" className="hm-title">
+          Users of {company.data.name}
+        </Title>
+        <p>
+          <Link to={`/companies/${id}`}>Back to the company dashboard</Link>
+        </p>
+      </PageSection>
+      {admin ? (
+        <UserList companyId={id} me={user} />
+      ) : (
+        <PageSection>
+          <EmptyState titleText="Only organization administrators manage users" headingLevel="h2">
+            <EmptyStateBody>
+              Ask an organization administrator of {company.data.name} to add, change or deactivate
+              users.
+            </EmptyStateBody>
+          </EmptyState>
+        </PageSection>
+      )}
+    </>
+  );
+}
+
+interface Target {
+  readonly id: string;
+  readonly login: string;
+  readonly activate: boolean;
+}
+
+function UserList({ companyId, me }: { companyId: string; me: User }) {
+  const client = useQueryClient();
+  const [status, setStatus] = useState<Status>('active');
+  const [page, setPage] = useState(1);
+  const [filterText, setFilterText] = useState('');
+  const [filter, setFilter] = useState('');
+  const [adding, setAdding] = useState(false);
+  const [added, setAdded] = useState<string | undefined>(undefined);
+  const [target, setTarget] = useState<Target | undefined>(undefined);
+  const [changeProblem, setChangeProblem] = useState<Problem | undefined>(undefined);
+  const key = ['companies', companyId, 'users'] as const;
+  const query = useQuery({
+    queryKey: [...key, status, page, filter],
+    placeholderData: keepPreviousData,
+    queryFn: async () =>
+      ok(
+        await api.GET('/api/v1/companies/{id}/users', {
+          params: {
+            path: { id: companyId },
+            query: {
+              status,
+              page,
+              pageSize: PAGE_SIZE,
+              ...(filter === '' ? {} : { filter }),
+            },
+          },
+        }),
+      ),
+  });
+  const change = useMutation({
+    mutationFn: async (t: Target) =>
+      ok(
+        await api.POST(
+          t.activate
+            ? '/api/v1/companies/{id}/users/{userId}/activate'
+            : '/api/v1/companies/{id}/users/{userId}/deactivate',
+          { params: { path: { id: companyId, userId: t.id } } },
+        ),
+      ),
+    onSuccess: () => {
+      setTarget(undefined);
+      setChangeProblem(undefined);
+      void client.invalidateQueries({ queryKey: key });
+      void client.invalidateQueries({ queryKey: ['companies', companyId, 'dashboard'] });
+    },
+    onError: (err) => setChangeProblem(problemOf(err)),
+  });
+
+  const pick = (next: Status) => {
+    setStatus(next);
+    setPage(1);
+  };
+
+  return (
+    <PageSection aria-labelledby="list-title" aria-busy={query.isFetching}>
+      <Title headingLevel="h2" id="list-title" className="hm-title">
+        User list
+      </Title>
+      {added === undefined ? null : (
+        <p className="hm-company-gap" role="status">
+          {added} was added and e-mailed an invitation to choose a password.
+        </p>
+      )}
+      <Toolbar>
+        <ToolbarContent>
+          <ToolbarItem>
+            <ToggleGroup aria-label="Which users">
+              {STATUSES.map((s) => (
+                <ToggleGroupItem
+                  key={s.value}
+                  text={s.label}
+                  buttonId={`status-${s.value}`}
+                  isSelected={status === s.value}
+                  onChange={() => pick(s.value)}
+                />
+              ))}
+            </ToggleGroup>
+          </ToolbarItem>
+          <ToolbarItem>
+            <SearchInput
+              aria-label="Filter users"
+              placeholder="Filter by name, login, e-mail…"
+              value={filterText}
+              onChange={(_e, v) => setFilterText(v)}
+              onSearch={(_e, v) => {
+                setFilter(v.trim());
+                setPage(1);
+              }}
+              onClear={() => {
+                setFilterText('');
+                setFilter('');
+                setPage(1);
+              }}
+            />
+          </ToolbarItem>
+          <ToolbarItem>
+            <Button variant="primary" onClick={() => setAdding(true)}>
+              Add new user
+            </Button>
+          </ToolbarItem>
+        </ToolbarContent>
+      </Toolbar>
+      <p className="hm-company-muted">Displaying {PAGE_SIZE} users per page.</p>
+      {query.isLoading ? (
+        <Loading label="Loading users" />
+      ) : query.isError ? (
+        <ProblemAlert problem={problemOf(query.error)} title="Users could not be loaded" />
+      ) : query.data === undefined ? null : query.data.items.length === 0 ? (
+        <EmptyState titleText="No user entries were found." headingLevel="h3">
+          <EmptyStateBody>
+            {filter === '' ? 'Choose another list above.' : 'Try another filter.'}
+          </EmptyStateBody>
+        </EmptyState>
+      ) : (
+        <>
+          <Table aria-label="Users" variant="compact" gridBreakPoint="grid-lg">
+            <Thead>
+              <Tr>
+                <Th>Username</Th>
+                <Th>First Name</Th>
+                <Th>Last Name</Th>
+                <Th>Position</Th>
+                <Th>Department</Th>
+                <Th>Created</Th>
+                <Th>Updated</Th>
+                <Th screenReaderText="Actions" />
+              </Tr>
+            </Thead>
+            <Tbody>
+              {query.data.items.map((u) => {
+                const inactive = u.status === 'inactive' || u.status === 'disabled';
+                return (
+                  <Tr key={u.id}>
+                    <Td dataLabel="Username">
+                      {u.login}{' '}
+                      {u.orgAdmin ? (
+                        <Label isCompact color="blue">
+                          Org Admin
+                        </Label>
+                      ) : null}{' '}
+                      {u.status === 'unconfirmed' ? (
+                        <Label isCompact color="orange">
+                          Invited
+                        </Label>
+                      ) : inactive ? (
+                        <Label isCompact>Inactive</Label>
+                      ) : null}
+                    </Td>
+                    <Td dataLabel="First Name">{u.firstName}</Td>
+                    <Td dataLabel="Last Name">{u.lastName}</Td>
+                    <Td dataLabel="Position">{u.position ?? '—'}</Td>
+                    <Td dataLabel="Department">{u.department ?? '—'}</Td>
+                    <Td dataLabel="Created">{formatDate(u.createdAt)}</Td>
+                    <Td dataLabel="Updated">{formatDate(u.updatedAt)}</Td>
+                    <Td dataLabel="Actions">
+                      {u.id === me.id ? null : inactive ? (
+                        <Button
+                          variant="secondary"
+                          onClick={() => setTarget({ id: u.id, login: u.login, activate: true })}
+                        >
+                          Reactivate
+                        </Button>
+                      ) : (
+                        <Button
+                          variant="secondary"
+                          isDanger
+                          onClick={() => setTarget({ id: u.id, login: u.login, activate: false })}
+                        >
+                          Deactivate
+                        </Button>
+                      )}
+                    </Td>
+                  </Tr>
+                );
+              })}
+            </Tbody>
+          </Table>
+          <Pagination
+            itemCount={query.data.total}
+            perPage={PAGE_SIZE}
+            page={page}
+            perPageOptions={[{ title: String(PAGE_SIZE), value: PAGE_SIZE }]}
+            onSetPage={(_e, p) => setPage(p)}
+            variant="bottom"
+            isCompact
+            titles={{ paginationAriaLabel: 'Pages of users' }}
+          />
+        </>
+      )}
+      <Modal
+        variant="small"
+        isOpen={target !== undefined}
+        onClose={() => setTarget(undefined)}
+        aria-labelledby="change-title"
+      >
+        <ModalHeader
+          title={target?.activate === true ? 'Reactivate this user?' : 'Deactivate this user?'}
+          labelId="change-title"
+        />
+        <ModalBody>
+          {target?.activate === true
+            ? `${target.login} can log in and work for the company again.`
+            : `${target?.login ?? ''} can no longer log in; their sessions end at once. You can reactivate them later.`}
+          <ProblemAlert problem={changeProblem} />
+        </ModalBody>
+        <ModalFooter>
+          <Button
+            variant={target?.activate === true ? 'primary' : 'danger'}
+            isLoading={change.isPending}
+            isDisabled={change.isPending}
+            onClick={() => target !== undefined && change.mutate(target)}
+          >
+            {target?.activate === true ? 'Reactivate' : 'Deactivate'}
+          </Button>
+          <Button variant="link" onClick={() => setTarget(undefined)}>
+            Cancel
+          </Button>
+        </ModalFooter>
+      </Modal>
+      {adding ? (
+        <AddUser
+          companyId={companyId}
+          onClose={() => setAdding(false)}
+          onAdded={(login) => {
+            setAdding(false);
+            setAdded(login);
+            void client.invalidateQueries({ queryKey: key });
+            void client.invalidateQueries({ queryKey: ['companies', companyId, 'dashboard'] });
+          }}
+        />
+      ) : null}
+    </PageSection>
+  );
+}
+
+type Field =
+  'greeting' | 'firstName' | 'lastName' | 'suffix' | 'position' | 'department' | 'email' | 'login';
+const FIELDS: readonly Field[] = [
+  'greeting',
+  'firstName',
+  'lastName',
+  'suffix',
+  'position',
+  'department',
+  'email',
+  'login',
+];
+
+/** "Create New User": the guide's fields and the Org Admin flag. */
+function AddUser({
+  companyId,
+  onClose,
+  onAdded,
+}: {
+  companyId: string;
+  onClose: () => void;
+  onAdded: (login: string) => void;
+}) {
+  const [values, setValues] = useState<Record<Field, string>>({
+    greeting: '',
+    firstName: '',
+    lastName: '',
+    suffix: '',
+    position: '',
+    department: '',
+    email: '',
+    login: '',
+  });
+  const [orgAdmin, setOrgAdmin] = useState(false);
+  const [errors, setErrors] = useState<FormErrors<Field>>(NO_ERRORS);
+  const set = (key: Field) => (value: string) => setValues((v) => ({ ...v, [key]: value }));
+  const optional = (key: Field) => {
+    const v = values[key].trim();
+    return v === '' ? {} : { [key]: v };
+  };
+  const mutation = useMutation({
+    mutationFn: async () =>
+      ok(
+        await api.POST('/api/v1/companies/{id}/users', {
+          params: { path: { id: companyId } },
+          body: {
+            firstName: values.firstName.trim(),
+            lastName: values.lastName.trim(),
+            email: values.email.trim(),
+            login: values.login.trim(),
+            orgAdmin,
+            ...optional('greeting'),
+            ...optional('suffix'),
+            ...optional('position'),
+            ...optional('department'),
+          },
+        }),
+      ),
+    onSuccess: (created) => onAdded(created.login),
+    onError: (err) =>
+      setErrors(formErrors(problemOf(err), FIELDS, { 'account.login_taken': 'login' })),
+  });
+
+  const submit = (event: FormEvent) => {
+    event.preventDefault();
+    const fields: Partial<Record<Field, string>> = {};
+    for (const [key, label] of [
+      ['firstName', 'Enter the first name.'],
+      ['lastName', 'Enter the last name.'],
+      ['email', 'Enter the e-mail address.'],
+    ] as const) {
+      if (values[key].trim() === '') {
+        fields[key] = label;
+      }
+    }
+    if (loginRules(values.login.trim()).some((r) => !r.met)) {
+      fields.login = 'A login has at least 5 characters: letters, digits, ".", "_", "@" or "-".';
+    }
+    setErrors({ fields, form: undefined });
+    if (Object.keys(fields).length === 0) {
+      mutation.mutate();
+    }
+  };
+
+  const field = (key: Field, label: string, required: boolean, hint?: string) => (
+    <TextField
+      id={`new-${key}`}
+      label={label}
+      value={values[key]}
+      onChange={set(key)}
+      error={errors.fields[key]}
+      required={required}
+      {...(hint === undefined ? {} : { hint })}
+      {...(key === 'email' ? { type: 'email' as const } : {})}
+    />
+  );
+
+  return (
+    <Modal variant="medium" isOpen onClose={onClose} aria-labelledby="add-title">
+      <ModalHeader title="Create new user" labelId="add-title" />
+      <ModalBody>
+        <Form id="add-user" onSubmit={submit} noValidate aria-label="Create new user">
+          {field('greeting', 'Greeting', false)}
+          {field('firstName', 'First name', true)}
+          {field('lastName', 'Last name', true)}
+          {field('suffix', 'Suffix', false)}
+          {field('position', 'Position', false)}
+          {field('department', 'Department', false)}
+          {field('email', 'E-mail address', true, 'The invitation to choose a password goes here.')}
+          {field('login', 'Login', true, 'At least 5 characters; it can never be changed.')}
+          <Checkbox
+            id="new-orgAdmin"
+            label="Organization Administrator (Org Admin)"
+            description="For a user to access software and certification tools, check the Org Admin box. Multiple users can be organization administrators."
+            isChecked={orgAdmin}
+            onChange={(_e, on) => setOrgAdmin(on)}
+          />
+          <ProblemAlert problem={errors.form} />
+        </Form>
+      </ModalBody>
+      <ModalFooter>
+        <Button
+          type="submit"
+          form="add-user"
+          variant="primary"
+          isLoading={mutation.isPending}
+          isDisabled={mutation.isPending}
+        >
+          Save
+        </Button>
+        <Button variant="link" onClick={onClose}>
+          Cancel
+        </Button>
+      </ModalFooter>
+    </Modal>
+  );
 }
