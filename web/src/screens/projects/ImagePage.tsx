@@ -1,7 +1,303 @@
-/** Placeholder: this screen is being built. */
+/**
+ * The scan details of one image: name, tag, digest, status and grade, the guide's Assessments
+ * (each with its reason, how to fix it and the policy page), packages, vulnerabilities, a rescan
+ * button and the scan history.
+ */
+import {
+  Button,
+  DescriptionList,
+  DescriptionListDescription,
+  DescriptionListGroup,
+  DescriptionListTerm,
+  Label,
+  PageSection,
+  Title,
+} from '@patternfly/react-core';
+import { Table, Tbody, Td, Th, Thead, Tr } from '@patternfly/react-table';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { Link, useParams } from 'react-router-dom';
+import { api, ok, problemOf } from '../../api/client';
+import { GradeBadge } from '../../components/GradeBadge';
+import { ImageName } from '../../components/ImageName';
+import { Loading } from '../../components/Loading';
 import { NotFound } from '../../components/NotFound';
+import { PlainText } from '../../components/PlainText';
+import { ProblemAlert } from '../../components/ProblemAlert';
+import { RequireSession } from '../../components/RequireSession';
+import { formatDate } from '../../format';
+import './projects.css';
 
-/** Not built yet. */
+/** The scan details screen. */
 export default function ImagePage() {
-  return <NotFound title="Not built yet" detail="This screen is being built." />;
+  return <RequireSession>{() => <ImageDetails />}</RequireSession>;
+}
+
+/** ✓ / ✗ / error for an assessment outcome. */
+function Outcome({ outcome }: { outcome: string }) {
+  if (outcome === 'passed' || outcome === 'pass') {
+    return <Label color="green">✓ passed</Label>;
+  }
+  if (outcome === 'failed' || outcome === 'fail') {
+    return <Label color="red">✗ failed</Label>;
+  }
+  return <Label color="orange">{outcome}</Label>;
+}
+
+function ImageDetails() {
+  const { id = '' } = useParams();
+  const client = useQueryClient();
+  const image = useQuery({
+    queryKey: ['image', id],
+    queryFn: async () => ok(await api.GET('/api/v1/images/{id}', { params: { path: { id } } })),
+    retry: false,
+    refetchInterval: (q) => (q.state.data?.status === 'scan_in_progress' ? 2000 : false),
+  });
+  const scans = useQuery({
+    queryKey: ['image', id, 'scans'],
+    enabled: image.isSuccess,
+    queryFn: async () =>
+      ok(await api.GET('/api/v1/images/{id}/scans', { params: { path: { id }, query: { pageSize: 50 } } })),
+  });
+  const rescan = useMutation({
+    mutationFn: async () => ok(await api.POST('/api/v1/images/{id}/scan', { params: { path: { id } } })),
+    onSuccess: () => void client.invalidateQueries({ queryKey: ['image', id] }),
+  });
+  if (image.isLoading) return <Loading label="Loading the image" />;
+  if (image.isError) {
+    const problem = problemOf(image.error);
+    if (problem.status === 404 || problem.status === 403) {
+      return <NotFound title="Image not found" detail="There is no such image, or it is not yours." />;
+    }
+    return (
+      <PageSection>
+        <ProblemAlert problem={problem} title="The image could not be loaded" />
+      </PageSection>
+    );
+  }
+  const img = image.data;
+  if (img === undefined) return null;
+  const labels = Object.entries(img.labels);
+  return (
+    <>
+      <PageSection>
+        <Title headingLevel="h1" size="2xl" className="hm-title">
+          Scan details
+        </Title>
+        <p>
+          <ImageName repository={img.repository} tag={img.tag} />
+        </p>
+        <DescriptionList isHorizontal isCompact>
+          <DescriptionListGroup>
+            <DescriptionListTerm>Tag</DescriptionListTerm>
+            <DescriptionListDescription className="hm-projects-mono">{img.tag}</DescriptionListDescription>
+          </DescriptionListGroup>
+          <DescriptionListGroup>
+            <DescriptionListTerm>Digest</DescriptionListTerm>
+            <DescriptionListDescription className="hm-projects-mono">{img.digest}</DescriptionListDescription>
+          </DescriptionListGroup>
+          <DescriptionListGroup>
+            <DescriptionListTerm>Status</DescriptionListTerm>
+            <DescriptionListDescription>{img.statusLabel}</DescriptionListDescription>
+          </DescriptionListGroup>
+          <DescriptionListGroup>
+            <DescriptionListTerm>Grade</DescriptionListTerm>
+            <DescriptionListDescription>
+              <GradeBadge grade={img.grade} />
+            </DescriptionListDescription>
+          </DescriptionListGroup>
+          <DescriptionListGroup>
+            <DescriptionListTerm>Scanned</DescriptionListTerm>
+            <DescriptionListDescription>{formatDate(img.scannedAt)}</DescriptionListDescription>
+          </DescriptionListGroup>
+          <DescriptionListGroup>
+            <DescriptionListTerm>Project</DescriptionListTerm>
+            <DescriptionListDescription>
+              <Link to={`/projects/${img.projectId}/images`}>Back to the project&apos;s images</Link>
+            </DescriptionListDescription>
+          </DescriptionListGroup>
+        </DescriptionList>
+        <p>
+          <Button
+            variant="secondary"
+            isLoading={rescan.isPending}
+            isDisabled={rescan.isPending || img.status === 'scan_in_progress'}
+            onClick={() => rescan.mutate()}
+          >
+            Rescan
+          </Button>
+        </p>
+        <ProblemAlert problem={rescan.isError ? problemOf(rescan.error) : undefined} title="The rescan was refused" />
+      </PageSection>
+      <PageSection aria-labelledby="assessments-title">
+        <Title headingLevel="h2" id="assessments-title" className="hm-title">
+          Assessments
+        </Title>
+        {img.assessments.length === 0 ? (
+          <p>No assessments yet{img.status === 'scan_in_progress' ? ': the scan is running.' : '.'}</p>
+        ) : (
+          <Table aria-label="Assessments" gridBreakPoint="grid-md" variant="compact">
+            <Thead>
+              <Tr>
+                <Th>Name</Th>
+                <Th>Result</Th>
+                <Th>Reason</Th>
+                <Th>How to fix it</Th>
+                <Th>Policy</Th>
+              </Tr>
+            </Thead>
+            <Tbody>
+              {img.assessments.map((a) => (
+                <Tr key={a.name}>
+                  <Td dataLabel="Name">
+                    {a.name}
+                    {a.required ? null : ' (advisory)'}
+                  </Td>
+                  <Td dataLabel="Result">
+                    <Outcome outcome={a.outcome} />
+                  </Td>
+                  <Td dataLabel="Reason">
+                    <PlainText>{a.reason}</PlainText>
+                  </Td>
+                  <Td dataLabel="How to fix it">
+                    <PlainText>{a.suggestion}</PlainText>
+                  </Td>
+                  <Td dataLabel="Policy">
+                    {a.url.startsWith('/') ? <Link to={a.url}>Policy</Link> : a.url === '' ? '—' : <a href={a.url}>Policy</a>}
+                  </Td>
+                </Tr>
+              ))}
+            </Tbody>
+          </Table>
+        )}
+      </PageSection>
+      {labels.length === 0 ? null : (
+        <PageSection aria-labelledby="labels-title">
+          <Title headingLevel="h2" id="labels-title" className="hm-title">
+            Labels
+          </Title>
+          <DescriptionList isCompact>
+            {labels.map(([k, v]) => (
+              <DescriptionListGroup key={k}>
+                <DescriptionListTerm>
+                  <PlainText>{k}</PlainText>
+                </DescriptionListTerm>
+                <DescriptionListDescription>
+                  <PlainText>{v}</PlainText>
+                </DescriptionListDescription>
+              </DescriptionListGroup>
+            ))}
+          </DescriptionList>
+        </PageSection>
+      )}
+      <PageSection aria-labelledby="packages-title">
+        <Title headingLevel="h2" id="packages-title" className="hm-title">
+          Packages
+        </Title>
+        {img.packages.length === 0 ? (
+          <p>No packages found.</p>
+        ) : (
+          <Table aria-label="Packages" gridBreakPoint="grid-md" variant="compact">
+            <Thead>
+              <Tr>
+                <Th>Name</Th>
+                <Th>Version</Th>
+                <Th>Vendor</Th>
+              </Tr>
+            </Thead>
+            <Tbody>
+              {img.packages.map((p, i) => (
+                <Tr key={`${p.name}-${i}`}>
+                  <Td dataLabel="Name">
+                    <PlainText>{p.name}</PlainText>
+                  </Td>
+                  <Td dataLabel="Version">
+                    <PlainText>{`${p.version}-${p.release}`}</PlainText>
+                  </Td>
+                  <Td dataLabel="Vendor">
+                    <PlainText>{p.vendor ?? '—'}</PlainText>
+                  </Td>
+                </Tr>
+              ))}
+            </Tbody>
+          </Table>
+        )}
+      </PageSection>
+      <PageSection aria-labelledby="vulns-title">
+        <Title headingLevel="h2" id="vulns-title" className="hm-title">
+          Vulnerabilities
+        </Title>
+        {img.vulnerabilities === null ? (
+          <p>Not assessed.</p>
+        ) : img.vulnerabilities.length === 0 ? (
+          <p>No known vulnerabilities without an applied fix.</p>
+        ) : (
+          <Table aria-label="Vulnerabilities" gridBreakPoint="grid-md" variant="compact">
+            <Thead>
+              <Tr>
+                <Th>Advisory</Th>
+                <Th>Severity</Th>
+                <Th>Package</Th>
+                <Th>Installed</Th>
+                <Th>Fixed in</Th>
+              </Tr>
+            </Thead>
+            <Tbody>
+              {img.vulnerabilities.map((v) => (
+                <Tr key={`${v.id}-${v.package}`}>
+                  <Td dataLabel="Advisory">{v.advisory === '' ? v.id : v.advisory}</Td>
+                  <Td dataLabel="Severity">{v.severity}</Td>
+                  <Td dataLabel="Package">
+                    <PlainText>{v.package}</PlainText>
+                  </Td>
+                  <Td dataLabel="Installed">
+                    <PlainText>{v.installed}</PlainText>
+                  </Td>
+                  <Td dataLabel="Fixed in">
+                    <PlainText>{v.fixed}</PlainText>
+                  </Td>
+                </Tr>
+              ))}
+            </Tbody>
+          </Table>
+        )}
+      </PageSection>
+      <PageSection aria-labelledby="history-title">
+        <Title headingLevel="h2" id="history-title" className="hm-title">
+          Scan history
+        </Title>
+        {scans.isLoading ? (
+          <Loading label="Loading the scan history" />
+        ) : scans.isError ? (
+          <ProblemAlert problem={problemOf(scans.error)} title="The scan history could not be loaded" />
+        ) : (
+          <Table aria-label="Scan history" gridBreakPoint="grid-md" variant="compact">
+            <Thead>
+              <Tr>
+                <Th>Queued</Th>
+                <Th>Finished</Th>
+                <Th>Why</Th>
+                <Th>Status</Th>
+                <Th>Failed assessments</Th>
+              </Tr>
+            </Thead>
+            <Tbody>
+              {(scans.data?.items ?? []).map((s) => (
+                <Tr key={s.id}>
+                  <Td dataLabel="Queued">{formatDate(s.queuedAt)}</Td>
+                  <Td dataLabel="Finished">{formatDate(s.finishedAt)}</Td>
+                  <Td dataLabel="Why">{s.reason}</Td>
+                  <Td dataLabel="Status">{s.status.replaceAll('_', ' ')}</Td>
+                  <Td dataLabel="Failed assessments">
+                    {s.error !== null
+                      ? s.error.message
+                      : s.assessments.filter((a) => a.outcome !== 'passed' && a.outcome !== 'pass').map((a) => a.name).join(', ') || 'None'}
+                  </Td>
+                </Tr>
+              ))}
+            </Tbody>
+          </Table>
+        )}
+      </PageSection>
+    </>
+  );
 }
