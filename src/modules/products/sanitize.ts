@@ -34,3 +34,10 @@ const OPTIONS: sanitizeHtml.IOptions = {
 export function sanitizeDescription(html: string): string {
   return sanitizeHtml(html, OPTIONS).trim();
 }
+
+/** The allow-list, for the web UI's preview to mirror (test/web/partner.test.ts compares them). */
+export const DESCRIPTION_RULES = {
+  allowedTags: OPTIONS.allowedTags,
+  nonTextTags: OPTIONS.nonTextTags,
+  allowedSchemes: OPTIONS.allowedSchemes,
+} as const;

@@ -6,38 +6,14 @@
  * survives (so no `style`, which the Content-Security-Policy would refuse anyway).
  */
 import { createElement, type ReactNode } from 'react';
+import {
+  ALLOWED_SCHEMES,
+  ALLOWED_TAGS,
+  DESCRIPTION_LIMIT,
+  DROPPED_WITH_CONTENT,
+} from './descriptionRules';
 
-/** Tags kept (their other attributes are dropped). */
-export const ALLOWED_TAGS: readonly string[] = [
-  'p',
-  'br',
-  'strong',
-  'em',
-  'ul',
-  'ol',
-  'li',
-  'a',
-  'h2',
-  'h3',
-  'h4',
-  'code',
-  'pre',
-  'blockquote',
-];
-/** Tags dropped together with their content; any other tag is dropped and its text kept. */
-export const DROPPED_WITH_CONTENT: readonly string[] = [
-  'script',
-  'style',
-  'textarea',
-  'option',
-  'noscript',
-  'iframe',
-  'object',
-];
-/** The schemes a link may have. */
-export const ALLOWED_SCHEMES: readonly string[] = ['http', 'https', 'mailto'];
-/** The most characters a description may have (counted on the input, as the server does). */
-export const DESCRIPTION_LIMIT = 32_768;
+export { DESCRIPTION_LIMIT };
 
 /** A node of a sanitized description: text, or an allowed element. */
 export type SafeNode = string | { tag: string; href?: string; children: SafeNode[] };
@@ -87,8 +63,13 @@ function walk(node: Node): SafeNode[] {
 
 /** The parts of `html` the server keeps, parsed in an inert document (nothing runs or loads). */
 export function sanitizeDescription(html: string): SafeNode[] {
+  // Style attributes are removed before parsing: the Content-Security-Policy reports (and
+  // blocks) every inline style, even in an inert document; they are dropped anyway.
+  const unstyled = html.replace(/<[^>]*>/g, (tag) =>
+    tag.replace(/\sstyle\s*=\s*("[^"]*"|'[^']*'|[^\s>]*)/gi, ''),
+  );
   const doc = new DOMParser().parseFromString(
-    `<!doctype html><html><body>${html}</body></html>`,
+    `<!doctype html><html><body>${unstyled}</body></html>`,
     'text/html',
   );
   return walk(doc.body);
