@@ -180,7 +180,7 @@ describe('the web UI in a browser', () => {
     await page.keyboard.press('Enter');
     await expect.poll(() => page.getByTestId('current-user').textContent()).toBe('webuser');
     // A user without a company lands on finding it.
-    await page.getByRole('heading', { name: 'Find your company' }).waitFor();
+    await page.getByRole('heading', { name: 'Find your company', level: 1 }).waitFor();
     expect(new URL(page.url()).pathname).toBe('/welcome');
     await checkScreen('logged-in');
     // A second opening of the same link says it was used, next to the action.

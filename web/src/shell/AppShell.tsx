@@ -29,6 +29,8 @@ import { ProblemAlert } from '../components/ProblemAlert';
 import { useSession, useSetSession } from '../session';
 import type { Problem } from '../api/client';
 import { asProblem } from '../api/client';
+// The masthead's phone styles live with the company screens (the user's own corner).
+import '../screens/company/company.css';
 
 const MAIN_ID = 'main-content';
 
@@ -60,6 +62,7 @@ export function AppShell() {
         <MastheadBrand>
           <MastheadLogo
             component="a"
+            className="hm-company-masthead-logo"
             href="/catalog"
             onClick={(event: MouseEvent) => {
               if (isPlainClick(event)) {
@@ -101,7 +104,7 @@ export function AppShell() {
                 <>
                   {/* Below md the name would push the masthead past a phone's width: it stays
                       in the page (hidden) and the navigation's "My profile" names the way. */}
-                  <ToolbarItem visibility={{ default: 'hidden', md: 'visible' }}>
+                  <ToolbarItem className="hm-company-user">
                     <span className="hm-user" data-testid="current-user">
                       {user.login}
                     </span>

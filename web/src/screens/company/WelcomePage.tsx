@@ -29,10 +29,15 @@ import './company.css';
 
 /** The welcome screen of a user without a company. */
 export default function WelcomePage() {
+  // Once a company is registered the page is on its way to "Become a partner": the session that
+  // now has a company must not send it to the dashboard instead.
+  const [registered, setRegistered] = useState(false);
   return (
     <RequireSession>
       {(user) =>
-        user.staff ? (
+        registered ? (
+          <Loading label="Opening your company" />
+        ) : user.staff ? (
           <Navigate to="/staff" replace />
         ) : user.companyId !== null ? (
           <Navigate to={`/companies/${user.companyId}`} replace />
@@ -48,7 +53,7 @@ export default function WelcomePage() {
               </p>
             </PageSection>
             <SearchCompanies />
-            <RegisterCompany />
+            <RegisterCompany onRegistered={() => setRegistered(true)} />
           </>
         )
       }
@@ -120,11 +125,6 @@ function SearchCompanies() {
           />
         </FormGroup>
         {tooShort ? <p>Type at least 2 characters of the name.</p> : null}
-        <ActionGroup>
-          <Button type="submit" variant="secondary">
-            Search
-          </Button>
-        </ActionGroup>
       </Form>
       <div className="hm-company-results" aria-busy={query.isFetching}>
         {search === '' ? null : query.isLoading ? (
@@ -189,7 +189,7 @@ function SearchCompanies() {
 }
 
 /** "Can't find your company": register a new one; the user becomes its first org admin. */
-function RegisterCompany() {
+function RegisterCompany({ onRegistered }: { onRegistered: () => void }) {
   const client = useQueryClient();
   const navigate = useNavigate();
   const [name, setName] = useState('');
@@ -197,10 +197,12 @@ function RegisterCompany() {
   const mutation = useMutation({
     mutationFn: async () =>
       ok(await api.POST('/api/v1/companies', { body: { name: name.trim() } })),
-    onSuccess: async (company) => {
-      // The user now belongs to the company, as its org admin.
-      await client.invalidateQueries({ queryKey: ['session'] });
+    onSuccess: (company) => {
+      // Away first: this page sends a user who has a company to its dashboard.
+      onRegistered();
       void navigate(`/companies/${company.id}/become-partner`);
+      // The user now belongs to the company, as its org admin.
+      void client.invalidateQueries({ queryKey: ['session'] });
     },
     onError: (err) =>
       setErrors(formErrors(problemOf(err), ['name'], { 'company.name_taken': 'name' })),
