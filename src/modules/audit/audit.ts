@@ -81,7 +81,7 @@ const AuditItem = z.object({
 /** The audit API module. */
 export const auditModule: ApiModule = { name: 'audit', routes: auditRoutes };
 
-/** `GET /audit`: staff read the log, newest first, filtered by company or action. */
+/** `GET /audit`: staff read the log, newest first, filtered by company, action, actor, target or time. */
 function auditRoutes(api: Api, ctx: ApiContext): void {
   api.get(
     '/audit',
@@ -94,6 +94,10 @@ function auditRoutes(api: Api, ctx: ApiContext): void {
           companyId: z.uuid().optional(),
           action: z.string().max(100).optional(),
           before: z.iso.datetime().optional(),
+          after: z.iso.datetime().optional(),
+          actor: z.string().max(200).optional(),
+          targetType: z.string().max(100).optional(),
+          targetId: z.string().max(200).optional(),
           /** 100 a page by default; `limit` is the old name of `pageSize`. */
           ...limitAliasQuery(100),
         }),
@@ -112,6 +116,18 @@ function auditRoutes(api: Api, ctx: ApiContext): void {
       }
       if (q.before !== undefined) {
         query = query.where('at', '<', new Date(q.before).toISOString());
+      }
+      if (q.after !== undefined) {
+        query = query.where('at', '>=', new Date(q.after).toISOString());
+      }
+      if (q.actor !== undefined) {
+        query = query.where('actor', '=', q.actor);
+      }
+      if (q.targetType !== undefined) {
+        query = query.where('target_type', '=', q.targetType);
+      }
+      if (q.targetId !== undefined) {
+        query = query.where('target_id', '=', q.targetId);
       }
       // Newest first, then by id (as before).
       const page = await keysetPage(query, {

@@ -60,6 +60,19 @@ describeDb('audit log paging', (t) => {
     expect(before.items.map((e) => e.id)).toEqual(expected.slice(4));
   });
 
+  it('should filter by actor, target and a time range', async () => {
+    const range = await portal.staff.get(
+      '/audit?action=paging.walked&actor=system&targetType=test&after=2026-01-02T00:00:00.000Z&before=2026-01-04T00:00:00.000Z',
+    );
+    expect(range.body.items.map((e: { id: string }) => e.id)).toEqual(expected.slice(1, 6));
+    expect((await portal.staff.get('/audit?action=paging.walked&actor=nobody')).body.items).toEqual(
+      [],
+    );
+    expect(
+      (await portal.staff.get('/audit?action=paging.walked&targetType=other')).body.items,
+    ).toEqual([]);
+  });
+
   it('should take limit as the old name of pageSize', async () => {
     const limited = await portal.staff.get('/audit?action=paging.walked&limit=3');
     expect(limited.body).toMatchObject({ pageSize: 3, hasMore: true });

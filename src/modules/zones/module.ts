@@ -8,7 +8,13 @@ import {
   requireUser,
 } from '../../platform/http/guards.js';
 import { pageSchema } from '../../platform/http/paging.js';
-import { acceptAppendix, applyForZone, decideZoneRequest, listZoneRequests } from './requests.js';
+import {
+  acceptAppendix,
+  applyForZone,
+  decideZoneRequest,
+  getZoneRequest,
+  listZoneRequests,
+} from './requests.js';
 import {
   AppendixBody,
   ApproveBody,
@@ -164,6 +170,23 @@ function requestRoutes(api: Api, ctx: ApiContext): void {
       requireStaff(request);
       const { status, companyId } = request.query;
       return listZoneRequests(ctx.db, status, companyId, request.query);
+    },
+  );
+
+  api.get(
+    '/zone-requests/:id',
+    {
+      config: { auth: 'staff' },
+      schema: {
+        tags: TAGS,
+        summary: 'One zone request (staff)',
+        params: IdParams,
+        response: { 200: ZoneRequestSchema },
+      },
+    },
+    async (request) => {
+      requireStaff(request);
+      return getZoneRequest(ctx.db, request.params.id);
     },
   );
 

@@ -273,6 +273,19 @@ async function loadRequest(db: Kysely<DB>, id: string): Promise<ZoneRequestView>
   return view!;
 }
 
+/**
+ * One zone request (staff; the staff e-mail about a new request links to it).
+ * @throws AppError `zone_request.not_found` (404)
+ */
+export async function getZoneRequest(db: Kysely<DB>, id: string): Promise<ZoneRequestView> {
+  const row = await requestQuery(db).where('r.id', '=', id).executeTakeFirst();
+  if (row === undefined) {
+    throw notFound('zone_request.not_found', `No zone request ${id}.`, { id });
+  }
+  const [view] = await toViews(db, [row]);
+  return view!;
+}
+
 /** Views of requests, with company names and logins from their modules. */
 async function toViews(db: Kysely<DB>, rows: readonly RequestRow[]): Promise<ZoneRequestView[]> {
   const [companies, logins] = await Promise.all([

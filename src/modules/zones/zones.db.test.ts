@@ -168,6 +168,12 @@ describeDb('zones API', (t) => {
     expect(mine.body.items).toHaveLength(1);
     expect(mine.body.items[0].access.status).toBe('pending');
 
+    const one = await staff.get(`/zone-requests/${requestId}`);
+    expect(one.body).toMatchObject({ id: requestId, status: 'pending', zone: { id: zoneId } });
+    expect((await acme.admin.get(`/zone-requests/${requestId}`)).status).toBe(403);
+    expect((await staff.get(`/zone-requests/${crypto.randomUUID()}`)).body.code).toBe(
+      'zone_request.not_found',
+    );
     const pending = await staff.get('/zone-requests?status=pending');
     expect(pending.body.items.map((r: { id: string }) => r.id)).toContain(requestId);
     expect((await staff.post(`/zone-requests/${requestId}/reject`, {})).status).toBe(400);

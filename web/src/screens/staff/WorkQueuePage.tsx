@@ -1,7 +1,310 @@
-/** Placeholder: this screen is being built. */
-import { NotFound } from '../../components/NotFound';
+/**
+ * The staff work queue: pending zone requests, software requests, in-tree confirmations,
+ * distribution approvals and export compliance reviews (overdue first), each with its action or a
+ * link to where it is done, and counts per kind.
+ */
+import { Button, Label, PageSection, Title } from '@patternfly/react-core';
+import { Table, Tbody, Td, Th, Thead, Tr } from '@patternfly/react-table';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { Link } from 'react-router-dom';
+import { api, done, ok, problemOf } from '../../api/client';
+import { Loading } from '../../components/Loading';
+import { ProblemAlert } from '../../components/ProblemAlert';
+import { RequireSession } from '../../components/RequireSession';
+import { formatDate } from '../../format';
+import { Decide } from './shared';
 
-/** Not built yet. */
+const QUEUE = ['staff', 'queue'] as const;
+
+/** The work queue screen. */
 export default function WorkQueuePage() {
-  return <NotFound title="Not built yet" detail="This screen is being built." />;
+  return <RequireSession staff>{() => <Queue />}</RequireSession>;
+}
+
+function Queue() {
+  const client = useQueryClient();
+  const query = useQuery({
+    queryKey: QUEUE,
+    queryFn: async () => {
+      const [zones, software, compliance, info, projects] = await Promise.all([
+        api.GET('/api/v1/zone-requests', { params: { query: { status: 'pending' } } }).then(ok),
+        api.GET('/api/v1/software-requests', { params: { query: { status: 'pending' } } }).then(ok),
+        api
+          .GET('/api/v1/export-compliance', { params: { query: { status: 'submitted' } } })
+          .then(ok),
+        api
+          .GET('/api/v1/export-compliance', {
+            params: { query: { status: 'information_requested' } },
+          })
+          .then(ok),
+        api.GET('/api/v1/projects', { params: { query: { pageSize: 100 } } }).then(ok),
+      ]);
+      const reviews = [...compliance.items, ...info.items].sort(
+        (a, b) => Number(b.overdue) - Number(a.overdue) || a.dueAt.localeCompare(b.dueAt),
+      );
+      return {
+        zones: zones.items,
+        software: software.items,
+        reviews,
+        tree: projects.items.filter((p) => p.tree === 'in' && p.treeConfirmedAt === null),
+        distribution: projects.items.filter(
+          (p) => p.tree !== null && p.distributionApprovedAt === null,
+        ),
+      };
+    },
+  });
+  const refresh = () => void client.invalidateQueries({ queryKey: QUEUE });
+  const act = useMutation({
+    mutationFn: async (run: () => Promise<void>) => run(),
+    onSuccess: refresh,
+  });
+  if (query.isPending) {
+    return <Loading label="Loading the work queue" />;
+  }
+  if (query.isError) {
+    return (
+      <PageSection>
+        <ProblemAlert problem={problemOf(query.error)} />
+      </PageSection>
+    );
+  }
+  const q = query.data;
+  const pending = act.isPending;
+  return (
+    <>
+      <PageSection>
+        <Title headingLevel="h1" size="2xl" className="hm-title">
+          Work queue
+        </Title>
+        <p>Pending work of the program staff, oldest first.</p>
+        <ul className="hm-staff-counts" aria-label="Counts">
+          <li>Zone requests: {q.zones.length}</li>
+          <li>Software requests: {q.software.length}</li>
+          <li>In-tree confirmations: {q.tree.length}</li>
+          <li>Distribution approvals: {q.distribution.length}</li>
+          <li>Export compliance reviews: {q.reviews.length}</li>
+        </ul>
+        {act.isError ? <ProblemAlert problem={problemOf(act.error)} /> : null}
+      </PageSection>
+      <PageSection aria-labelledby="zr-title">
+        <Title headingLevel="h2" id="zr-title">
+          Zone requests
+        </Title>
+        {q.zones.length === 0 ? (
+          <p>No pending zone requests.</p>
+        ) : (
+          <Table aria-label="Zone requests" variant="compact">
+            <Thead>
+              <Tr>
+                <Th>Company</Th>
+                <Th>Zone</Th>
+                <Th>Requested</Th>
+                <Th>Decision</Th>
+              </Tr>
+            </Thead>
+            <Tbody>
+              {q.zones.map((r) => (
+                <Tr key={r.id}>
+                  <Td dataLabel="Company">
+                    <Link to={`/zone-requests/${r.id}`}>{r.company.name}</Link>
+                  </Td>
+                  <Td dataLabel="Zone">{r.zone.name}</Td>
+                  <Td dataLabel="Requested">{formatDate(r.createdAt)}</Td>
+                  <Td dataLabel="Decision">
+                    <Decide
+                      label={`${r.company.name}, ${r.zone.name}`}
+                      approveLabel="Approve"
+                      rejectLabel="Reject"
+                      pending={pending}
+                      onApprove={() =>
+                        act.mutate(async () =>
+                          done(
+                            await api.POST('/api/v1/zone-requests/{id}/approve', {
+                              params: { path: { id: r.id } },
+                              body: {},
+                            }),
+                          ),
+                        )
+                      }
+                      onReject={(reason) =>
+                        act.mutate(async () =>
+                          done(
+                            await api.POST('/api/v1/zone-requests/{id}/reject', {
+                              params: { path: { id: r.id } },
+                              body: { reason },
+                            }),
+                          ),
+                        )
+                      }
+                    />
+                  </Td>
+                </Tr>
+              ))}
+            </Tbody>
+          </Table>
+        )}
+      </PageSection>
+      <PageSection aria-labelledby="sw-title">
+        <Title headingLevel="h2" id="sw-title">
+          Software requests
+        </Title>
+        {q.software.length === 0 ? (
+          <p>No pending software requests.</p>
+        ) : (
+          <Table aria-label="Software requests" variant="compact">
+            <Thead>
+              <Tr>
+                <Th>Company</Th>
+                <Th>Platform</Th>
+                <Th>Requested</Th>
+                <Th>Decision</Th>
+              </Tr>
+            </Thead>
+            <Tbody>
+              {q.software.map((r) => (
+                <Tr key={r.id}>
+                  <Td dataLabel="Company">
+                    <Link to={`/companies/${r.companyId}`}>Company dashboard</Link>
+                  </Td>
+                  <Td dataLabel="Platform">{r.platformName}</Td>
+                  <Td dataLabel="Requested">{formatDate(r.createdAt)}</Td>
+                  <Td dataLabel="Decision">
+                    <Decide
+                      label={r.platformName}
+                      approveLabel="Grant"
+                      rejectLabel="Decline"
+                      pending={pending}
+                      onApprove={() =>
+                        act.mutate(async () =>
+                          done(
+                            await api.POST('/api/v1/software-requests/{id}/grant', {
+                              params: { path: { id: r.id } },
+                            }),
+                          ),
+                        )
+                      }
+                      onReject={(reason) =>
+                        act.mutate(async () =>
+                          done(
+                            await api.POST('/api/v1/software-requests/{id}/decline', {
+                              params: { path: { id: r.id } },
+                              body: { reason },
+                            }),
+                          ),
+                        )
+                      }
+                    />
+                  </Td>
+                </Tr>
+              ))}
+            </Tbody>
+          </Table>
+        )}
+      </PageSection>
+      <PageSection aria-labelledby="proj-title">
+        <Title headingLevel="h2" id="proj-title">
+          Projects waiting for staff
+        </Title>
+        {q.tree.length + q.distribution.length === 0 ? (
+          <p>No in-tree confirmations or distribution approvals are waiting.</p>
+        ) : (
+          <Table aria-label="Projects waiting for staff" variant="compact">
+            <Thead>
+              <Tr>
+                <Th>Project</Th>
+                <Th>Waiting for</Th>
+                <Th>Action</Th>
+              </Tr>
+            </Thead>
+            <Tbody>
+              {q.tree.map((p) => (
+                <Tr key={`tree-${p.id}`}>
+                  <Td dataLabel="Project">
+                    <Link to={`/projects/${p.id}`}>{p.name}</Link>
+                  </Td>
+                  <Td dataLabel="Waiting for">In-tree confirmation</Td>
+                  <Td dataLabel="Action">
+                    <Button
+                      size="sm"
+                      isDisabled={pending}
+                      onClick={() =>
+                        act.mutate(async () =>
+                          done(
+                            await api.POST('/api/v1/projects/{id}/tree/confirm', {
+                              params: { path: { id: p.id } },
+                            }),
+                          ),
+                        )
+                      }
+                    >
+                      Confirm in-tree
+                    </Button>
+                  </Td>
+                </Tr>
+              ))}
+              {q.distribution.map((p) => (
+                <Tr key={`dist-${p.id}`}>
+                  <Td dataLabel="Project">
+                    <Link to={`/projects/${p.id}`}>{p.name}</Link>
+                  </Td>
+                  <Td dataLabel="Waiting for">Distribution approval</Td>
+                  <Td dataLabel="Action">
+                    <Button
+                      size="sm"
+                      isDisabled={pending}
+                      onClick={() =>
+                        act.mutate(async () =>
+                          done(
+                            await api.POST('/api/v1/projects/{id}/distribution-approval', {
+                              params: { path: { id: p.id } },
+                            }),
+                          ),
+                        )
+                      }
+                    >
+                      Approve distribution
+                    </Button>
+                  </Td>
+                </Tr>
+              ))}
+            </Tbody>
+          </Table>
+        )}
+      </PageSection>
+      <PageSection aria-labelledby="ec-title">
+        <Title headingLevel="h2" id="ec-title">
+          Export compliance reviews
+        </Title>
+        {q.reviews.length === 0 ? (
+          <p>No export compliance questionnaires wait for a review.</p>
+        ) : (
+          <Table aria-label="Export compliance reviews" variant="compact">
+            <Thead>
+              <Tr>
+                <Th>Questionnaire</Th>
+                <Th>Status</Th>
+                <Th>Target date</Th>
+              </Tr>
+            </Thead>
+            <Tbody>
+              {q.reviews.map((r) => (
+                <Tr key={r.id}>
+                  <Td dataLabel="Questionnaire">
+                    <Link to={`/export-compliance/${r.id}`}>
+                      Submitted {formatDate(r.submittedAt)}
+                    </Link>
+                  </Td>
+                  <Td dataLabel="Status">
+                    {r.overdue ? <Label color="red">Overdue</Label> : null}{' '}
+                    {r.status.replace('_', ' ')}
+                  </Td>
+                  <Td dataLabel="Target date">{formatDate(r.dueAt)}</Td>
+                </Tr>
+              ))}
+            </Tbody>
+          </Table>
+        )}
+      </PageSection>
+    </>
+  );
 }
