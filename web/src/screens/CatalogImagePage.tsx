@@ -27,8 +27,10 @@ import { useQuery } from '@tanstack/react-query';
 import { Link, useParams } from 'react-router-dom';
 import { api, ok, problemOf } from '../api/client';
 import { GradeBadge } from '../components/GradeBadge';
+import { GradeHistory } from '../components/GradeHistory';
 import { ImageName } from '../components/ImageName';
 import { Loading } from '../components/Loading';
+import { PlainText } from '../components/PlainText';
 import { ProblemAlert } from '../components/ProblemAlert';
 import { formatDate, httpUrl } from '../format';
 
@@ -219,32 +221,11 @@ export default function CatalogImagePage() {
           <Card>
             <CardTitle component="h2">Grade history</CardTitle>
             <CardBody>
-              {image.gradeHistory.length === 0 ? (
-                <p>This image has not been graded yet.</p>
-              ) : (
-                <Table aria-label="Grade history" variant="compact" gridBreakPoint="grid-md">
-                  <Thead>
-                    <Tr>
-                      <Th>Grade</Th>
-                      <Th>From</Th>
-                      <Th>Until</Th>
-                    </Tr>
-                  </Thead>
-                  <Tbody>
-                    {image.gradeHistory.map((period) => (
-                      <Tr key={period.start}>
-                        <Td dataLabel="Grade">
-                          <GradeBadge grade={period.grade} />
-                        </Td>
-                        <Td dataLabel="From">{formatDate(period.start)}</Td>
-                        <Td dataLabel="Until">
-                          {period.end === null ? 'now' : formatDate(period.end)}
-                        </Td>
-                      </Tr>
-                    ))}
-                  </Tbody>
-                </Table>
-              )}
+              <GradeHistory history={image.gradeHistory} />
+              <p>
+                Next grade drop:{' '}
+                {image.nextDropDate === null ? 'none expected' : formatDate(image.nextDropDate)}
+              </p>
             </CardBody>
           </Card>
         </Gallery>
@@ -306,6 +287,25 @@ export default function CatalogImagePage() {
           </Table>
         )}
       </PageSection>
+      {Object.keys(image.labels).length === 0 ? null : (
+        <PageSection>
+          <Title headingLevel="h2" className="hm-title">
+            Labels
+          </Title>
+          <DescriptionList isCompact isHorizontal>
+            {Object.entries(image.labels).map(([k, v]) => (
+              <DescriptionListGroup key={k}>
+                <DescriptionListTerm>
+                  <PlainText>{k}</PlainText>
+                </DescriptionListTerm>
+                <DescriptionListDescription>
+                  <PlainText>{v}</PlainText>
+                </DescriptionListDescription>
+              </DescriptionListGroup>
+            ))}
+          </DescriptionList>
+        </PageSection>
+      )}
       <PageSection>
         <Title headingLevel="h2" className="hm-title">
           Packages ({image.packages.length})
@@ -324,7 +324,9 @@ export default function CatalogImagePage() {
             <Tbody>
               {image.packages.map((p) => (
                 <Tr key={`${p.name}-${p.version}-${p.release}-${p.arch ?? ''}`}>
-                  <Td dataLabel="Name">{p.name}</Td>
+                  <Td dataLabel="Name">
+                    <PlainText>{p.name}</PlainText>
+                  </Td>
                   <Td dataLabel="Version" className="hm-mono">
                     {p.epoch === null || p.epoch === 0 ? '' : `${p.epoch}:`}
                     {p.version}-{p.release}

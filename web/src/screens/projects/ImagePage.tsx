@@ -56,17 +56,26 @@ function ImageDetails() {
     queryKey: ['image', id, 'scans'],
     enabled: image.isSuccess,
     queryFn: async () =>
-      ok(await api.GET('/api/v1/images/{id}/scans', { params: { path: { id }, query: { pageSize: 50 } } })),
+      ok(
+        await api.GET('/api/v1/images/{id}/scans', {
+          params: { path: { id }, query: { pageSize: 50 } },
+        }),
+      ),
   });
   const rescan = useMutation({
-    mutationFn: async () => ok(await api.POST('/api/v1/images/{id}/scan', { params: { path: { id } } })),
+    mutationFn: async () =>
+      ok(await api.POST('/api/v1/images/{id}/scan', { params: { path: { id } } })),
     onSuccess: () => void client.invalidateQueries({ queryKey: ['image', id] }),
   });
-  if (image.isLoading) return <Loading label="Loading the image" />;
+  if (image.isLoading) {
+    return <Loading label="Loading the image" />;
+  }
   if (image.isError) {
     const problem = problemOf(image.error);
     if (problem.status === 404 || problem.status === 403) {
-      return <NotFound title="Image not found" detail="There is no such image, or it is not yours." />;
+      return (
+        <NotFound title="Image not found" detail="There is no such image, or it is not yours." />
+      );
     }
     return (
       <PageSection>
@@ -75,7 +84,9 @@ function ImageDetails() {
     );
   }
   const img = image.data;
-  if (img === undefined) return null;
+  if (img === undefined) {
+    return null;
+  }
   const labels = Object.entries(img.labels);
   return (
     <>
@@ -89,11 +100,15 @@ function ImageDetails() {
         <DescriptionList isHorizontal isCompact>
           <DescriptionListGroup>
             <DescriptionListTerm>Tag</DescriptionListTerm>
-            <DescriptionListDescription className="hm-projects-mono">{img.tag}</DescriptionListDescription>
+            <DescriptionListDescription className="hm-projects-mono">
+              {img.tag}
+            </DescriptionListDescription>
           </DescriptionListGroup>
           <DescriptionListGroup>
             <DescriptionListTerm>Digest</DescriptionListTerm>
-            <DescriptionListDescription className="hm-projects-mono">{img.digest}</DescriptionListDescription>
+            <DescriptionListDescription className="hm-projects-mono">
+              {img.digest}
+            </DescriptionListDescription>
           </DescriptionListGroup>
           <DescriptionListGroup>
             <DescriptionListTerm>Status</DescriptionListTerm>
@@ -112,7 +127,9 @@ function ImageDetails() {
           <DescriptionListGroup>
             <DescriptionListTerm>Project</DescriptionListTerm>
             <DescriptionListDescription>
-              <Link to={`/projects/${img.projectId}/images`}>Back to the project&apos;s images</Link>
+              <Link to={`/projects/${img.projectId}/images`}>
+                Back to the project&apos;s images
+              </Link>
             </DescriptionListDescription>
           </DescriptionListGroup>
         </DescriptionList>
@@ -126,14 +143,19 @@ function ImageDetails() {
             Rescan
           </Button>
         </p>
-        <ProblemAlert problem={rescan.isError ? problemOf(rescan.error) : undefined} title="The rescan was refused" />
+        <ProblemAlert
+          problem={rescan.isError ? problemOf(rescan.error) : undefined}
+          title="The rescan was refused"
+        />
       </PageSection>
       <PageSection aria-labelledby="assessments-title">
         <Title headingLevel="h2" id="assessments-title" className="hm-title">
           Assessments
         </Title>
         {img.assessments.length === 0 ? (
-          <p>No assessments yet{img.status === 'scan_in_progress' ? ': the scan is running.' : '.'}</p>
+          <p>
+            No assessments yet{img.status === 'scan_in_progress' ? ': the scan is running.' : '.'}
+          </p>
         ) : (
           <Table aria-label="Assessments" gridBreakPoint="grid-md" variant="compact">
             <Thead>
@@ -162,7 +184,13 @@ function ImageDetails() {
                     <PlainText>{a.suggestion}</PlainText>
                   </Td>
                   <Td dataLabel="Policy">
-                    {a.url.startsWith('/') ? <Link to={a.url}>Policy</Link> : a.url === '' ? '—' : <a href={a.url}>Policy</a>}
+                    {a.url.startsWith('/') ? (
+                      <Link to={a.url}>Policy</Link>
+                    ) : a.url === '' ? (
+                      '—'
+                    ) : (
+                      <a href={a.url}>Policy</a>
+                    )}
                   </Td>
                 </Tr>
               ))}
@@ -268,7 +296,10 @@ function ImageDetails() {
         {scans.isLoading ? (
           <Loading label="Loading the scan history" />
         ) : scans.isError ? (
-          <ProblemAlert problem={problemOf(scans.error)} title="The scan history could not be loaded" />
+          <ProblemAlert
+            problem={problemOf(scans.error)}
+            title="The scan history could not be loaded"
+          />
         ) : (
           <Table aria-label="Scan history" gridBreakPoint="grid-md" variant="compact">
             <Thead>
@@ -290,7 +321,10 @@ function ImageDetails() {
                   <Td dataLabel="Failed assessments">
                     {s.error !== null
                       ? s.error.message
-                      : s.assessments.filter((a) => a.outcome !== 'passed' && a.outcome !== 'pass').map((a) => a.name).join(', ') || 'None'}
+                      : s.assessments
+                          .filter((a) => a.outcome !== 'passed' && a.outcome !== 'pass')
+                          .map((a) => a.name)
+                          .join(', ') || 'None'}
                   </Td>
                 </Tr>
               ))}

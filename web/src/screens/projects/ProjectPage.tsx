@@ -81,7 +81,12 @@ function Project({ user }: { user: User }) {
   if (project.isError) {
     const problem = problemOf(project.error);
     if (problem.status === 404 || problem.status === 403) {
-      return <NotFound title="Project not found" detail="There is no such project, or it is not yours." />;
+      return (
+        <NotFound
+          title="Project not found"
+          detail="There is no such project, or it is not yours."
+        />
+      );
     }
     return (
       <PageSection>
@@ -113,7 +118,12 @@ function Project({ user }: { user: User }) {
           unmountOnExit
         >
           {TABS.map((t) => (
-            <Tab key={t} eventKey={t} title={<TabTitleText>{TAB_TITLES[t]}</TabTitleText>} href={`/projects/${id}/${t}`}>
+            <Tab
+              key={t}
+              eventKey={t}
+              title={<TabTitleText>{TAB_TITLES[t]}</TabTitleText>}
+              href={`/projects/${id}/${t}`}
+            >
               {t !== tab ? null : t === 'checklist' ? (
                 <Checklist project={p} />
               ) : t === 'registry' ? (
@@ -145,7 +155,9 @@ function fixLink(key: string, p: ProjectData): { to: string; label: string } | s
         : { to: `/products/${p.product.id}`, label: 'Product page' };
     case 'zone_appendix':
     case 'zone_access':
-      return p.zone === null ? { to: '/zones', label: 'Zones' } : { to: `/zones/${p.zone.id}`, label: 'Zone page' };
+      return p.zone === null
+        ? { to: '/zones', label: 'Zones' }
+        : { to: `/zones/${p.zone.id}`, label: 'Zone page' };
     case 'project_profile':
     case 'sales_contact':
       return { to: `/projects/${p.id}/settings`, label: 'Project settings' };
@@ -164,17 +176,31 @@ function Checklist({ project }: { project: ProjectData }) {
   const query = useQuery({
     queryKey: ['project', project.id, 'checklist'],
     queryFn: async () =>
-      ok(await api.GET('/api/v1/projects/{id}/checklist', { params: { path: { id: project.id } } })),
+      ok(
+        await api.GET('/api/v1/projects/{id}/checklist', { params: { path: { id: project.id } } }),
+      ),
   });
-  if (query.isLoading) return <Loading label="Loading the checklist" />;
-  if (query.isError) return <ProblemAlert problem={problemOf(query.error)} title="The checklist could not be loaded" />;
-  if (query.data === undefined) return null;
+  if (query.isLoading) {
+    return <Loading label="Loading the checklist" />;
+  }
+  if (query.isError) {
+    return (
+      <ProblemAlert problem={problemOf(query.error)} title="The checklist could not be loaded" />
+    );
+  }
+  if (query.data === undefined) {
+    return null;
+  }
   return (
     <div className="hm-projects-stack">
       <Alert
         isInline
         variant={query.data.certified ? 'success' : 'info'}
-        title={query.data.certified ? 'This project is certified' : 'Complete the required items to certify this project'}
+        title={
+          query.data.certified
+            ? 'This project is certified'
+            : 'Complete the required items to certify this project'
+        }
       />
       <Table aria-label="Certification checklist" gridBreakPoint="grid-md" variant="compact">
         <Thead>
@@ -195,8 +221,16 @@ function Checklist({ project }: { project: ProjectData }) {
                   {item.required ? null : ' (optional)'}
                 </Td>
                 <Td dataLabel="State">
-                  <Label color={item.state === 'done' ? 'green' : item.state === 'todo' ? 'orange' : 'grey'}>
-                    {item.state === 'done' ? 'Done' : item.state === 'todo' ? 'To do' : 'Not applicable'}
+                  <Label
+                    color={
+                      item.state === 'done' ? 'green' : item.state === 'todo' ? 'orange' : 'grey'
+                    }
+                  >
+                    {item.state === 'done'
+                      ? 'Done'
+                      : item.state === 'todo'
+                        ? 'To do'
+                        : 'Not applicable'}
                   </Label>
                 </Td>
                 <Td dataLabel="Why">{item.detail}</Td>
@@ -219,20 +253,36 @@ function Registry({ project }: { project: ProjectData }) {
   const info = useQuery({
     queryKey: ['project', project.id, 'registry'],
     queryFn: async () =>
-      ok(await api.GET('/api/v1/projects/{id}/registry-key', { params: { path: { id: project.id } } })),
+      ok(
+        await api.GET('/api/v1/projects/{id}/registry-key', {
+          params: { path: { id: project.id } },
+        }),
+      ),
   });
   const rotate = useMutation({
     mutationFn: async () =>
-      ok(await api.POST('/api/v1/projects/{id}/registry-key/rotate', { params: { path: { id: project.id } } })),
+      ok(
+        await api.POST('/api/v1/projects/{id}/registry-key/rotate', {
+          params: { path: { id: project.id } },
+        }),
+      ),
     onSuccess: (p) => {
       setNewKey(p.registryKey);
       setConfirming(false);
       void client.invalidateQueries({ queryKey: ['project', project.id] });
     },
   });
-  if (info.isLoading) return <Loading label="Loading the registry" />;
-  if (info.isError) return <ProblemAlert problem={problemOf(info.error)} title="The registry could not be loaded" />;
-  if (info.data === undefined) return null;
+  if (info.isLoading) {
+    return <Loading label="Loading the registry" />;
+  }
+  if (info.isError) {
+    return (
+      <ProblemAlert problem={problemOf(info.error)} title="The registry could not be loaded" />
+    );
+  }
+  if (info.data === undefined) {
+    return null;
+  }
   const host = info.data.registryHost;
   const ref = `${host}/${info.data.namespace}`;
   const key = newKey ?? '<registry key>';
@@ -240,7 +290,13 @@ function Registry({ project }: { project: ProjectData }) {
     <div className="hm-projects-stack">
       {newKey === undefined ? null : (
         <Alert variant="success" isInline title="Copy the registry key now: it is shown only once">
-          <ClipboardCopy isReadOnly isCode hoverTip="Copy the key" clickTip="Copied" textAriaLabel="Registry key">
+          <ClipboardCopy
+            isReadOnly
+            isCode
+            hoverTip="Copy the key"
+            clickTip="Copied"
+            textAriaLabel="Registry key"
+          >
             {newKey}
           </ClipboardCopy>
         </Alert>
@@ -248,11 +304,15 @@ function Registry({ project }: { project: ProjectData }) {
       <DescriptionList isHorizontal isCompact>
         <DescriptionListGroup>
           <DescriptionListTerm>Namespace</DescriptionListTerm>
-          <DescriptionListDescription className="hm-projects-mono">{info.data.namespace}</DescriptionListDescription>
+          <DescriptionListDescription className="hm-projects-mono">
+            {info.data.namespace}
+          </DescriptionListDescription>
         </DescriptionListGroup>
         <DescriptionListGroup>
           <DescriptionListTerm>Registry</DescriptionListTerm>
-          <DescriptionListDescription className="hm-projects-mono">{host}</DescriptionListDescription>
+          <DescriptionListDescription className="hm-projects-mono">
+            {host}
+          </DescriptionListDescription>
         </DescriptionListGroup>
         <DescriptionListGroup>
           <DescriptionListTerm>Key starts with</DescriptionListTerm>
@@ -273,15 +333,25 @@ function Registry({ project }: { project: ProjectData }) {
       <Button variant="secondary" isDanger onClick={() => setConfirming(true)}>
         Rotate the registry key
       </Button>
-      <Modal variant="small" isOpen={confirming} onClose={() => setConfirming(false)} aria-labelledby="rotate-title">
+      <Modal
+        variant="small"
+        isOpen={confirming}
+        onClose={() => setConfirming(false)}
+        aria-labelledby="rotate-title"
+      >
         <ModalHeader title="Rotate the registry key?" labelId="rotate-title" />
         <ModalBody>
-          The current key stops working at once; pushes and pulls that use it fail until they use the
-          new key.
+          The current key stops working at once; pushes and pulls that use it fail until they use
+          the new key.
           <ProblemAlert problem={rotate.isError ? problemOf(rotate.error) : undefined} />
         </ModalBody>
         <ModalFooter>
-          <Button variant="danger" isLoading={rotate.isPending} isDisabled={rotate.isPending} onClick={() => rotate.mutate()}>
+          <Button
+            variant="danger"
+            isLoading={rotate.isPending}
+            isDisabled={rotate.isPending}
+            onClick={() => rotate.mutate()}
+          >
             Rotate
           </Button>
           <Button variant="link" onClick={() => setConfirming(false)}>
@@ -306,12 +376,23 @@ function Images({ project }: { project: ProjectData }) {
           params: { path: { id: project.id }, query: { pageSize: 100 } },
         }),
       ),
+    // Live while a scan runs; while empty, watch for the first push.
     refetchInterval: (q) =>
-      q.state.data?.items.some((i) => i.status === 'scan_in_progress') === true ? 2000 : false,
+      q.state.data?.items.some((i) => i.status === 'scan_in_progress') === true
+        ? 2000
+        : q.state.data?.items.length === 0
+          ? 5000
+          : false,
   });
   const refresh = () => void client.invalidateQueries({ queryKey: ['project', project.id] });
   const act = useMutation({
-    mutationFn: async ({ id, action }: { id: string; action: 'publish' | 'unpublish' | 'remove' }) => {
+    mutationFn: async ({
+      id,
+      action,
+    }: {
+      id: string;
+      action: 'publish' | 'unpublish' | 'remove';
+    }) => {
       if (action === 'remove') {
         done(await api.DELETE('/api/v1/images/{id}', { params: { path: { id } } }));
       } else if (action === 'publish') {
@@ -327,9 +408,15 @@ function Images({ project }: { project: ProjectData }) {
     },
     onError: (err) => setProblem(problemOf(err)),
   });
-  if (query.isLoading) return <Loading label="Loading the images" />;
-  if (query.isError) return <ProblemAlert problem={problemOf(query.error)} title="The images could not be loaded" />;
-  if (query.data === undefined) return null;
+  if (query.isLoading) {
+    return <Loading label="Loading the images" />;
+  }
+  if (query.isError) {
+    return <ProblemAlert problem={problemOf(query.error)} title="The images could not be loaded" />;
+  }
+  if (query.data === undefined) {
+    return null;
+  }
   return (
     <div className="hm-projects-stack">
       <Title headingLevel="h2" className="hm-title">
@@ -339,8 +426,9 @@ function Images({ project }: { project: ProjectData }) {
       {query.data.items.length === 0 ? (
         <EmptyState titleText="No images yet" headingLevel="h3">
           <EmptyStateBody>
-            Push an image to the project&apos;s registry (see the <Link to={`/projects/${project.id}/registry`}>Registry</Link>{' '}
-            tab); it is scanned at once.
+            Push an image to the project&apos;s registry (see the{' '}
+            <Link to={`/projects/${project.id}/registry`}>Registry</Link> tab); it is scanned at
+            once.
           </EmptyStateBody>
         </EmptyState>
       ) : (
@@ -364,7 +452,9 @@ function Images({ project }: { project: ProjectData }) {
                 <Td dataLabel="Grade">
                   <GradeBadge grade={image.grade} />
                 </Td>
-                <Td dataLabel="Published">{image.published ? `Yes, ${formatDate(image.publishedAt)}` : 'No'}</Td>
+                <Td dataLabel="Published">
+                  {image.published ? `Yes, ${formatDate(image.publishedAt)}` : 'No'}
+                </Td>
                 <Td dataLabel="Actions">
                   <Link to={`/images/${image.id}`}>View</Link>{' '}
                   {image.published ? (
@@ -381,13 +471,22 @@ function Images({ project }: { project: ProjectData }) {
                       variant="primary"
                       size="sm"
                       isAriaDisabled={image.status !== 'passed'}
-                      title={image.status !== 'passed' ? 'Only an image that passed its scan can be published' : undefined}
+                      title={
+                        image.status !== 'passed'
+                          ? 'Only an image that passed its scan can be published'
+                          : undefined
+                      }
                       onClick={() => act.mutate({ id: image.id, action: 'publish' })}
                     >
                       Publish
                     </Button>
                   )}{' '}
-                  <Button variant="secondary" isDanger size="sm" onClick={() => setRemoving({ id: image.id, tag: image.tag })}>
+                  <Button
+                    variant="secondary"
+                    isDanger
+                    size="sm"
+                    onClick={() => setRemoving({ id: image.id, tag: image.tag })}
+                  >
                     Remove
                   </Button>
                 </Td>
@@ -396,7 +495,12 @@ function Images({ project }: { project: ProjectData }) {
           </Tbody>
         </Table>
       )}
-      <Modal variant="small" isOpen={removing !== undefined} onClose={() => setRemoving(undefined)} aria-labelledby="remove-title">
+      <Modal
+        variant="small"
+        isOpen={removing !== undefined}
+        onClose={() => setRemoving(undefined)}
+        aria-labelledby="remove-title"
+      >
         <ModalHeader title="Remove this image?" labelId="remove-title" />
         <ModalBody>
           The image tagged “{removing?.tag}” is removed from the project and the catalog.
@@ -405,7 +509,9 @@ function Images({ project }: { project: ProjectData }) {
           <Button
             variant="danger"
             isLoading={act.isPending}
-            onClick={() => removing !== undefined && act.mutate({ id: removing.id, action: 'remove' })}
+            onClick={() =>
+              removing !== undefined && act.mutate({ id: removing.id, action: 'remove' })
+            }
           >
             Remove
           </Button>
@@ -438,7 +544,11 @@ function Settings({ project, user }: { project: ProjectData; user: User }) {
             salesContact:
               contactName.trim() === '' && contactEmail.trim() === '' && contactPhone.trim() === ''
                 ? null
-                : { name: contactName.trim(), email: contactEmail.trim(), phone: contactPhone.trim() },
+                : {
+                    name: contactName.trim(),
+                    email: contactEmail.trim(),
+                    phone: contactPhone.trim(),
+                  },
           },
         }),
       ),
@@ -450,14 +560,27 @@ function Settings({ project, user }: { project: ProjectData; user: User }) {
   });
   const tree = useMutation({
     mutationFn: async (value: 'in' | 'out') =>
-      ok(await api.PUT('/api/v1/projects/{id}/tree', { params: { path: { id: project.id } }, body: { tree: value } })),
+      ok(
+        await api.PUT('/api/v1/projects/{id}/tree', {
+          params: { path: { id: project.id } },
+          body: { tree: value },
+        }),
+      ),
     onSuccess: refresh,
   });
   const approval = useMutation({
     mutationFn: async (approve: boolean) =>
       approve
-        ? done(await api.POST('/api/v1/projects/{id}/distribution-approval', { params: { path: { id: project.id } } }))
-        : done(await api.DELETE('/api/v1/projects/{id}/distribution-approval', { params: { path: { id: project.id } } })),
+        ? done(
+            await api.POST('/api/v1/projects/{id}/distribution-approval', {
+              params: { path: { id: project.id } },
+            }),
+          )
+        : done(
+            await api.DELETE('/api/v1/projects/{id}/distribution-approval', {
+              params: { path: { id: project.id } },
+            }),
+          ),
     onSuccess: refresh,
   });
   const submit = (event: FormEvent) => {
@@ -467,14 +590,51 @@ function Settings({ project, user }: { project: ProjectData; user: User }) {
   return (
     <div className="hm-projects-stack">
       <Form onSubmit={submit} noValidate aria-label="Project settings" className="hm-narrow">
-        <TextField id="name" label="Project name" value={name} onChange={setName} error={errors.fields.name} />
+        <TextField
+          id="name"
+          label="Project name"
+          value={name}
+          onChange={setName}
+          error={errors.fields.name}
+        />
         <Title headingLevel="h2" className="hm-title">
           Sales contact
         </Title>
-        <TextField id="contactName" label="Contact name" value={contactName} onChange={setContactName} required={false} />
-        <TextField id="contactEmail" label="Contact email" type="email" value={contactEmail} onChange={setContactEmail} required={false} />
-        <TextField id="contactPhone" label="Contact phone" value={contactPhone} onChange={setContactPhone} required={false} />
-        <ProblemAlert problem={errors.fields.salesContact === undefined ? errors.form : { type: 'about:blank', title: 'Sales contact', status: 400, code: 'ui.field', detail: errors.fields.salesContact }} />
+        <TextField
+          id="contactName"
+          label="Contact name"
+          value={contactName}
+          onChange={setContactName}
+          required={false}
+        />
+        <TextField
+          id="contactEmail"
+          label="Contact email"
+          type="email"
+          value={contactEmail}
+          onChange={setContactEmail}
+          required={false}
+        />
+        <TextField
+          id="contactPhone"
+          label="Contact phone"
+          value={contactPhone}
+          onChange={setContactPhone}
+          required={false}
+        />
+        <ProblemAlert
+          problem={
+            errors.fields.salesContact === undefined
+              ? errors.form
+              : {
+                  type: 'about:blank',
+                  title: 'Sales contact',
+                  status: 400,
+                  code: 'ui.field',
+                  detail: errors.fields.salesContact,
+                }
+          }
+        />
         {save.isSuccess ? <Alert isInline variant="success" title="Saved" /> : null}
         <ActionGroup>
           <SubmitButton pending={save.isPending}>Save</SubmitButton>
@@ -510,11 +670,20 @@ function Settings({ project, user }: { project: ProjectData; user: User }) {
       </p>
       {user.staff ? (
         project.distributionApprovedAt === null ? (
-          <Button variant="primary" isLoading={approval.isPending} onClick={() => approval.mutate(true)}>
+          <Button
+            variant="primary"
+            isLoading={approval.isPending}
+            onClick={() => approval.mutate(true)}
+          >
             Approve the distribution
           </Button>
         ) : (
-          <Button variant="secondary" isDanger isLoading={approval.isPending} onClick={() => approval.mutate(false)}>
+          <Button
+            variant="secondary"
+            isDanger
+            isLoading={approval.isPending}
+            onClick={() => approval.mutate(false)}
+          >
             Revoke the approval
           </Button>
         )

@@ -44,7 +44,10 @@ function Projects({ user }: { user: User }) {
       ok(
         await api.GET('/api/v1/projects', {
           params: {
-            query: { pageSize: 100, ...(user.companyId === null ? {} : { companyId: user.companyId }) },
+            query: {
+              pageSize: 100,
+              ...(user.companyId === null ? {} : { companyId: user.companyId }),
+            },
           },
         }),
       ),
@@ -69,7 +72,9 @@ function Projects({ user }: { user: User }) {
           <ProblemAlert problem={problemOf(query.error)} title="The projects could not be loaded" />
         ) : query.data === undefined ? null : query.data.items.length === 0 ? (
           <EmptyState titleText="No projects yet" headingLevel="h2">
-            <EmptyStateBody>Create a project to get a registry to push your image to.</EmptyStateBody>
+            <EmptyStateBody>
+              Create a project to get a registry to push your image to.
+            </EmptyStateBody>
           </EmptyState>
         ) : (
           <Table aria-label="Certification projects" gridBreakPoint="grid-md" variant="compact">
@@ -121,7 +126,11 @@ function ProjectRow({ id, name, zone }: { id: string; name: string; zone: string
       </Td>
       <Td dataLabel="Zone">{zone}</Td>
       <Td dataLabel="Status">
-        {checklist.data === undefined ? '…' : checklist.data.certified ? 'Certified' : 'In progress'}
+        {checklist.data === undefined
+          ? '…'
+          : checklist.data.certified
+            ? 'Certified'
+            : 'In progress'}
       </Td>
       <Td dataLabel="Images">{images.data?.total ?? '…'}</Td>
       <Td dataLabel="Needs attention">
@@ -177,7 +186,8 @@ function CreateProject({ companyId, onClose }: { companyId: string; onClose: () 
   const zone = useQuery({
     queryKey: ['zone', zoneId],
     enabled: zoneId !== '',
-    queryFn: async () => ok(await api.GET('/api/v1/zones/{id}', { params: { path: { id: zoneId } } })),
+    queryFn: async () =>
+      ok(await api.GET('/api/v1/zones/{id}', { params: { path: { id: zoneId } } })),
   });
   const products = useQuery({
     queryKey: ['products', companyId],
@@ -226,7 +236,13 @@ function CreateProject({ companyId, onClose }: { companyId: string; onClose: () 
           </p>
         ) : (
           <Form onSubmit={submit} noValidate aria-label="Create a New Project">
-            <TextField id="name" label="Project name" value={name} onChange={setName} error={errors.fields.name} />
+            <TextField
+              id="name"
+              label="Project name"
+              value={name}
+              onChange={setName}
+              error={errors.fields.name}
+            />
             <FormGroup label="Zone" fieldId="zoneId" isRequired>
               <FormSelect
                 id="zoneId"
@@ -241,7 +257,9 @@ function CreateProject({ companyId, onClose }: { companyId: string; onClose: () 
                   <FormSelectOption key={z.id} value={z.id} label={z.name} />
                 ))}
               </FormSelect>
-              {errors.fields.zoneId === undefined ? null : <p className="pf-m-error">{errors.fields.zoneId}</p>}
+              {errors.fields.zoneId === undefined ? null : (
+                <p className="pf-m-error">{errors.fields.zoneId}</p>
+              )}
             </FormGroup>
             <FormGroup label="Release category" fieldId="releaseCategory" isRequired>
               <FormSelect

@@ -1,0 +1,244 @@
+/**
+ * Certification projects in a real browser against a real server: a partner approved in a zone
+ * creates a project (its registry key shown once), reads the checklist with its fix links, the
+ * registry tab's commands and rotates the key; an image pushed to the registry goes from "Scan in
+ * progress" to "Passed" in the images tab without a reload, its scan details open, it is
+ * published from the table and its catalog page shows the grade history. A user of another
+ * company sees "not found" for the first company's project and image. Every screen: axe, no CSP
+ * violation, no sideways scrolling at 360 px, screenshots.
+ */
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect } from 'vitest';
+import { importPaths } from '../../src/engine/vuln/index.js';
+import { testConfig } from '../../src/platform/config.js';
+import type { RunningServer } from '../../src/server/server.js';
+import { ApiClient, startMailbox, type Mailbox } from '../support/api.js';
+import {
+  browserUnavailable,
+  horizontalOverflow,
+  itWithBrowser,
+  launchChromium,
+  screenshot,
+  seriousA11yViolations,
+  watchPage,
+  WEB_DIST,
+  type PageWatch,
+} from '../support/browser.js';
+import { certifyPartner, type CertifiedProject } from '../support/certify.js';
+import { fixture } from '../support/fixtures.js';
+import { buildOciLayout, CERTIFIED_CONFIG, RPM_ROOTFS } from '../support/image-builder.js';
+import { newPartner, STAFF_PASSWORD, type Partner, type Portal } from '../support/portal.js';
+import { pushOciLayout, RegistryClient, startTestServer } from '../support/registry-server.js';
+
+const itBrowser = itWithBrowser();
+const PASSWORD = 'secret-password';
+
+describe('certification projects in a browser', () => {
+  let dir: string;
+  let shots: string;
+  let server: RunningServer;
+  let mailbox: Mailbox;
+  let browser: Browser;
+  let page: Page;
+  let watch: PageWatch;
+  let partner: Partner;
+  let certified: CertifiedProject;
+  let imageId: string;
+
+  beforeAll(async () => {
+    if (browserUnavailable() !== undefined) {
+      return;
+    }
+    dir = await mkdtemp(join(tmpdir(), 'hallmark-web-projects-'));
+    shots = join(dir, 'screenshots');
+    console.log(`browser test screenshots: ${shots}`);
+    mailbox = await startMailbox();
+    const config = testConfig({ dataDir: join(dir, 'data') });
+    await mkdir(config.dataDir, { recursive: true });
+    await importPaths(
+      [fixture('external/redhat-csaf/vex/claircore/cve-2023-38545.json')],
+      config.scan.vulndb,
+    );
+    server = await startTestServer(
+      {
+        ...config,
+        mail: { ...config.mail, smtpUrl: mailbox.url },
+        accounts: { ...config.accounts, adminPassword: STAFF_PASSWORD },
+      },
+      { webUi: WEB_DIST },
+    );
+    const staff = await new ApiClient(server.url).login('admin', STAFF_PASSWORD);
+    const portal: Portal = { server, mailbox, staff, close: () => Promise.resolve() };
+    partner = await newPartner(portal, server.database.db, 'Projvendor');
+    certified = await certifyPartner(portal, partner);
+    await newPartner(portal, server.database.db, 'Othervendor');
+    browser = await launchChromium();
+    page = await (await browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage();
+    page.setDefaultTimeout(15_000);
+    watch = watchPage(page);
+    await logIn(page, 'Projvendor-admin');
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+    await mailbox?.close();
+    if (dir !== undefined && process.env.HALLMARK_KEEP_SCREENSHOTS === undefined) {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  async function logIn(on: Page, login: string): Promise<void> {
+    await on.goto(`${server.url}/login`);
+    await on.locator('#login').fill(login);
+    await on.locator('#password').fill(PASSWORD);
+    await on.getByRole('button', { name: 'Log in' }).click();
+    await on.getByTestId('current-user').waitFor();
+  }
+
+  /** axe, a screenshot, no CSP violation and no sideways scrolling at 360 px. */
+  async function checkScreen(name: string, on: Page = page): Promise<void> {
+    await screenshot(on, shots, name);
+    expect(await seriousA11yViolations(on), `accessibility of ${name}`).toEqual([]);
+    expect(watch.cspViolations()).toEqual([]);
+    await on.setViewportSize({ width: 360, height: 800 });
+    await on.waitForTimeout(100);
+    await expect
+      .poll(() => horizontalOverflow(on), { message: `overflow of ${name} at 360 px` })
+      .toBe(0);
+    await screenshot(on, shots, `${name}-360`);
+    await on.setViewportSize({ width: 1280, height: 900 });
+  }
+
+  itBrowser(
+    'should create a project, show its key once, its checklist and registry',
+    async () => {
+      await page.goto(`${server.url}/projects`);
+      await page.getByRole('link', { name: 'Projvendor project' }).waitFor();
+      await checkScreen('projects');
+      await page.getByRole('button', { name: 'Create a New Project' }).click();
+      const dialog = page.getByRole('dialog');
+      await dialog.locator('#name').fill('Web project');
+      await dialog.locator('#zoneId').selectOption({ label: 'OpenStack & NFV' });
+      await expect.poll(() => dialog.locator('#releaseCategory option').count()).toBeGreaterThan(1);
+      await dialog.locator('#releaseCategory').selectOption({ index: 1 });
+      await dialog.locator('#productId').selectOption({ index: 1 });
+      await dialog.locator('#productVersionId').selectOption({ index: 1 });
+      await dialog.locator('#targetPlatform').fill('OpenStack');
+      await dialog.locator('#targetPlatformVersion').fill('17');
+      await screenshot(page, shots, 'project-create');
+      expect(await seriousA11yViolations(page)).toEqual([]);
+      await dialog.getByRole('button', { name: 'Create the project' }).click();
+      await page.getByText('Copy the registry key now').waitFor();
+      expect(new URL(page.url()).pathname).toMatch(/^\/projects\/[^/]+\/registry$/);
+      const key = await page.getByRole('textbox', { name: 'Registry key' }).inputValue();
+      expect(key.length).toBeGreaterThan(10);
+      expect(await page.getByRole('textbox', { name: 'docker login' }).inputValue()).toContain(
+        `-p ${key} `,
+      );
+      await checkScreen('project-registry');
+      // Shown once: opening the tab again shows no key.
+      const url = page.url();
+      await page.getByRole('tab', { name: 'Checklist' }).click();
+      await page.locator('table[aria-label="Certification checklist"]').waitFor();
+      await page.getByRole('link', { name: 'Project settings' }).first().waitFor();
+      expect(await page.getByText('staff approve the distribution').count()).toBeGreaterThan(0);
+      await checkScreen('project-checklist');
+      await page.goto(url);
+      await page.getByText('Namespace').waitFor();
+      expect(await page.getByText('Copy the registry key now').count()).toBe(0);
+      // Rotation behind a confirmation shows the new key once.
+      await page.getByRole('button', { name: 'Rotate the registry key' }).click();
+      await page.getByRole('dialog').getByRole('button', { name: 'Rotate' }).click();
+      await page.getByText('Copy the registry key now').waitFor();
+      const rotated = await page.getByRole('textbox', { name: 'Registry key' }).inputValue();
+      expect(rotated).not.toBe(key);
+      // Settings: the sales contact and the tree declaration.
+      await page.getByRole('tab', { name: 'Settings' }).click();
+      await page.locator('#contactName').fill('Sam Seller');
+      await page.locator('#contactEmail').fill('sam@example.com');
+      await page.locator('#contactPhone').fill('+1 555 0101');
+      await page.getByRole('button', { name: 'Save' }).click();
+      await page.getByText('Saved').waitFor();
+      await page.getByLabel('Out-of-tree (shipped by you)').check();
+      await expect
+        .poll(() => page.getByLabel('Out-of-tree (shipped by you)').isChecked())
+        .toBe(true);
+      await checkScreen('project-settings');
+    },
+    120_000,
+  );
+
+  itBrowser(
+    'should show a pushed image scanning, then passed, without a reload',
+    async () => {
+      await page.goto(`${server.url}/projects/${certified.id}/images`);
+      await page.getByText('No images yet').waitFor();
+      await page.evaluate('window.__noReload = true');
+      const layout = join(dir, 'image');
+      await buildOciLayout(layout, {
+        layers: [
+          { tarFile: RPM_ROOTFS },
+          { entries: [{ path: 'licenses/LICENSE', content: 'Apache-2.0' }] },
+        ],
+        config: CERTIFIED_CONFIG,
+        tags: ['1.0'],
+      });
+      await pushOciLayout(
+        new RegistryClient(server.url, certified.registryKey),
+        layout,
+        `${certified.namespace}/webplugin`,
+        '1.0',
+      );
+      // The empty tab watches for the first push, then polls while the scan runs: no reload.
+      await page.locator('main table tbody tr').first().waitFor();
+      await page
+        .locator('main table tbody tr')
+        .first()
+        .getByText('Passed')
+        .waitFor({ timeout: 60_000 });
+      expect(await page.evaluate('window.__noReload')).toBe(true);
+      await checkScreen('project-images');
+      const images = await partner.admin.get(`/projects/${certified.id}/images`);
+      imageId = (images.body as { items: { id: string }[] }).items[0]!.id;
+      // Scan details.
+      await page.getByRole('link', { name: 'View' }).first().click();
+      await page.getByRole('heading', { name: 'Scan details' }).waitFor();
+      await page.locator('table[aria-label="Assessments"]').waitFor();
+      await page.locator('table[aria-label="Scan history"]').waitFor();
+      await checkScreen('image-details');
+      // Publish from the table.
+      await page.goto(`${server.url}/projects/${certified.id}/images`);
+      await page.getByRole('button', { name: 'Publish' }).click();
+      await page.getByRole('button', { name: 'Unpublish' }).waitFor();
+      // The catalog page shows the grade history.
+      await page.goto(`${server.url}/catalog/${imageId}`);
+      await page.getByRole('heading', { level: 1 }).waitFor();
+      await page.locator('.hm-projects-grade-chart svg').first().waitFor();
+      await page.locator('table[aria-label="Grade history"] tbody tr').first().waitFor();
+      await page.getByText('Next grade drop').first().waitFor();
+      await checkScreen('catalog-image');
+    },
+    120_000,
+  );
+
+  itBrowser('should answer another company "not found"', async () => {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const other = await context.newPage();
+    try {
+      await logIn(other, 'Othervendor-admin');
+      await other.goto(`${server.url}/projects/${certified.id}`);
+      await other.getByText('Project not found').waitFor();
+      expect(await other.getByText('Projvendor project').count()).toBe(0);
+      await other.goto(`${server.url}/images/${imageId}`);
+      await other.getByText('Image not found').waitFor();
+      expect(await other.getByText('webplugin').count()).toBe(0);
+      await screenshot(other, shots, 'other-company-not-found');
+    } finally {
+      await context.close();
+    }
+  });
+});
