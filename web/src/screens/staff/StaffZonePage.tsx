@@ -83,7 +83,7 @@ function LoadZone({ id }: { id: string }) {
   const z = query.data;
   return (
     <ZoneForm
-      key={z.updatedAt}
+      key={z.id}
       id={z.id}
       initial={{
         name: z.name,
