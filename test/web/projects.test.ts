@@ -163,7 +163,7 @@ describe('certification projects in a browser', () => {
       await page.locator('#contactPhone').fill('+1 555 0101');
       await page.getByRole('button', { name: 'Save' }).click();
       await page.getByText('Saved').waitFor();
-      await page.getByLabel('Out-of-tree (shipped by you)').check();
+      await page.getByLabel('Out-of-tree (shipped by you)').click();
       await expect
         .poll(() => page.getByLabel('Out-of-tree (shipped by you)').isChecked())
         .toBe(true);
