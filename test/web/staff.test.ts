@@ -42,7 +42,6 @@ describeDb('staff screens in the browser', (t) => {
   let page: Page;
   let watch: PageWatch;
   let acme: Partner;
-  let globex: Partner;
   let zoneId: string;
 
   async function readyPartner(name: string): Promise<Partner> {
@@ -69,7 +68,7 @@ describeDb('staff screens in the browser', (t) => {
     const zones = await portal.staff.get('/zones');
     zoneId = (zones.body.items as { id: string }[])[0]!.id;
     acme = await readyPartner('acme');
-    globex = await readyPartner('globex');
+    await readyPartner('globex');
     expect((await acme.admin.post('/software-requests', { platforms: ['RHEL'] })).status).toBe(201);
     browser = await launchChromium();
     const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
@@ -133,9 +132,10 @@ describeDb('staff screens in the browser', (t) => {
     await page.getByText('Zone requests: 1').waitFor();
     await page.getByRole('button', { name: 'Grant' }).first().click();
     await expect
-      .poll(
-        async () => (await portal.staff.get('/software-requests?status=granted')).body.items.length,
-      )
+      .poll(async () => {
+        const granted = await portal.staff.get('/software-requests?status=granted');
+        return (granted.body.items as unknown[]).length;
+      })
       .toBeGreaterThan(0);
     await page.getByText(/Software requests: \d+/).waitFor();
     await screenshot(page, shots, 'queue-after');

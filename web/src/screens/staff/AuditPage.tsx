@@ -66,9 +66,15 @@ function Audit() {
       }
       const after = day(filters.after);
       const before = day(filters.before, 1);
-      if (after !== undefined) q.after = after;
-      if (before !== undefined) q.before = before;
-      if (cursor !== undefined) q.cursor = cursor;
+      if (after !== undefined) {
+        q.after = after;
+      }
+      if (before !== undefined) {
+        q.before = before;
+      }
+      if (cursor !== undefined) {
+        q.cursor = cursor;
+      }
       return ok(await api.GET('/api/v1/audit', { params: { query: q } }));
     },
     placeholderData: keepPreviousData,
