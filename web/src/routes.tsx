@@ -95,7 +95,8 @@ export const router = createBrowserRouter([
       // Tabs: checklist (default), images, registry, settings.
       { path: 'projects/:id/:tab?', element: screen(screens.project) },
       { path: 'images/:id', element: screen(screens.image) },
-      { path: 'policy/:assessment?', element: screen(screens.policy) },
+      // The policy text each scan result links (`/policy/<id>#<assessment>`).
+      { path: 'policy/:policy?', element: screen(screens.policy) },
       { path: 'staff', element: screen(screens.workQueue) },
       { path: 'staff/companies', element: screen(screens.staffCompanies) },
       { path: 'staff/zones', element: screen(screens.staffZones) },
@@ -105,6 +106,9 @@ export const router = createBrowserRouter([
       { path: 'staff/mail/:id', element: screen(screens.mail) },
       { path: 'staff/audit', element: screen(screens.audit) },
       { path: 'zone-requests/:id', element: screen(screens.zoneRequest) },
+      // Staff e-mails about software requests link these; they are worked in the queue.
+      { path: 'software-requests', element: screen(screens.workQueue) },
+      { path: 'software-requests/:id', element: screen(screens.workQueue) },
       { path: '*', element: screen(screens.notFound) },
     ],
   },
