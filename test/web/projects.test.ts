@@ -210,6 +210,13 @@ describe('certification projects in a browser', () => {
       await page.locator('table[aria-label="Assessments"]').waitFor();
       await page.locator('table[aria-label="Scan history"]').waitFor();
       await checkScreen('image-details');
+      // Each result links the policy text it was judged by, served by the portal.
+      await page.getByRole('link', { name: 'Policy' }).first().click();
+      await page.getByRole('heading', { name: /Policy/, level: 1 }).waitFor();
+      expect(new URL(page.url()).pathname).toBe('/policy/connect-2018');
+      const anchor = decodeURIComponent(new URL(page.url()).hash.slice(1));
+      await expect.poll(() => page.evaluate('document.activeElement?.id')).toBe(anchor);
+      await checkScreen('policy');
       // Publish from the table.
       await page.goto(`${server.url}/projects/${certified.id}/images`);
       await page.getByRole('button', { name: 'Publish' }).click();

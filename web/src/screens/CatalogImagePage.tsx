@@ -263,7 +263,9 @@ export default function CatalogImagePage() {
                 return (
                   <Tr key={a.name}>
                     <Td dataLabel="Assessment">
-                      {policy === undefined ? (
+                      {a.url.startsWith('/policy/') ? (
+                        <Link to={a.url}>{a.name}</Link>
+                      ) : policy === undefined ? (
                         a.name
                       ) : (
                         <a href={policy} rel="noopener noreferrer" target="_blank">

@@ -26,10 +26,17 @@ const POLICIES: Record<string, { title: string; summary: string; text: string }>
   },
 };
 
+/** The plain text of a heading's children. */
+function textOf(node: ReactNode): string {
+  if (typeof node === 'string' || typeof node === 'number') {
+    return String(node);
+  }
+  return Array.isArray(node) ? node.map((n: ReactNode) => textOf(n)).join('') : '';
+}
+
 /** The anchor of a heading: its text lower-cased, as scan results link it. */
 function anchorOf(children: ReactNode): string {
-  const text = typeof children === 'string' ? children : String(children ?? '');
-  return text
+  return textOf(children)
     .trim()
     .toLowerCase()
     .replace(/[^a-z0-9_-]+/g, '-');
