@@ -1,48 +1,19 @@
 /** The page the reset e-mail's link opens (`/reset-password?token=…`): sets a new password. */
 import { ActionGroup, Alert, Form } from '@patternfly/react-core';
 import { LinkButton } from '../components/LinkButton';
-import { useMutation } from '@tanstack/react-query';
-import { useState, type FormEvent } from 'react';
 import { Link, useSearchParams } from 'react-router-dom';
-import { api, ok, problemOf } from '../api/client';
-import { formErrors, NO_ERRORS, type FormErrors } from '../api/problems';
 import { FormCard, SubmitButton, TextField } from '../components/FormParts';
 import { ProblemAlert } from '../components/ProblemAlert';
 import { RuleList } from '../components/RuleList';
+import { useTokenPassword } from '../components/useTokenPassword';
 import { passwordRules } from '../rules';
-
-type Field = 'password' | 'repeat';
-const BY_CODE = { 'account.password_too_short': 'password' } as const;
 
 /** The new-password form of a reset link. */
 export default function ResetPasswordPage() {
   const [params] = useSearchParams();
   const token = params.get('token') ?? '';
-  const [password, setPassword] = useState('');
-  const [repeat, setRepeat] = useState('');
-  const [touched, setTouched] = useState(false);
-  const [errors, setErrors] = useState<FormErrors<Field>>(NO_ERRORS);
-  const mutation = useMutation({
-    mutationFn: async () =>
-      ok(await api.POST('/api/v1/accounts/password', { body: { token, password } })),
-    onError: (err) => setErrors(formErrors(problemOf(err), ['password'], BY_CODE)),
-  });
-
-  const submit = (event: FormEvent) => {
-    event.preventDefault();
-    setTouched(true);
-    const fields: Partial<Record<Field, string>> = {};
-    if (passwordRules(password).some((r) => !r.met)) {
-      fields.password = 'This password does not meet the rules below.';
-    }
-    if (repeat !== password) {
-      fields.repeat = 'The two passwords differ.';
-    }
-    setErrors({ fields, form: undefined });
-    if (Object.keys(fields).length === 0) {
-      mutation.mutate();
-    }
-  };
+  const { password, typePassword, repeat, setRepeat, touched, errors, mutation, submit } =
+    useTokenPassword(token);
 
   return (
     <FormCard title="Choose a new password">
@@ -68,10 +39,7 @@ export default function ResetPasswordPage() {
             type="password"
             autoComplete="new-password"
             value={password}
-            onChange={(v) => {
-              setPassword(v);
-              setTouched(true);
-            }}
+            onChange={typePassword}
             error={errors.fields.password}
             describedBy="password-rules"
           >
