@@ -157,45 +157,47 @@ function ImageDetails() {
             No assessments yet{img.status === 'scan_in_progress' ? ': the scan is running.' : '.'}
           </p>
         ) : (
-          <Table aria-label="Assessments" gridBreakPoint="grid-md" variant="compact">
-            <Thead>
-              <Tr>
-                <Th>Name</Th>
-                <Th>Result</Th>
-                <Th>Reason</Th>
-                <Th>How to fix it</Th>
-                <Th>Policy</Th>
-              </Tr>
-            </Thead>
-            <Tbody>
-              {img.assessments.map((a) => (
-                <Tr key={a.name}>
-                  <Td dataLabel="Name">
-                    {a.name}
-                    {a.required ? null : ' (advisory)'}
-                  </Td>
-                  <Td dataLabel="Result">
-                    <Outcome outcome={a.outcome} />
-                  </Td>
-                  <Td dataLabel="Reason">
-                    <PlainText>{a.reason}</PlainText>
-                  </Td>
-                  <Td dataLabel="How to fix it">
-                    <PlainText>{a.suggestion}</PlainText>
-                  </Td>
-                  <Td dataLabel="Policy">
-                    {a.url.startsWith('/') ? (
-                      <Link to={a.url}>Policy</Link>
-                    ) : a.url === '' ? (
-                      '—'
-                    ) : (
-                      <a href={a.url}>Policy</a>
-                    )}
-                  </Td>
+          <div className="hm-table-wrap">
+            <Table aria-label="Assessments" gridBreakPoint="grid-md" variant="compact">
+              <Thead>
+                <Tr>
+                  <Th>Name</Th>
+                  <Th>Result</Th>
+                  <Th>Reason</Th>
+                  <Th>How to fix it</Th>
+                  <Th>Policy</Th>
                 </Tr>
-              ))}
-            </Tbody>
-          </Table>
+              </Thead>
+              <Tbody>
+                {img.assessments.map((a) => (
+                  <Tr key={a.name}>
+                    <Td dataLabel="Name">
+                      {a.name}
+                      {a.required ? null : ' (advisory)'}
+                    </Td>
+                    <Td dataLabel="Result">
+                      <Outcome outcome={a.outcome} />
+                    </Td>
+                    <Td dataLabel="Reason" modifier="breakWord">
+                      <PlainText>{a.reason}</PlainText>
+                    </Td>
+                    <Td dataLabel="How to fix it" modifier="breakWord">
+                      <PlainText>{a.suggestion}</PlainText>
+                    </Td>
+                    <Td dataLabel="Policy">
+                      {a.url.startsWith('/') ? (
+                        <Link to={a.url}>Policy</Link>
+                      ) : a.url === '' ? (
+                        '—'
+                      ) : (
+                        <a href={a.url}>Policy</a>
+                      )}
+                    </Td>
+                  </Tr>
+                ))}
+              </Tbody>
+            </Table>
+          </div>
         )}
       </PageSection>
       {labels.length === 0 ? null : (
