@@ -214,10 +214,12 @@ describe('the npm package', { tags: ['slow'] }, () => {
       const report = JSON.parse(check.out.slice(check.out.indexOf('{'))) as JsonReport;
       expect(report.passed).toBe(true);
       expect(report.health?.grade).toBe('A');
-      // Every assessment's policy text ships in the package.
+      // Every assessment's policy text ships in the package, and the report links that copy.
       const installed = join(prefix, 'lib', 'node_modules', 'hallmark-certify');
       for (const r of report.results) {
-        expect(existsSync(join(installed, r.url.split('#')[0] ?? '')), r.url).toBe(true);
+        const file = fileURLToPath(r.url.split('#')[0] ?? '');
+        expect(file.startsWith(join(installed, 'docs', 'policy')), r.url).toBe(true);
+        expect(existsSync(file), r.url).toBe(true);
       }
       const text = await run(hallmark, ['check', 'oci:img:1.0', '--vulndb', db], {
         cwd: work,
