@@ -326,7 +326,7 @@ function Registry({ project }: { project: ProjectData }) {
       <CopyCommand label="podman login" command={`podman login -u unused -p ${key} ${host}`} />
       <CopyCommand
         label="skopeo copy"
-        command={`skopeo copy --dest-creds unused:${key} docker-archive:image.tar docker://${ref}:1.0`}
+        command={`skopeo copy --dest-creds unused:${key} docker-archive:image.tar docker://${ref}/<repository>:1.0`}
       />
       <CopyCommand label="Push" command={info.data.pushExample} />
       <p>{info.data.note}</p>
