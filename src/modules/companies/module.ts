@@ -3,7 +3,6 @@ import { notFound } from '../../platform/errors.js';
 import type { Api, ApiContext, ApiModule } from '../../platform/http/api.js';
 import { sendLogo } from '../../platform/http/upload.js';
 import { requireCompanyRole, requireUser } from '../../platform/http/guards.js';
-import { pageSchema } from '../../platform/http/paging.js';
 import {
   agreementView,
   currentAgreement,
@@ -11,7 +10,7 @@ import {
   PROGRAM_AGREEMENT,
   PROGRAM_AGREEMENT_SEED,
 } from './agreements.js';
-import { askToJoin, decideJoinRequest, listJoinRequests } from './join-requests.js';
+import { joinRoutes } from './join-routes.js';
 import {
   companyLogoToServe,
   removeCompanyLogo,
@@ -25,10 +24,6 @@ import {
   CompanyParams,
   CompanySchema,
   CreateCompanyBody,
-  IdParams,
-  JoinBody,
-  JoinRequestListQuery,
-  JoinRequestSchema,
   SearchQuery,
   UpdateCompanyBody,
 } from './schemas.js';
@@ -223,75 +218,6 @@ function routes(api: Api, ctx: ApiContext, ports: CompaniesPorts): void {
 
   joinRoutes(api, ctx);
   userRoutes(api, ctx);
-}
-
-function joinRoutes(api: Api, ctx: ApiContext): void {
-  api.post(
-    '/companies/:id/join-requests',
-    {
-      config: { auth: 'user' },
-      schema: {
-        tags: TAGS,
-        summary: 'Ask to join a company (its org admins are e-mailed and decide)',
-        params: CompanyParams,
-        body: JoinBody,
-        response: { 201: JoinRequestSchema },
-      },
-    },
-    async (request, reply) => {
-      const user = requireUser(request);
-      const created = await askToJoin(
-        ctx,
-        { user, ip: request.ip },
-        request.params.id,
-        request.body.message,
-      );
-      return reply.code(201).send(created);
-    },
-  );
-
-  api.get(
-    '/companies/:id/join-requests',
-    {
-      config: { auth: 'user' },
-      schema: {
-        tags: TAGS,
-        summary: "The company's join requests (org admin, staff; pending by default)",
-        params: CompanyParams,
-        querystring: JoinRequestListQuery,
-        response: { 200: pageSchema(JoinRequestSchema) },
-      },
-    },
-    async (request) => {
-      requireCompanyRole(request, request.params.id, 'orgAdmin');
-      return listJoinRequests(ctx.db, request.params.id, request.query.status, request.query);
-    },
-  );
-
-  for (const [action, decision] of [
-    ['approve', 'approved'],
-    ['decline', 'declined'],
-  ] as const) {
-    api.post(
-      `/join-requests/:id/${action}`,
-      {
-        config: { auth: 'user' },
-        schema: {
-          tags: TAGS,
-          summary: `${action === 'approve' ? 'Approve' : 'Decline'} a join request (org admin, staff; the requester is e-mailed)`,
-          params: IdParams,
-          response: { 200: JoinRequestSchema },
-        },
-      },
-      async (request) =>
-        decideJoinRequest(
-          ctx,
-          { user: requireUser(request), ip: request.ip },
-          request.params.id,
-          decision,
-        ),
-    );
-  }
 }
 
 async function seed(ctx: ApiContext): Promise<void> {

@@ -135,6 +135,32 @@ export const JoinRequestListQuery = z.object({
   ...pagingQuery(100),
 });
 
+/** A join request in the staff's list of every company's requests: with the company asked. */
+export const StaffJoinRequestSchema = JoinRequestSchema.extend({
+  company: z.object({ id: z.string(), name: z.string() }),
+});
+
+/**
+ * A join request as its requester sees it: the company asked and the outcome, never who
+ * decided (the searcher does not learn who a company's org admins are).
+ */
+export const OwnJoinRequestSchema = z.object({
+  id: z.string(),
+  company: z.object({ id: z.string(), name: z.string() }),
+  status: z.enum(['pending', 'approved', 'declined']),
+  /** The message sent with the request. */
+  message: z.string().nullable(),
+  createdAt: z.string(),
+  /** When it was approved or declined; null while pending. */
+  decidedAt: z.string().nullable(),
+});
+
+/** `GET /me/join-requests`: every request by default, newest first. */
+export const OwnJoinRequestListQuery = z.object({
+  status: z.enum(['pending', 'approved', 'declined', 'all']).default('all'),
+  ...pagingQuery(20),
+});
+
 /** `GET /companies/:id/users`. */
 export const UserListQuery = z.object({
   /** Active (default; includes invited users who have not set a password yet), Inactive or All. */
