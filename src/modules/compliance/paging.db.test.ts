@@ -1,6 +1,7 @@
 /**
  * The one paging style (platform/http/paging.ts) on the export compliance questionnaires,
- * unbounded before: newest submission first, then by id.
+ * unbounded before: newest submission first, then by id; or (`order=due`) the earliest target
+ * date first.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { newId, writeJson } from '../../platform/db/index.js';
@@ -62,6 +63,34 @@ describeDb('export compliance paging', (t) => {
     expect(items.every((r) => r.status === 'submitted')).toBe(true);
     const everyone = await walkPages<{ id: string }>(portal.staff, '/export-compliance', 5);
     expect(new Set(everyone.items.map((r) => r.id)).size).toBe(14);
+  });
+
+  it('should walk by target date with order=due, the overdue ones first', async () => {
+    // Answers to follow-up questions renew the target date: the oldest submission is due last.
+    await t.db
+      .updateTable('export_compliance')
+      .set({ due_at: '2026-05-20T00:00:00.000Z' })
+      .where('id', '=', expected.at(-1)!)
+      .execute();
+    const byDue = await t.db
+      .selectFrom('export_compliance')
+      .select(['id', 'due_at'])
+      .where('company_id', '=', acme.companyId)
+      .where('status', '=', 'submitted')
+      .execute();
+    const dueOrder = byDue
+      .sort((a, b) => a.due_at.localeCompare(b.due_at) || (a.id < b.id ? -1 : 1))
+      .map((r) => r.id);
+    const { items, pages } = await walkPages<{ id: string; dueAt: string; overdue: boolean }>(
+      portal.staff,
+      `/export-compliance?status=submitted&companyId=${acme.companyId}&order=due`,
+      3,
+    );
+    expect(items.map((r) => r.id)).toEqual(dueOrder);
+    expect(pages).toBe(2);
+    // Every target date of the rows is past: all overdue, the earliest first.
+    expect(items.every((r) => r.overdue)).toBe(true);
+    expect((await acme.member.get('/export-compliance?order=soonest')).status).toBe(400);
   });
 
   it('should refuse bad cursors and page sizes above 100', async () => {

@@ -99,6 +99,11 @@ export function complianceRoutes(api: Api, ctx: ApiContext): void {
           status: z.enum(STATUSES).optional(),
           /** Staff only. */
           companyId: z.uuid().optional(),
+          /**
+           * `submitted` (default): the newest submission first; `due`: the earliest target date
+           * first, so a review queue starts with the overdue ones.
+           */
+          order: z.enum(['submitted', 'due']).default('submitted'),
           ...pagingQuery(100),
         }),
         response: { 200: pageSchema(ComplianceSchema) },
@@ -114,10 +119,12 @@ export function complianceRoutes(api: Api, ctx: ApiContext): void {
       if (request.query.status !== undefined) {
         query = query.where('status', '=', request.query.status);
       }
-      // Newest submission first, then by id (as before).
+      // Newest submission first, then by id (as before); or the earliest target date first.
       const page = await keysetPage(query, {
         keys: [
-          { ref: 'submitted_at', value: (r) => r.submitted_at, direction: 'desc' },
+          request.query.order === 'due'
+            ? { ref: 'due_at', value: (r) => r.due_at }
+            : { ref: 'submitted_at', value: (r) => r.submitted_at, direction: 'desc' },
           { ref: 'id', value: (r) => r.id },
         ],
         direction: 'asc',
