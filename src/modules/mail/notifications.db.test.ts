@@ -140,7 +140,8 @@ describeDb('staff notifications', (t) => {
 
   it('should tell staff of a tree declaration to confirm, and of a changed one', async () => {
     const project = await readyProject('Tree Co', 'tree-admin');
-    const link = new RegExp(`^${PUBLIC_URL}/projects/${project.id}$`);
+    // The settings tab, where staff confirm the declaration.
+    const link = new RegExp(`^${PUBLIC_URL}/projects/${project.id}/settings$`);
     expect((await project.admin.put(`/projects/${project.id}/tree`, { tree: 'in' })).status).toBe(
       200,
     );

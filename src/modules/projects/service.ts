@@ -393,8 +393,9 @@ export async function declareTree(
       await notifyStaff(trx, ctx, {
         template: 'staff.tree_declared',
         subject: `Project ${project.name} of ${company.name} declared ${where}: confirmation needed`,
-        text: `${actor.user.login} declared the plugin of project "${project.name}" (${company.name}) ${where}${project.tree === null ? '' : `, replacing ${project.tree === 'in' ? 'in tree' : 'out of tree'}`}. Confirm the declaration:`,
-        path: `/projects/${project.id}`,
+        text: `${actor.user.login} declared the plugin of project "${project.name}" (${company.name}) ${where}${project.tree === null ? '' : `, replacing ${project.tree === 'in' ? 'in tree' : 'out of tree'}`}. Confirm the declaration in the project's settings:`,
+        // The settings tab, where staff confirm it.
+        path: `/projects/${project.id}/settings`,
       });
     }
     return currentView(trx, facts, id);
