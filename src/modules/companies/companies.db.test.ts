@@ -225,8 +225,12 @@ describeDb('companies API', (t) => {
       .where('id', '=', seekerId)
       .executeTakeFirstOrThrow();
     expect(user).toEqual({ company_id: acme.companyId, org_admin: 0 });
-    await mailbox.waitFor(
+    const welcome = await mailbox.waitFor(
       (m) => m.to.includes('seeker01@example.com') && /now a member of Joinable/.test(m.subject),
+    );
+    // The company's dashboard, once logged in.
+    expect(welcome.text.split(/\r?\n/)).toContainEqual(
+      `Open your company in the partner portal: ${server.url}/company`,
     );
     expect((await acme.admin.post(`/join-requests/${requestId}/decline`)).body.code).toBe(
       'join_request.decided',
@@ -241,6 +245,10 @@ describeDb('companies API', (t) => {
       (m) => m.to.includes('seeker02@example.com') && /declined/.test(m.subject),
     );
     expect(mail.text).toContain('declined');
+    // Finding another company or registering one.
+    expect(mail.text.split(/\r?\n/)).toContainEqual(
+      `You can search for another company or register a new one: ${server.url}/welcome`,
+    );
     const all = await acme.admin.get(`/companies/${acme.companyId}/join-requests?status=all`);
     expect(all.body.items).toHaveLength(2);
   });

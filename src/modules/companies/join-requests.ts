@@ -13,7 +13,7 @@ import type { ApiContext } from '../../platform/http/api.js';
 import { assertCompanyRole, seesCompany, type Actor } from '../../platform/http/guards.js';
 import { keysetPage, mapPage, type Page } from '../../platform/http/paging.js';
 import { audit } from '../audit/index.js';
-import { enqueueMail } from '../mail/index.js';
+import { enqueueMail, portalLink } from '../mail/index.js';
 import type { JoinRequestSchema } from './schemas.js';
 import { loadCompany } from './service.js';
 import {
@@ -199,9 +199,11 @@ export async function decideJoinRequest(
           ? `An organization administrator of ${company.name} approved your request: the login "${requester.login}" is now a user of the company.`
           : `An organization administrator of ${company.name} declined your request to join the company.`,
         '',
+        // `/company` opens the company's dashboard (after logging in); `/welcome` is where a
+        // user without a company finds one or registers their own.
         decision === 'approved'
-          ? `Log in to the partner portal: ${ctx.links.base}/`
-          : `You can search for another company or register a new one: ${ctx.links.base}/`,
+          ? `Open your company in the partner portal: ${portalLink(ctx, '/company')}`
+          : `You can search for another company or register a new one: ${portalLink(ctx, '/welcome')}`,
       ].join('\n'),
     });
     await audit(trx, now, {
