@@ -870,6 +870,7 @@ async function recomputeChild(jobFile) {
         clock,
         vulndbPath,
         images: mods.ports.gradedImages,
+        links: { base: 'http://localhost:8080' },
       });
       const secs = seconds(t);
       console.error(

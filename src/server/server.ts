@@ -134,6 +134,7 @@ export function jobDefinitions(
       clock,
       vulndbPath: config.scan.vulndb,
       images: gradedImages,
+      links,
     }),
   ];
 }

@@ -140,6 +140,7 @@ describeDb('health grades in the server', (t) => {
       clock,
       vulndbPath: vulndb,
       images: gradedImages,
+      links: { base: server.url },
     });
   const grade = async (id: string) =>
     await t.db
@@ -187,6 +188,8 @@ describeDb('health grades in the server', (t) => {
     expect(mail.text).toContain(
       'yum -y update-minimal --security --sec-severity=Important --sec-severity=Critical',
     );
+    // The image's page in the portal, with its grade and scan.
+    expect(mail.text.split(/\r?\n/)).toContainEqual(`${server.url}/images/${image}`);
 
     // Recomputing without change sends nothing and keeps the history.
     expect(await recompute()).toMatchObject({ changed: 0, drops: 0 });
@@ -252,10 +255,12 @@ describeDb('health grades in the server', (t) => {
     const before = await drops();
     clock.advance(60 * 86_400_000);
     expect(await recompute()).toMatchObject({ matched: 1, images: 4, changed: 4, drops: 4 });
-    for (const contact of team) {
+    for (const [i, contact] of team.entries()) {
       const mail = await mailbox.waitFor((m) => m.to.includes(contact));
       expect(mail.subject).toMatch(/fell to D$/);
       expect(mail.text).toContain('fell from C to D');
+      // Each e-mail links the page of its own image.
+      expect(mail.text.split(/\r?\n/)).toContainEqual(`${server.url}/images/${images[i]}`);
     }
     await mailbox.waitFor((m) => m.to.includes('team@vendor.example') && /to D$/.test(m.subject));
     expect(await recompute()).toMatchObject({ changed: 0, drops: 0 });
@@ -288,6 +293,7 @@ describeDb('health grades in the server', (t) => {
     };
     const graded = await gradePackageSet(t.db, queue, digest, clean, clock.now(), {
       images: gradedImages,
+      links: { base: server.url },
       alsoImage: scanned,
     });
     // The five published images of the set, and the scanned one; not the other unpublished one.

@@ -15,7 +15,7 @@ import type {
 import type { DB } from '../../platform/db/index.js';
 import { readJson, writeJson } from '../../platform/db/index.js';
 import type { JobQueue } from '../../platform/queue/index.js';
-import { enqueueMails } from '../mail/index.js';
+import { enqueueMails, portalLink, type NotifyContext } from '../mail/index.js';
 import type { GradedImages } from './graded-images.js';
 import { currentGrades, isDrop, moveGrades, type GradeMove, type StoredHealth } from './grades.js';
 import { SERVER_NO_VULNDB_MESSAGE } from './vulndb-status.js';
@@ -56,12 +56,21 @@ export interface SetGrading {
   drops: number;
 }
 
+/** What grading needs besides the set: the images side, and where the drop e-mails link. */
+export interface GradeOptions {
+  readonly images: GradedImages;
+  /** The portal's base URL: a drop e-mail links the image's page (`/images/<id>`). */
+  readonly links: NotifyContext['links'];
+  readonly alsoImage?: string;
+  /** The set's stored `health_digest`, when the caller read it. */
+  readonly knownHealthDigest?: string | null;
+}
+
 /**
  * Records `report` (matched at `now`) as the set's match and gives its grade to every published
  * image of the set, and to `alsoImage` (the image just scanned, published or not). Only images
  * whose grade or next drop date differ are written; a published image that falls below A gets
- * one e-mail to its product's contact list.
- * @param knownHealthDigest the set's stored `health_digest`, when the caller read it.
+ * one e-mail to its product's contact list, with a link to the image's page.
  */
 export async function gradePackageSet(
   trx: Kysely<DB>,
@@ -69,7 +78,7 @@ export async function gradePackageSet(
   digest: string,
   report: VulnerabilityReport,
   now: Date,
-  options: { images: GradedImages; alsoImage?: string; knownHealthDigest?: string | null },
+  options: GradeOptions,
 ): Promise<SetGrading> {
   const stored = storedHealth(report);
   const text = writeJson(stored);
@@ -105,7 +114,7 @@ export async function gradePackageSet(
   await moveGrades(trx, moves, report.health, now);
   const regraded = moves.filter((m) => m.previous !== grade);
   const drops = regraded.filter((m) => m.published && grade !== 'A' && isDrop(m.previous, grade));
-  await mailDrops(trx, queue, options.images, drops, grade, stored);
+  await mailDrops(trx, queue, options, drops, grade, stored);
   return { images: images.length, changed: regraded.length, drops: drops.length };
 }
 
@@ -130,11 +139,14 @@ export async function missingAdvisories(
 /** Images looked up per query when mailing drops. */
 const MAIL_CHUNK = 500;
 
-/** One e-mail per dropped image to its product's contact list (none without contacts). */
+/**
+ * One e-mail per dropped image to its product's contact list (none without contacts), linking
+ * the image's page: its grade, the missing errata and the scan.
+ */
 async function mailDrops(
   trx: Kysely<DB>,
   queue: JobQueue,
-  images: GradedImages,
+  { images, links }: Pick<GradeOptions, 'images' | 'links'>,
   drops: readonly GradeMove[],
   current: string,
   stored: StoredHealth,
@@ -165,6 +177,10 @@ async function mailDrops(
         'How to fix it: rebuild the image so it carries the fixes, for example with',
         '  RUN yum -y update-minimal --security --sec-severity=Important --sec-severity=Critical',
         'in its Dockerfile (or on the latest base image), then push the new build and publish it.',
+        '',
+        "The image's grade and scan in the portal:",
+        portalLink({ links }, `/images/${notice.id}`),
+        '',
       ].join('\n'),
     }));
     await enqueueMails(trx, queue, mails);

@@ -19,6 +19,8 @@ export interface RecomputeDeps {
   readonly vulndbPath: string;
   /** Which images use which sets, and what their drop e-mails say. */
   readonly images: GradedImages;
+  /** The portal's base URL, which the drop e-mails link. */
+  readonly links: { readonly base: string };
 }
 
 /** What a recomputation did. */
@@ -82,6 +84,7 @@ export async function recomputeGrades(deps: RecomputeDeps): Promise<RecomputeRep
         for (const set of matched) {
           const graded = await gradePackageSet(trx, deps.queue, set.digest, set.report, now, {
             images: deps.images,
+            links: deps.links,
             knownHealthDigest: set.healthDigest,
           });
           report.images += graded.images;

@@ -186,7 +186,7 @@ export function scanImageJob(deps: ScanJobDeps): JobDefinition<'scan.image'> {
         });
       }
       if (passed && (await previousVerdict(deps.db, imageId, scanId)) !== 'passed') {
-        await autoPublish(deps, imageId);
+        await autoPublish({ ...deps, links: deps.notify.links }, imageId);
       }
       return 'done';
     },
@@ -310,6 +310,7 @@ async function storeResult(
     if (reply.vulnerabilities !== null) {
       await gradePackageSet(trx, deps.queue, packageSet, reply.vulnerabilities, now, {
         images: deps.grading,
+        links: deps.notify.links,
         alsoImage: imageId,
       });
     }

@@ -278,6 +278,8 @@ export interface PublishDeps {
   readonly grading: GradedImages;
   /** What a project's certification checks ask of products and images (the server composes it). */
   readonly projectFacts: ProjectFacts;
+  /** Where grade-drop e-mails link (the portal's base URL). */
+  readonly links: { readonly base: string };
 }
 
 /** Who publishes: a user (an org admin, or staff on the partner's behalf), or auto publish. */
@@ -337,6 +339,7 @@ async function publish(deps: PublishDeps, by: Publisher, row: ImageJoined): Prom
     if (match !== undefined) {
       await gradePackageSet(trx, deps.queue, match.digest, match.report, now, {
         images: deps.grading,
+        links: deps.links,
         alsoImage: row.id,
       });
     }
@@ -556,7 +559,7 @@ export async function imageScans(
  * @returns how many scans were queued
  */
 export async function rescanWaitingForVulndb(
-  deps: PublishDeps,
+  deps: Omit<PublishDeps, 'links'>,
   dataServes: () => Promise<boolean>,
 ): Promise<number> {
   const ids = await imagesToRescan(deps.db, 'waiting_for_vulndb');
