@@ -10,9 +10,10 @@ import type { Browser, Page } from 'playwright-core';
 import { expect } from 'vitest';
 import { importPaths } from '../../src/engine/vuln/index.js';
 import { testConfig, type Config } from '../../src/platform/config.js';
+import type { DbTestContext } from '../../src/platform/db/test-harness.js';
 import type { Clock } from '../../src/platform/queue/index.js';
 import type { RunningServer } from '../../src/server/server.js';
-import { ApiClient, startMailbox, type Mailbox } from './api.js';
+import { ApiClient, startMailbox } from './api.js';
 import {
   horizontalOverflow,
   launchChromium,
@@ -34,6 +35,11 @@ export interface WebPortalOptions {
   readonly clock?: Clock;
   /** Changes to the test configuration. */
   readonly config?: (config: Config) => Config;
+  /**
+   * Runs on the database (and data directory) of this `describeDb` suite, so that the test runs
+   * on both dialects; by default on SQLite in the test's directory. Start the portal in a hook.
+   */
+  readonly suite?: DbTestContext;
 }
 
 /** A page of its own browser context, with what it reported. */
@@ -69,7 +75,10 @@ export interface WebPortal extends Portal {
   logIn(page: Page, login: string, password: string): Promise<void>;
   /** A screenshot named `name`, axe, no CSP violation and no sideways scrolling at 360 px. */
   checkScreen(on: WatchedPage, name: string, check?: ScreenCheck): Promise<void>;
-  /** The first link to `path` in an e-mail to `to` (waits for the e-mail). */
+  /**
+   * The first link to `path` (as written, e.g. `/confirm?token=`) in the first e-mail to `to`
+   * that has it (waits for the e-mail).
+   */
   mailLink(to: string, path: string): Promise<string>;
 }
 
@@ -85,8 +94,27 @@ export async function startWebPortal(
   const dir = await mkdtemp(join(tmpdir(), `hallmark-web-${name}-`));
   const shots = join(dir, 'screenshots');
   console.log(`${name} screenshots: ${shots}`);
+  // What is started so far, stopped in reverse when a later step fails (no `close` then).
+  const started: (() => Promise<unknown>)[] = [() => rm(dir, { recursive: true, force: true })];
+  try {
+    return await start(options, dir, shots, started);
+  } catch (err) {
+    for (const stop of started.reverse()) {
+      await stop().catch(() => undefined);
+    }
+    throw err;
+  }
+}
+
+async function start(
+  options: WebPortalOptions,
+  dir: string,
+  shots: string,
+  started: (() => Promise<unknown>)[],
+): Promise<WebPortal> {
   const mailbox = await startMailbox();
-  const base = testConfig({ dataDir: join(dir, 'data') });
+  started.push(() => mailbox.close());
+  const base = options.suite?.config ?? testConfig({ dataDir: join(dir, 'data') });
   await mkdir(base.dataDir, { recursive: true });
   if (options.vulnerabilityData === true) {
     await importPaths(
@@ -103,6 +131,7 @@ export async function startWebPortal(
     webUi: WEB_DIST,
     ...(options.clock === undefined ? {} : { clock: options.clock }),
   });
+  started.push(() => server.close());
   const staff = await new ApiClient(server.url).login('admin', STAFF_PASSWORD);
   const browser = await launchChromium();
   const wide = { width: 1280, height: 900 };
@@ -149,7 +178,8 @@ export async function startWebPortal(
         (m) => m.to.includes(to) && m.text.includes(path),
         `${path} e-mail to ${to}`,
       );
-      const link = new RegExp(`https?://\\S+${path}\\S*`).exec(mail.text)?.[0];
+      const literal = path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+      const link = new RegExp(`https?://\\S+${literal}\\S*`).exec(mail.text)?.[0];
       expect(link, mail.text).toBeDefined();
       return link!.replace(/[.,)]+$/, '');
     },
