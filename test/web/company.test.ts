@@ -6,117 +6,47 @@
  * page filters, pages, deactivates and reactivates; the profile saves; a member sees no admin
  * actions. Every screen is checked with axe, for CSP violations and at 360 px wide.
  */
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect } from 'vitest';
-import { testConfig } from '../../src/platform/config.js';
-import type { RunningServer } from '../../src/server/server.js';
-import { newUser, startMailbox, type Mailbox } from '../support/api.js';
-import {
-  browserUnavailable,
-  horizontalOverflow,
-  itWithBrowser,
-  launchChromium,
-  screenshot,
-  seriousA11yViolations,
-  watchPage,
-  WEB_DIST,
-  type PageWatch,
-} from '../support/browser.js';
-import { startTestServer } from '../support/registry-server.js';
+import { newUser } from '../support/api.js';
+import { browserUnavailable, itWithBrowser } from '../support/browser.js';
+import { startWebPortal, type WatchedPage, type WebPortal } from '../support/web-portal.js';
 
 const itBrowser = itWithBrowser();
 const PASSWORD = 'company-password';
 
 describe('onboarding and the company in the browser', () => {
-  let dir: string;
-  let shots: string;
-  let server: RunningServer;
-  let mailbox: Mailbox;
-  let browser: Browser;
+  let web: WebPortal;
+  let founder: WatchedPage;
   let page: Page;
-  let watch: PageWatch;
   let companyId: string;
 
   beforeAll(async () => {
     if (browserUnavailable() !== undefined) {
       return;
     }
-    dir = await mkdtemp(join(tmpdir(), 'hallmark-web-company-'));
-    shots = join(dir, 'screenshots');
-    console.log(`company screenshots: ${shots}`);
-    mailbox = await startMailbox();
-    const config = testConfig({ dataDir: join(dir, 'data') });
-    await mkdir(config.dataDir, { recursive: true });
-    server = await startTestServer(
-      { ...config, mail: { ...config.mail, smtpUrl: mailbox.url } },
-      { webUi: WEB_DIST },
-    );
-    await newUser(server.url, mailbox, 'founder', PASSWORD);
-    await newUser(server.url, mailbox, 'joiner', PASSWORD);
-    browser = await launchChromium();
-    page = await (await browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage();
-    page.setDefaultTimeout(10_000);
-    watch = watchPage(page);
+    web = await startWebPortal('company');
+    await newUser(web.server.url, web.mailbox, 'founder', PASSWORD);
+    await newUser(web.server.url, web.mailbox, 'joiner', PASSWORD);
+    founder = await web.newPage();
+    page = founder.page;
   });
 
-  afterAll(async () => {
-    await browser?.close();
-    await server?.close();
-    await mailbox?.close();
-    if (dir !== undefined && process.env.HALLMARK_KEEP_SCREENSHOTS === undefined) {
-      await rm(dir, { recursive: true, force: true });
-    }
-  });
-
-  /** axe, a screenshot, and no sideways scrolling at 360 px. */
-  async function checkScreen(name: string, on: Page = page): Promise<void> {
-    await screenshot(on, shots, name);
-    expect(await seriousA11yViolations(on), `accessibility of ${name}`).toEqual([]);
-    const size = on.viewportSize();
-    await on.setViewportSize({ width: 360, height: 800 });
-    await on.waitForTimeout(100);
-    expect(await horizontalOverflow(on), `overflow of ${name} at 360 px`).toBe(0);
-    if (name === 'dashboard' || name === 'users') {
-      await screenshot(on, shots, `${name}-360`);
-    }
-    if (size !== null) {
-      await on.setViewportSize(size);
-    }
-  }
-
-  async function logIn(on: Page, login: string, password = PASSWORD): Promise<void> {
-    await on.goto(`${server.url}/login`);
-    await on.locator('#login').fill(login);
-    await on.locator('#password').fill(password);
-    await on.getByRole('button', { name: 'Log in' }).click();
-  }
+  afterAll(() => web?.close());
 
   async function logOut(on: Page): Promise<void> {
     await on.getByRole('button', { name: 'Log out' }).click();
     await on.getByRole('link', { name: 'Log in' }).first().waitFor();
   }
 
-  function mailLink(to: string, path: string): Promise<string> {
-    return mailbox
-      .waitFor((m) => m.to.includes(to) && m.text.includes(path), `${path} e-mail to ${to}`)
-      .then((mail) => {
-        const link = new RegExp(`https?://\\S+${path}\\S*`).exec(mail.text)?.[0];
-        expect(link, mail.text).toBeDefined();
-        return link!;
-      });
-  }
-
   itBrowser('should register a company and become a partner', async () => {
-    await logIn(page, 'founder');
+    await web.logIn(page, 'founder', PASSWORD);
     await page.getByRole('heading', { name: 'Find your company', level: 1 }).waitFor();
     expect(new URL(page.url()).pathname).toBe('/welcome');
     await page.locator('input[aria-label="Company name"]').fill('Acme');
     await page.locator('input[aria-label="Company name"]').press('Enter');
     await page.getByText('No company matches').waitFor();
-    await checkScreen('welcome');
+    await web.checkScreen(founder, 'welcome');
 
     await page.locator('#company-name').fill('Acme Networks');
     await page.getByRole('button', { name: 'Register a new company' }).click();
@@ -128,7 +58,7 @@ describe('onboarding and the company in the browser', () => {
     await page.getByRole('heading', { name: 'Company details' }).waitFor();
     await page.getByRole('button', { name: 'Save and continue' }).click();
     await page.getByText('This field is required.').first().waitFor();
-    await checkScreen('wizard-company-details');
+    await web.checkScreen(founder, 'wizard-company-details');
     const fill = async (id: string, value: string) => page.locator(`[id="${id}"]`).fill(value);
     await fill('legalName', 'Acme Networks Inc.');
     await fill('address.street', '1 Main Street');
@@ -146,7 +76,7 @@ describe('onboarding and the company in the browser', () => {
     await page.getByLabel('ISV').check();
     await fill('primaryContact.name', 'Pat Founder');
     await fill('primaryContact.email', 'pat@acme.example.com');
-    await checkScreen('wizard-connect-details');
+    await web.checkScreen(founder, 'wizard-connect-details');
     await page.getByRole('button', { name: 'Save and continue' }).click();
 
     await page.getByRole('heading', { name: 'My profile' }).waitFor();
@@ -156,7 +86,7 @@ describe('onboarding and the company in the browser', () => {
     await page.getByRole('region', { name: 'Agreement text' }).waitFor();
     await page.getByRole('button', { name: 'Accept and finish' }).click();
     await page.getByText('Tick the box to accept the agreement.').waitFor();
-    await checkScreen('wizard-agreement');
+    await web.checkScreen(founder, 'wizard-agreement');
     await page.getByLabel('I agree with the Technology Partner Program Agreement terms').check();
     await page.getByRole('button', { name: 'Accept and finish' }).click();
 
@@ -167,18 +97,17 @@ describe('onboarding and the company in the browser', () => {
       .getByRole('grid', { name: 'Recent users' })
       .getByText('founder@example.com')
       .waitFor();
-    await checkScreen('dashboard');
+    await web.checkScreen(founder, 'dashboard', { narrowShot: true });
     // /company leads to the same dashboard.
-    await page.goto(`${server.url}/company`);
+    await page.goto(`${web.server.url}/company`);
     await page.getByRole('heading', { name: 'Acme Networks', level: 1 }).waitFor();
     expect(new URL(page.url()).pathname).toBe(`/companies/${companyId}`);
   });
 
   itBrowser('should let a user ask to join and the org admin approve from the e-mail', async () => {
-    const other = await (await browser.newContext()).newPage();
-    other.setDefaultTimeout(10_000);
-    const otherWatch = watchPage(other);
-    await logIn(other, 'joiner');
+    const joiner = await web.newPage();
+    const other = joiner.page;
+    await web.logIn(other, 'joiner', PASSWORD);
     await other.getByRole('heading', { name: 'Find your company', level: 1 }).waitFor();
     await other.locator('input[aria-label="Company name"]').fill('acme');
     await other.locator('input[aria-label="Company name"]').press('Enter');
@@ -187,13 +116,13 @@ describe('onboarding and the company in the browser', () => {
     await other.getByText(/Your request to join Acme Networks was sent/).waitFor();
     // No org admin is named to the searcher.
     expect(await other.getByText('founder').count()).toBe(0);
-    await checkScreen('welcome-asked', other);
+    await web.checkScreen(joiner, 'welcome-asked');
 
-    const link = await mailLink('founder@example.com', '/join-requests');
+    const link = await web.mailLink('founder@example.com', '/join-requests');
     await page.goto(link);
     await page.getByRole('heading', { name: 'Join requests' }).waitFor();
     const request = page.getByRole('row').filter({ hasText: 'joiner' });
-    await checkScreen('join-requests');
+    await web.checkScreen(founder, 'join-requests');
     await request.getByRole('button', { name: 'Approve' }).click();
     const dialog = page.getByRole('dialog', { name: 'Approve this request?' });
     await dialog.getByRole('button', { name: 'Approve' }).click();
@@ -201,27 +130,27 @@ describe('onboarding and the company in the browser', () => {
     await page.getByText('No join requests waiting').waitFor();
 
     // The member sees the dashboard without admin actions, and no user management.
-    await other.goto(`${server.url}/company`);
+    await other.goto(`${web.server.url}/company`);
     await other.getByRole('heading', { name: 'Acme Networks', level: 1 }).waitFor();
     expect(await other.getByRole('button', { name: /logo/i }).count()).toBe(0);
     expect(await other.getByRole('link', { name: 'Manage users' }).count()).toBe(0);
-    await checkScreen('dashboard-member', other);
-    await other.goto(`${server.url}/companies/${companyId}/users`);
+    await web.checkScreen(joiner, 'dashboard-member');
+    await other.goto(`${web.server.url}/companies/${companyId}/users`);
     await other.getByText('Only organization administrators manage users').waitFor();
     expect(await other.getByRole('button', { name: 'Add new user' }).count()).toBe(0);
-    expect(otherWatch.cspViolations()).toEqual([]);
+    expect(joiner.watch.cspViolations()).toEqual([]);
     await other.context().close();
   });
 
   itBrowser('should add users, accept an invitation, page, deactivate and reactivate', async () => {
-    await page.goto(`${server.url}/companies/${companyId}/users`);
+    await page.goto(`${web.server.url}/companies/${companyId}/users`);
     await page.getByRole('heading', { name: 'Users of Acme Networks' }).waitFor();
     await page.getByRole('grid', { name: 'Users' }).waitFor();
     await page.getByRole('button', { name: 'Add new user' }).click();
     const dialog = page.getByRole('dialog', { name: 'Create new user' });
     await dialog.getByRole('button', { name: 'Save' }).click();
     await dialog.getByText('Enter the first name.').waitFor();
-    await checkScreen('add-user-errors');
+    await web.checkScreen(founder, 'add-user-errors');
     await dialog.locator('#new-firstName').fill('Ivy');
     await dialog.locator('#new-lastName').fill('Invited');
     await dialog.locator('#new-position').fill('Engineer');
@@ -232,13 +161,12 @@ describe('onboarding and the company in the browser', () => {
     await page.getByText('invited-ivy was added').waitFor();
 
     // The invitation in a fresh browser: choose a password, log in, land on the company.
-    const link = await mailLink('ivy@example.com', '/accept-invitation');
-    const fresh = await (await browser.newContext()).newPage();
-    fresh.setDefaultTimeout(10_000);
-    const freshWatch = watchPage(fresh);
+    const link = await web.mailLink('ivy@example.com', '/accept-invitation');
+    const invited = await web.newPage();
+    const fresh = invited.page;
     await fresh.goto(link);
     await fresh.getByRole('heading', { name: 'Accept your invitation' }).waitFor();
-    await checkScreen('accept-invitation', fresh);
+    await web.checkScreen(invited, 'accept-invitation');
     await fresh.locator('#password').fill('ivy-password');
     await fresh.locator('#repeat').fill('ivy-password');
     await fresh.getByRole('button', { name: 'Accept and set the password' }).click();
@@ -248,17 +176,17 @@ describe('onboarding and the company in the browser', () => {
     await fresh.locator('#password').fill('ivy-password');
     await fresh.getByRole('button', { name: 'Log in' }).click();
     await fresh.getByRole('heading', { name: 'Acme Networks', level: 1 }).waitFor();
-    expect(freshWatch.cspViolations()).toEqual([]);
+    expect(invited.watch.cspViolations()).toEqual([]);
     await fresh.context().close();
 
     // Enough users for a second page (10 a page), added through the API as the org admin.
     const cookies = await page.context().cookies();
     const session = cookies.map((c) => `${c.name}=${c.value}`).join('; ');
     const me = (await (
-      await fetch(`${server.url}/api/v1/session`, { headers: { cookie: session } })
+      await fetch(`${web.server.url}/api/v1/session`, { headers: { cookie: session } })
     ).json()) as { csrfToken: string };
     for (let i = 1; i <= 9; i += 1) {
-      const res = await fetch(`${server.url}/api/v1/companies/${companyId}/users`, {
+      const res = await fetch(`${web.server.url}/api/v1/companies/${companyId}/users`, {
         method: 'POST',
         headers: {
           cookie: session,
@@ -280,7 +208,7 @@ describe('onboarding and the company in the browser', () => {
     expect(await grid.locator('tbody tr').count()).toBe(10);
     await page.getByRole('button', { name: 'Go to next page' }).first().click();
     await expect.poll(() => grid.locator('tbody tr').count()).toBe(2);
-    await checkScreen('users');
+    await web.checkScreen(founder, 'users', { narrowShot: true });
 
     // Filter, deactivate, see it under Inactive, reactivate.
     await page.locator('input[aria-label="Filter users"]').fill('bulk-user-3');
@@ -295,7 +223,7 @@ describe('onboarding and the company in the browser', () => {
     await page.getByText('No user entries were found.').waitFor();
     await page.getByRole('button', { name: 'Inactive', exact: true }).click();
     await row.getByRole('button', { name: 'Reactivate' }).click();
-    await checkScreen('reactivate-confirm');
+    await web.checkScreen(founder, 'reactivate-confirm');
     await page
       .getByRole('dialog', { name: 'Reactivate this user?' })
       .getByRole('button', { name: 'Reactivate' })
@@ -306,7 +234,7 @@ describe('onboarding and the company in the browser', () => {
   });
 
   itBrowser('should save my profile and change my password', async () => {
-    await page.goto(`${server.url}/profile`);
+    await page.goto(`${web.server.url}/profile`);
     await page.getByRole('heading', { name: 'My profile', level: 1 }).waitFor();
     await page.locator('#me-position').fill('Founder');
     await page.locator('#me-phone').fill('+1 555 0101');
@@ -320,11 +248,11 @@ describe('onboarding and the company in the browser', () => {
     await page.locator('#currentPassword').fill(PASSWORD);
     await page.getByRole('button', { name: 'Change the password' }).click();
     await page.getByText('Your password is changed').waitFor();
-    await checkScreen('profile');
+    await web.checkScreen(founder, 'profile');
     await logOut(page);
-    await logIn(page, 'founder', 'another-password');
+    await web.logIn(page, 'founder', 'another-password');
     await page.getByRole('heading', { name: 'Acme Networks', level: 1 }).waitFor();
-    expect(watch.cspViolations()).toEqual([]);
-    expect(watch.errors.filter((e) => e.startsWith('page error'))).toEqual([]);
+    expect(founder.watch.cspViolations()).toEqual([]);
+    expect(founder.watch.errors.filter((e) => e.startsWith('page error'))).toEqual([]);
   });
 });

@@ -7,30 +7,16 @@
  * the e-mail's link; the questionnaire is filled, staff ask a follow-up and the partner answers it.
  * Every screen is checked with axe, for CSP violations and at 360 px wide.
  */
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect } from 'vitest';
 import { COMPLETE_PROFILE } from '../../src/modules/companies/companies.fixtures.js';
-import { testConfig } from '../../src/platform/config.js';
-import type { RunningServer } from '../../src/server/server.js';
 import * as serverRules from '../../src/modules/products/sanitize.js';
 import * as webRules from '../../web/src/screens/products/descriptionRules.js';
-import { ApiClient, newUser, startMailbox, type Mailbox } from '../support/api.js';
-import {
-  browserUnavailable,
-  horizontalOverflow,
-  itWithBrowser,
-  launchChromium,
-  screenshot,
-  seriousA11yViolations,
-  watchPage,
-  WEB_DIST,
-  type PageWatch,
-} from '../support/browser.js';
-import { STAFF_PASSWORD } from '../support/portal.js';
-import { startTestServer } from '../support/registry-server.js';
+import { newUser, type ApiClient } from '../support/api.js';
+import { browserUnavailable, itWithBrowser } from '../support/browser.js';
+import { startWebPortal, type WatchedPage, type WebPortal } from '../support/web-portal.js';
 
 const itBrowser = itWithBrowser();
 const PASSWORD = 'partner-password';
@@ -41,74 +27,27 @@ const PNG = Buffer.from(
 );
 
 describe('zones, products, software and export compliance in the browser', () => {
-  let dir: string;
-  let shots: string;
-  let server: RunningServer;
-  let mailbox: Mailbox;
-  let browser: Browser;
+  let web: WebPortal;
+  let ui: WatchedPage;
   let page: Page;
-  let watch: PageWatch;
   let admin: ApiClient;
-  let staff: ApiClient;
   let companyId: string;
 
   beforeAll(async () => {
     if (browserUnavailable() !== undefined) {
       return;
     }
-    dir = await mkdtemp(join(tmpdir(), 'hallmark-web-partner-'));
-    shots = join(dir, 'screenshots');
-    console.log(`partner screenshots: ${shots}`);
-    mailbox = await startMailbox();
-    const config = testConfig({ dataDir: join(dir, 'data') });
-    await mkdir(config.dataDir, { recursive: true });
-    server = await startTestServer(
-      {
-        ...config,
-        mail: { ...config.mail, smtpUrl: mailbox.url },
-        accounts: { ...config.accounts, adminPassword: STAFF_PASSWORD },
-      },
-      { webUi: WEB_DIST },
-    );
-    admin = await newUser(server.url, mailbox, 'partnerb', PASSWORD);
+    web = await startWebPortal('partner');
+    admin = await newUser(web.server.url, web.mailbox, 'partnerb', PASSWORD);
     const company = await admin.post('/companies', { name: 'Partner B Networks' });
     expect(company.status, JSON.stringify(company.body)).toBe(201);
     companyId = company.body.id as string;
-    staff = await new ApiClient(server.url).login('admin', STAFF_PASSWORD);
-    browser = await launchChromium();
-    page = await (await browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage();
-    page.setDefaultTimeout(10_000);
-    watch = watchPage(page);
-    await page.goto(`${server.url}/login`);
-    await page.locator('#login').fill('partnerb');
-    await page.locator('#password').fill(PASSWORD);
-    await page.getByRole('button', { name: 'Log in' }).click();
-    await page.getByTestId('current-user').waitFor();
+    ui = await web.newPage();
+    page = ui.page;
+    await web.logIn(page, 'partnerb', PASSWORD);
   });
 
-  afterAll(async () => {
-    await browser?.close();
-    await server?.close();
-    await mailbox?.close();
-    if (dir !== undefined && process.env.HALLMARK_KEEP_SCREENSHOTS === undefined) {
-      await rm(dir, { recursive: true, force: true });
-    }
-  });
-
-  /** axe, a screenshot, no CSP violation and no sideways scrolling at 360 px. */
-  async function checkScreen(name: string): Promise<void> {
-    await screenshot(page, shots, name);
-    expect(await seriousA11yViolations(page), `accessibility of ${name}`).toEqual([]);
-    expect(watch.cspViolations()).toEqual([]);
-    await page.setViewportSize({ width: 360, height: 800 });
-    await page.waitForTimeout(100);
-    // The shell lays out again after a resize: wait for it to settle.
-    await expect
-      .poll(() => horizontalOverflow(page), { message: `overflow of ${name} at 360 px` })
-      .toBe(0);
-    await screenshot(page, shots, `${name}-360`);
-    await page.setViewportSize({ width: 1280, height: 900 });
-  }
+  afterAll(() => web?.close());
 
   itBrowser('should keep the description preview to the server’s allow-list', () => {
     expect(webRules.ALLOWED_TAGS).toEqual(serverRules.DESCRIPTION_RULES.allowedTags);
@@ -128,7 +67,7 @@ describe('zones, products, software and export compliance in the browser', () =>
       expect(await page.getByRole('link', { name: /Become a partner/ }).getAttribute('href')).toBe(
         `/companies/${companyId}/become-partner`,
       );
-      await checkScreen('zones-blocked');
+      await web.checkScreen(ui, 'zones-blocked', { narrowShot: true });
 
       expect(
         (await admin.patch(`/companies/${companyId}`, { profile: COMPLETE_PROFILE })).status,
@@ -142,12 +81,12 @@ describe('zones, products, software and export compliance in the browser', () =>
       const card = page.getByRole('region', { name: 'OpenStack & NFV' });
       await card.getByRole('button', { name: 'Apply for zone access' }).click();
       await card.getByText('Pending').waitFor();
-      await checkScreen('zones');
+      await web.checkScreen(ui, 'zones', { narrowShot: true });
 
-      const requests = await staff.get(`/zone-requests?companyId=${companyId}`);
+      const requests = await web.staff.get(`/zone-requests?companyId=${companyId}`);
       const request = (requests.body.items as { id: string }[])[0]!;
-      expect((await staff.post(`/zone-requests/${request.id}/approve`, {})).status).toBe(200);
-      const mail = await mailbox.waitFor(
+      expect((await web.staff.post(`/zone-requests/${request.id}/approve`, {})).status).toBe(200);
+      const mail = await web.mailbox.waitFor(
         (m) => m.to.includes('partnerb@example.com') && /\/zones\/[0-9a-f-]+/.test(m.text),
         'zone approval e-mail',
       );
@@ -157,7 +96,7 @@ describe('zones, products, software and export compliance in the browser', () =>
       await page.getByText('Approved').first().waitFor();
       await page.getByRole('button', { name: 'Accept the zone appendix' }).click();
       await page.getByText(/Accepted on/).waitFor();
-      await checkScreen('zone');
+      await web.checkScreen(ui, 'zone', { narrowShot: true });
     },
   );
 
@@ -166,7 +105,7 @@ describe('zones, products, software and export compliance in the browser', () =>
     async () => {
       await page.getByRole('link', { name: 'Products', exact: true }).click();
       await page.getByText('No products yet').waitFor();
-      await checkScreen('products-empty');
+      await web.checkScreen(ui, 'products-empty', { narrowShot: true });
       await page.getByRole('link', { name: 'Add a product' }).click();
       await page.getByRole('heading', { name: 'Create partner product' }).waitFor();
       await page.getByRole('button', { name: 'Submit' }).click();
@@ -191,11 +130,11 @@ describe('zones, products, software and export compliance in the browser', () =>
       await page.locator('#downloadUrl').fill('https://acme.example.com/download');
       await page.locator('#catalogLocation').fill('https://catalog.example.com/acme');
       await page.locator('#contacts').fill('pm@acme.example.com\nengineering@acme.example.com');
-      const logo = join(dir, 'logo.png');
+      const logo = join(web.dir, 'logo.png');
       await writeFile(logo, PNG);
       await page.locator('#logo').setInputFiles(logo);
       await page.getByLabel('Product version 1').fill('1.x');
-      await checkScreen('product-new');
+      await web.checkScreen(ui, 'product-new', { narrowShot: true });
       await page.getByRole('button', { name: 'Submit' }).click();
       await page.getByRole('heading', { name: 'Acme OpenStack plugin' }).waitFor();
       await page.getByRole('img', { name: 'Logo of Acme OpenStack plugin' }).waitFor();
@@ -210,13 +149,13 @@ describe('zones, products, software and export compliance in the browser', () =>
       await page.getByLabel('New name of version 2.x').fill('2.1');
       await page.getByRole('button', { name: 'Save', exact: true }).click();
       await page.getByRole('button', { name: 'Edit version 2.1' }).waitFor();
-      const doc = join(dir, 'sheet.txt');
+      const doc = join(web.dir, 'sheet.txt');
       await writeFile(doc, 'Data sheet of the plugin.\n');
       await page.locator('#collateral-title-input').fill('Data sheet');
       await page.locator('#collateral-file').setInputFiles(doc);
       await page.getByRole('button', { name: 'Upload' }).last().click();
       await page.getByRole('link', { name: 'Download Data sheet' }).waitFor();
-      await checkScreen('product');
+      await web.checkScreen(ui, 'product', { narrowShot: true });
       const product = await admin.get('/products');
       const saved = (product.body.items as { overview: string; description: string }[])[0]!;
       expect(saved.overview).toBe('The network plugin');
@@ -225,7 +164,7 @@ describe('zones, products, software and export compliance in the browser', () =>
   );
 
   itBrowser('should request software and list it on the downloads page once granted', async () => {
-    await page.goto(`${server.url}/software`);
+    await page.goto(`${web.server.url}/software`);
     await page.getByRole('heading', { name: 'Platforms' }).waitFor();
     await page
       .getByRole('button', { name: /Request subscription/ })
@@ -236,21 +175,17 @@ describe('zones, products, software and export compliance in the browser', () =>
       .getByText('Pending')
       .first()
       .waitFor();
-    await checkScreen('software');
-    const requests = await staff.get(`/software-requests?companyId=${companyId}`);
+    await web.checkScreen(ui, 'software', { narrowShot: true });
+    const requests = await web.staff.get(`/software-requests?companyId=${companyId}`);
     const id = (requests.body.items as { id: string }[])[0]!.id;
-    expect((await staff.post(`/software-requests/${id}/grant`, {})).status).toBe(200);
-    const mail = await mailbox.waitFor(
-      (m) => m.to.includes('partnerb@example.com') && m.text.includes('/downloads'),
-      'software grant e-mail',
-    );
-    await page.goto(/https?:\/\/\S+\/downloads/.exec(mail.text)![0]);
+    expect((await web.staff.post(`/software-requests/${id}/grant`, {})).status).toBe(200);
+    await page.goto(await web.mailLink('partnerb@example.com', '/downloads'));
     await page.getByRole('grid', { name: 'Granted software' }).waitFor();
-    await checkScreen('downloads');
+    await web.checkScreen(ui, 'downloads', { narrowShot: true });
   });
 
   itBrowser('should submit the questionnaire and answer a follow-up question', async () => {
-    await page.goto(`${server.url}/export-compliance`);
+    await page.goto(`${web.server.url}/export-compliance`);
     await page.getByText('No questionnaire yet').waitFor();
     await page.locator('#crypto-yes').check();
     await page.getByRole('button', { name: 'Submit the questionnaire' }).click();
@@ -262,11 +197,11 @@ describe('zones, products, software and export compliance in the browser', () =>
     await page.locator('#name').fill('Lee Legal');
     await page.locator('#title').fill('Counsel');
     await page.locator('#email').fill('legal@acme.example.com');
-    await checkScreen('compliance');
+    await web.checkScreen(ui, 'compliance', { narrowShot: true });
     await page.getByRole('button', { name: 'Submit the questionnaire' }).click();
     await page.getByRole('heading', { name: 'Answers' }).waitFor();
     const id = new URL(page.url()).pathname.split('/').pop()!;
-    const asked = await staff.post(`/export-compliance/${id}/decision`, {
+    const asked = await web.staff.post(`/export-compliance/${id}/decision`, {
       decision: 'request_information',
       questions: ['Which TLS library do you ship?'],
     });
@@ -274,7 +209,7 @@ describe('zones, products, software and export compliance in the browser', () =>
     await page.reload();
     await page.getByText('Which TLS library do you ship?').first().waitFor();
     await page.getByRole('textbox', { name: 'Question 1' }).fill('OpenSSL from the base image.');
-    await checkScreen('questionnaire');
+    await web.checkScreen(ui, 'questionnaire', { narrowShot: true });
     await page.getByRole('button', { name: 'Send the answers' }).click();
     await page.getByText('OpenSSL from the base image.').waitFor();
     const after = await admin.get(`/export-compliance/${id}`);

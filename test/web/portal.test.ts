@@ -2,47 +2,32 @@
  * The web UI in a real browser (Chromium through playwright-core) against a real server: sign up
  * and confirm from the e-mail's link, log in and out, forgot / reset password from the e-mail's
  * link, form validation next to the fields, and the public catalog with an image this test
- * published end to end. Every screen is checked with axe (no serious or critical violations), no
- * CSP violation may appear, and each screen's screenshot is saved under the test's directory.
+ * published end to end. Every screen is checked with axe (no serious or critical violations), for
+ * CSP violations and at 360 px wide, and its screenshot is saved under the test's directory.
  */
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect } from 'vitest';
-import { importPaths } from '../../src/engine/vuln/index.js';
-import { testConfig } from '../../src/platform/config.js';
-import type { RunningServer } from '../../src/server/server.js';
 import { UI_CONTENT_SECURITY_POLICY } from '../../src/server/web-ui.js';
-import { ApiClient, startMailbox, type Mailbox, type ReceivedMail } from '../support/api.js';
+import { ApiClient } from '../support/api.js';
 import {
   browserUnavailable,
   horizontalOverflow,
   itWithBrowser,
-  launchChromium,
   screenshot,
-  seriousA11yViolations,
-  watchPage,
-  WEB_DIST,
-  type PageWatch,
 } from '../support/browser.js';
 import { certifyPartner } from '../support/certify.js';
-import { fixture } from '../support/fixtures.js';
 import { buildOciLayout, CERTIFIED_CONFIG, RPM_ROOTFS } from '../support/image-builder.js';
-import { newPartner, STAFF_PASSWORD, type Portal } from '../support/portal.js';
-import { pushOciLayout, RegistryClient, startTestServer } from '../support/registry-server.js';
+import { newPartner, type Portal } from '../support/portal.js';
+import { pushOciLayout, RegistryClient } from '../support/registry-server.js';
+import { startWebPortal, type WatchedPage, type WebPortal } from '../support/web-portal.js';
 
 const itBrowser = itWithBrowser();
 
 describe('the web UI in a browser', () => {
-  let dir: string;
-  let shots: string;
-  let server: RunningServer;
-  let mailbox: Mailbox;
-  let browser: Browser;
-  let context: BrowserContext;
+  let web: WebPortal;
+  let ui: WatchedPage;
   let page: Page;
-  let watch: PageWatch;
   /** The published image: its catalog id, vendor and repository. */
   let published: { id: string; vendor: string; repository: string };
 
@@ -50,72 +35,28 @@ describe('the web UI in a browser', () => {
     if (browserUnavailable() !== undefined) {
       return;
     }
-    dir = await mkdtemp(join(tmpdir(), 'hallmark-web-'));
-    shots = join(dir, 'screenshots');
-    console.log(`browser test screenshots: ${shots}`);
-    mailbox = await startMailbox();
-    const config = testConfig({ dataDir: join(dir, 'data') });
-    await mkdir(config.dataDir, { recursive: true });
-    await importPaths(
-      [fixture('external/redhat-csaf/vex/claircore/cve-2023-38545.json')],
-      config.scan.vulndb,
-    );
-    server = await startTestServer(
-      {
-        ...config,
-        mail: { ...config.mail, smtpUrl: mailbox.url },
-        accounts: { ...config.accounts, adminPassword: STAFF_PASSWORD },
-      },
-      { webUi: WEB_DIST },
-    );
-    const staff = await new ApiClient(server.url).login('admin', STAFF_PASSWORD);
-    const portal: Portal = { server, mailbox, staff, close: () => Promise.resolve() };
-    published = await publishImage(portal, join(dir, 'image'));
-    browser = await launchChromium();
-    context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-    page = await context.newPage();
-    watch = watchPage(page);
+    web = await startWebPortal('portal', { vulnerabilityData: true });
+    published = await publishImage(web, join(web.dir, 'image'));
+    ui = await web.newPage();
+    page = ui.page;
   });
 
-  afterAll(async () => {
-    await browser?.close();
-    await server?.close();
-    await mailbox?.close();
-    // Kept when asked, so that a reviewer can look at the screenshots.
-    if (dir !== undefined && process.env.HALLMARK_KEEP_SCREENSHOTS === undefined) {
-      await rm(dir, { recursive: true, force: true });
-    }
-  });
-
-  /** Checks the page with axe and saves its screenshot as `name`. */
-  async function checkScreen(name: string, on: Page = page): Promise<void> {
-    await screenshot(on, shots, name);
-    expect(await seriousA11yViolations(on), `accessibility of ${name}`).toEqual([]);
-  }
-
-  /** The link of an e-mail to `to` whose subject matches. */
-  async function mailLink(to: string, path: string): Promise<string> {
-    const mail: ReceivedMail = await mailbox.waitFor(
-      (m) => m.to.includes(to) && m.text.includes(`${path}?token=`),
-      `${path} e-mail to ${to}`,
-    );
-    const link = new RegExp(`https?://\\S+${path}\\?token=[A-Za-z0-9_-]+`).exec(mail.text)?.[0];
-    expect(link, mail.text).toBeDefined();
-    return link!;
-  }
+  afterAll(() => web?.close());
 
   itBrowser('should serve the UI under a strict Content-Security-Policy', async () => {
-    const res = await fetch(`${server.url}/catalog/anything`, { headers: { accept: 'text/html' } });
+    const res = await fetch(`${web.server.url}/catalog/anything`, {
+      headers: { accept: 'text/html' },
+    });
     expect(res.status).toBe(200);
     expect(res.headers.get('content-security-policy')).toBe(UI_CONTENT_SECURITY_POLICY);
     expect(UI_CONTENT_SECURITY_POLICY).not.toMatch(/unsafe-(inline|eval)/);
     expect(res.headers.get('cache-control')).toBe('no-cache');
     const html = await res.text();
     const asset = /src="(\/assets\/[^"]+\.js)"/.exec(html)?.[1];
-    const script = await fetch(`${server.url}${asset ?? '/missing'}`);
+    const script = await fetch(`${web.server.url}${asset ?? '/missing'}`);
     expect(script.status).toBe(200);
     expect(script.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
-    const missing = await fetch(`${server.url}/assets/nope.js`, {
+    const missing = await fetch(`${web.server.url}/assets/nope.js`, {
       headers: { accept: 'text/html' },
     });
     expect(missing.status).toBe(404);
@@ -123,7 +64,7 @@ describe('the web UI in a browser', () => {
   });
 
   itBrowser('should show validation errors next to the fields of the sign-up form', async () => {
-    await page.goto(`${server.url}/signup`);
+    await page.goto(`${web.server.url}/signup`);
     await page.getByRole('heading', { name: 'Create your login' }).waitFor();
     await page.getByRole('button', { name: 'Sign up' }).click();
     await expectFieldError('login', 'Login is required.');
@@ -135,7 +76,7 @@ describe('the web UI in a browser', () => {
     await page.getByRole('button', { name: 'Sign up' }).click();
     await expectFieldError('login', 'This login does not meet the rules below.');
     await expectFieldError('password', 'This password does not meet the rules below.');
-    await checkScreen('signup-errors');
+    await web.checkScreen(ui, 'signup-errors');
     // The server's own refusal lands next to its field too: a login that is taken.
     await fillSignUp({ login: 'admin', email: 'taken@example.com', password: 'long-enough-1' });
     await page.getByRole('button', { name: 'Sign up' }).click();
@@ -143,22 +84,22 @@ describe('the web UI in a browser', () => {
   });
 
   itBrowser('should sign up, confirm from the e-mail link and log in', async () => {
-    await page.goto(`${server.url}/signup`);
+    await page.goto(`${web.server.url}/signup`);
     await fillSignUp({
       login: 'webuser',
       email: 'webuser@example.com',
       password: 'first-password',
     });
-    await checkScreen('signup');
+    await web.checkScreen(ui, 'signup');
     await page.getByRole('button', { name: 'Sign up' }).click();
     await page.getByRole('heading', { name: 'Check your e-mail' }).waitFor();
-    await checkScreen('signup-done');
+    await web.checkScreen(ui, 'signup-done');
 
-    const link = await mailLink('webuser@example.com', '/confirm');
-    expect(link.startsWith(server.url)).toBe(true);
+    const link = await web.mailLink('webuser@example.com', '/confirm?token=');
+    expect(link.startsWith(web.server.url)).toBe(true);
     await page.goto(link);
     await page.getByText('Your address is confirmed').waitFor();
-    await checkScreen('confirm');
+    await web.checkScreen(ui, 'confirm');
     await page.getByRole('link', { name: 'Log in' }).last().click();
     await page.getByRole('heading', { name: 'Log in to Hallmark' }).waitFor();
     await page.getByRole('button', { name: 'Log in' }).click();
@@ -170,7 +111,7 @@ describe('the web UI in a browser', () => {
       .getByRole('alert')
       .filter({ hasText: /login|password/i })
       .waitFor();
-    await checkScreen('login-error');
+    await web.checkScreen(ui, 'login-error');
     // By keyboard: Tab from the login to the password, Enter submits.
     await page.locator('#login').focus();
     await page.keyboard.press('Tab');
@@ -182,7 +123,7 @@ describe('the web UI in a browser', () => {
     // A user without a company lands on finding it.
     await page.getByRole('heading', { name: 'Find your company', level: 1 }).waitFor();
     expect(new URL(page.url()).pathname).toBe('/welcome');
-    await checkScreen('logged-in');
+    await web.checkScreen(ui, 'logged-in');
     // A second opening of the same link says it was used, next to the action.
     await page.goto(link);
     await page.getByText('This address could not be confirmed').waitFor();
@@ -191,25 +132,25 @@ describe('the web UI in a browser', () => {
   });
 
   itBrowser('should reset a forgotten password from the e-mail link', async () => {
-    await page.goto(`${server.url}/login`);
+    await page.goto(`${web.server.url}/login`);
     await page.getByRole('link', { name: 'Forgot your password?' }).click();
     await page.getByRole('heading', { name: 'Reset your password' }).waitFor();
-    await checkScreen('forgot-password');
+    await web.checkScreen(ui, 'forgot-password');
     await page.locator('#login').fill('webuser');
     await page.getByRole('button', { name: 'Send the link' }).click();
     await page.getByText('Check your e-mail').waitFor();
 
-    await page.goto(await mailLink('webuser@example.com', '/reset-password'));
+    await page.goto(await web.mailLink('webuser@example.com', '/reset-password?token='));
     await page.getByRole('heading', { name: 'Choose a new password' }).waitFor();
     await page.locator('#password').fill('second-password');
     await page.locator('#repeat').fill('something-else');
     await page.getByRole('button', { name: 'Set the password' }).click();
     await expectFieldError('repeat', 'The two passwords differ.');
-    await checkScreen('reset-password-errors');
+    await web.checkScreen(ui, 'reset-password-errors');
     await page.locator('#repeat').fill('second-password');
     await page.getByRole('button', { name: 'Set the password' }).click();
     await page.getByText('Your password is set').waitFor();
-    await checkScreen('reset-password-done');
+    await web.checkScreen(ui, 'reset-password-done');
 
     await page.getByRole('link', { name: 'Log in' }).last().click();
     await page.locator('#login').fill('webuser');
@@ -229,14 +170,14 @@ describe('the web UI in a browser', () => {
     await page.locator('#expiresInDays').selectOption('30');
     await page.getByRole('button', { name: 'Create the token' }).click();
     const secret = await page.getByRole('textbox', { name: 'New API token' }).inputValue();
-    const byToken = new ApiClient(server.url, { token: secret });
+    const byToken = new ApiClient(web.server.url, { token: secret });
     expect((await byToken.get('/session')).body.user.login).toBe('webuser');
     const row = page.getByRole('grid', { name: 'API tokens' }).getByRole('row', {
       name: /CI pipeline/,
     });
     await row.waitFor();
     expect(await row.textContent()).toContain(secret.slice(0, 8));
-    await checkScreen('tokens');
+    await web.checkScreen(ui, 'tokens');
     // Revoking asks first; Cancel keeps the token.
     await row.getByRole('button', { name: 'Revoke' }).click();
     const dialog = page.getByRole('dialog', { name: 'Revoke this token?' });
@@ -250,7 +191,7 @@ describe('the web UI in a browser', () => {
     // Logged out, the page asks to log in and comes back after it.
     await page.getByRole('button', { name: 'Log out' }).click();
     await page.getByRole('link', { name: 'Log in' }).first().waitFor();
-    await page.goto(`${server.url}/tokens`);
+    await page.goto(`${web.server.url}/tokens`);
     await page.getByRole('heading', { name: 'Log in to Hallmark' }).waitFor();
     await page.locator('#login').fill('webuser');
     await page.locator('#password').fill('second-password');
@@ -260,12 +201,8 @@ describe('the web UI in a browser', () => {
   });
 
   itBrowser('should find a published image in the catalog and show its page', async () => {
-    const anonymous = await browser.newContext({
-      viewport: { width: 1280, height: 900 },
-      permissions: ['clipboard-read', 'clipboard-write'],
-    });
-    const visitor = await anonymous.newPage();
-    const visitorWatch = watchPage(visitor);
+    const anonymous = await web.newPage(undefined, ['clipboard-read', 'clipboard-write']);
+    const visitor = anonymous.page;
     const loaded: { url: string; bytes: number; encoding: string }[] = [];
     visitor.on('response', (res) => {
       if (/\.(js|css)$/.test(res.url())) {
@@ -277,7 +214,7 @@ describe('the web UI in a browser', () => {
         });
       }
     });
-    await visitor.goto(`${server.url}/`);
+    await visitor.goto(`${web.server.url}/`);
     await visitor.getByRole('heading', { name: 'Catalog' }).waitFor();
     await visitor.getByRole('grid', { name: 'Published images' }).waitFor();
     // Sent compressed (built .br files); the figure is printed for docs/web.md.
@@ -291,7 +228,7 @@ describe('the web UI in a browser', () => {
     await visitor.getByRole('button', { name: 'Search' }).click();
     const row = visitor.getByRole('link', { name: new RegExp(published.repository) });
     await row.waitFor();
-    await checkScreen('catalog', visitor);
+    await web.checkScreen(anonymous, 'catalog');
     // Nothing matches a vendor nobody has: the empty state says so.
     await visitor.getByLabel('Vendor').fill('No Such Vendor');
     await visitor.getByRole('button', { name: 'Search' }).click();
@@ -317,35 +254,35 @@ describe('the web UI in a browser', () => {
     await visitor.getByRole('grid', { name: 'Grade history' }).waitFor();
     await visitor.getByRole('grid', { name: 'Assessments' }).waitFor();
     await visitor.getByRole('grid', { name: 'Packages' }).waitFor();
-    await checkScreen('catalog-image', visitor);
+    await web.checkScreen(anonymous, 'catalog-image');
 
     // At 360 px wide the same page works: no horizontal scrolling of the page itself.
     await visitor.setViewportSize({ width: 360, height: 800 });
     await visitor.reload();
     await visitor.getByRole('heading', { name: new RegExp(published.repository) }).waitFor();
-    await screenshot(visitor, shots, 'catalog-image-360');
+    await screenshot(visitor, web.shots, 'catalog-image-360');
     expect(await horizontalOverflow(visitor)).toBe(0);
-    await visitor.goto(`${server.url}/catalog`);
+    await visitor.goto(`${web.server.url}/catalog`);
     await row.waitFor();
-    await checkScreen('catalog-360', visitor);
-    expect(visitorWatch.cspViolations()).toEqual([]);
+    await web.checkScreen(anonymous, 'catalog-360');
+    expect(anonymous.watch.cspViolations()).toEqual([]);
     // Anonymous, `GET /session` answers 401 (how the UI learns nobody is logged in).
-    expect(visitorWatch.errors.filter((e) => !/status of 401/.test(e))).toEqual([]);
-    await anonymous.close();
+    expect(anonymous.watch.errors.filter((e) => !/status of 401/.test(e))).toEqual([]);
+    await visitor.context().close();
   });
 
   itBrowser('should show a page for unknown paths and report no CSP violation', async () => {
-    await page.goto(`${server.url}/no/such/page`);
+    await page.goto(`${web.server.url}/no/such/page`);
     await page.getByRole('heading', { name: 'Page not found' }).waitFor();
     // The first Tab reaches "Skip to content", which moves focus past the navigation.
     await page.keyboard.press('Tab');
     expect(await page.evaluate<string>('document.activeElement.textContent')).toBe(
       'Skip to content',
     );
-    await checkScreen('not-found');
-    expect(watch.cspViolations()).toEqual([]);
+    await web.checkScreen(ui, 'not-found');
+    expect(ui.watch.cspViolations()).toEqual([]);
     // The only console errors are the API's answers the screens showed (wrong password, used link).
-    expect(watch.errors.filter((e) => !/status of (400|401|409)/.test(e))).toEqual([]);
+    expect(ui.watch.errors.filter((e) => !/status of (400|401|409)/.test(e))).toEqual([]);
   });
 
   /** Fills the sign-up form. */

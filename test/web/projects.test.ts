@@ -7,43 +7,23 @@
  * company sees "not found" for the first company's project and image. Every screen: axe, no CSP
  * violation, no sideways scrolling at 360 px, screenshots.
  */
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect } from 'vitest';
-import { importPaths } from '../../src/engine/vuln/index.js';
-import { testConfig } from '../../src/platform/config.js';
-import type { RunningServer } from '../../src/server/server.js';
-import { ApiClient, startMailbox, type Mailbox } from '../support/api.js';
-import {
-  browserUnavailable,
-  horizontalOverflow,
-  itWithBrowser,
-  launchChromium,
-  screenshot,
-  seriousA11yViolations,
-  watchPage,
-  WEB_DIST,
-  type PageWatch,
-} from '../support/browser.js';
+import { browserUnavailable, itWithBrowser } from '../support/browser.js';
 import { certifyPartner, type CertifiedProject } from '../support/certify.js';
-import { fixture } from '../support/fixtures.js';
 import { buildOciLayout, CERTIFIED_CONFIG, RPM_ROOTFS } from '../support/image-builder.js';
-import { newPartner, STAFF_PASSWORD, type Partner, type Portal } from '../support/portal.js';
-import { pushOciLayout, RegistryClient, startTestServer } from '../support/registry-server.js';
+import { newPartner, type Partner } from '../support/portal.js';
+import { pushOciLayout, RegistryClient } from '../support/registry-server.js';
+import { startWebPortal, type WatchedPage, type WebPortal } from '../support/web-portal.js';
 
 const itBrowser = itWithBrowser();
 const PASSWORD = 'secret-password';
 
 describe('certification projects in a browser', () => {
-  let dir: string;
-  let shots: string;
-  let server: RunningServer;
-  let mailbox: Mailbox;
-  let browser: Browser;
+  let web: WebPortal;
+  let ui: WatchedPage;
   let page: Page;
-  let watch: PageWatch;
   let partner: Partner;
   let certified: CertifiedProject;
   let imageId: string;
@@ -52,73 +32,23 @@ describe('certification projects in a browser', () => {
     if (browserUnavailable() !== undefined) {
       return;
     }
-    dir = await mkdtemp(join(tmpdir(), 'hallmark-web-projects-'));
-    shots = join(dir, 'screenshots');
-    console.log(`browser test screenshots: ${shots}`);
-    mailbox = await startMailbox();
-    const config = testConfig({ dataDir: join(dir, 'data') });
-    await mkdir(config.dataDir, { recursive: true });
-    await importPaths(
-      [fixture('external/redhat-csaf/vex/claircore/cve-2023-38545.json')],
-      config.scan.vulndb,
-    );
-    server = await startTestServer(
-      {
-        ...config,
-        mail: { ...config.mail, smtpUrl: mailbox.url },
-        accounts: { ...config.accounts, adminPassword: STAFF_PASSWORD },
-      },
-      { webUi: WEB_DIST },
-    );
-    const staff = await new ApiClient(server.url).login('admin', STAFF_PASSWORD);
-    const portal: Portal = { server, mailbox, staff, close: () => Promise.resolve() };
-    partner = await newPartner(portal, server.database.db, 'Projvendor');
-    certified = await certifyPartner(portal, partner);
-    await newPartner(portal, server.database.db, 'Othervendor');
-    browser = await launchChromium();
-    page = await (await browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage();
-    page.setDefaultTimeout(15_000);
-    watch = watchPage(page);
-    await logIn(page, 'Projvendor-admin');
+    web = await startWebPortal('projects', { vulnerabilityData: true });
+    partner = await newPartner(web, web.server.database.db, 'Projvendor');
+    certified = await certifyPartner(web, partner);
+    await newPartner(web, web.server.database.db, 'Othervendor');
+    ui = await web.newPage();
+    page = ui.page;
+    await web.logIn(page, 'Projvendor-admin', PASSWORD);
   });
 
-  afterAll(async () => {
-    await browser?.close();
-    await server?.close();
-    await mailbox?.close();
-    if (dir !== undefined && process.env.HALLMARK_KEEP_SCREENSHOTS === undefined) {
-      await rm(dir, { recursive: true, force: true });
-    }
-  });
-
-  async function logIn(on: Page, login: string): Promise<void> {
-    await on.goto(`${server.url}/login`);
-    await on.locator('#login').fill(login);
-    await on.locator('#password').fill(PASSWORD);
-    await on.getByRole('button', { name: 'Log in' }).click();
-    await on.getByTestId('current-user').waitFor();
-  }
-
-  /** axe, a screenshot, no CSP violation and no sideways scrolling at 360 px. */
-  async function checkScreen(name: string, on: Page = page): Promise<void> {
-    await screenshot(on, shots, name);
-    expect(await seriousA11yViolations(on), `accessibility of ${name}`).toEqual([]);
-    expect(watch.cspViolations()).toEqual([]);
-    await on.setViewportSize({ width: 360, height: 800 });
-    await on.waitForTimeout(100);
-    await expect
-      .poll(() => horizontalOverflow(on), { message: `overflow of ${name} at 360 px` })
-      .toBe(0);
-    await screenshot(on, shots, `${name}-360`);
-    await on.setViewportSize({ width: 1280, height: 900 });
-  }
+  afterAll(() => web?.close());
 
   itBrowser(
     'should create a project, show its key once, its checklist and registry',
     async () => {
-      await page.goto(`${server.url}/projects`);
+      await page.goto(`${web.server.url}/projects`);
       await page.getByRole('link', { name: 'Projvendor project' }).waitFor();
-      await checkScreen('projects');
+      await web.checkScreen(ui, 'projects', { narrowShot: true });
       await page.getByRole('button', { name: 'Create a New Project' }).click();
       const dialog = page.getByRole('dialog');
       await dialog.locator('#name').fill('Web project');
@@ -129,8 +59,7 @@ describe('certification projects in a browser', () => {
       await dialog.locator('#productVersionId').selectOption({ index: 1 });
       await dialog.locator('#targetPlatform').fill('OpenStack');
       await dialog.locator('#targetPlatformVersion').fill('17');
-      await screenshot(page, shots, 'project-create');
-      expect(await seriousA11yViolations(page)).toEqual([]);
+      await web.checkScreen(ui, 'project-create');
       await dialog.getByRole('button', { name: 'Create the project' }).click();
       await page.getByText('Copy the registry key now').waitFor();
       expect(new URL(page.url()).pathname).toMatch(/^\/projects\/[^/]+\/registry$/);
@@ -139,14 +68,14 @@ describe('certification projects in a browser', () => {
       expect(await page.getByRole('textbox', { name: 'docker login' }).inputValue()).toContain(
         `-p ${key} `,
       );
-      await checkScreen('project-registry');
+      await web.checkScreen(ui, 'project-registry', { narrowShot: true });
       // Shown once: opening the tab again shows no key.
       const url = page.url();
       await page.getByRole('tab', { name: 'Checklist' }).click();
       await page.locator('table[aria-label="Certification checklist"]').waitFor();
       await page.getByRole('link', { name: 'Project settings' }).first().waitFor();
       expect(await page.getByText('staff approve the distribution').count()).toBeGreaterThan(0);
-      await checkScreen('project-checklist');
+      await web.checkScreen(ui, 'project-checklist', { narrowShot: true });
       await page.goto(url);
       await page.getByText('Namespace').waitFor();
       expect(await page.getByText('Copy the registry key now').count()).toBe(0);
@@ -167,7 +96,7 @@ describe('certification projects in a browser', () => {
       await expect
         .poll(() => page.getByLabel('Out-of-tree (shipped by you)').isChecked())
         .toBe(true);
-      await checkScreen('project-settings');
+      await web.checkScreen(ui, 'project-settings', { narrowShot: true });
     },
     120_000,
   );
@@ -175,10 +104,10 @@ describe('certification projects in a browser', () => {
   itBrowser(
     'should show a pushed image scanning, then passed, without a reload',
     async () => {
-      await page.goto(`${server.url}/projects/${certified.id}/images`);
+      await page.goto(`${web.server.url}/projects/${certified.id}/images`);
       await page.getByText('No images yet').waitFor();
       await page.evaluate('window.__noReload = true');
-      const layout = join(dir, 'image');
+      const layout = join(web.dir, 'image');
       await buildOciLayout(layout, {
         layers: [
           { tarFile: RPM_ROOTFS },
@@ -188,7 +117,7 @@ describe('certification projects in a browser', () => {
         tags: ['1.0'],
       });
       await pushOciLayout(
-        new RegistryClient(server.url, certified.registryKey),
+        new RegistryClient(web.server.url, certified.registryKey),
         layout,
         `${certified.namespace}/webplugin`,
         '1.0',
@@ -201,7 +130,7 @@ describe('certification projects in a browser', () => {
         .getByText('Passed')
         .waitFor({ timeout: 60_000 });
       expect(await page.evaluate('window.__noReload')).toBe(true);
-      await checkScreen('project-images');
+      await web.checkScreen(ui, 'project-images', { narrowShot: true });
       const images = await partner.admin.get(`/projects/${certified.id}/images`);
       imageId = (images.body as { items: { id: string }[] }).items[0]!.id;
       // Scan details.
@@ -209,43 +138,43 @@ describe('certification projects in a browser', () => {
       await page.getByRole('heading', { name: 'Scan details' }).waitFor();
       await page.locator('table[aria-label="Assessments"]').waitFor();
       await page.locator('table[aria-label="Scan history"]').waitFor();
-      await checkScreen('image-details');
+      await web.checkScreen(ui, 'image-details', { narrowShot: true });
       // Each result links the policy text it was judged by, served by the portal.
       await page.getByRole('link', { name: 'Policy' }).first().click();
       await page.getByRole('heading', { name: /Policy/, level: 1 }).waitFor();
       expect(new URL(page.url()).pathname).toBe('/policy/connect-2018');
       const anchor = decodeURIComponent(new URL(page.url()).hash.slice(1));
       await expect.poll(() => page.evaluate('document.activeElement?.id')).toBe(anchor);
-      await checkScreen('policy');
+      await web.checkScreen(ui, 'policy', { narrowShot: true });
       // Publish from the table.
-      await page.goto(`${server.url}/projects/${certified.id}/images`);
+      await page.goto(`${web.server.url}/projects/${certified.id}/images`);
       await page.getByRole('button', { name: 'Publish' }).click();
       await page.getByRole('button', { name: 'Unpublish' }).waitFor();
       // The catalog page shows the grade history.
-      await page.goto(`${server.url}/catalog/${imageId}`);
+      await page.goto(`${web.server.url}/catalog/${imageId}`);
       await page.getByRole('heading', { level: 1 }).waitFor();
       await page.locator('.hm-projects-grade-chart svg').first().waitFor();
       await page.locator('table[aria-label="Grade history"] tbody tr').first().waitFor();
       await page.getByText('Next grade drop').first().waitFor();
-      await checkScreen('catalog-image');
+      await web.checkScreen(ui, 'catalog-image', { narrowShot: true });
     },
     120_000,
   );
 
   itBrowser('should answer another company "not found"', async () => {
-    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-    const other = await context.newPage();
+    const otherUser = await web.newPage();
+    const other = otherUser.page;
     try {
-      await logIn(other, 'Othervendor-admin');
-      await other.goto(`${server.url}/projects/${certified.id}`);
+      await web.logIn(other, 'Othervendor-admin', PASSWORD);
+      await other.goto(`${web.server.url}/projects/${certified.id}`);
       await other.getByText('Project not found').waitFor();
       expect(await other.getByText('Projvendor project').count()).toBe(0);
-      await other.goto(`${server.url}/images/${imageId}`);
+      await other.goto(`${web.server.url}/images/${imageId}`);
       await other.getByText('Image not found').waitFor();
       expect(await other.getByText('webplugin').count()).toBe(0);
-      await screenshot(other, shots, 'other-company-not-found');
+      await web.checkScreen(otherUser, 'other-company-not-found');
     } finally {
-      await context.close();
+      await other.context().close();
     }
   });
 });
