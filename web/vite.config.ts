@@ -1,6 +1,7 @@
 /** The web UI's build: `web/` in, `dist/web/` out (served by `hallmark serve`, see docs/web.md). */
 import { readdir, readFile, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
 import react from '@vitejs/plugin-react';
@@ -36,9 +37,64 @@ function precompress(): Plugin {
   };
 }
 
-export default defineConfig({
+/**
+ * PatternFly's alternative themes (dark, high contrast, glass, felt) are custom properties and rules
+ * that apply only below a `pf-v6-theme-*` class on <html>; Hallmark sets none, so they are about
+ * half of PatternFly's base styles and never match. This drops every selector that needs such a
+ * class (one inside `:not(…)` does not: `:root:not(.pf-v6-theme-glass)` matches here), and a rule
+ * or an at-rule left empty. What the page looks like does not change.
+ */
+const UNUSED_THEME = /\.pf-v6-theme-(dark|felt|glass|high-contrast)\b/;
+interface CssNode {
+  type: string;
+  parent?: CssNode | undefined;
+  nodes?: CssNode[] | undefined;
+  remove(): void;
+}
+function dropUnusedThemes() {
+  const needsTheme = (selector: string) =>
+    UNUSED_THEME.test(selector.replace(/:not\([^()]*\)/g, ''));
+  return {
+    postcssPlugin: 'hallmark-drop-unused-themes',
+    Rule(rule: CssNode & { selectors: string[] }) {
+      const kept = rule.selectors.filter((selector) => !needsTheme(selector));
+      if (kept.length === rule.selectors.length) {
+        return;
+      }
+      let parent = rule.parent;
+      if (kept.length > 0) {
+        rule.selectors = kept;
+        return;
+      }
+      rule.remove();
+      while (parent !== undefined && parent.type === 'atrule' && parent.nodes?.length === 0) {
+        const empty = parent;
+        parent = parent.parent;
+        empty.remove();
+      }
+    },
+  };
+}
+
+/**
+ * react-router's package exports name its development build for every bundler condition
+ * (remix-run/react-router#12532, #14102): a production build aliases both of its entries to the
+ * production build beside it (the same code without the development warnings).
+ */
+const REACT_ROUTER = dirname(createRequire(import.meta.url).resolve('react-router/package.json'));
+const reactRouterProduction = [
+  { find: /^react-router$/, replacement: join(REACT_ROUTER, 'dist/production/index.mjs') },
+  {
+    find: /^react-router\/dom$/,
+    replacement: join(REACT_ROUTER, 'dist/production/dom-export.mjs'),
+  },
+];
+
+export default defineConfig(({ command }) => ({
   root: fileURLToPath(new URL('.', import.meta.url)),
   plugins: [react(), precompress()],
+  resolve: { alias: command === 'build' ? reactRouterProduction : [] },
+  css: { postcss: { plugins: [dropUnusedThemes()] } },
   build: {
     outDir: OUT_DIR,
     emptyOutDir: true,
@@ -50,4 +106,4 @@ export default defineConfig({
     // `npm run dev:web` beside `npm start`: the API and registry are the server's.
     proxy: { '/api': 'http://localhost:8080', '/v2': 'http://localhost:8080' },
   },
-});
+}));

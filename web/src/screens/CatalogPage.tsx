@@ -19,7 +19,6 @@ import {
   ToolbarGroup,
   ToolbarItem,
 } from '@patternfly/react-core';
-import { Table, Tbody, Td, Th, Thead, Tr } from '@patternfly/react-table';
 import { useQuery } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
 import { Link, useSearchParams } from 'react-router-dom';
@@ -27,6 +26,7 @@ import { api, ok, problemOf } from '../api/client';
 import { GradeBadge } from '../components/GradeBadge';
 import { ImageName } from '../components/ImageName';
 import { Loading } from '../components/Loading';
+import { Table, Tbody, Td, Th, Thead, Tr } from '../components/PlainTable';
 import { ProblemAlert } from '../components/ProblemAlert';
 import { formatDate } from '../format';
 
