@@ -6,16 +6,30 @@ import { spawnSync } from 'node:child_process';
 import { it } from 'vitest';
 
 /** Tools the suite knows about. */
-export const TOOLS = ['buildah', 'skopeo', 'rpm', 'rpmbuild', 'zstd', 'gzip', 'npm'] as const;
+export const TOOLS = [
+  'buildah',
+  'skopeo',
+  'rpm',
+  'rpmbuild',
+  'zstd',
+  'gzip',
+  'npm',
+  'git',
+  'sshd',
+  'ssh-keygen',
+  'docker-registry',
+  'cc',
+] as const;
 export type Tool = (typeof TOOLS)[number];
 
 const cache = new Map<string, boolean>();
 
-/** True when `tool` runs on this machine. */
+/** True when `tool` runs on this machine (daemons such as `sshd` live in /usr/sbin). */
 export function hasTool(tool: string): boolean {
   let ok = cache.get(tool);
   if (ok === undefined) {
-    ok = spawnSync('sh', ['-c', `command -v ${tool}`], { stdio: 'ignore' }).status === 0;
+    const found = `PATH="$PATH:/usr/sbin:/sbin"; command -v ${tool}`;
+    ok = spawnSync('sh', ['-c', found], { stdio: 'ignore' }).status === 0;
     cache.set(tool, ok);
   }
   return ok;
