@@ -3,10 +3,11 @@
  * no company and registers one, goes through "Become a partner" (wizard and agreement) to the
  * dashboard; a second user asks to join and the org admin approves from the e-mail's link; a user
  * added by the org admin accepts the invitation from its e-mail in a fresh browser; the users
- * page filters, pages, deactivates and reactivates; the profile saves; a member sees no admin
- * actions. Every screen is checked with axe, for CSP violations and at 360 px wide.
+ * page filters, pages, deactivates and reactivates, and edits a user (errors next to the fields,
+ * the last org admin keeps their flag); the profile saves; a member sees no admin actions. Every
+ * screen is checked with axe, for CSP violations and at 360 px wide.
  */
-import type { Page } from 'playwright-core';
+import type { Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect } from 'vitest';
 import { newUser } from '../support/api.js';
 import { browserUnavailable, itWithBrowser } from '../support/browser.js';
@@ -231,6 +232,92 @@ describe('onboarding and the company in the browser', () => {
     await page.getByText('No user entries were found.').waitFor();
     await page.getByRole('button', { name: 'All', exact: true }).click();
     await row.getByRole('button', { name: 'Deactivate' }).waitFor();
+  });
+
+  itBrowser('should edit users with errors next to the fields and show the new type', async () => {
+    await page.goto(`${web.server.url}/companies/${companyId}/users`);
+    const grid = page.getByRole('grid', { name: 'Users' });
+    await grid.waitFor();
+    const filter = page.locator('input[aria-label="Filter users"]');
+    const rowOf = async (login: string) => {
+      await filter.fill(login);
+      await filter.press('Enter');
+      await expect.poll(() => grid.locator('tbody tr').count()).toBe(1);
+      const row = grid.getByRole('row').filter({ hasText: login });
+      await row.waitFor();
+      return row;
+    };
+    const typeOf = (row: Locator) => row.locator('td[data-label="User type"]').textContent();
+    const edit = async (row: Locator, login: string) => {
+      await row.getByRole('button', { name: `Edit ${login}` }).click();
+      const dialog = page.getByRole('dialog', { name: `Edit user ${login}` });
+      await dialog.waitFor();
+      return dialog;
+    };
+
+    // Another org admin becomes a plain user, so the founder is the last org admin.
+    const ivy = await rowOf('invited-ivy');
+    expect(await typeOf(ivy)).toBe('Org Admin');
+    let dialog = await edit(ivy, 'invited-ivy');
+    await dialog.getByLabel('Organization Administrator (Org Admin)').uncheck();
+    await dialog.getByRole('button', { name: 'Save' }).click();
+    await dialog.waitFor({ state: 'hidden' });
+    await expect.poll(() => typeOf(ivy)).toBe('User');
+    await page.getByText('The changes to invited-ivy are saved.').waitFor();
+
+    // The last org admin cannot drop their own flag: the API's message is next to the box.
+    const me = await rowOf('founder');
+    dialog = await edit(me, 'founder');
+    await dialog
+      .getByText('This is you: without the flag you can no longer manage users.')
+      .waitFor();
+    await dialog.getByLabel('Organization Administrator (Org Admin)').uncheck();
+    await dialog.getByRole('button', { name: 'Save' }).click();
+    const refused = dialog.locator('#edit-orgAdmin-error');
+    await expect.poll(() => refused.textContent()).toMatch(/at least one active organization/);
+    expect(await dialog.locator('#edit-orgAdmin').getAttribute('aria-describedby')).toContain(
+      'edit-orgAdmin-help',
+    );
+    await dialog.getByRole('button', { name: 'Cancel' }).click();
+    await dialog.waitFor({ state: 'hidden' });
+    expect(await typeOf(me)).toBe('Org Admin');
+
+    // Pre-filled, the login read-only; an empty first name is refused next to the field.
+    const bulk = await rowOf('bulk-user-1');
+    expect(await typeOf(bulk)).toBe('User');
+    dialog = await edit(bulk, 'bulk-user-1');
+    const firstName = dialog.locator('#edit-firstName');
+    expect(await firstName.inputValue()).toBe('Bulk');
+    expect(await dialog.locator('#edit-lastName').inputValue()).toBe('User 1');
+    const login = dialog.getByLabel('Login');
+    expect(await login.inputValue()).toBe('bulk-user-1');
+    expect(await login.getAttribute('readonly')).not.toBeNull();
+    await firstName.fill('');
+    await dialog.getByRole('button', { name: 'Save' }).click();
+    await dialog.locator('#edit-firstName-error').getByText('Enter the first name.').waitFor();
+    expect(await firstName.getAttribute('aria-describedby')).toContain('edit-firstName-help');
+    expect(await firstName.getAttribute('aria-invalid')).toBe('true');
+    // The focus goes to the field to fix.
+    await expect
+      .poll(() => page.evaluate<string | undefined>('document.activeElement?.id'))
+      .toBe('edit-firstName');
+    await web.checkScreen(founder, 'edit-user-errors');
+
+    // What only the API checks (a position too long) comes back next to its field too.
+    await firstName.fill('Bea');
+    await dialog.locator('#edit-position').fill('x'.repeat(101));
+    await dialog.getByRole('button', { name: 'Save' }).click();
+    await expect.poll(() => dialog.locator('#edit-position-error').textContent()).toMatch(/100/);
+    expect(await dialog.locator('#edit-firstName-error').count()).toBe(0);
+
+    await dialog.locator('#edit-position').fill('Team Lead');
+    await dialog.getByLabel('Organization Administrator (Org Admin)').check();
+    await dialog.getByRole('button', { name: 'Save' }).click();
+    await dialog.waitFor({ state: 'hidden' });
+    await expect.poll(() => typeOf(bulk)).toBe('Org Admin');
+    expect(await bulk.locator('td[data-label="Position"]').textContent()).toBe('Team Lead');
+    expect(await bulk.locator('td[data-label="First Name"]').textContent()).toBe('Bea');
+    await page.getByText('The changes to bulk-user-1 are saved.').waitFor();
   });
 
   itBrowser('should save my profile and change my password', async () => {

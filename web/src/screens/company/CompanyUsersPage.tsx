@@ -1,14 +1,14 @@
 /**
  * The company's users (`/companies/:id/users`): Active / Inactive / All, 10 a page, a filter, the
- * guide's columns; org admins add a user (an invitation e-mail lets them set a password) and
- * deactivate or reactivate users behind a confirmation. Other members see no admin actions.
+ * guide's columns and the user type; org admins add a user (an invitation e-mail lets them set a
+ * password), edit one (names, position, department, the Org Admin flag) and deactivate or
+ * reactivate users behind a confirmation. Other members see no admin actions.
  */
 import {
   Button,
-  Checkbox,
   EmptyState,
   EmptyStateBody,
-  Form,
+  Flex,
   Label,
   Modal,
   ModalBody,
@@ -26,17 +26,15 @@ import {
 } from '@patternfly/react-core';
 import { Table, Tbody, Td, Th, Thead, Tr } from '@patternfly/react-table';
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { useState, type FormEvent } from 'react';
+import { useState } from 'react';
 import { Link, useParams } from 'react-router-dom';
 import { api, ok, problemOf, type Problem, type User } from '../../api/client';
-import { formErrors, NO_ERRORS, type FormErrors } from '../../api/problems';
-import { TextField } from '../../components/FormParts';
 import { Loading } from '../../components/Loading';
 import { ProblemAlert } from '../../components/ProblemAlert';
 import { RequireSession } from '../../components/RequireSession';
 import { formatDate } from '../../format';
-import { loginRules } from '../../rules';
 import { CompanyNotFound, isNotFound, useCompany } from './parts';
+import { AddUserDialog, EditUserDialog, type CompanyUser } from './UserDialogs';
 import './company.css';
 
 type Status = 'active' | 'inactive' | 'all';
@@ -111,7 +109,8 @@ function UserList({ companyId, me }: { companyId: string; me: User }) {
   const [filterText, setFilterText] = useState('');
   const [filter, setFilter] = useState('');
   const [adding, setAdding] = useState(false);
-  const [added, setAdded] = useState<string | undefined>(undefined);
+  const [editing, setEditing] = useState<CompanyUser | undefined>(undefined);
+  const [notice, setNotice] = useState<string | undefined>(undefined);
   const [target, setTarget] = useState<Target | undefined>(undefined);
   const [changeProblem, setChangeProblem] = useState<Problem | undefined>(undefined);
   const key = ['companies', companyId, 'users'] as const;
@@ -133,6 +132,10 @@ function UserList({ companyId, me }: { companyId: string; me: User }) {
         }),
       ),
   });
+  const refresh = () => {
+    void client.invalidateQueries({ queryKey: key });
+    void client.invalidateQueries({ queryKey: ['companies', companyId, 'dashboard'] });
+  };
   const change = useMutation({
     mutationFn: async (t: Target) =>
       ok(
@@ -146,8 +149,7 @@ function UserList({ companyId, me }: { companyId: string; me: User }) {
     onSuccess: () => {
       setTarget(undefined);
       setChangeProblem(undefined);
-      void client.invalidateQueries({ queryKey: key });
-      void client.invalidateQueries({ queryKey: ['companies', companyId, 'dashboard'] });
+      refresh();
     },
     onError: (err) => setChangeProblem(problemOf(err)),
   });
@@ -162,11 +164,10 @@ function UserList({ companyId, me }: { companyId: string; me: User }) {
       <Title headingLevel="h2" id="list-title" className="hm-title">
         User list
       </Title>
-      {added === undefined ? null : (
-        <p className="hm-company-gap" role="status">
-          {added} was added and e-mailed an invitation to choose a password.
-        </p>
-      )}
+      {/* Always there, so that screen readers announce what appears in it. */}
+      <p className={notice === undefined ? undefined : 'hm-company-gap'} role="status">
+        {notice}
+      </p>
       <Toolbar>
         <ToolbarContent>
           <ToolbarItem>
@@ -222,13 +223,14 @@ function UserList({ companyId, me }: { companyId: string; me: User }) {
           <Table aria-label="Users" variant="compact" gridBreakPoint="grid-lg">
             <Thead>
               <Tr>
-                <Th>Username</Th>
-                <Th>First Name</Th>
-                <Th>Last Name</Th>
-                <Th>Position</Th>
-                <Th>Department</Th>
-                <Th>Created</Th>
-                <Th>Updated</Th>
+                <Th modifier="wrap">Username</Th>
+                <Th modifier="wrap">First Name</Th>
+                <Th modifier="wrap">Last Name</Th>
+                <Th modifier="wrap">Position</Th>
+                <Th modifier="wrap">Department</Th>
+                <Th modifier="wrap">User type</Th>
+                <Th modifier="wrap">Created</Th>
+                <Th modifier="wrap">Updated</Th>
                 <Th screenReaderText="Actions" />
               </Tr>
             </Thead>
@@ -239,11 +241,6 @@ function UserList({ companyId, me }: { companyId: string; me: User }) {
                   <Tr key={u.id}>
                     <Td dataLabel="Username">
                       {u.login}{' '}
-                      {u.orgAdmin ? (
-                        <Label isCompact color="blue">
-                          Org Admin
-                        </Label>
-                      ) : null}{' '}
                       {u.status === 'unconfirmed' ? (
                         <Label isCompact color="orange">
                           Invited
@@ -256,25 +253,39 @@ function UserList({ companyId, me }: { companyId: string; me: User }) {
                     <Td dataLabel="Last Name">{u.lastName}</Td>
                     <Td dataLabel="Position">{u.position ?? '—'}</Td>
                     <Td dataLabel="Department">{u.department ?? '—'}</Td>
+                    <Td dataLabel="User type">{u.orgAdmin ? 'Org Admin' : 'User'}</Td>
                     <Td dataLabel="Created">{formatDate(u.createdAt)}</Td>
                     <Td dataLabel="Updated">{formatDate(u.updatedAt)}</Td>
                     <Td dataLabel="Actions">
-                      {u.id === me.id ? null : inactive ? (
+                      {/* Side by side on a wide table; stacked in the narrow grid. */}
+                      <Flex
+                        spaceItems={{ default: 'spaceItemsSm' }}
+                        flexWrap={{ default: 'wrap', lg: 'nowrap' }}
+                      >
                         <Button
                           variant="secondary"
-                          onClick={() => setTarget({ id: u.id, login: u.login, activate: true })}
+                          aria-label={`Edit ${u.login}`}
+                          onClick={() => setEditing(u)}
                         >
-                          Reactivate
+                          Edit
                         </Button>
-                      ) : (
-                        <Button
-                          variant="secondary"
-                          isDanger
-                          onClick={() => setTarget({ id: u.id, login: u.login, activate: false })}
-                        >
-                          Deactivate
-                        </Button>
-                      )}
+                        {u.id === me.id ? null : inactive ? (
+                          <Button
+                            variant="secondary"
+                            onClick={() => setTarget({ id: u.id, login: u.login, activate: true })}
+                          >
+                            Reactivate
+                          </Button>
+                        ) : (
+                          <Button
+                            variant="secondary"
+                            isDanger
+                            onClick={() => setTarget({ id: u.id, login: u.login, activate: false })}
+                          >
+                            Deactivate
+                          </Button>
+                        )}
+                      </Flex>
                     </Td>
                   </Tr>
                 );
@@ -324,155 +335,33 @@ function UserList({ companyId, me }: { companyId: string; me: User }) {
         </ModalFooter>
       </Modal>
       {adding ? (
-        <AddUser
+        <AddUserDialog
           companyId={companyId}
           onClose={() => setAdding(false)}
           onAdded={(login) => {
             setAdding(false);
-            setAdded(login);
-            void client.invalidateQueries({ queryKey: key });
-            void client.invalidateQueries({ queryKey: ['companies', companyId, 'dashboard'] });
+            setNotice(`${login} was added and e-mailed an invitation to choose a password.`);
+            refresh();
           }}
         />
       ) : null}
+      {editing === undefined ? null : (
+        <EditUserDialog
+          companyId={companyId}
+          user={editing}
+          self={editing.id === me.id}
+          onClose={() => setEditing(undefined)}
+          onSaved={(saved) => {
+            setEditing(undefined);
+            setNotice(`The changes to ${saved.login} are saved.`);
+            refresh();
+            // Their own name or Org Admin flag: the masthead and this page follow the session.
+            if (saved.id === me.id) {
+              void client.invalidateQueries({ queryKey: ['session'] });
+            }
+          }}
+        />
+      )}
     </PageSection>
-  );
-}
-
-type Field =
-  'greeting' | 'firstName' | 'lastName' | 'suffix' | 'position' | 'department' | 'email' | 'login';
-const FIELDS: readonly Field[] = [
-  'greeting',
-  'firstName',
-  'lastName',
-  'suffix',
-  'position',
-  'department',
-  'email',
-  'login',
-];
-
-/** "Create New User": the guide's fields and the Org Admin flag. */
-function AddUser({
-  companyId,
-  onClose,
-  onAdded,
-}: {
-  companyId: string;
-  onClose: () => void;
-  onAdded: (login: string) => void;
-}) {
-  const [values, setValues] = useState<Record<Field, string>>({
-    greeting: '',
-    firstName: '',
-    lastName: '',
-    suffix: '',
-    position: '',
-    department: '',
-    email: '',
-    login: '',
-  });
-  const [orgAdmin, setOrgAdmin] = useState(false);
-  const [errors, setErrors] = useState<FormErrors<Field>>(NO_ERRORS);
-  const set = (key: Field) => (value: string) => setValues((v) => ({ ...v, [key]: value }));
-  const optional = (key: Field) => {
-    const v = values[key].trim();
-    return v === '' ? {} : { [key]: v };
-  };
-  const mutation = useMutation({
-    mutationFn: async () =>
-      ok(
-        await api.POST('/api/v1/companies/{id}/users', {
-          params: { path: { id: companyId } },
-          body: {
-            firstName: values.firstName.trim(),
-            lastName: values.lastName.trim(),
-            email: values.email.trim(),
-            login: values.login.trim(),
-            orgAdmin,
-            ...optional('greeting'),
-            ...optional('suffix'),
-            ...optional('position'),
-            ...optional('department'),
-          },
-        }),
-      ),
-    onSuccess: (created) => onAdded(created.login),
-    onError: (err) =>
-      setErrors(formErrors(problemOf(err), FIELDS, { 'account.login_taken': 'login' })),
-  });
-
-  const submit = (event: FormEvent) => {
-    event.preventDefault();
-    const fields: Partial<Record<Field, string>> = {};
-    for (const [key, label] of [
-      ['firstName', 'Enter the first name.'],
-      ['lastName', 'Enter the last name.'],
-      ['email', 'Enter the e-mail address.'],
-    ] as const) {
-      if (values[key].trim() === '') {
-        fields[key] = label;
-      }
-    }
-    if (loginRules(values.login.trim()).some((r) => !r.met)) {
-      fields.login = 'A login has at least 5 characters: letters, digits, ".", "_", "@" or "-".';
-    }
-    setErrors({ fields, form: undefined });
-    if (Object.keys(fields).length === 0) {
-      mutation.mutate();
-    }
-  };
-
-  const field = (key: Field, label: string, required: boolean, hint?: string) => (
-    <TextField
-      id={`new-${key}`}
-      label={label}
-      value={values[key]}
-      onChange={set(key)}
-      error={errors.fields[key]}
-      required={required}
-      {...(hint === undefined ? {} : { hint })}
-      {...(key === 'email' ? { type: 'email' as const } : {})}
-    />
-  );
-
-  return (
-    <Modal variant="medium" isOpen onClose={onClose} aria-labelledby="add-title">
-      <ModalHeader title="Create new user" labelId="add-title" />
-      <ModalBody>
-        <Form id="add-user" onSubmit={submit} noValidate aria-label="Create new user">
-          {field('greeting', 'Greeting', false)}
-          {field('firstName', 'First name', true)}
-          {field('lastName', 'Last name', true)}
-          {field('suffix', 'Suffix', false)}
-          {field('position', 'Position', false)}
-          {field('department', 'Department', false)}
-          {field('email', 'E-mail address', true, 'The invitation to choose a password goes here.')}
-          {field('login', 'Login', true, 'At least 5 characters; it can never be changed.')}
-          <Checkbox
-            id="new-orgAdmin"
-            label="Organization Administrator (Org Admin)"
-            description="For a user to access software and certification tools, check the Org Admin box. Multiple users can be organization administrators."
-            isChecked={orgAdmin}
-            onChange={(_e, on) => setOrgAdmin(on)}
-          />
-          <ProblemAlert problem={errors.form} />
-        </Form>
-      </ModalBody>
-      <ModalFooter>
-        <Button
-          type="submit"
-          form="add-user"
-          variant="primary"
-          isLoading={mutation.isPending}
-          isDisabled={mutation.isPending}
-        >
-          Save
-        </Button>
-        <Button variant="link" onClick={onClose}>
-          Cancel
-        </Button>
-      </ModalFooter>
-    </Modal>
   );
 }
