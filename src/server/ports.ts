@@ -7,7 +7,7 @@ import type { GradedImages } from '../modules/health/index.js';
 import {
   imageLabels,
   imagesUsingSet,
-  newestPassedImage,
+  projectImageFacts,
   publishedSetsAmong,
 } from '../modules/images/index.js';
 import { productFacts, productNamesAndContacts } from '../modules/products/index.js';
@@ -16,7 +16,7 @@ import type { ProjectFacts } from '../modules/projects/index.js';
 /** What projects show and check of their products and images. */
 export const projectFacts: ProjectFacts = {
   products: productFacts,
-  passedImage: newestPassedImage,
+  images: projectImageFacts,
 };
 
 /** What the health module's grading asks of images; drop e-mails go to the products' contacts. */

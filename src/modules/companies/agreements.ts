@@ -109,6 +109,37 @@ export async function acceptedAt(
   return row?.accepted_at;
 }
 
+/**
+ * When each of `companyIds` accepted each of `agreementIds` (one query for a page of projects):
+ * company id → agreement id → acceptance time; pairs never accepted are left out.
+ */
+export async function acceptancesAmong(
+  db: Kysely<DB>,
+  companyIds: readonly string[],
+  agreementIds: readonly string[],
+): Promise<Map<string, Map<string, string>>> {
+  const accepted = new Map<string, Map<string, string>>();
+  if (companyIds.length === 0 || agreementIds.length === 0) {
+    return accepted;
+  }
+  const rows = await db
+    .selectFrom('agreement_acceptances')
+    .select(['company_id', 'agreement_id', 'accepted_at'])
+    .where('company_id', 'in', [...new Set(companyIds)])
+    .where('agreement_id', 'in', [...new Set(agreementIds)])
+    .orderBy('accepted_at')
+    .execute();
+  for (const row of rows) {
+    const ofCompany = accepted.get(row.company_id) ?? new Map<string, string>();
+    // The first acceptance of a version is when it was accepted.
+    if (!ofCompany.has(row.agreement_id)) {
+      ofCompany.set(row.agreement_id, row.accepted_at);
+    }
+    accepted.set(row.company_id, ofCompany);
+  }
+  return accepted;
+}
+
 /** The company's latest acceptance of an agreement kind, or null. */
 export async function acceptanceOf(
   db: Kysely<DB>,

@@ -3,6 +3,7 @@ export type * from './tables.js';
 export { companiesModule, type CompaniesPorts } from './module.js';
 export {
   acceptanceOf,
+  acceptancesAmong,
   acceptedAt,
   currentAgreement,
   ensureAgreement,
@@ -17,6 +18,7 @@ export { companyProfileStatus, createCompanyAsStaff, loadCompany } from './servi
 export { companyLogos, type PublishedVendorCheck, type StoredLogo } from './logo.js';
 export { listCompanies, type CompanyListing } from './directory.js';
 export {
+  companiesByIds,
   companyExists,
   companyNamesOf,
   createCompany,

@@ -71,3 +71,15 @@ export async function companyNamesOf(
   );
   return new Map([...rows].map(([id, r]) => [id, r.name]));
 }
+
+/** Companies by id (ids of no company are left out). */
+export async function companiesByIds(
+  db: Kysely<DB>,
+  ids: readonly string[],
+): Promise<Map<string, Company>> {
+  return mapByIds(
+    ids,
+    (chunk) => db.selectFrom('companies').selectAll().where('id', 'in', chunk).execute(),
+    (r) => r.id,
+  );
+}

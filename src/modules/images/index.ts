@@ -16,3 +16,4 @@ export { imagesModule, type ImagesPorts } from './module.js';
 export { rescanWaitingForVulndb } from './service.js';
 export { AssessmentSchema, PackageSchema } from './schemas.js';
 export { imageLabels, imagesUsingSet, publishedSetsAmong, type ImageLabel } from './graded.js';
+export { projectImageFacts } from './project-images.js';

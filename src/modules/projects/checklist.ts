@@ -4,56 +4,38 @@
  */
 import type { Kysely } from 'kysely';
 import type { DB } from '../../platform/db/index.js';
-import {
-  acceptanceOf,
-  acceptedAt,
-  loadCompany,
-  PROGRAM_AGREEMENT,
-  profileCompleteness,
-} from '../companies/index.js';
-import { loadZone, zoneForCompany } from '../zones/index.js';
+import { acceptanceOf, PROGRAM_AGREEMENT, profileCompleteness } from '../companies/index.js';
+import { zoneForCompany } from '../zones/index.js';
+import { checklistInputs, type ChecklistInput } from './checklist-inputs.js';
 import type { ProjectFacts } from './facts.js';
 import type { ChecklistItem } from './schemas.js';
+
+/** A project's checklist, and whether it is certified (every required item done). */
+export interface Checklist {
+  readonly projectId: string;
+  readonly certified: boolean;
+  readonly items: ChecklistItem[];
+}
 
 /** The checklist of a project, and whether it is certified (every required item done). */
 export async function projectChecklist(
   db: Kysely<DB>,
   facts: ProjectFacts,
   projectId: string,
-): Promise<{ projectId: string; certified: boolean; items: ChecklistItem[] }> {
-  const row = await db
-    .selectFrom('projects')
-    .select([
-      'id',
-      'company_id',
-      'zone_id',
-      'product_id',
-      'release_category',
-      'target_platform',
-      'target_platform_version',
-      'namespace',
-      'sales_contact',
-      'distribution_approved_at',
-    ])
-    .where('id', '=', projectId)
-    .executeTakeFirstOrThrow();
-  const company = await loadCompany(db, row.company_id);
-  const zone = row.zone_id === null ? undefined : await loadZone(db, row.zone_id);
-  const project = {
-    ...row,
-    profile: company.profile,
-    zone_name: zone?.name ?? null,
-    agreement_id: zone?.agreement_id ?? null,
-  };
-  const product =
-    project.product_id === null
-      ? undefined
-      : (await facts.products(db, [project.product_id])).get(project.product_id);
-  const appendixAcceptedAt =
-    project.agreement_id === null
-      ? undefined
-      : await acceptedAt(db, project.company_id, project.agreement_id);
-  const passed = await facts.passedImage(db, project.id);
+): Promise<Checklist> {
+  const [input] = await checklistInputs(db, facts, [projectId]);
+  if (input === undefined) {
+    throw new Error(`Project ${projectId} is missing.`);
+  }
+  return checklistOf(input);
+}
+
+/** The checklist read from its inputs (see `checklistInputs`, which fetches them for many). */
+export function checklistOf(input: ChecklistInput): Checklist {
+  const { project, product, appendixAcceptedAt } = input;
+  const passed = input.images.passed;
+  const zoneName = input.zone?.name ?? null;
+  const agreementId = input.zone?.agreementId ?? null;
 
   const items: ChecklistItem[] = [];
   const add = (
@@ -66,7 +48,7 @@ export async function projectChecklist(
     items.push({ key, title, state: done ? 'done' : 'todo', required, detail });
   };
 
-  const companyProfile = profileCompleteness(project.profile);
+  const companyProfile = profileCompleteness(input.profile);
   add(
     'company_profile',
     'Update your company profile',
@@ -105,10 +87,10 @@ export async function projectChecklist(
       : `Missing: ${missing.join(', ')}.`,
   );
 
-  if (project.agreement_id === null) {
+  if (agreementId === null) {
     items.push({
       key: 'zone_appendix',
-      title: `Accept the ${project.zone_name ?? 'zone'} Appendix`,
+      title: `Accept the ${zoneName ?? 'zone'} Appendix`,
       state: 'not_applicable',
       required: false,
       detail: 'The zone has no appendix to accept.',
@@ -116,7 +98,7 @@ export async function projectChecklist(
   } else {
     add(
       'zone_appendix',
-      `Accept the ${project.zone_name ?? 'zone'} Appendix`,
+      `Accept the ${zoneName ?? 'zone'} Appendix`,
       appendixAcceptedAt !== undefined,
       appendixAcceptedAt !== undefined
         ? `Accepted on ${appendixAcceptedAt}.`

@@ -28,10 +28,21 @@ export interface PassedImage {
   readonly digest: string;
 }
 
+/** What the projects list and the checklist need to know of a project's images. */
+export interface ProjectImageFacts {
+  /** How many images the project has, removed ones left out. */
+  readonly count: number;
+  /** The newest image of the project that passed its scan and is not removed. */
+  readonly passed: PassedImage | undefined;
+}
+
 /** The port: facts of products and images that projects show and check. */
 export interface ProjectFacts {
   /** Products by id, with their versions (ids of no product are left out). */
   products(db: Kysely<DB>, ids: readonly string[]): Promise<Map<string, ProductFacts>>;
-  /** The newest image of the project that passed its scan and is not removed. */
-  passedImage(db: Kysely<DB>, projectId: string): Promise<PassedImage | undefined>;
+  /**
+   * The image facts of projects by id, from a fixed number of queries however many projects
+   * there are (every id asked is in the map; a project without images counts 0).
+   */
+  images(db: Kysely<DB>, projectIds: readonly string[]): Promise<Map<string, ProjectImageFacts>>;
 }

@@ -28,6 +28,7 @@ import {
   updateProject,
   visibleProject,
 } from './service.js';
+import { withSummaries } from './summaries.js';
 
 const TAGS = ['projects'];
 
@@ -56,12 +57,18 @@ function routes(api: Api, ctx: ApiContext, { facts }: ProjectsPorts): void {
       config: { auth: 'user' },
       schema: {
         tags: TAGS,
-        summary: "The company's projects, newest first (staff: every company's)",
+        summary:
+          "The company's projects, newest first, each with its checklist state and image count (staff: every company's)",
         querystring: PageQuery.extend({ companyId: z.uuid().optional() }),
         response: { 200: ProjectPageSchema },
       },
     },
-    async (request) => listProjects(ctx.db, facts, requireUser(request), request.query),
+    async (request) =>
+      withSummaries(
+        ctx.db,
+        facts,
+        await listProjects(ctx.db, facts, requireUser(request), request.query),
+      ),
   );
 
   api.get(

@@ -112,8 +112,22 @@ export const RegistryKeyInfoSchema = z.object({
   note: z.string(),
 });
 
+/** What the projects list shows of a project besides its fields, computed with the page. */
+export const ProjectSummarySchema = z.object({
+  /** Every required checklist item is done. */
+  certified: z.boolean(),
+  /** The required checklist items still to do ("needs attention"), in checklist order. */
+  todo: z.array(z.object({ key: z.string(), title: z.string() })),
+  /** How many images the project has, removed ones left out. */
+  images: z.number(),
+});
+export type ProjectSummary = z.infer<typeof ProjectSummarySchema>;
+
+/** A project in the list: its fields and its summary. */
+export const ProjectListItemSchema = ProjectSchema.extend({ summary: ProjectSummarySchema });
+
 /** A page of projects. */
-export const ProjectPageSchema = pageSchema(ProjectSchema).extend({
+export const ProjectPageSchema = pageSchema(ProjectListItemSchema).extend({
   page: z.number(),
   total: z.number(),
 });
