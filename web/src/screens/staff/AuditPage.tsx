@@ -4,6 +4,7 @@ import { Table, Tbody, Td, Th, Thead, Tr } from '@patternfly/react-table';
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
 import { api, ok, problemOf } from '../../api/client';
+import { CursorPager, useCursorPages } from '../../components/CursorPager';
 import { Loading } from '../../components/Loading';
 import { ProblemAlert } from '../../components/ProblemAlert';
 import { RequireSession } from '../../components/RequireSession';
@@ -53,8 +54,8 @@ function day(value: string, plus = 0): string | undefined {
 function Audit() {
   const [draft, setDraft] = useState<Filters>(NO_FILTERS);
   const [filters, setFilters] = useState<Filters>(NO_FILTERS);
-  const [cursors, setCursors] = useState<string[]>([]);
-  const cursor = cursors.at(-1);
+  const pages = useCursorPages();
+  const cursor = pages.cursor;
   const query = useQuery({
     queryKey: ['staff', 'audit', filters, cursor],
     queryFn: async () => {
@@ -82,7 +83,7 @@ function Audit() {
   const apply = (event: FormEvent) => {
     event.preventDefault();
     setFilters(draft);
-    setCursors([]);
+    pages.reset();
   };
   return (
     <PageSection>
@@ -136,22 +137,7 @@ function Audit() {
               ))}
             </Tbody>
           </Table>
-          <div className="hm-staff-filters">
-            <Button
-              variant="secondary"
-              isDisabled={cursors.length === 0}
-              onClick={() => setCursors(cursors.slice(0, -1))}
-            >
-              Previous page
-            </Button>
-            <Button
-              variant="secondary"
-              isDisabled={query.data.nextCursor === null}
-              onClick={() => setCursors([...cursors, query.data.nextCursor ?? ''])}
-            >
-              Next page
-            </Button>
-          </div>
+          <CursorPager pages={pages} nextCursor={query.data.nextCursor} label="Audit log pages" />
         </>
       )}
     </PageSection>

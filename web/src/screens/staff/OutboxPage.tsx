@@ -1,6 +1,5 @@
 /** Staff: the outgoing e-mail (status, recipient, subject, attempts, errors) with filters and paging. */
 import {
-  Button,
   FormSelect,
   FormSelectOption,
   PageSection,
@@ -12,6 +11,7 @@ import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
 import { Link } from 'react-router-dom';
 import { api, ok, problemOf } from '../../api/client';
+import { CursorPager, useCursorPages } from '../../components/CursorPager';
 import { Loading } from '../../components/Loading';
 import { ProblemAlert } from '../../components/ProblemAlert';
 import { RequireSession } from '../../components/RequireSession';
@@ -28,8 +28,8 @@ export default function OutboxPage() {
 function Outbox() {
   const [status, setStatus] = useState<Status>('');
   const [to, setTo] = useState('');
-  const [cursors, setCursors] = useState<string[]>([]);
-  const cursor = cursors.at(-1);
+  const pages = useCursorPages();
+  const cursor = pages.cursor;
   const query = useQuery({
     queryKey: ['staff', 'mail', status, to, cursor],
     queryFn: async () =>
@@ -58,7 +58,7 @@ function Outbox() {
           value={status}
           onChange={(_e, v) => {
             setStatus(v as Status);
-            setCursors([]);
+            pages.reset();
           }}
         >
           <FormSelectOption value="" label="Any status" />
@@ -72,7 +72,7 @@ function Outbox() {
           value={to}
           onChange={(_e, v) => {
             setTo(v);
-            setCursors([]);
+            pages.reset();
           }}
         />
       </div>
@@ -114,22 +114,7 @@ function Outbox() {
               ))}
             </Tbody>
           </Table>
-          <div className="hm-staff-filters">
-            <Button
-              variant="secondary"
-              isDisabled={cursors.length === 0}
-              onClick={() => setCursors(cursors.slice(0, -1))}
-            >
-              Previous page
-            </Button>
-            <Button
-              variant="secondary"
-              isDisabled={query.data.nextCursor === null}
-              onClick={() => setCursors([...cursors, query.data.nextCursor ?? ''])}
-            >
-              Next page
-            </Button>
-          </div>
+          <CursorPager pages={pages} nextCursor={query.data.nextCursor} label="Outbox pages" />
         </>
       )}
     </PageSection>
