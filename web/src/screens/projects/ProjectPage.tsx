@@ -1,7 +1,9 @@
 /**
  * One certification project, in tabs that each have their own address: the checklist (what is
  * done, what is left and where to fix it), the registry (namespace, login commands, key
- * rotation), the images (the guide's Container Information, live while scans run) and settings.
+ * rotation), the images (the guide's Container Information, live while scans run; Publish waits
+ * for the checklist) and settings (where staff confirm the in-tree or out-of-tree declaration and
+ * approve the distribution).
  */
 import {
   ActionGroup,
@@ -27,6 +29,7 @@ import {
   Tabs,
   TabTitleText,
   Title,
+  Tooltip,
 } from '@patternfly/react-core';
 import { Table, Tbody, Td, Th, Thead, Tr } from '@patternfly/react-table';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
@@ -172,14 +175,34 @@ function fixLink(key: string, p: ProjectData): { to: string; label: string } | s
   }
 }
 
-function Checklist({ project }: { project: ProjectData }) {
-  const query = useQuery({
-    queryKey: ['project', project.id, 'checklist'],
+/** The project's checklist (the checklist tab's, and what the images tab's Publish waits for). */
+function useChecklist(id: string) {
+  return useQuery({
+    queryKey: ['project', id, 'checklist'],
     queryFn: async () =>
-      ok(
-        await api.GET('/api/v1/projects/{id}/checklist', { params: { path: { id: project.id } } }),
-      ),
+      ok(await api.GET('/api/v1/projects/{id}/checklist', { params: { path: { id } } })),
   });
+}
+
+/**
+ * Why no image of the project can be published yet, from its checklist: the required items not
+ * done, but "package and test", which the image at hand does (it passed its scan). Undefined when
+ * nothing is missing, or when the checklist could not be read (the server decides then).
+ */
+function publishingBlocked(checklist: ReturnType<typeof useChecklist>): string | undefined {
+  if (checklist.isLoading) {
+    return 'Reading the checklist…';
+  }
+  const missing = (checklist.data?.items ?? []).filter(
+    (i) => i.required && i.state !== 'done' && i.key !== 'package_and_test',
+  );
+  return missing.length === 0
+    ? undefined
+    : `The project is not certified yet; publishing needs: ${missing.map((m) => m.title).join('; ')}.`;
+}
+
+function Checklist({ project }: { project: ProjectData }) {
+  const query = useChecklist(project.id);
   if (query.isLoading) {
     return <Loading label="Loading the checklist" />;
   }
@@ -384,6 +407,8 @@ function Images({ project }: { project: ProjectData }) {
           ? 5000
           : false,
   });
+  const checklist = useChecklist(project.id);
+  const blocked = publishingBlocked(checklist);
   const refresh = () => void client.invalidateQueries({ queryKey: ['project', project.id] });
   const act = useMutation({
     mutationFn: async ({
@@ -423,6 +448,17 @@ function Images({ project }: { project: ProjectData }) {
         Container Information
       </Title>
       <ProblemAlert problem={problem} title="The action was refused" />
+      {blocked !== undefined &&
+      !checklist.isLoading &&
+      query.data.items.some((i) => !i.published && i.status === 'passed') ? (
+        <Alert
+          isInline
+          variant="info"
+          title="Images can be published once the project is certified"
+        >
+          {blocked} See the <Link to={`/projects/${project.id}/checklist`}>Checklist</Link> tab.
+        </Alert>
+      ) : null}
       {query.data.items.length === 0 ? (
         <EmptyState titleText="No images yet" headingLevel="h3">
           <EmptyStateBody>
@@ -467,19 +503,14 @@ function Images({ project }: { project: ProjectData }) {
                       Unpublish
                     </Button>
                   ) : (
-                    <Button
-                      variant="primary"
-                      size="sm"
-                      isAriaDisabled={image.status !== 'passed'}
-                      title={
+                    <PublishButton
+                      why={
                         image.status !== 'passed'
-                          ? 'Only an image that passed its scan can be published'
-                          : undefined
+                          ? 'Only an image that passed its scan can be published.'
+                          : blocked
                       }
-                      onClick={() => act.mutate({ id: image.id, action: 'publish' })}
-                    >
-                      Publish
-                    </Button>
+                      onPublish={() => act.mutate({ id: image.id, action: 'publish' })}
+                    />
                   )}{' '}
                   <Button
                     variant="secondary"
@@ -522,6 +553,27 @@ function Images({ project }: { project: ProjectData }) {
       </Modal>
     </div>
   );
+}
+
+/** Publish, disabled with the reason as its tooltip while `why` says it cannot happen yet. */
+function PublishButton({ why, onPublish }: { why: string | undefined; onPublish: () => void }) {
+  const button = (
+    <Button variant="primary" size="sm" isAriaDisabled={why !== undefined} onClick={onPublish}>
+      Publish
+    </Button>
+  );
+  return why === undefined ? button : <Tooltip content={why}>{button}</Tooltip>;
+}
+
+/** Where the partner's declaration stands. */
+function treeState(project: ProjectData): string {
+  if (project.tree === null) {
+    return 'Not declared yet: an org admin of the company declares how the image is distributed.';
+  }
+  const where = project.tree === 'in' ? 'In-tree' : 'Out-of-tree';
+  return project.treeConfirmedAt === null
+    ? `${where}, declared by the partner: Hallmark staff have not confirmed it yet.`
+    : `${where}, confirmed by Hallmark staff on ${formatDate(project.treeConfirmedAt)}.`;
 }
 
 type SettingsField = 'name' | 'salesContact';
@@ -568,6 +620,15 @@ function Settings({ project, user }: { project: ProjectData; user: User }) {
       ),
     onSuccess: refresh,
   });
+  const confirmTree = useMutation({
+    mutationFn: async () =>
+      ok(
+        await api.POST('/api/v1/projects/{id}/tree/confirm', {
+          params: { path: { id: project.id } },
+        }),
+      ),
+    onSuccess: refresh,
+  });
   const approval = useMutation({
     mutationFn: async (approve: boolean) =>
       approve
@@ -587,6 +648,8 @@ function Settings({ project, user }: { project: ProjectData; user: User }) {
     event.preventDefault();
     save.mutate();
   };
+  // Org admins declare; staff confirm (the API refuses anyone else).
+  const declares = user.orgAdmin && !user.staff;
   return (
     <div className="hm-projects-stack">
       <Form onSubmit={submit} noValidate aria-label="Project settings" className="hm-narrow">
@@ -649,6 +712,7 @@ function Settings({ project, user }: { project: ProjectData; user: User }) {
           name="tree"
           label="In-tree (shipped with the platform)"
           isChecked={project.tree === 'in'}
+          isDisabled={!declares}
           onChange={() => tree.mutate('in')}
         />
         <Radio
@@ -656,10 +720,23 @@ function Settings({ project, user }: { project: ProjectData; user: User }) {
           name="tree"
           label="Out-of-tree (shipped by you)"
           isChecked={project.tree === 'out'}
+          isDisabled={!declares}
           onChange={() => tree.mutate('out')}
         />
       </FormGroup>
       <ProblemAlert problem={tree.isError ? problemOf(tree.error) : undefined} />
+      <p data-testid="tree-state">{treeState(project)}</p>
+      {user.staff && project.tree !== null && project.treeConfirmedAt === null ? (
+        <Button
+          variant="primary"
+          isLoading={confirmTree.isPending}
+          isDisabled={confirmTree.isPending}
+          onClick={() => confirmTree.mutate()}
+        >
+          {project.tree === 'in' ? 'Confirm in-tree' : 'Confirm out-of-tree'}
+        </Button>
+      ) : null}
+      <ProblemAlert problem={confirmTree.isError ? problemOf(confirmTree.error) : undefined} />
       <Title headingLevel="h2" className="hm-title">
         Distribution approval
       </Title>
