@@ -127,6 +127,39 @@ export const ConfigSchema = z
         memoryLimitMb: z.int().min(256).max(1_048_576).default(1024),
       })
       .prefault({}),
+    builds: z
+      .strictObject({
+        /** Allow `file://` URLs and local paths as git sources (tests, single-host installs). */
+        allowLocalGit: z.boolean().default(false),
+        /** Allow git hosts that resolve to private, loopback or link-local addresses. */
+        allowPrivateAddresses: z.boolean().default(false),
+        /** Minutes one build (clone, build, push) may run before it is stopped as `timed_out`. */
+        timeoutMinutes: z.int().min(1).max(1440).default(60),
+        /** Builds one worker process runs at the same time (each also takes a worker slot). */
+        concurrency: z.int().min(1).max(256).default(1),
+        /** Builds of one company that run at the same time, across every worker. */
+        perCompanyConcurrency: z.int().min(1).max(256).default(2),
+        /** Minutes between two checks of upstream base images for a new digest. */
+        upstreamPollMinutes: z.int().min(1).max(10_080).default(60),
+        /** Largest build log kept, in bytes; the rest is cut with a "log truncated" line. */
+        maxLogBytes: z
+          .int()
+          .min(4096)
+          .max(256 * 1024 * 1024)
+          .default(4 * 1024 * 1024),
+        /** Largest image a build may push (sum of its compressed layers), in bytes. */
+        maxImageBytes: z
+          .int()
+          .min(1024 * 1024)
+          .max(1024 * 1024 * 1024 * 1024)
+          .default(10 * 1024 * 1024 * 1024),
+        /**
+         * Key that encrypts deploy keys and git tokens at rest (32 bytes, base64 or hex); unset:
+         * one is generated in `<dataDir>/builds-secret.key` on first use.
+         */
+        secretKey: z.string().min(1).optional(),
+      })
+      .prefault({}),
     log: z
       .strictObject({
         /** Lowest level written to stderr; `info` gives one line per request and per job. */
@@ -194,6 +227,17 @@ export interface Config {
     readonly limitPerSource: number;
     readonly limitWindowMinutes: number;
     readonly dir: string;
+  };
+  readonly builds: {
+    readonly allowLocalGit: boolean;
+    readonly allowPrivateAddresses: boolean;
+    readonly timeoutMinutes: number;
+    readonly concurrency: number;
+    readonly perCompanyConcurrency: number;
+    readonly upstreamPollMinutes: number;
+    readonly maxLogBytes: number;
+    readonly maxImageBytes: number;
+    readonly secretKey: string | undefined;
   };
   readonly log: { readonly level: 'debug' | 'info' | 'warn' | 'error' };
 }
@@ -366,6 +410,60 @@ export const SETTINGS: readonly SettingSource[] = [
     env: 'HALLMARK_SCAN_MEMORY_LIMIT_MB',
     flag: 'scanMemoryLimitMb',
     kind: 'int',
+  },
+  {
+    path: 'builds.allowLocalGit',
+    env: 'HALLMARK_BUILDS_ALLOW_LOCAL_GIT',
+    flag: 'buildsAllowLocalGit',
+    kind: 'bool',
+  },
+  {
+    path: 'builds.allowPrivateAddresses',
+    env: 'HALLMARK_BUILDS_ALLOW_PRIVATE_ADDRESSES',
+    flag: 'buildsAllowPrivateAddresses',
+    kind: 'bool',
+  },
+  {
+    path: 'builds.timeoutMinutes',
+    env: 'HALLMARK_BUILDS_TIMEOUT_MINUTES',
+    flag: 'buildsTimeoutMinutes',
+    kind: 'int',
+  },
+  {
+    path: 'builds.concurrency',
+    env: 'HALLMARK_BUILDS_CONCURRENCY',
+    flag: 'buildsConcurrency',
+    kind: 'int',
+  },
+  {
+    path: 'builds.perCompanyConcurrency',
+    env: 'HALLMARK_BUILDS_PER_COMPANY_CONCURRENCY',
+    flag: 'buildsPerCompanyConcurrency',
+    kind: 'int',
+  },
+  {
+    path: 'builds.upstreamPollMinutes',
+    env: 'HALLMARK_BUILDS_UPSTREAM_POLL_MINUTES',
+    flag: 'buildsUpstreamPollMinutes',
+    kind: 'int',
+  },
+  {
+    path: 'builds.maxLogBytes',
+    env: 'HALLMARK_BUILDS_MAX_LOG_BYTES',
+    flag: 'buildsMaxLogBytes',
+    kind: 'int',
+  },
+  {
+    path: 'builds.maxImageBytes',
+    env: 'HALLMARK_BUILDS_MAX_IMAGE_BYTES',
+    flag: 'buildsMaxImageBytes',
+    kind: 'int',
+  },
+  {
+    path: 'builds.secretKey',
+    env: 'HALLMARK_BUILDS_SECRET_KEY',
+    flag: 'buildsSecretKey',
+    kind: 'string',
   },
   { path: 'log.level', env: 'HALLMARK_LOG_LEVEL', flag: 'logLevel', kind: 'string' },
 ];
@@ -554,6 +652,7 @@ function resolveConfig(parsed: ParsedConfig, cwd: string): Config {
       timeoutSeconds: parsed.scan.timeoutSeconds,
       memoryLimitMb: parsed.scan.memoryLimitMb,
     },
+    builds: { ...parsed.builds, secretKey: parsed.builds.secretKey },
     log: { level: parsed.log.level },
   };
 }

@@ -21,7 +21,8 @@ export type LogCategory =
   | 'http'
   | 'db'
   | 'queue'
-  | 'mail';
+  | 'mail'
+  | 'build';
 /** Severity levels, lowest first. */
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 

@@ -37,6 +37,15 @@ import {
   scanTempRoot,
 } from '../modules/images/index.js';
 import { productsModule } from '../modules/products/index.js';
+import {
+  BuildahBuilder,
+  buildFinishJob,
+  buildRunJob,
+  buildsModule,
+  buildsTempRoot,
+  imageBuildOf,
+  removeStaleBuildDirs,
+} from '../modules/builds/index.js';
 import { projectsModule } from '../modules/projects/index.js';
 import { softwareModule } from '../modules/software/index.js';
 import { zonesModule } from '../modules/zones/index.js';
@@ -136,6 +145,16 @@ export function jobDefinitions(
       images: gradedImages,
       links,
     }),
+    buildRunJob({
+      db: database.db,
+      queue,
+      clock,
+      config,
+      builder: new BuildahBuilder(),
+      links,
+      tempRoot: buildsTempRoot(config),
+    }),
+    buildFinishJob({ db: database.db, queue, clock, maxLogBytes: config.builds.maxLogBytes }),
   ];
 }
 
@@ -149,7 +168,8 @@ export const API_MODULES: readonly ApiModule[] = [
   productsModule({ questionnaireOf }),
   softwareModule,
   projectsModule({ facts: projectFacts }),
-  imagesModule({ grading: gradedImages, projectFacts }),
+  buildsModule,
+  imagesModule({ grading: gradedImages, projectFacts, buildOf: imageBuildOf }),
   catalogModule,
   complianceModule,
   healthModule,
@@ -301,6 +321,7 @@ export async function startServer(
     const port = (app.server.address() as AddressInfo).port;
     if (config.workers.inProcess) {
       await removeStaleScanDirs(scanTempRoot(config));
+      await removeStaleBuildDirs(buildsTempRoot(config));
     }
     const worker = config.workers.inProcess
       ? new Worker({
@@ -376,6 +397,7 @@ export async function startWorker(
       log: (level, message, extra) => log[level]('queue', message, extra),
     });
     await removeStaleScanDirs(scanTempRoot(config));
+    await removeStaleBuildDirs(buildsTempRoot(config));
     worker.start();
     const stopHealth = startHealthSchedule(config, database, queue, options.scheduleMs);
     return {

@@ -148,3 +148,19 @@ export async function unpublishDeletedManifest(
     .where('published', '=', 1)
     .execute();
 }
+
+/** The image a push of `tag` at `digest` into the repository recorded, or undefined. */
+export async function findPushedImage(
+  db: Kysely<DB>,
+  repositoryId: string,
+  tag: string,
+  digest: string,
+): Promise<ImageRow | undefined> {
+  return db
+    .selectFrom('images')
+    .selectAll()
+    .where('repository_id', '=', repositoryId)
+    .where('tag', '=', tag)
+    .where('digest', '=', digest)
+    .executeTakeFirst();
+}

@@ -17,3 +17,4 @@ export { rescanWaitingForVulndb } from './service.js';
 export { AssessmentSchema, PackageSchema } from './schemas.js';
 export { imageLabels, imagesUsingSet, publishedSetsAmong, type ImageLabel } from './graded.js';
 export { projectImageFacts } from './project-images.js';
+export { findPushedImage } from './images.js';

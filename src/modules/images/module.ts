@@ -3,15 +3,18 @@ import { z } from 'zod';
 import type { Api, ApiContext, ApiModule } from '../../platform/http/api.js';
 import type { GradedImages } from '../health/index.js';
 import type { ProjectFacts } from '../projects/index.js';
+import type { Kysely } from 'kysely';
+import type { DB } from '../../platform/db/index.js';
 import { requireStaff, requireUser } from '../../platform/http/guards.js';
 import {
-  ImageDetailsSchema,
+  ImageDetailsResponse,
   ImagePageQuery,
   ImagePageSchema,
   ImageParams,
   ImageSummarySchema,
   RescanBody,
   ScanPageSchema,
+  type ImageBuild,
 } from './schemas.js';
 import {
   imageDetails,
@@ -51,10 +54,13 @@ function routes(api: Api, ctx: ApiContext, ports: ImagesPorts): void {
         summary:
           'Scan details: every assessment with its reason and fix, packages, vulnerabilities',
         params: ImageParams,
-        response: { 200: ImageDetailsSchema },
+        response: { 200: ImageDetailsResponse },
       },
     },
-    async (request) => imageDetails(ctx.db, requireUser(request), request.params.id),
+    async (request) => {
+      const details = await imageDetails(ctx.db, requireUser(request), request.params.id);
+      return { ...details, build: (await ports.buildOf?.(ctx.db, details.id)) ?? null };
+    },
   );
 
   api.post(
@@ -209,6 +215,8 @@ export interface ImagesPorts {
   readonly grading: GradedImages;
   /** What a project's certification checks ask of products and images, as the server composes it. */
   readonly projectFacts: ProjectFacts;
+  /** The build an image came from, when Hallmark built it (the builds module answers). */
+  readonly buildOf?: (db: Kysely<DB>, imageId: string) => Promise<ImageBuild | null>;
 }
 
 /** The images API module. */

@@ -117,6 +117,26 @@ export const ImageDetailsSchema = ImageSummarySchema.extend({
 });
 export type ImageDetails = z.infer<typeof ImageDetailsSchema>;
 
+/** The Hallmark build an image came from. */
+export const ImageBuildSchema = z.object({
+  /** The build (`GET /builds/{id}`). */
+  id: z.string(),
+  /** The git commit built. */
+  commit: z.string().nullable(),
+  /** The Dockerfile, relative to the repository. */
+  dockerfile: z.string(),
+  /** The last stage's `FROM`, and its digest at build time (null for `scratch`). */
+  baseImage: z.string().nullable(),
+  baseDigest: z.string().nullable(),
+});
+export type ImageBuild = z.infer<typeof ImageBuildSchema>;
+
+/** `GET /images/:id`: the scan details, and the build when Hallmark built the image. */
+export const ImageDetailsResponse = ImageDetailsSchema.extend({
+  /** Null when the image was pushed, not built by Hallmark. */
+  build: ImageBuildSchema.nullable(),
+});
+
 /** One scan of an image's history. */
 export const ScanSchema = z.object({
   id: z.string(),

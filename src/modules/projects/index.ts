@@ -25,3 +25,10 @@ export {
 } from './service.js';
 export type { ProjectView } from './schemas.js';
 export { notifyIfApprovalDue } from './approval.js';
+export {
+  issuePushKey,
+  revokePushKey,
+  type IssuedPushKey,
+  type ProjectPushKeysTable,
+} from './push-keys.js';
+export { setAutoPublish } from './projects.js';

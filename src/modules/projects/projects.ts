@@ -9,6 +9,7 @@ import { mapByIds, newId } from '../../platform/db/index.js';
 import { conflict, notFound } from '../../platform/errors.js';
 import { plainName } from '../../platform/text.js';
 import { companyExists } from '../companies/index.js';
+import { PUSH_KEY_PREFIX, projectIdOfPushKey } from './push-keys.js';
 import { hashRegistryKey, newRegistryKey } from './registry-key.js';
 
 /** A project row. */
@@ -134,13 +135,38 @@ export async function rotateRegistryKey(
   return { id: updated.id, namespace: updated.namespace, registryKey: key.key };
 }
 
-/** The project a registry key belongs to, or undefined for an unknown (or rotated) key. */
-export async function findProjectByKey(db: Kysely<DB>, key: string): Promise<Project | undefined> {
+/**
+ * The project a registry key belongs to, or undefined for an unknown (or rotated) key. A
+ * short-lived key of the project (`hmp_…`, see push-keys.ts) counts until it expires.
+ */
+export async function findProjectByKey(
+  db: Kysely<DB>,
+  key: string,
+  now: Date = new Date(),
+): Promise<Project | undefined> {
+  if (key.startsWith(PUSH_KEY_PREFIX)) {
+    const projectId = await projectIdOfPushKey(db, key, now);
+    return projectId === undefined ? undefined : findProject(db, projectId);
+  }
   return db
     .selectFrom('projects')
     .selectAll()
     .where('registry_key_hash', '=', hashRegistryKey(key))
     .executeTakeFirst();
+}
+
+/** Turns a project's auto publish on or off (the build settings' `autoPublish`). */
+export async function setAutoPublish(
+  db: Kysely<DB>,
+  projectId: string,
+  on: boolean,
+  now: Date,
+): Promise<void> {
+  await db
+    .updateTable('projects')
+    .set({ auto_publish: on ? 1 : 0, updated_at: now.toISOString() })
+    .where('id', '=', projectId)
+    .execute();
 }
 
 /** The project owning a registry namespace, or undefined. */

@@ -73,7 +73,10 @@ export async function authenticate(
       }
       return { kind: 'user', token };
     }
-    const project = secret === undefined ? undefined : await findProjectByKey(db, secret);
+    const project =
+      secret === undefined
+        ? undefined
+        : await findProjectByKey(db, secret, new Date(nowSeconds * 1000));
     if (project === undefined) {
       guard.failed('registry_key');
       throw unauthorized(realm, 'The registry key is wrong or was rotated.');

@@ -22,3 +22,5 @@ export {
   type RepositoryRef,
 } from './store.js';
 export type { PublishedImage, PublishedImagesSource } from './published.js';
+export { findRepository } from './store.js';
+export { isRepositoryName } from './names.js';

@@ -111,6 +111,10 @@ export const TABLES = [
   'image_grades',
   'login_failures',
   'mail_requests',
+  'project_push_keys',
+  'build_settings',
+  'builds',
+  'build_logs',
 ] as const satisfies readonly (keyof DB)[];
 
 /**

@@ -17,6 +17,14 @@ export const JOB_SCHEMAS = {
   'mail.send': z.object({ outboxId: z.string().min(1) }),
   /** Recompute the health grades of every published image from the stored package lists. */
   'health.recompute': z.object({ reason: z.string().min(1).max(200) }),
+  /** Clone, build and push one build of a project (`builds.id`). */
+  'build.run': z.object({ buildId: z.string().min(1) }),
+  /** Look at the image of a build waiting in `scanning`: record its verdict, or look again. */
+  'build.finish': z.object({
+    buildId: z.string().min(1),
+    /** How many times it looked before (the wait doubles each time, up to a limit). */
+    poll: z.int().min(0).max(10_000).optional(),
+  }),
 } as const;
 
 /** The name of a job. */
@@ -38,6 +46,10 @@ export const JOB_RETRY: { readonly [N in JobName]: RetryPolicy } = {
   // About an hour of retries (30 s, 1, 2, 4, 8, 16 and 32 min) before a message is marked failed.
   'mail.send': { attempts: 8, backoffMs: 30_000 },
   'health.recompute': { attempts: 3, backoffMs: 60_000 },
+  // A build's own failures end it in `error`; a retry only follows a crash of the worker or the
+  // database, and re-running from the clone is safe (its state is guarded on the build's row).
+  'build.run': { attempts: 3, backoffMs: 10_000 },
+  'build.finish': { attempts: 5, backoffMs: 5_000 },
 };
 
 /** The union of every job: `{ name: 'scan.image'; data: { imageId: string } } | …`. */

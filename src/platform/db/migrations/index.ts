@@ -17,6 +17,7 @@ import * as uploadOwner from './2026-12-05T1500_upload_owner.js';
 import * as outboxRetention from './2026-12-05T1510_outbox_retention.js';
 import * as emailTokenVoid from './2026-12-05T2100_email_token_void.js';
 import * as mailRequests from './2026-12-05T2110_mail_requests.js';
+import * as builds from './2026-12-06T2200_builds.js';
 
 /** The migrations this build knows, by name. */
 export const MIGRATIONS: Readonly<Record<string, Migration>> = {
@@ -34,4 +35,5 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '2026-12-05T1510_outbox_retention': outboxRetention,
   '2026-12-05T2100_email_token_void': emailTokenVoid,
   '2026-12-05T2110_mail_requests': mailRequests,
+  '2026-12-06T2200_builds': builds,
 };

@@ -1,0 +1,494 @@
+/**
+ * The `build.run` job: takes a queued build when the company is under its limit, clones the
+ * source, lints the Dockerfile, builds and pushes the image with a short-lived key of the
+ * project, and hands the build to `build.finish` for the scan's verdict. Every state change is a
+ * compare-and-set on the build's row, so a build runs once even if its job were run twice, and a
+ * cancel (from any process) or the time limit stops git and buildah through one AbortSignal.
+ */
+import { rm } from 'node:fs/promises';
+import path from 'node:path';
+import type { Kysely } from 'kysely';
+import type { Config } from '../../platform/config.js';
+import { readJson, writeJson, type DB } from '../../platform/db/index.js';
+import { AppError, describeError, unprocessable } from '../../platform/errors.js';
+import { log } from '../../platform/logger.js';
+import {
+  defineJob,
+  type Clock,
+  type JobContext,
+  type JobDefinition,
+  type JobQueue,
+} from '../../platform/queue/index.js';
+import { makeOwnedTempDir, removeStaleTempDirs } from '../../platform/sandbox/index.js';
+import { findPushedImage } from '../images/index.js';
+import { findProject, issuePushKey, revokePushKey, type Project } from '../projects/index.js';
+import { findRepository } from '../registry/index.js';
+import type { Builder, BuildResult } from './contracts.js';
+import { awaitVerdict } from './finish.js';
+import { parseGitUrl } from './git-url.js';
+import { lintReport } from './lint-step.js';
+import { appendLog, LogWriter, logTail } from './logs.js';
+import { findBuild, transition, type BuildRow } from './service.js';
+import {
+  findSettings,
+  gitPolicy,
+  gitSourceOf,
+  recordHostKey,
+  recordPendingHostKey,
+} from './settings.js';
+import { cloneSource } from './source.js';
+import type { BuildStatus } from './tables.js';
+
+/** What the build job needs of the server. */
+export interface BuildJobDeps {
+  readonly db: Kysely<DB>;
+  readonly queue: JobQueue;
+  readonly clock: Clock;
+  readonly config: Pick<Config, 'dataDir' | 'builds' | 'scan'>;
+  /** Builds and pushes images (`BuildahBuilder`). */
+  readonly builder: Builder;
+  /** The server's own base URL: its registry is where builds push. */
+  readonly links: { readonly base: string };
+  /** Where builds make their working directories (see `buildsTempRoot`). */
+  readonly tempRoot: string;
+  /** Time limit of a build; default `builds.timeoutMinutes`. */
+  readonly timeoutMs?: number;
+  /** Wait before a build held back by a limit is tried again (default 5 s). */
+  readonly retryMs?: number;
+  /** How often a running build looks at its row for a cancel (default 1 s). */
+  readonly watchMs?: number;
+  /** First wait of `build.finish` (default 2 s). */
+  readonly finishPollMs?: number;
+}
+
+/** States of a build whose job is running it. */
+const RUNNING: readonly BuildStatus[] = ['cloning', 'building', 'pushing'];
+
+/** Why a build was stopped from outside its steps. */
+type StopReason = 'cancelled' | 'timed_out';
+
+/** Lines of the log kept in the error of a failed build. */
+const TAIL_LINES = 30;
+
+/** Error codes of the builder that mean the Dockerfile (the partner's input) failed, not Hallmark. */
+const DOCKERFILE_FAULTS = /^build\.(build_failed|dockerfile_|image_too_large|base_)/;
+
+/** The directory under which builds make their working directories, beside the scans'. */
+export function buildsTempRoot(config: Pick<Config, 'dataDir'>): string {
+  return path.join(config.dataDir, 'tmp', 'builds');
+}
+
+/**
+ * Removes the working directories of builds whose process is gone (killed, or the server
+ * crashed); call it as a worker starts.
+ */
+export async function removeStaleBuildDirs(tempRoot: string): Promise<void> {
+  const removed = await removeStaleTempDirs(tempRoot);
+  if (removed.length > 0) {
+    log.info('build', 'removed working directories of builds that ended abnormally', {
+      directories: removed.length,
+    });
+  }
+}
+
+/** Defines `build.run` over the given storage and builder. */
+export function buildRunJob(deps: BuildJobDeps): JobDefinition<'build.run'> {
+  // Builds this process runs now: `builds.concurrency` caps them, whatever the worker's slots.
+  let running = 0;
+  return defineJob({
+    name: 'build.run',
+    async handler({ buildId }, ctx) {
+      const build = await findBuild(deps.db, buildId);
+      if (build === undefined) {
+        return 'skipped';
+      }
+      let resumed = false;
+      if (build.status === 'queued') {
+        if (running >= deps.config.builds.concurrency || !(await claim(deps, build, ctx.jobId))) {
+          if ((await findBuild(deps.db, buildId))?.status === 'queued') {
+            await tryLater(deps, buildId);
+          }
+          return 'skipped';
+        }
+      } else if (RUNNING.includes(build.status) && build.job_id === ctx.jobId) {
+        // An earlier run of this very job died with its worker: start over from the clone.
+        if (!(await restart(deps, build, ctx.jobId))) {
+          return 'skipped';
+        }
+        resumed = true;
+      } else {
+        return 'skipped'; // Done, cancelled, or run by another job.
+      }
+      running += 1;
+      try {
+        await runBuild(deps, buildId, ctx, resumed);
+      } finally {
+        running -= 1;
+      }
+      return 'done';
+    },
+  });
+}
+
+/**
+ * Takes a queued build for job `jobId` when its company runs fewer builds than its limit (the
+ * count and the change in one statement).
+ */
+async function claim(deps: BuildJobDeps, build: BuildRow, jobId: string): Promise<boolean> {
+  const result = await deps.db
+    .updateTable('builds')
+    .set({ status: 'cloning', job_id: jobId, started_at: deps.clock.now().toISOString() })
+    .where('id', '=', build.id)
+    .where('status', '=', 'queued')
+    .where(
+      (eb) =>
+        eb
+          .selectFrom('builds as other')
+          .select((o) => o.fn.countAll<number>().as('n'))
+          .where('other.company_id', '=', build.company_id)
+          .where('other.status', 'in', RUNNING),
+      '<',
+      deps.config.builds.perCompanyConcurrency,
+    )
+    .executeTakeFirst();
+  return result.numUpdatedRows > 0n;
+}
+
+/** Puts a build whose job died mid-way back at the start of cloning, for the same job. */
+async function restart(deps: BuildJobDeps, build: BuildRow, jobId: string): Promise<boolean> {
+  const result = await deps.db
+    .updateTable('builds')
+    .set({ status: 'cloning', building_at: null, pushing_at: null })
+    .where('id', '=', build.id)
+    .where('job_id', '=', jobId)
+    .where('status', 'in', RUNNING)
+    .executeTakeFirst();
+  return result.numUpdatedRows > 0n;
+}
+
+/** Queues another run of the build a little later (a limit held it back). */
+async function tryLater(deps: BuildJobDeps, buildId: string): Promise<void> {
+  await deps.queue.enqueue(
+    'build.run',
+    { buildId },
+    { runAt: new Date(deps.clock.now().getTime() + (deps.retryMs ?? 5_000)) },
+  );
+}
+
+/** How a run ended, applied once the log is complete. */
+type Outcome =
+  | { readonly kind: 'scanning' }
+  | { readonly kind: 'stopped' }
+  | {
+      readonly kind: 'ended';
+      readonly status: 'failed' | 'error' | 'timed_out';
+      readonly code: string;
+      readonly message: string;
+    };
+
+/** Runs a claimed build to `scanning` or to its end. */
+async function runBuild(
+  deps: BuildJobDeps,
+  buildId: string,
+  ctx: JobContext,
+  resumed: boolean,
+): Promise<void> {
+  const build = (await findBuild(deps.db, buildId)) as BuildRow;
+  const timeoutMs = deps.timeoutMs ?? deps.config.builds.timeoutMinutes * 60_000;
+  const deadline = Date.parse(build.started_at ?? deps.clock.now().toISOString()) + timeoutMs;
+  const stop = new AbortController();
+  const signal = AbortSignal.any([ctx.signal, stop.signal]);
+  const writer = new LogWriter(deps.db, buildId, deps.config.builds.maxLogBytes);
+  const timer = setTimeout(
+    () => stop.abort('timed_out' satisfies StopReason),
+    Math.max(0, deadline - deps.clock.now().getTime()),
+  );
+  const watch = setInterval(() => {
+    watchRow(deps.db, buildId, stop).catch((err: unknown) =>
+      log.warn('build', 'could not look at a running build', {
+        buildId,
+        error: describeError(err),
+      }),
+    );
+  }, deps.watchMs ?? 1_000);
+  const held: { workDir?: string; pushKey?: string } = {};
+  let outcome: Outcome;
+  let retry: Error | undefined;
+  try {
+    if (resumed) {
+      writer.write('\n[the worker running this build stopped; building again from the clone]\n\n');
+    }
+    const result = await steps(deps, build, signal, writer, held, deadline);
+    outcome = (await toScanning(deps, build, result)) ? { kind: 'scanning' } : { kind: 'stopped' };
+  } catch (err) {
+    const reason = stop.signal.aborted
+      ? (stop.signal.reason as StopReason)
+      : err instanceof AppError && err.code === 'build.clone_timed_out'
+        ? 'timed_out' // The clone's own limit is the build's remaining time.
+        : undefined;
+    if (reason === 'cancelled') {
+      outcome = { kind: 'stopped' };
+      writer.write('\n[cancelled: git and buildah were stopped]\n');
+    } else if (reason === 'timed_out') {
+      outcome = {
+        kind: 'ended',
+        status: 'timed_out',
+        code: 'build.timed_out',
+        message: `The build ran past its ${Math.round(timeoutMs / 1000)}-second limit and was stopped.`,
+      };
+    } else if (
+      ctx.signal.aborted ||
+      (!(err instanceof AppError) && ctx.attempt < ctx.maxAttempts)
+    ) {
+      // The worker stops or lost the job, or something outside the build failed: the queue
+      // runs the job again, which starts the build over.
+      outcome = { kind: 'stopped' };
+      retry = err instanceof Error ? err : new Error(describeError(err));
+      writer.write(`\n[interrupted: ${describeError(err)}]\n`);
+    } else {
+      outcome = failure(err);
+    }
+  } finally {
+    clearTimeout(timer);
+    clearInterval(watch);
+    if (held.pushKey !== undefined) {
+      await revokePushKey(deps.db, held.pushKey).catch(() => undefined);
+    }
+    if (held.workDir !== undefined) {
+      await rm(held.workDir, { recursive: true, force: true }).catch(() => undefined);
+    }
+  }
+  await writer.close();
+  if (retry !== undefined) {
+    throw retry;
+  }
+  await settle(deps, buildId, outcome);
+}
+
+/** The status and error of a build whose step failed. */
+function failure(err: unknown): Outcome {
+  if (err instanceof AppError && err.status < 500) {
+    return {
+      kind: 'ended',
+      status: DOCKERFILE_FAULTS.test(err.code) ? 'failed' : 'error',
+      code: err.code,
+      message: err.message,
+    };
+  }
+  log.error('build', 'build failed unexpectedly', { error: describeError(err) });
+  return {
+    kind: 'ended',
+    status: 'error',
+    code: err instanceof AppError ? err.code : 'build.internal',
+    message: `The build could not run: ${describeError(err)}`,
+  };
+}
+
+/** Applies the outcome: the end of the log, then the final state (so followers get everything). */
+async function settle(deps: BuildJobDeps, buildId: string, outcome: Outcome): Promise<void> {
+  if (outcome.kind === 'scanning') {
+    await awaitVerdict(
+      {
+        db: deps.db,
+        queue: deps.queue,
+        clock: deps.clock,
+        maxLogBytes: deps.config.builds.maxLogBytes,
+        ...(deps.finishPollMs === undefined ? {} : { pollMs: deps.finishPollMs }),
+      },
+      buildId,
+    );
+    return;
+  }
+  if (outcome.kind === 'stopped') {
+    return;
+  }
+  await appendLog(
+    deps.db,
+    buildId,
+    `\n[${outcome.status}] ${outcome.message}\n`,
+    deps.config.builds.maxLogBytes,
+  );
+  const tail = await logTail(deps.db, buildId, TAIL_LINES);
+  await transition(deps.db, buildId, RUNNING, outcome.status, {
+    finished_at: deps.clock.now().toISOString(),
+    error: writeJson({ code: outcome.code, message: outcome.message, logTail: tail }),
+  });
+  log.info('build', 'build ended', { buildId, status: outcome.status, code: outcome.code });
+}
+
+/** Aborts the build when its row left the running states (a cancel, from any process). */
+async function watchRow(db: Kysely<DB>, buildId: string, stop: AbortController): Promise<void> {
+  const row = await db
+    .selectFrom('builds')
+    .select('status')
+    .where('id', '=', buildId)
+    .executeTakeFirst();
+  if (row === undefined || !RUNNING.includes(row.status)) {
+    stop.abort('cancelled' satisfies StopReason);
+  }
+}
+
+/**
+ * Clone, lint, build and push.
+ * @throws AppError with the step's specific code; whatever else a step throws
+ */
+async function steps(
+  deps: BuildJobDeps,
+  build: BuildRow,
+  signal: AbortSignal,
+  writer: LogWriter,
+  held: { workDir?: string; pushKey?: string },
+  deadline: number,
+): Promise<BuildResult> {
+  const remaining = () => Math.max(1, deadline - deps.clock.now().getTime());
+  const settings = await findSettings(deps.db, build.project_id);
+  const project = await findProject(deps.db, build.project_id);
+  if (settings === undefined || project === undefined) {
+    throw unprocessable('build.not_configured', 'The project or its build settings are gone.');
+  }
+  if (settings.host_key_pending !== null) {
+    throw hostKeyChanged();
+  }
+  const policy = gitPolicy(deps.config);
+  const url = await parseGitUrl(build.git_url, policy);
+  const source = await gitSourceOf(deps.config, settings, { url, ref: build.ref });
+  held.workDir = await makeOwnedTempDir(deps.tempRoot);
+  const sourceDir = path.join(held.workDir, 'source');
+  const cloneLog: string[] = [];
+  const cloned = await cloneSource(source, sourceDir, {
+    log: (text) => cloneLog.push(text),
+    signal,
+    policy,
+    timeoutMs: remaining(),
+  }).catch(async (err: unknown) => {
+    writer.write(cloneLog.join(''));
+    if (err instanceof AppError && err.code === 'build.host_key_changed') {
+      // Builds stop here until an org admin accepts the key the server showed.
+      const shown = err.detail?.hostKey;
+      if (typeof shown === 'string') {
+        await recordPendingHostKey(deps.db, build.project_id, shown, deps.clock.now());
+      }
+    }
+    throw err;
+  });
+  if (url.kind === 'ssh' && cloned.hostKey !== undefined && settings.host_key === null) {
+    await recordHostKey(deps.db, build.project_id, cloned.hostKey, deps.clock.now());
+  }
+  if (!(await transition(deps.db, build.id, ['cloning'], 'cloning', { commit: cloned.commit }))) {
+    throw new Error('the build left the cloning state');
+  }
+  const buildArgs = readJson(build.build_args) as Record<string, string>;
+  // The lint findings head the log; the clone's output follows them.
+  writer.write(
+    await lintReport(sourceDir, build.dockerfile, { policy: deps.config.scan.policy, buildArgs }),
+  );
+  writer.write(cloneLog.join(''));
+  writer.write(
+    `Cloned ${url.url}${build.ref === null ? '' : ` (${build.ref})`} at ${cloned.commit}\n`,
+  );
+  if (
+    !(await transition(deps.db, build.id, ['cloning'], 'building', {
+      building_at: deps.clock.now().toISOString(),
+    }))
+  ) {
+    throw new Error('the build left the cloning state');
+  }
+  const push = await pushTarget(deps, build, project, remaining());
+  held.pushKey = push.keyId;
+  writer.write(`Building ${push.reference}\n`);
+  return deps.builder.build(
+    {
+      sourceDir,
+      contextDir: build.context_dir,
+      dockerfile: build.dockerfile,
+      buildArgs,
+      push: {
+        reference: push.reference,
+        username: 'build',
+        password: push.key,
+        tlsVerify: push.tlsVerify,
+      },
+      maxImageBytes: deps.config.builds.maxImageBytes,
+      workDir: path.join(held.workDir, 'builder'),
+    },
+    {
+      // The push key never reaches the log, whatever the builder prints.
+      log: (text) => {
+        writer.write(text.split(push.key).join('***'));
+        notePushing(deps, build.id, text);
+      },
+      signal,
+    },
+  );
+}
+
+/** Where the build pushes, and the short-lived key it pushes with (lives past the deadline). */
+async function pushTarget(deps: BuildJobDeps, build: BuildRow, project: Project, ttlMs: number) {
+  const base = new URL(deps.links.base);
+  const issued = await issuePushKey(
+    deps.db,
+    project.id,
+    `build:${build.id}`,
+    ttlMs + 10 * 60_000,
+    deps.clock.now(),
+  );
+  return {
+    reference: `${base.host}/${project.namespace}/${build.repository}:${build.tag}`,
+    tlsVerify: base.protocol === 'https:',
+    key: issued.key,
+    keyId: issued.id,
+  };
+}
+
+/** Marks the start of the push when the builder's output says it began. */
+function notePushing(deps: BuildJobDeps, buildId: string, text: string): void {
+  if (!PUSH_STARTED.test(text)) {
+    return;
+  }
+  transition(deps.db, buildId, ['building'], 'pushing', {
+    pushing_at: deps.clock.now().toISOString(),
+  }).catch((err: unknown) =>
+    log.warn('build', 'could not record the start of a push', {
+      buildId,
+      error: describeError(err),
+    }),
+  );
+}
+
+/** How the builder announces its push. */
+const PUSH_STARTED = /^Pushing /m;
+
+/**
+ * Records the pushed image and moves the build to `scanning`.
+ * @returns false when the build was cancelled meanwhile
+ * @throws AppError `build.image_missing` (422) when the push recorded no image
+ */
+async function toScanning(deps: BuildJobDeps, build: BuildRow, result: BuildResult) {
+  const project = (await findProject(deps.db, build.project_id)) as Project;
+  const repository = await findRepository(deps.db, project.namespace, build.repository);
+  const image =
+    repository === undefined
+      ? undefined
+      : await findPushedImage(deps.db, repository.id, build.tag, result.digest);
+  if (image === undefined) {
+    throw unprocessable(
+      'build.image_missing',
+      `The registry recorded no image for ${project.namespace}/${build.repository}:${build.tag}@${result.digest}.`,
+    );
+  }
+  const now = deps.clock.now().toISOString();
+  return transition(deps.db, build.id, ['building', 'pushing'], 'scanning', {
+    image_id: image.id,
+    digest: result.digest,
+    base_image: result.base.reference,
+    base_digest: result.base.digest,
+    scanning_at: now,
+  });
+}
+
+function hostKeyChanged(): AppError {
+  return unprocessable(
+    'build.host_key_changed',
+    "The git server's ssh host key changed since it was recorded; builds stop until an org admin accepts the new key (POST /projects/{id}/build-settings/host-key/accept).",
+  );
+}
