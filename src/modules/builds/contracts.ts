@@ -15,7 +15,11 @@ export interface GitPolicy {
 /** A git URL that passed validation. */
 export interface ParsedGitUrl {
   readonly kind: 'https' | 'http' | 'ssh' | 'file';
-  /** The URL as git is given it (scp-like `git@host:path` becomes `ssh://git@host/path`). */
+  /**
+   * The URL as git is given it. An scp-like `git@host:path` stays as written: its path is
+   * relative to the login's home, which `ssh://` cannot say without `~`, and git hosts read the
+   * two differently.
+   */
   readonly url: string;
   /** The host (absent for `file`). */
   readonly host?: string;
