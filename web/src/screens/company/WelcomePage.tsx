@@ -1,7 +1,8 @@
 /**
- * Find your company (`/welcome`): a user without a company searches companies by name and asks to
- * join one — its org admins decide, and are never shown here — or registers a new company and
- * goes on to "Become a partner".
+ * Find your company (`/welcome`): a user without a company sees their requests to join one
+ * (pending, or declined and when), searches companies by name and asks to join one — its org
+ * admins decide, and are never shown here — or registers a new company and goes on to "Become a
+ * partner".
  */
 import {
   ActionGroup,
@@ -25,7 +26,11 @@ import { SubmitButton, TextField } from '../../components/FormParts';
 import { Loading } from '../../components/Loading';
 import { ProblemAlert } from '../../components/ProblemAlert';
 import { RequireSession } from '../../components/RequireSession';
+import { formatDate } from '../../format';
 import './company.css';
+import './WelcomePage.css';
+
+const OWN_REQUESTS = ['me', 'join-requests'] as const;
 
 /** The welcome screen of a user without a company. */
 export default function WelcomePage() {
@@ -52,6 +57,7 @@ export default function WelcomePage() {
                 administrators decide. Otherwise register your company and become a partner.
               </p>
             </PageSection>
+            <OwnRequests />
             <SearchCompanies />
             <RegisterCompany onRegistered={() => setRegistered(true)} />
           </>
@@ -61,8 +67,71 @@ export default function WelcomePage() {
   );
 }
 
-/** Search by name, with "Ask to join" on each company found. */
+/** The caller's requests to join a company, newest first (their outcome, never who decided). */
+function useOwnRequests() {
+  return useQuery({
+    queryKey: OWN_REQUESTS,
+    queryFn: async () =>
+      ok(await api.GET('/api/v1/me/join-requests', { params: { query: { pageSize: 100 } } })),
+  });
+}
+
+/** "Your requests": each pending one, and each declined one with its date. */
+function OwnRequests() {
+  const query = useOwnRequests();
+  if (query.isError) {
+    return (
+      <PageSection>
+        <ProblemAlert problem={problemOf(query.error)} title="Your requests could not be loaded" />
+      </PageSection>
+    );
+  }
+  const shown = (query.data?.items ?? []).filter((r) => r.status !== 'approved');
+  if (shown.length === 0) {
+    return null;
+  }
+  return (
+    <PageSection aria-labelledby="own-requests-title">
+      <Title headingLevel="h2" id="own-requests-title" className="hm-title">
+        Your requests to join a company
+      </Title>
+      <ul className="hm-welcome-requests" aria-label="Your requests to join a company">
+        {shown.map((r) => (
+          <li key={r.id}>
+            {r.status === 'pending' ? (
+              <Alert
+                variant="info"
+                isInline
+                isPlain
+                title={`Your request to join ${r.company.name} is pending`}
+              >
+                Sent on {formatDate(r.createdAt)}; its organization administrators decide and you
+                will get an e-mail.
+              </Alert>
+            ) : (
+              <Alert
+                variant="warning"
+                isInline
+                isPlain
+                title={`Your request to join ${r.company.name} was declined on ${formatDate(r.decidedAt)}`}
+              >
+                You can ask again, ask another company or register your own below.
+              </Alert>
+            )}
+          </li>
+        ))}
+      </ul>
+    </PageSection>
+  );
+}
+
+/** Search by name, with "Ask to join" on each company found (none while a request is pending). */
 function SearchCompanies() {
+  const client = useQueryClient();
+  const own = useOwnRequests();
+  const pending = new Set(
+    (own.data?.items ?? []).filter((r) => r.status === 'pending').map((r) => r.company.id),
+  );
   const [text, setText] = useState('');
   const [search, setSearch] = useState('');
   const [asked, setAsked] = useState<Record<string, 'sent' | 'already'>>({});
@@ -84,6 +153,7 @@ function SearchCompanies() {
     onSuccess: (_data, id) => {
       setAskProblem(undefined);
       setAsked((a) => ({ ...a, [id]: 'sent' }));
+      void client.invalidateQueries({ queryKey: OWN_REQUESTS });
     },
     onError: (err, id) => {
       const problem = problemOf(err);
@@ -159,7 +229,7 @@ function SearchCompanies() {
                           isPlain
                           title={`Your request to join ${company.name} was sent; its organization administrators decide and you will get an e-mail.`}
                         />
-                      ) : asked[company.id] === 'already' ? (
+                      ) : asked[company.id] === 'already' || pending.has(company.id) ? (
                         <Alert
                           variant="info"
                           isInline

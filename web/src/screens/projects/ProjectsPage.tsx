@@ -36,21 +36,23 @@ export default function ProjectsPage() {
   return <RequireSession>{(user) => <Projects user={user} />}</RequireSession>;
 }
 
+/**
+ * The company's projects (staff: every company's), each with its checklist state and image
+ * count: one request, however many projects there are.
+ */
+async function listProjects(companyId: string | null) {
+  return ok(
+    await api.GET('/api/v1/projects', {
+      params: { query: { pageSize: 100, ...(companyId === null ? {} : { companyId }) } },
+    }),
+  );
+}
+
 function Projects({ user }: { user: User }) {
   const [creating, setCreating] = useState(false);
   const query = useQuery({
     queryKey: ['projects', user.companyId],
-    queryFn: async () =>
-      ok(
-        await api.GET('/api/v1/projects', {
-          params: {
-            query: {
-              pageSize: 100,
-              ...(user.companyId === null ? {} : { companyId: user.companyId }),
-            },
-          },
-        }),
-      ),
+    queryFn: () => listProjects(user.companyId),
   });
   return (
     <>
@@ -89,7 +91,7 @@ function Projects({ user }: { user: User }) {
             </Thead>
             <Tbody>
               {query.data.items.map((p) => (
-                <ProjectRow key={p.id} id={p.id} name={p.name} zone={p.zone?.name ?? '—'} />
+                <ProjectRow key={p.id} project={p} />
               ))}
             </Tbody>
           </Table>
@@ -102,43 +104,22 @@ function Projects({ user }: { user: User }) {
   );
 }
 
-/** One project with its checklist state and image count. */
-function ProjectRow({ id, name, zone }: { id: string; name: string; zone: string }) {
-  const checklist = useQuery({
-    queryKey: ['project', id, 'checklist'],
-    queryFn: async () =>
-      ok(await api.GET('/api/v1/projects/{id}/checklist', { params: { path: { id } } })),
-  });
-  const images = useQuery({
-    queryKey: ['project', id, 'images', 'count'],
-    queryFn: async () =>
-      ok(
-        await api.GET('/api/v1/projects/{id}/images', {
-          params: { path: { id }, query: { pageSize: 1 } },
-        }),
-      ),
-  });
-  const todo = checklist.data?.items.filter((i) => i.required && i.state === 'todo') ?? [];
+/** A project of the list, with the summary the list answer carries. */
+type ListedProject = Awaited<ReturnType<typeof listProjects>>['items'][number];
+
+/** One project with its checklist state and image count, all from the list answer. */
+function ProjectRow({ project }: { project: ListedProject }) {
+  const { summary } = project;
   return (
     <Tr>
       <Td dataLabel="Name">
-        <Link to={`/projects/${id}`}>{name}</Link>
+        <Link to={`/projects/${project.id}`}>{project.name}</Link>
       </Td>
-      <Td dataLabel="Zone">{zone}</Td>
-      <Td dataLabel="Status">
-        {checklist.data === undefined
-          ? '…'
-          : checklist.data.certified
-            ? 'Certified'
-            : 'In progress'}
-      </Td>
-      <Td dataLabel="Images">{images.data?.total ?? '…'}</Td>
+      <Td dataLabel="Zone">{project.zone?.name ?? '—'}</Td>
+      <Td dataLabel="Status">{summary.certified ? 'Certified' : 'In progress'}</Td>
+      <Td dataLabel="Images">{summary.images}</Td>
       <Td dataLabel="Needs attention">
-        {checklist.data === undefined
-          ? '…'
-          : todo.length === 0
-            ? 'Nothing'
-            : todo.map((i) => i.title).join(', ')}
+        {summary.todo.length === 0 ? 'Nothing' : summary.todo.map((i) => i.title).join(', ')}
       </Td>
     </Tr>
   );

@@ -1,7 +1,8 @@
 /**
- * The staff work queue: pending zone requests, software requests, in-tree confirmations,
- * distribution approvals and export compliance reviews (overdue first), each with its action or a
- * link to where it is done, and counts per kind.
+ * The staff work queue: pending zone requests, software requests, join requests, in-tree
+ * confirmations, distribution approvals and open export compliance reviews (submitted, deferred or
+ * waiting for the partner's answers; overdue first), each with its action or a link to where it
+ * is done, and counts per kind.
  */
 import { Button, Label, PageSection, Title } from '@patternfly/react-core';
 import { Table, Tbody, Td, Th, Thead, Tr } from '@patternfly/react-table';
@@ -16,6 +17,16 @@ import { Decide } from './shared';
 
 const QUEUE = ['staff', 'queue'] as const;
 
+/** Questionnaires still open: staff owe a decision, or wait for the partner's answers. */
+const REVIEW_STATUSES = ['submitted', 'deferred', 'information_requested'] as const;
+
+/** How the queue names a review's status. */
+const REVIEW_STATUS_LABEL: Record<string, string> = {
+  submitted: 'Submitted',
+  deferred: 'Deferred',
+  information_requested: 'Waiting for answers',
+};
+
 /** The work queue screen. */
 export default function WorkQueuePage() {
   return <RequireSession staff>{() => <Queue />}</RequireSession>;
@@ -26,25 +37,25 @@ function Queue() {
   const query = useQuery({
     queryKey: QUEUE,
     queryFn: async () => {
-      const [zones, software, compliance, info, projects] = await Promise.all([
+      const [zones, software, joins, projects, ...open] = await Promise.all([
         api.GET('/api/v1/zone-requests', { params: { query: { status: 'pending' } } }).then(ok),
         api.GET('/api/v1/software-requests', { params: { query: { status: 'pending' } } }).then(ok),
-        api
-          .GET('/api/v1/export-compliance', { params: { query: { status: 'submitted' } } })
-          .then(ok),
-        api
-          .GET('/api/v1/export-compliance', {
-            params: { query: { status: 'information_requested' } },
-          })
-          .then(ok),
+        api.GET('/api/v1/join-requests', { params: { query: { status: 'pending' } } }).then(ok),
         api.GET('/api/v1/projects', { params: { query: { pageSize: 100 } } }).then(ok),
+        // The earliest target date first: a long list still starts with the overdue reviews.
+        ...REVIEW_STATUSES.map((status) =>
+          api
+            .GET('/api/v1/export-compliance', { params: { query: { status, order: 'due' } } })
+            .then(ok),
+        ),
       ]);
-      const reviews = [...compliance.items, ...info.items].sort(
-        (a, b) => Number(b.overdue) - Number(a.overdue) || a.dueAt.localeCompare(b.dueAt),
-      );
+      const reviews = open
+        .flatMap((page) => page.items)
+        .sort((a, b) => Number(b.overdue) - Number(a.overdue) || a.dueAt.localeCompare(b.dueAt));
       return {
         zones: zones.items,
         software: software.items,
+        joins: joins.items,
         reviews,
         tree: projects.items.filter((p) => p.tree === 'in' && p.treeConfirmedAt === null),
         distribution: projects.items.filter(
@@ -70,6 +81,7 @@ function Queue() {
   }
   const q = query.data;
   const pending = act.isPending;
+  const overdue = q.reviews.filter((r) => r.overdue).length;
   return (
     <>
       <PageSection>
@@ -80,9 +92,13 @@ function Queue() {
         <ul className="hm-staff-counts" aria-label="Counts">
           <li>Zone requests: {q.zones.length}</li>
           <li>Software requests: {q.software.length}</li>
+          <li>Join requests: {q.joins.length}</li>
           <li>In-tree confirmations: {q.tree.length}</li>
           <li>Distribution approvals: {q.distribution.length}</li>
-          <li>Export compliance reviews: {q.reviews.length}</li>
+          <li>
+            Export compliance reviews: {q.reviews.length}
+            {overdue === 0 ? '' : ` (${overdue} overdue)`}
+          </li>
         </ul>
         {act.isError ? <ProblemAlert problem={problemOf(act.error)} /> : null}
       </PageSection>
@@ -201,6 +217,83 @@ function Queue() {
           </Table>
         )}
       </PageSection>
+      <PageSection aria-labelledby="jr-title">
+        <Title headingLevel="h2" id="jr-title">
+          Join requests
+        </Title>
+        {q.joins.length === 0 ? (
+          <p>No pending join requests.</p>
+        ) : (
+          <>
+            <p>
+              A company&apos;s organization administrators decide its join requests; staff decide
+              for a company that has none.
+            </p>
+            <Table aria-label="Join requests" variant="compact">
+              <Thead>
+                <Tr>
+                  <Th>Requester</Th>
+                  <Th>Company</Th>
+                  <Th>Asked</Th>
+                  <Th>Message</Th>
+                  <Th>Decision</Th>
+                </Tr>
+              </Thead>
+              <Tbody>
+                {q.joins.map((r) => {
+                  const who = `${r.requester.firstName} ${r.requester.lastName}`.trim();
+                  const decide = (action: 'approve' | 'decline') =>
+                    act.mutate(async () =>
+                      done(
+                        await api.POST(`/api/v1/join-requests/{id}/${action}`, {
+                          params: { path: { id: r.id } },
+                        }),
+                      ),
+                    );
+                  return (
+                    <Tr key={r.id}>
+                      <Td dataLabel="Requester" className="hm-staff-wrap">
+                        {r.requester.login}
+                        {who === '' ? '' : ` (${who}, ${r.requester.email})`}
+                      </Td>
+                      <Td dataLabel="Company">
+                        <Link to={`/companies/${r.company.id}/join-requests`}>
+                          {r.company.name}
+                        </Link>
+                      </Td>
+                      <Td dataLabel="Asked">{formatDate(r.createdAt)}</Td>
+                      <Td dataLabel="Message" className="hm-staff-wrap">
+                        {r.message ?? ''}
+                      </Td>
+                      <Td dataLabel="Decision">
+                        <div className="hm-staff-reason">
+                          <Button
+                            size="sm"
+                            isDisabled={pending}
+                            aria-label={`Approve ${r.requester.login} joining ${r.company.name}`}
+                            onClick={() => decide('approve')}
+                          >
+                            Approve
+                          </Button>
+                          <Button
+                            size="sm"
+                            variant="secondary"
+                            isDisabled={pending}
+                            aria-label={`Decline ${r.requester.login} joining ${r.company.name}`}
+                            onClick={() => decide('decline')}
+                          >
+                            Decline
+                          </Button>
+                        </div>
+                      </Td>
+                    </Tr>
+                  );
+                })}
+              </Tbody>
+            </Table>
+          </>
+        )}
+      </PageSection>
       <PageSection aria-labelledby="proj-title">
         <Title headingLevel="h2" id="proj-title">
           Projects waiting for staff
@@ -276,7 +369,7 @@ function Queue() {
           Export compliance reviews
         </Title>
         {q.reviews.length === 0 ? (
-          <p>No export compliance questionnaires wait for a review.</p>
+          <p>No export compliance questionnaires are open.</p>
         ) : (
           <Table aria-label="Export compliance reviews" variant="compact">
             <Thead>
@@ -296,7 +389,7 @@ function Queue() {
                   </Td>
                   <Td dataLabel="Status">
                     {r.overdue ? <Label color="red">Overdue</Label> : null}{' '}
-                    {r.status.replace('_', ' ')}
+                    {REVIEW_STATUS_LABEL[r.status] ?? r.status}
                   </Td>
                   <Td dataLabel="Target date">{formatDate(r.dueAt)}</Td>
                 </Tr>
