@@ -352,11 +352,14 @@ async function steps(
   const policy = gitPolicy(deps.config);
   const url = await parseGitUrl(build.git_url, policy);
   const source = await gitSourceOf(deps.config, settings, { url, ref: build.ref });
-  held.workDir = await makeOwnedTempDir(deps.tempRoot);
-  const sourceDir = path.join(held.workDir, 'source');
+  const workDir = await makeOwnedTempDir(deps.tempRoot);
+  held.workDir = workDir;
+  // Partners read the log: the server's directories are named by what they hold.
+  const hide = (text: string) => text.split(workDir).join('<build>');
+  const sourceDir = path.join(workDir, 'source');
   const cloneLog: string[] = [];
   const cloned = await cloneSource(source, sourceDir, {
-    log: (text) => cloneLog.push(text),
+    log: (text) => cloneLog.push(hide(text)),
     signal,
     policy,
     timeoutMs: remaining(),
@@ -409,12 +412,12 @@ async function steps(
         tlsVerify: push.tlsVerify,
       },
       maxImageBytes: deps.config.builds.maxImageBytes,
-      workDir: path.join(held.workDir, 'builder'),
+      workDir: path.join(workDir, 'builder'),
     },
     {
       // The push key never reaches the log, whatever the builder prints.
       log: (text) => {
-        writer.write(text.split(push.key).join('***'));
+        writer.write(hide(text).split(push.key).join('***'));
         notePushing(deps, build.id, text);
       },
       signal,

@@ -1,5 +1,6 @@
 /** The Build Service over the API: settings, starting and cancelling builds, history and logs. */
 import { Readable } from 'node:stream';
+import type { FastifyReply } from 'fastify';
 import type { Api, ApiContext, ApiModule } from '../../platform/http/api.js';
 import { requireUser } from '../../platform/http/guards.js';
 import { followLog, readWholeLog } from './logs.js';
@@ -11,6 +12,7 @@ import {
   BuildSettingsBody,
   BuildSettingsSchema,
   LogQuery,
+  LogText,
   ProjectParams,
   StartBuildBody,
 } from './schemas.js';
@@ -167,21 +169,34 @@ function buildRoutes(api: Api, ctx: ApiContext): void {
           'Plain text (`text/plain; charset=utf-8`), at most `builds.maxLogBytes` (a last line says when it was truncated). The `hallmark lint` findings come first. With `follow=true` the response stays open and sends the log as it grows (chunked), and ends when the build is in a final state. `offset=N` starts at byte N: a client that lost the stream reconnects with the number of bytes it has already received and gets the rest, nothing twice.',
         params: BuildParams,
         querystring: LogQuery,
+        produces: ['text/plain'],
+        response: { 200: LogText },
       },
     },
     async (request, reply) => {
       const build = await visibleBuild(ctx.db, requireUser(request), request.params.id);
       reply.type('text/plain; charset=utf-8').header('cache-control', 'no-store');
       if (!request.query.follow) {
-        return reply.send(await readWholeLog(ctx.db, build.id, request.query.offset));
+        return reply.send(
+          (await readWholeLog(ctx.db, build.id, request.query.offset)).toString('utf8'),
+        );
       }
       const gone = new AbortController();
       reply.raw.on('close', () => gone.abort());
-      return reply.send(
+      return sendStream(
+        reply,
         Readable.from(followLog(ctx.db, build.id, request.query.offset, gone.signal)),
       );
     },
   );
+}
+
+/**
+ * Sends a stream (chunked) from a route whose typed reply takes the text it documents: Fastify
+ * pipes a stream as it is, without the serializer.
+ */
+function sendStream(reply: FastifyReply, stream: Readable): FastifyReply {
+  return reply.send(stream);
 }
 
 /** The builds API module. */

@@ -178,3 +178,6 @@ export const LogQuery = z.object({
   /** Start at this byte of the log (the bytes a previous response delivered), to resume. */
   offset: z.coerce.number().int().min(0).default(0),
 });
+
+/** The body of `GET /builds/:id/log`. */
+export const LogText = z.string().describe('The build log from `offset` on, as plain UTF-8 text.');
