@@ -308,6 +308,39 @@ describe('the links of the e-mails in a browser', () => {
       expect(linksOf(drop)).toEqual([`/images/${imageId}`]);
       const imagePage = await follow(partnerAddress, /fell to/, /^\/images\//);
       await imagePage.getByLabel(`Grade ${grade}`).first().waitFor();
+      // It explains the grade: the advisory that caused the drop, its severity and fixed version,
+      // and the e-mail's fix; the scan's own findings stay apart, as they were at scan time.
+      const missingNow = imagePage.locator('table[aria-label="Security errata missing now"]');
+      const erratum = missingNow.locator('tbody tr').filter({ hasText: 'RHSA-2020:9999' });
+      await erratum.waitFor();
+      expect(await erratum.locator('td').allTextContents()).toEqual([
+        'RHSA-2020:9999CVE-2020-9999',
+        'Important',
+        expect.stringMatching(/2020.*days ago$/),
+        'hallmark-demo',
+        expect.stringMatching(/^1\.2-\d+\.el9$/),
+        '1.2-9.el9',
+      ]);
+      expect(await missingNow.locator('tbody tr').count()).toBe(1);
+      const fix = /RUN yum -y update-minimal [^\r\n]+/.exec(drop.text)![0];
+      expect(await imagePage.getByRole('textbox', { name: /How to fix it/ }).inputValue()).toBe(
+        fix,
+      );
+      const errataText = await imagePage
+        .getByRole('region', { name: 'Security errata missing now' })
+        .textContent();
+      expect(errataText).toMatch(
+        new RegExp(
+          `The grade has been ${grade} since .* because the image lacks this Important erratum`,
+        ),
+      );
+      expect(errataText).toMatch(grade === 'F' ? /F is the lowest grade/ : /Next grade drop: \S/);
+      const atScan = imagePage.getByRole('region', { name: 'Vulnerabilities at scan time' });
+      expect(await atScan.textContent()).toMatch(/when the grade was A/);
+      expect(await atScan.getByText('RHSA-2020:9999').count()).toBe(0);
+      await web.checkScreen(await pageOf(recipients.get(partnerAddress)!), 'grade-drop-errata', {
+        narrowShot: true,
+      });
 
       // Every other link of every e-mail, as its recipient.
       await web.mailbox.waitFor(

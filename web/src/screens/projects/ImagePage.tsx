@@ -1,7 +1,8 @@
 /**
- * The scan details of one image: name, tag, digest, status and grade, the guide's Assessments
- * (each with its reason, how to fix it and the policy page), packages, vulnerabilities, a rescan
- * button and the scan history.
+ * The scan details of one image: name, tag, digest, status and grade, the security errata behind
+ * the grade today (what a grade-drop e-mail links here for), the guide's Assessments (each with
+ * its reason, how to fix it and the policy page), packages, the vulnerabilities the scan found, a
+ * rescan button and the scan history.
  */
 import {
   Button,
@@ -11,13 +12,16 @@ import {
   DescriptionListTerm,
   Label,
   PageSection,
+  Stack,
   Title,
 } from '@patternfly/react-core';
 import { Table, Tbody, Td, Th, Thead, Tr } from '@patternfly/react-table';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { Link, useParams } from 'react-router-dom';
 import { api, ok, problemOf } from '../../api/client';
+import { ErrataTable } from '../../components/ErrataTable';
 import { GradeBadge } from '../../components/GradeBadge';
+import { GradeErrata } from '../../components/GradeErrata';
 import { ImageName } from '../../components/ImageName';
 import { Loading } from '../../components/Loading';
 import { NotFound } from '../../components/NotFound';
@@ -148,6 +152,12 @@ function ImageDetails() {
           title="The rescan was refused"
         />
       </PageSection>
+      <PageSection aria-labelledby="errata-now-title">
+        <Title headingLevel="h2" id="errata-now-title" className="hm-title">
+          Security errata missing now
+        </Title>
+        <GradeErrata imageId={img.id} scannedAt={img.scannedAt} />
+      </PageSection>
       <PageSection aria-labelledby="assessments-title">
         <Title headingLevel="h2" id="assessments-title" className="hm-title">
           Assessments
@@ -254,41 +264,24 @@ function ImageDetails() {
       </PageSection>
       <PageSection aria-labelledby="vulns-title">
         <Title headingLevel="h2" id="vulns-title" className="hm-title">
-          Vulnerabilities
+          Vulnerabilities at scan time
         </Title>
         {img.vulnerabilities === null ? (
           <p>Not assessed.</p>
-        ) : img.vulnerabilities.length === 0 ? (
-          <p>No known vulnerabilities without an applied fix.</p>
         ) : (
-          <Table aria-label="Vulnerabilities" gridBreakPoint="grid-md" variant="compact">
-            <Thead>
-              <Tr>
-                <Th>Advisory</Th>
-                <Th>Severity</Th>
-                <Th>Package</Th>
-                <Th>Installed</Th>
-                <Th>Fixed in</Th>
-              </Tr>
-            </Thead>
-            <Tbody>
-              {img.vulnerabilities.map((v) => (
-                <Tr key={`${v.id}-${v.package}`}>
-                  <Td dataLabel="Advisory">{v.advisory === '' ? v.id : v.advisory}</Td>
-                  <Td dataLabel="Severity">{v.severity}</Td>
-                  <Td dataLabel="Package">
-                    <PlainText>{v.package}</PlainText>
-                  </Td>
-                  <Td dataLabel="Installed">
-                    <PlainText>{v.installed}</PlainText>
-                  </Td>
-                  <Td dataLabel="Fixed in">
-                    <PlainText>{v.fixed}</PlainText>
-                  </Td>
-                </Tr>
-              ))}
-            </Tbody>
-          </Table>
+          <Stack hasGutter>
+            <p>
+              What the scan of {formatDate(img.scannedAt)} found
+              {img.health === null ? '' : `, when the grade was ${img.health.grade}`}. The errata
+              the grade counts today, with advisories imported since, are under Security errata
+              missing now.
+            </p>
+            {img.vulnerabilities.length === 0 ? (
+              <p>No known vulnerabilities without an applied fix at scan time.</p>
+            ) : (
+              <ErrataTable errata={img.vulnerabilities} label="Vulnerabilities at scan time" />
+            )}
+          </Stack>
         )}
       </PageSection>
       <PageSection aria-labelledby="history-title">
