@@ -237,14 +237,21 @@ async function runBuild(
         message: `The build ran past its ${Math.round(timeoutMs / 1000)}-second limit and was stopped.`,
       };
     } else if (
-      ctx.signal.aborted ||
-      (!(err instanceof AppError) && ctx.attempt < ctx.maxAttempts)
+      ctx.attempt < ctx.maxAttempts &&
+      (ctx.signal.aborted || !(err instanceof AppError))
     ) {
       // The worker stops or lost the job, or something outside the build failed: the queue
       // runs the job again, which starts the build over.
       outcome = { kind: 'stopped' };
       retry = err instanceof Error ? err : new Error(describeError(err));
       writer.write(`\n[interrupted: ${describeError(err)}]\n`);
+    } else if (ctx.signal.aborted) {
+      outcome = {
+        kind: 'ended',
+        status: 'error',
+        code: 'build.interrupted',
+        message: `The build was interrupted ${ctx.attempt} times (its worker stopped); start it again.`,
+      };
     } else {
       outcome = failure(err);
     }

@@ -166,7 +166,7 @@ function buildRoutes(api: Api, ctx: ApiContext): void {
         tags: TAGS,
         summary: "A build's log as plain text; follow=true streams it until the build ends",
         description:
-          'Plain text (`text/plain; charset=utf-8`), at most `builds.maxLogBytes` (a last line says when it was truncated). The `hallmark lint` findings come first. With `follow=true` the response stays open and sends the log as it grows (chunked), and ends when the build is in a final state. `offset=N` starts at byte N: a client that lost the stream reconnects with the number of bytes it has already received and gets the rest, nothing twice.',
+          "Plain text (`text/plain; charset=utf-8`), at most `builds.maxLogBytes` (a last line says when it was truncated). The `hallmark lint` findings come first. With `follow=true` the response stays open and sends the log as it grows (chunked), and ends when the build is in a final state. `offset=N` starts at byte N: a client that lost the stream reconnects with the number of bytes it has already received and gets the rest, nothing twice. A followed log that stays silent longer than the server's idle timeout (`server.idleTimeoutSeconds`) is closed; reconnect with `offset`.",
         params: BuildParams,
         querystring: LogQuery,
         produces: ['text/plain'],

@@ -38,6 +38,8 @@ export interface BuildRequest {
   readonly ref?: string | undefined;
   /** The user who asked (none for automatic rebuilds). */
   readonly requestedBy?: string | undefined;
+  /** What a rebuild answers (a base digest, an advisory set's key): see `builds.trigger_key`. */
+  readonly triggerKey?: string | undefined;
   /**
    * Return the project's build already waiting in `queued` instead of queueing another (rebuild
    * storms: a second base update while a rebuild waits adds nothing).
@@ -47,10 +49,15 @@ export interface BuildRequest {
 
 /**
  * Queues a build of a project with its current settings (a snapshot: later changes do not touch
- * it) and its `build.run` job, in one transaction. The entry point of every trigger.
+ * it) and its `build.run` job, in one transaction (with `alsoDo`, e.g. an audit entry). The
+ * entry point of every trigger.
  * @throws AppError `build.tag_*` (400), `project.not_found` (404), `build.not_configured` (409)
  */
-export async function queueBuild(deps: QueueDeps, request: BuildRequest): Promise<BuildRow> {
+export async function queueBuild(
+  deps: QueueDeps,
+  request: BuildRequest,
+  alsoDo?: (trx: Kysely<DB>, build: BuildRow) => Promise<void>,
+): Promise<BuildRow> {
   const tag = assertTag(request.tag);
   const now = deps.clock.now();
   return deps.db.transaction().execute(async (trx) => {
@@ -94,11 +101,14 @@ export async function queueBuild(deps: QueueDeps, request: BuildRequest): Promis
       build_args: writeJson(readJson(settings.build_args)),
       repository: settings.repository ?? repositoryFromUrl(settings.git_url),
       requested_by: request.requestedBy ?? null,
+      trigger_key: request.triggerKey ?? null,
       created_at: now.toISOString(),
     };
     await trx.insertInto('builds').values(row).execute();
     await deps.queue.enqueue('build.run', { buildId: row.id }, { trx });
-    return (await findBuild(trx, row.id)) as BuildRow;
+    const queued = (await findBuild(trx, row.id)) as BuildRow;
+    await alsoDo?.(trx, queued);
+    return queued;
   });
 }
 
@@ -114,21 +124,25 @@ export async function startBuild(
   body: { tag: string; ref?: string | undefined },
 ): Promise<BuildView> {
   const project = await companyProject(ctx.db, actor.user, projectId);
-  const row = await queueBuild(ctx, {
-    projectId: project.id,
-    trigger: 'manual',
-    tag: body.tag,
-    ref: body.ref,
-    requestedBy: actor.user.id,
-  });
-  await audit(ctx.db, ctx.clock.now(), {
-    ...auditedBy(actor),
-    companyId: project.company_id,
-    action: 'build.start',
-    targetType: 'build',
-    targetId: row.id,
-    detail: { projectId: project.id, tag: row.tag, ref: row.ref },
-  });
+  const row = await queueBuild(
+    ctx,
+    {
+      projectId: project.id,
+      trigger: 'manual',
+      tag: body.tag,
+      ref: body.ref,
+      requestedBy: actor.user.id,
+    },
+    (trx, build) =>
+      audit(trx, ctx.clock.now(), {
+        ...auditedBy(actor),
+        companyId: project.company_id,
+        action: 'build.start',
+        targetType: 'build',
+        targetId: build.id,
+        detail: { projectId: project.id, tag: build.tag, ref: build.ref },
+      }),
+  );
   return (await buildViews(ctx.db, [row]))[0] as BuildView;
 }
 
