@@ -36,6 +36,7 @@ const screens = {
   projects: lazy(() => import('./screens/projects/ProjectsPage')),
   project: lazy(() => import('./screens/projects/ProjectPage')),
   image: lazy(() => import('./screens/projects/ImagePage')),
+  build: lazy(() => import('./screens/projects/BuildPage')),
   policy: lazy(() => import('./screens/projects/PolicyPage')),
   // Program staff.
   workQueue: lazy(() => import('./screens/staff/WorkQueuePage')),
@@ -92,9 +93,11 @@ export const router = createBrowserRouter([
       { path: 'export-compliance', element: screen(screens.compliance) },
       { path: 'export-compliance/:id', element: screen(screens.questionnaire) },
       { path: 'projects', element: screen(screens.projects) },
-      // Tabs: checklist (default), images, registry, settings.
+      // Tabs: checklist (default), registry, images, build-service, settings.
       { path: 'projects/:id/:tab?', element: screen(screens.project) },
       { path: 'images/:id', element: screen(screens.image) },
+      // One build of the Build Service: its state and its log, live.
+      { path: 'builds/:id', element: screen(screens.build) },
       // The policy text each scan result links (`/policy/<id>#<assessment>`).
       { path: 'policy/:policy?', element: screen(screens.policy) },
       { path: 'staff', element: screen(screens.workQueue) },

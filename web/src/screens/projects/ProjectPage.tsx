@@ -2,8 +2,8 @@
  * One certification project, in tabs that each have their own address: the checklist (what is
  * done, what is left and where to fix it), the registry (namespace, login commands, key
  * rotation), the images (the guide's Container Information, live while scans run; Publish waits
- * for the checklist) and settings (where staff confirm the in-tree or out-of-tree declaration and
- * approve the distribution).
+ * for the checklist), settings (where staff confirm the in-tree or out-of-tree declaration and
+ * approve the distribution) and the Build Service (BuildServiceTab.tsx, its own chunk).
  */
 import {
   ActionGroup,
@@ -33,7 +33,7 @@ import {
 } from '@patternfly/react-core';
 import { Table, Tbody, Td, Th, Thead, Tr } from '@patternfly/react-table';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { useState, type FormEvent } from 'react';
+import { lazy, Suspense, useState, type FormEvent } from 'react';
 import { Link, useNavigate, useParams } from 'react-router-dom';
 import { api, done, ok, problemOf, type Problem, type User } from '../../api/client';
 import { formErrors, NO_ERRORS, type FormErrors } from '../../api/problems';
@@ -48,14 +48,18 @@ import { formatDate } from '../../format';
 import { takeKey } from './projectKey';
 import './projects.css';
 
-const TABS = ['checklist', 'registry', 'images', 'settings'] as const;
+const TABS = ['checklist', 'registry', 'images', 'build-service', 'settings'] as const;
 type TabKey = (typeof TABS)[number];
 const TAB_TITLES: Record<TabKey, string> = {
   checklist: 'Checklist',
   registry: 'Registry',
   images: 'Images',
+  'build-service': 'Build Service',
   settings: 'Settings',
 };
+
+/** The Build Service tab, loaded when first opened. */
+const BuildServiceTab = lazy(() => import('./BuildServiceTab'));
 
 /** The project screen. */
 export default function ProjectPage() {
@@ -133,6 +137,10 @@ function Project({ user }: { user: User }) {
                 <Registry project={p} />
               ) : t === 'images' ? (
                 <Images project={p} />
+              ) : t === 'build-service' ? (
+                <Suspense fallback={<Loading label="Loading the Build Service" />}>
+                  <BuildServiceTab project={p} user={user} />
+                </Suspense>
               ) : (
                 <Settings project={p} user={user} />
               )}
@@ -168,6 +176,8 @@ function fixLink(key: string, p: ProjectData): { to: string; label: string } | s
       return { to: `/projects/${p.id}/registry`, label: 'Registry' };
     case 'package_and_test':
       return { to: `/projects/${p.id}/images`, label: 'Images' };
+    case 'build_service':
+      return { to: `/projects/${p.id}/build-service`, label: 'Build Service' };
     case 'distribution_approval':
       return 'Hallmark staff approve the distribution; nothing to do on your side.';
     default:

@@ -1,0 +1,121 @@
+/**
+ * A build's log as it is written: `GET /builds/{id}/log?follow=true` read chunk by chunk (the
+ * server keeps the response open and ends it when the build ends). A dropped connection is
+ * resumed with `offset=` the bytes already received, so nothing is shown twice or lost; a
+ * response that ends while the build still runs (a proxy's time limit) is resumed the same way.
+ */
+import { useEffect, useState } from 'react';
+import { api, asProblem, type Problem } from '../../api/client';
+import { isFinal } from './builds';
+
+/** Where the log stream stands. */
+export type LogState = 'connecting' | 'streaming' | 'reconnecting' | 'ended' | 'failed';
+
+/** The log received so far and the stream's state. */
+export interface BuildLog {
+  readonly text: string;
+  readonly state: LogState;
+  /** Why the log could not be read (state `failed`). */
+  readonly problem: Problem | undefined;
+}
+
+/** Longest wait between two reconnections. */
+const MAX_BACKOFF_MS = 10_000;
+
+/**
+ * Follows the log of build `id` until the build ends or the component unmounts (key the
+ * component by the build: the log starts empty).
+ */
+export function useBuildLog(id: string): BuildLog {
+  const [log, setLog] = useState<BuildLog>({
+    text: '',
+    state: 'connecting',
+    problem: undefined,
+  });
+  useEffect(() => {
+    const stop = new AbortController();
+    void follow(id, stop.signal, (change) => {
+      // Nothing from a stream that was let go (unmounted, or React's development re-run).
+      if (stop.signal.aborted) {
+        return;
+      }
+      setLog((current) => ({
+        text: current.text + (change.text ?? ''),
+        state: change.state ?? current.state,
+        problem: change.problem ?? current.problem,
+      }));
+    });
+    return () => stop.abort();
+  }, [id]);
+  return log;
+}
+
+type Change = Partial<Omit<BuildLog, 'text'>> & { text?: string };
+
+/** Reads the log into `report` until the build ends, the signal aborts or the server refuses. */
+async function follow(id: string, signal: AbortSignal, report: (c: Change) => void) {
+  let offset = 0;
+  let failures = 0;
+  // One decoder across reconnections: a character split between two responses still decodes.
+  const decoder = new TextDecoder();
+  while (!signal.aborted) {
+    try {
+      const response = await fetch(
+        `/api/v1/builds/${encodeURIComponent(id)}/log?follow=true&offset=${offset}`,
+        { signal, credentials: 'same-origin', headers: { accept: 'text/plain' } },
+      );
+      if (!response.ok || response.body === null) {
+        const problem = asProblem(await response.json().catch(() => undefined), response);
+        // A refusal (gone, not yours, logged out) does not get better by asking again.
+        if (response.status >= 400 && response.status < 500) {
+          report({ state: 'failed', problem });
+          return;
+        }
+        throw new Error(problem.detail);
+      }
+      report({ state: 'streaming' });
+      const reader = response.body.getReader();
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) {
+          break;
+        }
+        failures = 0;
+        offset += value.byteLength;
+        report({ text: decoder.decode(value, { stream: true }) });
+      }
+      if (await ended(id)) {
+        report({ text: decoder.decode(), state: 'ended' });
+        return;
+      }
+    } catch {
+      if (signal.aborted) {
+        return;
+      }
+      failures += 1;
+    }
+    report({ state: 'reconnecting' });
+    await sleep(Math.min(MAX_BACKOFF_MS, 500 * 2 ** Math.min(failures, 5)), signal);
+  }
+}
+
+/** Whether the build has ended (the server ends the stream then). */
+async function ended(id: string): Promise<boolean> {
+  const { data } = await api.GET('/api/v1/builds/{id}', { params: { path: { id } } });
+  return data !== undefined && isFinal(data.status);
+}
+
+/** Waits `ms`, or less when the signal aborts. */
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    signal.addEventListener(
+      'abort',
+      () => {
+        clearTimeout(timer);
+        resolve();
+      },
+      { once: true },
+    );
+  });
+}
