@@ -77,6 +77,13 @@ export interface BuildsTable {
   /** The last stage's `FROM` as written, and its digest at build time (null for `scratch`). */
   base_image: string | null;
   base_digest: string | null;
+  /**
+   * What a rebuild answers, so one trigger rebuilds a project at most once: the base's new digest
+   * (`base_update`, `upstream`) or the key of the missing advisory set (`errata`); null otherwise.
+   */
+  trigger_key: string | null;
+  /** When the e-mail of a failed rebuild was queued (null: not yet, or not a failed rebuild). */
+  failure_mailed_at: Timestamp | null;
   /** `{ code, message }` when the build failed, erred, timed out or was cancelled. */
   error: JsonColumn | null;
   log_bytes: Defaulted<number>;
