@@ -141,6 +141,17 @@ export const ConfigSchema = z
         perCompanyConcurrency: z.int().min(1).max(256).default(2),
         /** Minutes between two checks of upstream base images for a new digest. */
         upstreamPollMinutes: z.int().min(1).max(10_080).default(60),
+        /**
+         * Registries builds and the upstream poll reach over plain HTTP or without checking their
+         * certificate (an internal mirror): comma-separated `host[:port]`; default none.
+         */
+        insecureRegistries: z
+          .string()
+          .regex(
+            /^(?:(?:[A-Za-z0-9.-]+|\[[0-9A-Fa-f:]+\])(?::\d{1,5})?(?:,|$))*$/,
+            'comma-separated host[:port] names, e.g. mirror.example.com:5000',
+          )
+          .default(''),
         /** Largest build log kept, in bytes; the rest is cut with a "log truncated" line. */
         maxLogBytes: z
           .int()
@@ -235,6 +246,8 @@ export interface Config {
     readonly concurrency: number;
     readonly perCompanyConcurrency: number;
     readonly upstreamPollMinutes: number;
+    /** `host[:port]` names (see the schema). */
+    readonly insecureRegistries: readonly string[];
     readonly maxLogBytes: number;
     readonly maxImageBytes: number;
     readonly secretKey: string | undefined;
@@ -448,6 +461,12 @@ export const SETTINGS: readonly SettingSource[] = [
     kind: 'int',
   },
   {
+    path: 'builds.insecureRegistries',
+    env: 'HALLMARK_BUILDS_INSECURE_REGISTRIES',
+    flag: 'buildsInsecureRegistries',
+    kind: 'string',
+  },
+  {
     path: 'builds.maxLogBytes',
     env: 'HALLMARK_BUILDS_MAX_LOG_BYTES',
     flag: 'buildsMaxLogBytes',
@@ -652,7 +671,14 @@ function resolveConfig(parsed: ParsedConfig, cwd: string): Config {
       timeoutSeconds: parsed.scan.timeoutSeconds,
       memoryLimitMb: parsed.scan.memoryLimitMb,
     },
-    builds: { ...parsed.builds, secretKey: parsed.builds.secretKey },
+    builds: {
+      ...parsed.builds,
+      insecureRegistries: parsed.builds.insecureRegistries
+        .split(',')
+        .filter((h) => h !== '')
+        .map((h) => h.toLowerCase()),
+      secretKey: parsed.builds.secretKey,
+    },
     log: { level: parsed.log.level },
   };
 }

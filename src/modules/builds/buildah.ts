@@ -18,6 +18,8 @@ import type { ToolResult } from './run-tool.js';
 export interface BuildahOptions {
   /** The buildah binary (default `buildah` on the fixed tool PATH). */
   readonly binary?: string;
+  /** Registries base images may come from over plain HTTP (`builds.insecureRegistries`). */
+  readonly insecureRegistries?: readonly string[];
 }
 
 /** The name the built image has in the build's own storage. */
@@ -29,9 +31,11 @@ const DIGEST = /^sha256:[0-9a-f]{64}$/;
 /** Builds with buildah and pushes the result. */
 export class BuildahBuilder implements Builder {
   readonly #binary: string;
+  readonly #insecure: readonly string[];
 
   constructor(options: BuildahOptions = {}) {
     this.#binary = options.binary ?? 'buildah';
+    this.#insecure = options.insecureRegistries ?? [];
   }
 
   /** Undefined when buildah runs here; otherwise why not. */
@@ -65,7 +69,7 @@ export class BuildahBuilder implements Builder {
       request.contextDir,
       request.buildArgs,
     );
-    const session = await prepare(request);
+    const session = await prepare(request, this.#insecure);
     const buildah = (args: string[], capture = false) =>
       runTool({
         command: this.#binary,
@@ -140,10 +144,10 @@ interface Session {
 
 /**
  * Lays out the build's directory: storage, HOME, TMPDIR, the auth file for the push registry
- * and, when it is plain HTTP, a registries.conf drop-in marking only that registry insecure (so
- * a base pulled from elsewhere keeps TLS verification).
+ * and a registries.conf drop-in marking insecure only the push registry when it is plain HTTP
+ * and the operator's `insecure` ones (so a base pulled from elsewhere keeps TLS verification).
  */
-async function prepare(request: BuildRequest): Promise<Session> {
+async function prepare(request: BuildRequest, insecure: readonly string[]): Promise<Session> {
   const dir = request.workDir;
   const home = join(dir, 'home');
   const tmp = join(dir, 'tmp');
@@ -158,12 +162,13 @@ async function prepare(request: BuildRequest): Promise<Session> {
   const auth = Buffer.from(`${username}:${password}`).toString('base64');
   const authFile = join(dir, 'auth.json');
   await writeFile(authFile, JSON.stringify({ auths: { [registry]: { auth } } }), { mode: 0o600 });
-  if (!tlsVerify) {
+  const plain = new Set([...(tlsVerify ? [] : [registry]), ...insecure]);
+  if (plain.size > 0) {
     const dropIns = join(home, '.config', 'containers', 'registries.conf.d');
     await mkdir(dropIns, { recursive: true, mode: 0o700 });
     await writeFile(
       join(dropIns, '99-hallmark-push.conf'),
-      `[[registry]]\nlocation = "${registry}"\ninsecure = true\n`,
+      [...plain].map((r) => `[[registry]]\nlocation = "${r}"\ninsecure = true\n`).join('\n'),
     );
   }
   return {
