@@ -80,7 +80,39 @@ describe('loadConfig', () => {
         dir: path.join(dir, 'data', 'mail'),
       },
       log: { level: 'info' },
+      // Its settings by name: the rebuild triggers add their own beside them.
+      builds: expect.objectContaining({
+        allowLocalGit: false,
+        allowPrivateAddresses: false,
+        timeoutMinutes: 60,
+        concurrency: 1,
+        perCompanyConcurrency: 2,
+        upstreamPollMinutes: 60,
+        maxLogBytes: 4 * 1024 * 1024,
+        maxImageBytes: 10 * 1024 * 1024 * 1024,
+        secretKey: undefined,
+      }),
     });
+  });
+
+  it('should take the builds settings from HALLMARK_BUILDS_* and refuse bad ones', () => {
+    const config = loadConfig({
+      env: {
+        HALLMARK_BUILDS_ALLOW_LOCAL_GIT: 'true',
+        HALLMARK_BUILDS_ALLOW_PRIVATE_ADDRESSES: 'yes',
+        HALLMARK_BUILDS_TIMEOUT_MINUTES: '5',
+        HALLMARK_BUILDS_SECRET_KEY: 'a'.repeat(64),
+      },
+    });
+    expect(config.builds).toMatchObject({
+      allowLocalGit: true,
+      allowPrivateAddresses: true,
+      timeoutMinutes: 5,
+      secretKey: 'a'.repeat(64),
+    });
+    expect(
+      configError(() => loadConfig({ env: { HALLMARK_BUILDS_MAX_LOG_BYTES: '10' } })).message,
+    ).toMatch(/builds\.maxLogBytes \(from HALLMARK_BUILDS_MAX_LOG_BYTES="10"\)/);
   });
 
   it('should take the log level from HALLMARK_LOG_LEVEL or --log-level, and refuse others', () => {
