@@ -22,3 +22,15 @@ export {
 export { imageBuildOf, type ImageBuild } from './record.js';
 export { assertTag } from './rules.js';
 export { BuildahBuilder } from './buildah.js';
+export {
+  onErrataDrop,
+  onTagPushed,
+  rebuildJobs,
+  scheduleUpstreamPoll,
+  startRebuildSchedule,
+  type ErrataDrop,
+  type TriggerDeps,
+} from './triggers.js';
+export { pollUpstreamBases, resolveDigest, type PollDeps, type PollReport } from './upstream.js';
+export { mailFailedRebuilds } from './rebuild-mail.js';
+export { queueRebuild, rebuildTag, type RebuildOutcome } from './rebuild.js';

@@ -21,7 +21,7 @@ export {
   type Dialect,
 } from './dialect.js';
 export { newId, toTimestamp } from './ids.js';
-export { getSetting, setSetting, settingOrInit } from './settings.js';
+export { compareAndSetSetting, getSetting, setSetting, settingOrInit } from './settings.js';
 export type * from './schema.js';
 export { TABLES } from './schema.js';
 export { IDS_PER_QUERY, mapByIds } from './by-ids.js';

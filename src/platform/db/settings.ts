@@ -47,3 +47,32 @@ export async function settingOrInit(
   }
   return value;
 }
+
+/**
+ * Sets the setting to `value` only if it still holds `expected` (undefined: only if it has none);
+ * true for the one caller of several racing with the same `expected` that changed it.
+ */
+export async function compareAndSetSetting(
+  db: Kysely<DB>,
+  key: string,
+  expected: string | undefined,
+  value: string,
+  now: Date,
+): Promise<boolean> {
+  const result =
+    expected === undefined
+      ? await db
+          .insertInto('settings')
+          .values({ key, value, updated_at: now.toISOString() })
+          .onConflict((oc) => oc.column('key').doNothing())
+          .executeTakeFirst()
+      : await db
+          .updateTable('settings')
+          .set({ value, updated_at: now.toISOString() })
+          .where('key', '=', key)
+          .where('value', '=', expected)
+          .executeTakeFirst();
+  const changed =
+    'numInsertedOrUpdatedRows' in result ? result.numInsertedOrUpdatedRows : result.numUpdatedRows;
+  return (changed ?? 0n) > 0n;
+}

@@ -25,6 +25,32 @@ export const JOB_SCHEMAS = {
     /** How many times it looked before (the wait doubles each time, up to a limit). */
     poll: z.int().min(0).max(10_000).optional(),
   }),
+  /**
+   * A tag of Hallmark's own registry was pushed: rebuild the auto-rebuilding projects whose last
+   * passed build stands on it (when the digest differs from the one they were built on).
+   */
+  'build.base_pushed': z.object({
+    /** `namespace/repository` in Hallmark's registry. */
+    repository: z.string().min(1).max(1024),
+    tag: z.string().min(1).max(128),
+    digest: z.string().min(1).max(200),
+  }),
+  /** Resolve every upstream base that auto-rebuilding projects stand on; rebuild on a change. */
+  'build.poll_upstream': z.object({
+    /** The last poll's time as the scheduler read it ('' for never): one job per due poll runs. */
+    seen: z.string().max(64),
+  }),
+  /**
+   * Published images (`imageIds`) fell in grade for want of the errata of one advisory set:
+   * rebuild their auto-rebuilding projects, at most once per set.
+   */
+  'build.errata': z.object({
+    imageIds: z.array(z.string().min(1).max(64)).min(1).max(1000),
+    /** SHA-256 of the sorted advisory ids. */
+    advisorySet: z.string().min(1).max(128),
+    /** The advisories, for the log and the build's history. */
+    advisories: z.array(z.string().min(1).max(200)).max(1000),
+  }),
 } as const;
 
 /** The name of a job. */
@@ -50,6 +76,11 @@ export const JOB_RETRY: { readonly [N in JobName]: RetryPolicy } = {
   // database, and re-running from the clone is safe (its state is guarded on the build's row).
   'build.run': { attempts: 3, backoffMs: 10_000 },
   'build.finish': { attempts: 5, backoffMs: 5_000 },
+  // Queueing rebuilds is idempotent (one queued rebuild per project, one per trigger key).
+  'build.base_pushed': { attempts: 5, backoffMs: 10_000 },
+  // A poll that fails is simply the next one's job.
+  'build.poll_upstream': { attempts: 1, backoffMs: 60_000 },
+  'build.errata': { attempts: 5, backoffMs: 10_000 },
 };
 
 /** The union of every job: `{ name: 'scan.image'; data: { imageId: string } } | …`. */
