@@ -3,6 +3,7 @@
  * (see docs/architecture.md, "Module picture"): each is built only from the modules' public
  * functions.
  */
+import { onErrataDrop } from '../modules/builds/index.js';
 import type { GradedImages } from '../modules/health/index.js';
 import {
   imageLabels,
@@ -19,10 +20,14 @@ export const projectFacts: ProjectFacts = {
   images: projectImageFacts,
 };
 
-/** What the health module's grading asks of images; drop e-mails go to the products' contacts. */
+/**
+ * What the health module's grading asks of images; drop e-mails go to the products' contacts,
+ * and drops for want of errata to the builds module, which rebuilds auto-rebuilding projects.
+ */
 export const gradedImages: GradedImages = {
   publishedSets: publishedSetsAmong,
   usingSet: imagesUsingSet,
+  errataDrop: onErrataDrop,
   async dropNotices(db, ids) {
     const labels = await imageLabels(db, ids);
     const products = await productNamesAndContacts(

@@ -44,7 +44,10 @@ import {
   buildsModule,
   buildsTempRoot,
   imageBuildOf,
+  onTagPushed,
+  rebuildJobs,
   removeStaleBuildDirs,
+  startRebuildSchedule,
 } from '../modules/builds/index.js';
 import { projectsModule } from '../modules/projects/index.js';
 import { softwareModule } from '../modules/software/index.js';
@@ -101,7 +104,10 @@ export interface StartOptions {
   readonly clock?: Clock;
   /** Poll interval of the in-process worker (tests shorten it). */
   readonly workerPollMs?: number;
-  /** How often workers check for due recomputations and waiting re-scans (default a minute). */
+  /**
+   * How often workers check for due recomputations, waiting re-scans, a due upstream poll and
+   * failed rebuilds to e-mail (default a minute).
+   */
   readonly scheduleMs?: number;
   /**
    * The built web UI's directory (default: `findWebUi()`, `dist/web`); `false` serves none, as
@@ -150,11 +156,12 @@ export function jobDefinitions(
       queue,
       clock,
       config,
-      builder: new BuildahBuilder(),
+      builder: new BuildahBuilder({ insecureRegistries: config.builds.insecureRegistries }),
       links,
       tempRoot: buildsTempRoot(config),
     }),
     buildFinishJob({ db: database.db, queue, clock, maxLogBytes: config.builds.maxLogBytes }),
+    ...rebuildJobs({ db: database.db, queue, clock, config, links }),
   ];
 }
 
@@ -269,6 +276,7 @@ export async function startServer(
       maxOpenUploads: config.registry.maxOpenUploads,
       onTaggedPush: async (trx, push) => {
         await recordPushedImage(trx, queue, push, clock.now());
+        await onTagPushed(trx, queue, push);
       },
       onManifestDeleted: unpublishDeletedManifest,
       publishedImages: publishedImagesOf,
@@ -337,6 +345,13 @@ export async function startServer(
       worker === undefined
         ? undefined
         : startHealthSchedule(config, database, queue, options.scheduleMs);
+    const stopRebuilds =
+      worker === undefined
+        ? undefined
+        : startRebuildSchedule(
+            { db: database.db, queue, clock, config, links },
+            options.scheduleMs,
+          );
     const host =
       config.server.host === '0.0.0.0' || config.server.host === '::'
         ? 'localhost'
@@ -356,6 +371,7 @@ export async function startServer(
       worker,
       async close() {
         stopHealth?.();
+        stopRebuilds?.();
         await app.close();
         await worker?.stop({ graceMs: 5_000 });
         await registry.uploads.closeAll();
@@ -386,9 +402,8 @@ export async function startWorker(
   try {
     await migrateToLatest(database.db);
     const queue = new JobQueue(database.db, { clock });
-    const definitions = jobDefinitions(config, database, queue, {
-      base: portalBase(config),
-    });
+    const links = { base: portalBase(config) };
+    const definitions = jobDefinitions(config, database, queue, links);
     const worker = new Worker({
       queue,
       definitions,
@@ -400,11 +415,16 @@ export async function startWorker(
     await removeStaleBuildDirs(buildsTempRoot(config));
     worker.start();
     const stopHealth = startHealthSchedule(config, database, queue, options.scheduleMs);
+    const stopRebuilds = startRebuildSchedule(
+      { db: database.db, queue, clock, config, links },
+      options.scheduleMs,
+    );
     return {
       worker,
       database,
       async close() {
         stopHealth();
+        stopRebuilds();
         await worker.stop({ graceMs: 5_000 });
         await database.close();
       },

@@ -5,6 +5,7 @@
  */
 import type { Kysely } from 'kysely';
 import type { DB } from '../../platform/db/index.js';
+import type { JobQueue } from '../../platform/queue/index.js';
 
 /** An image whose grade fell, as its drop e-mail names it, and to whom the e-mail goes. */
 export interface DropNotice {
@@ -30,4 +31,13 @@ export interface GradedImages {
   ) => Promise<{ id: string; published: boolean }[]>;
   /** The drop notices of images `ids`, in the order of their ids. */
   readonly dropNotices: (db: Kysely<DB>, ids: readonly string[]) => Promise<DropNotice[]>;
+  /**
+   * Told, in the grading transaction, of published images whose grade fell while they lack the
+   * errata `advisories` (Critical and Important, with fixes): the builds module rebuilds them.
+   */
+  readonly errataDrop?: (
+    trx: Kysely<DB>,
+    queue: JobQueue,
+    drop: { readonly imageIds: readonly string[]; readonly advisories: readonly string[] },
+  ) => Promise<void>;
 }

@@ -115,6 +115,12 @@ export async function gradePackageSet(
   const regraded = moves.filter((m) => m.previous !== grade);
   const drops = regraded.filter((m) => m.published && grade !== 'A' && isDrop(m.previous, grade));
   await mailDrops(trx, queue, options, drops, grade, stored);
+  if (drops.length > 0 && stored.vulnerabilities.length > 0) {
+    await options.images.errataDrop?.(trx, queue, {
+      imageIds: drops.map((d) => d.id),
+      advisories: stored.vulnerabilities.map((v) => v.advisory),
+    });
+  }
   return { images: images.length, changed: regraded.length, drops: drops.length };
 }
 
