@@ -69,7 +69,9 @@ function BuildDetails({ user }: { user: User }) {
   if (build.isLoading) {
     return <Loading label="Loading the build" />;
   }
-  if (build.isError) {
+  // A failed or paused (offline) refresh keeps the build shown, with a note; only a failed first
+  // read replaces it.
+  if (build.isError && build.data === undefined) {
     const problem = problemOf(build.error);
     if (problem.status === 404 || problem.status === 403) {
       return (
@@ -114,6 +116,13 @@ function BuildDetails({ user }: { user: User }) {
       </PageSection>
       <PageSection>
         <div className="hm-projects-stack">
+          {build.isError || build.fetchStatus === 'paused' ? (
+            <Alert
+              isInline
+              variant="warning"
+              title="The state of the build could not be refreshed: retrying"
+            />
+          ) : null}
           <Phases build={b} />
           {b.error === null ? null : (
             <Alert

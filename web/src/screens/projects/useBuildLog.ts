@@ -2,7 +2,8 @@
  * A build's log as it is written: `GET /builds/{id}/log?follow=true` read chunk by chunk (the
  * server keeps the response open and ends it when the build ends). A dropped connection is
  * resumed with `offset=` the bytes already received, so nothing is shown twice or lost; a
- * response that ends while the build still runs (a proxy's time limit) is resumed the same way.
+ * response that ends while the build still runs (the server's idle timeout on a silent log, a
+ * proxy's time limit) is resumed the same way, at once.
  */
 import { useEffect, useState } from 'react';
 import { api, asProblem, type Problem } from '../../api/client';
@@ -52,50 +53,79 @@ export function useBuildLog(id: string): BuildLog {
 
 type Change = Partial<Omit<BuildLog, 'text'>> & { text?: string };
 
+/**
+ * A request the server has held this long reached it (an unreachable server or a lost network
+ * fails at once): it is live, and when it fails it was a stream the server or a proxy closed
+ * (the server's idle timeout closes a silent one), resumed at once rather than reported lost.
+ */
+const HELD_MS = 1000;
+
+/** What one request for the log came to. */
+type Attempt = 'ended' | 'refused' | 'held' | 'lost';
+
 /** Reads the log into `report` until the build ends, the signal aborts or the server refuses. */
 async function follow(id: string, signal: AbortSignal, report: (c: Change) => void) {
-  let offset = 0;
+  const stream = { offset: 0, decoder: new TextDecoder() };
   let failures = 0;
-  // One decoder across reconnections: a character split between two responses still decodes.
-  const decoder = new TextDecoder();
   while (!signal.aborted) {
-    try {
-      const response = await fetch(
-        `/api/v1/builds/${encodeURIComponent(id)}/log?follow=true&offset=${offset}`,
-        { signal, credentials: 'same-origin', headers: { accept: 'text/plain' } },
-      );
-      if (!response.ok || response.body === null) {
-        const problem = asProblem(await response.json().catch(() => undefined), response);
-        // A refusal (gone, not yours, logged out) does not get better by asking again.
-        if (response.status >= 400 && response.status < 500) {
-          report({ state: 'failed', problem });
-          return;
-        }
-        throw new Error(problem.detail);
-      }
-      report({ state: 'streaming' });
-      const reader = response.body.getReader();
-      for (;;) {
-        const { done, value } = await reader.read();
-        if (done) {
-          break;
-        }
-        failures = 0;
-        offset += value.byteLength;
-        report({ text: decoder.decode(value, { stream: true }) });
-      }
-      if (await ended(id)) {
-        report({ text: decoder.decode(), state: 'ended' });
-        return;
-      }
-    } catch {
-      if (signal.aborted) {
-        return;
-      }
-      failures += 1;
+    const began = Date.now();
+    const attempt = await read(id, stream, signal, report);
+    if (attempt === 'ended' || attempt === 'refused' || signal.aborted) {
+      return;
     }
-    report({ state: 'reconnecting' });
-    await sleep(Math.min(MAX_BACKOFF_MS, 500 * 2 ** Math.min(failures, 5)), signal);
+    if (attempt === 'held' || Date.now() - began >= HELD_MS) {
+      failures = 0;
+      report({ state: 'streaming' });
+      await sleep(250, signal);
+    } else {
+      failures += 1;
+      report({ state: 'reconnecting' });
+      await sleep(Math.min(MAX_BACKOFF_MS, 500 * 2 ** Math.min(failures, 5)), signal);
+    }
+  }
+}
+
+/**
+ * One request of the log from `stream.offset` on, appending what arrives. One decoder serves
+ * every request: a character split between two responses still decodes.
+ */
+async function read(
+  id: string,
+  stream: { offset: number; decoder: TextDecoder },
+  signal: AbortSignal,
+  report: (c: Change) => void,
+): Promise<Attempt> {
+  let connected = false;
+  // The server sends nothing, headers included, until the log grows: a request it holds is live.
+  const held = setTimeout(() => report({ state: 'streaming' }), HELD_MS);
+  try {
+    const response = await fetch(
+      `/api/v1/builds/${encodeURIComponent(id)}/log?follow=true&offset=${stream.offset}`,
+      { signal, credentials: 'same-origin', headers: { accept: 'text/plain' } },
+    ).finally(() => clearTimeout(held));
+    if (!response.ok || response.body === null) {
+      const problem = asProblem(await response.json().catch(() => undefined), response);
+      // A refusal (gone, not yours, logged out) does not get better by asking again.
+      if (response.status >= 400 && response.status < 500) {
+        report({ state: 'failed', problem });
+        return 'refused';
+      }
+      return 'lost';
+    }
+    connected = true;
+    report({ state: 'streaming' });
+    const reader = response.body.getReader();
+    for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) {
+      stream.offset += chunk.value.byteLength;
+      report({ text: stream.decoder.decode(chunk.value, { stream: true }) });
+    }
+    if (await ended(id)) {
+      report({ text: stream.decoder.decode(), state: 'ended' });
+      return 'ended';
+    }
+    return 'held';
+  } catch {
+    return connected ? 'held' : 'lost';
   }
 }
 
