@@ -120,9 +120,47 @@ describeDb('automatic rebuilds', (t) => {
       .execute();
   }
 
-  const push = (repository: string, tag: string, to: string) => {
+  /**
+   * Pushes (as the registry's hook records it) `to` under `repository:tag` of a project of its
+   * own, published unless told otherwise (builds of other projects pull only published images).
+   */
+  const push = async (
+    repository: string,
+    tag: string,
+    to: string,
+    options: { published?: boolean; projectId?: string } = {},
+  ) => {
     clock.advance(1_000);
-    return rebuildOnPush({ ...deps, ownHosts: OWN }, { repository, tag, digest: to });
+    const owner =
+      options.projectId ??
+      (await createProject(t.db, { companyId, name: `base ${newId()}` }, clock.now())).id;
+    const repositoryId = newId();
+    await t.db
+      .insertInto('repositories')
+      .values({
+        id: repositoryId,
+        project_id: owner,
+        name: 'base',
+        created_at: clock.now().toISOString(),
+      })
+      .execute();
+    await t.db
+      .insertInto('images')
+      .values({
+        id: newId(),
+        project_id: owner,
+        repository_id: repositoryId,
+        tag,
+        digest: to,
+        status: 'passed',
+        published: options.published === false ? 0 : 1,
+        created_at: clock.now().toISOString(),
+      })
+      .execute();
+    return rebuildOnPush(
+      { ...deps, ownHosts: OWN },
+      { repository, repositoryId, projectId: owner, tag, digest: to },
+    );
   };
 
   describe('a base pushed to the own registry', () => {
@@ -179,6 +217,48 @@ describeDb('automatic rebuilds', (t) => {
       ]);
     });
 
+    it("should rebuild projects elsewhere once the new digest is published, the base's own at once", async () => {
+      const elsewhere = await builtProject('127.0.0.1:8080/shared/ubi:9', digest('a'));
+      const own = await builtProject('127.0.0.1:8080/shared/ubi:9', digest('a'));
+      const report = await push('shared/ubi', '9', digest('b'), {
+        published: false,
+        projectId: own.project_id,
+      });
+      expect(report).toMatchObject({ dependents: 2, queued: 1, unpublished: 1 });
+      expect(await buildsOf(own.project_id)).toHaveLength(2);
+      expect(await buildsOf(elsewhere.project_id)).toHaveLength(1);
+      // The job looks again a little later; by then the digest is published.
+      const job = rebuildJobs({
+        ...deps,
+        config,
+        links: { base: BASE_URL },
+      }).find((j) => j.name === 'build.base_pushed')!;
+      const ctx = {
+        jobId: newId(),
+        attempt: 1,
+        maxAttempts: 5,
+        signal: new AbortController().signal,
+      };
+      const data = {
+        repository: 'shared/ubi',
+        repositoryId: newId(),
+        projectId: own.project_id,
+        tag: '9',
+        digest: digest('b'),
+      };
+      expect(await job.handler(data as never, ctx)).toBe('done');
+      const again = await t.db
+        .selectFrom('jobs')
+        .select(['data', 'run_at'])
+        .where('name', '=', 'build.base_pushed')
+        .executeTakeFirstOrThrow();
+      expect(readJson(again.data)).toEqual({ ...data, waited: 1 });
+      expect(Date.parse(again.run_at) - clock.now().getTime()).toBe(5_000);
+      await t.db.deleteFrom('jobs').where('name', '=', 'build.base_pushed').execute();
+      expect(await push('shared/ubi', '9', digest('b'))).toMatchObject({ queued: 1, answered: 1 });
+      expect(await buildsOf(elsewhere.project_id)).toHaveLength(2);
+    });
+
     it('should know the own registry under each loopback name and Docker Hub by any spelling', async () => {
       const viaLocalhost = await builtProject('localhost:8080/names/base', digest('a'));
       const hub = await builtProject('docker.io/names/base:latest', digest('a'));
@@ -225,6 +305,8 @@ describeDb('automatic rebuilds', (t) => {
         .executeTakeFirstOrThrow();
       expect(readJson(job.data)).toEqual({
         repository: 'acme/ubi',
+        repositoryId: tagged.repository.id,
+        projectId: tagged.repository.projectId,
         tag: '9.4',
         digest: digest('f'),
       });

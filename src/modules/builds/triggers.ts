@@ -20,6 +20,7 @@ import {
   type JobData,
   type JobQueue,
 } from '../../platform/queue/index.js';
+import { publishedImagesOf } from '../images/index.js';
 import type { TaggedPush } from '../registry/index.js';
 import { mailFailedRebuilds } from './rebuild-mail.js';
 import {
@@ -57,7 +58,13 @@ export async function onTagPushed(
   }
   await queue.enqueue(
     'build.base_pushed',
-    { repository: push.repository.name, tag: push.tag, digest: push.digest },
+    {
+      repository: push.repository.name,
+      repositoryId: push.repository.id,
+      projectId: push.repository.projectId,
+      tag: push.tag,
+      digest: push.digest,
+    },
     { trx },
   );
 }
@@ -98,15 +105,30 @@ export async function onErrataDrop(
   await queue.enqueueMany('build.errata', payloads, { trx });
 }
 
+/** What a base push did: the rebuilds, and the dependents waiting for the digest's publication. */
+export interface PushReport extends RebuildReport {
+  /**
+   * Dependents in other projects, whose builds pull only published images: they are rebuilt
+   * once the new digest is published (the job looks again until then).
+   */
+  unpublished: number;
+}
+
 /**
  * Rebuilds the auto-rebuilding projects whose last passed build stands on the pushed tag of
- * Hallmark's own registry at another digest.
+ * Hallmark's own registry at another digest: at once in the base's own project, whose builds
+ * pull with its key; elsewhere once the new digest is published, as other projects pull it.
  */
 export async function rebuildOnPush(
   deps: RebuildDeps & { readonly ownHosts: ReadonlySet<string> },
   push: JobData<'build.base_pushed'>,
-): Promise<RebuildReport> {
-  const report = emptyReport();
+): Promise<PushReport> {
+  const report: PushReport = { ...emptyReport(), unpublished: 0 };
+  let published: boolean | undefined;
+  const isPublished = async () =>
+    (published ??= (await publishedImagesOf(deps.db, push.repositoryId)).some(
+      (i) => i.tag === push.tag && i.digest === push.digest,
+    ));
   await forEachDependent(deps.db, { baseContains: `/${push.repository}` }, async (page) => {
     for (const build of page) {
       const base = parseBaseReference(build.base_image ?? '');
@@ -122,6 +144,11 @@ export async function rebuildOnPush(
       if (build.base_digest === push.digest) {
         report.dependents += 1;
         report.unchanged += 1;
+        continue;
+      }
+      if (build.project_id !== push.projectId && !(await isPublished())) {
+        report.dependents += 1;
+        report.unpublished += 1;
         continue;
       }
       count(
@@ -179,6 +206,9 @@ export function rebuildJobs(deps: TriggerDeps): AnyJobDefinition[] {
       async handler(push) {
         const report = await rebuildOnPush({ ...rebuild, ownHosts: ownHosts() }, push);
         logReport('base image pushed', { base: `${push.repository}:${push.tag}` }, report);
+        if (report.unpublished > 0) {
+          await lookAgainWhenPublished(deps, push);
+        }
         return report.dependents === 0 ? 'skipped' : 'done';
       },
     }),
@@ -260,6 +290,30 @@ export function startRebuildSchedule(deps: TriggerDeps, intervalMs = SCHEDULE_MS
   const timer = setInterval(run, intervalMs);
   timer.unref();
   return () => clearInterval(timer);
+}
+
+/** Looks of a base push waiting for its digest's publication: 5 s, 10 s, … 5 min apart, ~3 h. */
+const PUBLISH_LOOKS = 40;
+
+/** Queues another look at a pushed base once it may be published (until `PUBLISH_LOOKS`). */
+async function lookAgainWhenPublished(
+  deps: Pick<TriggerDeps, 'queue' | 'clock'>,
+  push: JobData<'build.base_pushed'>,
+): Promise<void> {
+  const waited = push.waited ?? 0;
+  if (waited >= PUBLISH_LOOKS) {
+    log.info('build', 'pushed base never published: dependent projects elsewhere not rebuilt', {
+      base: `${push.repository}:${push.tag}`,
+      digest: push.digest,
+    });
+    return;
+  }
+  const delay = Math.min(5_000 * 2 ** waited, 300_000);
+  await deps.queue.enqueue(
+    'build.base_pushed',
+    { ...push, waited: waited + 1 },
+    { runAt: new Date(deps.clock.now().getTime() + delay) },
+  );
 }
 
 /** True when some project has auto rebuild on. */

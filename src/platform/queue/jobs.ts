@@ -32,8 +32,16 @@ export const JOB_SCHEMAS = {
   'build.base_pushed': z.object({
     /** `namespace/repository` in Hallmark's registry. */
     repository: z.string().min(1).max(1024),
+    repositoryId: z.string().min(1).max(64),
+    /** The project owning the repository (its own builds pull it with their push key). */
+    projectId: z.string().min(1).max(64),
     tag: z.string().min(1).max(128),
     digest: z.string().min(1).max(200),
+    /**
+     * Looks so far at dependents in other projects waiting for the new digest to be published
+     * (before that, their builds could not pull it).
+     */
+    waited: z.int().min(0).max(1000).optional(),
   }),
   /** Resolve every upstream base that auto-rebuilding projects stand on; rebuild on a change. */
   'build.poll_upstream': z.object({
