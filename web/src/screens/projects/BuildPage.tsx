@@ -19,8 +19,6 @@ import {
   ModalFooter,
   ModalHeader,
   PageSection,
-  ProgressStep,
-  ProgressStepper,
   Title,
 } from '@patternfly/react-core';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
@@ -32,15 +30,8 @@ import { NotFound } from '../../components/NotFound';
 import { ProblemAlert } from '../../components/ProblemAlert';
 import { RequireSession } from '../../components/RequireSession';
 import { BuildLogView } from './BuildLogView';
-import {
-  formatSeconds,
-  formatTime,
-  isFinal,
-  PHASES,
-  STATUS_LABELS,
-  TRIGGER_LABELS,
-  type Build,
-} from './builds';
+import { BuildPhases } from './BuildPhases';
+import { formatTime, isFinal, STATUS_LABELS, TRIGGER_LABELS, type Build } from './builds';
 import './builds.css';
 import './projects.css';
 
@@ -123,7 +114,7 @@ function BuildDetails({ user }: { user: User }) {
               title="The state of the build could not be refreshed: retrying"
             />
           ) : null}
-          <Phases build={b} />
+          <BuildPhases build={b} />
           {b.error === null ? null : (
             <Alert
               isInline
@@ -150,59 +141,6 @@ function BuildDetails({ user }: { user: User }) {
         </div>
       </PageSection>
     </>
-  );
-}
-
-/**
- * The phases as steps with their durations: a phase that ended has one (the one a build stopped
- * in too); the running one is current.
- */
-function Phases({ build }: { build: Build }) {
-  const reached = PHASES.map(([key]) => build.durations[key] !== null);
-  const stoppedIn = reached.lastIndexOf(true);
-  const failed = isFinal(build.status) && build.status !== 'passed';
-  return (
-    <ProgressStepper isVertical className="pf-m-horizontal-on-lg" aria-label="Build phases">
-      {PHASES.map(([key, title], i) => {
-        const running = build.status === key;
-        const variant = running
-          ? 'info'
-          : failed && i === stoppedIn
-            ? 'danger'
-            : reached[i] === true
-              ? 'success'
-              : 'pending';
-        const said = running
-          ? 'In progress'
-          : reached[i] === true
-            ? formatSeconds(build.durations[key])
-            : 'Not reached';
-        return (
-          <ProgressStep
-            key={key}
-            id={`phase-${key}`}
-            titleId={`phase-${key}-title`}
-            variant={variant}
-            isCurrent={running}
-            description={said}
-            aria-label={`${title}: ${said}`}
-          >
-            {title}
-          </ProgressStep>
-        );
-      })}
-      <ProgressStep
-        id="phase-result"
-        titleId="phase-result-title"
-        variant={
-          build.status === 'passed' ? 'success' : isFinal(build.status) ? 'danger' : 'pending'
-        }
-        description={isFinal(build.status) ? `Total ${formatSeconds(build.durations.total)}` : ''}
-        aria-label={`Result: ${STATUS_LABELS[build.status].text}`}
-      >
-        {isFinal(build.status) ? STATUS_LABELS[build.status].text : 'Result'}
-      </ProgressStep>
-    </ProgressStepper>
   );
 }
 
