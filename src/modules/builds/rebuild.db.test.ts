@@ -190,6 +190,25 @@ describeDb('automatic rebuilds', (t) => {
       expect(log.map((l) => l.text).join('')).toMatch(
         /^Rebuild of 1\.0 \(build [0-9a-f-]+\): the base 127\.0\.0\.1:8080\/acme-base\/ubi:9\.4 has a new digest sha256:b+ \(built on sha256:a+\)\./,
       );
+      // The audit log says the system started it, and why.
+      const audited = await t.db
+        .selectFrom('audit_log')
+        .select(['actor', 'detail'])
+        .where('action', '=', 'build.rebuild')
+        .where('target_id', '=', builds[1]!.id)
+        .execute();
+      expect(audited.map((a) => [a.actor, readJson(a.detail)])).toEqual([
+        [
+          'system',
+          {
+            projectId: dependent.project_id,
+            trigger: 'base_update',
+            key: digest('b'),
+            tag: '1.0-1',
+            rebuilds: dependent.id,
+          },
+        ],
+      ]);
       for (const untouched of [otherTag, manualOnly, upstream]) {
         expect(await buildsOf(untouched.project_id)).toHaveLength(1);
       }

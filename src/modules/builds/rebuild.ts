@@ -193,16 +193,38 @@ export async function queueRebuild(
     source,
     earlier.map((b) => b.tag),
   );
+  let inserted = false;
   let build: BuildRow;
   try {
-    build = await queueBuild(deps, {
-      projectId: source.project_id,
-      trigger: cause.trigger,
-      tag,
-      ref: source.ref ?? undefined,
-      triggerKey: cause.key,
-      unlessQueued: true,
-    });
+    build = await queueBuild(
+      deps,
+      {
+        projectId: source.project_id,
+        trigger: cause.trigger,
+        tag,
+        ref: source.ref ?? undefined,
+        triggerKey: cause.key,
+        unlessQueued: true,
+      },
+      // Only a build this call inserted gets here (not one found waiting): audited with it.
+      async (trx, queued) => {
+        inserted = true;
+        await audit(trx, deps.clock.now(), {
+          actor: 'system',
+          companyId: queued.company_id,
+          action: 'build.rebuild',
+          targetType: 'build',
+          targetId: queued.id,
+          detail: {
+            projectId: queued.project_id,
+            trigger: cause.trigger,
+            key: cause.key,
+            tag: queued.tag,
+            rebuilds: source.id,
+          },
+        });
+      },
+    );
   } catch (err) {
     // Another process queued this project's rebuild between the look and the insert.
     if (isUniqueViolation(err)) {
@@ -213,8 +235,8 @@ export async function queueRebuild(
     }
     throw err;
   }
-  if (build.trigger_key !== cause.key) {
-    return { kind: 'waiting' }; // The build that was waiting already.
+  if (!inserted) {
+    return { kind: 'waiting' }; // A build of the project was waiting already.
   }
   await appendLog(
     deps.db,
@@ -222,19 +244,5 @@ export async function queueRebuild(
     `Rebuild of ${source.tag} (build ${source.id}${source.commit === null ? '' : `, commit ${source.commit.slice(0, 12)}`}): ${cause.why}\n\n`,
     deps.maxLogBytes,
   );
-  await audit(deps.db, deps.clock.now(), {
-    actor: 'system',
-    companyId: build.company_id,
-    action: 'build.rebuild',
-    targetType: 'build',
-    targetId: build.id,
-    detail: {
-      projectId: build.project_id,
-      trigger: cause.trigger,
-      key: cause.key,
-      tag: build.tag,
-      rebuilds: source.id,
-    },
-  });
   return { kind: 'queued', build };
 }
