@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newId, readJson } from '../../platform/db/index.js';
 import { describeDb } from '../../platform/db/test-harness.js';
+import type { Config } from '../../platform/config.js';
 import { ApiClient, startMailbox, type Mailbox } from '../../../test/support/api.js';
 import { newPartner, STAFF_PASSWORD, type Partner } from '../../../test/support/portal.js';
 import { startTestServer } from '../../../test/support/registry-server.js';
@@ -25,10 +26,11 @@ describeDb('the Build Service API', (t) => {
   let other: Partner;
   let projectId: string;
   let namespace: string;
+  let config: Config;
 
   beforeAll(async () => {
     mailbox = await startMailbox();
-    const config = {
+    config = {
       ...t.config,
       mail: { ...t.config.mail, smtpUrl: mailbox.url },
       accounts: { ...t.config.accounts, adminPassword: STAFF_PASSWORD },
@@ -460,6 +462,60 @@ describeDb('the Build Service API', (t) => {
         .execute();
       await read('\u0000never');
       expect(received).toBe('line\nsecond line\nlast line\n');
+    });
+
+    it('should send the status and headers of a followed log before any log text', async () => {
+      const id = await queuedBuild();
+      const stop = new AbortController();
+      // The build waits in the queue and its log is empty: what arrives can only be the head.
+      const res = await fetch(`${server.url}/api/v1/builds/${id}/log?follow=true`, {
+        headers: await authHeaders(acme.member),
+        signal: AbortSignal.any([stop.signal, AbortSignal.timeout(30_000)]),
+      });
+      expect(res.status).toBe(200);
+      expect(res.headers.get('content-type')).toBe('text/plain; charset=utf-8');
+      expect(res.headers.get('cache-control')).toBe('no-store');
+      const reader = res.body!.getReader();
+      await appendLog(t.db, id, 'hallmark lint: fine\n', 1 << 20);
+      let received = '';
+      const decoder = new TextDecoder();
+      while (!received.includes('\n')) {
+        const { value, done } = await reader.read();
+        expect(done).toBe(false);
+        received += decoder.decode(value, { stream: true });
+      }
+      expect(received).toBe('hallmark lint: fine\n');
+      stop.abort();
+    });
+
+    it('should end a silent followed log cleanly before the idle timeout, to be resumed', async () => {
+      const idleTimeoutSeconds = 2;
+      const quick = await startTestServer({
+        ...config,
+        server: { ...config.server, idleTimeoutSeconds },
+      });
+      try {
+        const id = await queuedBuild();
+        await appendLog(t.db, id, 'cloning\n', 1 << 20);
+        const headers = await authHeaders(acme.member);
+        const began = Date.now();
+        const res = await fetch(`${quick.url}/api/v1/builds/${id}/log?follow=true`, { headers });
+        // A connection cut by the idle timeout would fail the read ("terminated"): it ends.
+        expect(await res.text()).toBe('cloning\n');
+        const held = Date.now() - began;
+        expect(held).toBeGreaterThanOrEqual(idleTimeoutSeconds * 750);
+        expect(held).toBeLessThan(idleTimeoutSeconds * 1000 + 5_000);
+        // The build still waits: the client resumes where it stopped, and gets the rest.
+        expect((await acme.member.get(`/builds/${id}`)).body.status).toBe('queued');
+        await appendLog(t.db, id, 'building\n', 1 << 20);
+        await acme.member.post(`/builds/${id}/cancel`);
+        const rest = await fetch(`${quick.url}/api/v1/builds/${id}/log?follow=true&offset=8`, {
+          headers,
+        });
+        expect(await rest.text()).toBe('building\n');
+      } finally {
+        await quick.close();
+      }
     });
   });
 });

@@ -215,23 +215,38 @@ export async function logTail(db: Kysely<DB>, buildId: string, lines = 30): Prom
   return text.trimEnd().split('\n').slice(-lines).join('\n');
 }
 
+/** How a followed log is polled, and when a silent one is let go. */
+export interface FollowOptions {
+  /** Milliseconds between two reads of a log that did not grow. */
+  readonly pollMs?: number;
+  /**
+   * End the log, cleanly, once nothing was sent for this many milliseconds while the build still
+   * runs (the reader resumes with its offset); absent: follow however long the log stays silent.
+   */
+  readonly idleMs?: number;
+}
+
 /**
  * The log from `offset` as it grows, until the build is in a final state and everything is
- * sent, or `signal` aborts (the client went away). Polls the table, so it follows a build that
- * runs in another process.
+ * sent, `signal` aborts (the client went away), or nothing was sent for `idleMs`. Polls the
+ * table, so it follows a build that runs in another process.
  */
 export async function* followLog(
   db: Kysely<DB>,
   buildId: string,
   offset: number,
   signal: AbortSignal,
-  pollMs = 500,
+  options: FollowOptions = {},
 ): AsyncGenerator<Buffer> {
+  const pollMs = options.pollMs ?? 500;
+  const idleMs = options.idleMs ?? Infinity;
   let at = offset;
+  let sentAt = Date.now();
   while (!signal.aborted) {
     const part = await readLog(db, buildId, at);
     if (part.length > 0) {
       at += part.length;
+      sentAt = Date.now();
       yield part;
       continue;
     }
@@ -248,6 +263,10 @@ export async function* followLog(
       }
       return;
     }
-    await sleep(pollMs, undefined, { signal }).catch(() => undefined);
+    const quiet = Date.now() - sentAt;
+    if (quiet >= idleMs) {
+      return;
+    }
+    await sleep(Math.min(pollMs, idleMs - quiet), undefined, { signal }).catch(() => undefined);
   }
 }

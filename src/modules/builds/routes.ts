@@ -165,8 +165,11 @@ function buildRoutes(api: Api, ctx: ApiContext): void {
       schema: {
         tags: TAGS,
         summary: "A build's log as plain text; follow=true streams it until the build ends",
-        description:
-          "Plain text (`text/plain; charset=utf-8`), at most `builds.maxLogBytes` (a last line says when it was truncated). The `hallmark lint` findings come first. With `follow=true` the response stays open and sends the log as it grows (chunked), and ends when the build is in a final state. `offset=N` starts at byte N: a client that lost the stream reconnects with the number of bytes it has already received and gets the rest, nothing twice. A followed log that stays silent longer than the server's idle timeout (`server.idleTimeoutSeconds`) is closed; reconnect with `offset`.",
+        description: [
+          'Plain text (`text/plain; charset=utf-8`), at most `builds.maxLogBytes` (a last line says when it was truncated). The `hallmark lint` findings come first. `offset=N` starts at byte N: a client that lost the stream reconnects with the number of bytes it has already received and gets the rest, nothing twice.',
+          '',
+          "With `follow=true` the status and headers are sent at once, before any log text (a client can tell a stream waiting for the build from a server that does not answer), the response stays open and sends the log as it grows (chunked), and it ends when the build is in a final state and its whole log is sent. A followed log that stays silent for three quarters of the server's idle timeout (`server.idleTimeoutSeconds`, 60 s by default: 45 s) is ended too, cleanly, while the build still runs: plain text has no byte to keep a silent connection alive. A response that ends is therefore not proof that the build ended: read `GET /builds/{id}`, and while it is not in a final state reconnect with `offset` = the bytes received so far.",
+        ].join('\n'),
         params: BuildParams,
         querystring: LogQuery,
         produces: ['text/plain'],
@@ -183,12 +186,29 @@ function buildRoutes(api: Api, ctx: ApiContext): void {
       }
       const gone = new AbortController();
       reply.raw.on('close', () => gone.abort());
-      return sendStream(
-        reply,
-        Readable.from(followLog(ctx.db, build.id, request.query.offset, gone.signal)),
-      );
+      const log = followLog(ctx.db, build.id, request.query.offset, gone.signal, {
+        idleMs: followIdleMs(ctx.config.server.idleTimeoutSeconds),
+      });
+      return sendStream(reply, Readable.from(headersFirst(log)));
     },
   );
+}
+
+/**
+ * How long a followed log may stay silent before it is ended: three quarters of the server's idle
+ * timeout, which would otherwise destroy the silent connection with no clean end of the response.
+ */
+function followIdleMs(idleTimeoutSeconds: number): number {
+  return Math.max(500, idleTimeoutSeconds * 750);
+}
+
+/**
+ * `chunks` after an empty one: Node sends a response's status and headers with its first write,
+ * so they go out at once rather than when the log first grows.
+ */
+async function* headersFirst(chunks: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
+  yield Buffer.alloc(0);
+  yield* chunks;
 }
 
 /**

@@ -173,7 +173,10 @@ export const BuildPageSchema = pageSchema(BuildSchema);
 
 /** `GET /builds/:id/log`. */
 export const LogQuery = z.object({
-  /** Keep the response open and send the log as it grows, until the build ends. */
+  /**
+   * Keep the response open and send the log as it grows, until the build ends (or the log stays
+   * silent for three quarters of the server's idle timeout: reconnect with `offset`).
+   */
   follow: z.stringbool().default(false),
   /** Start at this byte of the log (the bytes a previous response delivered), to resume. */
   offset: z.coerce.number().int().min(0).default(0),

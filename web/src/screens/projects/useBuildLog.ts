@@ -1,9 +1,9 @@
 /**
  * A build's log as it is written: `GET /builds/{id}/log?follow=true` read chunk by chunk (the
- * server keeps the response open and ends it when the build ends). A dropped connection is
- * resumed with `offset=` the bytes already received, so nothing is shown twice or lost; a
- * response that ends while the build still runs (the server's idle timeout on a silent log, a
- * proxy's time limit) is resumed the same way, at once.
+ * server answers with its headers at once, keeps the response open and ends it when the build
+ * ends). A dropped connection is resumed with `offset=` the bytes already received, so nothing is
+ * shown twice or lost; a response that ends while the build still runs (the server ends a log
+ * silent for most of its idle timeout; a proxy's time limit) is resumed the same way, at once.
  */
 import { useEffect, useState } from 'react';
 import { api, asProblem, type Problem } from '../../api/client';
@@ -54,28 +54,22 @@ export function useBuildLog(id: string): BuildLog {
 type Change = Partial<Omit<BuildLog, 'text'>> & { text?: string };
 
 /**
- * A request the server has held this long reached it (an unreachable server or a lost network
- * fails at once): it is live, and when it fails it was a stream the server or a proxy closed
- * (the server's idle timeout closes a silent one), resumed at once rather than reported lost.
+ * What one request for the log came to: the build ended, the server refused, the response ended
+ * or broke after it began (resumed at once), or it never began (retried with backoff).
  */
-const HELD_MS = 1000;
-
-/** What one request for the log came to. */
-type Attempt = 'ended' | 'refused' | 'held' | 'lost';
+type Attempt = 'ended' | 'refused' | 'resume' | 'lost';
 
 /** Reads the log into `report` until the build ends, the signal aborts or the server refuses. */
 async function follow(id: string, signal: AbortSignal, report: (c: Change) => void) {
   const stream = { offset: 0, decoder: new TextDecoder() };
   let failures = 0;
   while (!signal.aborted) {
-    const began = Date.now();
     const attempt = await read(id, stream, signal, report);
     if (attempt === 'ended' || attempt === 'refused' || signal.aborted) {
       return;
     }
-    if (attempt === 'held' || Date.now() - began >= HELD_MS) {
+    if (attempt === 'resume') {
       failures = 0;
-      report({ state: 'streaming' });
       await sleep(250, signal);
     } else {
       failures += 1;
@@ -96,13 +90,12 @@ async function read(
   report: (c: Change) => void,
 ): Promise<Attempt> {
   let connected = false;
-  // The server sends nothing, headers included, until the log grows: a request it holds is live.
-  const held = setTimeout(() => report({ state: 'streaming' }), HELD_MS);
   try {
+    // The server sends its status and headers at once, before any log text.
     const response = await fetch(
       `/api/v1/builds/${encodeURIComponent(id)}/log?follow=true&offset=${stream.offset}`,
       { signal, credentials: 'same-origin', headers: { accept: 'text/plain' } },
-    ).finally(() => clearTimeout(held));
+    );
     if (!response.ok || response.body === null) {
       const problem = asProblem(await response.json().catch(() => undefined), response);
       // A refusal (gone, not yours, logged out) does not get better by asking again.
@@ -123,9 +116,9 @@ async function read(
       report({ text: stream.decoder.decode(), state: 'ended' });
       return 'ended';
     }
-    return 'held';
+    return 'resume';
   } catch {
-    return connected ? 'held' : 'lost';
+    return connected ? 'resume' : 'lost';
   }
 }
 
