@@ -336,6 +336,37 @@ describeDb('the Build Service API', (t) => {
       expect(job.map((j) => readJson(j.data))).toContainEqual({ buildId: id });
     });
 
+    it("should give each phase's start time, the running one's too", async () => {
+      const started = await acme.member.post(`/projects/${projectId}/builds`, { tag: 'phases' });
+      const id = started.body.id as string;
+      expect(started.body.phaseStartedAt).toEqual({
+        queued: started.body.createdAt,
+        cloning: null,
+        building: null,
+        pushing: null,
+        scanning: null,
+      });
+      // A worker's marks as the job sets them: cloned, and building since a minute.
+      const cloningAt = new Date(Date.now() - 90_000).toISOString();
+      const buildingAt = new Date(Date.now() - 60_000).toISOString();
+      await t.db
+        .updateTable('builds')
+        .set({ status: 'building', started_at: cloningAt, building_at: buildingAt })
+        .where('id', '=', id)
+        .execute();
+      const running = await acme.member.get(`/builds/${id}`);
+      expect(running.body.phaseStartedAt).toEqual({
+        queued: started.body.createdAt,
+        cloning: cloningAt,
+        building: buildingAt,
+        pushing: null,
+        scanning: null,
+      });
+      // The running phase has a start and no duration yet; the one before has both.
+      expect(running.body.durations).toMatchObject({ cloning: 30, building: null, total: null });
+      await acme.member.post(`/builds/${id}/cancel`);
+    });
+
     it('should page the history newest first and filter it', async () => {
       const project = await createProject(acme);
       await acme.admin.put(`/projects/${project.id}/build-settings`, settings());

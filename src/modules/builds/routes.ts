@@ -135,7 +135,8 @@ function buildRoutes(api: Api, ctx: ApiContext): void {
       config: { auth: 'user' },
       schema: {
         tags: TAGS,
-        summary: 'A build: state, commit, image, base image, phase durations, error',
+        summary:
+          'A build: state, commit, image, base image, phase start times and durations, error',
         params: BuildParams,
         response: { 200: BuildSchema },
       },

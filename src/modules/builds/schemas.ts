@@ -122,6 +122,20 @@ const Durations = z.object({
   total: z.number().nullable(),
 });
 
+/**
+ * When each phase began (null: not reached); a phase runs until the next one reached begins, or
+ * until `finishedAt`. The running phase's elapsed time is now minus its start.
+ */
+const PhaseStarts = z.object({
+  /** When the build was queued (`createdAt`). */
+  queued: z.string(),
+  /** When a worker took it (`startedAt`). */
+  cloning: z.string().nullable(),
+  building: z.string().nullable(),
+  pushing: z.string().nullable(),
+  scanning: z.string().nullable(),
+});
+
 /** One build. */
 export const BuildSchema = z.object({
   id: z.string(),
@@ -148,6 +162,7 @@ export const BuildSchema = z.object({
   startedAt: z.string().nullable(),
   finishedAt: z.string().nullable(),
   durations: Durations,
+  phaseStartedAt: PhaseStarts,
   /** Why it failed, erred, timed out or was cancelled; `logTail` holds the log's last lines. */
   error: z
     .object({ code: z.string(), message: z.string(), logTail: z.string().optional() })

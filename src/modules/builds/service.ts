@@ -324,6 +324,13 @@ async function buildViews(db: Kysely<DB>, rows: readonly BuildRow[]): Promise<Bu
         scanning: seconds(r.scanning_at, endOf(3)),
         total: seconds(r.started_at, r.finished_at),
       },
+      phaseStartedAt: {
+        queued: r.created_at,
+        cloning: r.started_at,
+        building: r.building_at,
+        pushing: r.pushing_at,
+        scanning: r.scanning_at,
+      },
       error,
       logBytes: r.log_bytes,
       logTruncated: r.log_truncated === 1,
