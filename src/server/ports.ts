@@ -3,7 +3,7 @@
  * (see docs/architecture.md, "Module picture"): each is built only from the modules' public
  * functions.
  */
-import { onErrataDrop } from '../modules/builds/index.js';
+import { onErrataDrop, projectBuildFacts } from '../modules/builds/index.js';
 import type { GradedImages } from '../modules/health/index.js';
 import {
   imageLabels,
@@ -14,10 +14,11 @@ import {
 import { productFacts, productNamesAndContacts } from '../modules/products/index.js';
 import type { ProjectFacts } from '../modules/projects/index.js';
 
-/** What projects show and check of their products and images. */
+/** What projects show and check of their products, images and Build Service. */
 export const projectFacts: ProjectFacts = {
   products: productFacts,
   images: projectImageFacts,
+  builds: projectBuildFacts,
 };
 
 /**

@@ -20,6 +20,7 @@ export {
   type QueueDeps,
 } from './service.js';
 export { imageBuildOf, type ImageBuild } from './record.js';
+export { projectBuildFacts } from './facts.js';
 export { assertTag } from './rules.js';
 export { BuildahBuilder } from './buildah.js';
 export {

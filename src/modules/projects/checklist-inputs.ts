@@ -1,5 +1,6 @@
 /**
- * What the checklists of projects are read from (profiles, zones, acceptances, products, images),
+ * What the checklists of projects are read from (profiles, zones, acceptances, products, images,
+ * builds),
  * fetched for a whole page of projects at once: one lookup of each kind however many projects
  * there are, so the projects list can show every project's state in one request.
  */
@@ -8,7 +9,7 @@ import type { DB } from '../../platform/db/index.js';
 import { mapByIds } from '../../platform/db/index.js';
 import { acceptancesAmong, companiesByIds } from '../companies/index.js';
 import { loadZone } from '../zones/index.js';
-import type { ProductFacts, ProjectFacts, ProjectImageFacts } from './facts.js';
+import type { ProductFacts, ProjectBuildFacts, ProjectFacts, ProjectImageFacts } from './facts.js';
 
 /** The project fields the checklist reads. */
 function selectChecklistProjects(db: Kysely<DB>) {
@@ -41,6 +42,7 @@ export interface ChecklistInput {
   /** When the company accepted the zone's appendix, if it did. */
   readonly appendixAcceptedAt: string | undefined;
   readonly images: ProjectImageFacts;
+  readonly builds: ProjectBuildFacts;
 }
 
 /** The checklist inputs of projects `ids`, in that order (ids of no project are left out). */
@@ -77,6 +79,10 @@ export async function checklistInputs(
     db,
     projects.map((p) => p.id),
   );
+  const builds = await facts.builds(
+    db,
+    projects.map((p) => p.id),
+  );
   return projects.map((project) => {
     const zone = project.zone_id === null ? undefined : zones.get(project.zone_id);
     const agreementId = zone?.agreement_id ?? null;
@@ -88,6 +94,7 @@ export async function checklistInputs(
       appendixAcceptedAt:
         agreementId === null ? undefined : accepted.get(project.company_id)?.get(agreementId),
       images: images.get(project.id) ?? { count: 0, passed: undefined },
+      builds: builds.get(project.id) ?? { gitSource: false, autoRebuild: false },
     };
   });
 }

@@ -1,6 +1,7 @@
 /**
  * The container certification checklist of the guide: ten items whose states are read from the
- * data (profiles, acceptances, images, collateral, staff decisions), never stored as flags.
+ * data (profiles, acceptances, images, collateral, staff decisions, build settings), never stored
+ * as flags.
  */
 import type { Kysely } from 'kysely';
 import type { DB } from '../../platform/db/index.js';
@@ -163,14 +164,19 @@ export function checklistOf(input: ChecklistInput): Checklist {
       : 'Program staff have not approved distribution yet.',
   );
 
-  items.push({
-    key: 'build_service',
-    title: 'Configure Automated Build Service',
-    state: 'not_applicable',
-    required: false,
-    detail:
-      'The Automated Build Service is not available yet; push images manually with the registry key.',
-  });
+  // Optional: the guide offers the Build Service, and no zone requires it (zones have no
+  // setting for it). Done once a git source is set, the item's "Configure": whether an image
+  // was built and passed is the "package and test" item's question, for pushed images as well.
+  const builds = input.builds;
+  add(
+    'build_service',
+    'Configure Automated Build Service',
+    builds.gitSource,
+    builds.gitSource
+      ? `Hallmark builds the image from the project's git source; automatic rebuilds are ${builds.autoRebuild ? 'on' : 'off'}.`
+      : "Optional: set the project's git source in the Build Service tab to have Hallmark build and rebuild the image, or push images with the registry key.",
+    false,
+  );
 
   return {
     projectId: project.id,

@@ -1,5 +1,5 @@
 /**
- * What the projects module asks of the modules above it (products, images) — their tables are
+ * What the projects module asks of the modules above it (products, images, builds) — their tables are
  * theirs to read. The server composes the answer (`src/server/ports.ts`) from those modules'
  * public functions and passes it in.
  */
@@ -36,7 +36,15 @@ export interface ProjectImageFacts {
   readonly passed: PassedImage | undefined;
 }
 
-/** The port: facts of products and images that projects show and check. */
+/** What the checklist needs to know of a project's Automated Build Service. */
+export interface ProjectBuildFacts {
+  /** A git source is set: Hallmark builds the project's image from it. */
+  readonly gitSource: boolean;
+  /** Hallmark rebuilds the image by itself when its base or its packages get updates. */
+  readonly autoRebuild: boolean;
+}
+
+/** The port: facts of products, images and builds that projects show and check. */
 export interface ProjectFacts {
   /** Products by id, with their versions (ids of no product are left out). */
   products(db: Kysely<DB>, ids: readonly string[]): Promise<Map<string, ProductFacts>>;
@@ -45,4 +53,9 @@ export interface ProjectFacts {
    * there are (every id asked is in the map; a project without images counts 0).
    */
   images(db: Kysely<DB>, projectIds: readonly string[]): Promise<Map<string, ProjectImageFacts>>;
+  /**
+   * The Build Service facts of projects by id, from a fixed number of queries however many
+   * projects there are (a project whose Build Service was never opened may be missing).
+   */
+  builds(db: Kysely<DB>, projectIds: readonly string[]): Promise<Map<string, ProjectBuildFacts>>;
 }

@@ -13,7 +13,13 @@ export {
 } from './projects.js';
 export { hashRegistryKey, newRegistryKey } from './registry-key.js';
 export { projectsModule, type ProjectsPorts } from './module.js';
-export type { PassedImage, ProductFacts, ProjectFacts, ProjectImageFacts } from './facts.js';
+export type {
+  PassedImage,
+  ProductFacts,
+  ProjectBuildFacts,
+  ProjectFacts,
+  ProjectImageFacts,
+} from './facts.js';
 export { assertProjectNameFree, insertProject, type ProjectDetails } from './projects.js';
 export { certificationGaps, projectChecklist, type CertificationGap } from './checklist.js';
 export {

@@ -485,9 +485,10 @@ describeDb('projects API', (t) => {
       expect(first.body.items).toHaveLength(10);
       expect(first.body.items[9]).toMatchObject({
         key: 'build_service',
-        state: 'not_applicable',
+        state: 'todo',
         required: false,
       });
+      expect(first.body.items[9].detail).toMatch(/^Optional: set the project's git source/);
       expect(await states()).toEqual({
         certified: false,
         company_profile: 'todo',
@@ -499,7 +500,7 @@ describeDb('projects API', (t) => {
         registry_namespace: 'done',
         sales_contact: 'todo',
         distribution_approval: 'todo',
-        build_service: 'not_applicable',
+        build_service: 'todo',
       });
 
       await t.db
@@ -579,10 +580,26 @@ describeDb('projects API', (t) => {
         .where('id', '=', imageId)
         .execute();
       await staff.post(`/projects/${id}/distribution-approval`);
+      // Certified without the Build Service: the item is optional.
       expect(await states()).toMatchObject({
         certified: true,
         package_and_test: 'done',
         distribution_approval: 'done',
+        build_service: 'todo',
+      });
+      // A git source configures it (the builds module answers through the server's port).
+      const configured = await p.admin.put(`/projects/${id}/build-settings`, {
+        gitUrl: 'https://93.184.216.34/check/plugin.git',
+        autoRebuild: true,
+      });
+      expect(configured.status, JSON.stringify(configured.body)).toBe(200);
+      const checklist = await p.member.get(`/projects/${id}/checklist`);
+      expect(checklist.body.items[9]).toMatchObject({
+        key: 'build_service',
+        state: 'done',
+        required: false,
+        detail:
+          "Hallmark builds the image from the project's git source; automatic rebuilds are on.",
       });
       // Removing the only passed image takes the certification away again.
       await t.db
