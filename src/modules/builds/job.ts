@@ -28,6 +28,7 @@ import { awaitVerdict } from './finish.js';
 import { parseGitUrl } from './git-url.js';
 import { lintReport } from './lint-step.js';
 import { appendLog, LogWriter, logTail } from './logs.js';
+import { killOrphanedTools } from './orphans.js';
 import { findBuild, transition, type BuildRow } from './service.js';
 import {
   findSettings,
@@ -79,10 +80,17 @@ export function buildsTempRoot(config: Pick<Config, 'dataDir'>): string {
 }
 
 /**
- * Removes the working directories of builds whose process is gone (killed, or the server
- * crashed); call it as a worker starts.
+ * Kills what builds of processes that are gone (killed, or the server crashed) left running on
+ * this host — buildah and its RUN steps outlive their worker — and removes their working
+ * directories; call it as a worker starts and before a build of a dead worker runs again.
  */
 export async function removeStaleBuildDirs(tempRoot: string): Promise<void> {
+  const killed = await killOrphanedTools(tempRoot);
+  if (killed.length > 0) {
+    log.warn('build', 'killed processes that builds of a stopped worker left running', {
+      processes: killed.length,
+    });
+  }
   const removed = await removeStaleTempDirs(tempRoot);
   if (removed.length > 0) {
     log.info('build', 'removed working directories of builds that ended abnormally', {
@@ -116,6 +124,12 @@ export function buildRunJob(deps: BuildJobDeps): JobDefinition<'build.run'> {
           return 'skipped';
         }
         resumed = true;
+        // When that worker ran on this host, its buildah may still be building: stop it first.
+        await removeStaleBuildDirs(deps.tempRoot).catch((err: unknown) =>
+          log.warn('build', 'could not clean up after a stopped worker', {
+            error: describeError(err),
+          }),
+        );
       } else {
         return 'skipped'; // Done, cancelled, or run by another job.
       }
