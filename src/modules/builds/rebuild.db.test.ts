@@ -5,8 +5,9 @@
  * storm of 500 projects, one upstream poll per schedule, and the e-mail of a failed rebuild.
  */
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { Kysely } from 'kysely';
 import type { Config } from '../../platform/config.js';
-import { newId, readJson, writeJson } from '../../platform/db/index.js';
+import { newId, readJson, writeJson, type DB } from '../../platform/db/index.js';
 import { describeDb } from '../../platform/db/test-harness.js';
 import type { Actor } from '../../platform/http/guards.js';
 import { JobQueue, ManualClock } from '../../platform/queue/index.js';
@@ -128,7 +129,7 @@ describeDb('automatic rebuilds', (t) => {
     repository: string,
     tag: string,
     to: string,
-    options: { published?: boolean; projectId?: string } = {},
+    options: { published?: boolean; projectId?: string; db?: Kysely<DB> } = {},
   ) => {
     clock.advance(1_000);
     const owner =
@@ -158,7 +159,7 @@ describeDb('automatic rebuilds', (t) => {
       })
       .execute();
     return rebuildOnPush(
-      { ...deps, ownHosts: OWN },
+      { ...deps, db: options.db ?? t.db, ownHosts: OWN },
       { repository, repositoryId, projectId: owner, tag, digest: to },
     );
   };
@@ -382,6 +383,28 @@ describeDb('automatic rebuilds', (t) => {
         .executeTakeFirstOrThrow();
       expect(Number(jobs.n)).toBeGreaterThanOrEqual(STORM);
       expect(ms).toBeLessThan(60_000);
+    });
+
+    // Two connections of one process are two processes on PostgreSQL. Not on SQLite: its driver
+    // is synchronous, so a connection waiting for the other's lock blocks the very thread the
+    // other needs to finish (separate processes wait for each other through the file's lock).
+    it('should queue one rebuild per project when two processes race', async (ctx) => {
+      if (t.dialect === 'sqlite') {
+        ctx.skip();
+      }
+      await t.db
+        .deleteFrom('builds')
+        .where('project_id', 'in', ids)
+        .where('status', '=', 'queued')
+        .execute();
+      const other = await t.openAnother();
+      const [first, second] = await Promise.all([
+        push('storm/ubi', '9', digest('e')),
+        push('storm/ubi', '9', digest('f'), { db: other.db }),
+      ]);
+      expect(first.queued + second.queued).toBe(STORM);
+      expect(first.waiting + second.waiting).toBe(STORM);
+      expect((await queuedStorm()).map((b) => b.project_id)).toEqual([...ids].sort());
     });
 
     it('should add nothing for a third update while the rebuilds wait', async () => {
