@@ -140,7 +140,8 @@ describeDb('builds end to end', (t) => {
       expect(settings.status, JSON.stringify(settings.body)).toBe(200);
       expect(settings.body).toMatchObject({
         autoPublish: true,
-        repository: `${project.namespace}/cinder`,
+        repository: 'cinder',
+        repositoryReference: `${project.namespace}/cinder`,
       });
 
       const started = await acme.member.post(`/projects/${project.id}/builds`, { tag: '1.0' });

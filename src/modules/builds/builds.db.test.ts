@@ -183,7 +183,8 @@ describeDb('the Build Service API', (t) => {
         gitUrl: GIT_URL,
         ref: 'main',
         dockerfile: 'dockerfiles/app1',
-        repository: `${namespace}/cinder-driver`,
+        repository: 'cinder-driver',
+        repositoryReference: `${namespace}/cinder-driver`,
         credentials: { user: 'oauth2' },
         autoRebuild: true,
         // The guide's rule: auto publish is on whenever auto rebuild is.
@@ -220,6 +221,39 @@ describeDb('the Build Service API', (t) => {
         .execute();
       expect(audited).toHaveLength(3);
       expect(JSON.stringify(audited)).not.toContain(token);
+    });
+
+    it('should show the repository in the form PUT takes it, and the URL kinds allowed', async () => {
+      const fresh = await createProject(acme);
+      const before = await acme.member.get(`/projects/${fresh.id}/build-settings`);
+      expect(before.body).toMatchObject({
+        repository: null,
+        repositoryReference: null,
+        // The operator allows neither local git nor private addresses here.
+        allowedUrlKinds: ['https', 'ssh'],
+      });
+      const named = await acme.admin.put(
+        `/projects/${fresh.id}/build-settings`,
+        settings({ repository: 'storage/plugin' }),
+      );
+      expect(named.status, JSON.stringify(named.body)).toBe(200);
+      expect(named.body).toMatchObject({
+        repository: 'storage/plugin',
+        repositoryReference: `${fresh.namespace}/storage/plugin`,
+      });
+      // What GET shows, PUT takes back unchanged.
+      const shown = (await acme.admin.get(`/projects/${fresh.id}/build-settings`)).body;
+      const again = await acme.admin.put(
+        `/projects/${fresh.id}/build-settings`,
+        settings({ repository: shown.repository }),
+      );
+      expect(again.body).toMatchObject({
+        repository: 'storage/plugin',
+        repositoryReference: `${fresh.namespace}/storage/plugin`,
+      });
+      const build = await acme.member.post(`/projects/${fresh.id}/builds`, { tag: '1.0' });
+      expect(build.body.repository).toBe(`${fresh.namespace}/storage/plugin`);
+      await acme.member.post(`/builds/${build.body.id as string}/cancel`);
     });
 
     it('should rotate the deploy key (org admins)', async () => {

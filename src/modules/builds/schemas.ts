@@ -35,6 +35,9 @@ const GitRef = z
     'A git ref is a branch, tag or commit id (no spaces, no leading "-")',
   );
 
+/** A kind of git URL: `https://`, `ssh://` or `user@host:path`, plain `http://`, `file://` or a path. */
+export const GitUrlKindSchema = z.enum(['https', 'ssh', 'http', 'file']);
+
 /** HTTPS credentials of the git server. */
 const Credentials = z
   .object({
@@ -62,8 +65,8 @@ export const BuildSettingsBody = z
     /** `--build-arg` values. */
     buildArgs: z.record(z.string(), z.string().max(4096)).default({}),
     /**
-     * The repository in the project's namespace builds push to; absent: the git URL's last part
-     * (`…/cinder-driver.git` → `cinder-driver`).
+     * The repository in the project's namespace builds push to, without the namespace (as GET
+     * shows it); absent: the git URL's last part (`…/cinder-driver.git` → `cinder-driver`).
      */
     repository: z.string().min(1).max(200).optional(),
     /** Rebuild by itself when the base image or its packages get updates (forces autoPublish). */
@@ -84,8 +87,13 @@ export const BuildSettingsSchema = z.object({
   dockerfile: z.string(),
   contextDir: z.string(),
   buildArgs: z.record(z.string(), z.string()),
-  /** Where builds push: `<namespace>/<repository>`, null until a git URL is set. */
+  /**
+   * The repository in the project's namespace builds push to, in the form PUT takes it
+   * (`cinder-driver`); null until a git URL is set.
+   */
   repository: z.string().nullable(),
+  /** Read-only: where builds push, `<namespace>/<repository>`; null until a git URL is set. */
+  repositoryReference: z.string().nullable(),
   autoRebuild: z.boolean(),
   autoPublish: z.boolean(),
   /** The HTTPS user when credentials are stored (the token is never shown). */
@@ -97,6 +105,13 @@ export const BuildSettingsSchema = z.object({
   /** A different key the server showed since: builds stop until an org admin accepts it. */
   hostKeyPending: z.string().nullable(),
   updatedAt: z.string(),
+  /**
+   * Read-only, from the operator's settings: the git URL kinds this server accepts. Always
+   * `https` and `ssh` (`ssh://` and `user@host:path`); `http` (plain) where private addresses are
+   * allowed (`builds.allowPrivateAddresses`); `file` (`file://` and local paths) where local git
+   * is allowed (`builds.allowLocalGit`).
+   */
+  allowedUrlKinds: z.array(GitUrlKindSchema),
 });
 export type BuildSettingsView = z.infer<typeof BuildSettingsSchema>;
 

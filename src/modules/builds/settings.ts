@@ -31,6 +31,16 @@ export function gitPolicy(config: Pick<Config, 'builds'>): GitPolicy {
   };
 }
 
+/** The git URL kinds the operator's policy accepts (what `parseGitUrl` lets through). */
+export function allowedUrlKinds(policy: GitPolicy): BuildSettingsView['allowedUrlKinds'] {
+  return [
+    'https',
+    'ssh',
+    ...(policy.allowPrivateAddresses ? (['http'] as const) : []),
+    ...(policy.allowLocal ? (['file'] as const) : []),
+  ];
+}
+
 /** What the settings services need of the server. */
 export type SettingsContext = Pick<ApiContext, 'db' | 'clock' | 'config'>;
 
@@ -41,7 +51,7 @@ export async function buildSettingsOf(
   projectId: string,
 ): Promise<BuildSettingsView> {
   const project = await visibleProject(ctx.db, user, projectId);
-  return settingsView(project, await ensureSettings(ctx, project));
+  return settingsView(ctx.config, project, await ensureSettings(ctx, project));
 }
 
 /**
@@ -122,7 +132,7 @@ export async function putBuildSettings(
     });
     return selectSettings(trx, project.id);
   });
-  return settingsView({ ...project, auto_publish: autoPublish ? 1 : 0 }, saved);
+  return settingsView(ctx.config, { ...project, auto_publish: autoPublish ? 1 : 0 }, saved);
 }
 
 /**
@@ -153,7 +163,7 @@ export async function rotateDeployKey(
     });
     return selectSettings(trx, project.id);
   });
-  return settingsView(project, saved);
+  return settingsView(ctx.config, project, saved);
 }
 
 /**
@@ -193,7 +203,7 @@ export async function acceptHostKey(
     });
     return selectSettings(trx, project.id);
   });
-  return settingsView(project, saved);
+  return settingsView(ctx.config, project, saved);
 }
 
 /** The settings row of a project, if it has one. */
@@ -307,14 +317,19 @@ async function newDeployKey(
 }
 
 /** The presenter: what the API shows of the settings, and nothing secret. */
-function settingsView(project: Project, row: SettingsRow): BuildSettingsView {
+function settingsView(
+  config: Pick<Config, 'builds'>,
+  project: Project,
+  row: SettingsRow,
+): BuildSettingsView {
   return {
     gitUrl: row.git_url,
     ref: row.ref,
     dockerfile: row.dockerfile,
     contextDir: row.context_dir,
     buildArgs: readJson(row.build_args) as Record<string, string>,
-    repository: row.repository === null ? null : `${project.namespace}/${row.repository}`,
+    repository: row.repository,
+    repositoryReference: row.repository === null ? null : `${project.namespace}/${row.repository}`,
     autoRebuild: row.auto_rebuild === 1,
     autoPublish: project.auto_publish === 1,
     credentials: row.https_user === null ? null : { user: row.https_user },
@@ -322,5 +337,6 @@ function settingsView(project: Project, row: SettingsRow): BuildSettingsView {
     hostKey: row.host_key,
     hostKeyPending: row.host_key_pending,
     updatedAt: row.updated_at,
+    allowedUrlKinds: allowedUrlKinds(gitPolicy(config)),
   };
 }

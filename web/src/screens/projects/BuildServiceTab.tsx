@@ -169,7 +169,7 @@ function ReadOnlySettings({ settings: s, staff }: { settings: BuildSettings; sta
           {s.contextDir}
         </Setting>
         <Setting term="Repository" mono>
-          {s.repository ?? '—'}
+          {s.repositoryReference ?? '—'}
         </Setting>
         <Setting term="Build arguments" mono={args.length > 0}>
           {args.length === 0 ? 'none' : args.map(([k, v]) => `${k}=${v}`).join(', ')}

@@ -50,14 +50,17 @@ function fieldOf(problem: Problem): Field | undefined {
   }
 }
 
-/** The repository name without the project's namespace (the API shows `<namespace>/<name>`). */
-function repositoryName(repository: string | null, namespace: string): string {
-  if (repository === null) {
-    return '';
-  }
-  return repository.startsWith(`${namespace}/`)
-    ? repository.slice(namespace.length + 1)
-    : repository;
+/** The git URL field's hint: the forms every server takes, and those this one's operator allows. */
+function gitUrlHint(kinds: BuildSettings['allowedUrlKinds']): string {
+  return [
+    'The repository to build, e.g. https://github.com/acme/storage-plugin.git, or over ssh with the deploy key: ssh://git@git.example.com/acme/plugin.git or git@git.example.com:acme/plugin.git.',
+    kinds.includes('http') ? 'This server also accepts plain http:// URLs.' : '',
+    kinds.includes('file')
+      ? 'This server also builds local repositories: file:///srv/git/plugin.git or /srv/git/plugin.git.'
+      : '',
+  ]
+    .filter((part) => part !== '')
+    .join(' ');
 }
 
 /** The settings form; `settings` as last read from the server. */
@@ -75,7 +78,7 @@ export function BuildSettingsForm({
   const [ref, setRef] = useState(settings.ref ?? '');
   const [dockerfile, setDockerfile] = useState(settings.dockerfile);
   const [contextDir, setContextDir] = useState(settings.contextDir);
-  const [repository, setRepository] = useState(repositoryName(settings.repository, namespace));
+  const [repository, setRepository] = useState(settings.repository ?? '');
   const [args, setArgs] = useState<Arg[]>(() =>
     Object.entries(settings.buildArgs).map(([name, value], key) => ({ key, name, value })),
   );
@@ -162,7 +165,7 @@ export function BuildSettingsForm({
         value={gitUrl}
         onChange={setGitUrl}
         error={errors.fields.gitUrl}
-        hint="The repository to build, e.g. https://github.com/acme/storage-plugin.git, or over ssh with the deploy key: ssh://git@git.example.com/acme/plugin.git or git@git.example.com:acme/plugin.git."
+        hint={gitUrlHint(settings.allowedUrlKinds)}
       />
       <TextField
         id="ref"
@@ -198,7 +201,7 @@ export function BuildSettingsForm({
         onChange={setRepository}
         required={false}
         error={errors.fields.repository}
-        hint={`Builds push to ${namespace}/<repository>; empty: the git URL's last part (…/storage-plugin.git → storage-plugin).${settings.repository === null ? '' : ` Now: ${settings.repository}.`}`}
+        hint={`Builds push to ${namespace}/<repository>; empty: the git URL's last part (…/storage-plugin.git → storage-plugin).${settings.repositoryReference === null ? '' : ` Now: ${settings.repositoryReference}.`}`}
       />
       <BuildArgs
         args={args}
