@@ -128,6 +128,9 @@ describe('the Build Service in a browser', () => {
       expect(await start.getAttribute('aria-disabled')).toBe('true');
       await page.getByText('No builds yet').waitFor();
       await web.checkScreen(ui, 'build-service-new', { narrowShot: true });
+      // The operator allows local repositories and private addresses here: the hint says so.
+      await page.getByText('This server also builds local repositories').waitFor();
+      await page.getByText('This server also accepts plain http:// URLs.').waitFor();
 
       // A refused URL: the server's reason beside the field.
       await page.locator('#gitUrl').fill('ext::sh -c touch% /tmp/pwned');
@@ -164,7 +167,8 @@ describe('the Build Service in a browser', () => {
         autoRebuild: true,
         autoPublish: true,
         credentials: { user: 'ci' },
-        repository: `${project.namespace}/cinder`,
+        repository: 'cinder',
+        repositoryReference: `${project.namespace}/cinder`,
       });
       expect(JSON.stringify(saved.body)).not.toContain('s3cret');
       // …and removed (the repository is public).
@@ -245,6 +249,7 @@ describe('the Build Service in a browser', () => {
       expect(stored).toContain('[passed] The image passed its scan.');
       // Each phase has its duration; the commit and the base are shown.
       await page.getByLabel(/^Building: \d/).waitFor();
+      expect(await page.getByTestId('phase-pushing-time').getAttribute('title')).toMatch(/^Began /);
       await page.locator('dd', { hasText: await repo.head() }).waitFor();
       await page.getByText(`${project.namespace}/ubi:9.4`).first().waitFor();
       await page.getByRole('heading', { name: /The image passed its scan/ }).waitFor();
@@ -274,6 +279,28 @@ describe('the Build Service in a browser', () => {
       // A finished build's log is read whole at once.
       await page.getByTestId('log-state').getByText('Complete').waitFor();
       expect(await page.getByRole('log', { name: 'Build log' }).textContent()).toBe(stored);
+
+      // The images tab names each row's repository: the built image's, and its base's.
+      await page.goto(`${web.server.url}/projects/${project.id}/images`);
+      const built = page.locator('main table tbody tr', { hasText: '1.0' });
+      await built.locator('td[data-label="Repository"]', { hasText: /^cinder$/ }).waitFor();
+      await page
+        .locator('main table tbody tr', { hasText: '9.4' })
+        .locator('td[data-label="Repository"]', { hasText: /^ubi$/ })
+        .waitFor();
+      // The image's scan details show the build it came from, and link to it.
+      await built.getByRole('link', { name: 'View' }).click();
+      const facts = page.locator('dl[aria-label="Build of the image"]');
+      await facts.getByText(await repo.head()).waitFor();
+      await facts.getByText('dockerfiles/app1', { exact: true }).waitFor();
+      await facts.getByText(`${project.namespace}/ubi:9.4`).waitFor();
+      const baseDigest = String((await partner.admin.get(`/builds/${buildId}`)).body.baseDigest);
+      expect(baseDigest).toMatch(/^sha256:/);
+      await facts.getByText(baseDigest).waitFor();
+      await web.checkScreen(ui, 'build-image-details', { narrowShot: true });
+      await page.getByRole('link', { name: 'see the build' }).click();
+      await page.waitForURL(`**/builds/${buildId}`);
+      await page.getByTestId('build-status').getByText('Passed').waitFor();
     },
     BUILD_TIMEOUT_MS * 2,
   );
@@ -306,6 +333,16 @@ describe('the Build Service in a browser', () => {
           .poll(() => log.textContent(), { timeout: BUILD_TIMEOUT_MS })
           .toContain('taking our time');
         await member.page.getByTestId('build-status').getByText('Building').waitFor();
+        // The running phase shows its time since it began, counted as the page stays open.
+        const building = member.page.getByLabel(/^Building: In progress, \d+ (s|min)/);
+        await building.waitFor();
+        const soFar = await building.getAttribute('aria-label');
+        await expect
+          .poll(() => building.getAttribute('aria-label'), { timeout: 10_000 })
+          .not.toBe(soFar);
+        expect(await member.page.getByTestId('phase-building-time').getAttribute('title')).toMatch(
+          /^Began /,
+        );
         // A lost stream (the network gone; the server's idle timeout on the silent `sleep`) says
         // so and is resumed where it left off once the network is back.
         const state = member.page.getByTestId('log-state');

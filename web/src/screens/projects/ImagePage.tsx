@@ -1,8 +1,9 @@
 /**
- * The scan details of one image: name, tag, digest, status and grade, the security errata behind
- * the grade today (what a grade-drop e-mail links here for), the guide's Assessments (each with
- * its reason, how to fix it and the policy page), packages, the vulnerabilities the scan found, a
- * rescan button and the scan history.
+ * The scan details of one image: name, tag, digest, status and grade, the Hallmark build that made
+ * it (commit, Dockerfile, base image and digest, with a link to the build), the security errata
+ * behind the grade today (what a grade-drop e-mail links here for), the guide's Assessments (each
+ * with its reason, how to fix it and the policy page), packages, the vulnerabilities the scan
+ * found, a rescan button and the scan history.
  */
 import {
   Button,
@@ -19,6 +20,7 @@ import { Table, Tbody, Td, Th, Thead, Tr } from '@patternfly/react-table';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { Link, useParams } from 'react-router-dom';
 import { api, ok, problemOf } from '../../api/client';
+import type { paths } from '../../api/schema';
 import { ErrataTable } from '../../components/ErrataTable';
 import { GradeBadge } from '../../components/GradeBadge';
 import { GradeErrata } from '../../components/GradeErrata';
@@ -45,6 +47,53 @@ function Outcome({ outcome }: { outcome: string }) {
     return <Label color="red">✗ failed</Label>;
   }
   return <Label color="orange">{outcome}</Label>;
+}
+
+/** The scan details as the API shows them. */
+type ImageData =
+  paths['/api/v1/images/{id}']['get']['responses'][200]['content']['application/json'];
+/** The image's build, when Hallmark built it from git. */
+type ImageBuild = NonNullable<ImageData['build']>;
+
+/** What the image was built from, and a link to its build (state, phases, log). */
+function BuiltBy({ build }: { build: ImageBuild }) {
+  return (
+    <PageSection aria-labelledby="build-title">
+      <Title headingLevel="h2" id="build-title" className="hm-title">
+        Build
+      </Title>
+      <p>
+        Hallmark built this image from git: <Link to={`/builds/${build.id}`}>see the build</Link>{' '}
+        with its phases and log.
+      </p>
+      <DescriptionList isHorizontal isCompact aria-label="Build of the image">
+        <DescriptionListGroup>
+          <DescriptionListTerm>Commit</DescriptionListTerm>
+          <DescriptionListDescription className="hm-projects-mono">
+            {build.commit ?? '—'}
+          </DescriptionListDescription>
+        </DescriptionListGroup>
+        <DescriptionListGroup>
+          <DescriptionListTerm>Dockerfile</DescriptionListTerm>
+          <DescriptionListDescription className="hm-projects-mono">
+            {build.dockerfile}
+          </DescriptionListDescription>
+        </DescriptionListGroup>
+        <DescriptionListGroup>
+          <DescriptionListTerm>Base image</DescriptionListTerm>
+          <DescriptionListDescription className="hm-projects-mono">
+            {build.baseImage ?? 'none (scratch)'}
+          </DescriptionListDescription>
+        </DescriptionListGroup>
+        <DescriptionListGroup>
+          <DescriptionListTerm>Base image digest</DescriptionListTerm>
+          <DescriptionListDescription className="hm-projects-mono">
+            {build.baseDigest ?? '—'}
+          </DescriptionListDescription>
+        </DescriptionListGroup>
+      </DescriptionList>
+    </PageSection>
+  );
 }
 
 function ImageDetails() {
@@ -152,6 +201,7 @@ function ImageDetails() {
           title="The rescan was refused"
         />
       </PageSection>
+      {img.build === null ? null : <BuiltBy build={img.build} />}
       <PageSection aria-labelledby="errata-now-title">
         <Title headingLevel="h2" id="errata-now-title" className="hm-title">
           Security errata missing now

@@ -396,6 +396,16 @@ function Registry({ project }: { project: ProjectData }) {
   );
 }
 
+/**
+ * An image's repository as the project's rows show it: its name within the project's namespace
+ * (`<namespace>/ubi` reads `ubi`), the whole `<namespace>/<repository>` otherwise.
+ */
+function repositoryName(repository: string, namespace: string): string {
+  return repository.startsWith(`${namespace}/`)
+    ? repository.slice(namespace.length + 1)
+    : repository;
+}
+
 /** The guide's Container Information table, refreshed every 2 s while a scan runs. */
 function Images({ project }: { project: ProjectData }) {
   const client = useQueryClient();
@@ -481,6 +491,7 @@ function Images({ project }: { project: ProjectData }) {
         <Table aria-label="Container Information" gridBreakPoint="grid-md" variant="compact">
           <Thead>
             <Tr>
+              <Th>Repository</Th>
               <Th>Tag</Th>
               <Th>Status</Th>
               <Th>Grade</Th>
@@ -491,6 +502,9 @@ function Images({ project }: { project: ProjectData }) {
           <Tbody>
             {query.data.items.map((image) => (
               <Tr key={image.id}>
+                <Td dataLabel="Repository" className="hm-projects-mono" modifier="breakWord">
+                  {repositoryName(image.repository, project.namespace)}
+                </Td>
                 <Td dataLabel="Tag" className="hm-projects-mono">
                   {image.tag}
                 </Td>
