@@ -227,7 +227,7 @@ describeDb('a build whose worker is killed', (t) => {
         contextDir: '.',
       });
       expect(settings.status, JSON.stringify(settings.body)).toBe(200);
-      const repository = String(settings.body.repository).slice(project.namespace.length + 1);
+      const repository = String(settings.body.repository);
       const tags = async () => {
         const res = await registry.request(
           'GET',
