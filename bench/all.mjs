@@ -1,4 +1,4 @@
-// npm run bench — every benchmark in turn (scan, registry, vulndb, api, web), after one build.
+// npm run bench — every benchmark in turn (scan, registry, vulndb, api, web, build), after one build.
 //
 // Each runs as its own process with its output shown as it comes; one that cannot run here
 // (exit code 2: a missing tool such as docker-registry, or too little disk) or fails does not stop
@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { join, resolve } from 'node:path';
 
 const ROOT = resolve(new URL('..', import.meta.url).pathname);
-const BENCHES = ['scan', 'registry', 'vulndb', 'api', 'web'];
+const BENCHES = ['scan', 'registry', 'vulndb', 'api', 'web', 'build'];
 
 const results = [];
 for (const name of BENCHES) {
