@@ -32,8 +32,8 @@ import {
   Tooltip,
 } from '@patternfly/react-core';
 import { Table, Tbody, Td, Th, Thead, Tr } from '@patternfly/react-table';
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { lazy, Suspense, useState, type FormEvent } from 'react';
+import { queryOptions, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { lazy, Suspense, useEffect, useState, type FormEvent } from 'react';
 import { Link, useNavigate, useParams } from 'react-router-dom';
 import { api, done, ok, problemOf, type Problem, type User } from '../../api/client';
 import { formErrors, NO_ERRORS, type FormErrors } from '../../api/problems';
@@ -79,6 +79,15 @@ function Project({ user }: { user: User }) {
   const { id = '', tab = 'checklist' } = useParams();
   const navigate = useNavigate();
   const project = useProject(id);
+  const client = useQueryClient();
+  // Opened on the images tab (an e-mail's or a bookmark's link), its data is asked for beside
+  // the project's own instead of after it.
+  useEffect(() => {
+    if (tab === 'images') {
+      void client.prefetchQuery(imagesQuery(id));
+      void client.prefetchQuery(checklistQuery(id));
+    }
+  }, [client, id, tab]);
   if (!(TABS as readonly string[]).includes(tab)) {
     return <NotFound />;
   }
@@ -186,11 +195,28 @@ function fixLink(key: string, p: ProjectData): { to: string; label: string } | s
 }
 
 /** The project's checklist (the checklist tab's, and what the images tab's Publish waits for). */
-function useChecklist(id: string) {
-  return useQuery({
+function checklistQuery(id: string) {
+  return queryOptions({
     queryKey: ['project', id, 'checklist'],
     queryFn: async () =>
       ok(await api.GET('/api/v1/projects/{id}/checklist', { params: { path: { id } } })),
+  });
+}
+
+function useChecklist(id: string) {
+  return useQuery(checklistQuery(id));
+}
+
+/** The images tab's first page of images. */
+function imagesQuery(id: string) {
+  return queryOptions({
+    queryKey: ['project', id, 'images'],
+    queryFn: async () =>
+      ok(
+        await api.GET('/api/v1/projects/{id}/images', {
+          params: { path: { id }, query: { pageSize: 100 } },
+        }),
+      ),
   });
 }
 
@@ -412,13 +438,7 @@ function Images({ project }: { project: ProjectData }) {
   const [removing, setRemoving] = useState<{ id: string; tag: string } | undefined>(undefined);
   const [problem, setProblem] = useState<Problem | undefined>(undefined);
   const query = useQuery({
-    queryKey: ['project', project.id, 'images'],
-    queryFn: async () =>
-      ok(
-        await api.GET('/api/v1/projects/{id}/images', {
-          params: { path: { id: project.id }, query: { pageSize: 100 } },
-        }),
-      ),
+    ...imagesQuery(project.id),
     // Live while a scan runs; while empty, watch for the first push.
     refetchInterval: (q) =>
       q.state.data?.items.some((i) => i.status === 'scan_in_progress') === true
