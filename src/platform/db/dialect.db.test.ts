@@ -4,6 +4,7 @@ import {
   escapeLike,
   iLike,
   isUniqueViolation,
+  lockKey,
   readJson,
   sqlNow,
   upsert,
@@ -189,6 +190,39 @@ describeDb('database errors', (t) => {
       await new Promise((resolve) => setTimeout(resolve, 200));
       const again = await sql<{ one: number }>`select 1 as one`.execute(other.db);
       expect(again.rows).toEqual([{ one: 1 }]);
+    },
+  );
+
+  it('should let a transaction take a named lock', async () => {
+    await expect(t.db.transaction().execute((trx) => lockKey(trx, 'a key'))).resolves.toBe(
+      undefined,
+    );
+  });
+
+  it.skipIf(t.dialect !== 'postgres')(
+    'should make transactions taking the same named lock wait for each other, not others',
+    async () => {
+      const other = await t.openAnother();
+      const order: string[] = [];
+      let release = () => {};
+      const held = new Promise<void>((resolve) => (release = resolve));
+      const first = t.db.transaction().execute(async (trx) => {
+        await lockKey(trx, 'company 1');
+        order.push('first locked');
+        await held;
+        order.push('first ends');
+      });
+      await expect.poll(() => order).toEqual(['first locked']);
+      const second = other.db.transaction().execute(async (trx) => {
+        await lockKey(trx, 'company 1');
+        order.push('second locked');
+      });
+      await other.db.transaction().execute((trx) => lockKey(trx, 'company 2'));
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      expect(order).toEqual(['first locked']);
+      release();
+      await Promise.all([first, second]);
+      expect(order).toEqual(['first locked', 'first ends', 'second locked']);
     },
   );
 });

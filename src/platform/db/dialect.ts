@@ -106,6 +106,19 @@ export function skipLocked<T, TB extends keyof T, O>(
 }
 
 /**
+ * Holds the lock named `key` until the current transaction ends, so transactions taking the same
+ * key run one after the other (a PostgreSQL transaction-level advisory lock; distinct keys rarely
+ * share a lock, which only serializes them needlessly). SQLite lets one writer at a time into the
+ * database: a transaction that writes before it reads is already alone, so nothing is taken.
+ * Take it before the transaction changes rows that other holders of the key also change.
+ */
+export async function lockKey(trx: Kysely<DB>, key: string): Promise<void> {
+  if (dialectOf(trx) === 'postgres') {
+    await sql`select pg_advisory_xact_lock(hashtext(${key}))`.execute(trx);
+  }
+}
+
+/**
  * Inserts a row or, when the `conflict` columns collide, overwrites the `update` columns with the
  * new values. Both dialects speak `ON CONFLICT … DO UPDATE … excluded`; it stays here so a future
  * dialect without it has one place to change. (Written as raw SQL because Kysely cannot type a

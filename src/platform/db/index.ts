@@ -13,6 +13,7 @@ export {
   iLike,
   isUniqueViolation,
   jsonArrayLength,
+  lockKey,
   readJson,
   skipLocked,
   sqlNow,

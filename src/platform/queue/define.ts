@@ -18,6 +18,11 @@ export interface JobContext {
 /** A registered handler for job `N`. */
 export interface JobDefinition<N extends JobName = JobName> {
   readonly name: N;
+  /**
+   * At most this many jobs of this name run at once in one worker (default: as many as the
+   * worker's own concurrency); the others stay queued for a worker with room.
+   */
+  readonly concurrency?: number;
   /** Must be idempotent: a job can run again after a crash between the work and its record. */
   handler(data: JobData<N>, ctx: JobContext): Promise<JobOutcome>;
 }

@@ -314,6 +314,68 @@ describeDb('job queue', (t) => {
       last_error: 'worker stopping',
     });
   });
+
+  it("should run no more of a job at once than its definition's concurrency, others beside it", async () => {
+    let running = 0;
+    let most = 0;
+    const scans = defineJob({
+      name: 'scan.image',
+      concurrency: 2,
+      async handler() {
+        running += 1;
+        most = Math.max(most, running);
+        await delay(20);
+        running -= 1;
+        return 'done';
+      },
+    });
+    const mails: string[] = [];
+    const mail = defineJob({
+      name: 'mail.send',
+      handler: ({ outboxId }) => {
+        mails.push(outboxId);
+        return Promise.resolve('done');
+      },
+    });
+    const queue = new JobQueue(t.db, { retry: retry() });
+    for (let i = 0; i < 8; i += 1) {
+      await queue.enqueue('scan.image', { imageId: `img-${i}` });
+    }
+    await queue.enqueue('mail.send', { outboxId: 'behind the scans' });
+    const worker = new Worker({
+      queue,
+      definitions: [scans, mail],
+      concurrency: 4,
+      pollIntervalMs: 5,
+    });
+    worker.start();
+    // The mail does not wait behind the scans held back by their limit.
+    await waitFor(() => Promise.resolve(mails.length === 1));
+    expect(await countByStatus(queue, 'done')).toBeLessThan(9);
+    await waitFor(async () => (await countByStatus(queue, 'done')) === 9);
+    await worker.stop();
+    expect(most).toBe(2);
+  });
+
+  it('should tell which jobs still wait or run', async () => {
+    const queue = new JobQueue(t.db, { clock, retry: retry(1) });
+    const next = async (imageId: string) => {
+      clock.advance(1);
+      return queue.enqueue('scan.image', { imageId });
+    };
+    const done = await next('done');
+    const failed = await next('failed');
+    expect((await queue.claim('w', ['scan.image'], 1000))?.id).toBe(done);
+    await queue.complete(done, 'w');
+    expect((await queue.claim('w', ['scan.image'], 1000))?.id).toBe(failed);
+    await queue.fail(failed, 'w', 'broken', undefined);
+    const running = await next('running');
+    const waiting = await next('waiting');
+    expect((await queue.claim('w', ['scan.image'], 1000))?.id).toBe(running);
+    expect(await queue.pendingIds([done, failed, running, waiting, 'gone'])).toEqual(
+      new Set([running, waiting]),
+    );
+  });
 });
 
 async function countByStatus(queue: JobQueue, status: 'done' | 'queued'): Promise<number> {

@@ -258,6 +258,23 @@ export class JobQueue {
     return this.db.selectFrom('jobs').selectAll().where('id', '=', id).executeTakeFirst();
   }
 
+  /** The ids among `ids` of jobs that still wait or run (not done, failed or gone). */
+  async pendingIds(ids: readonly string[]): Promise<Set<string>> {
+    const pending = new Set<string>();
+    for (let from = 0; from < ids.length; from += ENQUEUE_CHUNK) {
+      const rows = await this.db
+        .selectFrom('jobs')
+        .select('id')
+        .where('id', 'in', ids.slice(from, from + ENQUEUE_CHUNK))
+        .where('status', 'in', ['queued', 'running'])
+        .execute();
+      for (const row of rows) {
+        pending.add(row.id);
+      }
+    }
+    return pending;
+  }
+
   /** True while a job named `name` waits or runs. */
   async hasPending(name: JobName): Promise<boolean> {
     const row = await this.db

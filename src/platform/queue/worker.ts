@@ -41,7 +41,10 @@ export class Worker {
   private readonly pollIntervalMs: number;
   private readonly lockMs: number;
   private readonly log: WorkerLog;
-  private readonly running = new Map<string, { done: Promise<void>; abort: AbortController }>();
+  private readonly running = new Map<
+    string,
+    { name: string; done: Promise<void>; abort: AbortController }
+  >();
   private loop: Promise<void> | undefined;
   private stopping = false;
   private wake: (() => void) | undefined;
@@ -121,7 +124,7 @@ export class Worker {
   private async fill(): Promise<number> {
     let started = 0;
     while (!this.stopping && this.running.size < this.concurrency) {
-      const job = await this.queue.claim(this.id, [...this.definitions.keys()], this.lockMs);
+      const job = await this.queue.claim(this.id, this.claimable(), this.lockMs);
       if (job === undefined) {
         break;
       }
@@ -130,10 +133,32 @@ export class Worker {
         this.running.delete(job.id);
         this.wake?.();
       });
-      this.running.set(job.id, { done, abort });
+      this.running.set(job.id, { name: job.name, done, abort });
       started += 1;
     }
     return started;
+  }
+
+  /** Names of the jobs this worker may take now: those under their own concurrency. */
+  private claimable(): string[] {
+    const names: string[] = [];
+    for (const [name, definition] of this.definitions) {
+      const limit = definition.concurrency;
+      if (limit === undefined || this.runningOf(name) < limit) {
+        names.push(name);
+      }
+    }
+    return names;
+  }
+
+  private runningOf(name: string): number {
+    let count = 0;
+    for (const job of this.running.values()) {
+      if (job.name === name) {
+        count += 1;
+      }
+    }
+    return count;
   }
 
   private async execute(job: ClaimedJob, signal: AbortSignal): Promise<void> {
