@@ -77,7 +77,6 @@ describeDb('the build.run job', (t) => {
             builder: new BuildahBuilder(),
             tempRoot: buildsTempRoot(config),
             timeoutMs,
-            retryMs: 200,
             watchMs: 100,
           }),
           buildFinishJob({

@@ -4,6 +4,8 @@
  * project, and hands the build to `build.finish` for the scan's verdict. Every state change is a
  * compare-and-set on the build's row, so a build runs once even if its job were run twice, and a
  * cancel (from any process) or the time limit stops git and buildah through one AbortSignal.
+ * A build the company's limit holds back waits without a job (see dispatch.ts); a worker runs
+ * at most `builds.concurrency` of these jobs at once and leaves the others queued.
  */
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
@@ -24,6 +26,7 @@ import { findPushedImage } from '../images/index.js';
 import { findProject, issuePushKey, revokePushKey, type Project } from '../projects/index.js';
 import { findRepository } from '../registry/index.js';
 import type { Builder, BuildResult } from './contracts.js';
+import { claimBuild, leaveRunning, RUNNING } from './dispatch.js';
 import { awaitVerdict } from './finish.js';
 import { parseGitUrl } from './git-url.js';
 import { lintReport } from './lint-step.js';
@@ -38,7 +41,6 @@ import {
   recordPendingHostKey,
 } from './settings.js';
 import { cloneSource } from './source.js';
-import type { BuildStatus } from './tables.js';
 
 /** What the build job needs of the server. */
 export interface BuildJobDeps {
@@ -54,16 +56,11 @@ export interface BuildJobDeps {
   readonly tempRoot: string;
   /** Time limit of a build; default `builds.timeoutMinutes`. */
   readonly timeoutMs?: number;
-  /** Wait before a build held back by a limit is tried again (default 5 s). */
-  readonly retryMs?: number;
   /** How often a running build looks at its row for a cancel (default 1 s). */
   readonly watchMs?: number;
   /** First wait of `build.finish` (default 2 s). */
   readonly finishPollMs?: number;
 }
-
-/** States of a build whose job is running it. */
-const RUNNING: readonly BuildStatus[] = ['cloning', 'building', 'pushing'];
 
 /** Why a build was stopped from outside its steps. */
 type StopReason = 'cancelled' | 'timed_out';
@@ -101,10 +98,10 @@ export async function removeStaleBuildDirs(tempRoot: string): Promise<void> {
 
 /** Defines `build.run` over the given storage and builder. */
 export function buildRunJob(deps: BuildJobDeps): JobDefinition<'build.run'> {
-  // Builds this process runs now: `builds.concurrency` caps them, whatever the worker's slots.
-  let running = 0;
   return defineJob({
     name: 'build.run',
+    // Builds one worker runs at once; the jobs beyond wait in the queue for a worker with room.
+    concurrency: deps.config.builds.concurrency,
     async handler({ buildId }, ctx) {
       const build = await findBuild(deps.db, buildId);
       if (build === undefined) {
@@ -112,11 +109,8 @@ export function buildRunJob(deps: BuildJobDeps): JobDefinition<'build.run'> {
       }
       let resumed = false;
       if (build.status === 'queued') {
-        if (running >= deps.config.builds.concurrency || !(await claim(deps, build, ctx.jobId))) {
-          if ((await findBuild(deps.db, buildId))?.status === 'queued') {
-            await tryLater(deps, buildId);
-          }
-          return 'skipped';
+        if (!(await claimBuild(deps, build, ctx.jobId, deps.clock.now()))) {
+          return 'skipped'; // Cancelled, held back by the company's limit, or not this job's.
         }
       } else if (RUNNING.includes(build.status) && build.job_id === ctx.jobId) {
         // An earlier run of this very job died with its worker: start over from the clone.
@@ -133,39 +127,10 @@ export function buildRunJob(deps: BuildJobDeps): JobDefinition<'build.run'> {
       } else {
         return 'skipped'; // Done, cancelled, or run by another job.
       }
-      running += 1;
-      try {
-        await runBuild(deps, buildId, ctx, resumed);
-      } finally {
-        running -= 1;
-      }
+      await runBuild(deps, buildId, ctx, resumed);
       return 'done';
     },
   });
-}
-
-/**
- * Takes a queued build for job `jobId` when its company runs fewer builds than its limit (the
- * count and the change in one statement).
- */
-async function claim(deps: BuildJobDeps, build: BuildRow, jobId: string): Promise<boolean> {
-  const result = await deps.db
-    .updateTable('builds')
-    .set({ status: 'cloning', job_id: jobId, started_at: deps.clock.now().toISOString() })
-    .where('id', '=', build.id)
-    .where('status', '=', 'queued')
-    .where(
-      (eb) =>
-        eb
-          .selectFrom('builds as other')
-          .select((o) => o.fn.countAll<number>().as('n'))
-          .where('other.company_id', '=', build.company_id)
-          .where('other.status', 'in', RUNNING),
-      '<',
-      deps.config.builds.perCompanyConcurrency,
-    )
-    .executeTakeFirst();
-  return result.numUpdatedRows > 0n;
 }
 
 /** Puts a build whose job died mid-way back at the start of cloning, for the same job. */
@@ -178,15 +143,6 @@ async function restart(deps: BuildJobDeps, build: BuildRow, jobId: string): Prom
     .where('status', 'in', RUNNING)
     .executeTakeFirst();
   return result.numUpdatedRows > 0n;
-}
-
-/** Queues another run of the build a little later (a limit held it back). */
-async function tryLater(deps: BuildJobDeps, buildId: string): Promise<void> {
-  await deps.queue.enqueue(
-    'build.run',
-    { buildId },
-    { runAt: new Date(deps.clock.now().getTime() + (deps.retryMs ?? 5_000)) },
-  );
 }
 
 /** How a run ended, applied once the log is complete. */
@@ -283,7 +239,7 @@ async function runBuild(
   if (retry !== undefined) {
     throw retry;
   }
-  await settle(deps, buildId, outcome);
+  await settle(deps, build, outcome);
 }
 
 /** The status and error of a build whose step failed. */
@@ -306,7 +262,8 @@ function failure(err: unknown): Outcome {
 }
 
 /** Applies the outcome: the end of the log, then the final state (so followers get everything). */
-async function settle(deps: BuildJobDeps, buildId: string, outcome: Outcome): Promise<void> {
+async function settle(deps: BuildJobDeps, build: BuildRow, outcome: Outcome): Promise<void> {
+  const buildId = build.id;
   if (outcome.kind === 'scanning') {
     await awaitVerdict(
       {
@@ -330,7 +287,7 @@ async function settle(deps: BuildJobDeps, buildId: string, outcome: Outcome): Pr
     deps.config.builds.maxLogBytes,
   );
   const tail = await logTail(deps.db, buildId, TAIL_LINES);
-  await transition(deps.db, buildId, RUNNING, outcome.status, {
+  await leaveRunning(deps, build, RUNNING, outcome.status, {
     finished_at: deps.clock.now().toISOString(),
     error: writeJson({ code: outcome.code, message: outcome.message, logTail: tail }),
   });
@@ -501,7 +458,8 @@ async function toScanning(deps: BuildJobDeps, build: BuildRow, result: BuildResu
     );
   }
   const now = deps.clock.now().toISOString();
-  return transition(deps.db, build.id, ['building', 'pushing'], 'scanning', {
+  // Scanning holds no worker and no place of the company's: the next waiting build takes it.
+  return leaveRunning(deps, build, ['building', 'pushing'], 'scanning', {
     image_id: image.id,
     digest: result.digest,
     base_image: result.base.reference,

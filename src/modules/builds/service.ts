@@ -3,6 +3,7 @@
  * point of rebuild triggers), the history, one build, and cancelling.
  */
 import type { Insertable, Kysely, Selectable, Updateable } from 'kysely';
+import type { Config } from '../../platform/config.js';
 import { newId, readJson, writeJson, type DB } from '../../platform/db/index.js';
 import { conflict, forbidden, notFound } from '../../platform/errors.js';
 import type { ApiContext } from '../../platform/http/api.js';
@@ -12,6 +13,7 @@ import type { Clock, JobQueue } from '../../platform/queue/index.js';
 import { loginsOf } from '../accounts/index.js';
 import { audit } from '../audit/index.js';
 import { findProject, visibleProject, type Project } from '../projects/index.js';
+import { dispatchWaiting, lockCompany } from './dispatch.js';
 import { FINAL_STATUSES } from './logs.js';
 import { assertTag, repositoryFromUrl } from './rules.js';
 import type { BuildPageQuery, BuildView } from './schemas.js';
@@ -26,6 +28,8 @@ export interface QueueDeps {
   readonly db: Kysely<DB>;
   readonly queue: JobQueue;
   readonly clock: Clock;
+  /** `builds.perCompanyConcurrency`: how many of a company's builds hold a job at once. */
+  readonly config: Pick<Config, 'builds'>;
 }
 
 /** A build to queue. */
@@ -49,8 +53,9 @@ export interface BuildRequest {
 
 /**
  * Queues a build of a project with its current settings (a snapshot: later changes do not touch
- * it) and its `build.run` job, in one transaction (with `alsoDo`, e.g. an audit entry). The
- * entry point of every trigger.
+ * it), in one transaction (with `alsoDo`, e.g. an audit entry). It gets its `build.run` job at
+ * once when its company has room, else when one of the company's builds ends (see dispatch.ts).
+ * The entry point of every trigger.
  * @throws AppError `build.tag_*` (400), `project.not_found` (404), `build.not_configured` (409)
  */
 export async function queueBuild(
@@ -67,6 +72,7 @@ export async function queueBuild(
         id: request.projectId,
       });
     }
+    await lockCompany(trx, project.company_id);
     if (request.unlessQueued === true) {
       const waiting = await trx
         .selectFrom('builds')
@@ -105,7 +111,7 @@ export async function queueBuild(
       created_at: now.toISOString(),
     };
     await trx.insertInto('builds').values(row).execute();
-    await deps.queue.enqueue('build.run', { buildId: row.id }, { trx });
+    await dispatchWaiting(trx, deps, project.company_id);
     const queued = (await findBuild(trx, row.id)) as BuildRow;
     await alsoDo?.(trx, queued);
     return queued;
@@ -191,7 +197,8 @@ export async function buildView(db: Kysely<DB>, user: AuthUser, id: string): Pro
 /**
  * Cancels a build (members of its company): a queued build never starts; a running one is
  * stopped within a second or so, wherever it runs (its job watches the row), git and buildah
- * killed. A build waiting for its scan ends too (the image stays).
+ * killed, and its place goes to the company's next waiting build. A build waiting for its scan
+ * ends too (the image stays).
  * @throws AppError `build.not_found` (404), `build.staff_read_only` (403), `build.finished` (409)
  */
 export async function cancelBuild(ctx: ApiContext, actor: Actor, id: string): Promise<BuildView> {
@@ -199,6 +206,7 @@ export async function cancelBuild(ctx: ApiContext, actor: Actor, id: string): Pr
   await companyProject(ctx.db, actor.user, row.project_id);
   const now = ctx.clock.now();
   const cancelled = await ctx.db.transaction().execute(async (trx) => {
+    await lockCompany(trx, row.company_id);
     const updated = await trx
       .updateTable('builds')
       .set({
@@ -223,6 +231,7 @@ export async function cancelBuild(ctx: ApiContext, actor: Actor, id: string): Pr
       targetId: row.id,
       detail: { projectId: row.project_id, tag: row.tag, status: row.status },
     });
+    await dispatchWaiting(trx, ctx, row.company_id);
     return true;
   });
   if (!cancelled) {

@@ -22,6 +22,7 @@ import {
 } from '../../platform/queue/index.js';
 import { publishedImagesOf } from '../images/index.js';
 import type { TaggedPush } from '../registry/index.js';
+import { sweepBuilds } from './dispatch.js';
 import { mailFailedRebuilds } from './rebuild-mail.js';
 import {
   count,
@@ -263,12 +264,14 @@ export async function scheduleUpstreamPoll(
   return true;
 }
 
-/** How often the schedule looks for a due poll and unmailed failed rebuilds. */
+/** How often the schedule looks for a due poll, builds left without a job and unmailed failures. */
 const SCHEDULE_MS = 60_000;
 
 /**
- * Every minute (and now): queues the upstream poll when due, and the e-mails of failed rebuilds.
- * Runs wherever workers run; the jobs' own guards keep it to one poll and one e-mail each.
+ * Every minute (and now): queues the upstream poll when due, dispatches builds a crash left
+ * without a live job (`sweepBuilds`), and queues the e-mails of failed rebuilds their job did
+ * not send. Runs wherever workers run; the jobs' own guards and compare-and-sets keep it to one
+ * poll, one job per build and one e-mail each.
  * @returns the stopper
  */
 export function startRebuildSchedule(deps: TriggerDeps, intervalMs = SCHEDULE_MS): () => void {
@@ -284,6 +287,17 @@ export function startRebuildSchedule(deps: TriggerDeps, intervalMs = SCHEDULE_MS
       })
       .catch((err: unknown) =>
         log.warn('build', 'e-mailing failed rebuilds failed', { error: describeError(err) }),
+      );
+    sweepBuilds(deps)
+      .then((report) => {
+        if (report.released + report.interrupted + report.dispatched > 0) {
+          log.info('build', 'swept builds left without a live job', {
+            ...report,
+          });
+        }
+      })
+      .catch((err: unknown) =>
+        log.warn('build', 'the sweep of waiting builds failed', { error: describeError(err) }),
       );
   };
   run();
