@@ -6,12 +6,12 @@
  */
 import { execFile } from 'node:child_process';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
-import { createServer, type Server, type Socket } from 'node:net';
+import { connect, createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { newId } from '../../platform/db/index.js';
+import { newId, readJson } from '../../platform/db/index.js';
 import { describeDb } from '../../platform/db/test-harness.js';
 import { Worker } from '../../platform/queue/index.js';
 import { jobDefinitions, type RunningServer } from '../../server/server.js';
@@ -219,6 +219,52 @@ describeDb('the build.run job', (t) => {
     await other.member.post(`/builds/${elsewhere}/cancel`);
   });
 
+  it('should end the job as done, not retried, when the build is cancelled as its clone ends', async () => {
+    // A worker that looks at the row rarely: the cancel is met by the clone's next state change.
+    await worker.stop();
+    const lines: string[] = [];
+    const slow = new Worker({
+      queue: server.queue,
+      definitions: [
+        buildRunJob({
+          db: server.database.db,
+          queue: server.queue,
+          clock: server.queue.clock,
+          config: { ...t.config, builds: { ...t.config.builds, allowPrivateAddresses: true } },
+          links: { base: server.url },
+          builder: new BuildahBuilder(),
+          tempRoot: buildsTempRoot(t.config),
+          watchMs: 60_000,
+        }),
+      ],
+      pollIntervalMs: 50,
+      log: (level, message) => lines.push(`${level}: ${message}`),
+    });
+    slow.start();
+    const gate = await gatedProxy(git.url);
+    try {
+      const repo = await makeRepo(root, `late-${newId()}.git`, { Dockerfile: 'FROM scratch\n' });
+      const id = await start(acme, await project(acme, `${gate.url}/${repo.name}`));
+      await waitFor(id, (b) => b.status === 'cloning');
+      await expect.poll(() => gate.held(), { timeout: 10_000 }).toBeGreaterThan(0);
+      expect((await acme.member.post(`/builds/${id}/cancel`)).status).toBe(200);
+      gate.open();
+      await expect.poll(() => logOf(acme.member, id), { timeout: 20_000 }).toContain('[cancelled]');
+      const jobOf = async () =>
+        (await t.db.selectFrom('jobs').selectAll().where('name', '=', 'build.run').execute()).find(
+          (j) => (readJson(j.data) as { buildId: string }).buildId === id,
+        );
+      await expect.poll(async () => (await jobOf())?.status).toBe('done');
+      expect(await jobOf()).toMatchObject({ attempts: 1, last_error: null });
+      expect(lines.filter((l) => !l.startsWith('info: '))).toEqual([]);
+      expect((await acme.member.get(`/builds/${id}`)).body.status).toBe('cancelled');
+    } finally {
+      await slow.stop({ graceMs: 5_000 });
+      await gate.close();
+      worker.start();
+    }
+  });
+
   it("should end in error with git's reason when the clone fails", async () => {
     const id = await start(acme, await project(acme, `${git.url}/missing.git`));
     const ended = await waitFor(id, (b) => !['queued', 'cloning'].includes(b.status));
@@ -330,6 +376,52 @@ describeDb('the build.run job', (t) => {
     );
   });
 });
+
+/**
+ * A TCP proxy to the server at `target` that holds every connection until `open()`: a git server
+ * that answers late.
+ */
+async function gatedProxy(target: string) {
+  const port = Number(new URL(target).port);
+  const sockets = new Set<Socket>();
+  const waiting: (() => void)[] = [];
+  let opened = false;
+  const track = (socket: Socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+    socket.on('error', () => undefined);
+  };
+  const server = createServer((client) => {
+    track(client);
+    const relay = () => {
+      const upstream = connect(port, '127.0.0.1');
+      track(upstream);
+      client.pipe(upstream).pipe(client);
+    };
+    if (opened) {
+      relay();
+    } else {
+      client.pause();
+      waiting.push(relay);
+    }
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  const own = typeof address === 'object' && address !== null ? address.port : 0;
+  return {
+    url: `http://127.0.0.1:${own}`,
+    /** Connections waiting for `open()`. */
+    held: () => waiting.length,
+    open: () => {
+      opened = true;
+      waiting.splice(0).forEach((relay) => relay());
+    },
+    close: async () => {
+      sockets.forEach((s) => s.destroy());
+      await new Promise((resolve) => server.close(resolve));
+    },
+  };
+}
 
 /** A TCP server that accepts connections and never answers: a git server that hangs. */
 async function silentServer(): Promise<{ url: string; server: Server; sockets: Set<Socket> }> {

@@ -191,14 +191,21 @@ async function runBuild(
     const result = await steps(deps, build, signal, writer, held, deadline);
     outcome = (await toScanning(deps, build, result)) ? { kind: 'scanning' } : { kind: 'stopped' };
   } catch (err) {
+    // A cancel the watch had not seen yet ends a step too (the row's compare-and-set refuses
+    // the step's next state): the row says so, and a cancel is no failure to retry.
+    const cancelledMeanwhile = !stop.signal.aborted && (await leftRunning(deps.db, buildId));
     const reason = stop.signal.aborted
       ? (stop.signal.reason as StopReason)
-      : err instanceof AppError && err.code === 'build.clone_timed_out'
-        ? 'timed_out' // The clone's own limit is the build's remaining time.
-        : undefined;
+      : cancelledMeanwhile
+        ? 'cancelled'
+        : err instanceof AppError && err.code === 'build.clone_timed_out'
+          ? 'timed_out' // The clone's own limit is the build's remaining time.
+          : undefined;
     if (reason === 'cancelled') {
       outcome = { kind: 'stopped' };
-      writer.write('\n[cancelled: git and buildah were stopped]\n');
+      writer.write(
+        cancelledMeanwhile ? '\n[cancelled]\n' : '\n[cancelled: git and buildah were stopped]\n',
+      );
     } else if (reason === 'timed_out') {
       outcome = {
         kind: 'ended',
@@ -292,6 +299,12 @@ async function settle(deps: BuildJobDeps, build: BuildRow, outcome: Outcome): Pr
     error: writeJson({ code: outcome.code, message: outcome.message, logTail: tail }),
   });
   log.info('build', 'build ended', { buildId, status: outcome.status, code: outcome.code });
+}
+
+/** True when the build's row left the running states (cancelled meanwhile, or gone). */
+async function leftRunning(db: Kysely<DB>, buildId: string): Promise<boolean> {
+  const row = await findBuild(db, buildId).catch(() => null);
+  return row === undefined || (row !== null && !RUNNING.includes(row.status));
 }
 
 /** Aborts the build when its row left the running states (a cancel, from any process). */
