@@ -160,7 +160,13 @@ export function jobDefinitions(
       links,
       tempRoot: buildsTempRoot(config),
     }),
-    buildFinishJob({ db: database.db, queue, clock, maxLogBytes: config.builds.maxLogBytes }),
+    buildFinishJob({
+      db: database.db,
+      queue,
+      clock,
+      maxLogBytes: config.builds.maxLogBytes,
+      links,
+    }),
     ...rebuildJobs({ db: database.db, queue, clock, config, links }),
   ];
 }

@@ -1,13 +1,13 @@
 /**
  * Dispatch of waiting builds on both databases, with the real `build.run` job and real git (a
  * `file://` URL to a missing path fails each build in a moment): a storm of one company's builds
- * runs at its limit with one job row per build, and a build left without a live job by a crash
- * is dispatched by the sweep.
+ * runs at its limit with one job row per build, a build left without a live job by a crash is
+ * dispatched by the sweep, and a failed rebuild is e-mailed as it ends (its clone or its scan).
  */
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Config } from '../../platform/config.js';
-import { newId, readJson, type Database } from '../../platform/db/index.js';
+import { newId, readJson, writeJson, type Database } from '../../platform/db/index.js';
 import { describeDb } from '../../platform/db/test-harness.js';
 import type { Actor } from '../../platform/http/guards.js';
 import { JobQueue, Worker } from '../../platform/queue/index.js';
@@ -15,9 +15,10 @@ import { createCompany } from '../companies/index.js';
 import { createProject } from '../projects/index.js';
 import { BuildahBuilder } from './buildah.js';
 import { sweepBuilds } from './dispatch.js';
-import { buildFinishJob } from './finish.js';
+import { buildFinishJob, settleBuild } from './finish.js';
 import { buildRunJob, buildsTempRoot } from './job.js';
 import { logTail } from './logs.js';
+import { mailFailedRebuilds } from './rebuild-mail.js';
 import { queueBuild, type BuildRow, type QueueDeps } from './service.js';
 import { putBuildSettings } from './settings.js';
 
@@ -110,7 +111,7 @@ describeDb('dispatching builds', (t) => {
             tempRoot: buildsTempRoot(config),
             watchMs: 100,
           }),
-          buildFinishJob({ ...jobDeps, maxLogBytes: 1 << 20 }),
+          buildFinishJob({ ...jobDeps, links: { base: BASE_URL }, maxLogBytes: 1 << 20 }),
         ],
         concurrency: 4,
         pollIntervalMs: 20,
@@ -249,6 +250,107 @@ describeDb('dispatching builds', (t) => {
         'error',
         'error',
       ]);
+    });
+  });
+
+  describe('a failed rebuild', () => {
+    /** Gives the project a product with a contact, the e-mail's recipient. */
+    async function withContact(companyId: string, projectId: string): Promise<void> {
+      const productId = newId();
+      await t.db
+        .insertInto('products')
+        .values({
+          id: productId,
+          company_id: companyId,
+          name: 'Cinder driver',
+          product_types: writeJson(['Storage']),
+          contacts: writeJson(['pm@builders.example']),
+          created_at: new Date().toISOString(),
+          updated_at: new Date().toISOString(),
+        })
+        .execute();
+      await t.db
+        .updateTable('projects')
+        .set({ product_id: productId })
+        .where('id', '=', projectId)
+        .execute();
+    }
+
+    /** E-mails that link the build's page. */
+    const mailsOf = async (buildId: string) =>
+      (await t.db.selectFrom('outbox').selectAll().execute()).filter((m) =>
+        m.text.includes(`/builds/${buildId}`),
+      );
+
+    it("should queue its e-mail as it ends, once, without the schedule's sweep", async () => {
+      const acme = await company();
+      const projectId = await failingProject(acme);
+      await withContact(acme.id, projectId);
+      const rebuild = await queueBuild(deps, {
+        projectId,
+        trigger: 'upstream',
+        tag: '1.0-1',
+        triggerKey: `sha256:${'e'.repeat(64)}`,
+      });
+      await startWorkers(1);
+      expect(await runToEnd(acme.id, [rebuild.id])).toMatchObject({ left: 0 });
+      // The job queues the e-mail right after the build's final state.
+      await expect.poll(async () => (await jobsOf([rebuild.id]))[0]?.status).toBe('done');
+
+      const [ended] = await buildsOf([rebuild.id]);
+      expect(ended).toMatchObject({ status: 'error' });
+      expect(ended!.failure_mailed_at).not.toBeNull();
+      const mails = await mailsOf(rebuild.id);
+      expect(mails).toHaveLength(1);
+      expect(readJson(mails[0]!.recipients)).toEqual(['pm@builders.example']);
+      expect(mails[0]!.subject).toMatch(/^Automatic rebuild failed: /);
+      // The schedule's sweep finds nothing left to send.
+      expect(await mailFailedRebuilds({ ...deps, links: { base: BASE_URL } })).toBe(0);
+      expect(await mailsOf(rebuild.id)).toHaveLength(1);
+    });
+
+    it('should queue its e-mail as its image fails the scan', async () => {
+      const acme = await company();
+      const projectId = await failingProject(acme);
+      await withContact(acme.id, projectId);
+      const rebuild = await queueBuild(deps, {
+        projectId,
+        trigger: 'errata',
+        tag: '1.0-1',
+        triggerKey: `errata:${'f'.repeat(64)}`,
+      });
+      // Pushed, and its image failed the scan.
+      const now = new Date().toISOString();
+      const repositoryId = newId();
+      await t.db
+        .insertInto('repositories')
+        .values({ id: repositoryId, project_id: projectId, name: 'app', created_at: now })
+        .execute();
+      const imageId = newId();
+      await t.db
+        .insertInto('images')
+        .values({
+          id: imageId,
+          project_id: projectId,
+          repository_id: repositoryId,
+          tag: '1.0-1',
+          digest: `sha256:${'1'.repeat(64)}`,
+          status: 'failed',
+          created_at: now,
+        })
+        .execute();
+      await t.db
+        .updateTable('builds')
+        .set({ status: 'scanning', image_id: imageId, started_at: now, scanning_at: now })
+        .where('id', '=', rebuild.id)
+        .execute();
+
+      const finish = { ...deps, links: { base: BASE_URL }, maxLogBytes: 1 << 20 };
+      expect(await settleBuild(finish, rebuild.id)).toBe('settled');
+      expect((await buildsOf([rebuild.id]))[0]).toMatchObject({ status: 'failed' });
+      expect(await mailsOf(rebuild.id)).toHaveLength(1);
+      expect(await settleBuild(finish, rebuild.id)).toBe('skipped');
+      expect(await mailsOf(rebuild.id)).toHaveLength(1);
     });
   });
 });

@@ -7,7 +7,8 @@
  * module, which must not know builds (builds depend on images); a short job that looks at the
  * image every few seconds (backing off to half a minute) works across processes and restarts,
  * costs one indexed read per look, and needs nothing of the scan path. Auto publish is the scan
- * job's own: the build settings' `autoPublish` is the project's flag it reads.
+ * job's own: the build settings' `autoPublish` is the project's flag it reads. A rebuild that
+ * fails here has its e-mail queued at once.
  */
 import type { Kysely } from 'kysely';
 import { writeJson, type DB } from '../../platform/db/index.js';
@@ -19,6 +20,7 @@ import {
 } from '../../platform/queue/index.js';
 import { findImage, readScan } from '../images/index.js';
 import { appendLog } from './logs.js';
+import { mailIfFailedRebuild } from './rebuild-mail.js';
 import { findBuild, transition } from './service.js';
 
 /** What settling builds needs of the server. */
@@ -27,6 +29,8 @@ export interface FinishDeps {
   readonly queue: JobQueue;
   readonly clock: Clock;
   readonly maxLogBytes: number;
+  /** The portal's base URL: the e-mail of a failed rebuild links the build's page. */
+  readonly links: { readonly base: string };
   /** First wait before looking at the image again (doubles up to `maxPollMs`). */
   readonly pollMs?: number;
   readonly maxPollMs?: number;
@@ -38,7 +42,7 @@ export interface FinishDeps {
  *   longer waits
  */
 export async function settleBuild(
-  deps: Pick<FinishDeps, 'db' | 'clock' | 'maxLogBytes'>,
+  deps: Pick<FinishDeps, 'db' | 'queue' | 'clock' | 'maxLogBytes' | 'links'>,
   buildId: string,
 ): Promise<'waiting' | 'settled' | 'skipped'> {
   const build = await findBuild(deps.db, buildId);
@@ -70,13 +74,16 @@ export async function settleBuild(
               message: `The image could not be scanned: ${readScan(image.result).error?.message ?? 'unknown error'}.`,
             };
   await appendLog(deps.db, buildId, `\n[${verdict.status}] ${verdict.message}\n`, deps.maxLogBytes);
-  await transition(deps.db, buildId, ['scanning'], verdict.status, {
+  const settled = await transition(deps.db, buildId, ['scanning'], verdict.status, {
     finished_at: deps.clock.now().toISOString(),
     error:
       verdict.status === 'passed'
         ? null
         : writeJson({ code: verdict.code, message: verdict.message }),
   });
+  if (settled && verdict.status !== 'passed') {
+    await mailIfFailedRebuild(deps, buildId);
+  }
   return 'settled';
 }
 

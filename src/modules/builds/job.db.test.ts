@@ -84,6 +84,7 @@ describeDb('the build.run job', (t) => {
             queue: server.queue,
             clock: server.queue.clock,
             maxLogBytes: config.builds.maxLogBytes,
+            links: { base: server.url },
             pollMs: 200,
           }),
         ],

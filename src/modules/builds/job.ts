@@ -32,6 +32,7 @@ import { parseGitUrl } from './git-url.js';
 import { lintReport } from './lint-step.js';
 import { appendLog, LogWriter, logTail } from './logs.js';
 import { killOrphanedTools } from './orphans.js';
+import { mailIfFailedRebuild } from './rebuild-mail.js';
 import { findBuild, transition, type BuildRow } from './service.js';
 import {
   findSettings,
@@ -278,6 +279,7 @@ async function settle(deps: BuildJobDeps, build: BuildRow, outcome: Outcome): Pr
         queue: deps.queue,
         clock: deps.clock,
         maxLogBytes: deps.config.builds.maxLogBytes,
+        links: deps.links,
         ...(deps.finishPollMs === undefined ? {} : { pollMs: deps.finishPollMs }),
       },
       buildId,
@@ -294,11 +296,14 @@ async function settle(deps: BuildJobDeps, build: BuildRow, outcome: Outcome): Pr
     deps.config.builds.maxLogBytes,
   );
   const tail = await logTail(deps.db, buildId, TAIL_LINES);
-  await leaveRunning(deps, build, RUNNING, outcome.status, {
+  const ended = await leaveRunning(deps, build, RUNNING, outcome.status, {
     finished_at: deps.clock.now().toISOString(),
     error: writeJson({ code: outcome.code, message: outcome.message, logTail: tail }),
   });
   log.info('build', 'build ended', { buildId, status: outcome.status, code: outcome.code });
+  if (ended) {
+    await mailIfFailedRebuild(deps, buildId);
+  }
 }
 
 /** True when the build's row left the running states (cancelled meanwhile, or gone). */

@@ -1,12 +1,15 @@
 /**
  * The e-mail of a failed rebuild: the product's contacts learn that an automatic rebuild failed,
  * why it had started, what went wrong with the end of its log, and that the published image was
- * left as it was. A sweep the schedule runs every minute queues it for every failed rebuild not
- * mailed yet (a compare-and-set on the build marks it, in the e-mail's transaction), so it goes
- * out once whichever process ended the build, and even after a crash.
+ * left as it was. The job that ends a rebuild queues its e-mail at once, and a sweep the schedule
+ * runs every minute queues it for every failed rebuild not mailed yet (after a crash); a
+ * compare-and-set on the build marks it in the e-mail's transaction, so it goes out once
+ * whichever process ended the build and however often both look.
  */
 import type { Kysely } from 'kysely';
 import { readJson, type DB } from '../../platform/db/index.js';
+import { describeError } from '../../platform/errors.js';
+import { log } from '../../platform/logger.js';
 import type { Clock, JobQueue } from '../../platform/queue/index.js';
 import { enqueueMail, portalLink } from '../mail/index.js';
 import { productNamesAndContacts } from '../products/index.js';
@@ -33,19 +36,25 @@ const TAIL_LINES = 30;
 const BATCH = 100;
 
 /**
- * Queues the e-mail of each failed rebuild not mailed yet, oldest first.
+ * Queues the e-mail of each failed rebuild not mailed yet, oldest first; safe to call again and
+ * from several processes at once.
+ * @param only.buildId only this build (as it ends), when it is a failed rebuild not mailed yet
  * @returns how many were marked (an e-mail each when the product has contacts)
  */
-export async function mailFailedRebuilds(deps: RebuildMailDeps): Promise<number> {
-  const due = await deps.db
+export async function mailFailedRebuilds(
+  deps: RebuildMailDeps,
+  only: { readonly buildId?: string } = {},
+): Promise<number> {
+  let query = deps.db
     .selectFrom('builds')
     .selectAll()
     .where('failure_mailed_at', 'is', null)
     .where('trigger', '<>', 'manual')
-    .where('status', 'in', [...FAILED])
-    .orderBy('finished_at')
-    .limit(BATCH)
-    .execute();
+    .where('status', 'in', [...FAILED]);
+  if (only.buildId !== undefined) {
+    query = query.where('id', '=', only.buildId);
+  }
+  const due = await query.orderBy('finished_at').limit(BATCH).execute();
   let marked = 0;
   for (const build of due) {
     if (await mailOne(deps, build)) {
@@ -53,6 +62,21 @@ export async function mailFailedRebuilds(deps: RebuildMailDeps): Promise<number>
     }
   }
   return marked;
+}
+
+/**
+ * Queues the e-mail of a build that has just ended when it is a failed rebuild (a manual build is
+ * none). Never throws: what this misses, the schedule's sweep sends.
+ */
+export async function mailIfFailedRebuild(deps: RebuildMailDeps, buildId: string): Promise<void> {
+  try {
+    await mailFailedRebuilds(deps, { buildId });
+  } catch (err) {
+    log.warn('build', 'could not queue the e-mail of a failed rebuild; the schedule will', {
+      buildId,
+      error: describeError(err),
+    });
+  }
 }
 
 /** Marks the build mailed and queues its e-mail, together; false when another process did. */
