@@ -5,25 +5,27 @@
  * short-lived key, the scan, and the image in the project with the record of its build. Then a
  * Dockerfile that does not build and an image that builds but fails its scan.
  */
-import { execFile } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, expect } from 'vitest';
 import { importPaths } from '../../src/engine/vuln/index.js';
 import { createProject } from '../../src/modules/projects/index.js';
 import { describeDb } from '../../src/platform/db/test-harness.js';
 import type { RunningServer } from '../../src/server/server.js';
 import { ApiClient, startMailbox, type Mailbox } from '../support/api.js';
+import {
+  certifiedSource,
+  FINAL_BUILD_STATES,
+  pushLayout,
+  waitForBuild,
+} from '../support/builds.js';
 import { fixture } from '../support/fixtures.js';
 import { makeRepo, serveGitHttp, type GitHttpServer } from '../support/git-server.js';
-import { buildOciLayout, CERTIFIED_CONFIG, RPM_ROOTFS } from '../support/image-builder.js';
+import { buildOciLayout, RPM_ROOTFS } from '../support/image-builder.js';
 import { newPartner, STAFF_PASSWORD, type Partner } from '../support/portal.js';
 import { startTestServer } from '../support/registry-server.js';
 import { itWithTools } from '../support/tools.js';
-
-const run = promisify(execFile);
 
 /** The states a build that passes goes through, in order. */
 const JOURNEY = ['queued', 'cloning', 'building', 'pushing', 'scanning', 'passed'];
@@ -65,7 +67,10 @@ describeDb('builds end to end', (t) => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  /** The build's states as seen by polling its API every few milliseconds until it ends. */
+  /**
+   * The build's states as seen by polling its API every few milliseconds until it ends (finer
+   * than `waitForBuild`, to see the states it passes through).
+   */
   async function watch(id: string): Promise<{ seen: string[]; last: Record<string, unknown> }> {
     const seen: string[] = [];
     for (let i = 0; i < 6_000; i += 1) {
@@ -74,7 +79,7 @@ describeDb('builds end to end', (t) => {
       if (seen.at(-1) !== status) {
         seen.push(status);
       }
-      if (['passed', 'failed', 'error', 'cancelled', 'timed_out'].includes(status)) {
+      if (FINAL_BUILD_STATES.includes(status)) {
         return { seen, last: res.body as Record<string, unknown> };
       }
       await new Promise((r) => setTimeout(r, 20));
@@ -108,29 +113,17 @@ describeDb('builds end to end', (t) => {
         layers: [{ tarFile: RPM_ROOTFS }],
         tags: ['9.4'],
       });
-      await run('skopeo', [
-        'copy',
-        '--quiet',
-        '--dest-tls-verify=false',
-        '--dest-creds',
-        `unused:${project.registryKey}`,
+      await pushLayout(
         `oci:${layout}:9.4`,
-        `docker://${host}/${project.namespace}/ubi:9.4`,
-      ]);
+        `${host}/${project.namespace}/ubi:9.4`,
+        `unused:${project.registryKey}`,
+      );
 
-      const labels = Object.entries(CERTIFIED_CONFIG.Labels)
-        .map(([k, v]) => `${k}="${v}"`)
-        .join(' \\\n      ');
-      const repo = await makeRepo(dir, 'cinder.git', {
-        'dockerfiles/app1/Dockerfile': [
-          `FROM ${host}/${project.namespace}/ubi:9.4`,
-          `LABEL ${labels}`,
-          'COPY LICENSE /licenses/LICENSE',
-          'USER 1001',
-          '',
-        ].join('\n'),
-        LICENSE: 'Apache License 2.0\n',
-      });
+      const repo = await makeRepo(
+        dir,
+        'cinder.git',
+        certifiedSource(`${host}/${project.namespace}/ubi:9.4`, 'dockerfiles/app1/Dockerfile'),
+      );
       const settings = await acme.admin.put(`/projects/${project.id}/build-settings`, {
         gitUrl: `${git.url}/${repo.name}`,
         dockerfile: 'dockerfiles/app1/',
@@ -219,7 +212,7 @@ describeDb('builds end to end', (t) => {
         'dockerfiles/app1/Dockerfile': `FROM ${host}/${project.namespace}/ubi:9.4\nCOPY no-such-file /x\n`,
       });
       const broken = await acme.member.post(`/projects/${project.id}/builds`, { tag: '1.1' });
-      const failed = (await watch(broken.body.id as string)).last;
+      const failed = await waitForBuild(acme.member, broken.body.id as string);
       expect(failed).toMatchObject({
         status: 'failed',
         imageId: null,
@@ -232,7 +225,7 @@ describeDb('builds end to end', (t) => {
         'dockerfiles/app1/Dockerfile': `FROM ${host}/${project.namespace}/ubi:9.4\nCOPY LICENSE /licenses/LICENSE\n`,
       });
       const unlabelled = await acme.member.post(`/projects/${project.id}/builds`, { tag: '1.2' });
-      const rejected = (await watch(unlabelled.body.id as string)).last;
+      const rejected = await waitForBuild(acme.member, unlabelled.body.id as string);
       expect(rejected).toMatchObject({ status: 'failed', error: { code: 'build.scan_failed' } });
       expect(rejected.imageId).not.toBeNull();
       expect((rejected.error as { message: string }).message).toContain('not_running_as_root');
