@@ -19,20 +19,16 @@ import { spawn, spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import {
   closeSync,
-  createWriteStream,
   mkdirSync,
   openSync,
   readFileSync,
-  renameSync,
   rmSync,
   statSync,
   writeFileSync,
 } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Readable, Transform } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
-import { createGzip, gzipSync } from 'node:zlib';
+import { gzipSync } from 'node:zlib';
 import {
   BIN,
   cleanupNow,
@@ -43,6 +39,7 @@ import {
   tail,
   tempDir,
 } from './lib/catalog-seed.mjs';
+import { GZIP_LAYER, tarHeader, writeLayer } from './lib/oci-layer.mjs';
 
 const ROUNDS = positiveInt('BENCH_ROUNDS', 3);
 const REBUILD_ROUNDS = positiveInt('BENCH_REBUILD_ROUNDS', 3);
@@ -107,33 +104,6 @@ const now = () => performance.now();
 // ---------------------------------------------------------------------------------------------
 // The base image: an OCI layout written here (ustar headers, zlib level 1), as bench:registry.
 
-function octal(n, width) {
-  return n.toString(8).padStart(width - 1, '0') + '\0';
-}
-
-/** One 512-byte ustar header. */
-function tarHeader(name, size, type) {
-  const h = Buffer.alloc(512);
-  h.write(name, 0, 100, 'utf8');
-  h.write(octal(type === '5' ? 0o755 : 0o644, 8), 100);
-  h.write(octal(0, 8), 108);
-  h.write(octal(0, 8), 116);
-  h.write(octal(size, 12), 124);
-  h.write(octal(1_700_000_000, 12), 136);
-  h.write(' '.repeat(8), 148);
-  h.write(type, 156);
-  h.write('ustar\0', 257);
-  h.write('00', 263);
-  h.write('root', 265);
-  h.write('root', 297);
-  let sum = 0;
-  for (const b of h) {
-    sum += b;
-  }
-  h.write(octal(sum, 7) + ' ', 148);
-  return h;
-}
-
 /** The tar stream of the data layer: `bytes` in files of FILE_BYTES under opt/bench/data/. */
 async function* dataTar(bytes) {
   yield tarHeader('opt/', 0, '5');
@@ -156,41 +126,6 @@ async function* dataTar(bytes) {
     }
   }
   yield Buffer.alloc(1024);
-}
-
-function hashing(hash, counter) {
-  return new Transform({
-    transform(chunk, _enc, done) {
-      hash.update(chunk);
-      counter.bytes += chunk.length;
-      done(null, chunk);
-    },
-  });
-}
-
-const GZIP_LAYER = 'application/vnd.oci.image.layer.v1.tar+gzip';
-
-/** Writes a gzip layer from a tar stream into `blobs`; its descriptor, diff id and size. */
-async function writeLayer(blobs, tar) {
-  const tmp = join(blobs, `.layer-${process.pid}.tmp`);
-  const diff = createHash('sha256');
-  const gz = createHash('sha256');
-  const raw = { bytes: 0 };
-  const packed = { bytes: 0 };
-  await pipeline(
-    Readable.from(tar),
-    hashing(diff, raw),
-    createGzip({ level: 1 }),
-    hashing(gz, packed),
-    createWriteStream(tmp),
-  );
-  const digest = 'sha256:' + gz.digest('hex');
-  renameSync(tmp, join(blobs, digest.slice(7)));
-  return {
-    descriptor: { mediaType: GZIP_LAYER, digest, size: packed.bytes },
-    diffId: 'sha256:' + diff.digest('hex'),
-    uncompressed: raw.bytes,
-  };
 }
 
 /** A small layer of its own: one file saying which release of the base this is. */

@@ -13,7 +13,6 @@ import { spawn, spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import {
   closeSync,
-  createWriteStream,
   existsSync,
   mkdirSync,
   mkdtempSync,
@@ -27,9 +26,7 @@ import {
 import { createServer } from 'node:net';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { Readable, Transform } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
-import { createGzip } from 'node:zlib';
+import { tarHeader, writeLayer } from './lib/oci-layer.mjs';
 
 const ROOT = resolve(new URL('..', import.meta.url).pathname);
 const BIN = join(ROOT, 'dist', 'cli', 'bin.js');
@@ -71,33 +68,6 @@ const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 // ---------------------------------------------------------------------------------------------
 // The image: an OCI layout with 3 gzip layers written here (ustar headers, zlib level 1).
 
-function octal(n, width) {
-  return n.toString(8).padStart(width - 1, '0') + '\0';
-}
-
-/** One 512-byte ustar header. */
-function tarHeader(name, size, type) {
-  const h = Buffer.alloc(512);
-  h.write(name, 0, 100, 'utf8');
-  h.write(octal(type === '5' ? 0o755 : 0o644, 8), 100);
-  h.write(octal(0, 8), 108);
-  h.write(octal(0, 8), 116);
-  h.write(octal(size, 12), 124);
-  h.write(octal(1_700_000_000, 12), 136);
-  h.write(' '.repeat(8), 148);
-  h.write(type, 156);
-  h.write('ustar\0', 257);
-  h.write('00', 263);
-  h.write('root', 265);
-  h.write('root', 297);
-  let sum = 0;
-  for (const b of h) {
-    sum += b;
-  }
-  h.write(octal(sum, 7) + ' ', 148);
-  return h;
-}
-
 /** The tar stream of one layer: `bytes` of file content in files of FILE_BYTES under `dir`. */
 async function* layerTar(index, bytes) {
   const dir = `opt/bench/layer${index}/`;
@@ -123,42 +93,6 @@ async function* layerTar(index, bytes) {
   yield Buffer.alloc(1024);
 }
 
-function hashing(hash, counter) {
-  return new Transform({
-    transform(chunk, _enc, done) {
-      hash.update(chunk);
-      counter.bytes += chunk.length;
-      done(null, chunk);
-    },
-  });
-}
-
-async function writeLayer(blobs, index, bytes) {
-  const tmp = join(blobs, `.layer${index}.tmp`);
-  const diff = createHash('sha256');
-  const gz = createHash('sha256');
-  const raw = { bytes: 0 };
-  const packed = { bytes: 0 };
-  await pipeline(
-    Readable.from(layerTar(index, bytes)),
-    hashing(diff, raw),
-    createGzip({ level: 1 }),
-    hashing(gz, packed),
-    createWriteStream(tmp),
-  );
-  const digest = 'sha256:' + gz.digest('hex');
-  renameSync(tmp, join(blobs, digest.slice(7)));
-  return {
-    descriptor: {
-      mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip',
-      digest,
-      size: packed.bytes,
-    },
-    diffId: 'sha256:' + diff.digest('hex'),
-    uncompressed: raw.bytes,
-  };
-}
-
 async function buildImage() {
   const total = IMAGE_MB * 1_000_000;
   console.error(`building a ${IMAGE_MB} MB OCI image in ${CACHE}…`);
@@ -168,7 +102,7 @@ async function buildImage() {
   mkdirSync(blobs, { recursive: true });
   const layers = [];
   for (let i = 0; i < LAYER_SHARES.length; i++) {
-    layers.push(await writeLayer(blobs, i, Math.round(total * LAYER_SHARES[i])));
+    layers.push(await writeLayer(blobs, layerTar(i, Math.round(total * LAYER_SHARES[i]))));
   }
   const config = Buffer.from(
     JSON.stringify({
