@@ -7,7 +7,7 @@ import type { Kysely } from 'kysely';
 import type { z } from 'zod';
 import type { DB } from '../../platform/db/index.js';
 import { keysetPage, mapPage, type Page } from '../../platform/http/paging.js';
-import { usersByIds } from '../accounts/index.js';
+import { joinRequestViews } from './join-requests.js';
 import type { OwnJoinRequestSchema, StaffJoinRequestSchema } from './schemas.js';
 
 /** A join request as its requester sees it. */
@@ -72,33 +72,12 @@ export async function listAllJoinRequests(
     cursor: paging.cursor,
   });
   return mapPage(page, async (rows) => {
-    const users = await usersByIds(
-      db,
-      rows.map((r) => r.user_id),
-    );
-    return rows.flatMap((r) => {
-      const u = users.get(r.user_id);
-      return u === undefined
-        ? []
-        : [
-            {
-              id: r.id,
-              companyId: r.company_id,
-              company: { id: r.company_id, name: r.company_name },
-              status: r.status,
-              message: r.message,
-              requester: {
-                id: u.id,
-                login: u.login,
-                firstName: u.first_name,
-                lastName: u.last_name,
-                email: u.email,
-              },
-              createdAt: r.created_at,
-              decidedAt: r.decided_at,
-            },
-          ];
-    });
+    const names = new Map(rows.map((r) => [r.id, r.company_name]));
+    const views = await joinRequestViews(db, rows);
+    return views.map((v) => ({
+      ...v,
+      company: { id: v.companyId, name: names.get(v.id) ?? '' },
+    }));
   });
 }
 

@@ -138,7 +138,7 @@ export async function listJoinRequests(
     pageSize: paging.pageSize,
     cursor: paging.cursor,
   });
-  return mapPage(page, (rows) => toViews(db, rows));
+  return mapPage(page, (rows) => joinRequestViews(db, rows));
 }
 
 /**
@@ -234,19 +234,20 @@ function joinRequestQuery(db: Kysely<DB>) {
     ]);
 }
 
-type JoinRequestRow = Awaited<
+/** A join request's row as `joinRequestViews` reads it. */
+export type JoinRequestRow = Awaited<
   ReturnType<ReturnType<typeof joinRequestQuery>['executeTakeFirstOrThrow']>
 >;
 
 async function loadJoinRequest(db: Kysely<DB>, id: string): Promise<JoinRequestView> {
-  const [view] = await toViews(db, [
+  const [view] = await joinRequestViews(db, [
     await joinRequestQuery(db).where('j.id', '=', id).executeTakeFirstOrThrow(),
   ]);
   return view!;
 }
 
-/** Views of join requests, with their requesters from accounts. */
-async function toViews(
+/** Views of join requests, with their requesters from accounts (in the order of `rows`). */
+export async function joinRequestViews(
   db: Kysely<DB>,
   rows: readonly JoinRequestRow[],
 ): Promise<JoinRequestView[]> {
