@@ -5,8 +5,8 @@
  *
  * Why a polling job rather than a call from the scan job: the scan job belongs to the images
  * module, which must not know builds (builds depend on images); a short job that looks at the
- * image every few seconds (backing off to half a minute) works across processes and restarts,
- * costs one indexed read per look, and needs nothing of the scan path. Auto publish is the scan
+ * image every second at first (backing off to half a minute for long scans) works across
+ * processes and restarts, costs one indexed read per look, and needs nothing of the scan path. Auto publish is the scan
  * job's own: the build settings' `autoPublish` is the project's flag it reads. A rebuild that
  * fails here has its e-mail queued at once.
  */
@@ -31,7 +31,10 @@ export interface FinishDeps {
   readonly maxLogBytes: number;
   /** The portal's base URL: the e-mail of a failed rebuild links the build's page. */
   readonly links: { readonly base: string };
-  /** First wait before looking at the image again (doubles up to `maxPollMs`). */
+  /**
+   * Wait between looks at the image (default a second): the first `STEADY_LOOKS` looks come at
+   * this pace, as most scans end within them; later ones back off, doubling up to `maxPollMs`.
+   */
   readonly pollMs?: number;
   readonly maxPollMs?: number;
 }
@@ -104,8 +107,14 @@ export async function awaitVerdict(deps: FinishDeps, buildId: string): Promise<v
   }
 }
 
+/** Looks at the image's pace before backing off (about ten seconds at the default pace). */
+const STEADY_LOOKS = 10;
+
 async function lookAgain(deps: FinishDeps, buildId: string, poll: number): Promise<void> {
-  const delay = Math.min((deps.pollMs ?? 2_000) * 2 ** poll, deps.maxPollMs ?? 30_000);
+  const delay = Math.min(
+    (deps.pollMs ?? 1_000) * 2 ** Math.max(0, poll - STEADY_LOOKS),
+    deps.maxPollMs ?? 30_000,
+  );
   await deps.queue.enqueue(
     'build.finish',
     { buildId, poll: poll + 1 },
