@@ -28,6 +28,8 @@ const PNG = Buffer.from(
   'base64',
 );
 const CHUNK = 'chunk of an upload';
+/** A's git source: local (allowed in this walk), missing, so that A's builds end at once. */
+const WALK_GIT = 'file:///nonexistent/walk.git';
 
 /**
  * Why each operation anyone may call is public; `strangersRead` when A's value there is public.
@@ -72,6 +74,10 @@ const OWNER_REFUSED: Record<string, { status: number; reason: string }> = {
   'POST /api/v1/companies/{id}/join-requests': {
     status: 409,
     reason: 'the owner already belongs to the company',
+  },
+  'POST /api/v1/builds/{id}/cancel': {
+    status: 409,
+    reason: "A's build had ended already (its source does not exist)",
   },
   'DELETE /v2/{name}/blobs/uploads/{uuid}': {
     status: 404,
@@ -127,7 +133,12 @@ describeDb('tenant isolation over every documented operation', (t) => {
       [fixture('external/redhat-csaf/vex/claircore/cve-2023-38545.json')],
       t.config.scan.vulndb,
     );
-    portal = await startPortal(t);
+    // Local git sources allowed, so that A's build has a source without a network (it fails at
+    // once: the repository does not exist).
+    portal = await startPortal({
+      ...t,
+      config: { ...t.config, builds: { ...t.config.builds, allowLocalGit: true } },
+    });
     world = await buildWorld(portal, t, dir);
   }, 60_000);
   afterAll(async () => {
@@ -294,6 +305,16 @@ async function buildWorld(portal: Portal, t: DbTestContext, dir: string): Promis
   expect(started.status).toBe(202);
   const uploadId = (started.headers.get('location') ?? '').split('/').pop()?.split('?')[0] ?? '';
 
+  ok(
+    await a.admin.put(`/projects/${project.id}/build-settings`, { gitUrl: WALK_GIT }),
+    'build settings',
+  );
+  const build = ok(await a.admin.post(`/projects/${project.id}/builds`, { tag: 'walk' }), 'build');
+  for (let i = 0; (await a.admin.get(`/builds/${build.id}`)).body.finishedAt === null; i += 1) {
+    expect(i, "A's build did not end within 30 s").toBeLessThan(300);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+
   const values: Record<string, string> = {
     'companies/{id}': a.companyId,
     'users/{userId}': member.id,
@@ -306,6 +327,7 @@ async function buildWorld(portal: Portal, t: DbTestContext, dir: string): Promis
     'collateral/{cid}': collateral.id,
     'software-requests/{id}': software.id,
     'projects/{id}': project.id,
+    'builds/{id}': build.id,
     'images/{id}': image.id,
     'export-compliance/{id}': compliance.id,
     'mail/{id}': mail.id,
@@ -331,6 +353,7 @@ async function buildWorld(portal: Portal, t: DbTestContext, dir: string): Promis
     compliance.id,
     join.id,
     project.id,
+    build.id,
     project.registryKey,
     image.id,
     pushed.digest,
@@ -538,6 +561,8 @@ function body(world: World, op: Operation): unknown {
     }),
     'PATCH /api/v1/projects/{id}': () => ({ targetPlatformVersion: '16' }),
     'PUT /api/v1/projects/{id}/tree': () => ({ tree: 'out' }),
+    'PUT /api/v1/projects/{id}/build-settings': () => ({ gitUrl: WALK_GIT }),
+    'POST /api/v1/projects/{id}/builds': () => ({ tag: 'walked' }),
     'POST /api/v1/images/rescan': () => ({ status: 'error' }),
     'POST /api/v1/export-compliance': () => ({
       productId: world.values['products/{id}'],
