@@ -141,6 +141,9 @@ export function redact(text: string, secrets: readonly string[]): string {
   return out;
 }
 
+/** How many times `killTree` looks for more descendants at most. */
+const MAX_TREE_LOOKS = 64;
+
 /**
  * Kills a process, its process group and every descendant (found through /proc), stopping them
  * first so none can fork or reparent away between the look and the kill.
@@ -151,7 +154,10 @@ export async function killTree(pid: number | undefined): Promise<void> {
   }
   const seen = new Set<number>([pid]);
   signalGroup(pid, 'SIGSTOP');
-  for (let round = 0; round < 5; round++) {
+  // Until a look finds nobody new: buildah's RUN step sits five levels down (buildah, its chroot
+  // runtime and exec, the shell, the command), deeper with the partner's own children. Every
+  // process found is stopped, so the tree cannot outgrow the looks; the bound is for a fork bomb.
+  for (let round = 0; round < MAX_TREE_LOOKS; round++) {
     const found = await descendants(seen);
     if (found.length === 0) {
       break;
