@@ -755,7 +755,7 @@ try {
     `  its phases (medians): queued ${phase('queued').toFixed(1)} s, clone + lint ${phase('cloning').toFixed(1)} s, build ${phase('building').toFixed(1)} s, push ${phase('pushing').toFixed(1)} s, scanning ${phase('scanning').toFixed(1)} s = ${pct(1000 * phase('scanning'))}`,
   );
   console.log(
-    `  of scanning: the image's scan (push to scanned) ${imageScan.toFixed(1)} s; the rest is build.finish looking again 2 s, 6 s, 14 s … after the push`,
+    `  of scanning: the image's scan (push to scanned) ${imageScan.toFixed(1)} s; the rest is build.finish's look at the image, once a second after the push`,
   );
   const ownWork = phase('queued') + phase('cloning') + phase('pushing') + imageScan;
   console.log(
