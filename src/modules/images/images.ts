@@ -66,22 +66,6 @@ export async function findImage(db: Kysely<DB>, id: string): Promise<ImageRow | 
   return db.selectFrom('images').selectAll().where('id', '=', id).executeTakeFirst();
 }
 
-/** Tag and digest of the project's newest image that passed its scan and is not removed. */
-export async function newestPassedImage(
-  db: Kysely<DB>,
-  projectId: string,
-): Promise<{ tag: string; digest: string } | undefined> {
-  return db
-    .selectFrom('images')
-    .select(['tag', 'digest'])
-    .where('project_id', '=', projectId)
-    .where('status', '=', 'passed')
-    .where('removed_at', 'is', null)
-    .orderBy('created_at', 'desc')
-    .limit(1)
-    .executeTakeFirst();
-}
-
 /**
  * Tag and digest of the repository's published images that are not removed: what the registry
  * lets clients without rights to the namespace pull (its `PublishedImagesSource`).

@@ -3,7 +3,6 @@ export type * from './tables.js';
 export {
   findImage,
   hasPublishedImage,
-  newestPassedImage,
   publishedImagesOf,
   recordPushedImage,
   unpublishDeletedManifest,
