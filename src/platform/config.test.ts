@@ -49,7 +49,7 @@ describe('loadConfig', () => {
       },
       database: { dialect: 'sqlite', file: path.join(dir, 'data', 'hallmark.db') },
       blobs: { dir: path.join(dir, 'data', 'blobs') },
-      workers: { concurrency: 2, inProcess: true },
+      workers: { concurrency: 2, inProcess: true, leaseSeconds: 20 },
       registry: { maxManifestBytes: 4 * 1024 * 1024, gcGraceMinutes: 60, maxOpenUploads: 100 },
       scan: {
         policy: 'connect-2018',

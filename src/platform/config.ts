@@ -52,6 +52,11 @@ export const ConfigSchema = z
         concurrency: z.int().min(1).max(256).default(2),
         /** Whether `serve` runs the job workers in its own process. */
         inProcess: z.boolean().default(true),
+        /**
+         * Seconds a claimed job stays its worker's without renewal (renewed every third of it);
+         * a killed worker's job is taken over at most this long, plus one sweep, after it died.
+         */
+        leaseSeconds: z.int().min(3).max(3600).default(20),
       })
       .prefault({}),
     registry: z
@@ -204,7 +209,11 @@ export interface Config {
   };
   readonly database: DatabaseTarget;
   readonly blobs: { readonly dir: string };
-  readonly workers: { readonly concurrency: number; readonly inProcess: boolean };
+  readonly workers: {
+    readonly concurrency: number;
+    readonly inProcess: boolean;
+    readonly leaseSeconds: number;
+  };
   readonly registry: {
     readonly maxManifestBytes: number;
     readonly gcGraceMinutes: number;
@@ -303,6 +312,12 @@ export const SETTINGS: readonly SettingSource[] = [
     env: 'HALLMARK_WORKERS_IN_PROCESS',
     flag: 'inProcessWorkers',
     kind: 'bool',
+  },
+  {
+    path: 'workers.leaseSeconds',
+    env: 'HALLMARK_WORKER_LEASE_SECONDS',
+    flag: 'workerLeaseSeconds',
+    kind: 'int',
   },
   {
     path: 'registry.maxManifestBytes',
