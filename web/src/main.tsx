@@ -6,6 +6,7 @@ import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { RouterProvider } from 'react-router-dom';
 import { ProblemError, setCsrfToken } from './api/client';
+import { prefetchFor } from './prefetch';
 import { router } from './routes';
 import { markSessionEnded } from './session';
 
@@ -36,6 +37,8 @@ const queryClient: QueryClient = new QueryClient({
     },
   },
 });
+
+prefetchFor(queryClient, window.location.pathname);
 
 const root = document.getElementById('root');
 if (root === null) {

@@ -32,8 +32,8 @@ import {
   Tooltip,
 } from '@patternfly/react-core';
 import { Table, Tbody, Td, Th, Thead, Tr } from '@patternfly/react-table';
-import { queryOptions, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { lazy, Suspense, useEffect, useState, type FormEvent } from 'react';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { lazy, Suspense, useState, type FormEvent } from 'react';
 import { Link, useNavigate, useParams } from 'react-router-dom';
 import { api, done, ok, problemOf, type Problem, type User } from '../../api/client';
 import { formErrors, NO_ERRORS, type FormErrors } from '../../api/problems';
@@ -46,6 +46,7 @@ import { ProblemAlert } from '../../components/ProblemAlert';
 import { RequireSession } from '../../components/RequireSession';
 import { formatDate } from '../../format';
 import { takeKey } from './projectKey';
+import { checklistQuery, imagesQuery, projectQuery } from './queries';
 import './projects.css';
 
 const TABS = ['checklist', 'registry', 'images', 'build-service', 'settings'] as const;
@@ -67,11 +68,7 @@ export default function ProjectPage() {
 }
 
 function useProject(id: string) {
-  return useQuery({
-    queryKey: ['project', id],
-    queryFn: async () => ok(await api.GET('/api/v1/projects/{id}', { params: { path: { id } } })),
-    retry: false,
-  });
+  return useQuery(projectQuery(id));
 }
 type ProjectData = NonNullable<ReturnType<typeof useProject>['data']>;
 
@@ -79,15 +76,6 @@ function Project({ user }: { user: User }) {
   const { id = '', tab = 'checklist' } = useParams();
   const navigate = useNavigate();
   const project = useProject(id);
-  const client = useQueryClient();
-  // Opened on the images tab (an e-mail's or a bookmark's link), its data is asked for beside
-  // the project's own instead of after it.
-  useEffect(() => {
-    if (tab === 'images') {
-      void client.prefetchQuery(imagesQuery(id));
-      void client.prefetchQuery(checklistQuery(id));
-    }
-  }, [client, id, tab]);
   if (!(TABS as readonly string[]).includes(tab)) {
     return <NotFound />;
   }
@@ -194,30 +182,8 @@ function fixLink(key: string, p: ProjectData): { to: string; label: string } | s
   }
 }
 
-/** The project's checklist (the checklist tab's, and what the images tab's Publish waits for). */
-function checklistQuery(id: string) {
-  return queryOptions({
-    queryKey: ['project', id, 'checklist'],
-    queryFn: async () =>
-      ok(await api.GET('/api/v1/projects/{id}/checklist', { params: { path: { id } } })),
-  });
-}
-
 function useChecklist(id: string) {
   return useQuery(checklistQuery(id));
-}
-
-/** The images tab's first page of images. */
-function imagesQuery(id: string) {
-  return queryOptions({
-    queryKey: ['project', id, 'images'],
-    queryFn: async () =>
-      ok(
-        await api.GET('/api/v1/projects/{id}/images', {
-          params: { path: { id }, query: { pageSize: 100 } },
-        }),
-      ),
-  });
 }
 
 /**

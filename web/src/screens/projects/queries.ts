@@ -1,0 +1,37 @@
+/**
+ * The project screen's queries, in a module of their own so that the entry can start them for a
+ * project page opened cold (a bookmark, an e-mail's link) before the screen's chunk arrives.
+ */
+import { queryOptions } from '@tanstack/react-query';
+import { api, ok } from '../../api/client';
+
+/** One project. */
+export function projectQuery(id: string) {
+  return queryOptions({
+    queryKey: ['project', id],
+    queryFn: async () => ok(await api.GET('/api/v1/projects/{id}', { params: { path: { id } } })),
+    retry: false,
+  });
+}
+
+/** The project's checklist (the checklist tab's, and what the images tab's Publish waits for). */
+export function checklistQuery(id: string) {
+  return queryOptions({
+    queryKey: ['project', id, 'checklist'],
+    queryFn: async () =>
+      ok(await api.GET('/api/v1/projects/{id}/checklist', { params: { path: { id } } })),
+  });
+}
+
+/** The images tab's first page of images. */
+export function imagesQuery(id: string) {
+  return queryOptions({
+    queryKey: ['project', id, 'images'],
+    queryFn: async () =>
+      ok(
+        await api.GET('/api/v1/projects/{id}/images', {
+          params: { path: { id }, query: { pageSize: 100 } },
+        }),
+      ),
+  });
+}
