@@ -58,7 +58,7 @@ describeDb('hallmark serve', (t) => {
     const name = `${project.namespace}/plugin`;
     const first = await startTestServer({
       ...t.config,
-      workers: { concurrency: 1, inProcess: false },
+      workers: { ...t.config.workers, concurrency: 1, inProcess: false },
     });
     let digest: string;
     try {
@@ -123,7 +123,7 @@ describeDb('hallmark serve', (t) => {
     const project = await newProject(t.db);
     const server = await startTestServer({
       ...t.config,
-      workers: { concurrency: 1, inProcess: false },
+      workers: { ...t.config.workers, concurrency: 1, inProcess: false },
     });
     const worker = await startWorker(t.config, { workerPollMs: 50 });
     try {

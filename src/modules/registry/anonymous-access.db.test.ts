@@ -33,7 +33,10 @@ describeDb('anonymous registry access by published tag', (t) => {
 
   beforeAll(async () => {
     // No scans run: the tests set each image's status and publication themselves.
-    server = await startTestServer({ ...t.config, workers: { concurrency: 1, inProcess: false } });
+    server = await startTestServer({
+      ...t.config,
+      workers: { ...t.config.workers, concurrency: 1, inProcess: false },
+    });
     project = await newProject(t.db);
     owner = new RegistryClient(server.url, project.registryKey);
     anonymous = new RegistryClient(server.url);

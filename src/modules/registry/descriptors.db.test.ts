@@ -25,7 +25,7 @@ describeDb('manifests with very many descriptors', (t) => {
     server = await startTestServer({
       ...t.config,
       registry: { ...t.config.registry, maxManifestBytes: 16 * 1024 * 1024 },
-      workers: { concurrency: 1, inProcess: false },
+      workers: { ...t.config.workers, concurrency: 1, inProcess: false },
     });
     project = await newProject(t.db);
     client = new RegistryClient(server.url, project.registryKey);

@@ -20,7 +20,10 @@ describeDb('registry garbage collection', (t) => {
   let name: string;
 
   beforeAll(async () => {
-    server = await startTestServer({ ...t.config, workers: { concurrency: 1, inProcess: false } });
+    server = await startTestServer({
+      ...t.config,
+      workers: { ...t.config.workers, concurrency: 1, inProcess: false },
+    });
   });
   afterAll(() => server.close());
   beforeEach(async () => {
@@ -182,7 +185,10 @@ describeDb('registry garbage collection', (t) => {
 describeDb('registry garbage collection by the operator', (t) => {
   let server: RunningServer;
   beforeAll(async () => {
-    server = await startTestServer({ ...t.config, workers: { concurrency: 1, inProcess: false } });
+    server = await startTestServer({
+      ...t.config,
+      workers: { ...t.config.workers, concurrency: 1, inProcess: false },
+    });
   });
   afterAll(() => server.close());
 
