@@ -48,7 +48,7 @@ describe('loadConfig', () => {
         keepAliveTimeoutSeconds: 65,
       },
       database: { dialect: 'sqlite', file: path.join(dir, 'data', 'hallmark.db') },
-      blobs: { dir: path.join(dir, 'data', 'blobs') },
+      blobs: { driver: 'fs', dir: path.join(dir, 'data', 'blobs') },
       workers: { concurrency: 2, inProcess: true, leaseSeconds: 20 },
       registry: { maxManifestBytes: 4 * 1024 * 1024, gcGraceMinutes: 60, maxOpenUploads: 100 },
       scan: {
@@ -164,6 +164,56 @@ describe('loadConfig', () => {
     });
     expect(config.database).toEqual({ dialect: 'postgres', url: 'postgres://u@db:5432/hallmark' });
     expect(config.blobs.dir).toBe(path.join(dir, 'shared/blobs'));
+  });
+
+  it('should take the S3 blob store from HALLMARK_BLOBS_DRIVER and HALLMARK_S3_*', () => {
+    const config = loadConfig({
+      env: {
+        HALLMARK_BLOBS_DRIVER: 's3',
+        HALLMARK_S3_ENDPOINT: 'http://127.0.0.1:7480/',
+        HALLMARK_S3_BUCKET: 'hallmark-blobs',
+        HALLMARK_S3_PREFIX: '/prod/',
+        HALLMARK_S3_ACCESS_KEY_ID: 'AK',
+        HALLMARK_S3_SECRET_ACCESS_KEY: 'SK',
+        HALLMARK_S3_FORCE_PATH_STYLE: 'true',
+        HALLMARK_S3_REDIRECT: 'yes',
+      },
+      argv: { s3CreateBucket: true },
+      cwd: dir,
+    });
+    expect(config.blobs).toEqual({
+      driver: 's3',
+      dir: path.join(dir, 'data', 'blobs'),
+      s3: {
+        endpoint: 'http://127.0.0.1:7480',
+        region: 'us-east-1',
+        bucket: 'hallmark-blobs',
+        prefix: 'prod/',
+        accessKeyId: 'AK',
+        secretAccessKey: 'SK',
+        forcePathStyle: true,
+        redirect: true,
+        createBucket: true,
+      },
+    });
+  });
+
+  it('should refuse an S3 store without a bucket, a bad bucket name or half the credentials', () => {
+    const missing = configError(() => loadConfig({ env: { HALLMARK_BLOBS_DRIVER: 's3' } }));
+    expect(missing.message).toContain('blobs.s3.bucket: must be set when blobs.driver is s3');
+    const bad = configError(() =>
+      loadConfig({
+        env: {
+          HALLMARK_BLOBS_DRIVER: 's3',
+          HALLMARK_S3_BUCKET: 'Bad_Bucket',
+          HALLMARK_S3_ACCESS_KEY_ID: 'AK',
+        },
+      }),
+    );
+    expect(bad.message).toContain('blobs.s3.bucket (from HALLMARK_S3_BUCKET="Bad_Bucket")');
+    expect(bad.message).toContain('set both blobs.s3.accessKeyId and blobs.s3.secretAccessKey');
+    const driver = configError(() => loadConfig({ env: { HALLMARK_BLOBS_DRIVER: 'gcs' } }));
+    expect(driver.message).toContain('blobs.driver (from HALLMARK_BLOBS_DRIVER="gcs")');
   });
 
   it('should parse booleans and ignore empty environment values', () => {

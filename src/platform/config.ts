@@ -42,10 +42,61 @@ export const ConfigSchema = z
       .prefault({}),
     blobs: z
       .strictObject({
+        /** Where blobs live: `fs` (a directory, the default) or `s3` (an S3-compatible bucket). */
+        driver: z.enum(['fs', 's3']).default('fs'),
         /** Directory of the filesystem blob store; defaults to `<dataDir>/blobs`. */
         dir: z.string().min(1).optional(),
+        s3: z
+          .strictObject({
+            /** `http(s)://host[:port]` of an S3-compatible server; unset: AWS S3 of `region`. */
+            endpoint: z.url({ protocol: /^https?$/ }).optional(),
+            /** Region requests are signed for (any value for most non-AWS servers). */
+            region: z.string().min(1).max(64).default('us-east-1'),
+            /** The bucket; required with driver `s3`. */
+            bucket: z
+              .string()
+              .regex(
+                /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/,
+                'must be an S3 bucket name: 3 to 63 lowercase letters, digits, dots and hyphens',
+              )
+              .optional(),
+            /** Key prefix of every object Hallmark writes (`hallmark/`), so a bucket can be shared. */
+            prefix: z
+              .string()
+              .max(200)
+              .regex(/^[A-Za-z0-9._\/-]*$/, 'may hold only letters, digits and . _ - /')
+              .default(''),
+            /** Access key; unset with the secret: the SDK's default chain (env, profile, role). */
+            accessKeyId: z.string().min(1).optional(),
+            /** Secret key, set together with `accessKeyId`. */
+            secretAccessKey: z.string().min(1).optional(),
+            /** `endpoint/bucket/key` URLs instead of `bucket.endpoint/key` (most non-AWS servers). */
+            forcePathStyle: z.boolean().default(false),
+            /** Blob GETs answer 307 to a presigned URL of the bucket instead of streaming. */
+            redirect: z.boolean().default(false),
+            /** Create the bucket at start when it does not exist (else start fails). */
+            createBucket: z.boolean().default(false),
+          })
+          .prefault({}),
       })
-      .prefault({}),
+      .prefault({})
+      .superRefine((blobs, ctx) => {
+        if (blobs.driver === 's3' && blobs.s3.bucket === undefined) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['s3', 'bucket'],
+            message: 'must be set when blobs.driver is s3 (HALLMARK_S3_BUCKET)',
+          });
+        }
+        if ((blobs.s3.accessKeyId === undefined) !== (blobs.s3.secretAccessKey === undefined)) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['s3', blobs.s3.accessKeyId === undefined ? 'accessKeyId' : 'secretAccessKey'],
+            message:
+              'set both blobs.s3.accessKeyId and blobs.s3.secretAccessKey, or neither (the SDK default chain)',
+          });
+        }
+      }),
     workers: z
       .strictObject({
         /** Jobs one worker process runs at the same time. */
@@ -208,7 +259,7 @@ export interface Config {
     readonly keepAliveTimeoutSeconds: number;
   };
   readonly database: DatabaseTarget;
-  readonly blobs: { readonly dir: string };
+  readonly blobs: BlobsConfig;
   readonly workers: {
     readonly concurrency: number;
     readonly inProcess: boolean;
@@ -264,6 +315,24 @@ export interface Config {
   readonly log: { readonly level: 'debug' | 'info' | 'warn' | 'error' };
 }
 
+/** Where blobs live: a directory, or an S3 bucket (`dir` stays the filesystem store's place). */
+export type BlobsConfig =
+  | { readonly driver: 'fs'; readonly dir: string }
+  | { readonly driver: 's3'; readonly dir: string; readonly s3: S3BlobsConfig };
+
+/** The S3 blob store's settings, resolved: `prefix` is empty or ends with `/`. */
+export interface S3BlobsConfig {
+  readonly endpoint: string | undefined;
+  readonly region: string;
+  readonly bucket: string;
+  readonly prefix: string;
+  readonly accessKeyId: string | undefined;
+  readonly secretAccessKey: string | undefined;
+  readonly forcePathStyle: boolean;
+  readonly redirect: boolean;
+  readonly createBucket: boolean;
+}
+
 type SettingKind = 'string' | 'int' | 'bool';
 
 /** One setting reachable from the environment and the command line. */
@@ -301,6 +370,36 @@ export const SETTINGS: readonly SettingSource[] = [
   },
   { path: 'database.url', env: 'HALLMARK_DATABASE_URL', flag: 'databaseUrl', kind: 'string' },
   { path: 'blobs.dir', env: 'HALLMARK_BLOBS_DIR', flag: 'blobsDir', kind: 'string' },
+  { path: 'blobs.driver', env: 'HALLMARK_BLOBS_DRIVER', flag: 'blobsDriver', kind: 'string' },
+  { path: 'blobs.s3.endpoint', env: 'HALLMARK_S3_ENDPOINT', flag: 's3Endpoint', kind: 'string' },
+  { path: 'blobs.s3.region', env: 'HALLMARK_S3_REGION', flag: 's3Region', kind: 'string' },
+  { path: 'blobs.s3.bucket', env: 'HALLMARK_S3_BUCKET', flag: 's3Bucket', kind: 'string' },
+  { path: 'blobs.s3.prefix', env: 'HALLMARK_S3_PREFIX', flag: 's3Prefix', kind: 'string' },
+  {
+    path: 'blobs.s3.accessKeyId',
+    env: 'HALLMARK_S3_ACCESS_KEY_ID',
+    flag: 's3AccessKeyId',
+    kind: 'string',
+  },
+  {
+    path: 'blobs.s3.secretAccessKey',
+    env: 'HALLMARK_S3_SECRET_ACCESS_KEY',
+    flag: 's3SecretAccessKey',
+    kind: 'string',
+  },
+  {
+    path: 'blobs.s3.forcePathStyle',
+    env: 'HALLMARK_S3_FORCE_PATH_STYLE',
+    flag: 's3ForcePathStyle',
+    kind: 'bool',
+  },
+  { path: 'blobs.s3.redirect', env: 'HALLMARK_S3_REDIRECT', flag: 's3Redirect', kind: 'bool' },
+  {
+    path: 'blobs.s3.createBucket',
+    env: 'HALLMARK_S3_CREATE_BUCKET',
+    flag: 's3CreateBucket',
+    kind: 'bool',
+  },
   {
     path: 'workers.concurrency',
     env: 'HALLMARK_WORKER_CONCURRENCY',
@@ -665,7 +764,10 @@ function resolveConfig(parsed: ParsedConfig, cwd: string): Config {
       url === undefined
         ? { dialect: 'sqlite', file: path.join(dataDir, 'hallmark.db') }
         : { dialect: 'postgres', url },
-    blobs: { dir: path.resolve(cwd, parsed.blobs.dir ?? path.join(dataDir, 'blobs')) },
+    blobs: resolveBlobs(
+      parsed.blobs,
+      path.resolve(cwd, parsed.blobs.dir ?? path.join(dataDir, 'blobs')),
+    ),
     workers: { ...parsed.workers },
     registry: { ...parsed.registry },
     accounts: { ...parsed.accounts, adminPassword: parsed.accounts.adminPassword },
@@ -695,6 +797,29 @@ function resolveConfig(parsed: ParsedConfig, cwd: string): Config {
       secretKey: parsed.builds.secretKey,
     },
     log: { level: parsed.log.level },
+  };
+}
+
+function resolveBlobs(blobs: ParsedConfig['blobs'], dir: string): BlobsConfig {
+  const { s3 } = blobs;
+  if (blobs.driver === 'fs' || s3.bucket === undefined) {
+    return { driver: 'fs', dir };
+  }
+  const prefix = s3.prefix.replace(/^\/+|\/+$/g, '');
+  return {
+    driver: 's3',
+    dir,
+    s3: {
+      endpoint: s3.endpoint?.replace(/\/+$/, ''),
+      region: s3.region,
+      bucket: s3.bucket,
+      prefix: prefix === '' ? '' : `${prefix}/`,
+      accessKeyId: s3.accessKeyId,
+      secretAccessKey: s3.secretAccessKey,
+      forcePathStyle: s3.forcePathStyle,
+      redirect: s3.redirect,
+      createBucket: s3.createBucket,
+    },
   };
 }
 
