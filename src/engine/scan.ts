@@ -6,7 +6,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isCapturedPath, readContentSets, readOsRelease } from './facts.js';
-import { readLayers } from './image/read-layers.js';
+import { readLayers, type LayerIndexSink, type LayerIndexSource } from './image/read-layers.js';
 import { resolveImage } from './image/resolve.js';
 import type { FileTree } from './image/file-tree.js';
 import type { DigestAlgo, LayerChanges, ResolvedImage } from './image/types.js';
@@ -51,6 +51,14 @@ export interface ScanOptions {
    * images from its own registry storage this way).
    */
   open?: (tempDir: string) => Promise<ResolvedImage>;
+  /**
+   * Indexes of layers read before (the server keeps them per layer digest), applied instead of
+   * the layers' bytes. They must have been recorded by this engine's `record`: the same captured
+   * and extracted paths.
+   */
+  indexes?: LayerIndexSource;
+  /** Where to hand the indexes of layers read from their bytes. */
+  record?: LayerIndexSink;
 }
 
 /** The outcome of a scan, before it is presented as JSON, text or JUnit. */
@@ -105,6 +113,8 @@ export async function scanImage(reference: string, options: ScanOptions): Promis
         extract: isRpmDbFile,
         onProgress: (p) => options.onProgress?.({ phase: 'layers', ...p }),
         ...(options.signal ? { signal: options.signal } : {}),
+        ...(options.indexes ? { indexes: options.indexes } : {}),
+        ...(options.record ? { record: options.record } : {}),
       });
     let read = await readWith(FILE_DIGESTS, 1);
     options.onProgress?.({ phase: 'rpm' });

@@ -1,12 +1,13 @@
 /**
  * Applying one layer's tar entries to the final-filesystem view: files (hashed, captured or
- * extracted as asked), directories, links, devices, whiteouts and opaque directories.
+ * extracted as asked), directories, links, devices, whiteouts and opaque directories. An entry
+ * comes from the layer's tar stream, or from the layer's index (layer-index.ts) with its content
+ * already hashed: both go through the same code, so both leave the same view.
  */
 import { createHash } from 'node:crypto';
-import { copyFile, mkdir, open } from 'node:fs/promises';
+import { copyFile, mkdir, open, writeFile } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import type { Header } from 'tar-stream';
 import { ImageReadError } from '../../platform/errors.js';
 import { prop } from '../../platform/json.js';
 import type { FileTree } from './file-tree.js';
@@ -28,6 +29,63 @@ export interface EntryBody extends AsyncIterable<unknown> {
   resume(): unknown;
 }
 
+/**
+ * An entry's content as a layer's index knows it: the digests of a regular file, and its bytes
+ * when the index kept them (files the checks read).
+ */
+export interface KnownContent {
+  readonly known: true;
+  readonly digests?: Readonly<Partial<Record<DigestAlgo, string>>>;
+  readonly bytes?: Buffer;
+}
+
+/** What `applyEntry` reads an entry's content from. */
+export type EntryContent = EntryBody | KnownContent;
+
+/**
+ * The fields of a tar header the reader looks at: tar-stream's `Header`, or the same fields
+ * from a layer's index. Missing numbers take the same defaults either way.
+ */
+export interface EntryHeader {
+  readonly name: string;
+  readonly type?: string | null;
+  readonly mode?: number | null;
+  readonly size?: number | null;
+  readonly uid?: number | null;
+  readonly gid?: number | null;
+  readonly mtime?: Date | null;
+  readonly uname?: string | null;
+  readonly gname?: string | null;
+  readonly linkname?: string | null;
+  readonly pax?: unknown;
+}
+
+/** What the index of a layer keeps of one regular file read from the stream. */
+export interface RecordedFile {
+  readonly digests: Partial<Record<DigestAlgo, string>>;
+  readonly bytes?: Buffer;
+}
+
+/** Collects a layer's entries, as they are applied, into the layer's index. */
+export interface LayerRecorder {
+  /** Claims room for `size` bytes of kept content; false (and nothing more kept) past the budget. */
+  reserve(size: number): boolean;
+  /** Records one applied (or refused) entry. */
+  add(header: EntryHeader, file: RecordedFile | undefined): void;
+}
+
+/**
+ * Thrown while applying an index when it lacks what this read needs (a digest algorithm, or the
+ * bytes of a file the checks read at a path the index did not expect): the layer is then read
+ * from its bytes instead.
+ */
+export class IndexMissError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'IndexMissError';
+  }
+}
+
 /** The layer being applied, and what the caller asked for. */
 export interface LayerContext {
   fs: FileTree;
@@ -39,9 +97,11 @@ export interface LayerContext {
   capture: (path: string) => boolean;
   extract: (path: string) => boolean;
   maxFileBytes: number;
+  /** Set while a layer read from its bytes is recorded into its index. */
+  recorder?: LayerRecorder | undefined;
 }
 
-const TYPES: Partial<Record<Header['type'], FileType>> = {
+const TYPES: Readonly<Record<string, FileType>> = {
   file: 'file',
   'contiguous-file': 'file',
   directory: 'dir',
@@ -55,6 +115,11 @@ const CAPABILITY_KEYS = [
   'SCHILY.xattr.security.capability',
   'LIBARCHIVE.xattr.security.capability',
 ];
+
+/** True when the entry's PAX records carry a `security.capability` extended attribute. */
+export function hasCapabilities(header: EntryHeader): boolean {
+  return CAPABILITY_KEYS.some((k) => prop(header.pax, k) !== undefined);
+}
 
 /**
  * Splits an entry name into components (leading `./` and `/` dropped), refusing names that
@@ -96,45 +161,64 @@ export function entryParts(name: string, ctx: { digest: string; index: number })
 
 /**
  * Applies one tar entry, consuming its body. An entry whose path or link target is over Linux's
- * limits is skipped and recorded on the layer's changes. @throws ImageReadError
+ * limits is skipped and recorded on the layer's changes.
+ * @throws ImageReadError
+ * @throws IndexMissError when `body` is known content that lacks what this read needs
  */
 export async function applyEntry(
   ctx: LayerContext,
-  header: Header,
-  body: EntryBody,
+  header: EntryHeader,
+  body: EntryContent,
 ): Promise<void> {
+  let file: RecordedFile | undefined;
   try {
-    await applyChecked(ctx, header, body);
+    file = await applyChecked(ctx, header, body);
   } catch (err) {
     if (!(err instanceof PathLimitError)) {
       throw err;
     }
-    body.resume();
+    skip(body);
     recordRefusal(ctx.changes.refusedPaths, err);
+  }
+  ctx.recorder?.add(header, file);
+}
+
+function isKnown(body: EntryContent): body is KnownContent {
+  return 'known' in body;
+}
+
+/** Lets the rest of a streamed body go by; known content needs nothing. */
+function skip(body: EntryContent): void {
+  if (!isKnown(body)) {
+    body.resume();
   }
 }
 
-async function applyChecked(ctx: LayerContext, header: Header, body: EntryBody): Promise<void> {
+async function applyChecked(
+  ctx: LayerContext,
+  header: EntryHeader,
+  body: EntryContent,
+): Promise<RecordedFile | undefined> {
   const parts = entryParts(header.name, ctx);
   const base = parts[parts.length - 1];
   if (base === undefined || base.startsWith('.wh.')) {
-    body.resume();
+    skip(body);
     if (base !== undefined) {
       applyWhiteout(ctx, parts, base);
     }
-    return;
+    return undefined;
   }
   const path = '/' + parts.join('/');
   if (header.type === 'link') {
-    body.resume();
+    skip(body);
     await applyHardLink(ctx, path, header);
-    return;
+    return undefined;
   }
-  const type = TYPES[header.type];
+  const type = Object.hasOwn(TYPES, header.type ?? '') ? TYPES[header.type ?? ''] : undefined;
   if (!type) {
     // PAX/GNU bookkeeping the parser did not fold in, sparse files and the like carry no object.
-    body.resume();
-    return;
+    skip(body);
+    return undefined;
   }
   if (type === 'symlink') {
     checkLinkTarget(header.linkname ?? '', path);
@@ -151,13 +235,15 @@ async function applyChecked(ctx: LayerContext, header: Header, body: EntryBody):
         `layer ${ctx.index + 1} (${ctx.digest}): "${header.name}" is ${entry.size} bytes, over the ${ctx.maxFileBytes}-byte limit`,
       );
     }
-    await readContent(ctx, entry, canonical, body);
-  } else {
-    body.resume();
+    return isKnown(body)
+      ? useKnownContent(ctx, entry, canonical, body)
+      : readContent(ctx, entry, { canonical, raw: path }, body);
   }
+  skip(body);
+  return undefined;
 }
 
-function newEntry(ctx: LayerContext, header: Header, type: FileType): FsEntry {
+function newEntry(ctx: LayerContext, header: EntryHeader, type: FileType): FsEntry {
   const entry: FsEntry = {
     type,
     mode: (header.mode ?? (type === 'dir' ? 0o755 : 0o644)) & 0o7777,
@@ -176,7 +262,7 @@ function newEntry(ctx: LayerContext, header: Header, type: FileType): FsEntry {
   if (type === 'symlink') {
     entry.linkname = header.linkname ?? '';
   }
-  if (CAPABILITY_KEYS.some((k) => prop(header.pax, k) !== undefined)) {
+  if (hasCapabilities(header)) {
     entry.hasCapabilities = true;
   }
   return entry;
@@ -201,7 +287,7 @@ function applyWhiteout(ctx: LayerContext, parts: string[], base: string): void {
 }
 
 /** A hard link becomes a copy of its target's entry (content, digests, capabilities). */
-async function applyHardLink(ctx: LayerContext, path: string, header: Header): Promise<void> {
+async function applyHardLink(ctx: LayerContext, path: string, header: EntryHeader): Promise<void> {
   const linkname = header.linkname ?? '';
   const target = ctx.fs.lstat('/' + entryParts(linkname, ctx).join('/'));
   if (!target || target.type === 'dir') {
@@ -231,12 +317,18 @@ async function extractPath(ctx: LayerContext, canonical: string): Promise<string
   return dest;
 }
 
+/** True when the checks read the content of a file of `size` bytes at `path`. */
+function contentWanted(ctx: LayerContext, path: string, size: number): boolean {
+  return (size <= MAX_CAPTURE_BYTES && ctx.capture(path)) || ctx.extract(path);
+}
+
 async function readContent(
   ctx: LayerContext,
   entry: FsEntry,
-  canonical: string,
+  paths: { canonical: string; raw: string },
   body: EntryBody,
-): Promise<void> {
+): Promise<RecordedFile> {
+  const { canonical } = paths;
   const hashes = ctx.digestAlgorithms.map((a) => createHash(a));
   const keep: Buffer[] | undefined =
     entry.size <= MAX_CAPTURE_BYTES && ctx.capture(canonical) ? [] : undefined;
@@ -247,6 +339,13 @@ async function readContent(
     entry.extractedTo = dest;
     ctx.changes.rpmdbFiles.set(canonical, dest);
   }
+  // The index keeps what the checks read here, and what they would read were the path the
+  // layer names not redirected by a symlink below it.
+  const forIndex =
+    ctx.recorder !== undefined &&
+    (keep !== undefined || out !== undefined || contentWanted(ctx, paths.raw, entry.size)) &&
+    ctx.recorder.reserve(entry.size);
+  const kept: Buffer[] | undefined = keep ?? (forIndex ? [] : undefined);
   try {
     for await (const item of body) {
       const chunk = item instanceof Uint8Array ? item : Buffer.from(String(item));
@@ -254,7 +353,7 @@ async function readContent(
         h.update(chunk);
       }
       // A copy: the chunk is a view of a 1 MiB decompression buffer that must not stay alive.
-      keep?.push(Buffer.from(chunk));
+      kept?.push(Buffer.from(chunk));
       if (out) {
         await out.write(chunk);
       }
@@ -270,7 +369,47 @@ async function readContent(
     }
   }
   entry.digests = digests;
-  if (keep) {
-    entry.content = keep.length === 1 ? (keep[0] ?? Buffer.alloc(0)) : Buffer.concat(keep);
+  const bytes = kept && (kept.length === 1 ? (kept[0] ?? Buffer.alloc(0)) : Buffer.concat(kept));
+  if (keep && bytes) {
+    entry.content = bytes;
   }
+  return { digests, ...(forIndex && bytes ? { bytes } : {}) };
+}
+
+/**
+ * Takes a file's digests and the bytes the checks read from the layer's index, as `readContent`
+ * would have computed them from the stream.
+ * @throws IndexMissError when the index lacks a digest or bytes this read needs
+ */
+async function useKnownContent(
+  ctx: LayerContext,
+  entry: FsEntry,
+  canonical: string,
+  body: KnownContent,
+): Promise<undefined> {
+  const digests: Partial<Record<DigestAlgo, string>> = {};
+  for (const algo of ctx.digestAlgorithms) {
+    const digest = body.digests?.[algo];
+    if (digest === undefined) {
+      throw new IndexMissError(`the index has no ${algo} digest of ${canonical}`);
+    }
+    digests[algo] = digest;
+  }
+  const capture = entry.size <= MAX_CAPTURE_BYTES && ctx.capture(canonical);
+  const extract = ctx.extract(canonical);
+  const bytes = body.bytes;
+  if ((capture || extract) && (bytes === undefined || bytes.length !== entry.size)) {
+    throw new IndexMissError(`the index does not hold the content of ${canonical}`);
+  }
+  if (extract && bytes) {
+    const dest = await extractPath(ctx, canonical);
+    await writeFile(dest, bytes);
+    entry.extractedTo = dest;
+    ctx.changes.rpmdbFiles.set(canonical, dest);
+  }
+  entry.digests = digests;
+  if (capture && bytes) {
+    entry.content = bytes;
+  }
+  return undefined;
 }

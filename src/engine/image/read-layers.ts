@@ -1,8 +1,11 @@
 /**
  * The one-pass layer reader: every layer is read once, streaming — its digest verified,
  * decompressed, its tar entries applied to the final-filesystem view with whiteouts — and nothing
- * is written to disk except the files the caller asks to extract.
+ * is written to disk except the files the caller asks to extract. A layer whose index the caller
+ * has (layer-index.ts) is applied from it instead of its bytes, with the same result; a layer
+ * read from its bytes can be recorded into an index for later reads.
  */
+import { join } from 'node:path';
 import { createHash } from 'node:crypto';
 import type { Hash } from 'node:crypto';
 import { Readable, Transform } from 'node:stream';
@@ -15,6 +18,7 @@ import type { Compression } from './decompress.js';
 import { FileTree } from './file-tree.js';
 import { applyEntry } from './layer-entries.js';
 import type { LayerContext } from './layer-entries.js';
+import { IndexRecorder, type LayerIndex } from './layer-index.js';
 import { toLayerError } from './layer-errors.js';
 import type { DigestAlgo, LayerChanges, ResolvedImage } from './types.js';
 
@@ -56,6 +60,29 @@ export interface ReadLayersOptions {
   /** Compressed bytes read so far over all layers. */
   onProgress?: (p: { layer: number; layers: number; bytes: number; totalBytes: number }) => void;
   signal?: AbortSignal;
+  /** Indexes of layers read before, applied instead of the layers' bytes. */
+  indexes?: LayerIndexSource;
+  /** Which layers read from their bytes to record into an index, and where to hand it. */
+  record?: LayerIndexSink;
+}
+
+/**
+ * Where `readLayers` asks for a layer's index. The source answers only for layers the image may
+ * read (an index stands for the layer's bytes) and with indexes taken with the same `capture` and
+ * `extract` rules; an index that proves unusable costs a read of the layer, never a different
+ * result.
+ */
+export interface LayerIndexSource {
+  get(layer: number, digest: string): Promise<LayerIndex | undefined>;
+}
+
+/** Where `readLayers` hands the indexes of layers it read from their bytes. */
+export interface LayerIndexSink {
+  /** True for the layers worth an index (say, big ones). */
+  wants(layer: number, descriptor: { digest: string; size: number }): boolean;
+  /** Bytes one index may hold (kept file bytes plus its entries); a bigger layer gets none. */
+  readonly maxBytes: number;
+  indexed(layer: number, index: LayerIndex): void;
 }
 
 /** The final filesystem, what each layer changed, and totals. */
@@ -78,6 +105,24 @@ export async function readLayers(
   image: ResolvedImage,
   opts: ReadLayersOptions,
 ): Promise<LayersRead> {
+  const read = await readFrom(image, opts, image.manifest.layers.length);
+  if (read.ok) {
+    return read.layers;
+  }
+  // An index proved unusable: read again, from the bytes of that layer up (the layers below come
+  // from their indexes again), in a work directory of its own.
+  return (await readFrom(image, { ...opts, workDir: join(opts.workDir, 'again') }, read.stale))
+    .layers as LayersRead;
+}
+
+type Attempt = { ok: true; layers: LayersRead } | { ok: false; stale: number; layers?: undefined };
+
+/** Reads the layers, applying the indexes of those below `indexedBelow` when the source has them. */
+async function readFrom(
+  image: ResolvedImage,
+  opts: ReadLayersOptions,
+  indexedBelow: number,
+): Promise<Attempt> {
   const limits = { ...DEFAULT_LIMITS, ...opts.limits };
   const fs = new FileTree();
   const layers: LayerChanges[] = [];
@@ -113,25 +158,87 @@ export async function readLayers(
             totalBytes,
           })
       : undefined;
-    try {
-      const read = await readLayer(image, ctx, counters, {
-        opts,
-        limits,
-        declaredSize: desc.size,
-        progress,
-      });
-      if (!read) {
-        unread.push(desc.digest);
+    const run = { opts, limits, declaredSize: desc.size, progress };
+    const known =
+      index < indexedBelow ? await usableIndex(opts, run, index, desc.digest) : undefined;
+    if (known !== undefined) {
+      if (!(await applyIndex(ctx, counters, run, known))) {
+        return { ok: false, stale: index };
       }
-    } catch (err) {
-      throw toLayerError(err, desc.digest, index);
+    } else {
+      try {
+        const read = await readLayer(image, ctx, counters, run);
+        if (!read) {
+          unread.push(desc.digest);
+        }
+      } catch (err) {
+        throw toLayerError(err, desc.digest, index);
+      }
     }
     stats.entries = counters.entries;
     stats.compressedBytes += counters.compressed;
     stats.uncompressedBytes += counters.uncompressed;
     layers.push(ctx.changes);
   }
-  return { fs, layers, stats, unread };
+  return { ok: true, layers: { fs, layers, stats, unread } };
+}
+
+/**
+ * The layer's index when the source has one that can stand for this read: the file digests it
+ * asks for, and bytes within the limits a read of the layer would enforce (a layer over them is
+ * read, so that the read reports it).
+ */
+async function usableIndex(
+  opts: ReadLayersOptions,
+  run: LayerRun,
+  index: number,
+  digest: string,
+): Promise<LayerIndex | undefined> {
+  const known = await opts.indexes?.get(index, digest);
+  if (
+    known === undefined ||
+    known.layer !== digest ||
+    !opts.digestAlgorithms.every((a) => known.algorithms.includes(a)) ||
+    (run.declaredSize > 0 && known.compressedBytes > run.declaredSize) ||
+    known.uncompressedBytes > run.limits.maxLayerBytes ||
+    (known.compression !== 'none' &&
+      known.uncompressedBytes > RATIO_FLOOR &&
+      known.uncompressedBytes > run.limits.maxRatio * known.compressedBytes)
+  ) {
+    return undefined;
+  }
+  return known;
+}
+
+/**
+ * Applies a layer's index as `readLayer` applies its bytes; false when the index fails this read
+ * in any way (the caller then reads the layer itself, which reports what is wrong, if anything).
+ */
+async function applyIndex(
+  ctx: LayerContext,
+  counters: Counters,
+  run: LayerRun,
+  known: LayerIndex,
+): Promise<boolean> {
+  try {
+    for (const entry of known.entries) {
+      run.opts.signal?.throwIfAborted();
+      counters.entries += 1;
+      if (counters.entries > run.limits.maxEntries) {
+        return false;
+      }
+      await applyEntry(ctx, entry.header, entry.content);
+    }
+  } catch (err) {
+    if (run.opts.signal?.aborted === true) {
+      throw err;
+    }
+    return false;
+  }
+  counters.compressed = known.compressedBytes;
+  counters.uncompressed = known.uncompressedBytes;
+  run.progress?.(known.compressedBytes);
+  return true;
 }
 
 interface LayerRun {
@@ -156,6 +263,12 @@ async function readLayer(
   const hash = layerHash(ctx.digest);
   const { head, rest } = await peek(source, 4);
   const compression = detectCompression(head);
+  const sink = run.opts.record;
+  const recorder =
+    sink?.wants(ctx.index, { digest: ctx.digest, size: run.declaredSize }) === true
+      ? new IndexRecorder(sink.maxBytes)
+      : undefined;
+  ctx.recorder = recorder;
   const extract = tarExtract();
   const stages = [
     Readable.from(prepend(head, rest), { objectMode: false, highWaterMark: CHUNK }),
@@ -189,6 +302,17 @@ async function readLayer(
     );
   }
   verifyLayerDigest(ctx, hash, uncompressedDigest);
+  ctx.recorder = undefined;
+  const index = recorder?.finish({
+    layer: ctx.digest,
+    algorithms: [...run.opts.digestAlgorithms],
+    compression,
+    compressedBytes: counters.compressed,
+    uncompressedBytes: counters.uncompressed,
+  });
+  if (index !== undefined) {
+    sink?.indexed(ctx.index, index);
+  }
   return true;
 }
 
