@@ -1,13 +1,11 @@
 /** On-disk layout of `FsBlobStore` and the fsync helper its atomic commits rely on. */
 import { open } from 'node:fs/promises';
 import path from 'node:path';
-import { invalid } from '../errors.js';
 import { DIGEST_ALGORITHMS, type ParsedDigest } from './digest.js';
+import { checkUploadId } from './upload-id.js';
 
 /** Directory of uploads in progress, inside the store (same filesystem, so rename is atomic). */
 export const UPLOADS_DIR = '_uploads';
-
-const UPLOAD_ID = /^[A-Za-z0-9_-]{1,64}$/;
 
 /** The directories of a store under `dir` whose entries hold bytes: uploads and one per algorithm. */
 export function storeDirectories(dir: string): string[] {
@@ -24,10 +22,7 @@ export function blobPath(dir: string, digest: ParsedDigest): string {
  * @throws AppError `blob.upload_invalid` for a malformed id.
  */
 export function uploadPath(dir: string, id: string): string {
-  if (!UPLOAD_ID.test(id)) {
-    throw invalid('blob.upload_invalid', `Invalid upload id ${JSON.stringify(id.slice(0, 80))}.`);
-  }
-  return path.join(dir, UPLOADS_DIR, id);
+  return path.join(dir, UPLOADS_DIR, checkUploadId(id));
 }
 
 /** Flushes a directory's entries, so a rename or create in it survives a power loss. */

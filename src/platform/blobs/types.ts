@@ -34,8 +34,9 @@ export interface WriteFromOptions {
 }
 
 /**
- * One upload: bytes go to a temporary file that survives restarts, and only `commit` with a
- * matching digest makes them a blob. Operations on one writer run one after another.
+ * One upload: bytes go to temporary storage that survives restarts (a file, or S3 parts and a
+ * saved state), and only `commit` with a matching digest makes them a blob. Operations on one
+ * writer run one after another.
  */
 export interface BlobWriter {
   /** The upload id; `BlobStore.resumeWrite(id)` reopens it. */
@@ -99,6 +100,17 @@ export interface BlobStore {
   discardUpload(id: string): Promise<boolean>;
   /** Every upload in progress. */
   listUploads(): AsyncIterable<UploadStat>;
+  /**
+   * Removes what interrupted operations left in the back end besides uploads (S3: multipart
+   * uploads no upload's state names), started before `before`; how many (would be) removed.
+   * Absent where there is no such thing (the filesystem store).
+   */
+  sweep?(before: Date, dryRun?: boolean): Promise<number>;
+  /**
+   * A URL the client may fetch the blob from directly (S3 with `blobs.s3.redirect`: presigned),
+   * or undefined to stream it through the server. Absent where there is no such URL.
+   */
+  redirectUrl?(digest: string): Promise<string | undefined>;
 }
 
 /**
