@@ -51,9 +51,28 @@ export interface ImageScansTable {
   finished_at: Timestamp | null;
 }
 
+/**
+ * The index of a layer (engine/image/layer-index.ts), stored as a blob: scans of images that
+ * share the layer apply it instead of reading the layer.
+ */
+export interface LayerIndexesTable {
+  /** The layer's blob; the row goes with it. */
+  layer_digest: string;
+  /** The blob holding the stored index. */
+  index_digest: string;
+  /** `LAYER_INDEX_VERSION` of the index: rows of other versions are not used. */
+  format: number;
+  /** Bytes of the stored index (what the cache's bound counts). */
+  size: number;
+  created_at: Timestamp;
+  /** The last scan that used or wrote it (eviction drops the least recently used). */
+  used_at: Timestamp;
+}
+
 declare module '../../platform/db/schema.js' {
   interface DB {
     images: ImagesTable;
     image_scans: ImageScansTable;
+    layer_indexes: LayerIndexesTable;
   }
 }

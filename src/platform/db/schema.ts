@@ -89,6 +89,7 @@ export const TABLES = [
   'images',
   'image_health',
   'image_scans',
+  'layer_indexes',
   'jobs',
   'settings',
   'users',

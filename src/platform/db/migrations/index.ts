@@ -20,6 +20,7 @@ import * as mailRequests from './2026-12-05T2110_mail_requests.js';
 import * as builds from './2026-12-06T2200_builds.js';
 import * as rebuilds from './2026-12-07T0900_rebuilds.js';
 import * as buildDispatch from './2026-12-07T1000_build_dispatch.js';
+import * as layerIndexes from './2026-12-08T0900_layer_indexes.js';
 
 /** The migrations this build knows, by name. */
 export const MIGRATIONS: Readonly<Record<string, Migration>> = {
@@ -40,4 +41,5 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '2026-12-06T2200_builds': builds,
   '2026-12-07T0900_rebuilds': rebuilds,
   '2026-12-07T1000_build_dispatch': buildDispatch,
+  '2026-12-08T0900_layer_indexes': layerIndexes,
 };
