@@ -191,3 +191,51 @@ export function describeS3(s3: TestS3, title: string, body: (ctx: S3TestContext)
     });
   });
 }
+
+/** A bucket of its own on the run's S3 server, for tests that start `hallmark` processes. */
+export interface TestBucket extends TestS3Server {
+  readonly bucket: string;
+  /** Empties and deletes the bucket. */
+  remove(): Promise<void>;
+}
+
+/**
+ * Buckets for a test file that manages its own set-up (processes, a cluster): `bucket()` gives a
+ * fresh one, or undefined without an S3 server — then `skipReason()` says why; under `CI=true` it
+ * throws instead, so CI never skips S3 tests.
+ * @param name A short word that goes into the bucket's name (a–z, 0–9).
+ */
+export function s3ForTests(name: string): {
+  bucket(): Promise<TestBucket | undefined>;
+  skipReason(): string;
+} {
+  let reason = 'the S3 server was not asked for yet';
+  return {
+    async bucket() {
+      const s3 = await testS3();
+      if ('unavailable' in s3) {
+        reason = `no S3 server: ${s3.unavailable}`;
+        if (process.env.CI === 'true') {
+          throw new Error(`no S3 server in CI: ${s3.unavailable}`);
+        }
+        return undefined;
+      }
+      const tag = name
+        .toLowerCase()
+        .replace(/[^a-z0-9]/g, '')
+        .slice(0, 20);
+      const bucket = `${newBucketName()}-${tag}`.slice(0, 63).replace(/-$/, '');
+      const client = testS3Client(s3.server);
+      await client.send(new CreateBucketCommand({ Bucket: bucket }));
+      return {
+        ...s3.server,
+        bucket,
+        async remove() {
+          await removeBucket(client, bucket);
+          client.destroy();
+        },
+      };
+    },
+    skipReason: () => reason,
+  };
+}
