@@ -181,6 +181,11 @@ export const ConfigSchema = z
         timeoutSeconds: z.int().min(1).max(86_400).default(900),
         /** Resident memory one scan process may use, in MiB, before it is killed. */
         memoryLimitMb: z.int().min(256).max(1_048_576).default(1024),
+        /**
+         * MiB of layer indexes kept (what scanning a layer found, reused by the scans of every
+         * image that shares the layer); 0 keeps none.
+         */
+        layerCacheMb: z.int().min(0).max(1_048_576).default(2048),
       })
       .prefault({}),
     builds: z
@@ -276,6 +281,7 @@ export interface Config {
     readonly vulndbMaxAgeDays: number;
     readonly timeoutSeconds: number;
     readonly memoryLimitMb: number;
+    readonly layerCacheMb: number;
   };
   readonly accounts: {
     readonly passwordMinLength: number;
@@ -539,6 +545,12 @@ export const SETTINGS: readonly SettingSource[] = [
     kind: 'int',
   },
   {
+    path: 'scan.layerCacheMb',
+    env: 'HALLMARK_SCAN_LAYER_CACHE_MB',
+    flag: 'scanLayerCacheMb',
+    kind: 'int',
+  },
+  {
     path: 'builds.allowLocalGit',
     env: 'HALLMARK_BUILDS_ALLOW_LOCAL_GIT',
     flag: 'buildsAllowLocalGit',
@@ -787,6 +799,7 @@ function resolveConfig(parsed: ParsedConfig, cwd: string): Config {
       vulndbMaxAgeDays: parsed.scan.vulndbMaxAgeDays,
       timeoutSeconds: parsed.scan.timeoutSeconds,
       memoryLimitMb: parsed.scan.memoryLimitMb,
+      layerCacheMb: parsed.scan.layerCacheMb,
     },
     builds: {
       ...parsed.builds,
