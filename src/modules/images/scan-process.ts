@@ -14,6 +14,7 @@ import { createBlobStore } from '../../platform/blobs/index.js';
 import type { Config } from '../../platform/config.js';
 import { serveTask } from '../../platform/sandbox/index.js';
 import type { ScanRules } from '../zones/index.js';
+import { BlobIndexStore, type LayerIndexPlan, type LayerIndexReport } from './scan-index-store.js';
 
 /** What the job hands the scan process: plain data only. */
 export interface ScanRequest {
@@ -30,6 +31,8 @@ export interface ScanRequest {
   readonly now: Date;
   /** The scan's own temporary directory; the job removes it. */
   readonly tempDir: string;
+  /** The stored indexes of the image's layers, and which layers to index. */
+  readonly layerIndexes: LayerIndexPlan;
 }
 
 /** What the job stores of a finished scan. */
@@ -40,6 +43,10 @@ export interface ScanReply {
   /** The package set and the facts vulnerability matching reads besides it. */
   readonly matchInput: MatchInput;
   readonly vulnerabilities: VulnerabilityReport | null;
+  /** Layer indexes the scan used and wrote, for the job to record. */
+  readonly layerIndexes: LayerIndexReport;
+  /** Why an index could not be written, if one could not (only its index is lost). */
+  readonly indexWriteFailure?: string;
 }
 
 /** Scans the image of `request`. */
@@ -49,6 +56,7 @@ async function scan(request: ScanRequest): Promise<ScanReply> {
     'path' in request.vulndb
       ? await openVulnerabilityData(request.vulndb.path)
       : { unavailable: request.vulndb.unavailable };
+  const indexes = new BlobIndexStore(blobs, request.layerIndexes, request.manifest.readable);
   try {
     const result = await scanImage(request.reference, {
       policy: request.rules.policy,
@@ -57,7 +65,10 @@ async function scan(request: ScanRequest): Promise<ScanReply> {
       now: request.now,
       tempRoot: request.tempDir,
       open: () => openStoredImage(blobs, request.manifest, request.tags),
+      indexes,
+      record: indexes,
     });
+    const { report: layerIndexes, writeFailure } = await indexes.report();
     return {
       report: toJsonReport(result),
       passed: result.passed,
@@ -78,6 +89,8 @@ async function scan(request: ScanRequest): Promise<ScanReply> {
         ...result.matchFacts,
       },
       vulnerabilities: result.vulnerabilities,
+      layerIndexes,
+      ...(writeFailure === undefined ? {} : { indexWriteFailure: writeFailure }),
     };
   } finally {
     if ('matcher' in vulns) {
