@@ -40,6 +40,7 @@ import { findImage } from './images.js';
 import type { ScanReply, ScanRequest } from './scan-process.js';
 import { finishScan, findScan, previousVerdict, supersedeScan, type ScanOutcome } from './scans.js';
 import { autoPublish } from './service.js';
+import { layerIndexPlan, recordLayerIndexes } from './layer-indexes.js';
 import { enqueueScanFinishedMail } from './scan-mail.js';
 
 /** The assessment that needs vulnerability data. */
@@ -61,7 +62,7 @@ export interface ScanJobDeps {
   /** The vulnerability index, when one exists at this path. */
   readonly vulndbPath: string;
   /** Limits of each scan's process. */
-  readonly limits: Pick<Config['scan'], 'timeoutSeconds' | 'memoryLimitMb'>;
+  readonly limits: Pick<Config['scan'], 'timeoutSeconds' | 'memoryLimitMb' | 'layerCacheMb'>;
   /** Where scans keep their temporary files, one directory each (see `scanTempRoot`). */
   readonly tempRoot: string;
   /** Where the scan-finished e-mails go and link to. */
@@ -70,7 +71,17 @@ export interface ScanJobDeps {
   readonly grading: GradedImages;
   /** What a project's checklist asks of products and images (the server composes it). */
   readonly projectFacts: ProjectFacts;
+  /**
+   * Told in the transaction that stores a scan's verdict (the server composes it: a build waiting
+   * for its image's verdict is settled at once).
+   */
+  readonly onScanned?: ScanFinishedHook;
+  /** Layers to index from this size (default `MIN_INDEXED_LAYER_BYTES`; tests index all). */
+  readonly minIndexedLayerBytes?: number;
 }
+
+/** Called in the transaction that stores the verdict of an image's scan. */
+export type ScanFinishedHook = (trx: Kysely<DB>, imageId: string) => Promise<void>;
 
 /** The directory under which scans make their temporary directories. */
 export function scanTempRoot(config: Pick<Config, 'dataDir'>): string {
@@ -124,16 +135,23 @@ export function scanImageJob(deps: ScanJobDeps): JobDefinition<'scan.image'> {
       let stats: RunStats | undefined;
       let passed = false;
       try {
+        const manifest = await loadImageManifest(deps.db, ref, image.digest);
         const run = await runScan(
           deps,
           {
             reference: `${ref.name}:${image.tag}`,
-            manifest: await loadImageManifest(deps.db, ref, image.digest),
+            manifest,
             tags: [...new Set([image.tag, ...tags])],
             blobs: deps.blobs,
             rules,
             vulndb: serverVulndbSource(deps.vulndbPath),
             now: deps.clock.now(),
+            layerIndexes: await layerIndexPlan(
+              deps.db,
+              manifest.readable,
+              deps.limits,
+              deps.minIndexedLayerBytes,
+            ),
           },
           ctx.signal,
         );
@@ -141,6 +159,8 @@ export function scanImageJob(deps: ScanJobDeps): JobDefinition<'scan.image'> {
         const reply = replyOf(run, deps.limits);
         passed = reply.passed;
         await storeResult(deps, imageId, scanId, rules, reply);
+        // After the verdict: the build waiting for it need not wait for this bookkeeping too.
+        await recordLayerIndexes(deps.db, reply.layerIndexes, deps.clock.now(), deps.limits);
         log.info('scan', 'image scanned', {
           imageId,
           scanId,
@@ -151,6 +171,11 @@ export function scanImageJob(deps: ScanJobDeps): JobDefinition<'scan.image'> {
             .map((r) => r.name),
           ms: elapsed(),
           ...statsFields(stats),
+          indexedLayers: reply.layerIndexes.used.length,
+          newLayerIndexes: reply.layerIndexes.written.length,
+          ...(reply.indexWriteFailure === undefined
+            ? {}
+            : { indexWriteFailure: reply.indexWriteFailure }),
         });
       } catch (err) {
         if (!(err instanceof AppError) || err.status >= 500 || ctx.signal.aborted) {
@@ -173,6 +198,7 @@ export function scanImageJob(deps: ScanJobDeps): JobDefinition<'scan.image'> {
         await deps.db.transaction().execute(async (trx) => {
           if (await finishScan(trx, imageId, scanId, outcome, deps.clock.now())) {
             await enqueueScanFinishedMail(trx, deps.notify, deps.projectFacts, imageId);
+            await deps.onScanned?.(trx, imageId);
           }
         });
         log.info('scan', 'image unreadable', {
@@ -315,5 +341,6 @@ async function storeResult(
       });
     }
     await enqueueScanFinishedMail(trx, deps.notify, deps.projectFacts, imageId);
+    await deps.onScanned?.(trx, imageId);
   });
 }
