@@ -119,6 +119,21 @@ export async function lockKey(trx: Kysely<DB>, key: string): Promise<void> {
 }
 
 /**
+ * Sends `payload` to every session listening on `channel` (PostgreSQL `NOTIFY`; inside a
+ * transaction it is delivered when the transaction commits, never when it rolls back). SQLite has
+ * no notifications: nothing is sent, and its readers learn of changes by polling.
+ */
+export async function notifyChannel<T>(
+  db: Kysely<T>,
+  channel: string,
+  payload: string,
+): Promise<void> {
+  if (dialectOf(db) === 'postgres') {
+    await sql`select pg_notify(${channel}, ${payload})`.execute(db);
+  }
+}
+
+/**
  * Inserts a row or, when the `conflict` columns collide, overwrites the `update` columns with the
  * new values. Both dialects speak `ON CONFLICT … DO UPDATE … excluded`; it stays here so a future
  * dialect without it has one place to change. (Written as raw SQL because Kysely cannot type a

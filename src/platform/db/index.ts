@@ -1,5 +1,6 @@
 /** The metadata database: open it, migrate it, and the portable helpers around it. */
 export { openDatabase, describeTarget, type Database } from './open.js';
+export type { Listening } from './listen.js';
 export {
   migrateToLatest,
   assertSchemaNotNewer,
@@ -14,6 +15,7 @@ export {
   isUniqueViolation,
   jsonArrayLength,
   lockKey,
+  notifyChannel,
   readJson,
   skipLocked,
   sqlNow,

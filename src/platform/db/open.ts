@@ -12,12 +12,21 @@ import { describeError, internal } from '../errors.js';
 import { log } from '../logger.js';
 import { PRIVATE_DIR_MODE, PRIVATE_FILE_MODE, tightenSync } from '../private-files.js';
 import type { Dialect } from './dialect.js';
+import { listenPostgres, type Listening } from './listen.js';
 import type { DB } from './schema.js';
 
 /** An open database and how to close it. */
 export interface Database {
   readonly db: Kysely<DB>;
   readonly dialect: Dialect;
+  /**
+   * Calls `onNotify` with the payload of each notification sent on `channel` by any connection
+   * (PostgreSQL `LISTEN`, on a connection of its own that reconnects when lost; `''` each time it
+   * starts listening, since what was sent meanwhile is lost). On SQLite, which has no
+   * notifications, it never calls.
+   */
+  listen(channel: string, onNotify: (payload: string) => void): Listening;
+  /** Ends every listener, then closes the connections. */
   close(): Promise<void>;
 }
 
@@ -80,7 +89,8 @@ function openSqlite(file: string): Database {
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma(`busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}`);
   const db = new Kysely<DB>({ dialect: new SqliteDialect({ database: sqlite }) });
-  return { db, dialect: 'sqlite', close: () => db.destroy() };
+  const listen = (): Listening => ({ close: () => Promise.resolve() });
+  return { db, dialect: 'sqlite', listen, close: () => db.destroy() };
 }
 
 /**
@@ -117,7 +127,21 @@ function openPostgres(url: string): Database {
     client.once('end', () => connected.delete(client));
   });
   const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
+  const listeners = new Set<Listening>();
+  const listen = (channel: string, onNotify: (payload: string) => void): Listening => {
+    const listening = listenPostgres(pool, channel, onNotify);
+    listeners.add(listening);
+    return {
+      close: async () => {
+        listeners.delete(listening);
+        await listening.close();
+      },
+    };
+  };
   const close = async (): Promise<void> => {
+    // A listener holds its connection out of the pool, which would never finish ending.
+    await Promise.all([...listeners].map((listening) => listening.close()));
+    listeners.clear();
     const ending = [...connected].map(
       (client) => new Promise<void>((resolve) => client.once('end', () => resolve())),
     );
@@ -125,7 +149,7 @@ function openPostgres(url: string): Database {
     // The pool resolves once it has asked each connection to end; wait until they have.
     await Promise.all(ending);
   };
-  return { db, dialect: 'postgres', close };
+  return { db, dialect: 'postgres', listen, close };
 }
 
 /** Sizes and counts are int8; they fit a JS number, and SQLite returns numbers too. */

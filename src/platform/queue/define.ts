@@ -1,4 +1,6 @@
 /** Job handler definitions: what runs a job name (its retry policy is `JOB_RETRY` in jobs.ts). */
+import type { Kysely } from 'kysely';
+import type { DB } from '../db/schema.js';
 import type { JobData, JobName, RetryPolicy } from './jobs.js';
 
 /** What a handler reports: it did the work, or there was nothing (left) to do. */
@@ -11,8 +13,15 @@ export interface JobContext {
   readonly attempt: number;
   /** The runs this job gets in all: when `attempt` reaches it, a failure is final. */
   readonly maxAttempts: number;
-  /** Aborted when the worker shuts down past its grace period or loses the job's lock. */
+  /** Aborted when the worker shuts down past its grace period or loses the job's lease. */
   readonly signal: AbortSignal;
+  /**
+   * Call it first in the transaction that stores the job's result: it throws `job.lease_lost`
+   * when this run's lease has expired and the job was (or may be) taken over by another worker,
+   * so a late run never stores a second result. Set by the worker; absent when a test calls a
+   * handler directly.
+   */
+  readonly assertLease?: (trx: Kysely<DB>) => Promise<void>;
 }
 
 /** A registered handler for job `N`. */
@@ -23,7 +32,10 @@ export interface JobDefinition<N extends JobName = JobName> {
    * worker's own concurrency); the others stay queued for a worker with room.
    */
   readonly concurrency?: number;
-  /** Must be idempotent: a job can run again after a crash between the work and its record. */
+  /**
+   * Must be idempotent: a job can run again after a crash between the work and its record, or
+   * after its worker stalled past its lease (store results under `ctx.assertLease`).
+   */
   handler(data: JobData<N>, ctx: JobContext): Promise<JobOutcome>;
 }
 

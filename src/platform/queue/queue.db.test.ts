@@ -1,13 +1,16 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createInterface } from 'node:readline';
 import { setTimeout as delay } from 'node:timers/promises';
-import { beforeEach, expect, it } from 'vitest';
+import { sql } from 'kysely';
+import { afterEach, beforeEach, expect, it } from 'vitest';
 import { writeJson } from '../db/dialect.js';
 import { newId } from '../db/ids.js';
 import { describeDb } from '../db/test-harness.js';
 import { ManualClock } from './clock.js';
-import { backoffDelay, defineJob, type JobOutcome } from './define.js';
+import { backoffDelay, defineJob, type JobContext, type JobOutcome } from './define.js';
 import { JOB_RETRY } from './jobs.js';
 import { JobQueue } from './queue.js';
-import { Worker } from './worker.js';
+import { Worker, type WorkerLog } from './worker.js';
 
 function scanJob(
   handler: (imageId: string, attempt: number, signal: AbortSignal) => Promise<JobOutcome>,
@@ -377,6 +380,271 @@ describeDb('job queue', (t) => {
     );
   });
 });
+
+/** Longer than any test: a job that starts at all was started by an announcement. */
+const NEVER_POLL_MS = 600_000;
+
+describeDb('job wake-ups and leases', (t) => {
+  const workers: Worker[] = [];
+  const children: ChildProcess[] = [];
+
+  beforeEach(() => t.reset());
+  afterEach(async () => {
+    for (const child of children.splice(0)) {
+      child.kill('SIGKILL');
+    }
+    await Promise.all(workers.splice(0).map((w) => w.stop({ graceMs: 100 })));
+  });
+
+  /** A started worker running `scan.image` with `handler`, polling (nearly) never. */
+  function startWorker(
+    queue: JobQueue,
+    handler: (imageId: string, ctx: JobContext) => Promise<JobOutcome>,
+    options: { leaseMs?: number; sweepIntervalMs?: number; log?: WorkerLog } = {},
+  ): Worker {
+    const worker = new Worker({
+      queue,
+      definitions: [
+        defineJob({ name: 'scan.image', handler: (d, ctx) => handler(d.imageId, ctx) }),
+      ],
+      pollIntervalMs: NEVER_POLL_MS,
+      sweepIntervalMs: NEVER_POLL_MS,
+      notifications: t.database,
+      ...options,
+    });
+    workers.push(worker);
+    worker.start();
+    return worker;
+  }
+
+  /** Records when each image's job started. */
+  function starts(): { at: Map<string, number>; handler: (id: string) => Promise<JobOutcome> } {
+    const at = new Map<string, number>();
+    return {
+      at,
+      handler: (imageId) => {
+        at.set(imageId, performance.now());
+        return Promise.resolve('done');
+      },
+    };
+  }
+
+  it('should start a job another queue of its process enqueues at once, not at its next poll', async () => {
+    const started = starts();
+    startWorker(new JobQueue(t.db), started.handler);
+    await delay(50); // the worker's first look found nothing; it now sleeps for the poll interval
+    const other = new JobQueue(t.db);
+    await other.enqueue('scan.image', { imageId: 'plain' });
+    await waitFor(() => Promise.resolve(started.at.has('plain')));
+    // As a push does: enqueued in the transaction that records the image.
+    await t.db.transaction().execute(async (trx) => {
+      await other.enqueue('scan.image', { imageId: 'in-transaction' }, { trx });
+    });
+    await waitFor(() => Promise.resolve(started.at.has('in-transaction')));
+  });
+
+  it.runIf(t.dialect === 'postgres')(
+    'should start a job another connection enqueues (LISTEN/NOTIFY) once its transaction commits',
+    async () => {
+      const started = starts();
+      startWorker(new JobQueue(t.db), started.handler);
+      await waitFor(async () => (await listenerPids(t.db)).length === 1);
+      const other = await t.openAnother();
+      const queue = new JobQueue(other.db);
+      await queue.enqueue('scan.image', { imageId: 'notified' });
+      await waitFor(() => Promise.resolve(started.at.has('notified')));
+      let committed = 0;
+      await other.db.transaction().execute(async (trx) => {
+        await queue.enqueue('scan.image', { imageId: 'held' }, { trx });
+        await delay(300);
+        expect(started.at.has('held')).toBe(false);
+        committed = performance.now();
+      });
+      await waitFor(() => Promise.resolve(started.at.has('held')));
+      expect(started.at.get('held')).toBeGreaterThan(committed);
+    },
+  );
+
+  it.runIf(t.dialect === 'postgres')(
+    'should listen again after its connection is killed, and hear jobs announced after that',
+    async () => {
+      const started = starts();
+      startWorker(new JobQueue(t.db), started.handler);
+      await waitFor(async () => (await listenerPids(t.db)).length === 1);
+      const [first] = await listenerPids(t.db);
+      await sql`select pg_terminate_backend(${first})`.execute(t.db);
+      await waitFor(async () => {
+        const pids = await listenerPids(t.db);
+        return pids.length === 1 && pids[0] !== first;
+      });
+      const other = await t.openAnother();
+      await new JobQueue(other.db).enqueue('scan.image', { imageId: 'after' });
+      await waitFor(() => Promise.resolve(started.at.has('after')));
+    },
+  );
+
+  it('should abort a handler whose lease another worker took, and record nothing of its run', async () => {
+    const queue = new JobQueue(t.db);
+    const lines: string[] = [];
+    let reason: unknown;
+    startWorker(
+      queue,
+      (_id, ctx) =>
+        new Promise((_resolve, reject) => {
+          ctx.signal.addEventListener('abort', () => {
+            reason = ctx.signal.reason;
+            reject(ctx.signal.reason instanceof Error ? ctx.signal.reason : new Error('aborted'));
+          });
+        }),
+      { leaseMs: 300, log: (_level, message) => lines.push(message) },
+    );
+    const id = await queue.enqueue('scan.image', { imageId: 'img' });
+    await waitFor(async () => (await queue.get(id))?.status === 'running');
+    // What the sweep of another worker and its claim do to a lease that expired.
+    await t.db
+      .updateTable('jobs')
+      .set({ locked_by: 'other-worker' })
+      .where('id', '=', id)
+      .execute();
+    await waitFor(() => Promise.resolve(reason !== undefined));
+    expect(String(reason)).toContain('job lease lost');
+    await waitFor(() => Promise.resolve(lines.some((l) => l.startsWith('job lease lost'))));
+    expect(await queue.get(id)).toMatchObject({
+      status: 'running',
+      locked_by: 'other-worker',
+      last_error: null,
+    });
+  });
+
+  it('should store one result when a run whose lease was taken over finishes late', async () => {
+    const clock = new ManualClock();
+    const queue = new JobQueue(t.db, { clock, retry: retry() });
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const outcomes: string[] = [];
+    const definition = scanJob(async (_id, attempt) => {
+      if (attempt === 1) {
+        await gate; // the first worker stalls past its lease
+      }
+      return 'done';
+    });
+    const recording = defineJob({
+      name: 'scan.image',
+      handler: async (data, ctx) => {
+        await definition.handler(data, ctx);
+        await t.db.transaction().execute(async (trx) => {
+          await ctx.assertLease?.(trx);
+          await trx
+            .insertInto('settings')
+            .values({ key: `result:${ctx.jobId}:${ctx.attempt}`, value: 'x', updated_at: '' })
+            .execute();
+        });
+        outcomes.push(`stored by attempt ${ctx.attempt}`);
+        return 'done';
+      },
+    });
+    const id = await queue.enqueue('scan.image', { imageId: 'img' });
+    const stalled = new Worker({ queue, definitions: [recording], leaseMs: 60_000 });
+    const first = stalled.runOnce();
+    await waitFor(async () => (await queue.get(id))?.status === 'running');
+    clock.advance(60_001);
+    const survivor = new Worker({ queue, definitions: [recording], leaseMs: 60_000 });
+    expect(await survivor.runOnce()).toBe(1);
+    release();
+    await first;
+    expect(outcomes).toEqual(['stored by attempt 2']);
+    const results = await t.db
+      .selectFrom('settings')
+      .select('key')
+      .where('key', 'like', `result:${id}:%`)
+      .execute();
+    expect(results.map((r) => r.key)).toEqual([`result:${id}:2`]);
+    expect(await queue.get(id)).toMatchObject({
+      status: 'done',
+      attempts: 2,
+      locked_by: survivor.id,
+    });
+    await expect(
+      t.db.transaction().execute((trx) => queue.assertLease(trx, id, stalled.id)),
+    ).rejects.toMatchObject({ code: 'job.lease_lost', status: 409 });
+  });
+
+  it('should finish the job of a worker process killed with SIGKILL within its lease, once', async ({
+    annotate,
+  }) => {
+    const leaseMs = 2_000;
+    const queue = new JobQueue(t.db);
+    const id = await queue.enqueue('scan.image', { imageId: 'img' });
+    const child = spawn(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        new URL('./lease-worker.child.ts', import.meta.url).pathname,
+        JSON.stringify(t.config.database),
+        String(leaseMs),
+      ],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    children.push(child);
+    const claimed = await firstLine(child, 30_000);
+    expect(claimed).toMatch(new RegExp(`^claimed ${id} worker-`));
+    const stored: string[] = [];
+    let tookOver = 0;
+    const survivor = startWorker(
+      queue,
+      async (_imageId, ctx) => {
+        tookOver = performance.now();
+        await t.db.transaction().execute(async (trx) => {
+          await ctx.assertLease?.(trx);
+          stored.push(ctx.jobId);
+        });
+        return 'done';
+      },
+      // Its own sweep finds the expired lease: no poll, and nothing announces the job again.
+      { leaseMs, sweepIntervalMs: 250 },
+    );
+    const killed = performance.now();
+    child.kill('SIGKILL');
+    await waitFor(async () => (await queue.get(id))?.status === 'done', 20_000);
+    const takeoverMs = tookOver - killed;
+    await annotate(`takeover ${Math.round(takeoverMs)} ms after SIGKILL (lease ${leaseMs} ms)`);
+    // The lease runs out at most leaseMs after the kill, and the sweep runs every 250 ms.
+    expect(takeoverMs).toBeLessThan(leaseMs + 250 + 2_000);
+    expect(stored).toEqual([id]);
+    expect(await queue.get(id)).toMatchObject({
+      status: 'done',
+      attempts: 2,
+      locked_by: survivor.id,
+    });
+  });
+});
+
+/** Backend pids of the sessions listening for jobs on the test's database. */
+async function listenerPids(db: JobQueue['db']): Promise<number[]> {
+  const { rows } = await sql<{ pid: number }>`select pid from pg_stat_activity
+    where datname = current_database() and query like 'LISTEN %'`.execute(db);
+  return rows.map((r) => r.pid);
+}
+
+/** The first line `child` prints. */
+async function firstLine(child: ChildProcess, timeoutMs: number): Promise<string> {
+  if (child.stdout === null) {
+    throw new Error('the child has no stdout');
+  }
+  const lines = createInterface({ input: child.stdout });
+  const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+  try {
+    for await (const line of lines) {
+      return line;
+    }
+    throw new Error(`the child ended without a line (exit ${child.exitCode})`);
+  } finally {
+    clearTimeout(timer);
+  }
+}
 
 async function countByStatus(queue: JobQueue, status: 'done' | 'queued'): Promise<number> {
   const rows = await queue.db

@@ -1,11 +1,17 @@
 /**
  * The durable job queue on the metadata database (SQLite or PostgreSQL). Claims are a single
  * atomic `UPDATE … WHERE id = (SELECT … [FOR UPDATE SKIP LOCKED]) RETURNING`, so two workers
- * never get the same job; a worker that dies leaves a lock that expires and is re-queued.
+ * never get the same job. A claim is a lease: its worker renews it while the job runs, and a
+ * worker that dies leaves a lease that expires, after which the job is queued again. Every outcome
+ * (and, through `assertLease`, a handler's own result) is written only while the lease is held.
+ *
+ * Enqueueing tells idle workers at once instead of leaving them to their next poll: those of this
+ * `JobQueue` directly (`onEnqueued`), those of other processes through a PostgreSQL `NOTIFY` on
+ * `JOBS_CHANNEL`, sent with the insert's transaction.
  */
 import type { Kysely, Selectable } from 'kysely';
-import { invalid } from '../errors.js';
-import { readJson, skipLocked, writeJson } from '../db/dialect.js';
+import { conflict, invalid } from '../errors.js';
+import { notifyChannel, readJson, skipLocked, writeJson } from '../db/dialect.js';
 import { newId } from '../db/ids.js';
 import type { DB, JobsTable } from '../db/schema.js';
 import { systemClock, type Clock } from './clock.js';
@@ -14,7 +20,10 @@ import { JOB_RETRY, JOB_SCHEMAS, type JobData, type JobName, type RetryPolicy } 
 /** A stored job row. */
 export type JobRow = Selectable<JobsTable>;
 
-/** A job a worker has claimed and now owns until `lockedUntil`. */
+/** The notification channel on which enqueued jobs are announced (payload: the job's name). */
+export const JOBS_CHANNEL = 'hallmark_jobs';
+
+/** A job a worker has claimed and now owns while its lease lasts. */
 export interface ClaimedJob {
   readonly id: string;
   readonly name: string;
@@ -40,6 +49,12 @@ export interface JobQueueOptions {
   readonly retry?: { readonly [N in JobName]?: RetryPolicy };
 }
 
+/**
+ * Who to tell, per database handle, that jobs are due: every queue over the same handle shares the
+ * set, so a worker hears of a job enqueued by any queue of its process on its database.
+ */
+const announced = new WeakMap<Kysely<DB>, Set<() => void>>();
+
 /** Jobs per insert statement (well under both databases' parameter limits). */
 const ENQUEUE_CHUNK = 500;
 
@@ -63,6 +78,23 @@ export class JobQueue {
   /** The retry policy of job `name`: its attempts are stored on each job at enqueue time. */
   retryPolicy(name: JobName): RetryPolicy {
     return this.retry[name] ?? JOB_RETRY[name];
+  }
+
+  /**
+   * Calls `listener` each time a queue over the same database handle enqueues a job that is due
+   * at once, right after its insert, or queues again jobs whose lease expired; returns what stops
+   * it. Enqueued in a transaction, the job may not be
+   * visible to other connections yet: SQLite runs the listener's claim after the transaction (one
+   * connection), PostgreSQL's workers also learn of it from the `NOTIFY` sent at commit.
+   */
+  onEnqueued(listener: () => void): () => void {
+    let listeners = announced.get(this.db);
+    if (listeners === undefined) {
+      listeners = new Set();
+      announced.set(this.db, listeners);
+    }
+    listeners.add(listener);
+    return () => listeners.delete(listener);
   }
 
   /**
@@ -109,20 +141,28 @@ export class JobQueue {
       run_at: (options.runAt ?? now).toISOString(),
       created_at: now.toISOString(),
     }));
+    const db = options.trx ?? this.db;
     for (let from = 0; from < rows.length; from += ENQUEUE_CHUNK) {
-      await (options.trx ?? this.db)
+      await db
         .insertInto('jobs')
         .values(rows.slice(from, from + ENQUEUE_CHUNK))
         .execute();
     }
+    // A job due later is found by the workers' polls; one due now is announced.
+    if (rows.length > 0 && (options.runAt === undefined || options.runAt <= now)) {
+      await this.announce(db, name);
+    }
     return rows.map((r) => r.id);
   }
 
-  /** Atomically takes the oldest due job among `names` for `workerId`, or undefined. */
+  /**
+   * Atomically takes the oldest due job among `names` for `workerId`, with a lease of `leaseMs`,
+   * or undefined.
+   */
   async claim(
     workerId: string,
     names: readonly string[],
-    lockMs: number,
+    leaseMs: number,
   ): Promise<ClaimedJob | undefined> {
     if (names.length === 0) {
       return undefined;
@@ -145,7 +185,7 @@ export class JobQueue {
       .set((eb) => ({
         status: 'running',
         attempts: eb('attempts', '+', 1),
-        locked_until: new Date(now.getTime() + lockMs).toISOString(),
+        locked_until: new Date(now.getTime() + leaseMs).toISOString(),
         locked_by: workerId,
       }))
       .where('id', '=', next)
@@ -164,9 +204,9 @@ export class JobQueue {
     };
   }
 
-  /** Extends the lock of a running job; false when the worker no longer owns it. */
-  async heartbeat(id: string, workerId: string, lockMs: number): Promise<boolean> {
-    const lockedUntil = new Date(this.clock.now().getTime() + lockMs).toISOString();
+  /** Renews the lease of a running job for `leaseMs`; false when the worker no longer holds it. */
+  async heartbeat(id: string, workerId: string, leaseMs: number): Promise<boolean> {
+    const lockedUntil = new Date(this.clock.now().getTime() + leaseMs).toISOString();
     const result = await this.db
       .updateTable('jobs')
       .set({ locked_until: lockedUntil })
@@ -177,7 +217,30 @@ export class JobQueue {
     return result.numUpdatedRows > 0n;
   }
 
-  /** Records success; false when the lock was lost meanwhile (the job ran elsewhere too). */
+  /**
+   * Holds the job's row until `trx` ends, when `workerId` still holds the job's lease: a handler
+   * calls it in the transaction that stores its result, so a worker whose lease was taken over
+   * cannot store a second one. The row stays locked (PostgreSQL) or the database's one writer
+   * taken (SQLite), so the lease cannot be swept away before the transaction commits.
+   * @throws AppError `job.lease_lost` (409) when another worker has the job or it has ended
+   */
+  async assertLease(trx: Kysely<DB>, id: string, workerId: string): Promise<void> {
+    const result = await trx
+      .updateTable('jobs')
+      .set((eb) => ({ locked_by: eb.ref('locked_by') }))
+      .where('id', '=', id)
+      .where('locked_by', '=', workerId)
+      .where('status', '=', 'running')
+      .executeTakeFirst();
+    if (result.numUpdatedRows === 0n) {
+      throw conflict(
+        'job.lease_lost',
+        `Job ${id} is no longer leased to ${workerId}: its lease expired and the job was queued again`,
+      );
+    }
+  }
+
+  /** Records success; false when the lease was lost meanwhile (the job ran elsewhere too). */
   async complete(id: string, workerId: string): Promise<boolean> {
     const result = await this.db
       .updateTable('jobs')
@@ -223,7 +286,7 @@ export class JobQueue {
   }
 
   /**
-   * Returns jobs whose worker stopped renewing its lock (it died) to the queue, or fails them
+   * Returns jobs whose worker stopped renewing its lease (it died) to the queue, or fails them
    * when they have used every attempt.
    */
   async reapExpired(): Promise<{ requeued: number; failed: number }> {
@@ -250,7 +313,18 @@ export class JobQueue {
         last_error: 'lock expired: the worker stopped',
       })
       .executeTakeFirst();
+    if (requeued.numUpdatedRows > 0n) {
+      await this.announce(this.db, 'requeued');
+    }
     return { requeued: Number(requeued.numUpdatedRows), failed: Number(failed.numUpdatedRows) };
+  }
+
+  /** Tells idle workers, here and in other processes, that jobs are due. */
+  private async announce(db: Kysely<DB>, payload: string): Promise<void> {
+    await notifyChannel(db, JOBS_CHANNEL, payload);
+    for (const listener of announced.get(this.db) ?? []) {
+      listener();
+    }
   }
 
   /** One job by id, or undefined. */

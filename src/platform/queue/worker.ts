@@ -1,13 +1,17 @@
 /**
- * Runs registered job handlers: polls the queue, claims due jobs up to its concurrency, renews
- * their locks while they run, records the outcome, retries with backoff, and stops gracefully.
+ * Runs registered job handlers: claims due jobs up to its concurrency, renews their leases while
+ * they run, records the outcome, retries with backoff, and stops gracefully. It looks for jobs as
+ * soon as one is announced (enqueued by its own queue, or notified by the database from another
+ * process), and otherwise polls; it also sweeps expired leases, so the job of a worker that died
+ * runs again within the lease and one sweep.
  */
 import { randomUUID } from 'node:crypto';
+import type { Listening } from '../db/listen.js';
 import { describeError } from '../errors.js';
 import { withLogContext } from '../logger.js';
 import { backoffDelay, type AnyJobDefinition, type JobContext, type JobOutcome } from './define.js';
 import { JOB_SCHEMAS, isJobName, type JobName } from './jobs.js';
-import type { ClaimedJob, JobQueue } from './queue.js';
+import { JOBS_CHANNEL, type ClaimedJob, type JobQueue } from './queue.js';
 
 /** Where the worker reports what it does; the server wires this to its logger. */
 export type WorkerLog = (
@@ -22,14 +26,30 @@ export interface WorkerOptions {
   readonly definitions: readonly AnyJobDefinition[];
   /** Jobs run at the same time (default 2). */
   readonly concurrency?: number;
-  /** Wait between polls when the queue is empty (default 1 s). */
+  /**
+   * Wait between polls when the queue is empty and no job is announced (default 1 s): the
+   * fallback for notifications lost, and the only way SQLite workers in other processes learn of
+   * jobs.
+   */
   readonly pollIntervalMs?: number;
-  /** How long a claim lasts without renewal; renewed every third of it (default 60 s). */
-  readonly lockMs?: number;
+  /** How long a claim lasts without renewal; renewed every third of it (default 20 s). */
+  readonly leaseMs?: number;
+  /**
+   * How often this worker queues again the jobs whose lease expired (default a tenth of the
+   * lease, between 250 ms and 5 s).
+   */
+  readonly sweepIntervalMs?: number;
+  /** Where jobs other processes enqueue are announced (the database; PostgreSQL `LISTEN`). */
+  readonly notifications?: {
+    listen(channel: string, onNotify: (payload: string) => void): Listening;
+  };
   /** Identifies this worker in `locked_by` (default: a random id). */
   readonly workerId?: string;
   readonly log?: WorkerLog;
 }
+
+/** The lease of a claimed job when the worker is given none (`workers.leaseSeconds`). */
+const DEFAULT_LEASE_MS = 20_000;
 
 /** A job worker; `serve` runs one in-process, `hallmark worker` runs one alone. */
 export class Worker {
@@ -39,7 +59,9 @@ export class Worker {
   private readonly definitions: Map<string, AnyJobDefinition>;
   private readonly concurrency: number;
   private readonly pollIntervalMs: number;
-  private readonly lockMs: number;
+  private readonly leaseMs: number;
+  private readonly sweepIntervalMs: number;
+  private readonly notifications: WorkerOptions['notifications'];
   private readonly log: WorkerLog;
   private readonly running = new Map<
     string,
@@ -48,13 +70,18 @@ export class Worker {
   private loop: Promise<void> | undefined;
   private stopping = false;
   private wake: (() => void) | undefined;
+  /** A job was announced while the loop was busy: look again before sleeping. */
+  private woken = false;
 
   constructor(options: WorkerOptions) {
     this.queue = options.queue;
     this.definitions = new Map(options.definitions.map((d) => [d.name, d]));
     this.concurrency = options.concurrency ?? 2;
     this.pollIntervalMs = options.pollIntervalMs ?? 1000;
-    this.lockMs = options.lockMs ?? 60_000;
+    this.leaseMs = options.leaseMs ?? DEFAULT_LEASE_MS;
+    this.sweepIntervalMs =
+      options.sweepIntervalMs ?? Math.min(5_000, Math.max(250, Math.floor(this.leaseMs / 10)));
+    this.notifications = options.notifications;
     this.id = options.workerId ?? `worker-${randomUUID()}`;
     this.log = options.log ?? (() => undefined);
   }
@@ -73,7 +100,7 @@ export class Worker {
    */
   async stop(options: { graceMs?: number } = {}): Promise<void> {
     this.stopping = true;
-    this.wake?.();
+    this.nudge();
     await this.loop;
     this.loop = undefined;
     const all = Promise.allSettled([...this.running.values()].map((r) => r.done));
@@ -99,39 +126,66 @@ export class Worker {
   }
 
   private async pollLoop(): Promise<void> {
-    while (!this.stopping) {
-      try {
-        await this.queue.reapExpired();
-        await this.fill();
-      } catch (err) {
-        this.log('error', 'queue poll failed', { worker: this.id, error: describeError(err) });
+    const unsubscribe = this.queue.onEnqueued(() => this.nudge());
+    const listening = this.notifications?.listen(JOBS_CHANNEL, () => this.nudge());
+    let nextSweep = 0;
+    try {
+      while (!this.stopping) {
+        try {
+          if (performance.now() >= nextSweep) {
+            nextSweep = performance.now() + this.sweepIntervalMs;
+            await this.queue.reapExpired();
+          }
+          await this.fill();
+        } catch (err) {
+          this.log('error', 'queue poll failed', { worker: this.id, error: describeError(err) });
+        }
+        await this.sleep(Math.min(this.pollIntervalMs, nextSweep - performance.now()));
       }
-      await this.sleep();
+    } finally {
+      unsubscribe();
+      await listening?.close();
     }
   }
 
-  /** Sleeps for the poll interval, or less when a job finishes or `stop` is called. */
-  private sleep(): Promise<void> {
+  /** Ends the loop's sleep now, or makes its next one return at once. */
+  private nudge(): void {
+    if (this.wake === undefined) {
+      this.woken = true;
+    } else {
+      this.wake();
+    }
+  }
+
+  /** Sleeps up to `ms`, or less when a job is announced or finishes, or `stop` is called. */
+  private sleep(ms: number): Promise<void> {
+    if (this.woken || this.stopping) {
+      this.woken = false;
+      return Promise.resolve();
+    }
     return new Promise((resolve) => {
-      const timer = setTimeout(resolve, this.pollIntervalMs);
-      this.wake = () => {
+      const done = (): void => {
         clearTimeout(timer);
+        this.wake = undefined;
         resolve();
       };
+      const timer = setTimeout(done, Math.max(0, ms));
+      this.wake = done;
     });
   }
 
   private async fill(): Promise<number> {
     let started = 0;
     while (!this.stopping && this.running.size < this.concurrency) {
-      const job = await this.queue.claim(this.id, this.claimable(), this.lockMs);
+      const claimedAt = performance.now();
+      const job = await this.queue.claim(this.id, this.claimable(), this.leaseMs);
       if (job === undefined) {
         break;
       }
       const abort = new AbortController();
-      const done = this.execute(job, abort.signal).finally(() => {
+      const done = this.execute(job, abort.signal, claimedAt).finally(() => {
         this.running.delete(job.id);
-        this.wake?.();
+        this.nudge();
       });
       this.running.set(job.id, { name: job.name, done, abort });
       started += 1;
@@ -161,7 +215,7 @@ export class Worker {
     return count;
   }
 
-  private async execute(job: ClaimedJob, signal: AbortSignal): Promise<void> {
+  private async execute(job: ClaimedJob, signal: AbortSignal, claimedAt: number): Promise<void> {
     const definition = this.definitions.get(job.name);
     if (definition === undefined || !isJobName(job.name)) {
       await this.queue.fail(job.id, this.id, `job.unknown: no handler for ${job.name}`, undefined);
@@ -179,7 +233,7 @@ export class Worker {
       );
       return;
     }
-    const lease = this.keepLocked(job.id);
+    const lease = this.keepLeased(job.id, claimedAt);
     try {
       // The payload was just validated against this job's own schema.
       const run = (data: unknown, ctx: JobContext): Promise<JobOutcome> =>
@@ -193,10 +247,14 @@ export class Worker {
           attempt: job.attempts,
           maxAttempts: job.maxAttempts,
           signal,
+          assertLease: (trx) => this.queue.assertLease(trx, job.id, this.id),
         }),
       );
-      await this.queue.complete(job.id, this.id);
-      this.log('info', `job ${outcome}`, { jobId: job.id, job: job.name, attempt: job.attempts });
+      if (await this.queue.complete(job.id, this.id)) {
+        this.log('info', `job ${outcome}`, { jobId: job.id, job: job.name, attempt: job.attempts });
+      } else {
+        this.leaseLost(job);
+      }
     } catch (err) {
       await this.recordFailure(job, job.name, err);
     } finally {
@@ -216,7 +274,10 @@ export class Worker {
           this.queue.clock.now().getTime() +
             backoffDelay(this.queue.retryPolicy(name), job.attempts),
         );
-    await this.queue.fail(job.id, this.id, describeError(err), retryAt);
+    if (!(await this.queue.fail(job.id, this.id, describeError(err), retryAt))) {
+      this.leaseLost(job, err);
+      return;
+    }
     this.log(last ? 'error' : 'warn', last ? 'job failed' : 'job failed, will retry', {
       jobId: job.id,
       job: job.name,
@@ -225,21 +286,60 @@ export class Worker {
     });
   }
 
-  /** Renews the job's lock every third of `lockMs` while the handler runs. */
-  private keepLocked(jobId: string): NodeJS.Timeout {
+  /** A run ended after its lease passed to another worker: its outcome is not recorded. */
+  private leaseLost(job: ClaimedJob, err?: unknown): void {
+    this.log('warn', "job lease lost: this run's outcome is not recorded", {
+      jobId: job.id,
+      job: job.name,
+      attempt: job.attempts,
+      ...(err === undefined ? {} : { error: describeError(err) }),
+    });
+  }
+
+  /**
+   * Renews the job's lease every third of `leaseMs` while the handler runs, and aborts the
+   * handler when the lease is lost: taken by another worker, or past its end with every renewal
+   * since failing (the database unreachable), when another worker may take it at any moment.
+   */
+  private keepLeased(jobId: string, claimedAt: number): NodeJS.Timeout {
+    // Measured from before the claim or renewal was sent: never later than the stored end.
+    let leasedUntil = claimedAt + this.leaseMs;
+    let renewing = false;
+    const lose = (reason: string): void => {
+      this.running.get(jobId)?.abort.abort(new Error(reason));
+    };
     return setInterval(
       () => {
-        this.queue.heartbeat(jobId, this.id, this.lockMs).then(
-          (owned) => {
-            if (!owned) {
-              this.running.get(jobId)?.abort.abort(new Error('job lock lost'));
-            }
-          },
-          (err: unknown) =>
-            this.log('warn', 'lock renewal failed', { jobId, error: describeError(err) }),
-        );
+        if (renewing) {
+          if (performance.now() >= leasedUntil) {
+            lose('job lease expired: its renewal did not answer in time');
+          }
+          return;
+        }
+        renewing = true;
+        const sentAt = performance.now();
+        this.queue
+          .heartbeat(jobId, this.id, this.leaseMs)
+          .then(
+            (held) => {
+              if (held) {
+                leasedUntil = sentAt + this.leaseMs;
+              } else {
+                lose('job lease lost: another worker took the job over');
+              }
+            },
+            (err: unknown) => {
+              this.log('warn', 'lease renewal failed', { jobId, error: describeError(err) });
+              if (performance.now() >= leasedUntil) {
+                lose('job lease expired: it could not be renewed');
+              }
+            },
+          )
+          .finally(() => {
+            renewing = false;
+          });
       },
-      Math.max(10, Math.floor(this.lockMs / 3)),
+      Math.max(10, Math.floor(this.leaseMs / 3)),
     );
   }
 }
