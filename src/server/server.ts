@@ -342,6 +342,8 @@ export async function startServer(
           queue,
           definitions,
           concurrency: config.workers.concurrency,
+          leaseMs: config.workers.leaseSeconds * 1000,
+          notifications: database,
           ...(options.workerPollMs === undefined ? {} : { pollIntervalMs: options.workerPollMs }),
           log: (level, message, extra) => log[level]('queue', message, extra),
         })
@@ -414,6 +416,8 @@ export async function startWorker(
       queue,
       definitions,
       concurrency: config.workers.concurrency,
+      leaseMs: config.workers.leaseSeconds * 1000,
+      notifications: database,
       ...(options.workerPollMs === undefined ? {} : { pollIntervalMs: options.workerPollMs }),
       log: (level, message, extra) => log[level]('queue', message, extra),
     });
