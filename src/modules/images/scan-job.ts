@@ -158,9 +158,9 @@ export function scanImageJob(deps: ScanJobDeps): JobDefinition<'scan.image'> {
         stats = run.stats;
         const reply = replyOf(run, deps.limits);
         passed = reply.passed;
-        await storeResult(deps, imageId, scanId, rules, reply);
-        // After the verdict: the build waiting for it need not wait for this bookkeeping too.
+        // Before the verdict, so that whoever waits for it finds the indexes recorded too.
         await recordLayerIndexes(deps.db, reply.layerIndexes, deps.clock.now(), deps.limits);
+        await storeResult(deps, imageId, scanId, rules, reply);
         log.info('scan', 'image scanned', {
           imageId,
           scanId,
