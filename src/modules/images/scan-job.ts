@@ -15,6 +15,7 @@ import { log } from '../../platform/logger.js';
 import {
   defineJob,
   type Clock,
+  type JobContext,
   type JobDefinition,
   type JobQueue,
 } from '../../platform/queue/index.js';
@@ -160,7 +161,7 @@ export function scanImageJob(deps: ScanJobDeps): JobDefinition<'scan.image'> {
         passed = reply.passed;
         // Before the verdict, so that whoever waits for it finds the indexes recorded too.
         await recordLayerIndexes(deps.db, reply.layerIndexes, deps.clock.now(), deps.limits);
-        await storeResult(deps, imageId, scanId, rules, reply);
+        await storeResult(deps, imageId, scanId, rules, reply, ctx);
         log.info('scan', 'image scanned', {
           imageId,
           scanId,
@@ -196,6 +197,7 @@ export function scanImageJob(deps: ScanJobDeps): JobDefinition<'scan.image'> {
         };
         // The result and its e-mail together: a retry after a failed enqueue finds neither.
         await deps.db.transaction().execute(async (trx) => {
+          await ctx.assertLease?.(trx);
           if (await finishScan(trx, imageId, scanId, outcome, deps.clock.now())) {
             await enqueueScanFinishedMail(trx, deps.notify, deps.projectFacts, imageId);
             await deps.onScanned?.(trx, imageId);
@@ -304,6 +306,7 @@ async function storeResult(
   scanId: string,
   rules: ScanRules,
   reply: ScanReply,
+  ctx: JobContext,
 ): Promise<void> {
   const failing = reply.assessments.filter((r) => r.required && r.outcome !== 'pass');
   const outcome: ScanOutcome = {
@@ -322,8 +325,10 @@ async function storeResult(
   };
   const now = deps.clock.now();
   await deps.db.transaction().execute(async (trx) => {
+    // A run whose lease passed to another worker stores nothing (the other run stores the result).
+    await ctx.assertLease?.(trx);
     if (!(await finishScan(trx, imageId, scanId, outcome, now))) {
-      return; // Overtaken by a newer scan: history only.
+      return; // Overtaken by a newer scan (history only), or recorded by another run already.
     }
     // Kept (once per distinct content) so grades can be recomputed as advisories appear,
     // without reading the image again.

@@ -75,8 +75,10 @@ export async function findScan(db: Kysely<DB>, scanId: string): Promise<ScanRow 
 
 /**
  * Records a finished scan in the history and, when it is still the image's current scan, on the
- * image.
- * @returns true when the image now shows this scan
+ * image — once: a second run of the same scan (its job taken over after a lease expired, the first
+ * run finishing late) records nothing and changes nothing.
+ * @returns true when the image now shows this scan (false for a superseded or already recorded
+ *   scan)
  */
 export async function finishScan(
   trx: Kysely<DB>,
@@ -91,7 +93,7 @@ export async function finishScan(
     .where('id', '=', imageId)
     .executeTakeFirst();
   const current = image !== undefined && image.scan_id === scanId;
-  await trx
+  const recorded = await trx
     .updateTable('image_scans')
     .set({
       status: current ? outcome.status : 'superseded',
@@ -104,7 +106,17 @@ export async function finishScan(
       finished_at: now.toISOString(),
     })
     .where('id', '=', scanId)
-    .execute();
+    // Not yet recorded by a run: in progress, or superseded by a newer scan while it ran.
+    .where((eb) =>
+      eb.or([
+        eb('status', '=', 'scan_in_progress'),
+        eb.and([eb('status', '=', 'superseded'), eb('assessments', 'is', null)]),
+      ]),
+    )
+    .executeTakeFirst();
+  if (recorded.numUpdatedRows === 0n) {
+    return false;
+  }
   if (current) {
     await trx
       .updateTable('images')
