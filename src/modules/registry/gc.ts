@@ -146,10 +146,14 @@ export async function collectGarbage(options: GcOptions): Promise<GcReport> {
 
 /** A blob (or a reservation a crash left) no manifest references and no one used since `cutoff`. */
 function unusedSince(cutoff: string) {
-  // Product logos, collateral and company logos live in the same store and count as references.
+  // Product logos, collateral and company logos live in the same store and count as references;
+  // so does a layer's scan index (images' layer_indexes) while a manifest references its layer,
+  // so the index goes in the same collection as its layer.
   return sql<boolean>`(not exists (select 1 from manifest_blobs mb where mb.blob_digest = b.digest)
     and not exists (select 1 from products p where p.logo_digest = b.digest)
     and not exists (select 1 from collateral c where c.digest = b.digest)
     and not exists (select 1 from companies co where co.logo_digest = b.digest)
+    and not exists (select 1 from layer_indexes li join manifest_blobs lm
+      on lm.blob_digest = li.layer_digest where li.index_digest = b.digest)
     and coalesce(b.last_used_at, b.created_at) < ${cutoff})`;
 }
