@@ -44,6 +44,7 @@ import {
   buildsModule,
   buildsTempRoot,
   imageBuildOf,
+  onImageScanned,
   onTagPushed,
   rebuildJobs,
   removeStaleBuildDirs,
@@ -141,6 +142,8 @@ export function jobDefinitions(
       notify: { queue, config, links },
       grading: gradedImages,
       projectFacts,
+      // A build waiting for the image's verdict is settled as the verdict is stored.
+      onScanned: (trx, imageId) => onImageScanned(trx, queue, imageId),
     }),
     mailJob({ db: database.db, clock, send: createMailSender(config) }),
     recomputeJob({
