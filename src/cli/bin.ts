@@ -29,10 +29,13 @@ import { serve, work } from './commands/serve.js';
 import { lint } from './commands/lint.js';
 import {
   defaultVulndbPath,
+  formatVulndbInfo,
   formatVulndbSummary,
   vulndbImport,
+  vulndbInfo,
   vulndbSync,
 } from './commands/vulndb.js';
+import { describeLocation, type VulnIndexLocation } from '../engine/vuln/index.js';
 import { EXIT, ExitError } from './exit.js';
 import { startProgress } from './progress.js';
 import { VERSION } from './version.js';
@@ -142,23 +145,29 @@ export function buildProgram(
   const vulndb = program
     .command('vulndb')
     .description('build and update the local vulnerability index');
-  // Without --db, --data-dir or --config (nor their HALLMARK_* variables), the index is the
-  // CLI's own, which `hallmark check` uses; with them, the one the server configured reads.
-  const vulndbTarget = (opts: VulndbTargetOptions): string => {
+  // Without --db, --data-dir, --config or --database-url (nor their HALLMARK_* variables), the
+  // index is the CLI's own, which `hallmark check` uses; with them, the one the server configured
+  // reads: a file, or on PostgreSQL its database.
+  const vulndbTarget = (opts: VulndbTargetOptions): string | VulnIndexLocation => {
+    const serverOption =
+      opts.dataDir !== undefined || opts.config !== undefined || opts.databaseUrl !== undefined;
     const server =
-      opts.dataDir !== undefined ||
-      opts.config !== undefined ||
-      ['HALLMARK_DATA_DIR', 'HALLMARK_CONFIG', 'HALLMARK_VULNDB'].some((v) => !!process.env[v]);
-    if (opts.db !== undefined && (opts.dataDir !== undefined || opts.config !== undefined)) {
+      serverOption ||
+      ['HALLMARK_DATA_DIR', 'HALLMARK_CONFIG', 'HALLMARK_VULNDB', 'HALLMARK_DATABASE_URL'].some(
+        (v) => !!process.env[v],
+      );
+    if (opts.db !== undefined && serverOption) {
       throw new ExitError(
         EXIT.usage,
         'vulndb.conflicting_target',
-        '--db names the index file itself; give it, or --data-dir / --config, not both',
+        '--db names the index file itself; give it, or --data-dir / --config / --database-url, not both',
       );
     }
-    const { db, ...storage } = opts;
+    const { db, json: _json, ...storage } = opts;
     return db ?? (server ? config(storage).scan.vulndb : VULNDB_DEFAULT);
   };
+  const indexLine = (target: string | VulnIndexLocation): string =>
+    `index ${typeof target === 'string' ? target : describeLocation(target)}`;
   withVulndbTarget(
     vulndb
       .command('import')
@@ -166,7 +175,7 @@ export function buildProgram(
       .argument('<paths...>', 'files, directories or archives'),
   ).action(async (paths: string[], opts: VulndbTargetOptions) => {
     const db = vulndbTarget(opts);
-    out(`index ${db}\n${formatVulndbSummary(await vulndbImport(paths, { db }))}\n`);
+    out(`${indexLine(db)}\n${formatVulndbSummary(await vulndbImport(paths, { db }))}\n`);
   });
   withVulndbTarget(
     vulndb
@@ -177,7 +186,16 @@ export function buildProgram(
       .argument('<base-url>', 'URL of the directory holding archive_latest.txt'),
   ).action(async (baseUrl: string, opts: VulndbTargetOptions) => {
     const db = vulndbTarget(opts);
-    out(`index ${db}\n${formatVulndbSummary(await vulndbSync(baseUrl, { db }))}\n`);
+    out(`${indexLine(db)}\n${formatVulndbSummary(await vulndbSync(baseUrl, { db }))}\n`);
+  });
+  withVulndbTarget(
+    vulndb
+      .command('info')
+      .description('where the index is, what it holds and how fresh it is')
+      .option('--json', 'print the summary as JSON'),
+  ).action(async (opts: VulndbTargetOptions) => {
+    const info = await vulndbInfo(vulndbTarget(opts));
+    out(opts.json === true ? `${JSON.stringify(info)}\n` : formatVulndbInfo(info));
   });
 
   withStorageOptions(
@@ -330,24 +348,27 @@ export function buildProgram(
   return program;
 }
 
-/** Where `vulndb import` and `vulndb sync` write. */
+/** Which index `vulndb import`, `sync` and `info` use. */
 interface VulndbTargetOptions {
   db?: string;
   dataDir?: string;
   config?: string;
+  databaseUrl?: string;
+  json?: boolean;
 }
 
-/** The index options of `vulndb import` and `vulndb sync`. */
+/** The index options of `vulndb import`, `sync` and `info`. */
 function withVulndbTarget(command: Command): Command {
   return command
     .option('--db <file>', `index file (default ${VULNDB_DEFAULT}, which \`hallmark check\` reads)`)
     .option(
       '--data-dir <dir>',
-      'write the index the server with this data directory reads (<dir>/vulndb.sqlite, or scan.vulndb)',
+      'the index the server with this data directory reads (<dir>/vulndb.sqlite, or scan.vulndb)',
     )
+    .option('--config <file>', 'the index the server with this config file reads (scan.vulndb)')
     .option(
-      '--config <file>',
-      'write the index the server with this config file reads (scan.vulndb)',
+      '--database-url <url>',
+      'the index the servers on this PostgreSQL database read (its schema vulndb), unless scan.vulndb names another',
     );
 }
 

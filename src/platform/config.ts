@@ -173,7 +173,10 @@ export const ConfigSchema = z
       .strictObject({
         /** The certification policy pushed images are scanned against. */
         policy: z.enum(['connect-2018', 'container']).default('connect-2018'),
-        /** The vulnerability index scans use; defaults to `<dataDir>/vulndb.sqlite`. */
+        /**
+         * The vulnerability index scans use: an SQLite file, or a `postgres://` URL (schema
+         * `vulndb`). Unset: the metadata's PostgreSQL database, else `<dataDir>/vulndb.sqlite`.
+         */
         vulndb: z.string().min(1).optional(),
         /** Staff are warned when the vulnerability data is older than this many days. */
         vulndbMaxAgeDays: z.int().min(1).max(365).default(7),
@@ -251,6 +254,11 @@ export type DatabaseTarget =
   | { readonly dialect: 'sqlite'; readonly file: string }
   | { readonly dialect: 'postgres'; readonly url: string };
 
+/** Where the vulnerability index lives, resolved from `scan.vulndb` and `database.url`. */
+export type VulndbTarget =
+  | { readonly store: 'sqlite'; readonly file: string }
+  | { readonly store: 'postgres'; readonly url: string };
+
 /** The resolved, validated configuration; every path is absolute. */
 export interface Config {
   readonly dataDir: string;
@@ -277,7 +285,7 @@ export interface Config {
   };
   readonly scan: {
     readonly policy: 'connect-2018' | 'container';
-    readonly vulndb: string;
+    readonly vulndb: VulndbTarget;
     readonly vulndbMaxAgeDays: number;
     readonly timeoutSeconds: number;
     readonly memoryLimitMb: number;
@@ -795,7 +803,7 @@ function resolveConfig(parsed: ParsedConfig, cwd: string): Config {
     },
     scan: {
       policy: parsed.scan.policy,
-      vulndb: path.resolve(cwd, parsed.scan.vulndb ?? path.join(dataDir, 'vulndb.sqlite')),
+      vulndb: resolveVulndb(parsed.scan.vulndb, url, dataDir, cwd),
       vulndbMaxAgeDays: parsed.scan.vulndbMaxAgeDays,
       timeoutSeconds: parsed.scan.timeoutSeconds,
       memoryLimitMb: parsed.scan.memoryLimitMb,
@@ -834,6 +842,27 @@ function resolveBlobs(blobs: ParsedConfig['blobs'], dir: string): BlobsConfig {
       createBucket: s3.createBucket,
     },
   };
+}
+
+/**
+ * The vulnerability index: an explicit `scan.vulndb` (a `postgres://` URL, else a file), else the
+ * metadata's PostgreSQL database — every host of a cluster reads it, no shared file — else the
+ * SQLite file beside the metadata.
+ */
+function resolveVulndb(
+  explicit: string | undefined,
+  databaseUrl: string | undefined,
+  dataDir: string,
+  cwd: string,
+): VulndbTarget {
+  if (explicit !== undefined) {
+    return /^postgres(ql)?:\/\//.test(explicit)
+      ? { store: 'postgres', url: explicit }
+      : { store: 'sqlite', file: path.resolve(cwd, explicit) };
+  }
+  return databaseUrl !== undefined
+    ? { store: 'postgres', url: databaseUrl }
+    : { store: 'sqlite', file: path.join(dataDir, 'vulndb.sqlite') };
 }
 
 function describeIssue(issue: z.core.$ZodIssue, origins: Map<string, string>): string {

@@ -16,7 +16,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect } from 'vitest';
-import { importPaths } from '../../src/engine/vuln/index.js';
+import { importPaths, type VulnIndexLocation } from '../../src/engine/vuln/index.js';
 import { syntheticVexDocument } from '../../src/engine/vuln/synthetic.js';
 import { scheduleRecompute } from '../../src/modules/health/index.js';
 import { newUser, type ApiClient, type ReceivedMail } from '../support/api.js';
@@ -66,7 +66,7 @@ interface Recipient {
 
 describe('the links of the e-mails in a browser', () => {
   let web: WebPortal;
-  let vulndb: string;
+  let vulndb: VulnIndexLocation;
   let partner: Partner;
   let project: CertifiedProject;
   let partnerAddress: string;

@@ -2,6 +2,7 @@
 import type { Config } from '../../platform/config.js';
 import { log } from '../../platform/logger.js';
 import { vulndbProblem } from '../../modules/health/index.js';
+import { describeLocation } from '../../engine/vuln/index.js';
 import { startServer, startWorker, type RunningServer } from '../../server/server.js';
 
 /**
@@ -49,6 +50,7 @@ export async function work(
 async function warnWithoutVulndb(config: Config): Promise<void> {
   const problem = await vulndbProblem(config.scan.vulndb);
   if (problem !== undefined) {
-    log.warn('vuln', problem, { path: config.scan.vulndb });
+    // Described, not logged as is: a PostgreSQL URL may hold a password.
+    log.warn('vuln', problem, { path: describeLocation(config.scan.vulndb) });
   }
 }

@@ -1,27 +1,32 @@
-/** `hallmark vulndb import PATH…` and `hallmark vulndb sync BASE_URL`: build the local index. */
+/**
+ * `hallmark vulndb import PATH…`, `hallmark vulndb sync BASE_URL` and `hallmark vulndb info`:
+ * build, update and describe an index (a file, or a PostgreSQL schema for a cluster).
+ */
 import { mkdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { importPaths, syncIndex } from '../../engine/vuln/index.js';
+import { describeIndex, importPaths, syncIndex } from '../../engine/vuln/index.js';
 import type {
   ImportProgress,
   ImportSummary,
+  IndexInfo,
   SyncOptions,
   SyncProgress,
   SyncSummary,
+  VulnIndexLocation,
 } from '../../engine/vuln/index.js';
 import { EXIT, ExitError } from '../exit.js';
 
 /** Options of `vulndb import`. */
 export interface VulndbImportOptions {
-  /** The index file (created when missing). */
-  db: string;
+  /** The index file, or a location (created when missing). */
+  db: string | VulnIndexLocation;
   onProgress?: (p: ImportProgress) => void;
 }
 
 /** Options of `vulndb sync`. */
 export interface VulndbSyncOptions extends SyncOptions {
-  /** The index file (created when missing). */
-  db: string;
+  /** The index file, or a location (created when missing). */
+  db: string | VulnIndexLocation;
   onProgress?: (p: SyncProgress) => void;
 }
 
@@ -36,7 +41,7 @@ export async function vulndbImport(
   if (paths.length === 0) {
     throw new ExitError(EXIT.usage, 'vulndb.no_paths', 'vulndb import needs at least one PATH');
   }
-  await mkdir(dirname(opts.db), { recursive: true });
+  await makeParent(opts.db);
   return importPaths(paths, opts.db, opts.onProgress ? { onProgress: opts.onProgress } : {});
 }
 
@@ -54,9 +59,38 @@ export async function vulndbSync(baseUrl: string, opts: VulndbSyncOptions): Prom
   if (url.protocol !== 'https:' && url.protocol !== 'http:') {
     throw new ExitError(EXIT.usage, 'vulndb.bad_url', `${baseUrl} is not an http(s) URL`);
   }
-  await mkdir(dirname(opts.db), { recursive: true });
+  await makeParent(opts.db);
   const { db, ...rest } = opts;
   return syncIndex(url.toString(), db, rest);
+}
+
+/**
+ * Describes an index.
+ * @throws AppError `vulndb.not_found` when there is none yet, and the other errors of opening one.
+ */
+export function vulndbInfo(target: string | VulnIndexLocation): Promise<IndexInfo> {
+  return describeIndex(target);
+}
+
+/** Renders `vulndb info` for a terminal. */
+export function formatVulndbInfo(info: IndexInfo): string {
+  return (
+    [
+      `index ${info.path}`,
+      `${info.documents} document(s), repository mapping: ${info.repositories} repositories`,
+      `last import or sync run: ${info.lastImport ?? 'never'}`,
+      `changes applied up to: ${info.lastSync ?? 'never synced'}`,
+      ...(info.archive === null ? [] : [`seeded from archive ${info.archive}`]),
+    ].join('\n') + '\n'
+  );
+}
+
+/** Creates the directory of an index file (a PostgreSQL index needs none). */
+async function makeParent(target: string | VulnIndexLocation): Promise<void> {
+  const file = typeof target === 'string' ? target : target.store === 'sqlite' ? target.file : null;
+  if (file !== null) {
+    await mkdir(dirname(file), { recursive: true });
+  }
 }
 
 /**

@@ -1,41 +1,17 @@
-import { copyFile, mkdir, mkdtemp, readFile, rm, truncate, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { copyFile, mkdir, mkdtemp, readFile, truncate, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import pg from 'pg';
+import { beforeEach, expect, it } from 'vitest';
 import { fixture } from '../../../test/support/fixtures.js';
-import { importPaths } from './importer.js';
+import { describeStores } from '../../../test/support/vuln-stores.js';
+import { describeIndex } from './info.js';
+import { ImportSession, importPaths } from './importer.js';
+import { openWriter, type VulnIndexLocation } from './store.js';
 import { syntheticVexDocument } from './synthetic.js';
 import type { SyntheticSpec } from './synthetic.js';
 
 const VEX = fixture('external/redhat-csaf/vex');
 const ARCHIVE = fixture('external/redhat-csaf/vex/claircore/csaf_vex_2023-10-31.tar.zst');
-
-let dir: string;
-let db: string;
-
-beforeEach(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'hallmark-vuln-import-'));
-  db = join(dir, 'vulndb.sqlite');
-});
-afterEach(async () => {
-  await rm(dir, { recursive: true, force: true });
-});
-
-function query<T>(sql: string, ...params: unknown[]): T[] {
-  const conn = new Database(db, { readonly: true });
-  try {
-    return conn.prepare(sql).all(...params) as T[];
-  } finally {
-    conn.close();
-  }
-}
-
-async function writeDoc(name: string, spec: SyntheticSpec): Promise<string> {
-  const path = join(dir, name);
-  await writeFile(path, JSON.stringify(syntheticVexDocument(spec)));
-  return path;
-}
 
 const specV = (revision: string, current: string, release: string): SyntheticSpec => ({
   cve: 'CVE-2024-0001',
@@ -53,7 +29,23 @@ const specV = (revision: string, current: string, release: string): SyntheticSpe
   ],
 });
 
-describe('importPaths', () => {
+describeStores('importPaths', (t) => {
+  let dir: string;
+  let db: VulnIndexLocation;
+
+  beforeEach(async () => {
+    dir = await mkdtemp(join(t.dir, 'import-'));
+    db = t.fresh();
+  });
+
+  const query = <T>(sql: string): Promise<T[]> => t.query<T>(db, sql);
+
+  async function writeDoc(name: string, spec: SyntheticSpec): Promise<string> {
+    const path = join(dir, name);
+    await writeFile(path, JSON.stringify(syntheticVexDocument(spec)));
+    return path;
+  }
+
   it('should import files, directories recursively and the bulk archive, counting each outcome', async () => {
     const summary = await importPaths([VEX], db);
     expect(summary).toMatchObject({
@@ -70,10 +62,12 @@ describe('importPaths', () => {
         reason: 'an NVR-to-CPE mapping, which Hallmark does not use',
       },
     ]);
-    const ids = query<{ cve: string }>('SELECT cve FROM documents ORDER BY cve').map((r) => r.cve);
+    const ids = (await query<{ cve: string }>('SELECT cve FROM documents ORDER BY cve')).map(
+      (r) => r.cve,
+    );
     expect(ids).toContain('CVE-2023-0044');
     expect(ids).toContain('CVE-2023-38545');
-    expect(query('SELECT repo, cpe FROM repositories')).toEqual([
+    expect(await query('SELECT repo, cpe FROM repositories')).toEqual([
       { repo: 'rhel-8-for-x86_64-baseos-rpms', cpe: 'cpe:/o:redhat:enterprise_linux:8::baseos' },
     ]);
   });
@@ -82,8 +76,8 @@ describe('importPaths', () => {
     const seen: string[] = [];
     const summary = await importPaths([ARCHIVE], db, { onProgress: (p) => seen.push(p.source) });
     expect(summary).toMatchObject({ imported: 5, documents: 5, skipped: [] });
-    const states = query<{ state: string; n: number }>(
-      'SELECT state, count(*) AS n FROM statuses GROUP BY state ORDER BY state',
+    const states = (
+      await query<{ state: string }>('SELECT DISTINCT state FROM statuses ORDER BY state')
     ).map((r) => r.state);
     expect(states).toEqual(['affected', 'not_affected', 'out_of_support_scope', 'will_not_fix']);
     expect(seen.at(-1)).toBe('');
@@ -91,12 +85,14 @@ describe('importPaths', () => {
 
   it('should count every document of a second, identical import as unchanged', async () => {
     await importPaths([join(VEX, 'claircore')], db);
-    const before = [query('SELECT * FROM statuses ORDER BY rowid'), query('SELECT * FROM fixes')];
+    const rows = async () => [
+      await query(`SELECT * FROM statuses ORDER BY ${STATUS_ORDER}`),
+      await query(`SELECT * FROM fixes ORDER BY ${FIX_ORDER}`),
+    ];
+    const before = await rows();
     const again = await importPaths([join(VEX, 'claircore')], db);
     expect(again).toMatchObject({ imported: 0, unchanged: 9, documents: 9 });
-    expect([query('SELECT * FROM statuses ORDER BY rowid'), query('SELECT * FROM fixes')]).toEqual(
-      before,
-    );
+    expect(await rows()).toEqual(before);
   });
 
   it('should replace an older version of a document by a newer one and ignore an older one', async () => {
@@ -106,10 +102,10 @@ describe('importPaths', () => {
     expect(await importPaths([v2], db)).toMatchObject({ replaced: 1, documents: 1 });
     expect(await importPaths([v1], db)).toMatchObject({ outdated: 1, replaced: 0 });
     expect(await importPaths([v2], db)).toMatchObject({ unchanged: 1 });
-    expect(query('SELECT release, advisory FROM fixes')).toEqual([
+    expect(await query('SELECT release, advisory FROM fixes')).toEqual([
       { release: '3', advisory: 'RHSA-2024:3' },
     ]);
-    expect(query('SELECT current_release, revision FROM documents')).toEqual([
+    expect(await query('SELECT current_release, revision FROM documents')).toEqual([
       { current_release: '2024-02-01T00:00:00.000Z', revision: '2' },
     ]);
   });
@@ -151,7 +147,7 @@ describe('importPaths', () => {
     await expect(importPaths([broken], db)).rejects.toMatchObject({
       code: 'vulndb.archive_invalid',
     });
-    expect(query('SELECT cve FROM documents')).toContainEqual({ cve: 'CVE-2024-10041' });
+    expect(await query('SELECT cve FROM documents')).toContainEqual({ cve: 'CVE-2024-10041' });
   });
 
   it("should read Red Hat's own repository mapping shape", async () => {
@@ -165,15 +161,31 @@ describe('importPaths', () => {
       }),
     );
     expect(await importPaths([map], db)).toMatchObject({ repositories: 1, documents: 0 });
-    expect(query('SELECT repo FROM repositories')).toEqual([
+    expect(await query('SELECT repo FROM repositories')).toEqual([
       { repo: 'rhel-9-for-x86_64-baseos-rpms' },
     ]);
   });
 
-  it('should refuse to write into a file that is not an index, and leave it as it was', async () => {
-    await writeFile(db, 'precious data');
-    await expect(importPaths([ARCHIVE], db)).rejects.toMatchObject({ code: 'vulndb.not_an_index' });
-    expect(await readFile(db, 'utf8')).toBe('precious data');
+  it('should refuse to write into something that is not an index, and leave it as it was', async () => {
+    if (db.store === 'sqlite') {
+      await writeFile(db.file, 'precious data');
+      await expect(importPaths([ARCHIVE], db)).rejects.toMatchObject({
+        code: 'vulndb.not_an_index',
+      });
+      expect(await readFile(db.file, 'utf8')).toBe('precious data');
+      return;
+    }
+    // A schema of that name holding someone else's tables.
+    await admin(db, `CREATE SCHEMA "${db.schema}"; CREATE TABLE "${db.schema}".precious (x text)`);
+    await admin(db, `INSERT INTO "${db.schema}".precious VALUES ('data')`);
+    await expect(importPaths([ARCHIVE], db)).rejects.toMatchObject({
+      code: 'vulndb.not_an_index',
+      message: expect.stringContaining('holds other tables'),
+    });
+    expect(await query('SELECT x FROM precious')).toEqual([{ x: 'data' }]);
+    expect(
+      await query('SELECT tablename FROM pg_tables WHERE schemaname = current_schema()'),
+    ).toEqual([{ tablename: 'precious' }]);
   });
 
   it('should name a missing path before writing anything', async () => {
@@ -181,6 +193,107 @@ describe('importPaths', () => {
       code: 'vulndb.path_not_found',
       message: `${join(dir, 'nope')} does not exist`,
     });
-    await expect(readFile(db)).rejects.toThrow();
+    if (db.store === 'sqlite') {
+      await expect(readFile(db.file)).rejects.toThrow();
+    } else {
+      expect(await query('SELECT 1 FROM pg_namespace WHERE nspname = current_schema()')).toEqual(
+        [],
+      );
+    }
   });
 });
+
+describeStores('a run on PostgreSQL', (t) => {
+  if (t.store !== 'postgres') {
+    it('should commit every batch as it goes on SQLite (nothing to test here)', () => undefined);
+    return;
+  }
+
+  it('should show readers nothing of a run until it commits, and refuse a second writer meanwhile', async () => {
+    const dir = await mkdtemp(join(t.dir, 'atomic-'));
+    const db = t.fresh();
+    const doc = async (revision: string, current: string, release: string) => {
+      const path = join(dir, `v${revision}.json`);
+      await writeFile(
+        path,
+        JSON.stringify(syntheticVexDocument(specV(revision, current, release))),
+      );
+      return path;
+    };
+    // The first run: until it commits, there is no index at all.
+    const first = await openWriter(db);
+    const session = new ImportSession(first);
+    await session.importPath(join(VEX, 'claircore'));
+    expect(await session.finish()).toMatchObject({ imported: 9, documents: 9 });
+    await expect(describeIndex(db)).rejects.toMatchObject({ code: 'vulndb.not_found' });
+    await expect(
+      importPaths([await doc('1', '2024-01-01T00:00:00Z', '2')], db),
+    ).rejects.toMatchObject({
+      code: 'vulndb.busy',
+      message: expect.stringMatching(
+        /is writing the vulnerability index at .*\(hallmark vulndb \(/,
+      ),
+    });
+    await first.commit();
+    await first.close();
+    expect((await describeIndex(db)).documents).toBe(9);
+
+    // A later run replaces a document: readers see the old fix until the run commits.
+    expect(await importPaths([await doc('1', '2024-01-01T00:00:00Z', '2')], db)).toMatchObject({
+      imported: 1,
+    });
+    const fixes = () => t.query(db, "SELECT release FROM fixes WHERE cve = 'CVE-2024-0001'");
+    const second = await openWriter(db);
+    const replacing = new ImportSession(second);
+    await replacing.importPath(await doc('2', '2024-02-01T00:00:00Z', '3'));
+    expect(await replacing.finish()).toMatchObject({ replaced: 1 });
+    expect(await fixes()).toEqual([{ release: '2' }]);
+    await second.commit();
+    await second.close();
+    expect(await fixes()).toEqual([{ release: '3' }]);
+
+    // A run that ends without committing (interrupted) leaves nothing behind, and no lock.
+    const third = await openWriter(db);
+    const dropped = new ImportSession(third);
+    await dropped.importPath(await doc('3', '2024-03-01T00:00:00Z', '4'));
+    await dropped.finish();
+    await third.close();
+    expect(await fixes()).toEqual([{ release: '3' }]);
+    expect(await importPaths([join(VEX, 'trivy-db')], db)).toMatchObject({ documents: 14 });
+  });
+
+  it('should let two concurrent runs end with one of them refused and the index whole', async () => {
+    const db = t.fresh();
+    const runs = await Promise.allSettled([
+      importPaths([join(VEX, 'claircore')], db),
+      importPaths([join(VEX, 'claircore')], db),
+    ]);
+    const done = runs.filter((r) => r.status === 'fulfilled');
+    const refused = runs.filter((r) => r.status === 'rejected');
+    // Both may succeed one after the other; never both writing at once.
+    for (const r of refused) {
+      expect(r.reason).toMatchObject({ code: 'vulndb.busy' });
+    }
+    expect(done.length).toBeGreaterThanOrEqual(1);
+    expect((await describeIndex(db)).documents).toBe(9);
+    expect(await t.query(db, 'SELECT count(*)::int AS n FROM documents')).toEqual([{ n: 9 }]);
+  });
+});
+
+/** The primary key's order of `fixes`, and a total order of `statuses`. */
+const FIX_ORDER = 'package, module, cpe_id, doc_id, cve, epoch, version, release';
+const STATUS_ORDER = 'doc_id, cve, cpe_id, package, module, state, severity';
+
+/** Runs statements on the PostgreSQL database of `index`. */
+async function admin(index: VulnIndexLocation, text: string): Promise<void> {
+  if (index.store !== 'postgres') {
+    throw new Error('admin() is for PostgreSQL indexes');
+  }
+  const client = new pg.Client({ connectionString: index.url });
+  await client.connect();
+  try {
+    await client.query(text);
+  } finally {
+    await client.end();
+  }
+}

@@ -1,7 +1,8 @@
 /**
  * `vulndb import`: CSAF VEX files, directories of them (recursively), bulk `.tar.zst` archives and
- * repository-to-CPE mappings into the index. A broken document is skipped with its reason; each
- * batch is one transaction, so an interruption never leaves a half-written document behind.
+ * repository-to-CPE mappings into the index. A broken document is skipped with its reason. On
+ * SQLite each batch is one transaction, so an interruption never leaves a half-written document
+ * behind; on PostgreSQL the whole run is one, so readers never see half an import.
  */
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -9,10 +10,8 @@ import { describeError, notFound } from '../../platform/errors.js';
 import { forEachArchiveDocument, isArchiveName } from './archive.js';
 import { parseVexDocument } from './csaf.js';
 import type { ParsedDocument } from './csaf.js';
-import { META, documentCount, openIndex, setMeta } from './index-db.js';
-import type { Db } from './index-db.js';
 import { isNvrMap, isRepositoryMap, parseRepositoryMap } from './repo-map.js';
-import { IndexWriter } from './writer.js';
+import { META, openWriter, type VulnIndexLocation, type VulnWriter } from './store.js';
 
 /** A document that was not imported, and why. */
 export interface SkippedDocument {
@@ -58,13 +57,15 @@ const BATCH_DOCUMENTS = 200;
 const BATCH_ROWS = 50_000;
 
 /**
- * Imports paths into the index at `dbPath` (created when missing).
+ * Imports paths into the index at `target` (an SQLite file path, or a location; created when
+ * missing).
  * @throws AppError `vulndb.path_not_found` before writing anything when a path does not exist;
- *   `vulndb.not_an_index` when `dbPath` is some other file.
+ *   `vulndb.not_an_index` when `target` is something else; `vulndb.busy` when another run writes
+ *   the same PostgreSQL index.
  */
 export async function importPaths(
   paths: string[],
-  dbPath: string,
+  target: string | VulnIndexLocation,
   opts: ImportOptions = {},
 ): Promise<ImportSummary> {
   for (const path of paths) {
@@ -72,27 +73,30 @@ export async function importPaths(
       throw notFound('vulndb.path_not_found', `${path} does not exist`);
     }
   }
-  const db = openIndex(dbPath, { create: true });
+  const writer = await openWriter(target);
   try {
-    const session = new ImportSession(db, opts);
+    const session = new ImportSession(writer, opts);
     for (const path of paths) {
       await session.importPath(path);
     }
-    return session.finish();
+    const summary = await session.finish();
+    await writer.commit();
+    return summary;
   } finally {
-    db.close();
+    await writer.close();
   }
 }
 
 /** One import run over an open index: batches parsed documents and counts outcomes. */
 export class ImportSession {
-  /** The writer, also used by sync for deletions. */
-  readonly writer: IndexWriter;
-  private readonly db: Db;
+  /** The run's writer, also used by sync for deletions and its own `meta` values. */
+  readonly writer: VulnWriter;
   private readonly opts: ImportOptions;
   private pending: ParsedDocument[] = [];
   private pendingRows = 0;
   private seen = 0;
+  /** The batches being written, one after the other (sync offers documents concurrently). */
+  private writing: Promise<void> = Promise.resolve();
   private readonly summary: ImportSummary = {
     imported: 0,
     replaced: 0,
@@ -104,10 +108,9 @@ export class ImportSession {
     documents: 0,
   };
 
-  constructor(db: Db, opts: ImportOptions = {}) {
-    this.db = db;
+  constructor(writer: VulnWriter, opts: ImportOptions = {}) {
+    this.writer = writer;
     this.opts = opts;
-    this.writer = new IndexWriter(db);
   }
 
   /** Imports a file, a directory (recursively) or an archive. */
@@ -125,25 +128,28 @@ export class ImportSession {
     } else if (isArchiveName(path)) {
       await this.importArchive(path);
     } else {
-      this.offer(path, await readFile(path));
+      await this.offer(path, await readFile(path));
     }
   }
 
   /** Streams an archive's documents into the index. */
   async importArchive(path: string): Promise<void> {
-    await forEachArchiveDocument(path, (entry) => {
+    await forEachArchiveDocument(path, async (entry) => {
       const source = `${path}:${entry.name}`;
       if ('skipped' in entry) {
         this.skip(source, entry.skipped);
         return;
       }
-      this.offer(source, entry.data);
+      await this.offer(source, entry.data);
     });
-    this.flush();
+    await this.flush();
   }
 
-  /** Parses one JSON file (document or repository mapping) and queues it. */
-  offer(source: string, data: Buffer): void {
+  /**
+   * Parses one JSON file (document or repository mapping) and queues it; writes the queue when it
+   * holds a batch. A file that cannot be read is skipped; a failed write throws.
+   */
+  async offer(source: string, data: Buffer): Promise<void> {
     this.seen++;
     let json: unknown;
     try {
@@ -152,31 +158,34 @@ export class ImportSession {
       this.skip(source, `not valid JSON: ${describeError(err)}`);
       return;
     }
+    let map: Map<string, string[]> | undefined;
     try {
       if (isNvrMap(json)) {
         this.skip(source, 'an NVR-to-CPE mapping, which Hallmark does not use');
         return;
       }
       if (isRepositoryMap(json)) {
-        this.offerRepositoryMap(parseRepositoryMap(json));
-        return;
+        map = parseRepositoryMap(json);
+      } else {
+        const doc = parseVexDocument(json);
+        this.pending.push(doc);
+        this.pendingRows += doc.rows.length;
       }
-      const doc = parseVexDocument(json);
-      this.pending.push(doc);
-      this.pendingRows += doc.rows.length;
     } catch (err) {
       this.skip(source, describeError(err));
       return;
     }
-    if (this.pending.length >= BATCH_DOCUMENTS || this.pendingRows >= BATCH_ROWS) {
-      this.flush(source);
+    if (map !== undefined) {
+      await this.offerRepositoryMap(map);
+    } else if (this.pending.length >= BATCH_DOCUMENTS || this.pendingRows >= BATCH_ROWS) {
+      await this.flush(source);
     }
   }
 
   /** Replaces the repository-to-CPE mapping. */
-  offerRepositoryMap(map: Map<string, string[]>): void {
-    this.flush();
-    this.summary.repositories = this.writer.replaceRepositories(map);
+  async offerRepositoryMap(map: Map<string, string[]>): Promise<void> {
+    await this.flush();
+    this.summary.repositories = await this.writer.replaceRepositories(map);
   }
 
   /** Records a document that was not imported. */
@@ -189,23 +198,31 @@ export class ImportSession {
     this.summary.deleted += n;
   }
 
-  /** Writes the queued documents in one transaction. */
-  flush(source = ''): void {
-    if (this.pending.length > 0) {
-      for (const outcome of this.writer.writeBatch(this.pending)) {
-        this.summary[outcome]++;
+  /** Writes the queued documents (one transaction on SQLite), after any batch still being written. */
+  flush(source = ''): Promise<void> {
+    const batch = this.pending;
+    this.pending = [];
+    this.pendingRows = 0;
+    const seen = this.seen;
+    const run = this.writing.then(async () => {
+      if (batch.length > 0) {
+        for (const outcome of await this.writer.writeBatch(batch)) {
+          this.summary[outcome]++;
+        }
       }
-      this.pending = [];
-      this.pendingRows = 0;
-    }
-    this.opts.onProgress?.({ phase: 'import', done: this.seen, source });
+      this.opts.onProgress?.({ phase: 'import', done: seen, source });
+    });
+    // The caller gets a failure; the batches after it still run in order (and fail alike on a
+    // PostgreSQL transaction that is aborted).
+    this.writing = run.catch(() => undefined);
+    return run;
   }
 
-  /** Writes what is left and returns the counts. */
-  finish(): ImportSummary {
-    this.flush();
-    setMeta(this.db, META.lastImport, new Date().toISOString());
-    this.summary.documents = documentCount(this.db);
+  /** Writes what is left, records the run and returns the counts (the caller commits). */
+  async finish(): Promise<ImportSummary> {
+    await this.flush();
+    await this.writer.setMeta(META.lastImport, new Date().toISOString());
+    this.summary.documents = await this.writer.documentCount();
     return { ...this.summary, skipped: [...this.summary.skipped] };
   }
 }

@@ -1,10 +1,11 @@
 /**
- * The on-disk vulnerability index: one SQLite file (rollback journal, no WAL, so it is always a
+ * The SQLite vulnerability index: one file (rollback journal, no WAL, so it is always a
  * single self-contained file that can be copied or handed to `hallmark check --vulndb`).
  */
 import { existsSync, statSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { describeError, invalid, notFound } from '../../platform/errors.js';
+import { META } from './store.js';
 
 /** The better-sqlite3 connection type. */
 export type Db = Database.Database;
@@ -13,16 +14,6 @@ export type Db = Database.Database;
 export const INDEX_FORMAT = 'hallmark-vulndb';
 /** Bumped whenever the tables change incompatibly; older indexes must be rebuilt. */
 export const SCHEMA_VERSION = '2';
-
-/** Keys of the `meta` table. */
-export const META = {
-  format: 'format',
-  schema: 'schema',
-  lastImport: 'last_import',
-  lastSync: 'last_sync',
-  archive: 'archive',
-  source: 'sync_source',
-} as const;
 
 const SCHEMA = `
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;

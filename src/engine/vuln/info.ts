@@ -1,8 +1,10 @@
 /** What an index holds and how fresh it is (for `vulndb` output and the staff freshness view). */
-import { META, documentCount, getMeta, openIndex } from './index-db.js';
+import { META, openReader, toLocation, describeLocation } from './store.js';
+import type { VulnIndexLocation } from './store.js';
 
 /** A summary of an index. */
 export interface IndexInfo {
+  /** The file, or the PostgreSQL database (without its password) and schema. */
   path: string;
   documents: number;
   /** Repositories in the repository-to-CPE mapping. */
@@ -16,24 +18,23 @@ export interface IndexInfo {
 }
 
 /**
- * Describes the index at `path`.
- * @throws AppError `vulndb.not_found`, `vulndb.not_an_index`, `vulndb.schema_mismatch`.
+ * Describes the index at `target` (an SQLite file path, or a location).
+ * @throws AppError `vulndb.not_found`, `vulndb.not_an_index`, `vulndb.schema_mismatch`,
+ *   `vulndb.unreachable`.
  */
-export function describeIndex(path: string): IndexInfo {
-  const db = openIndex(path, { create: false, readonly: true });
+export async function describeIndex(target: string | VulnIndexLocation): Promise<IndexInfo> {
+  const reader = await openReader(target);
   try {
-    const repositories =
-      db.prepare<[], { n: number }>('SELECT count(DISTINCT repo) AS n FROM repositories').get()
-        ?.n ?? 0;
+    const metas = await reader.metas();
     return {
-      path,
-      documents: documentCount(db),
-      repositories,
-      lastImport: getMeta(db, META.lastImport) ?? null,
-      lastSync: getMeta(db, META.lastSync) ?? null,
-      archive: getMeta(db, META.archive) ?? null,
+      path: describeLocation(toLocation(target)),
+      documents: await reader.documentCount(),
+      repositories: await reader.repositoryCount(),
+      lastImport: metas.get(META.lastImport) ?? null,
+      lastSync: metas.get(META.lastSync) ?? null,
+      archive: metas.get(META.archive) ?? null,
     };
   } finally {
-    db.close();
+    await reader.close();
   }
 }

@@ -2,15 +2,16 @@
  * Matching an image's installed packages against the index: content sets (or the os-release
  * release) give the product CPEs; each binary package name (and module stream) is looked up; a
  * fix filed for an applicable CPE whose EVR is newer than the installed one is a missing erratum.
+ * The lookups of an image (or of a batch of images, `matchMany`) go to the store at once, so a
+ * PostgreSQL index costs one round trip per image, not one per package.
  */
-import type { Statement } from 'better-sqlite3';
 import { compareEvr } from '../rpm/vercmp.js';
 import { cpeApplies, cpesFromOsRelease, parseCpe } from './cpe.js';
 import type { Cpe } from './cpe.js';
 import { gradeFor } from './grade.js';
-import { documentCount, openIndex } from './index-db.js';
-import type { Db } from './index-db.js';
 import { moduleStream } from './purl.js';
+import { openReader, packageKey, type PackageKey, type VulnIndexLocation } from './store.js';
+import type { VulnReader } from './store.js';
 import type {
   MatchBasis,
   MatchInput,
@@ -21,11 +22,8 @@ import type {
 } from './types.js';
 import { SEVERITIES, normalizeSeverity } from './values.js';
 
-/** The fixes of one package and module stream for the applicable CPEs, as one packed string. */
-type FixQuery = Statement<[string, string], string | null>;
-
-/** Installed builds whose lookups a matcher keeps (about 100 bytes each plus their fixes). */
-const MISSING_CACHE_ENTRIES = 200_000;
+/** Entries each of a matcher's memos keeps (a package lookup is about 100 bytes plus its fixes). */
+const MEMO_ENTRIES = 200_000;
 
 /** A fixed build from the index, as the matcher reads it. */
 interface FixRow {
@@ -39,12 +37,25 @@ interface FixRow {
   severity: string;
 }
 
+/** The fixes of one package for a set of CPEs, grouped by CVE. */
+type Candidates = FixRow[][];
+
 /**
- * Opens the index at `indexPath` for matching.
- * @throws AppError `vulndb.not_found`, `vulndb.not_an_index`, `vulndb.schema_mismatch`.
+ * Opens the index at `target` (an SQLite file path, or a location) for matching.
+ * @throws AppError `vulndb.not_found`, `vulndb.not_an_index`, `vulndb.schema_mismatch`,
+ *   `vulndb.unreachable`.
  */
-export function createMatcher(indexPath: string, options: MatcherOptions = {}): IndexMatcher {
-  return new IndexMatcher(openIndex(indexPath, { create: false, readonly: true }), options);
+export async function createMatcher(
+  target: string | VulnIndexLocation,
+  options: MatcherOptions = {},
+): Promise<IndexMatcher> {
+  const reader = await openReader(target);
+  try {
+    return new IndexMatcher(reader, await reader.cpes(), options);
+  } catch (err) {
+    await reader.close();
+    throw err;
+  }
 }
 
 /** How a matcher works. */
@@ -65,59 +76,165 @@ export interface MatcherOptions {
 /** The severities the grade depends on. */
 const GRADING_SEVERITIES: ReadonlySet<string> = new Set(['Critical', 'Important']);
 
-/** A matcher over an open index; synchronous underneath (better-sqlite3). */
+/** One image of a `matchMany` call, with the CPEs it was matched as. */
+interface Plan {
+  readonly input: MatchInput;
+  readonly basis: MatchBasis;
+  readonly cpeIds: number[];
+  /** `cpeIds` joined: the key of the lookups made for them. */
+  readonly cpeKey: string;
+}
+
+/** A matcher over an open index. */
 export class IndexMatcher implements VulnerabilityMatcher {
-  private readonly db: Db;
+  private readonly reader: VulnReader;
   private readonly cpes: Array<{ id: number; cpe: Cpe }> = [];
-  private readonly cpesOfRepo: Statement<[string], { cpe: string }>;
-  /** Fix lookups by the set of applicable CPE ids (few distinct sets per process). */
-  private readonly fixQueries = new Map<string, FixQuery>();
   /**
-   * With `memoize`, the missing fixes of each installed build already looked up, by CPE set,
-   * name, module and EVR: images share most of their packages, so regrading thousands of them
-   * looks up each distinct build once. Bounded.
+   * With `memoize`, the candidate fixes of each package already looked up, by CPE set, name and
+   * module: images share most of their packages, so regrading thousands of them asks the index
+   * for each distinct package once. Bounded.
    */
+  private readonly candidates: Map<string, Candidates> | undefined;
+  /** With `memoize`, the missing fixes of each installed build (CPE set, name, module, EVR). */
   private readonly missing: Map<string, FixRow[]> | undefined;
+  /** With `memoize`, the CPEs of each list of content sets. */
+  private readonly mapped: Map<string, string[]> | undefined;
   private readonly gradingOnly: boolean;
 
-  constructor(db: Db, options: MatcherOptions = {}) {
-    this.db = db;
-    this.missing = options.memoize === true ? new Map() : undefined;
+  constructor(
+    reader: VulnReader,
+    cpes: readonly { id: number; cpe: string }[],
+    options: MatcherOptions = {},
+  ) {
+    this.reader = reader;
+    const memoize = options.memoize === true;
+    this.candidates = memoize ? new Map() : undefined;
+    this.missing = memoize ? new Map() : undefined;
+    this.mapped = memoize ? new Map() : undefined;
     this.gradingOnly = options.gradingOnly === true;
-    for (const row of db
-      .prepare<[], { id: number; cpe: string }>('SELECT id, cpe FROM cpes')
-      .all()) {
+    for (const row of cpes) {
       const cpe = parseCpe(row.cpe);
       if (cpe) {
         this.cpes.push({ id: row.id, cpe });
       }
     }
-    this.cpesOfRepo = db.prepare('SELECT cpe FROM repositories WHERE repo = ?');
   }
 
   /** How many documents the index holds. */
-  documents(): number {
-    return documentCount(this.db);
+  documents(): Promise<number> {
+    return this.reader.documentCount();
   }
 
   /** Matches an image; see the module comment. */
-  match(input: MatchInput, now: Date): Promise<VulnerabilityReport> {
-    return Promise.resolve(this.matchSync(input, now));
+  async match(input: MatchInput, now: Date): Promise<VulnerabilityReport> {
+    const [report] = await this.matchMany([input], now);
+    if (report === undefined) {
+      throw new Error('matchMany answered no report');
+    }
+    return report;
   }
 
-  /** The synchronous form of `match`. */
-  matchSync(input: MatchInput, now: Date): VulnerabilityReport {
-    const basis = this.basisOf(input);
-    const cpeIds = this.cpes
-      .filter(({ cpe }) => basis.cpes.some((c) => imageCpeApplies(cpe, c)))
-      .map((c) => c.id);
-    const query = this.fixQuery(cpeIds);
-    const found = new Map<string, { vuln: Vulnerability; pkg: MatchPackage }>();
-    for (const pkg of input.packages) {
-      if (query === null || pkg.arch === null) {
+  /**
+   * Matches several images, in order, with one lookup per distinct set of product CPEs among
+   * them (usually one): what regrading many package sets does.
+   */
+  async matchMany(inputs: readonly MatchInput[], now: Date): Promise<VulnerabilityReport[]> {
+    const plans: Plan[] = [];
+    for (const input of inputs) {
+      const basis = await this.basisOf(input);
+      const cpeIds = this.cpes
+        .filter(({ cpe }) => basis.cpes.some((c) => imageCpeApplies(cpe, c)))
+        .map((c) => c.id);
+      plans.push({ input, basis, cpeIds, cpeKey: cpeIds.join(',') });
+    }
+    const looked = await this.lookUp(plans);
+    return plans.map((plan) => this.report(plan, looked, now));
+  }
+
+  /** Closes the index. */
+  close(): Promise<void> {
+    return this.reader.close();
+  }
+
+  private async basisOf(input: MatchInput): Promise<MatchBasis> {
+    const key = input.contentSets.join('\u0000');
+    let fromSets = this.mapped?.get(key);
+    if (fromSets === undefined) {
+      fromSets =
+        input.contentSets.length === 0
+          ? []
+          : (await this.reader.cpesOfRepositories(input.contentSets)).sort();
+      remember(this.mapped, key, fromSets);
+    }
+    if (fromSets.length > 0) {
+      return { source: 'content-sets', cpes: fromSets };
+    }
+    const fromRelease = cpesFromOsRelease(input.osRelease);
+    return fromRelease.length > 0
+      ? { source: 'os-release', cpes: fromRelease }
+      : { source: 'none', cpes: [] };
+  }
+
+  /**
+   * Asks the index, once per distinct CPE set, for the packages of `plans` not already known;
+   * returns the candidates of every package, by CPE set and package key.
+   */
+  private async lookUp(plans: readonly Plan[]): Promise<Map<string, Candidates>> {
+    const looked = new Map<string, Candidates>();
+    const wanted = new Map<string, { cpeIds: number[]; keys: Map<string, PackageKey> }>();
+    for (const plan of plans) {
+      if (plan.cpeIds.length === 0) {
         continue;
       }
-      for (const fix of this.missingFixes(pkg, query, cpeIds)) {
+      let group = wanted.get(plan.cpeKey);
+      if (group === undefined) {
+        group = { cpeIds: plan.cpeIds, keys: new Map() };
+        wanted.set(plan.cpeKey, group);
+      }
+      for (const pkg of plan.input.packages) {
+        if (pkg.arch === null) {
+          continue;
+        }
+        const module = moduleOf(pkg);
+        const key = packageKey(pkg.name, module);
+        const memoKey = `${plan.cpeKey}\u0000${key}`;
+        const known = this.candidates?.get(memoKey);
+        if (known !== undefined) {
+          looked.set(memoKey, known);
+        } else if (!group.keys.has(key)) {
+          group.keys.set(key, { name: pkg.name, module });
+        }
+      }
+    }
+    for (const [cpeKey, group] of wanted) {
+      if (group.keys.size === 0) {
+        continue;
+      }
+      const packed = await this.reader.fixesOf(group.cpeIds, [...group.keys.values()]);
+      for (const key of group.keys.keys()) {
+        const found = packed.get(key);
+        const candidates = found === undefined ? [] : unpackCandidates(found);
+        const memoKey = `${cpeKey}\u0000${key}`;
+        looked.set(memoKey, candidates);
+        remember(this.candidates, memoKey, candidates);
+      }
+    }
+    return looked;
+  }
+
+  private report(
+    plan: Plan,
+    looked: ReadonlyMap<string, Candidates>,
+    now: Date,
+  ): VulnerabilityReport {
+    const { input, basis } = plan;
+    const found = new Map<string, { vuln: Vulnerability; pkg: MatchPackage }>();
+    for (const pkg of input.packages) {
+      if (plan.cpeIds.length === 0 || pkg.arch === null) {
+        continue;
+      }
+      const key = `${plan.cpeKey}\u0000${packageKey(pkg.name, moduleOf(pkg))}`;
+      for (const fix of this.missingFixes(pkg, key, looked.get(key) ?? [])) {
         const id = fix.cve;
         const foundKey = `${id}\u0000${pkg.name}`;
         const previous = found.get(foundKey);
@@ -132,80 +249,50 @@ export class IndexMatcher implements VulnerabilityMatcher {
     return { vulnerabilities, health: gradeFor(vulnerabilities, now, { known }), basis };
   }
 
-  /** Closes the index. */
-  close(): Promise<void> {
-    this.db.close();
-    return Promise.resolve();
-  }
-
-  private basisOf(input: MatchInput): MatchBasis {
-    const fromSets = new Set<string>();
-    for (const set of input.contentSets) {
-      for (const row of this.cpesOfRepo.all(set)) {
-        fromSets.add(row.cpe);
+  /** The missing fixes of `pkg` among its candidates `groups` (looked up under `key`). */
+  private missingFixes(pkg: MatchPackage, key: string, groups: Candidates): FixRow[] {
+    if (groups.length === 0) {
+      return [];
+    }
+    const evrKey = `${key}\u0000${pkg.epoch ?? 0}:${pkg.version}-${pkg.release}`;
+    const known = this.missing?.get(evrKey);
+    if (known !== undefined) {
+      return known;
+    }
+    const fixes: FixRow[] = [];
+    for (const rows of groups) {
+      const fix = missingFix(pkg, rows);
+      if (fix && (!this.gradingOnly || isGrading(fix))) {
+        fixes.push(fix);
       }
     }
-    if (fromSets.size > 0) {
-      return { source: 'content-sets', cpes: [...fromSets].sort() };
-    }
-    const fromRelease = cpesFromOsRelease(input.osRelease);
-    return fromRelease.length > 0
-      ? { source: 'os-release', cpes: fromRelease }
-      : { source: 'none', cpes: [] };
-  }
-
-  private missingFixes(pkg: MatchPackage, query: FixQuery, cpeIds: number[]): FixRow[] {
-    const lookUp = (): FixRow[] => {
-      const fixes = missingFixes(pkg, query);
-      return this.gradingOnly
-        ? fixes.filter((f) => GRADING_SEVERITIES.has(normalizeSeverity(f.severity) ?? 'Low'))
-        : fixes;
-    };
-    if (this.missing === undefined) {
-      return lookUp();
-    }
-    const key = `${cpeIds.join(',')}\u0000${pkg.name}\u0000${pkg.modularitylabel ?? ''}\u0000${pkg.epoch ?? 0}:${pkg.version}-${pkg.release}`;
-    let fixes = this.missing.get(key);
-    if (fixes === undefined) {
-      fixes = lookUp();
-      if (this.missing.size >= MISSING_CACHE_ENTRIES) {
-        this.missing.clear();
-      }
-      this.missing.set(key, fixes);
-    }
+    remember(this.missing, evrKey, fixes);
     return fixes;
-  }
-
-  private fixQuery(cpeIds: number[]): FixQuery | null {
-    if (cpeIds.length === 0) {
-      return null;
-    }
-    const key = cpeIds.join(',');
-    let query = this.fixQueries.get(key);
-    if (!query) {
-      // The ids are integers read from this index, so inlining them is safe; the IN list lets
-      // SQLite seek straight to each (package, module, cpe) range of the clustered table. One
-      // concatenated string per package costs a fraction of materialising a row object per fix.
-      query = this.db
-        .prepare<[string, string], string | null>(
-          `SELECT group_concat(concat_ws(char(31), doc_id, cve, epoch, version, release,
-                  COALESCE(advisory, ''), released, severity), char(30))
-             FROM fixes WHERE package = ? AND module = ? AND cpe_id IN (${key})`,
-        )
-        .pluck(true);
-      this.fixQueries.set(key, query);
-    }
-    return query;
   }
 }
 
-/** The missing fixes of one installed package, one per CVE. */
-function missingFixes(pkg: MatchPackage, query: FixQuery): FixRow[] {
-  const module = pkg.modularitylabel ? moduleStream(pkg.modularitylabel) : '';
-  const packed = query.get(pkg.name, module);
-  if (!packed) {
-    return [];
+/** The module stream a package is looked up under (`''`: not modular). */
+function moduleOf(pkg: MatchPackage): string {
+  return pkg.modularitylabel ? moduleStream(pkg.modularitylabel) : '';
+}
+
+function isGrading(fix: FixRow): boolean {
+  return GRADING_SEVERITIES.has(normalizeSeverity(fix.severity) ?? 'Low');
+}
+
+/** Puts an entry in a bounded memo (emptied when full); nothing without a memo. */
+function remember<T>(memo: Map<string, T> | undefined, key: string, value: T): void {
+  if (memo === undefined) {
+    return;
   }
+  if (memo.size >= MEMO_ENTRIES) {
+    memo.clear();
+  }
+  memo.set(key, value);
+}
+
+/** A package's packed fixes, grouped by CVE (document and CVE id). */
+function unpackCandidates(packed: string): Candidates {
   const byCve = new Map<string, FixRow[]>();
   for (const record of packed.split('\u001e')) {
     const row = unpackFix(record);
@@ -217,14 +304,7 @@ function missingFixes(pkg: MatchPackage, query: FixQuery): FixRow[] {
       byCve.set(key, [row]);
     }
   }
-  const out: FixRow[] = [];
-  for (const rows of byCve.values()) {
-    const fix = missingFix(pkg, rows);
-    if (fix) {
-      out.push(fix);
-    }
-  }
-  return out;
+  return [...byCve.values()];
 }
 
 /** Reads one record of the packed query (fields joined by U+001F). */

@@ -1,14 +1,14 @@
 import { readFileSync } from 'node:fs';
-import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { mkdtemp, stat } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import Database from 'better-sqlite3';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { dirname, join } from 'node:path';
+import { afterEach, beforeEach, expect, it } from 'vitest';
 import { fixture } from '../../../test/support/fixtures.js';
 import { limitRequestWaits, startLocalServer } from '../../../test/support/local-http.js';
 import type { LocalServer } from '../../../test/support/local-http.js';
-import { syncIndex } from './sync.js';
+import { describeStores } from '../../../test/support/vuln-stores.js';
+import type { VulnIndexLocation } from './store.js';
+import { syncIndex, type SyncOptions } from './sync.js';
 
 const ARCHIVE_NAME = 'csaf_vex_2023-10-31.tar.zst';
 const DROP_AT = 2000;
@@ -72,64 +72,65 @@ const vex = (rel: string): Buffer => readFileSync(fixture(`external/redhat-csaf/
 const csv = (rows: Array<[string, string]>): Buffer =>
   Buffer.from(rows.map(([p, t]) => `"${p}","${t}"`).join('\n') + '\n');
 
-let dir: string;
-let db: string;
-let server: LayoutServer;
-let base: string;
-
 limitRequestWaits();
 
-beforeEach(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'hallmark-vuln-sync-'));
-  db = join(dir, 'vulndb.sqlite');
-  server = new LayoutServer();
-  server.files.set('archive_latest.txt', Buffer.from(`${ARCHIVE_NAME}\n`));
-  server.files.set(ARCHIVE_NAME, vex(`claircore/${ARCHIVE_NAME}`));
-  server.files.set('2023/cve-2023-38545.json', vex('claircore/cve-2023-38545.json'));
-  server.files.set(
-    '2023/cve-2023-0049.json',
-    Buffer.from('{"not": "fetched: older than the archive"'),
-  );
-  server.files.set(
-    '2024/cve-2024-99999.json',
-    Buffer.from('{"document": {"category": "csaf_vex", "trunc'),
-  );
-  server.files.set('2024/cve-2024-10041.json', vex('trivy-db/cve-2024-10041.json'));
-  server.files.set(
-    'changes.csv',
-    csv([
-      ['2024/cve-2024-99999.json', '2023-11-06T10:00:00+00:00'],
-      ['2023/cve-2023-38545.json', '2023-11-05T10:00:00+00:00'],
-      ['2023/cve-2023-0049.json', '2023-10-01T00:00:00+00:00'],
-    ]),
-  );
-  server.files.set(
-    'deletions.csv',
-    csv([['2023/cve-2023-0030.json', '2023-11-07T00:00:00+00:00']]),
-  );
-  base = await server.start();
-});
-afterEach(async () => {
-  await server.stop();
-  await rm(dir, { recursive: true, force: true });
-});
+describeStores('syncIndex', (t) => {
+  let dir: string;
+  let db: VulnIndexLocation;
+  let server: LayoutServer;
+  let base: string;
 
-const documents = (): string[] => {
-  const conn = new Database(db, { readonly: true });
-  try {
-    return conn
-      .prepare<[], { cve: string }>('SELECT cve FROM documents ORDER BY cve')
-      .all()
-      .map((r) => r.cve);
-  } finally {
-    conn.close();
-  }
-};
+  /** Syncs `db`; the archive goes beside an SQLite index, and into `dir` for PostgreSQL. */
+  const sync = (opts: SyncOptions = {}) =>
+    syncIndex(base, db, db.store === 'postgres' ? { workDir: dir, ...opts } : opts);
 
-describe('syncIndex', () => {
+  beforeEach(async () => {
+    db = t.fresh();
+    dir = db.store === 'sqlite' ? dirname(db.file) : await mkdtemp(join(t.dir, 'sync-'));
+    server = new LayoutServer();
+    server.files.set('archive_latest.txt', Buffer.from(`${ARCHIVE_NAME}\n`));
+    server.files.set(ARCHIVE_NAME, vex(`claircore/${ARCHIVE_NAME}`));
+    server.files.set('2023/cve-2023-38545.json', vex('claircore/cve-2023-38545.json'));
+    server.files.set(
+      '2023/cve-2023-0049.json',
+      Buffer.from('{"not": "fetched: older than the archive"'),
+    );
+    server.files.set(
+      '2024/cve-2024-99999.json',
+      Buffer.from('{"document": {"category": "csaf_vex", "trunc'),
+    );
+    server.files.set('2024/cve-2024-10041.json', vex('trivy-db/cve-2024-10041.json'));
+    server.files.set(
+      'changes.csv',
+      csv([
+        ['2024/cve-2024-99999.json', '2023-11-06T10:00:00+00:00'],
+        ['2023/cve-2023-38545.json', '2023-11-05T10:00:00+00:00'],
+        ['2023/cve-2023-0049.json', '2023-10-01T00:00:00+00:00'],
+      ]),
+    );
+    server.files.set(
+      'deletions.csv',
+      csv([['2023/cve-2023-0030.json', '2023-11-07T00:00:00+00:00']]),
+    );
+    base = await server.start();
+  });
+  afterEach(async () => {
+    await server.stop();
+  });
+
+  const documents = async (): Promise<string[]> => {
+    try {
+      return (await t.query<{ cve: string }>(db, 'SELECT cve FROM documents ORDER BY cve')).map(
+        (r) => r.cve,
+      );
+    } catch {
+      return []; // no index (yet)
+    }
+  };
+
   it('should download the archive once, resuming after a dropped connection, then apply only changes', async () => {
     server.dropArchiveOnce = true;
-    const first = await syncIndex(base, db);
+    const first = await sync();
     expect(server.fetched(ARCHIVE_NAME)).toEqual([undefined, `bytes=${DROP_AT}-`]);
     expect(first).toMatchObject({
       archive: ARCHIVE_NAME,
@@ -147,7 +148,7 @@ describe('syncIndex', () => {
       },
     ]);
     expect(server.fetched('2023/cve-2023-0049.json')).toEqual([]);
-    expect(documents()).toEqual([
+    expect(await documents()).toEqual([
       'CVE-2023-0044',
       'CVE-2023-0045',
       'CVE-2023-0049',
@@ -167,7 +168,7 @@ describe('syncIndex', () => {
       ]),
     );
     server.requests.length = 0;
-    const second = await syncIndex(base, db);
+    const second = await sync();
     expect(second).toMatchObject({
       archive: null,
       imported: 1,
@@ -186,25 +187,25 @@ describe('syncIndex', () => {
 
   it('should keep the partial download when every attempt fails, and resume it on the next run', async () => {
     server.dropArchiveOnce = true;
-    await expect(syncIndex(base, db, { attempts: 1 })).rejects.toMatchObject({
+    await expect(sync({ attempts: 1 })).rejects.toMatchObject({
       code: 'vulndb.download_interrupted',
       message: expect.stringContaining(`stopped after ${DROP_AT} bytes`),
     });
     expect((await stat(join(dir, `${ARCHIVE_NAME}.part`))).size).toBe(DROP_AT);
-    expect(documents()).toEqual([]);
-    const resumed = await syncIndex(base, db, { attempts: 1 });
+    expect(await documents()).toEqual([]);
+    const resumed = await sync({ attempts: 1 });
     expect(resumed).toMatchObject({ archive: ARCHIVE_NAME, resumedFrom: DROP_AT, imported: 6 });
   });
 
   it('should not move past a document it could not fetch, so the next run retries it', async () => {
     server.failOnce.add('2023/cve-2023-38545.json');
-    const summary = await syncIndex(base, db);
+    const summary = await sync();
     expect(summary.skipped).toContainEqual({
       source: `${base}/2023/cve-2023-38545.json`,
       reason: `cannot fetch ${base}/2023/cve-2023-38545.json: HTTP 503`,
     });
     expect(summary.lastSync).toBe('2023-11-05T09:59:59.999Z');
-    const again = await syncIndex(base, db);
+    const again = await sync();
     expect(again).toMatchObject({
       archive: null,
       imported: 1,
@@ -214,7 +215,7 @@ describe('syncIndex', () => {
 
   it('should skip a listed document the server no longer has and move on', async () => {
     server.files.delete('2023/cve-2023-38545.json');
-    const summary = await syncIndex(base, db);
+    const summary = await sync();
     expect(summary.skipped).toContainEqual({
       source: `${base}/2023/cve-2023-38545.json`,
       reason: 'listed in changes.csv but not found (HTTP 404)',
@@ -224,7 +225,7 @@ describe('syncIndex', () => {
 
   it('should say what is wrong with a base URL that does not serve the layout', async () => {
     server.files.set('archive_latest.txt', Buffer.from('<html>oops</html>'));
-    await expect(syncIndex(base, db)).rejects.toMatchObject({
+    await expect(sync()).rejects.toMatchObject({
       code: 'vulndb.sync_invalid',
       message: `${base}/archive_latest.txt should name a .tar.zst archive, got "<html>oops</html>"`,
     });

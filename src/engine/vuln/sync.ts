@@ -4,18 +4,19 @@
  * applies `changes.csv` and `deletions.csv` rows newer than the last sync, fetching only the
  * documents that changed.
  */
+import { createHash } from 'node:crypto';
 import { mkdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { badGateway, describeError } from '../../platform/errors.js';
 import { documentIdOfPath, isDocumentPath, parseChanges } from './changes.js';
 import type { ChangeRow } from './changes.js';
-import { META, getMeta, openIndex, setMeta } from './index-db.js';
-import type { Db } from './index-db.js';
 import { ImportSession } from './importer.js';
 import type { ImportProgress, ImportSummary } from './importer.js';
 import { downloadResumable, fetchBytes } from './http.js';
 import type { DownloadProgress } from './http.js';
 import { parseRepositoryMap } from './repo-map.js';
+import { META, openWriter, toLocation, type VulnIndexLocation, type VulnWriter } from './store.js';
 
 /** Progress of a sync: the download, then imports. */
 export type SyncProgress =
@@ -30,7 +31,10 @@ export interface SyncOptions {
   concurrency?: number;
   /** Also refresh the repository-to-CPE mapping from this URL. */
   repositoryMapUrl?: string;
-  /** Where the archive is downloaded (default: beside the index). */
+  /**
+   * Where the archive is downloaded (default: beside an SQLite index; for a PostgreSQL one, a
+   * directory of the system's temporary directory named after the index).
+   */
   workDir?: string;
 }
 
@@ -47,40 +51,69 @@ export interface SyncSummary extends ImportSummary {
 }
 
 /**
- * Syncs the index at `dbPath` (created when missing) from `baseUrl`.
- * @throws AppError `vulndb.http_error`, `vulndb.download_interrupted`, `vulndb.sync_invalid`.
+ * Syncs the index at `target` (an SQLite file path, or a location; created when missing) from
+ * `baseUrl`. On PostgreSQL the run is one transaction: it all lands, or none of it.
+ * @throws AppError `vulndb.http_error`, `vulndb.download_interrupted`, `vulndb.sync_invalid`,
+ *   `vulndb.busy`.
  */
 export async function syncIndex(
   baseUrl: string,
-  dbPath: string,
+  target: string | VulnIndexLocation,
   opts: SyncOptions = {},
 ): Promise<SyncSummary> {
   const base = baseUrl.endsWith('/') ? baseUrl : `${baseUrl}/`;
-  const db = openIndex(dbPath, { create: true });
+  const location = toLocation(target);
+  const writer = await openWriter(location);
   try {
-    const session = new ImportSession(db, opts.onProgress ? { onProgress: opts.onProgress } : {});
+    const session = new ImportSession(
+      writer,
+      opts.onProgress ? { onProgress: opts.onProgress } : {},
+    );
     if (opts.repositoryMapUrl) {
       await refreshRepositoryMap(session, opts.repositoryMapUrl);
     }
-    let seeded: Seeded = { archive: null, resumedFrom: null, since: lastSyncOf(db, base) };
-    if (getMeta(db, META.archive) === undefined || getMeta(db, META.source) !== base) {
-      seeded = await seedFromArchive(db, session, base, dbPath, opts);
+    let seeded: Seeded = {
+      archive: null,
+      resumedFrom: null,
+      since: await lastSyncOf(writer, base),
+    };
+    if (
+      (await writer.meta(META.archive)) === undefined ||
+      (await writer.meta(META.source)) !== base
+    ) {
+      const workDir = opts.workDir ?? defaultWorkDir(location);
+      seeded = await seedFromArchive(writer, session, base, workDir, opts);
     }
     const applied = await applyChanges(session, base, seeded.since, opts);
     if (applied.through !== null) {
-      setMeta(db, META.lastSync, new Date(applied.through).toISOString());
+      await writer.setMeta(META.lastSync, new Date(applied.through).toISOString());
     }
-    const summary = session.finish();
+    const summary = await session.finish();
+    const lastSync = (await writer.meta(META.lastSync)) ?? null;
+    await writer.commit();
     return {
       ...summary,
       archive: seeded.archive,
       resumedFrom: seeded.resumedFrom,
       fetched: applied.fetched,
-      lastSync: getMeta(db, META.lastSync) ?? null,
+      lastSync,
     };
   } finally {
-    db.close();
+    await writer.close();
   }
+}
+
+/** Where the archive of an index is downloaded: beside a file, else a stable temporary place. */
+function defaultWorkDir(location: VulnIndexLocation): string {
+  if (location.store === 'sqlite') {
+    return dirname(location.file);
+  }
+  // The same directory on every run for the same index, so an interrupted download resumes.
+  const id = createHash('sha256')
+    .update(`${location.url}\u0000${location.schema ?? ''}`)
+    .digest('hex')
+    .slice(0, 16);
+  return join(tmpdir(), `hallmark-vulndb-${id}`);
 }
 
 interface Seeded {
@@ -90,8 +123,9 @@ interface Seeded {
   since: number | null;
 }
 
-function lastSyncOf(db: Db, base: string): number | null {
-  const value = getMeta(db, META.source) === base ? getMeta(db, META.lastSync) : undefined;
+async function lastSyncOf(writer: VulnWriter, base: string): Promise<number | null> {
+  const value =
+    (await writer.meta(META.source)) === base ? await writer.meta(META.lastSync) : undefined;
   const ms = value === undefined ? NaN : Date.parse(value);
   return Number.isNaN(ms) ? null : ms;
 }
@@ -101,21 +135,23 @@ async function refreshRepositoryMap(session: ImportSession, url: string): Promis
   if (body === null) {
     throw badGateway('vulndb.http_error', `cannot fetch ${url}: HTTP 404`);
   }
+  let map: Map<string, string[]>;
   try {
-    session.offerRepositoryMap(parseRepositoryMap(JSON.parse(body.toString('utf8'))));
+    map = parseRepositoryMap(JSON.parse(body.toString('utf8')));
   } catch (err) {
     throw badGateway(
       'vulndb.sync_invalid',
       `${url} is not a repository-to-CPE mapping: ${describeError(err)}`,
     );
   }
+  await session.offerRepositoryMap(map);
 }
 
 async function seedFromArchive(
-  db: Db,
+  writer: VulnWriter,
   session: ImportSession,
   base: string,
-  dbPath: string,
+  dir: string,
   opts: SyncOptions,
 ): Promise<Seeded> {
   const latestUrl = `${base}archive_latest.txt`;
@@ -133,7 +169,6 @@ async function seedFromArchive(
       `${latestUrl} should name a .tar.zst archive, got ${JSON.stringify(name.slice(0, 100))}`,
     );
   }
-  const dir = opts.workDir ?? dirname(dbPath);
   await mkdir(dir, { recursive: true });
   const file = await downloadResumable(`${base}${name}`, join(dir, name), {
     attempts: opts.attempts ?? 3,
@@ -146,10 +181,10 @@ async function seedFromArchive(
   }
   // The archive holds every document as of its date: later changes are applied on top.
   const since = archiveTime(name, file.lastModified);
-  setMeta(db, META.archive, name);
-  setMeta(db, META.source, base);
+  await writer.setMeta(META.archive, name);
+  await writer.setMeta(META.source, base);
   if (since !== null) {
-    setMeta(db, META.lastSync, new Date(since).toISOString());
+    await writer.setMeta(META.lastSync, new Date(since).toISOString());
   }
   return { archive: name, resumedFrom: file.resumedFrom > 0 ? file.resumedFrom : null, since };
 }
@@ -175,27 +210,29 @@ async function applyChanges(
   const rows = [...changes.values()];
   await eachConcurrently(rows, opts.concurrency ?? 8, async (row) => {
     const url = `${base}${row.path}`;
+    let body: Buffer | null | undefined;
     try {
-      const body = await fetchBytes(url);
-      if (body === null) {
-        session.skip(url, 'listed in changes.csv but not found (HTTP 404)');
-      } else {
-        session.offer(url, body);
-        fetched++;
-      }
+      body = await fetchBytes(url);
     } catch (err) {
       // Not advancing past a document that could not be fetched makes the next run retry it.
       failed.push(row.time);
       session.skip(url, describeError(err));
     }
+    if (body === null) {
+      session.skip(url, 'listed in changes.csv but not found (HTTP 404)');
+    } else if (body !== undefined) {
+      // A failure to write is the run's failure, not this document's.
+      await session.offer(url, body);
+      fetched++;
+    }
     opts.onProgress?.({ phase: 'changes', done: ++done, total: rows.length });
   });
-  session.flush();
+  await session.flush();
   const removals = [...deletions.values()].filter(
     (d) => (changes.get(d.path)?.time ?? -Infinity) < d.time,
   );
   session.countDeleted(
-    session.writer.deleteDocuments(removals.map((d) => documentIdOfPath(d.path))),
+    await session.writer.deleteDocuments(removals.map((d) => documentIdOfPath(d.path))),
   );
   let through = since ?? -Infinity;
   for (const row of [...changes.values(), ...deletions.values()]) {

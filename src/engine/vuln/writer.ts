@@ -1,10 +1,8 @@
-/** Writing parsed documents and repository mappings into the index, a transaction per batch. */
+/** Writing parsed documents and repository mappings into an SQLite index, a transaction per batch. */
 import type { Statement } from 'better-sqlite3';
 import type { ParsedDocument, StatusRow } from './csaf.js';
 import type { Db } from './index-db.js';
-
-/** What became of one document offered to the index. */
-export type DocumentOutcome = 'imported' | 'replaced' | 'unchanged' | 'outdated';
+import type { DocumentOutcome } from './store.js';
 
 interface ExistingDoc {
   id: number;
@@ -59,11 +57,11 @@ export class IndexWriter {
   }
 
   /** Writes a batch in one transaction: a newer document replaces an older one, never the reverse. */
-  writeBatch(docs: ParsedDocument[]): DocumentOutcome[] {
+  writeBatch(docs: readonly ParsedDocument[]): DocumentOutcome[] {
     try {
-      return this.db.transaction((batch: ParsedDocument[]) => batch.map((d) => this.write(d)))(
-        docs,
-      );
+      return this.db.transaction((batch: readonly ParsedDocument[]) =>
+        batch.map((d) => this.write(d)),
+      )(docs);
     } catch (err) {
       // The rollback may have dropped CPE ids this cache handed out.
       this.loadCpes();
@@ -72,8 +70,8 @@ export class IndexWriter {
   }
 
   /** Removes documents by id (`CVE-…`); returns how many existed. */
-  deleteDocuments(ids: string[]): number {
-    return this.db.transaction((list: string[]) => {
+  deleteDocuments(ids: readonly string[]): number {
+    return this.db.transaction((list: readonly string[]) => {
       let n = 0;
       for (const id of list) {
         const found = this.findDoc.get(id.toUpperCase());
@@ -89,7 +87,7 @@ export class IndexWriter {
   }
 
   /** Replaces the whole repository → CPE mapping (it is published as a full snapshot). */
-  replaceRepositories(map: Map<string, string[]>): number {
+  replaceRepositories(map: ReadonlyMap<string, readonly string[]>): number {
     const insert = this.db.prepare('INSERT OR IGNORE INTO repositories (repo, cpe) VALUES (?, ?)');
     return this.db.transaction(() => {
       this.db.prepare('DELETE FROM repositories').run();
@@ -170,7 +168,10 @@ export class IndexWriter {
 }
 
 /** Orders a document against the stored version: release date first, then revision number. */
-function compareVersions(doc: ParsedDocument, stored: ExistingDoc): number {
+export function compareVersions(
+  doc: ParsedDocument,
+  stored: { current_release: string; revision: string },
+): number {
   const a = Date.parse(doc.currentRelease);
   const b = Date.parse(stored.current_release);
   if (a !== b) {

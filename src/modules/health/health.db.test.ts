@@ -2,7 +2,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { importPaths } from '../../engine/vuln/index.js';
+import { importPaths, type VulnIndexLocation } from '../../engine/vuln/index.js';
 import { syntheticVexDocument, type SyntheticSpec } from '../../engine/vuln/synthetic.js';
 import { newId, readJson, writeJson } from '../../platform/db/index.js';
 import { describeDb } from '../../platform/db/test-harness.js';
@@ -27,7 +27,7 @@ beforeAll(async () => {
 });
 afterAll(() => rm(dir, { recursive: true, force: true }));
 
-async function importDoc(db: string, spec: SyntheticSpec): Promise<void> {
+async function importDoc(db: VulnIndexLocation, spec: SyntheticSpec): Promise<void> {
   const file = join(dir, `${spec.cve}-${Math.random()}.json`);
   await writeFile(file, JSON.stringify(syntheticVexDocument(spec)));
   await importPaths([file], db);
@@ -75,7 +75,7 @@ describeDb('health grades in the server', (t) => {
   let server: RunningServer;
   let mailbox: Mailbox;
   const clock = new ManualClock(day(0));
-  let vulndb: string;
+  let vulndb: VulnIndexLocation;
 
   /** A published image of a project whose product lists `contacts`, with a stored package set. */
   async function publishedImage(contacts: string[], published = true): Promise<string> {
@@ -138,7 +138,7 @@ describeDb('health grades in the server', (t) => {
       db: t.db,
       queue: new JobQueue(t.db, { clock }),
       clock,
-      vulndbPath: vulndb,
+      vulndb,
       images: gradedImages,
       links: { base: server.url },
     });
@@ -355,7 +355,7 @@ describeDb('health grades in the server', (t) => {
     ]);
     await t.db.deleteFrom('jobs').execute();
     const { markRecomputed, indexStamp } = await import('./schedule.js');
-    await markRecomputed(t.db, indexStamp(vulndb), clock.now());
+    await markRecomputed(t.db, await indexStamp(vulndb), clock.now());
     expect(await scheduleRecompute(t.db, queue, vulndb)).toBeUndefined();
     clock.advance(86_400_000);
     expect(await scheduleRecompute(t.db, queue, vulndb)).toBe('daily');

@@ -9,7 +9,7 @@ export function recomputeJob(deps: RecomputeDeps): JobDefinition<'health.recompu
   return defineJob({
     name: 'health.recompute',
     async handler({ reason }) {
-      const stamp = indexStamp(deps.vulndbPath);
+      const stamp = await indexStamp(deps.vulndb);
       const report = await recomputeGrades(deps);
       await markRecomputed(deps.db, stamp, deps.clock.now());
       log.info('vuln', 'grades recomputed', { reason, ...report });

@@ -6,12 +6,14 @@
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import type { Kysely } from 'kysely';
-import { openVulnerabilityData, type MatcherOptions } from '../../engine/vuln/index.js';
-import type {
-  MatchInput,
-  VulnerabilityMatcher,
-  VulnerabilityReport,
-} from '../../engine/vuln/types.js';
+import {
+  openVulnerabilityData,
+  type IndexMatcher,
+  type MatcherOptions,
+  type VulnIndexLocation,
+} from '../../engine/vuln/index.js';
+import type { MatchInput, VulnerabilityReport } from '../../engine/vuln/types.js';
+import { AppError } from '../../platform/errors.js';
 import type { DB } from '../../platform/db/index.js';
 import { readJson, writeJson } from '../../platform/db/index.js';
 import type { JobQueue } from '../../platform/queue/index.js';
@@ -201,23 +203,36 @@ function sha256(text: string): string {
 /**
  * The server's vulnerability index for matching, or why there is none: a server without data
  * grades nothing (and its scans say so) instead of failing.
+ * @throws AppError `vulndb.unreachable` when its PostgreSQL does not answer.
  */
 export async function openServerVulndb(
-  vulndbPath: string | undefined,
+  vulndb: VulnIndexLocation,
   options: MatcherOptions = {},
-): Promise<{ matcher: VulnerabilityMatcher } | { unavailable: string }> {
-  return vulndbPath !== undefined && existsSync(vulndbPath)
-    ? openVulnerabilityData(vulndbPath, options)
-    : { unavailable: SERVER_NO_VULNDB_MESSAGE };
+): Promise<{ matcher: IndexMatcher } | { unavailable: string }> {
+  if (vulndb.store === 'sqlite' && !existsSync(vulndb.file)) {
+    return { unavailable: SERVER_NO_VULNDB_MESSAGE };
+  }
+  try {
+    return await openVulnerabilityData(vulndb, options);
+  } catch (err) {
+    // No schema yet on PostgreSQL (or the file went away): no data, as above.
+    if (err instanceof AppError && err.code === 'vulndb.not_found') {
+      return { unavailable: SERVER_NO_VULNDB_MESSAGE };
+    }
+    throw err;
+  }
 }
 
-/** What a scan process matches with: the server's index, or why there is none. */
+/**
+ * What a scan process matches with: the server's index and what to say if it holds nothing yet,
+ * or why there is none. A PostgreSQL index is looked for by the scan process itself.
+ */
 export function serverVulndbSource(
-  vulndbPath: string | undefined,
-): { path: string } | { unavailable: string } {
-  return vulndbPath !== undefined && existsSync(vulndbPath)
-    ? { path: vulndbPath }
-    : { unavailable: SERVER_NO_VULNDB_MESSAGE };
+  vulndb: VulnIndexLocation,
+): { location: VulnIndexLocation; missing: string } | { unavailable: string } {
+  return vulndb.store === 'sqlite' && !existsSync(vulndb.file)
+    ? { unavailable: SERVER_NO_VULNDB_MESSAGE }
+    : { location: vulndb, missing: SERVER_NO_VULNDB_MESSAGE };
 }
 
 /** Parses a stored match input. */
@@ -227,12 +242,12 @@ export function readMatchInput(raw: unknown): MatchInput {
 
 /**
  * Matches package set `digest` (an image's, as it is published: recomputation only regrades
- * published images) against the index at `vulndbPath` now. Undefined without a set or without
- * usable vulnerability data.
+ * published images) against the index `vulndb` now. Undefined without a set or without usable
+ * vulnerability data.
  */
 export async function matchPackageSet(
   db: Kysely<DB>,
-  vulndbPath: string,
+  vulndb: VulnIndexLocation,
   digest: string | null,
   now: Date,
 ): Promise<{ digest: string; report: VulnerabilityReport } | undefined> {
@@ -247,7 +262,7 @@ export async function matchPackageSet(
   if (row === undefined) {
     return undefined;
   }
-  const data = await openServerVulndb(vulndbPath);
+  const data = await openServerVulndb(vulndb);
   if (!('matcher' in data)) {
     return undefined;
   }

@@ -5,7 +5,7 @@
  * that drop.
  */
 import type { Kysely } from 'kysely';
-import type { VulnerabilityReport } from '../../engine/vuln/types.js';
+import type { VulnIndexLocation } from '../../engine/vuln/index.js';
 import type { DB } from '../../platform/db/index.js';
 import type { Clock, JobQueue } from '../../platform/queue/index.js';
 import type { GradedImages } from './graded-images.js';
@@ -16,7 +16,8 @@ export interface RecomputeDeps {
   readonly db: Kysely<DB>;
   readonly queue: JobQueue;
   readonly clock: Clock;
-  readonly vulndbPath: string;
+  /** The vulnerability index (an SQLite file, or a PostgreSQL schema). */
+  readonly vulndb: VulnIndexLocation;
   /** Which images use which sets, and what their drop e-mails say. */
   readonly images: GradedImages;
   /** The portal's base URL, which the drop e-mails link. */
@@ -36,12 +37,15 @@ export interface RecomputeReport {
 /** Sets matched, then graded in one transaction. */
 const BATCH = 100;
 
-/** Regrades every published image at `clock.now()`, one package set at a time. */
+/**
+ * Regrades every published image at `clock.now()`, a batch of package sets at a time: a batch is
+ * matched with one lookup of the packages not seen before (one round trip on PostgreSQL).
+ */
 export async function recomputeGrades(deps: RecomputeDeps): Promise<RecomputeReport> {
   const report: RecomputeReport = { images: 0, changed: 0, drops: 0, matched: 0, status: 'done' };
   // Sets share most of their builds: look each one up once per recomputation. Only what the
   // grade depends on is kept (and stored with the set).
-  const data = await openServerVulndb(deps.vulndbPath, { memoize: true, gradingOnly: true });
+  const data = await openServerVulndb(deps.vulndb, { memoize: true, gradingOnly: true });
   if (!('matcher' in data)) {
     return { ...report, status: 'no-data' };
   }
@@ -67,21 +71,21 @@ export async function recomputeGrades(deps: RecomputeDeps): Promise<RecomputeRep
         batch.map((s) => s.digest),
       );
       const sets = batch.filter((s) => used.has(s.digest));
-      const matched: {
-        digest: string;
-        healthDigest: string | null;
-        report: VulnerabilityReport;
-      }[] = [];
-      for (const set of sets) {
-        matched.push({
-          digest: set.digest,
-          healthDigest: set.health_digest,
-          report: await data.matcher.match(readMatchInput(set.input), now),
-        });
-      }
+      const reports = await data.matcher.matchMany(
+        sets.map((s) => readMatchInput(s.input)),
+        now,
+      );
+      const matched = sets.map((set, i) => ({
+        digest: set.digest,
+        healthDigest: set.health_digest,
+        report: reports[i],
+      }));
       report.matched += matched.length;
       await deps.db.transaction().execute(async (trx) => {
         for (const set of matched) {
+          if (set.report === undefined) {
+            continue;
+          }
           const graded = await gradePackageSet(trx, deps.queue, set.digest, set.report, now, {
             images: deps.images,
             links: deps.links,

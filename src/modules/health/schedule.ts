@@ -4,7 +4,7 @@
  */
 import { existsSync } from 'node:fs';
 import type { Kysely } from 'kysely';
-import { describeIndex } from '../../engine/vuln/index.js';
+import { describeIndex, type VulnIndexLocation } from '../../engine/vuln/index.js';
 import type { DB } from '../../platform/db/index.js';
 import { getSetting, setSetting } from '../../platform/db/index.js';
 import type { JobQueue } from '../../platform/queue/index.js';
@@ -13,13 +13,16 @@ const STAMP_KEY = 'health.index_stamp';
 const LAST_RUN_KEY = 'health.last_recompute';
 const DAY_MS = 24 * 3_600_000;
 
-/** What identifies a state of the index: documents and the last import or sync. */
-export function indexStamp(vulndbPath: string): string | undefined {
-  if (!existsSync(vulndbPath)) {
+/**
+ * What identifies a state of the index: documents and the last import or sync. Undefined when
+ * there is no index, or it cannot be read now.
+ */
+export async function indexStamp(vulndb: VulnIndexLocation): Promise<string | undefined> {
+  if (vulndb.store === 'sqlite' && !existsSync(vulndb.file)) {
     return undefined;
   }
   try {
-    const info = describeIndex(vulndbPath);
+    const info = await describeIndex(vulndb);
     return `${info.documents}|${info.lastImport ?? ''}|${info.lastSync ?? ''}`;
   } catch {
     return undefined;
@@ -50,10 +53,10 @@ export function lastRecompute(db: Kysely<DB>): Promise<string | undefined> {
 export async function scheduleRecompute(
   db: Kysely<DB>,
   queue: JobQueue,
-  vulndbPath: string,
+  vulndb: VulnIndexLocation,
 ): Promise<string | undefined> {
   const now = queue.clock.now();
-  const stamp = indexStamp(vulndbPath);
+  const stamp = await indexStamp(vulndb);
   if (stamp === undefined) {
     return undefined;
   }

@@ -8,6 +8,7 @@ import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { Kysely } from 'kysely';
 import type { PolicyId } from '../../engine/policy/types.js';
+import type { VulnIndexLocation } from '../../engine/vuln/index.js';
 import type { Config } from '../../platform/config.js';
 import type { DB } from '../../platform/db/index.js';
 import { AppError, revived, unprocessable } from '../../platform/errors.js';
@@ -60,8 +61,8 @@ export interface ScanJobDeps {
   readonly clock: Clock;
   /** The policy images of projects outside any zone are certified against. */
   readonly policy: PolicyId;
-  /** The vulnerability index, when one exists at this path. */
-  readonly vulndbPath: string;
+  /** The vulnerability index (an SQLite file, or a PostgreSQL schema), when it holds data. */
+  readonly vulndb: VulnIndexLocation;
   /** Limits of each scan's process. */
   readonly limits: Pick<Config['scan'], 'timeoutSeconds' | 'memoryLimitMb' | 'layerCacheMb'>;
   /** Where scans keep their temporary files, one directory each (see `scanTempRoot`). */
@@ -145,7 +146,7 @@ export function scanImageJob(deps: ScanJobDeps): JobDefinition<'scan.image'> {
             tags: [...new Set([image.tag, ...tags])],
             blobs: deps.blobs,
             rules,
-            vulndb: serverVulndbSource(deps.vulndbPath),
+            vulndb: serverVulndbSource(deps.vulndb),
             now: deps.clock.now(),
             layerIndexes: await layerIndexPlan(
               deps.db,

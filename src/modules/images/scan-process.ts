@@ -8,10 +8,11 @@ import { toJsonReport, type JsonReport } from '../../engine/report.js';
 import { scanImage } from '../../engine/scan.js';
 import type { PolicyOptions } from '../../engine/policy/types.js';
 import { openStoredImage, type StoredImage } from '../../engine/image/stored-image.js';
-import { openVulnerabilityData } from '../../engine/vuln/index.js';
+import { openVulnerabilityData, type VulnIndexLocation } from '../../engine/vuln/index.js';
 import type { MatchInput, VulnerabilityReport } from '../../engine/vuln/types.js';
 import { createBlobStore } from '../../platform/blobs/index.js';
 import type { Config } from '../../platform/config.js';
+import { AppError } from '../../platform/errors.js';
 import { serveTask } from '../../platform/sandbox/index.js';
 import type { ScanRules } from '../zones/index.js';
 import { BlobIndexStore, type LayerIndexPlan, type LayerIndexReport } from './scan-index-store.js';
@@ -26,8 +27,14 @@ export interface ScanRequest {
   /** Where the blob store is. */
   readonly blobs: Config['blobs'];
   readonly rules: ScanRules;
-  /** The vulnerability index to match with, or why there is none (the scan then says so). */
-  readonly vulndb: { readonly path: string } | { readonly unavailable: string };
+  /**
+   * The vulnerability index to match with (this process opens it, connecting to PostgreSQL itself
+   * for a cluster's index) and what to say when it holds nothing yet, or why there is none (the
+   * scan then says so).
+   */
+  readonly vulndb:
+    | { readonly location: VulnIndexLocation; readonly missing: string }
+    | { readonly unavailable: string };
   readonly now: Date;
   /** The scan's own temporary directory; the job removes it. */
   readonly tempDir: string;
@@ -53,8 +60,8 @@ export interface ScanReply {
 async function scan(request: ScanRequest): Promise<ScanReply> {
   const blobs = createBlobStore({ blobs: request.blobs });
   const vulns =
-    'path' in request.vulndb
-      ? await openVulnerabilityData(request.vulndb.path)
+    'location' in request.vulndb
+      ? await openData(request.vulndb)
       : { unavailable: request.vulndb.unavailable };
   const indexes = new BlobIndexStore(blobs, request.layerIndexes, request.manifest.readable);
   try {
@@ -96,6 +103,21 @@ async function scan(request: ScanRequest): Promise<ScanReply> {
     if ('matcher' in vulns) {
       await vulns.matcher.close();
     }
+  }
+}
+
+/** Opens the index; one not created yet is no data, as the server says it. */
+async function openData(source: {
+  readonly location: VulnIndexLocation;
+  readonly missing: string;
+}): ReturnType<typeof openVulnerabilityData> {
+  try {
+    return await openVulnerabilityData(source.location);
+  } catch (err) {
+    if (err instanceof AppError && err.code === 'vulndb.not_found') {
+      return { unavailable: source.missing };
+    }
+    throw err;
   }
 }
 

@@ -3,6 +3,7 @@
  * unpublish and remove actions of its org admins.
  */
 import type { Kysely } from 'kysely';
+import type { VulnIndexLocation } from '../../engine/vuln/index.js';
 import type { DB } from '../../platform/db/index.js';
 import type { ImageStatus } from './tables.js';
 import { AppError, conflict, notFound } from '../../platform/errors.js';
@@ -273,7 +274,7 @@ export interface PublishDeps {
   readonly queue: JobQueue;
   readonly clock: Clock;
   /** The vulnerability index the image is graded with as it is published. */
-  readonly vulndbPath: string;
+  readonly vulndb: VulnIndexLocation;
   /** What grading asks of images (the server composes it). */
   readonly grading: GradedImages;
   /** What a project's certification checks ask of products and images (the server composes it). */
@@ -297,7 +298,7 @@ async function publish(deps: PublishDeps, by: Publisher, row: ImageJoined): Prom
   const id = row.id;
   // Graded again as it is published: its grade may date from its scan, and recomputation only
   // regrades what is published.
-  const match = await matchPackageSet(deps.db, deps.vulndbPath, row.package_set, now);
+  const match = await matchPackageSet(deps.db, deps.vulndb, row.package_set, now);
   const notPassed = (status: ImageStatus) =>
     conflict(
       'image.not_passed',
@@ -370,7 +371,7 @@ export async function setImagePublished(
     ? await visibleImage(ctx.db, actor.user, id)
     : await ownedImage(ctx.db, actor.user, id);
   if (published) {
-    const deps = { ...ctx, vulndbPath: ctx.config.scan.vulndb };
+    const deps = { ...ctx, vulndb: ctx.config.scan.vulndb };
     return summary(actor.user, await publish(deps, actor, row));
   }
   const now = ctx.clock.now();
