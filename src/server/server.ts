@@ -5,7 +5,7 @@
 import type { AddressInfo } from 'node:net';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Config } from '../platform/config.js';
-import { createBlobStore, type BlobStore } from '../platform/blobs/index.js';
+import { openBlobStore, type BlobStore } from '../platform/blobs/index.js';
 import { migrateToLatest, openDatabase, type Database } from '../platform/db/index.js';
 import { log } from '../platform/logger.js';
 import {
@@ -272,7 +272,8 @@ export async function startServer(
   const database = await openDatabase(config);
   try {
     await migrateToLatest(database.db);
-    const blobs = createBlobStore(config);
+    // An S3 bucket that cannot be used stops the start here, not at the first push.
+    const blobs = await openBlobStore(config);
     const queue = new JobQueue(database.db, { clock });
     // Shared by the API and the jobs; set to the listening address once known.
     const links = { base: portalBase(config) };
@@ -412,6 +413,8 @@ export async function startWorker(
   const database = await openDatabase(config);
   try {
     await migrateToLatest(database.db);
+    // Scans read the blob store: a bucket that cannot be used stops the start.
+    await openBlobStore(config);
     const queue = new JobQueue(database.db, { clock });
     const links = { base: portalBase(config) };
     const definitions = jobDefinitions(config, database, queue, links);

@@ -6,7 +6,7 @@
  * server.
  */
 import type { Config } from '../../platform/config.js';
-import { createBlobStore } from '../../platform/blobs/index.js';
+import { openBlobStore } from '../../platform/blobs/index.js';
 import { notFound } from '../../platform/errors.js';
 import { systemClock } from '../../platform/queue/index.js';
 import {
@@ -66,10 +66,11 @@ export async function adminRotateKey(
 /** `admin gc [--dry-run]`. */
 export async function adminGc(config: Config, dryRun: boolean, json: boolean): Promise<string> {
   const by = operator();
+  const blobs = await openBlobStore(config);
   const report = await withServices(config, (ctx) =>
     collectGarbage({
       db: ctx.db,
-      blobs: createBlobStore(config),
+      blobs,
       clock: systemClock,
       graceMs: config.registry.gcGraceMinutes * 60_000,
       dryRun,
@@ -107,6 +108,11 @@ function describeGc(r: GcReport, dryRun: boolean): string {
   const verb = dryRun ? 'would delete' : 'deleted';
   return [
     `Garbage collection ${verb} ${r.blobsDeleted} blob(s) (${r.bytesFreed} bytes), ${r.orphanFilesDeleted} orphaned file(s) and ${r.uploadsDiscarded} abandoned upload(s).`,
+    ...(r.multipartUploadsAborted > 0
+      ? [
+          `It ${dryRun ? 'would abort' : 'aborted'} ${r.multipartUploadsAborted} S3 multipart upload(s) no upload knew.`,
+        ]
+      : []),
     ...(r.spared > 0 ? [`${r.spared} blob(s) were kept because a push started using them.`] : []),
   ].join('\n');
 }

@@ -1,4 +1,5 @@
 /** `hallmark serve`: the registry and the portal's API with in-process workers. */
+import { describeBlobStore } from '../../platform/blobs/index.js';
 import type { Config } from '../../platform/config.js';
 import { log } from '../../platform/logger.js';
 import { vulndbProblem } from '../../modules/health/index.js';
@@ -21,7 +22,7 @@ export async function serve(
   // One write, so readers of the first line also get the second; the password goes to stdout
   // only, never to the log: the one time anyone sees it.
   announce(
-    `Hallmark is listening on ${server.url} (metadata: ${storage}; blobs: ${config.blobs.dir})\n` +
+    `Hallmark is listening on ${server.url} (metadata: ${storage}; blobs: ${describeBlobStore(config)})\n` +
       (staff === undefined
         ? ''
         : `Created the staff account ${staff.login} with password ${staff.password} — log in at ${server.url} and keep it safe; \`hallmark admin reset-password ${staff.login}\` replaces it.\n`),

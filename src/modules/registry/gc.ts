@@ -1,6 +1,7 @@
 /**
  * Garbage collection: removes blobs no manifest references once they have been unused for a
- * grace period, and uploads abandoned for longer than a day. The database decides what is in use;
+ * grace period, and uploads abandoned for longer than a day (on S3 with their multipart uploads,
+ * and any multipart upload of the store that no upload knows). The database decides what is in use;
  * each deletion is re-checked at the moment it happens, so a push running at the same time keeps
  * every blob it relies on:
  * - a manifest can only be stored while its blobs' rows exist (foreign key), and a row is deleted
@@ -37,6 +38,8 @@ export interface GcReport {
   bytesFreed: number;
   orphanFilesDeleted: number;
   uploadsDiscarded: number;
+  /** S3 multipart uploads no upload knew (a process died before saving its state), aborted. */
+  multipartUploadsAborted: number;
   /** Blobs kept because something started using them during the run. */
   spared: number;
 }
@@ -54,6 +57,7 @@ export async function collectGarbage(options: GcOptions): Promise<GcReport> {
     bytesFreed: 0,
     orphanFilesDeleted: 0,
     uploadsDiscarded: 0,
+    multipartUploadsAborted: 0,
     spared: 0,
   };
 
@@ -132,7 +136,13 @@ export async function collectGarbage(options: GcOptions): Promise<GcReport> {
     }
     report.uploadsDiscarded += 1;
   }
-  const deleted = report.blobsDeleted + report.orphanFilesDeleted + report.uploadsDiscarded;
+  // After the uploads: what is left started before the cutoff and belongs to no upload.
+  report.multipartUploadsAborted = (await blobs.sweep?.(uploadCutoff, options.dryRun)) ?? 0;
+  const deleted =
+    report.blobsDeleted +
+    report.orphanFilesDeleted +
+    report.uploadsDiscarded +
+    report.multipartUploadsAborted;
   if (options.actor !== undefined && options.dryRun !== true && deleted > 0) {
     await audit(db, options.clock.now(), {
       ...auditedBy(options.actor),

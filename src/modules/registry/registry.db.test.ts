@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { describeDb } from '../../platform/db/test-harness.js';
+import type { Config } from '../../platform/config.js';
+import { describeDb, type DbTestContext } from '../../platform/db/test-harness.js';
 import type { RunningServer } from '../../server/server.js';
+import { describeS3, testS3 } from '../../../test/support/s3.js';
 import {
   basic,
   DOCKER_MANIFEST,
@@ -14,7 +16,30 @@ import {
 import { rotateRegistryKey, type CreatedProject } from '../projects/index.js';
 import { setPublished } from '../images/index.js';
 
-describeDb('registry protocol', (t) => {
+const s3 = await testS3();
+
+describeDb('registry protocol', (t) => protocol(t, () => t.config));
+
+// The same protocol with blobs in S3, on PostgreSQL (a cluster's combination; SQLite is for
+// single hosts), plus what only S3 has: replicas sharing uploads, redirects to the bucket.
+describeS3(s3, 'registry on S3', (bucket) => {
+  let n = 0;
+  const onS3 = (t: DbTestContext, redirect = false): Config => ({
+    ...t.config,
+    blobs: {
+      driver: 's3',
+      dir: t.config.blobs.dir,
+      s3: bucket.settings({ prefix: `registry-${++n}/`, redirect }),
+    },
+  });
+  describeDb('registry protocol', (t) => protocol(t, () => onS3(t)), { dialects: ['postgres'] });
+  describeDb('replicas and redirects', (t) => replicas(t, (redirect) => onS3(t, redirect)), {
+    dialects: ['postgres'],
+  });
+});
+
+/** The registry protocol, against a server on `configOf()`'s storage. */
+function protocol(t: DbTestContext, configOf: () => Config): void {
   let server: RunningServer;
   let project: CreatedProject;
   let other: CreatedProject;
@@ -22,7 +47,7 @@ describeDb('registry protocol', (t) => {
   let name: string;
 
   beforeAll(async () => {
-    server = await startTestServer(t.config);
+    server = await startTestServer(configOf());
     project = await newProject(t.db);
     other = await newProject(t.db);
     client = new RegistryClient(server.url, project.registryKey);
@@ -633,4 +658,84 @@ describeDb('registry protocol', (t) => {
       );
     });
   });
-});
+}
+
+/** Two servers on one database and one bucket, as two replicas; and `blobs.s3.redirect`. */
+function replicas(t: DbTestContext, configOf: (redirect: boolean) => Config): void {
+  let a: RunningServer;
+  let b: RunningServer;
+  let project: CreatedProject;
+  let name: string;
+
+  beforeAll(async () => {
+    const config = configOf(false);
+    [a, b] = await Promise.all([startTestServer(config), startTestServer(config)]);
+    project = await newProject(t.db);
+    name = `${project.namespace}/app`;
+  });
+  afterAll(async () => {
+    await Promise.all([a.close(), b.close()]);
+  });
+
+  it('should continue one upload on both replicas, chunk by chunk, around the 5 MiB part', async () => {
+    const onA = new RegistryClient(a.url, project.registryKey);
+    const onB = new RegistryClient(b.url, project.registryKey);
+    const MiB = 1024 * 1024;
+    const chunks = [6 * MiB, 100 * 1024, 5 * MiB - 1, 1].map((size, i) =>
+      Buffer.alloc(size, 97 + i),
+    );
+    const start = await onA.request('POST', `/v2/${name}/blobs/uploads/`);
+    const location = start.headers.get('location') ?? '';
+    let offset = 0;
+    for (const [i, chunk] of chunks.entries()) {
+      const res = await (i % 2 === 0 ? onB : onA).request('PATCH', location, {
+        body: chunk,
+        headers: {
+          'content-range': `${offset}-${offset + chunk.length - 1}`,
+          'content-type': 'application/octet-stream',
+        },
+      });
+      expect(res.status, res.body.toString()).toBe(202);
+      offset += chunk.length;
+      expect(res.headers.get('range')).toBe(`0-${offset - 1}`);
+    }
+    const whole = Buffer.concat(chunks);
+    const digest = sha256(whole);
+    const done = await onB.request('PUT', `${location}?digest=${digest}`);
+    expect(done.status, done.body.toString()).toBe(201);
+    for (const client of [onA, onB]) {
+      const get = await client.request('GET', `/v2/${name}/blobs/${digest}`);
+      expect(get.status).toBe(200);
+      expect(get.body.equals(whole)).toBe(true);
+    }
+  });
+
+  it('should answer a blob GET with a 307 to a presigned URL of the bucket, and HEAD here', async () => {
+    const server = await startTestServer(configOf(true));
+    try {
+      const client = new RegistryClient(server.url, project.registryKey);
+      const bytes = Buffer.from(`redirected ${Date.now()}`);
+      const digest = await client.pushBlob(name, bytes);
+      const get = await client.request('GET', `/v2/${name}/blobs/${digest}`);
+      expect(get.status).toBe(307);
+      const url = get.headers.get('location') ?? '';
+      expect(url).toMatch(/X-Amz-Signature=/);
+      const fetched = await fetch(url);
+      expect(Buffer.from(await fetched.arrayBuffer()).equals(bytes)).toBe(true);
+      const ranged = await fetch(url, { headers: { range: 'bytes=0-9' } });
+      expect(await ranged.text()).toBe('redirected');
+      const head = await client.request('HEAD', `/v2/${name}/blobs/${digest}`);
+      expect(head.status).toBe(200);
+      expect(head.headers.get('content-length')).toBe(String(bytes.length));
+      // The checks come first: a stranger gets no URL.
+      const stranger = await new RegistryClient(server.url).request(
+        'GET',
+        `/v2/${name}/blobs/${digest}`,
+      );
+      expect(stranger.status).toBe(401);
+      expect(stranger.headers.get('location')).toBeNull();
+    } finally {
+      await server.close();
+    }
+  });
+}

@@ -315,6 +315,17 @@ export function registryRoutes(app: FastifyInstance, options: RegistryRoutesOpti
         digest,
       });
     }
+    // blobs.s3.redirect: the bytes come from the bucket, after the same checks (HEAD stays here).
+    const redirect =
+      request.method === 'GET' ? await registry.blobs.redirectUrl?.(digest) : undefined;
+    if (redirect !== undefined) {
+      return reply
+        .code(307)
+        .header('Location', redirect)
+        .header('Docker-Content-Digest', digest)
+        .header('Cache-Control', 'no-store')
+        .send();
+    }
     void reply
       .header('Docker-Content-Digest', digest)
       .header('Accept-Ranges', 'bytes')

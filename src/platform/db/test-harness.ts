@@ -40,6 +40,8 @@ export interface DbTestContext {
 export interface DescribeDbOptions {
   /** Run this build's migrations before the suite (default true). */
   migrate?: boolean;
+  /** The dialects to run on (default both), e.g. a costly variant on PostgreSQL only. */
+  dialects?: readonly ('sqlite' | 'postgres')[];
 }
 
 // Probed once per test file, before any suite is declared, so the skip decision is static.
@@ -54,16 +56,19 @@ export function describeDb(
   body: (ctx: DbTestContext) => void,
   options: DescribeDbOptions = {},
 ): void {
-  describe.each(['sqlite', 'postgres'] as const)(`${title} [%s]`, (dialect) => {
-    if (dialect === 'postgres' && postgresProbe !== undefined) {
-      declareUnavailable(postgresProbe);
-      return;
-    }
-    const ctx = new HarnessContext(dialect);
-    beforeAll(() => ctx.setUp(options.migrate ?? true));
-    afterAll(() => ctx.tearDown());
-    body(ctx);
-  });
+  describe.each(options.dialects ?? (['sqlite', 'postgres'] as const))(
+    `${title} [%s]`,
+    (dialect) => {
+      if (dialect === 'postgres' && postgresProbe !== undefined) {
+        declareUnavailable(postgresProbe);
+        return;
+      }
+      const ctx = new HarnessContext(dialect);
+      beforeAll(() => ctx.setUp(options.migrate ?? true));
+      afterAll(() => ctx.tearDown());
+      body(ctx);
+    },
+  );
 }
 
 /** The PostgreSQL URL tests create their databases on. */
