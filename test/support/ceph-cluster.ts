@@ -30,7 +30,7 @@ const CEPH_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), 'ceph')
 export const START_RGW = path.join(CEPH_DIR, 'start-rgw.sh');
 export const STOP_RGW = path.join(CEPH_DIR, 'stop-rgw.sh');
 
-/** The Ceph commands start-rgw.sh runs (Debian: ceph-mon, ceph-osd, radosgw, ceph-common). */
+/** The commands start-rgw.sh runs (Debian: ceph-mon, ceph-osd, radosgw, ceph-common, curl). */
 export const CEPH_BINARIES = [
   'ceph-mon',
   'ceph-osd',
@@ -38,6 +38,8 @@ export const CEPH_BINARIES = [
   'radosgw-admin',
   'ceph',
   'monmaptool',
+  'curl',
+  'python3',
 ] as const;
 
 /** Longest a start may take, the Debian packages already installed. */
