@@ -139,6 +139,7 @@ export async function claimBuild(
  * Moves a running build to `to` when it is still in one of `from` (the compare-and-set of every
  * transition out of the running states) and hands its place to the company's next waiting
  * build, in one transaction.
+ * @param lock a lock (`lockKey`) to hold while moving, after the company's
  * @returns whether the build was moved
  */
 export async function leaveRunning(
@@ -147,8 +148,9 @@ export async function leaveRunning(
   from: readonly BuildStatus[],
   to: BuildStatus,
   set: Omit<Updateable<BuildsTable>, 'id' | 'status'> = {},
+  lock?: string,
 ): Promise<boolean> {
-  return (await moveAndDispatch(deps, build, from, to, set)) !== undefined;
+  return (await moveAndDispatch(deps, build, from, to, set, lock)) !== undefined;
 }
 
 /** {@link leaveRunning}; how many waiting builds got a job, or undefined when none moved. */
@@ -158,9 +160,13 @@ async function moveAndDispatch(
   from: readonly BuildStatus[],
   to: BuildStatus,
   set: Omit<Updateable<BuildsTable>, 'id' | 'status'>,
+  lock?: string,
 ): Promise<number | undefined> {
   return deps.db.transaction().execute(async (trx) => {
     await lockCompany(trx, build.company_id);
+    if (lock !== undefined) {
+      await lockKey(trx, lock);
+    }
     const moved = await trx
       .updateTable('builds')
       .set({ ...set, status: to })

@@ -3,15 +3,19 @@
  * worker, and the `build.finish` job records the image's scan verdict as the build's
  * (`passed` / `failed`, or `error` when the image could not be scanned).
  *
- * Why a polling job rather than a call from the scan job: the scan job belongs to the images
- * module, which must not know builds (builds depend on images); a short job that looks at the
- * image every second at first (backing off to half a minute for long scans) works across
- * processes and restarts, costs one indexed read per look, and needs nothing of the scan path. Auto publish is the scan
+ * The verdict wakes the build: the images module, which must not know builds (builds depend on
+ * images), tells a port in the transaction that stores a scan's verdict (`onScanned`), and the
+ * server answers it with `onImageScanned`, which queues `build.finish` for the builds waiting on
+ * that image — in the same transaction, so the job exists exactly when the verdict does, on
+ * whichever worker or process ran the scan. Both that transaction and the build's move to
+ * `scanning` take the image's lock, so either the event sees the build scanning or the look that
+ * follows the move sees the verdict. A slow safety look (15 s, then doubling up to 5 min) stays
+ * for what no event covers: a removed image, a scan job lost for good. Auto publish is the scan
  * job's own: the build settings' `autoPublish` is the project's flag it reads. A rebuild that
  * fails here has its e-mail queued at once.
  */
 import type { Kysely } from 'kysely';
-import { writeJson, type DB } from '../../platform/db/index.js';
+import { lockKey, writeJson, type DB } from '../../platform/db/index.js';
 import {
   defineJob,
   type Clock,
@@ -32,11 +36,37 @@ export interface FinishDeps {
   /** The portal's base URL: the e-mail of a failed rebuild links the build's page. */
   readonly links: { readonly base: string };
   /**
-   * Wait between looks at the image (default a second): the first `STEADY_LOOKS` looks come at
-   * this pace, as most scans end within them; later ones back off, doubling up to `maxPollMs`.
+   * First wait of the safety look at the image (default 15 s; the scan's verdict queues a look
+   * at once); later ones back off, doubling up to `maxPollMs` (default 5 min).
    */
   readonly pollMs?: number;
   readonly maxPollMs?: number;
+}
+
+/** The lock a build's move to `scanning` and its image's verdict both take. */
+export function imageLock(imageId: string): string {
+  return `builds.image:${imageId}`;
+}
+
+/**
+ * The images module's `onScanned` port: the scan of `imageId` has a verdict (in `trx`, which
+ * stores it); queues `build.finish` for each build waiting on that image.
+ */
+export async function onImageScanned(
+  trx: Kysely<DB>,
+  queue: JobQueue,
+  imageId: string,
+): Promise<void> {
+  await lockKey(trx, imageLock(imageId));
+  const waiting = await trx
+    .selectFrom('builds')
+    .select('id')
+    .where('image_id', '=', imageId)
+    .where('status', '=', 'scanning')
+    .execute();
+  for (const build of waiting) {
+    await queue.enqueue('build.finish', { buildId: build.id }, { trx });
+  }
 }
 
 /**
@@ -107,14 +137,8 @@ export async function awaitVerdict(deps: FinishDeps, buildId: string): Promise<v
   }
 }
 
-/** Looks at the image's pace before backing off (about ten seconds at the default pace). */
-const STEADY_LOOKS = 10;
-
 async function lookAgain(deps: FinishDeps, buildId: string, poll: number): Promise<void> {
-  const delay = Math.min(
-    (deps.pollMs ?? 1_000) * 2 ** Math.max(0, poll - STEADY_LOOKS),
-    deps.maxPollMs ?? 30_000,
-  );
+  const delay = Math.min((deps.pollMs ?? 15_000) * 2 ** poll, deps.maxPollMs ?? 300_000);
   await deps.queue.enqueue(
     'build.finish',
     { buildId, poll: poll + 1 },
@@ -128,8 +152,9 @@ export function buildFinishJob(deps: FinishDeps): JobDefinition<'build.finish'> 
     name: 'build.finish',
     async handler({ buildId, poll }) {
       const outcome = await settleBuild(deps, buildId);
-      if (outcome === 'waiting') {
-        await lookAgain(deps, buildId, poll ?? 0);
+      // A look the verdict queued (no `poll`) leaves the safety looks to their own chain.
+      if (outcome === 'waiting' && poll !== undefined) {
+        await lookAgain(deps, buildId, poll);
       }
       return outcome === 'skipped' ? 'skipped' : 'done';
     },

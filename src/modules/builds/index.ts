@@ -11,7 +11,7 @@ export type {
 } from './contracts.js';
 export { buildsModule } from './routes.js';
 export { buildRunJob, buildsTempRoot, removeStaleBuildDirs, type BuildJobDeps } from './job.js';
-export { buildFinishJob, type FinishDeps } from './finish.js';
+export { buildFinishJob, onImageScanned, type FinishDeps } from './finish.js';
 export {
   findBuild,
   queueBuild,

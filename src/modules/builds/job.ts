@@ -27,7 +27,7 @@ import { findProject, issuePushKey, revokePushKey, type Project } from '../proje
 import { findRepository } from '../registry/index.js';
 import type { Builder, BuildResult } from './contracts.js';
 import { claimBuild, leaveRunning, RUNNING } from './dispatch.js';
-import { awaitVerdict } from './finish.js';
+import { awaitVerdict, imageLock } from './finish.js';
 import { parseGitUrl } from './git-url.js';
 import { lintReport } from './lint-step.js';
 import { appendLog, LogWriter, logTail } from './logs.js';
@@ -59,7 +59,7 @@ export interface BuildJobDeps {
   readonly timeoutMs?: number;
   /** How often a running build looks at its row for a cancel (default 1 s). */
   readonly watchMs?: number;
-  /** First wait of `build.finish` (default 2 s). */
+  /** First wait of `build.finish`'s safety look (default 15 s; the scan's verdict wakes it). */
   readonly finishPollMs?: number;
 }
 
@@ -477,13 +477,22 @@ async function toScanning(deps: BuildJobDeps, build: BuildRow, result: BuildResu
   }
   const now = deps.clock.now().toISOString();
   // Scanning holds no worker and no place of the company's: the next waiting build takes it.
-  return leaveRunning(deps, build, ['building', 'pushing'], 'scanning', {
-    image_id: image.id,
-    digest: result.digest,
-    base_image: result.base.reference,
-    base_digest: result.base.digest,
-    scanning_at: now,
-  });
+  // Under the image's lock, which its scan's verdict also takes: either the verdict's event sees
+  // this build scanning, or the look that follows this move sees the verdict.
+  return leaveRunning(
+    deps,
+    build,
+    ['building', 'pushing'],
+    'scanning',
+    {
+      image_id: image.id,
+      digest: result.digest,
+      base_image: result.base.reference,
+      base_digest: result.base.digest,
+      scanning_at: now,
+    },
+    imageLock(image.id),
+  );
 }
 
 function hostKeyChanged(): AppError {
