@@ -111,7 +111,7 @@ describeDb('layer indexes', (t) => {
     await push(client, `${project.namespace}/app`, 'app', [...base, UPPER]);
     const indexed = await waitForImage(t.db, project.id, 'app');
     const used = (await indexes())[0];
-    expect(used?.used_at > (row?.used_at ?? '')).toBe(true);
+    expect((used?.used_at ?? '') > (row?.used_at ?? '')).toBe(true);
 
     // The same image scanned with no index at all.
     await t.db.deleteFrom('layer_indexes').execute();
