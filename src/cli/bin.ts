@@ -337,7 +337,8 @@ export function buildProgram(
     admin
       .command('gc')
       .description('delete unreferenced blobs and abandoned uploads')
-      .option('--gc-grace-minutes <n>', 'keep unreferenced blobs used more recently than this'),
+      .option('--gc-grace-minutes <n>', 'keep unreferenced blobs used more recently than this')
+      .option('--upload-expiry-minutes <n>', 'discard uploads nobody wrote to for this long'),
   )
     .option('--dry-run', 'only report what would be deleted')
     .option('--json', 'print JSON')

@@ -120,6 +120,8 @@ export const ConfigSchema = z
           .default(4 * 1024 * 1024),
         /** Unreferenced blobs unused for less than this many minutes survive garbage collection. */
         gcGraceMinutes: z.int().min(0).max(525_600).default(60),
+        /** Garbage collection discards uploads nobody wrote to for this many minutes. */
+        uploadExpiryMinutes: z.int().min(0).max(525_600).default(1440),
         /** Unfinished uploads one registry key or user may have at a time. */
         maxOpenUploads: z.int().min(1).max(100_000).default(100),
       })
@@ -281,6 +283,7 @@ export interface Config {
   readonly registry: {
     readonly maxManifestBytes: number;
     readonly gcGraceMinutes: number;
+    readonly uploadExpiryMinutes: number;
     readonly maxOpenUploads: number;
   };
   readonly scan: {
@@ -442,6 +445,12 @@ export const SETTINGS: readonly SettingSource[] = [
     path: 'registry.gcGraceMinutes',
     env: 'HALLMARK_GC_GRACE_MINUTES',
     flag: 'gcGraceMinutes',
+    kind: 'int',
+  },
+  {
+    path: 'registry.uploadExpiryMinutes',
+    env: 'HALLMARK_UPLOAD_EXPIRY_MINUTES',
+    flag: 'uploadExpiryMinutes',
     kind: 'int',
   },
   {

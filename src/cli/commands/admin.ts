@@ -73,6 +73,7 @@ export async function adminGc(config: Config, dryRun: boolean, json: boolean): P
       blobs,
       clock: systemClock,
       graceMs: config.registry.gcGraceMinutes * 60_000,
+      uploadTtlMs: config.registry.uploadExpiryMinutes * 60_000,
       dryRun,
       actor: by,
     }),
