@@ -25,7 +25,7 @@ import { parseDigest, type ParsedDigest } from './digest.js';
 import { storageFailure, type S3Place } from './s3-client.js';
 import { copyObject } from './s3-copy.js';
 import { blobKey, dataKey, stateKey } from './s3-keys.js';
-import { bodyStream, deleteKeys, headSize } from './s3-objects.js';
+import { abortMultipart, bodyStream, deleteKeys, headSize } from './s3-objects.js';
 import {
   discardUploadObjects,
   MAX_PARTS,
@@ -374,6 +374,11 @@ export class S3BlobWriter implements BlobWriter {
     }
     if (this.parts.length > 0) {
       keys.push(dataKey(prefix, this.id));
+    } else if (this.multipartId !== undefined) {
+      // Started by a write that failed; the blob went in one PUT.
+      await abortMultipart(this.place, dataKey(prefix, this.id), this.multipartId).catch(
+        () => undefined,
+      );
     }
     await deleteKeys(this.place, keys).catch((err: unknown) =>
       log.warn('registry', 'could not delete a committed upload', {
