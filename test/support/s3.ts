@@ -20,6 +20,7 @@ import {
   DeleteObjectsCommand,
   ListMultipartUploadsCommand,
   ListObjectsV2Command,
+  ListObjectVersionsCommand,
   S3Client,
 } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, inject, it } from 'vitest';
@@ -148,6 +149,20 @@ export async function removeBucket(client: S3Client, bucket: string): Promise<vo
     }
     await client.send(
       new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: objects, Quiet: true } }),
+    );
+  }
+  // A bucket that had versioning on still holds old versions and delete markers.
+  for (;;) {
+    const page = await client.send(new ListObjectVersionsCommand({ Bucket: bucket }));
+    const versions = [...(page.Versions ?? []), ...(page.DeleteMarkers ?? [])].map((v) => ({
+      Key: v.Key,
+      VersionId: v.VersionId,
+    }));
+    if (versions.length === 0) {
+      break;
+    }
+    await client.send(
+      new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: versions, Quiet: true } }),
     );
   }
   await client.send(new DeleteBucketCommand({ Bucket: bucket }));

@@ -5,6 +5,7 @@
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Config } from '../../platform/config.js';
+import { probeS3Store } from '../../platform/blobs/index.js';
 import { UPLOADS_DIR } from '../../platform/blobs/fs-paths.js';
 import {
   describeTarget,
@@ -59,7 +60,12 @@ export async function runDoctor(config: Config): Promise<DoctorCheck[]> {
       await database.close();
     }
   }
-  checks.push(await checkBlobStore(config.blobs.dir));
+  if (config.blobs.driver === 's3') {
+    // Reachable and writable (put, get, delete a probe), and the bucket's versioning and lifecycle.
+    checks.push(...(await probeS3Store(config.blobs.s3)));
+  } else {
+    checks.push(await checkBlobStore(config.blobs.dir));
+  }
   checks.push(await checkMail(config));
   checks.push(
     config.server.publicUrl === undefined

@@ -7,6 +7,7 @@ import type { BlobStore } from './types.js';
 export type * from './types.js';
 export { FsBlobStore } from './fs-blob-store.js';
 export { S3BlobStore } from './s3-blob-store.js';
+export { probeS3Store, type ProbeFinding } from './s3-probe.js';
 export { storeDirectories } from './fs-paths.js';
 export { parseDigest, isDigest, type ParsedDigest, type DigestAlgorithm } from './digest.js';
 
