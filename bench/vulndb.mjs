@@ -28,8 +28,13 @@
 // missing (Moderate and Low included).
 //
 // With HALLMARK_BENCH_POSTGRES_URL=postgres://user@host:5432/db (a database to connect to, where
-// the user may CREATE DATABASE), the two recompute scenarios also run on PostgreSQL, each in a new
-// database dropped afterwards.
+// the user may CREATE DATABASE), everything also runs on PostgreSQL, as a cluster has it: the same
+// documents are imported into an index in a new database (schema vulndb, one transaction), the
+// image is matched against it, and the two recompute scenarios run with the metadata and the index
+// on PostgreSQL, each scenario's metadata in a new database; every database is dropped afterwards.
+// The PostgreSQL figures are printed beside SQLite's as ratios (target <= 1.5x for match and
+// recompute). HALLMARK_BENCH_ROUNDS=N (default 1) repeats each recompute scenario's three runs N
+// times (grades reset in between) and the match series N times, and prints the spread.
 //
 // Targets missed are printed, never an error. Exit code 2: dist/ is missing (run npm run build) or
 // $TMPDIR has too little free space.
@@ -81,6 +86,10 @@ const MIN_FREE_GB = 8;
 const TARGET_IMPORT_MB = 500;
 const TARGET_MATCH_MS = 50;
 const TARGET_RECOMPUTE_S = 10;
+/** PostgreSQL's match and recompute times over SQLite's. */
+const TARGET_PG_RATIO = 1.5;
+/** Rounds of each match series and recompute scenario (the spread needs more than one). */
+const ROUNDS = Math.max(1, Number(process.env.HALLMARK_BENCH_ROUNDS ?? '1') || 1);
 
 const DAY = 86_400_000;
 const FIRST_DAY = Date.UTC(2014, 6, 1);
@@ -692,12 +701,13 @@ function runChild(label, args) {
   });
 }
 
-/** --child=import DOCS DB: imports, prints the time, peak memory and summary. */
-async function importChild(docs, dbPath) {
+/** --child=import DOCS INDEX: imports (INDEX: a file, or a JSON location), prints the figures. */
+async function importChild(docs, index) {
   const { importPaths } = await load('importer');
   const start = process.hrtime.bigint();
   let reported = 0;
-  const summary = await importPaths([docs], dbPath, {
+  const target = index.startsWith('{') ? JSON.parse(index) : index;
+  const summary = await importPaths([docs], target, {
     onProgress: (p) => {
       if (p.done - reported >= 10_000) {
         reported = p.done;
@@ -720,7 +730,7 @@ async function importChild(docs, dbPath) {
 
 /** --child=recompute JOB: sets up the metadata database, recomputes twice, prints the figures. */
 async function recomputeChild(jobFile) {
-  const { scenario, vulndbPath, dataDir, sets, postgresUrl } = JSON.parse(
+  const { scenario, vulndb, dataDir, sets, postgresUrl } = JSON.parse(
     readFileSync(jobFile, 'utf8'),
   );
   const mods = {};
@@ -833,8 +843,6 @@ async function recomputeChild(jobFile) {
         console.error(`  ${to}/${IMAGES} images`);
       }
     }
-    const clock = new mods.queue.ManualClock(NOW);
-    const queue = new mods.queue.JobQueue(db, { clock });
     const count = async (table) =>
       Number(
         (
@@ -857,31 +865,53 @@ async function recomputeChild(jobFile) {
       );
     let grades = {};
     let historyRows = 0;
-    const runs = [];
-    for (const label of ['first', 'second', 'a year later']) {
-      if (label === 'a year later') {
-        clock.advance(365 * DAY);
+    let runs = [];
+    const rounds = [];
+    for (let round = 0; round < ROUNDS; round++) {
+      if (round > 0) {
+        // Back to no grades at all, so every round measures the same three runs.
+        for (const table of ['image_grades', 'image_health', 'outbox', 'jobs']) {
+          await db.deleteFrom(table).execute();
+        }
+        await db
+          .updateTable('package_sets')
+          .set({ grade: null, next_drop_date: null, health: null, health_digest: null })
+          .execute();
       }
-      console.error(`recompute (${scenario}): ${label} run…`);
-      const t = process.hrtime.bigint();
-      const report = await mods.recompute.recomputeGrades({
-        db,
-        queue,
-        clock,
-        vulndbPath,
-        images: mods.ports.gradedImages,
-        links: { base: 'http://localhost:8080' },
-      });
-      const secs = seconds(t);
-      console.error(
-        `  ${secs.toFixed(2)} s: ${report.images} images, ${report.matched} sets matched, ${report.changed} changed`,
-      );
-      runs.push({ seconds: secs, report, graded: await count('image_health') });
-      if (label === 'second') {
-        // Before the third run moves them.
-        grades = await gradeCounts();
-        historyRows = await count('image_grades');
+      const clock = new mods.queue.ManualClock(NOW);
+      const queue = new mods.queue.JobQueue(db, { clock });
+      const roundRuns = [];
+      for (const label of ['first', 'second', 'a year later']) {
+        if (label === 'a year later') {
+          clock.advance(365 * DAY);
+        }
+        console.error(
+          `recompute (${scenario}): ${label} run${ROUNDS > 1 ? `, round ${round + 1}` : ''}…`,
+        );
+        const t = process.hrtime.bigint();
+        const report = await mods.recompute.recomputeGrades({
+          db,
+          queue,
+          clock,
+          vulndb,
+          images: mods.ports.gradedImages,
+          links: { base: 'http://localhost:8080' },
+        });
+        const secs = seconds(t);
+        console.error(
+          `  ${secs.toFixed(2)} s: ${report.images} images, ${report.matched} sets matched, ${report.changed} changed`,
+        );
+        roundRuns.push({ seconds: secs, report, graded: await count('image_health') });
+        if (label === 'second' && round === 0) {
+          // Before the third run moves them.
+          grades = await gradeCounts();
+          historyRows = await count('image_grades');
+        }
       }
+      if (round === 0) {
+        runs = roundRuns;
+      }
+      rounds.push(roundRuns.map((r) => r.seconds));
     }
     const later = await gradeCounts();
     const sizes = await db
@@ -925,6 +955,7 @@ async function recomputeChild(jobFile) {
         healthKb: Number(sizes.health) / 1000,
         imageRowKb: Number(rowBytes.bytes) / 1000,
         runs,
+        rounds,
         grades,
         gradesLater: later,
         historyRows,
@@ -994,7 +1025,35 @@ async function timeMatches(matcher, input) {
     bySeverity,
     grade: report.health.grade,
     basis: report.basis?.source ?? 'none',
+    report,
   };
+}
+
+/** The bench's own PostgreSQL databases (the index's), dropped at the end. */
+const benchDatabases = new Set();
+
+async function dropBenchDatabases() {
+  for (const database of benchDatabases) {
+    await database.drop().catch((err) => console.error(`could not drop a bench database: ${err}`));
+    benchDatabases.delete(database);
+  }
+}
+
+/** Size of the index's tables and indexes in the database at `url`, in MB. */
+async function postgresIndexMb(url) {
+  const { default: pg } = await import('pg');
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    const { rows } = await client.query(
+      `SELECT coalesce(sum(pg_total_relation_size(c.oid)), 0) AS bytes
+         FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+        WHERE n.nspname = 'vulndb' AND c.relkind = 'r'`,
+    );
+    return Number(rows[0].bytes) / 1e6;
+  } finally {
+    await client.end();
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1045,36 +1104,83 @@ async function main() {
     `  ${imported.seconds.toFixed(1)} s, ${thousands(fixRows)} fix rows, ${thousands(statusRows)} status rows, index ${indexMb.toFixed(0)} MB`,
   );
 
+  // 1b. The same import into PostgreSQL (one transaction), with HALLMARK_BENCH_POSTGRES_URL.
+  const postgresUrl = process.env.HALLMARK_BENCH_POSTGRES_URL || undefined;
+  let pgIndex;
+  let pgImported;
+  if (postgresUrl !== undefined) {
+    const database = await createBenchDatabase(postgresUrl);
+    benchDatabases.add(database);
+    pgIndex = { store: 'postgres', url: database.url };
+    console.error(`importing ${DOCUMENTS} documents into PostgreSQL in a child process…`);
+    pgImported = await runChild('import (postgres)', [
+      '--child=import',
+      docs,
+      JSON.stringify(pgIndex),
+    ]);
+    if (pgImported.summary.documents !== DOCUMENTS || pgImported.summary.skipped !== 0) {
+      problems.push(
+        `import (postgres): ${pgImported.summary.documents} in the index, ${pgImported.summary.skipped} skipped`,
+      );
+    }
+    pgImported.indexMb = await postgresIndexMb(database.url);
+    console.error(
+      `  ${pgImported.seconds.toFixed(1)} s, index ${pgImported.indexMb.toFixed(0)} MB (tables and indexes)`,
+    );
+  }
+
   // 2. Match.
   const { createMatcher } = await load('matcher');
   const packages = packagesOf(universe, 42, IMAGE_PACKAGES, MATCH_IMAGE_BUILT);
   const matches = {};
-  for (const [variant, input] of [
-    ['os-release', { packages, contentSets: [], osRelease: RHEL94 }],
-    ['content-sets', { packages, contentSets: CONTENT_SETS, osRelease: RHEL94 }],
-  ]) {
-    console.error(`match (${variant}): ${WARMUP} warm-up runs, then ${RUNS}…`);
-    const matcher = createMatcher(vulndbPath);
-    try {
-      matches[variant] = await timeMatches(matcher, input);
-    } finally {
-      await matcher.close();
-    }
-    const m = matches[variant];
-    if (m.vulnerabilities === 0) {
-      problems.push(`match (${variant}) found no vulnerabilities`);
-    }
-    if (m.basis !== variant) {
-      problems.push(`match (${variant}) matched by ${m.basis}`);
+  const stores = [
+    ['sqlite', vulndbPath],
+    ...(pgIndex === undefined ? [] : [['postgres', pgIndex]]),
+  ];
+  for (const [store, target] of stores) {
+    for (const [variant, input] of [
+      ['os-release', { packages, contentSets: [], osRelease: RHEL94 }],
+      ['content-sets', { packages, contentSets: CONTENT_SETS, osRelease: RHEL94 }],
+    ]) {
+      console.error(
+        `match (${variant}, ${store}): ${ROUNDS} x (${WARMUP} warm-up runs, then ${RUNS})…`,
+      );
+      const series = [];
+      for (let round = 0; round < ROUNDS; round++) {
+        // A new matcher each round: its first match is a cold one.
+        const matcher = await createMatcher(target);
+        try {
+          series.push(await timeMatches(matcher, input));
+        } finally {
+          await matcher.close();
+        }
+      }
+      const m = { ...series[0], medians: series.map((r) => r.medianMs) };
+      m.medianMs = median(m.medians);
+      m.p95Ms = median(series.map((r) => r.p95Ms));
+      matches[`${variant}|${store}`] = m;
+      if (m.vulnerabilities === 0) {
+        problems.push(`match (${variant}, ${store}) found no vulnerabilities`);
+      }
+      if (m.basis !== variant) {
+        problems.push(`match (${variant}, ${store}) matched by ${m.basis}`);
+      }
     }
   }
-  if (matches['os-release'].vulnerabilities !== matches['content-sets'].vulnerabilities) {
+  const variantsOf = (store) => Object.keys(matches).filter((k) => k.endsWith(`|${store}`));
+  const [osSqlite, setsSqlite] = variantsOf('sqlite').map((k) => matches[k]);
+  if (osSqlite.vulnerabilities !== setsSqlite.vulnerabilities) {
     notes.push('the two match variants found different numbers of vulnerabilities');
+  }
+  for (const key of variantsOf('postgres')) {
+    const twin = matches[key.replace(/\|postgres$/, '|sqlite')];
+    if (JSON.stringify(matches[key].report) !== JSON.stringify(twin.report)) {
+      problems.push(`match ${key}: PostgreSQL and SQLite disagree on the report`);
+    }
   }
 
   // 3. Recompute.
   const recomputes = [];
-  const postgresUrl = process.env.HALLMARK_BENCH_POSTGRES_URL || undefined;
   const runs = [
     ['realistic', 'sqlite'],
     ['worst', 'sqlite'],
@@ -1092,7 +1198,7 @@ async function main() {
       job,
       JSON.stringify({
         scenario,
-        vulndbPath,
+        vulndb: dialect === 'postgres' ? pgIndex : { store: 'sqlite', file: vulndbPath },
         dataDir,
         sets: packageSets(universe, scenario),
         ...(dialect === 'postgres' ? { postgresUrl } : {}),
@@ -1134,11 +1240,28 @@ async function main() {
     `< ${TARGET_IMPORT_MB} MB`,
     imported.peakMb < TARGET_IMPORT_MB,
   );
-  for (const [variant, m] of Object.entries(matches)) {
-    const what = `match ${IMAGE_PACKAGES} pkgs by ${variant}, ${m.vulnerabilities} vulns:`;
+  if (pgImported !== undefined) {
+    row(
+      'import into PostgreSQL (one transaction)',
+      `${pgImported.seconds.toFixed(1)} s (${thousands(DOCUMENTS / pgImported.seconds)} docs/s)`,
+    );
+    row(
+      'import into PostgreSQL: peak memory (child VmHWM)',
+      `${pgImported.peakMb.toFixed(0)} MB`,
+      `< ${TARGET_IMPORT_MB} MB`,
+      pgImported.peakMb < TARGET_IMPORT_MB,
+    );
+  }
+  const spread = (values, unit, digits) =>
+    values.length > 1
+      ? ` (${Math.min(...values).toFixed(digits)}–${Math.max(...values).toFixed(digits)} ${unit} over ${values.length} rounds)`
+      : '';
+  for (const [key, m] of Object.entries(matches)) {
+    const [variant, store] = key.split('|');
+    const what = `match ${IMAGE_PACKAGES} pkgs by ${variant}, ${m.vulnerabilities} vulns, ${store === 'postgres' ? 'PostgreSQL' : 'SQLite'}:`;
     row(
       `${what} median`,
-      `${m.medianMs.toFixed(1)} ms`,
+      `${m.medianMs.toFixed(1)} ms${spread(m.medians, 'ms', 1)}`,
       `< ${TARGET_MATCH_MS} ms`,
       m.medianMs < TARGET_MATCH_MS,
     );
@@ -1149,21 +1272,48 @@ async function main() {
       m.p95Ms < TARGET_MATCH_MS,
     );
   }
+  const RUN_LABELS = [
+    '1st run (grades all)',
+    '2nd run (no change)',
+    '3rd run, a year later (drops)',
+  ];
+  const runSeconds = (r, i) => median(r.rounds.map((round) => round[i]));
   for (const r of recomputes) {
     const what = `recompute ${thousands(IMAGES)} images, ${r.scenario === 'worst' ? 'WORST CASE' : 'realistic'} ${thousands(r.sets)} sets, ${r.dialect === 'postgres' ? 'PostgreSQL' : 'SQLite'}:`;
-    for (const [i, label] of [
-      '1st run (grades all)',
-      '2nd run (no change)',
-      '3rd run, a year later (drops)',
-    ].entries()) {
-      const secs = r.runs[i].seconds;
+    for (const [i, label] of RUN_LABELS.entries()) {
+      const secs = runSeconds(r, i);
       row(
         `${what} ${label}`,
-        `${secs.toFixed(2)} s`,
+        `${secs.toFixed(2)} s${spread(
+          r.rounds.map((round) => round[i]),
+          's',
+          2,
+        )}`,
         `< ${TARGET_RECOMPUTE_S} s`,
         secs < TARGET_RECOMPUTE_S,
       );
     }
+  }
+  // PostgreSQL over SQLite, figure by figure (medians over the rounds).
+  const ratios = [];
+  for (const key of variantsOf('postgres')) {
+    const variant = key.split('|')[0];
+    const ratio = matches[key].medianMs / matches[`${variant}|sqlite`].medianMs;
+    ratios.push([`match by ${variant}, median`, ratio]);
+  }
+  for (const r of recomputes.filter((x) => x.dialect === 'postgres')) {
+    const twin = recomputes.find((x) => x.dialect === 'sqlite' && x.scenario === r.scenario);
+    for (const [i, label] of RUN_LABELS.entries()) {
+      ratios.push([`recompute ${r.scenario}, ${label}`, runSeconds(r, i) / runSeconds(twin, i)]);
+    }
+  }
+  for (const [what, ratio] of ratios) {
+    row(
+      `PostgreSQL / SQLite: ${what}`,
+      `${ratio.toFixed(2)}x`,
+      `<= ${TARGET_PG_RATIO}x`,
+      ratio <= TARGET_PG_RATIO,
+    );
   }
   const widths = [0, 1, 2, 3].map((c) =>
     Math.max(...[['figure', 'value', 'target', 'met'], ...rows].map((r) => r[c].length)),
@@ -1176,9 +1326,12 @@ async function main() {
   console.log(
     `index: ${thousands(DOCUMENTS)} documents, ${thousands(fixRows)} fix rows, ${thousands(statusRows)} status rows, ${indexMb.toFixed(0)} MB; ${thousands(universe.names)} package names in ${universe.sources.length} sources`,
   );
+  if (pgImported !== undefined) {
+    console.log(`index on PostgreSQL: ${pgImported.indexMb.toFixed(0)} MB of tables and indexes`);
+  }
   for (const [variant, m] of Object.entries(matches)) {
     console.log(
-      `match by ${variant}: grade ${m.grade}, ${m.vulnerabilities} vulnerabilities ${JSON.stringify(m.bySeverity)}, first (cold) match ${m.firstMs.toFixed(1)} ms`,
+      `match by ${variant.replace('|', ', ')}: grade ${m.grade}, ${m.vulnerabilities} vulnerabilities ${JSON.stringify(m.bySeverity)}, first (cold) match ${m.firstMs.toFixed(1)} ms`,
     );
   }
   for (const r of recomputes) {
@@ -1206,12 +1359,21 @@ async function main() {
       importSeconds: imported.seconds,
       documentsPerSecond: docsPerSecond,
       importPeakMb: imported.peakMb,
+      ...(pgImported === undefined
+        ? {}
+        : { postgresImportSeconds: pgImported.seconds, postgresImportPeakMb: pgImported.peakMb }),
       match: Object.fromEntries(
         Object.entries(matches).map(([k, m]) => [
           k,
-          { medianMs: m.medianMs, p95Ms: m.p95Ms, vulnerabilities: m.vulnerabilities },
+          {
+            medianMs: m.medianMs,
+            p95Ms: m.p95Ms,
+            vulnerabilities: m.vulnerabilities,
+            ...(m.medians.length > 1 ? { roundMedians: m.medians } : {}),
+          },
         ]),
       ),
+      postgresRatios: Object.fromEntries(ratios),
       recompute: Object.fromEntries(
         recomputes.map((r) => [
           `${r.scenario}-${r.dialect}`,
@@ -1222,6 +1384,7 @@ async function main() {
             secondSeconds: r.runs[1].seconds,
             yearLaterSeconds: r.runs[2].seconds,
             drops: r.runs[2].report.drops,
+            ...(r.rounds.length > 1 ? { rounds: r.rounds } : {}),
           },
         ]),
       ),
@@ -1261,5 +1424,6 @@ if (CHILD === 'import') {
     await main();
   } finally {
     cleanupNow();
+    await dropBenchDatabases();
   }
 }

@@ -31,14 +31,20 @@ export type ScanProgress =
   | { phase: 'rpm' }
   | { phase: 'policy' };
 
+/** Opened vulnerability data, or the reason there is none. */
+export type VulnerabilityData = { matcher: VulnerabilityMatcher } | { unavailable: string };
+
 /** Everything a caller can set for one scan. */
 export interface ScanOptions {
   policy: PolicyId;
   platform?: { os: string; architecture: string; variant?: string };
   creds?: { username: string; password: string };
   tlsVerify?: boolean;
-  /** Opened vulnerability data, or the reason there is none. */
-  vulns: { matcher: VulnerabilityMatcher } | { unavailable: string };
+  /**
+   * Opened vulnerability data, or the reason there is none — or its opening, awaited only once
+   * the packages are known (a connection to a PostgreSQL index is then made while layers are read).
+   */
+  vulns: VulnerabilityData | Promise<VulnerabilityData>;
   policyOptions?: Partial<PolicyOptions>;
   /** The time grades are computed for (injectable for tests). */
   now?: Date;
@@ -211,11 +217,12 @@ async function matchVulnerabilities(
 ): Promise<
   { status: 'ok'; report: VulnerabilityReport } | { status: 'unavailable'; message: string }
 > {
-  if ('unavailable' in options.vulns) {
-    return { status: 'unavailable', message: options.vulns.unavailable };
+  const data = await options.vulns;
+  if ('unavailable' in data) {
+    return { status: 'unavailable', message: data.unavailable };
   }
   const input = { packages, contentSets: readContentSets(fs), osRelease: readOsRelease(fs) };
-  const report = await options.vulns.matcher.match(input, options.now ?? new Date());
+  const report = await data.matcher.match(input, options.now ?? new Date());
   return { status: 'ok', report };
 }
 

@@ -20,8 +20,8 @@ import {
 import { META, type DocumentOutcome, type VulnIndexLocation, type VulnWriter } from './store.js';
 import { compareVersions } from './writer.js';
 
-/** First key of the advisory lock of index writers (the second is the schema's hash). */
-const LOCK_CLASS = 0x76756c6e;
+/** First key of the advisory lock of index writers (the second is `hashtext` of the schema). */
+export const WRITER_LOCK_CLASS = 0x76756c6e;
 
 /** Rows sent per statement. */
 const ROWS_PER_STATEMENT = 20_000;
@@ -188,7 +188,7 @@ export class PgWriter implements VulnWriter {
   private async lock(): Promise<void> {
     const { rows } = await this.query<{ ok: boolean }>(
       'SELECT pg_try_advisory_xact_lock($1, hashtext($2)) AS ok',
-      [LOCK_CLASS, this.target.name],
+      [WRITER_LOCK_CLASS, this.target.name],
     );
     if (rows[0]?.ok === true) {
       return;
@@ -198,7 +198,7 @@ export class PgWriter implements VulnWriter {
          FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
         WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 2
           AND l.classid = $1::bigint::oid AND l.objid = (hashtext($2)::bigint & 4294967295)::oid`,
-      [LOCK_CLASS, this.target.name],
+      [WRITER_LOCK_CLASS, this.target.name],
     );
     const who = holder.rows[0];
     const by =

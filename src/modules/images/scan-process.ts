@@ -59,10 +59,14 @@ export interface ScanReply {
 /** Scans the image of `request`. */
 async function scan(request: ScanRequest): Promise<ScanReply> {
   const blobs = createBlobStore({ blobs: request.blobs });
+  // Opened while the layers are read (a PostgreSQL index costs a connection); the scan awaits it
+  // once it knows the packages. Handled here too, so a scan that fails before that leaves no
+  // unhandled rejection.
   const vulns =
     'location' in request.vulndb
-      ? await openData(request.vulndb)
-      : { unavailable: request.vulndb.unavailable };
+      ? openData(request.vulndb)
+      : Promise.resolve({ unavailable: request.vulndb.unavailable });
+  vulns.catch(() => undefined);
   const indexes = new BlobIndexStore(blobs, request.layerIndexes, request.manifest.readable);
   try {
     const result = await scanImage(request.reference, {
@@ -100,8 +104,9 @@ async function scan(request: ScanRequest): Promise<ScanReply> {
       ...(writeFailure === undefined ? {} : { indexWriteFailure: writeFailure }),
     };
   } finally {
-    if ('matcher' in vulns) {
-      await vulns.matcher.close();
+    const opened = await vulns.catch(() => undefined);
+    if (opened !== undefined && 'matcher' in opened) {
+      await opened.matcher.close();
     }
   }
 }
