@@ -25,6 +25,7 @@ import {
 import { check } from './commands/check.js';
 import { formatDoctor, runDoctor } from './commands/doctor.js';
 import { migrate } from './commands/migrate.js';
+import { describeMigration, migrateBlobs, type StoreKind } from './commands/migrate-blobs.js';
 import { serve, work } from './commands/serve.js';
 import { lint } from './commands/lint.js';
 import {
@@ -345,6 +346,39 @@ export function buildProgram(
     .action(async (opts: Record<string, unknown>) => {
       out(`${await adminGc(config(opts), opts.dryRun === true, opts.json === true)}
 `);
+    });
+  withStorageOptions(
+    admin
+      .command('migrate-blobs')
+      .description(
+        'copy every blob between the filesystem store (blobs.dir) and the S3 store (blobs.s3.*), digests verified; run again to resume or to catch up',
+      ),
+  )
+    .addOption(
+      new Option('--from <store>', 'the store to copy from')
+        .choices(['fs', 's3'])
+        .makeOptionMandatory(),
+    )
+    .addOption(
+      new Option('--to <store>', 'the store to copy to')
+        .choices(['fs', 's3'])
+        .makeOptionMandatory(),
+    )
+    .option('--concurrency <n>', 'blobs copied at the same time', '4')
+    .option('--json', 'print the summary as JSON')
+    .action(async (opts: Record<string, unknown>) => {
+      const json = opts.json === true;
+      const options = {
+        from: opts.from as StoreKind,
+        to: opts.to as StoreKind,
+        concurrency: Number(opts.concurrency),
+        // Progress on stderr, so stdout holds only the summary.
+        progress: (line: string) => process.stderr.write(`${line}\n`),
+      };
+      const report = await migrateBlobs(config(opts), options);
+      out(`${json ? JSON.stringify(report) : describeMigration(report, options)}
+`);
+      setExit(report.failed.length > 0 ? EXIT.failed : EXIT.ok);
     });
   return program;
 }

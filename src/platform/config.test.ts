@@ -48,7 +48,7 @@ describe('loadConfig', () => {
         keepAliveTimeoutSeconds: 65,
       },
       database: { dialect: 'sqlite', file: path.join(dir, 'data', 'hallmark.db') },
-      blobs: { driver: 'fs', dir: path.join(dir, 'data', 'blobs') },
+      blobs: { driver: 'fs', dir: path.join(dir, 'data', 'blobs'), s3: undefined },
       workers: { concurrency: 2, inProcess: true, leaseSeconds: 20 },
       registry: { maxManifestBytes: 4 * 1024 * 1024, gcGraceMinutes: 60, maxOpenUploads: 100 },
       scan: {

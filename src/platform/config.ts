@@ -332,9 +332,12 @@ export interface Config {
   readonly log: { readonly level: 'debug' | 'info' | 'warn' | 'error' };
 }
 
-/** Where blobs live: a directory, or an S3 bucket (`dir` stays the filesystem store's place). */
+/**
+ * Where blobs live: a directory, or an S3 bucket. Both places stay known when set (`dir` always,
+ * `s3` once a bucket is configured), so `admin migrate-blobs` can copy from one to the other.
+ */
 export type BlobsConfig =
-  | { readonly driver: 'fs'; readonly dir: string }
+  | { readonly driver: 'fs'; readonly dir: string; readonly s3: S3BlobsConfig | undefined }
   | { readonly driver: 's3'; readonly dir: string; readonly s3: S3BlobsConfig };
 
 /** The S3 blob store's settings, resolved: `prefix` is empty or ends with `/`. */
@@ -832,12 +835,12 @@ function resolveConfig(parsed: ParsedConfig, cwd: string): Config {
 
 function resolveBlobs(blobs: ParsedConfig['blobs'], dir: string): BlobsConfig {
   const { s3 } = blobs;
-  if (blobs.driver === 'fs' || s3.bucket === undefined) {
-    return { driver: 'fs', dir };
+  if (s3.bucket === undefined) {
+    return { driver: 'fs', dir, s3: undefined };
   }
   const prefix = s3.prefix.replace(/^\/+|\/+$/g, '');
   return {
-    driver: 's3',
+    driver: blobs.driver,
     dir,
     s3: {
       endpoint: s3.endpoint?.replace(/\/+$/, ''),
