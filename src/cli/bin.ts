@@ -32,6 +32,7 @@ import {
   defaultVulndbPath,
   formatVulndbInfo,
   formatVulndbSummary,
+  queueRegrade,
   vulndbImport,
   vulndbInfo,
   vulndbSync,
@@ -149,7 +150,9 @@ export function buildProgram(
   // Without --db, --data-dir, --config or --database-url (nor their HALLMARK_* variables), the
   // index is the CLI's own, which `hallmark check` uses; with them, the one the server configured
   // reads: a file, or on PostgreSQL its database.
-  const vulndbTarget = (opts: VulndbTargetOptions): string | VulnIndexLocation => {
+  const vulndbTarget = (
+    opts: VulndbTargetOptions,
+  ): { db: string | VulnIndexLocation; server?: Config } => {
     const serverOption =
       opts.dataDir !== undefined || opts.config !== undefined || opts.databaseUrl !== undefined;
     const server =
@@ -165,8 +168,15 @@ export function buildProgram(
       );
     }
     const { db, json: _json, ...storage } = opts;
-    return db ?? (server ? config(storage).scan.vulndb : VULNDB_DEFAULT);
+    if (db !== undefined || !server) {
+      return { db: db ?? VULNDB_DEFAULT };
+    }
+    const loaded = config(storage);
+    return { db: loaded.scan.vulndb, server: loaded };
   };
+  // A server's index changed: its workers regrade now rather than at their next check.
+  const regrade = async (server: Config | undefined): Promise<string> =>
+    server === undefined ? '' : `${await queueRegrade(server)}\n`;
   const indexLine = (target: string | VulnIndexLocation): string =>
     `index ${typeof target === 'string' ? target : describeLocation(target)}`;
   withVulndbTarget(
@@ -175,8 +185,9 @@ export function buildProgram(
       .description('import Red Hat CSAF VEX files, directories or .tar.zst archives')
       .argument('<paths...>', 'files, directories or archives'),
   ).action(async (paths: string[], opts: VulndbTargetOptions) => {
-    const db = vulndbTarget(opts);
-    out(`${indexLine(db)}\n${formatVulndbSummary(await vulndbImport(paths, { db }))}\n`);
+    const { db, server } = vulndbTarget(opts);
+    const summary = formatVulndbSummary(await vulndbImport(paths, { db }));
+    out(`${indexLine(db)}\n${summary}${await regrade(server)}\n`);
   });
   withVulndbTarget(
     vulndb
@@ -186,8 +197,9 @@ export function buildProgram(
       )
       .argument('<base-url>', 'URL of the directory holding archive_latest.txt'),
   ).action(async (baseUrl: string, opts: VulndbTargetOptions) => {
-    const db = vulndbTarget(opts);
-    out(`${indexLine(db)}\n${formatVulndbSummary(await vulndbSync(baseUrl, { db }))}\n`);
+    const { db, server } = vulndbTarget(opts);
+    const summary = formatVulndbSummary(await vulndbSync(baseUrl, { db }));
+    out(`${indexLine(db)}\n${summary}${await regrade(server)}\n`);
   });
   withVulndbTarget(
     vulndb
@@ -195,7 +207,7 @@ export function buildProgram(
       .description('where the index is, what it holds and how fresh it is')
       .option('--json', 'print the summary as JSON'),
   ).action(async (opts: VulndbTargetOptions) => {
-    const info = await vulndbInfo(vulndbTarget(opts));
+    const info = await vulndbInfo(vulndbTarget(opts).db);
     out(opts.json === true ? `${JSON.stringify(info)}\n` : formatVulndbInfo(info));
   });
 

@@ -47,6 +47,8 @@ describe.skipIf(database === undefined)('hallmark vulndb on PostgreSQL', () => {
     expect(imported.code).toBe(0);
     expect(imported.stdout.split('\n')[0]).toBe(`index ${where}`);
     expect(imported.stdout).toContain('13 imported');
+    // No server schema yet: nothing to queue, and the command says so without failing.
+    expect(imported.stdout).toContain("grades: the database schema is not this build's");
 
     // The environment says the same as the flag.
     const info = await cli(['vulndb', 'info', '--json'], { HALLMARK_DATABASE_URL: url });
@@ -86,6 +88,29 @@ describe.skipIf(database === undefined)('hallmark vulndb on PostgreSQL', () => {
     }
     const info = await cli(['vulndb', 'info', '--database-url', url]);
     expect(info.stdout).toContain('13 document(s)');
+  });
+
+  it("should queue the grades' recomputation for the servers' workers as it ends", async () => {
+    expect((await cli(['migrate', '--database-url', url])).code).toBe(0);
+    const imported = await cli([
+      'vulndb',
+      'import',
+      fixture('external/redhat-csaf/vex/trivy-db/cve-2024-10041.json'),
+      '--database-url',
+      url,
+    ]);
+    expect(imported.code).toBe(0);
+    expect(imported.stdout).toContain("grades: recomputation queued for the servers' workers");
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    try {
+      const { rows } = await client.query<{ name: string; status: string }>(
+        'SELECT name, status FROM jobs',
+      );
+      expect(rows).toEqual([{ name: 'health.recompute', status: 'queued' }]);
+    } finally {
+      await client.end();
+    }
   });
 
   it('should refuse --db together with --database-url', async () => {

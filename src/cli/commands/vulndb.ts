@@ -2,9 +2,15 @@
  * `hallmark vulndb import PATH…`, `hallmark vulndb sync BASE_URL` and `hallmark vulndb info`:
  * build, update and describe an index (a file, or a PostgreSQL schema for a cluster).
  */
+import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { describeIndex, importPaths, syncIndex } from '../../engine/vuln/index.js';
+import { scheduleRecompute } from '../../modules/health/index.js';
+import type { Config } from '../../platform/config.js';
+import { openDatabase, schemaStatus, type Database } from '../../platform/db/index.js';
+import { describeError } from '../../platform/errors.js';
+import { JobQueue } from '../../platform/queue/index.js';
 import type {
   ImportProgress,
   ImportSummary,
@@ -83,6 +89,36 @@ export function formatVulndbInfo(info: IndexInfo): string {
       ...(info.archive === null ? [] : [`seeded from archive ${info.archive}`]),
     ].join('\n') + '\n'
   );
+}
+
+/**
+ * After an import or sync of a server's index: queues the recomputation of the published images'
+ * grades in the server's metadata database now — on PostgreSQL the workers hear of it at once —
+ * instead of leaving it to their next check (within a minute). Never fails the command.
+ * @returns the line to print
+ */
+export async function queueRegrade(config: Config): Promise<string> {
+  const later = 'workers recompute grades at their next check (within a minute)';
+  if (config.database.dialect === 'sqlite' && !existsSync(config.database.file)) {
+    return `grades: no server database at ${config.database.file} yet; ${later}`;
+  }
+  let database: Database | undefined;
+  try {
+    database = await openDatabase(config);
+    const status = await schemaStatus(database.db);
+    if (status.pending.length > 0 || status.unknown.length > 0) {
+      return `grades: the database schema is not this build's (run \`hallmark migrate\`); ${later}`;
+    }
+    const queue = new JobQueue(database.db);
+    const reason = await scheduleRecompute(database.db, queue, config.scan.vulndb);
+    return reason === undefined
+      ? 'grades: a recomputation is already queued or running'
+      : "grades: recomputation queued for the servers' workers";
+  } catch (err) {
+    return `grades: not queued (${describeError(err)}); ${later}`;
+  } finally {
+    await database?.close();
+  }
 }
 
 /** Creates the directory of an index file (a PostgreSQL index needs none). */
