@@ -16,10 +16,13 @@ import { makePrivateDir, tighten, type Tightened } from '../platform/private-fil
  * user's) is logged, not fatal.
  */
 export async function makeStatePrivate(config: Config): Promise<void> {
-  for (const dir of [config.dataDir, config.blobs.dir]) {
+  // Blobs in S3 have no directory here.
+  const blobs = config.blobs.driver === 'fs' ? config.blobs.dir : undefined;
+  for (const dir of blobs === undefined ? [config.dataDir] : [config.dataDir, blobs]) {
     await attempt(dir, () => makePrivateDir(dir));
   }
-  for (const dir of [...storeDirectories(config.blobs.dir), config.mail.dir]) {
+  const stores = blobs === undefined ? [] : storeDirectories(blobs);
+  for (const dir of [...stores, config.mail.dir]) {
     await attempt(dir, () => tighten(dir));
   }
 }
