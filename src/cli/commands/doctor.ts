@@ -45,15 +45,21 @@ export async function runDoctor(config: Config): Promise<DoctorCheck[]> {
       );
       // Without usable data every scan errors on free_of_critical_vulnerabilities: a failure.
       const problem = await vulndbProblem(config.scan.vulndb);
+      // A cluster's hosts would each need that one file, which SQLite over NFS does not survive.
+      const fileInCluster =
+        config.database.dialect === 'postgres' && config.scan.vulndb.store === 'sqlite'
+          ? `; scan.vulndb names a file while the metadata is on PostgreSQL: every server and worker must read that same file — unset scan.vulndb to keep the index in the database`
+          : undefined;
       checks.push(
         problem !== undefined
           ? { name: 'vulndb', status: 'fail', detail: problem }
           : {
               name: 'vulndb',
-              status: vulndb.stale ? 'warn' : 'ok',
+              status: vulndb.stale || fileInCluster !== undefined ? 'warn' : 'ok',
               detail:
-                vulndb.warning ??
-                `${vulndb.documents} documents at ${vulndb.path}, ${vulndb.ageDays ?? '?'} days old`,
+                (vulndb.warning ??
+                  `${vulndb.documents} documents at ${vulndb.path}, ${vulndb.ageDays ?? '?'} days old`) +
+                (fileInCluster ?? ''),
             },
       );
     } finally {
