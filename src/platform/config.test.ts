@@ -53,7 +53,7 @@ describe('loadConfig', () => {
       registry: { maxManifestBytes: 4 * 1024 * 1024, gcGraceMinutes: 60, maxOpenUploads: 100 },
       scan: {
         policy: 'connect-2018',
-        vulndb: path.join(dir, 'data', 'vulndb.sqlite'),
+        vulndb: { store: 'sqlite', file: path.join(dir, 'data', 'vulndb.sqlite') },
         vulndbMaxAgeDays: 7,
         timeoutSeconds: 900,
         memoryLimitMb: 1024,
@@ -164,6 +164,25 @@ describe('loadConfig', () => {
     });
     expect(config.database).toEqual({ dialect: 'postgres', url: 'postgres://u@db:5432/hallmark' });
     expect(config.blobs.dir).toBe(path.join(dir, 'shared/blobs'));
+    // The vulnerability index follows the metadata into the database.
+    expect(config.scan.vulndb).toEqual({ store: 'postgres', url: 'postgres://u@db:5432/hallmark' });
+  });
+
+  it('should let an explicit scan.vulndb win: a postgres URL, or a file', () => {
+    const url = 'postgres://u@db:5432/hallmark';
+    const other = 'postgresql://v@vulndb:5432/index';
+    expect(
+      loadConfig({ env: { HALLMARK_DATABASE_URL: url, HALLMARK_VULNDB: other }, cwd: dir }).scan
+        .vulndb,
+    ).toEqual({ store: 'postgres', url: other });
+    expect(
+      loadConfig({ env: { HALLMARK_DATABASE_URL: url }, argv: { vulndb: 'idx.sqlite' }, cwd: dir })
+        .scan.vulndb,
+    ).toEqual({ store: 'sqlite', file: path.join(dir, 'idx.sqlite') });
+    expect(loadConfig({ env: { HALLMARK_VULNDB: other }, cwd: dir }).scan.vulndb).toEqual({
+      store: 'postgres',
+      url: other,
+    });
   });
 
   it('should take the S3 blob store from HALLMARK_BLOBS_DRIVER and HALLMARK_S3_*', () => {
