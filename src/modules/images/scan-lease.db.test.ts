@@ -69,7 +69,7 @@ describeDb('a scan run twice', (t) => {
   async function pushed(): Promise<{ jobId: string; data: { imageId: string; scanId: string } }> {
     const project = await newProject(t.db);
     const client = new RegistryClient(server.url, project.registryKey);
-    const layer = await compress(await makeTar([{ path: 'app/run', content: 'echo' }]), 'gzip');
+    const layer = compress(await makeTar([{ path: 'app/run', content: 'echo' }]), 'gzip');
     await client.pushImage(`${project.namespace}/app`, '1.0', layer);
     const job = await t.db
       .selectFrom('jobs')
