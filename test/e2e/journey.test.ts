@@ -10,17 +10,42 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, expect } from 'vitest';
 import { importPaths } from '../../src/engine/vuln/index.js';
-import { describeDb } from '../../src/platform/db/test-harness.js';
+import type { Config } from '../../src/platform/config.js';
+import { describeDb, type DbTestContext } from '../../src/platform/db/test-harness.js';
 import type { RunningServer } from '../../src/server/server.js';
 import { ApiClient, linkToken, startMailbox, type Mailbox } from '../support/api.js';
 import { buildOciLayout, CERTIFIED_CONFIG, RPM_ROOTFS } from '../support/image-builder.js';
 import { startTestServer } from '../support/registry-server.js';
 import { fixture } from '../support/fixtures.js';
+import { describeS3, testS3 } from '../support/s3.js';
 import { itWithTools } from '../support/tools.js';
 
 const run = promisify(execFile);
 
-describeDb('the partner journey', (t) => {
+const s3 = await testS3();
+
+describeDb('the partner journey', (t) => journey(t, () => t.config));
+
+// The same journey as a cluster stores it: metadata and vulnerability data in PostgreSQL, bytes
+// (layers, logo, collateral) in S3.
+describeS3(s3, 'the partner journey on S3', (bucket) => {
+  describeDb(
+    'and PostgreSQL',
+    (t) =>
+      journey(t, () => ({
+        ...t.config,
+        blobs: {
+          driver: 's3',
+          dir: t.config.blobs.dir,
+          s3: bucket.settings({ prefix: 'journey/' }),
+        },
+      })),
+    { dialects: ['postgres'] },
+  );
+});
+
+/** The journey, on a server of `configOf()`'s storage. */
+function journey(t: DbTestContext, configOf: () => Config): void {
   let server: RunningServer;
   let mailbox: Mailbox;
   let dir: string;
@@ -28,14 +53,15 @@ describeDb('the partner journey', (t) => {
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'hallmark-journey-'));
     mailbox = await startMailbox();
+    const config = configOf();
     await importPaths(
       [fixture('external/redhat-csaf/vex/claircore/cve-2023-38545.json')],
-      t.config.scan.vulndb,
+      config.scan.vulndb,
     );
     server = await startTestServer({
-      ...t.config,
-      mail: { ...t.config.mail, smtpUrl: mailbox.url },
-      accounts: { ...t.config.accounts, adminPassword: 'staff-password' },
+      ...config,
+      mail: { ...config.mail, smtpUrl: mailbox.url },
+      accounts: { ...config.accounts, adminPassword: 'staff-password' },
     });
   });
   afterAll(async () => {
@@ -269,4 +295,4 @@ describeDb('the partner journey', (t) => {
       expect(Object.values(states).filter((s) => s === 'done').length).toBeGreaterThanOrEqual(4);
     },
   );
-});
+}
