@@ -64,14 +64,8 @@ class PostgresListener implements Listening {
     await this.connecting;
     const client = this.client;
     this.client = undefined;
-    if (client !== undefined) {
-      const ended = await client.query(`UNLISTEN ${client.escapeIdentifier(this.channel)}`).then(
-        () => undefined,
-        (err: unknown) => (err instanceof Error ? err : new Error(describeError(err))),
-      );
-      // A connection that failed to UNLISTEN is destroyed, never handed to another query.
-      client.release(ended);
-    }
+    // Destroyed rather than given back: it carries this listener's handlers and LISTEN state.
+    client?.release(true);
   }
 
   private async attempt(): Promise<void> {
