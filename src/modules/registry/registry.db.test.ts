@@ -1,8 +1,13 @@
+import {
+  CreateMultipartUploadCommand,
+  ListMultipartUploadsCommand,
+  ListObjectsV2Command,
+} from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Config } from '../../platform/config.js';
 import { describeDb, type DbTestContext } from '../../platform/db/test-harness.js';
 import type { RunningServer } from '../../server/server.js';
-import { describeS3, testS3 } from '../../../test/support/s3.js';
+import { describeS3, testS3, type S3TestContext } from '../../../test/support/s3.js';
 import {
   basic,
   DOCKER_MANIFEST,
@@ -15,6 +20,7 @@ import {
 } from '../../../test/support/registry-server.js';
 import { rotateRegistryKey, type CreatedProject } from '../projects/index.js';
 import { setPublished } from '../images/index.js';
+import { collectGarbage } from './gc.js';
 
 const s3 = await testS3();
 
@@ -33,9 +39,11 @@ describeS3(s3, 'registry on S3', (bucket) => {
     },
   });
   describeDb('registry protocol', (t) => protocol(t, () => onS3(t)), { dialects: ['postgres'] });
-  describeDb('replicas and redirects', (t) => replicas(t, (redirect) => onS3(t, redirect)), {
-    dialects: ['postgres'],
-  });
+  describeDb(
+    'replicas, redirects and gc',
+    (t) => replicas(t, bucket, (redirect) => onS3(t, redirect)),
+    { dialects: ['postgres'] },
+  );
 });
 
 /** The registry protocol, against a server on `configOf()`'s storage. */
@@ -660,15 +668,21 @@ function protocol(t: DbTestContext, configOf: () => Config): void {
   });
 }
 
-/** Two servers on one database and one bucket, as two replicas; and `blobs.s3.redirect`. */
-function replicas(t: DbTestContext, configOf: (redirect: boolean) => Config): void {
+/** Two servers on one database and one bucket, as two replicas; `blobs.s3.redirect`; gc. */
+function replicas(
+  t: DbTestContext,
+  bucket: S3TestContext,
+  configOf: (redirect: boolean) => Config,
+): void {
   let a: RunningServer;
   let b: RunningServer;
   let project: CreatedProject;
   let name: string;
 
+  let config: Config;
+
   beforeAll(async () => {
-    const config = configOf(false);
+    config = configOf(false);
     [a, b] = await Promise.all([startTestServer(config), startTestServer(config)]);
     project = await newProject(t.db);
     name = `${project.namespace}/app`;
@@ -737,5 +751,41 @@ function replicas(t: DbTestContext, configOf: (redirect: boolean) => Config): vo
     } finally {
       await server.close();
     }
+  });
+
+  it('should leave no unfinished multipart upload after gc: abandoned uploads and orphans', async () => {
+    const client = new RegistryClient(a.url, project.registryKey);
+    const start = await client.request('POST', `/v2/${name}/blobs/uploads/`);
+    const location = start.headers.get('location') ?? '';
+    const patch = await client.request('PATCH', location, {
+      body: Buffer.alloc(6 * 1024 * 1024, 1),
+      headers: { 'content-type': 'application/octet-stream' },
+    });
+    expect(patch.status).toBe(202);
+    const { prefix } = config.blobs.s3 ?? { prefix: '' };
+    // A process killed after starting a multipart upload, before saving the upload's state.
+    await bucket.client.send(
+      new CreateMultipartUploadCommand({
+        Bucket: bucket.bucket,
+        Key: `${prefix}_uploads/killed-mid-part/blob`,
+      }),
+    );
+    const unfinished = async () =>
+      (
+        await bucket.client.send(
+          new ListMultipartUploadsCommand({ Bucket: bucket.bucket, Prefix: prefix }),
+        )
+      ).Uploads ?? [];
+    expect(await unfinished()).toHaveLength(2);
+    // Two days later, nobody came back.
+    const later = { now: () => new Date(Date.now() + 2 * 86_400_000) };
+    const report = await collectGarbage({ db: t.db, blobs: a.blobs, clock: later });
+    expect(report).toMatchObject({ uploadsDiscarded: 1, multipartUploadsAborted: 1 });
+    expect(await unfinished()).toEqual([]);
+    const objects = await bucket.client.send(
+      new ListObjectsV2Command({ Bucket: bucket.bucket, Prefix: `${prefix}_uploads/` }),
+    );
+    expect(objects.Contents ?? []).toEqual([]);
+    expect((await client.request('GET', location)).code).toBe('BLOB_UPLOAD_UNKNOWN');
   });
 }
