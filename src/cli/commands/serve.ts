@@ -21,8 +21,13 @@ export async function serve(
   const staff = server.staffCredentials;
   // One write, so readers of the first line also get the second; the password goes to stdout
   // only, never to the log: the one time anyone sees it.
+  // Behind a balancer the public URL is not this process's own address: say both.
+  const host = config.server.host.includes(':') ? `[${config.server.host}]` : config.server.host;
+  const own = `http://${host}:${server.port}`;
+  const where =
+    config.server.publicUrl === undefined ? server.url : `${own} (public URL ${server.url})`;
   announce(
-    `Hallmark is listening on ${server.url} (metadata: ${storage}; blobs: ${describeBlobStore(config)})\n` +
+    `Hallmark is listening on ${where} (metadata: ${storage}; blobs: ${describeBlobStore(config)})\n` +
       (staff === undefined
         ? ''
         : `Created the staff account ${staff.login} with password ${staff.password} — log in at ${server.url} and keep it safe; \`hallmark admin reset-password ${staff.login}\` replaces it.\n`),
