@@ -7,7 +7,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isCapturedPath, readContentSets, readOsRelease } from './facts.js';
 import { readLayers, type LayerIndexSink, type LayerIndexSource } from './image/read-layers.js';
-import { resolveImage } from './image/resolve.js';
 import type { FileTree } from './image/file-tree.js';
 import type { DigestAlgo, LayerChanges, ResolvedImage } from './image/types.js';
 import { DEFAULT_POLICY_OPTIONS, getPolicy, runPolicy } from './policy/index.js';
@@ -103,7 +102,9 @@ export async function scanImage(reference: string, options: ScanOptions): Promis
     options.onProgress?.({ phase: 'resolve' });
     const resolved = options.open
       ? await options.open(tempDir)
-      : await resolveImage(reference, {
+      : await (
+          await transports()
+        ).resolveImage(reference, {
           tempDir,
           ...(options.platform ? { platform: options.platform } : {}),
           ...(options.creds ? { creds: options.creds } : {}),
@@ -174,6 +175,15 @@ export async function scanImage(reference: string, options: ScanOptions): Promis
     await image?.close();
     await rm(tempDir, { recursive: true, force: true });
   }
+}
+
+/**
+ * The transports (OCI layouts, archives, registries and their HTTP client), loaded only when a
+ * scan resolves a reference: the server's scan processes open stored images themselves and need
+ * not pay for loading them.
+ */
+function transports(): Promise<typeof import('./image/resolve.js')> {
+  return import('./image/resolve.js');
 }
 
 /**

@@ -10,7 +10,7 @@ import type { PolicyOptions } from '../../engine/policy/types.js';
 import { openStoredImage, type StoredImage } from '../../engine/image/stored-image.js';
 import { openVulnerabilityData, type VulnIndexLocation } from '../../engine/vuln/index.js';
 import type { MatchInput, VulnerabilityReport } from '../../engine/vuln/types.js';
-import { createBlobStore } from '../../platform/blobs/index.js';
+import type { BlobStore } from '../../platform/blobs/index.js';
 import type { Config } from '../../platform/config.js';
 import { AppError } from '../../platform/errors.js';
 import { serveTask } from '../../platform/sandbox/index.js';
@@ -58,7 +58,7 @@ export interface ScanReply {
 
 /** Scans the image of `request`. */
 async function scan(request: ScanRequest): Promise<ScanReply> {
-  const blobs = createBlobStore({ blobs: request.blobs });
+  const blobs = await openStore(request.blobs);
   // Opened while the layers are read (a PostgreSQL index costs a connection); the scan awaits it
   // once it knows the packages. Handled here too, so a scan that fails before that leaves no
   // unhandled rejection.
@@ -109,6 +109,20 @@ async function scan(request: ScanRequest): Promise<ScanReply> {
       await opened.matcher.close();
     }
   }
+}
+
+/**
+ * The blob store, loading only its own back end's code (`createBlobStore` imports both): the S3
+ * client takes longer to load than a small scan takes to run, and a scan process loads
+ * everything it imports anew.
+ */
+async function openStore(config: Config['blobs']): Promise<BlobStore> {
+  if (config.driver === 's3') {
+    const { S3BlobStore } = await import('../../platform/blobs/s3-blob-store.js');
+    return new S3BlobStore(config.s3);
+  }
+  const { FsBlobStore } = await import('../../platform/blobs/fs-blob-store.js');
+  return new FsBlobStore(config.dir);
 }
 
 /** Opens the index; one not created yet is no data, as the server says it. */
