@@ -5,13 +5,11 @@
 import { existsSync, statSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { describeError, invalid, notFound } from '../../platform/errors.js';
-import { META } from './store.js';
+import { INDEX_FORMAT, META } from './store.js';
 
 /** The better-sqlite3 connection type. */
 export type Db = Database.Database;
 
-/** Marks a file as a Hallmark vulnerability index. */
-export const INDEX_FORMAT = 'hallmark-vulndb';
 /** Bumped whenever the tables change incompatibly; older indexes must be rebuilt. */
 export const SCHEMA_VERSION = '2';
 

@@ -6,8 +6,13 @@
 import { hostname } from 'node:os';
 import pg from 'pg';
 import { AppError, describeError, internal, invalid, notFound } from '../../platform/errors.js';
-import { INDEX_FORMAT } from './index-db.js';
-import { DEFAULT_PG_SCHEMA, META, describeLocation, type VulnIndexLocation } from './store.js';
+import {
+  DEFAULT_PG_SCHEMA,
+  INDEX_FORMAT,
+  META,
+  describeLocation,
+  type VulnIndexLocation,
+} from './store.js';
 
 /** Bumped whenever the PostgreSQL tables change incompatibly. */
 export const PG_SCHEMA_VERSION = '1';

@@ -7,7 +7,6 @@
 import pg from 'pg';
 import { AppError, conflict, describeError, internal, invalid } from '../../platform/errors.js';
 import type { ParsedDocument, StatusRow } from './csaf.js';
-import { INDEX_FORMAT } from './index-db.js';
 import {
   PG_SCHEMA_VERSION,
   checkMeta,
@@ -17,7 +16,13 @@ import {
   unreachable,
   type PgTarget,
 } from './pg-schema.js';
-import { META, type DocumentOutcome, type VulnIndexLocation, type VulnWriter } from './store.js';
+import {
+  INDEX_FORMAT,
+  META,
+  type DocumentOutcome,
+  type VulnIndexLocation,
+  type VulnWriter,
+} from './store.js';
 import { compareVersions } from './writer.js';
 
 /** First key of the advisory lock of index writers (the second is `hashtext` of the schema). */

@@ -23,6 +23,9 @@ export interface PackageKey {
   readonly module: string;
 }
 
+/** Marks a file or schema as a Hallmark vulnerability index (the `format` row of `meta`). */
+export const INDEX_FORMAT = 'hallmark-vulndb';
+
 /** Keys of the `meta` table. */
 export const META = {
   format: 'format',
