@@ -102,15 +102,7 @@ export async function scanImage(reference: string, options: ScanOptions): Promis
     options.onProgress?.({ phase: 'resolve' });
     const resolved = options.open
       ? await options.open(tempDir)
-      : await (
-          await transports()
-        ).resolveImage(reference, {
-          tempDir,
-          ...(options.platform ? { platform: options.platform } : {}),
-          ...(options.creds ? { creds: options.creds } : {}),
-          ...(options.tlsVerify === undefined ? {} : { tlsVerify: options.tlsVerify }),
-          ...(options.signal ? { signal: options.signal } : {}),
-        });
+      : await resolveReference(reference, options, tempDir);
     image = resolved;
     const readWith = (digestAlgorithms: DigestAlgo[], pass: number) =>
       readLayers(resolved, {
@@ -178,12 +170,23 @@ export async function scanImage(reference: string, options: ScanOptions): Promis
 }
 
 /**
- * The transports (OCI layouts, archives, registries and their HTTP client), loaded only when a
- * scan resolves a reference: the server's scan processes open stored images themselves and need
- * not pay for loading them.
+ * Resolves `reference` through its transport. The transports (OCI layouts, archives, registries
+ * and their HTTP client) are loaded here, only when needed: the server's scan processes open
+ * stored images themselves and need not pay for loading them.
  */
-function transports(): Promise<typeof import('./image/resolve.js')> {
-  return import('./image/resolve.js');
+async function resolveReference(
+  reference: string,
+  options: ScanOptions,
+  tempDir: string,
+): Promise<ResolvedImage> {
+  const { resolveImage } = await import('./image/resolve.js');
+  return resolveImage(reference, {
+    tempDir,
+    ...(options.platform ? { platform: options.platform } : {}),
+    ...(options.creds ? { creds: options.creds } : {}),
+    ...(options.tlsVerify === undefined ? {} : { tlsVerify: options.tlsVerify }),
+    ...(options.signal ? { signal: options.signal } : {}),
+  });
 }
 
 /**
