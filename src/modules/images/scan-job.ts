@@ -25,6 +25,7 @@ import {
   makeOwnedTempDir,
   removeStaleTempDirs,
   runInChild,
+  SpareChildren,
   type RunOutcome,
   type RunStats,
 } from '../../platform/sandbox/index.js';
@@ -50,6 +51,12 @@ const VULNERABILITY_CHECK = 'free_of_critical_vulnerabilities';
 
 /** The child script each scan runs in. */
 const SCAN_PROCESS = childEntry(import.meta.url, 'scan-process');
+
+/**
+ * This process's spare scan process: each scan's child is forked as the previous one ends, so a
+ * scan starts without waiting for Node to load the engine (a second or more on a busy machine).
+ */
+const SPARES = new SpareChildren();
 
 /** What the scan job needs from the server. */
 export interface ScanJobDeps {
@@ -241,6 +248,7 @@ async function runScan(
         memoryLimitMb: deps.limits.memoryLimitMb,
       },
       signal,
+      spares: SPARES,
     });
   } finally {
     await rm(tempDir, { recursive: true, force: true });

@@ -3,9 +3,10 @@
  * input cannot stall or exhaust the process that answers HTTP. The child is killed (SIGKILL) on
  * overrun or abort; the caller gets a typed outcome and the child's peak memory.
  */
-import { fork, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import type { ChildEntry } from './entry.js';
+import { forkChild, type SpareChildren } from './spares.js';
 import type { ChildMessage, ParentMessage, ThrownError } from './task.js';
 
 /** The limits of one run. */
@@ -25,6 +26,11 @@ export interface RunOptions {
   readonly signal?: AbortSignal;
   /** How often the child's resident memory is read (default 100 ms). */
   readonly rssPollMs?: number;
+  /**
+   * Where to take a child forked ahead of time, and to fork the next task's once this one's
+   * child is gone (the task then does not wait for its child to start).
+   */
+  readonly spares?: SpareChildren;
 }
 
 /** Measurements of one run. */
@@ -60,8 +66,9 @@ const STDERR_TAIL_BYTES = 16 * 1024;
 const HEAP_OOM = /JavaScript heap out of memory|Reached heap limit/;
 
 /**
- * Forks `entry` (which calls `serveTask`), sends it `request` and waits for its result within
- * the limits. Never throws for anything the child does.
+ * Forks `entry` (which calls `serveTask`), or takes a spare of it, sends it `request` and waits
+ * for its result within the limits (counted from this call). Never throws for anything the child
+ * does.
  */
 export function runInChild<R>(options: RunOptions): Promise<RunOutcome<R>> {
   const { entry, limits, signal } = options;
@@ -72,11 +79,8 @@ export function runInChild<R>(options: RunOptions): Promise<RunOutcome<R>> {
       stats: { peakRssBytes: 0, readyMs: undefined, elapsedMs: 0 },
     });
   }
-  const child = fork(entry.script, [], {
-    execArgv: [...entry.execArgv, `--max-old-space-size=${limits.memoryLimitMb}`],
-    serialization: 'advanced',
-    stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
-  });
+  const spare = options.spares?.take(entry, limits.memoryLimitMb);
+  const child = spare?.child ?? forkChild(entry, limits.memoryLimitMb);
   return new Promise((resolve) => {
     let reason: KillReason | undefined;
     let reply: Extract<ChildMessage, { type: 'done' | 'threw' }> | undefined;
@@ -111,10 +115,16 @@ export function runInChild<R>(options: RunOptions): Promise<RunOutcome<R>> {
       }
     });
     child.on('error', () => child.kill('SIGKILL'));
+    if (spare?.ready === true) {
+      readyMs = performance.now() - started;
+      child.send({ type: 'run', request: options.request } satisfies ParentMessage);
+    }
     child.on('close', (exitCode, exitSignal) => {
       clearTimeout(timer);
       stopPolling();
       signal?.removeEventListener('abort', onAbort);
+      // Forked now, the next task's child loads while this task's result is being stored.
+      options.spares?.prepare(entry, limits.memoryLimitMb);
       const stats = { peakRssBytes, readyMs, elapsedMs: performance.now() - started };
       if (reason !== undefined) {
         resolve({ kind: reason, stats });

@@ -7,5 +7,6 @@ export {
   type SandboxLimits,
 } from './child-process.js';
 export { childEntry, type ChildEntry } from './entry.js';
+export { SpareChildren } from './spares.js';
 export { serveTask, type ThrownError } from './task.js';
 export { makeOwnedTempDir, removeStaleTempDirs } from './temp-dirs.js';

@@ -7,6 +7,7 @@ import { serveTask } from './task.js';
 /** What the test asks the child to do. */
 export type SampleRequest =
   | { readonly do: 'echo'; readonly value: unknown }
+  | { readonly do: 'pid' }
   | { readonly do: 'spin' }
   | { readonly do: 'allocate'; readonly mb: number }
   | { readonly do: 'heap' }
@@ -19,6 +20,8 @@ serveTask(async (request: SampleRequest): Promise<unknown> => {
   switch (request.do) {
     case 'echo':
       return { echoed: request.value };
+    case 'pid':
+      return { pid: process.pid };
     case 'spin':
       for (;;) {
         // A hostile input that never yields.
