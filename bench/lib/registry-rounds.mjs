@@ -1,0 +1,133 @@
+// The rounds of bench:registry, whatever the storage: per round and registry, a timed push onto
+// fresh storage and a timed pull from fresh storage (pushed there untimed first, every pull
+// checked), alternating which registry goes first; then the medians and ratios.
+import { availableParallelism, loadavg } from 'node:os';
+import { removeDir, run, tail, tempDir } from './processes.mjs';
+import { imageMegabytes, verifyPull } from './registry-image.mjs';
+
+const COPY_TIMEOUT_MS = 10 * 60_000;
+export const COMMON = ['copy', '--quiet', '--insecure-policy', '--retry-times', '0'];
+
+/** The positive integer in the environment variable `name`, else `fallback`; exits 2 if bad. */
+export function positiveInt(name, fallback) {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') {
+    return fallback;
+  }
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1) {
+    console.error(`${name}=${raw} is not a positive integer`);
+    process.exit(2);
+  }
+  return n;
+}
+
+export const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+export const fmt = (xs) => xs.map((x) => x.toFixed(2)).join(', ');
+
+/** Runs skopeo; resolves with its wall time in seconds, rejects on failure. */
+export async function skopeo(args) {
+  return (await run('skopeo', args, { timeoutMs: COPY_TIMEOUT_MS })).seconds;
+}
+
+/** The raw manifest of `ref` (a docker:// reference), read with skopeo inspect. */
+export async function inspectRaw(ref, args) {
+  const out = await run('skopeo', ['inspect', '--raw', ...args, ref], {
+    timeoutMs: COPY_TIMEOUT_MS,
+    stdout: true,
+  });
+  return out.stdout;
+}
+
+/** Starts a server, runs `fn(server)`, stops it; an error gets the tail of the server's log. */
+export async function withServer(start, fn) {
+  const server = await start();
+  try {
+    return await fn(server);
+  } catch (err) {
+    err.message += `\n--- server log (tail) ---\n${tail(server.log)}`;
+    throw err;
+  } finally {
+    await server.stop();
+  }
+}
+
+export const pushTo = (server, layout, ref = server.ref) =>
+  skopeo([...COMMON, ...server.destArgs, `oci:${layout}:latest`, ref]);
+
+async function pullRound(name, start, layout, meta) {
+  return withServer(start, async (server) => {
+    await pushTo(server, layout);
+    const pulled = tempDir(`pull-${name}`);
+    try {
+      const secs = await skopeo([...COMMON, ...server.srcArgs, server.ref, `oci:${pulled}:latest`]);
+      for (const p of verifyPull(pulled, meta)) {
+        console.log(`warning: ${name} pull: ${p}`);
+      }
+      return secs;
+    } finally {
+      removeDir(pulled);
+    }
+  });
+}
+
+/** A note on the 1-minute load average at the start, when it is above 0.5; else undefined. */
+export function loadNote() {
+  const load = loadavg()[0];
+  return load > 0.5
+    ? `the 1-minute load average was ${load.toFixed(2)} at the start (${availableParallelism()} cores): other work may make these figures noisy`
+    : undefined;
+}
+
+/**
+ * `rounds` rounds over `registries` ([{ name, start }]) with the image in `layout` (`meta`);
+ * returns `{ [name]: { push: [s…], pull: [s…] } }`.
+ */
+export async function runRounds(registries, layout, meta, rounds) {
+  const results = Object.fromEntries(registries.map((r) => [r.name, { push: [], pull: [] }]));
+  for (let round = 0; round < rounds; round++) {
+    // Alternate which registry goes first so neither always gets the warmer page cache.
+    const order = round % 2 === 0 ? registries : [...registries].reverse();
+    for (const r of order) {
+      const p = await withServer(r.start, (server) => pushTo(server, layout));
+      const q = await pullRound(r.name, r.start, layout, meta);
+      results[r.name].push.push(p);
+      results[r.name].pull.push(q);
+      console.error(
+        `round ${round + 1}/${rounds} ${r.name}: push ${p.toFixed(2)} s, pull ${q.toFixed(2)} s`,
+      );
+    }
+  }
+  return results;
+}
+
+/**
+ * Prints the image line, each registry's medians and the ratios hallmark/distribution; returns
+ * the summary's fields. `storage`, when given, is named on the image line.
+ */
+export function reportRounds(results, meta, rounds, { storage } = {}) {
+  const { uncompressed, compressed } = imageMegabytes(meta);
+  console.log(
+    `image: ${meta.layers.length} layers, ${uncompressed.toFixed(0)} MB uncompressed (${compressed.toFixed(0)} MB gzip), ${rounds} rounds, fresh storage each${storage ? ` (${storage})` : ''}`,
+  );
+  for (const [name, r] of Object.entries(results)) {
+    console.log(
+      `${name.padEnd(13)} push median ${median(r.push).toFixed(2)} s (rounds: ${fmt(r.push)})   pull median ${median(r.pull).toFixed(2)} s (rounds: ${fmt(r.pull)})`,
+    );
+  }
+  const summary = { bench: 'registry', uncompressedMb: uncompressed, compressedMb: compressed };
+  for (const [name, r] of Object.entries(results)) {
+    summary[name] = { pushSeconds: median(r.push), pullSeconds: median(r.pull) };
+  }
+  if (results.hallmark && results.distribution) {
+    for (const kind of ['push', 'pull']) {
+      const h = median(results.hallmark[kind]);
+      const d = median(results.distribution[kind]);
+      summary[`${kind}Ratio`] = h / d;
+      console.log(
+        `${kind}: hallmark ${h.toFixed(2)} s, distribution ${d.toFixed(2)} s, ratio ${(h / d).toFixed(2)}  (target <= 1.0)`,
+      );
+    }
+  }
+  return summary;
+}
