@@ -31,18 +31,21 @@ export class PgReader implements VulnReader {
     this.where = target.where;
     this.pool = pool;
     const s = target.schema;
-    // The packages join the primary key's leading columns (package, module, cpe_id): one index
-    // range per package. One string per package, as on SQLite (a row object per fix would cost
-    // more than the query), in the primary key's order, as SQLite reads them.
+    // Per package, one range of the primary key, read from the index alone (it includes every
+    // column used here); one string per package, as on SQLite (a row object per fix would cost
+    // more than the query), in the key's order, as SQLite reads them. LATERAL keeps each
+    // package's rows apart as they are read: no sort or grouping of the whole answer.
     this.fixesQuery = `
-      SELECT f.package, f.module,
-             string_agg(concat_ws(chr(31), f.doc_id, f.cve, f.epoch, f.version, f.release,
-                        coalesce(f.advisory, ''), f.released, f.severity), chr(30)
-                        ORDER BY f.cpe_id, f.doc_id, f.cve, f.epoch, f.version, f.release) AS packed
+      SELECT p.package, p.module, x.packed
         FROM unnest($1::text[], $2::text[]) AS p(package, module)
-        JOIN ${s}.fixes f ON f.package = p.package COLLATE "C" AND f.module = p.module COLLATE "C"
-       WHERE f.cpe_id = ANY($3::integer[])
-       GROUP BY f.package, f.module`;
+       CROSS JOIN LATERAL (
+             SELECT string_agg(concat_ws(chr(31), f.doc_id, f.cve, f.epoch, f.version, f.release,
+                      coalesce(f.advisory, ''), f.released, f.severity), chr(30)
+                      ORDER BY f.cpe_id, f.doc_id, f.cve, f.epoch, f.version, f.release) AS packed
+               FROM ${s}.fixes f
+              WHERE f.package = p.package COLLATE "C" AND f.module = p.module COLLATE "C"
+                AND f.cpe_id = ANY($3::integer[])) AS x
+       WHERE x.packed IS NOT NULL`;
   }
 
   /**
