@@ -1061,9 +1061,9 @@ async function postgresIndexMb(url) {
 async function main() {
   for (const sig of ['SIGINT', 'SIGTERM']) {
     process.on(sig, () => {
-      console.error(`\n${sig}: stopping the children and removing temp dirs`);
+      console.error(`\n${sig}: stopping the children, removing temp dirs and bench databases`);
       cleanupNow();
-      process.exit(sig === 'SIGINT' ? 130 : 143);
+      void dropBenchDatabases().finally(() => process.exit(sig === 'SIGINT' ? 130 : 143));
     });
   }
   const notes = [];
