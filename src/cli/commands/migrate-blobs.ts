@@ -6,7 +6,7 @@
  * same size, is skipped — every blob a store holds was verified when it got there — so a run cut
  * short is simply run again, and a second run copies only what arrived during the first.
  */
-import { FsBlobStore, S3BlobStore, type BlobStore } from '../../platform/blobs/index.js';
+import { FsBlobStore, openBlobStore, type BlobStore } from '../../platform/blobs/index.js';
 import type { Config } from '../../platform/config.js';
 import { AppError, describeError, invalid } from '../../platform/errors.js';
 
@@ -164,9 +164,7 @@ async function storeOf(config: Config, kind: StoreKind): Promise<BlobStore> {
       'No S3 store is configured: set blobs.s3.bucket (HALLMARK_S3_BUCKET) and the other blobs.s3 settings.',
     );
   }
-  const store = new S3BlobStore(settings);
-  await store.verify();
-  return store;
+  return openBlobStore({ blobs: { driver: 's3', dir: config.blobs.dir, s3: settings } });
 }
 
 function progressLine(report: MigrateBlobsReport, done: number): string {
