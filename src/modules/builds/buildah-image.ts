@@ -1,7 +1,8 @@
 /**
  * What buildah's storage says about a built image: the base the last stage stands on with the
  * digest its tag had when pulled, and the image's size, measured compressed when the stored
- * (uncompressed) size is over the limit.
+ * (uncompressed) size is over the limit. One `buildah inspect` and one `buildah images` (run side
+ * by side) answer both: each buildah run costs its start and a load of the storage.
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -16,29 +17,57 @@ const BASE_NAME = 'org.opencontainers.image.base.name';
 const BASE_DIGEST = 'org.opencontainers.image.base.digest';
 const DIGEST = /^sha256:[0-9a-f]{64}$/;
 
+/** What the build's storage says of the built image and of the images it pulled. */
+export interface BuiltImage {
+  /** The built image's annotations (the base's name and digest among them). */
+  readonly annotations: Readonly<Record<string, string>>;
+  /** Sizes of the built image's layers as stored (uncompressed). */
+  readonly layerSizes: readonly number[];
+  /** The images in the storage: names and the digest each was pulled with. */
+  readonly images: ReadonlyArray<{ names: string[]; digest: string | undefined }>;
+}
+
+/** Inspects the built image and lists the storage's images, side by side. */
+export async function inspectBuilt(buildah: Buildah, image: string): Promise<BuiltImage> {
+  const [inspected, listed] = await Promise.all([
+    buildah(['inspect', '--type', 'image', image], true),
+    buildah(['images', '--json'], true),
+  ]);
+  const parsed = inspected.exitCode === 0 ? parseJson(inspected.stdout) : undefined;
+  const annotations = isRecord(parsed) ? parsed.ImageAnnotations : undefined;
+  const manifest =
+    isRecord(parsed) && typeof parsed.Manifest === 'string'
+      ? parseJson(parsed.Manifest)
+      : undefined;
+  return {
+    annotations: isRecord(annotations)
+      ? Object.fromEntries(
+          Object.entries(annotations).filter(
+            (e): e is [string, string] => typeof e[1] === 'string',
+          ),
+        )
+      : {},
+    layerSizes: manifestLayerSizes(manifest),
+    images: listed.exitCode === 0 ? parseImages(listed.stdout) : [],
+  };
+}
+
 /**
  * The base the last stage stands on, as buildah resolved its name, and the digest its tag had
  * when the build pulled it — the digest a registry answers for the tag (a multi-platform index
  * when it is one), so a later poll of the tag compares like with like.
  */
-export async function resolveBase(
-  buildah: Buildah,
-  image: string,
-  parsed: string,
-): Promise<BuildResult['base']> {
+export function resolveBase(built: BuiltImage, parsed: string): BuildResult['base'] {
   if (parsed.toLowerCase() === 'scratch') {
     return { reference: 'scratch', digest: null };
   }
-  const annotations = await inspectAnnotations(buildah, image);
-  const reference = nonEmpty(annotations[BASE_NAME]) ?? parsed;
+  const reference = nonEmpty(built.annotations[BASE_NAME]) ?? parsed;
   const pinned = /@(sha256:[0-9a-f]{64})$/.exec(reference)?.[1];
   if (pinned !== undefined) {
     return { reference, digest: pinned };
   }
-  const listed = await buildah(['images', '--json'], true);
-  const images = listed.exitCode === 0 ? parseImages(listed.stdout) : [];
-  const found = images.find((i) => i.names.includes(reference))?.digest;
-  const digest = found ?? nonEmpty(annotations[BASE_DIGEST]);
+  const found = built.images.find((i) => i.names.includes(reference))?.digest;
+  const digest = found ?? nonEmpty(built.annotations[BASE_DIGEST]);
   return { reference, digest: digest !== undefined && DIGEST.test(digest) ? digest : null };
 }
 
@@ -46,14 +75,14 @@ export async function resolveBase(
 export async function checkSize(
   buildah: Buildah,
   image: string,
+  built: BuiltImage,
   limit: number,
   workDir: string,
   authFile: string,
 ): Promise<void> {
   // The layers as stored are uncompressed; compressed they can only be smaller, so most images
   // pass here. Above the limit, the layers are compressed into an OCI layout to measure them.
-  const stored = await layerSizes(buildah, image);
-  if (sum(stored) <= limit) {
+  if (sum(built.layerSizes) <= limit) {
     return;
   }
   const layout = join(workDir, 'measure');
@@ -72,30 +101,6 @@ export async function checkSize(
       { bytes: compressed, limit: limit },
     );
   }
-}
-
-async function inspectAnnotations(
-  buildah: Buildah,
-  image: string,
-): Promise<Record<string, string>> {
-  const result = await buildah(['inspect', '--type', 'image', image], true);
-  const parsed = result.exitCode === 0 ? parseJson(result.stdout) : undefined;
-  const annotations = isRecord(parsed) ? parsed.ImageAnnotations : undefined;
-  return isRecord(annotations)
-    ? Object.fromEntries(
-        Object.entries(annotations).filter((e): e is [string, string] => typeof e[1] === 'string'),
-      )
-    : {};
-}
-
-async function layerSizes(buildah: Buildah, image: string): Promise<number[]> {
-  const result = await buildah(['inspect', '--type', 'image', image], true);
-  const parsed = result.exitCode === 0 ? parseJson(result.stdout) : undefined;
-  const manifest =
-    isRecord(parsed) && typeof parsed.Manifest === 'string'
-      ? parseJson(parsed.Manifest)
-      : undefined;
-  return manifestLayerSizes(manifest);
 }
 
 async function layoutLayerSizes(layout: string): Promise<number[]> {

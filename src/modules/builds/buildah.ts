@@ -8,7 +8,7 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { internal, unprocessable, badGateway } from '../../platform/errors.js';
-import { checkSize, resolveBase } from './buildah-image.js';
+import { checkSize, inspectBuilt, resolveBase } from './buildah-image.js';
 import { readBuildInputs } from './build-inputs.js';
 import type { BuildRequest, BuildResult, Builder, StepOptions } from './contracts.js';
 import { runTool, TOOL_PATH } from './run-tool.js';
@@ -104,8 +104,16 @@ export class BuildahBuilder implements Builder {
         tail: built.tail,
       });
     }
-    const base = await resolveBase(buildah, LOCAL_IMAGE, inputs.base);
-    await checkSize(buildah, LOCAL_IMAGE, request.maxImageBytes, request.workDir, session.authFile);
+    const image = await inspectBuilt(buildah, LOCAL_IMAGE);
+    const base = resolveBase(image, inputs.base);
+    await checkSize(
+      buildah,
+      LOCAL_IMAGE,
+      image,
+      request.maxImageBytes,
+      request.workDir,
+      session.authFile,
+    );
     options.log(`Pushing ${request.push.reference}\n`);
     const digestFile = join(request.workDir, 'digest');
     const pushed = await buildah([
