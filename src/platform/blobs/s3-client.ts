@@ -11,7 +11,7 @@ import {
   S3ServiceException,
 } from '@aws-sdk/client-s3';
 import type { S3BlobsConfig } from '../config.js';
-import { AppError, badGateway, describeError, internal } from '../errors.js';
+import { AppError, badGateway, describeError } from '../errors.js';
 
 /** Where the store's objects are: the client, the bucket and the key prefix (`''` or `x/`). */
 export interface S3Place {
@@ -110,11 +110,9 @@ export async function verifyBucket(client: S3Client, settings: S3BlobsConfig): P
   } catch (err) {
     // Another replica starting at the same moment may have created it.
     if (!(err instanceof S3ServiceException && err.name === 'BucketAlreadyOwnedByYou')) {
-      throw internal(
-        'blob.s3_unavailable',
+      throw unusable(
         `Bucket ${settings.bucket} does not exist at ${settings.endpoint ?? 'AWS S3'} and creating it failed: ${explain(err)}.`,
-        undefined,
-        { cause: err },
+        err,
       );
     }
   }
@@ -135,7 +133,16 @@ function unavailable(err: unknown, settings: S3BlobsConfig, where: string): AppE
   } else {
     sentence = `The S3 blob store ${where} cannot be used: ${explain(err)} (HTTP ${status}).`;
   }
-  return internal('blob.s3_unavailable', sentence, { status }, { cause: err });
+  return unusable(sentence, err, status);
+}
+
+/** 503 `blob.s3_unavailable`: another server's fault, said in one sentence (the CLI exits 1). */
+function unusable(sentence: string, cause: unknown, status?: number): AppError {
+  return new AppError('blob.s3_unavailable', sentence, {
+    status: 503,
+    cause,
+    ...(status === undefined ? {} : { detail: { status } }),
+  });
 }
 
 /** A short reason from an S3 or network error (the SDK's messages are often "UnknownError"). */
