@@ -1,9 +1,10 @@
 /**
  * Blob uploads in progress. The acknowledged offset lives in the `uploads` table and the bytes in
- * the blob store's upload file; a writer (with its running hash, but its file closed) is kept
- * between requests so a chunked upload is hashed once. After a restart, or when another process
- * served the previous chunk, the writer is reopened at the acknowledged offset and anything past
- * it is dropped. Each key or user may have `maxOpenPerOwner` uploads in progress.
+ * the blob store's upload (a file, or S3 parts with a saved state that holds the running hash); a
+ * writer (with its running hash, but its file closed) is kept between requests so a chunked upload
+ * is hashed once. After a restart, or when another process served the previous chunk, the writer
+ * is reopened at the acknowledged offset and anything past it is dropped. Each key or user may
+ * have `maxOpenPerOwner` uploads in progress.
  */
 import type { Kysely, Selectable } from 'kysely';
 import type { BlobStore, BlobWriter } from '../../platform/blobs/index.js';
