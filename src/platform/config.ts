@@ -64,7 +64,7 @@ export const ConfigSchema = z
             prefix: z
               .string()
               .max(200)
-              .regex(/^[A-Za-z0-9._\/-]*$/, 'may hold only letters, digits and . _ - /')
+              .regex(/^[A-Za-z0-9._/-]*$/, 'may hold only letters, digits and . _ - /')
               .default(''),
             /** Access key; unset with the secret: the SDK's default chain (env, profile, role). */
             accessKeyId: z.string().min(1).optional(),
