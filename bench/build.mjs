@@ -14,11 +14,13 @@
 // and prints both medians, the ratio, and what Hallmark adds (clone + push + scan) over buildah
 // alone (target <= 25 %). Last, with auto rebuild on, BENCH_REBUILD_ROUNDS (default 3) times a new
 // digest of the base is pushed to Hallmark's registry and timed until the rebuilt dependent image
-// is published. Exit code 2: a needed program (buildah, git, skopeo, dist/) is missing.
+// is published. BENCH_SERVER_LOG=<file> keeps the server's log (JSON lines) there. Exit code 2: a
+// needed program (buildah, git, skopeo, dist/) is missing.
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import {
   closeSync,
+  copyFileSync,
   mkdirSync,
   openSync,
   readFileSync,
@@ -596,6 +598,33 @@ async function hallmarkBuild(admin, projectId, tag) {
   return { ms, durations: build.durations, imageId: build.imageId };
 }
 
+/**
+ * What the server logged of the scan of `image` (`<namespace>/<repository>:<tag>`): the scan's
+ * time in seconds, its process's start, and how many layers came from their stored indexes.
+ */
+function scanLogOf(logFile, image) {
+  const lines = readFileSync(logFile, 'utf8').split('\n');
+  for (const line of lines.reverse()) {
+    if (!line.includes('"image scanned"') || !line.includes(image)) {
+      continue;
+    }
+    try {
+      const entry = JSON.parse(line);
+      if (entry.image === image) {
+        return {
+          seconds: entry.ms / 1000,
+          processSeconds: (entry.processReadyMs ?? 0) / 1000,
+          indexedLayers: entry.indexedLayers ?? 0,
+          newLayerIndexes: entry.newLayerIndexes ?? 0,
+        };
+      }
+    } catch {
+      // another process's line
+    }
+  }
+  return undefined;
+}
+
 /** How long the image took from its push to the end of its scan, in seconds. */
 function scanSeconds(image) {
   return (Date.parse(image.scannedAt) - Date.parse(image.createdAt)) / 1000;
@@ -660,6 +689,7 @@ async function baseToPublished(admin, project, release, base, appRepository) {
         queuedAfter: (Date.parse(ended.createdAt) - pushedAt) / 1000,
         durations: ended.durations,
         scan: scanSeconds(published),
+        scanLog: scanLogOf(hallmark.log, `${appRepository}:${published.tag}`),
       };
     }
     if (rebuild !== undefined && FINAL.includes(rebuild.status) && rebuild.status !== 'passed') {
@@ -713,8 +743,11 @@ try {
 
   const scanned = await images(admin, project.id);
   for (const b of builds) {
-    b.scan = scanSeconds(scanned.find((i) => i.id === b.imageId));
+    const image = scanned.find((i) => i.id === b.imageId);
+    b.scan = scanSeconds(image);
+    b.scanLog = scanLogOf(hallmark.log, `${appRepository}:${image.tag}`);
   }
+  const baseScan = scanLogOf(hallmark.log, `${project.namespace}/base:1`);
 
   await ok(
     admin('PUT', `/projects/${project.id}/build-settings`, { ...source, autoRebuild: true }),
@@ -754,9 +787,16 @@ try {
   console.log(
     `  its phases (medians): queued ${phase('queued').toFixed(1)} s, clone + lint ${phase('cloning').toFixed(1)} s, build ${phase('building').toFixed(1)} s, push ${phase('pushing').toFixed(1)} s, scanning ${phase('scanning').toFixed(1)} s = ${pct(1000 * phase('scanning'))}`,
   );
+  const logged = (runs, key) =>
+    median(runs.map((r) => r.scanLog?.[key]).filter((v) => v !== undefined)) ?? NaN;
   console.log(
-    `  of scanning: the image's scan (push to scanned) ${imageScan.toFixed(1)} s; the rest is build.finish's look at the image, once a second after the push`,
+    `  of scanning: the image's scan (push to scanned) ${imageScan.toFixed(1)} s, of which the scan job ${logged(builds, 'seconds').toFixed(2)} s (its process started in ${logged(builds, 'processSeconds').toFixed(2)} s; ${logged(builds, 'indexedLayers')} layers from their indexes); the rest is the wait for the push's end and for build.finish, which the verdict queues`,
   );
+  if (baseScan !== undefined) {
+    console.log(
+      `  the base's own scan, which read and indexed its layers (once): ${baseScan.seconds.toFixed(2)} s, ${baseScan.newLayerIndexes} layer indexes written`,
+    );
+  }
   const ownWork = phase('queued') + phase('cloning') + phase('pushing') + imageScan;
   console.log(
     `  hallmark's own work (queue wait + clone + lint + push + the image's scan): ${ownWork.toFixed(1)} s = ${pct(1000 * ownWork)} over buildah alone`,
@@ -765,7 +805,7 @@ try {
     `base→published  median ${secs(rebuildMs)} s   (rounds: ${rebuilds.map((r) => secs(r.ms)).join(', ')}; from the end of the base's push, which took ${secs(median(rebuilds.map((r) => r.pushMs)))} s)`,
   );
   console.log(
-    `  the rebuild (medians): queued ${median(rebuilds.map((r) => r.queuedAfter)).toFixed(1)} s after the push, waited ${rebuildPhase('queued').toFixed(1)} s, clone + lint ${rebuildPhase('cloning').toFixed(1)} s, build ${rebuildPhase('building').toFixed(1)} s, push ${rebuildPhase('pushing').toFixed(1)} s, the image's scan to publication ${median(rebuilds.map((r) => r.scan)).toFixed(1)} s`,
+    `  the rebuild (medians): queued ${median(rebuilds.map((r) => r.queuedAfter)).toFixed(1)} s after the push, waited ${rebuildPhase('queued').toFixed(1)} s, clone + lint ${rebuildPhase('cloning').toFixed(1)} s, build ${rebuildPhase('building').toFixed(1)} s, push ${rebuildPhase('pushing').toFixed(1)} s, the image's scan to publication ${median(rebuilds.map((r) => r.scan)).toFixed(1)} s (the scan job ${logged(rebuilds, 'seconds').toFixed(2)} s, ${logged(rebuilds, 'indexedLayers')} layers from their indexes)`,
   );
   console.log(
     JSON.stringify({
@@ -778,6 +818,8 @@ try {
         ['queued', 'cloning', 'building', 'pushing', 'scanning'].map((p) => [p, phase(p)]),
       ),
       imageScanSeconds: imageScan,
+      scanJobSeconds: logged(builds, 'seconds'),
+      indexedLayers: logged(builds, 'indexedLayers'),
       basePushToPublishedSeconds: rebuildMs / 1000,
       imageMb: base.uncompressedMb,
       rounds: ROUNDS,
@@ -794,6 +836,10 @@ try {
 } finally {
   if (hallmark !== undefined) {
     await stopHallmark(hallmark.server);
+    if (process.env.BENCH_SERVER_LOG) {
+      // The server's JSON log lines (each job's and scan's timings), kept for a closer look.
+      copyFileSync(hallmark.log, process.env.BENCH_SERVER_LOG);
+    }
   }
   cleanupNow();
 }
