@@ -50,13 +50,19 @@ describe('loadConfig', () => {
       database: { dialect: 'sqlite', file: path.join(dir, 'data', 'hallmark.db') },
       blobs: { driver: 'fs', dir: path.join(dir, 'data', 'blobs'), s3: undefined },
       workers: { concurrency: 2, inProcess: true, leaseSeconds: 20 },
-      registry: { maxManifestBytes: 4 * 1024 * 1024, gcGraceMinutes: 60, maxOpenUploads: 100 },
+      registry: {
+        maxManifestBytes: 4 * 1024 * 1024,
+        gcGraceMinutes: 60,
+        uploadExpiryMinutes: 1440,
+        maxOpenUploads: 100,
+      },
       scan: {
         policy: 'connect-2018',
         vulndb: { store: 'sqlite', file: path.join(dir, 'data', 'vulndb.sqlite') },
         vulndbMaxAgeDays: 7,
         timeoutSeconds: 900,
         memoryLimitMb: 1024,
+        layerCacheMb: 2048,
       },
       accounts: {
         passwordMinLength: 6,
