@@ -83,6 +83,11 @@ interface Plan {
   readonly cpeIds: number[];
   /** `cpeIds` joined: the key of the lookups made for them. */
   readonly cpeKey: string;
+  /**
+   * Per installed package, the key of its lookup (CPE set, name, module), made once; null for
+   * what is not looked up (no applicable CPE, or no architecture: `gpg-pubkey`).
+   */
+  readonly keys: (string | null)[];
 }
 
 /** A matcher over an open index. */
@@ -145,7 +150,13 @@ export class IndexMatcher implements VulnerabilityMatcher {
       const cpeIds = this.cpes
         .filter(({ cpe }) => basis.cpes.some((c) => imageCpeApplies(cpe, c)))
         .map((c) => c.id);
-      plans.push({ input, basis, cpeIds, cpeKey: cpeIds.join(',') });
+      const cpeKey = cpeIds.join(',');
+      const keys = input.packages.map((pkg) =>
+        cpeIds.length === 0 || pkg.arch === null
+          ? null
+          : `${cpeKey}\u0000${packageKey(pkg.name, moduleOf(pkg))}`,
+      );
+      plans.push({ input, basis, cpeIds, cpeKey, keys });
     }
     const looked = await this.lookUp(plans);
     return plans.map((plan) => this.report(plan, looked, now));
@@ -191,20 +202,22 @@ export class IndexMatcher implements VulnerabilityMatcher {
         group = { cpeIds: plan.cpeIds, keys: new Map() };
         wanted.set(plan.cpeKey, group);
       }
-      for (const pkg of plan.input.packages) {
-        if (pkg.arch === null) {
-          continue;
+      plan.input.packages.forEach((pkg, i) => {
+        const memoKey = plan.keys[i];
+        if (memoKey === null || memoKey === undefined || looked.has(memoKey)) {
+          return;
         }
-        const module = moduleOf(pkg);
-        const key = packageKey(pkg.name, module);
-        const memoKey = `${plan.cpeKey}\u0000${key}`;
         const known = this.candidates?.get(memoKey);
         if (known !== undefined) {
           looked.set(memoKey, known);
-        } else if (!group.keys.has(key)) {
+          return;
+        }
+        const module = moduleOf(pkg);
+        const key = packageKey(pkg.name, module);
+        if (!group.keys.has(key)) {
           group.keys.set(key, { name: pkg.name, module });
         }
-      }
+      });
     }
     for (const [cpeKey, group] of wanted) {
       if (group.keys.size === 0) {
@@ -229,11 +242,11 @@ export class IndexMatcher implements VulnerabilityMatcher {
   ): VulnerabilityReport {
     const { input, basis } = plan;
     const found = new Map<string, { vuln: Vulnerability; pkg: MatchPackage }>();
-    for (const pkg of input.packages) {
-      if (plan.cpeIds.length === 0 || pkg.arch === null) {
+    for (const [i, pkg] of input.packages.entries()) {
+      const key = plan.keys[i];
+      if (key === null || key === undefined) {
         continue;
       }
-      const key = `${plan.cpeKey}\u0000${packageKey(pkg.name, moduleOf(pkg))}`;
       for (const fix of this.missingFixes(pkg, key, looked.get(key) ?? [])) {
         const id = fix.cve;
         const foundKey = `${id}\u0000${pkg.name}`;
