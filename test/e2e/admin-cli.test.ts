@@ -189,7 +189,8 @@ describe.each(['sqlite', 'postgres'] as const)('hallmark admin and serve [%s]', 
     const missing = await admin('rotate-key', '00000000-0000-0000-0000-000000000000');
     expect(missing.code).toBe(2);
     expect(missing.stderr).toContain('does not exist');
-  });
+    // A dozen commands, each a Node start: minutes on a loaded CI machine.
+  }, 180_000);
 
   it('should refuse a bad port with a clear configuration error', async (ctx) => {
     if (skip) {
