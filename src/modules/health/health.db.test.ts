@@ -2,7 +2,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { importPaths, type VulnIndexLocation } from '../../engine/vuln/index.js';
+import { describeLocation, importPaths, type VulnIndexLocation } from '../../engine/vuln/index.js';
 import { syntheticVexDocument, type SyntheticSpec } from '../../engine/vuln/synthetic.js';
 import { newId, readJson, writeJson } from '../../platform/db/index.js';
 import { describeDb } from '../../platform/db/test-harness.js';
@@ -366,6 +366,11 @@ describeDb('health grades in the server', (t) => {
     const fresh = await staff.get('/vulndb');
     expect(fresh.status).toBe(200);
     expect(fresh.body.documents).toBeGreaterThanOrEqual(2);
+    // The index lives where the metadata does: a schema of the PostgreSQL database, else a file.
+    expect(fresh.body.path).toBe(describeLocation(vulndb));
+    expect(fresh.body.path).toMatch(
+      t.dialect === 'postgres' ? / \(schema vulndb\)$/ : /vulndb\.sqlite$/,
+    );
     expect(fresh.body.maxAgeDays).toBe(7);
     // The import ran at the real time, the server's clock is in 2026-04: data looks fresh or old
     // depending on that gap, so compare with a clock far in the future.
