@@ -1,10 +1,9 @@
 /** `hallmark check IMAGE`: scan an image locally with the certification policy. */
 import { scanImage } from '../../engine/scan.js';
-import type { ScanProgress, ScanResult } from '../../engine/scan.js';
+import type { ScanProgress, ScanResult, VulnerabilityData } from '../../engine/scan.js';
 import { POLICY_IDS } from '../../engine/policy/index.js';
 import { policyFileUrl } from '../../engine/policy/links.js';
 import type { PolicyId } from '../../engine/policy/types.js';
-import { NO_VULNDB_MESSAGE, openVulnerabilityData } from '../../engine/vuln/index.js';
 import { EXIT, ExitError } from '../exit.js';
 import type { ExitCode } from '../exit.js';
 import { toJsonReport } from '../../engine/report.js';
@@ -13,6 +12,10 @@ import { toText } from '../output/text.js';
 
 /** `docs/policy/` of this installation (dist/cli/commands or src/cli/commands → the root). */
 const POLICY_DOCS = new URL('../../../docs/policy/', import.meta.url);
+
+/** The reason a check without vulnerability data gives. */
+export const NO_VULNDB_MESSAGE =
+  'no vulnerability data: pass --vulndb FILE with an index built by `hallmark vulndb import` from Red Hat CSAF VEX files';
 
 /** Output formats of `check`. */
 export const CHECK_OUTPUTS = ['text', 'json', 'junit'] as const;
@@ -45,9 +48,7 @@ export interface CheckCommandResult {
 export async function check(image: string, options: CheckOptions): Promise<CheckCommandResult> {
   const policy = parsePolicy(options.policy ?? 'connect-2018');
   const output = parseOutput(options.output ?? 'text');
-  const vulns = options.vulndb
-    ? await openVulnerabilityData(options.vulndb)
-    : { unavailable: NO_VULNDB_MESSAGE };
+  const vulns = await openVulns(options.vulndb);
   const scanned = await scanImage(image, {
     policy,
     vulns,
@@ -73,6 +74,19 @@ export async function check(image: string, options: CheckOptions): Promise<Check
     case 'text':
       return { output: toText(result, { color: options.color ?? false }), exitCode, result };
   }
+}
+
+/**
+ * The vulnerability data of `--vulndb`. The vulnerability engine is loaded only then: its module
+ * brings the importer and the HTTP client of `vulndb sync` too, memory a check without data
+ * need not hold.
+ */
+async function openVulns(file: string | undefined): Promise<VulnerabilityData> {
+  if (!file) {
+    return { unavailable: NO_VULNDB_MESSAGE };
+  }
+  const { openVulnerabilityData } = await import('../../engine/vuln/index.js');
+  return openVulnerabilityData(file);
 }
 
 /** Splits a comma-separated list flag, dropping blanks. */

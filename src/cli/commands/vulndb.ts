@@ -4,7 +4,7 @@
  */
 import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { dirname } from 'node:path';
 import { describeIndex, importPaths, syncIndex } from '../../engine/vuln/index.js';
 import { scheduleRecompute } from '../../modules/health/index.js';
 import type { Config } from '../../platform/config.js';
@@ -21,6 +21,8 @@ import type {
   VulnIndexLocation,
 } from '../../engine/vuln/index.js';
 import { EXIT, ExitError } from '../exit.js';
+
+export { defaultVulndbPath } from '../vulndb-path.js';
 
 /** Options of `vulndb import`. */
 export interface VulndbImportOptions {
@@ -127,19 +129,6 @@ async function makeParent(target: string | VulnIndexLocation): Promise<void> {
   if (file !== null) {
     await mkdir(dirname(file), { recursive: true });
   }
-}
-
-/**
- * The CLI's default index location: `$XDG_CACHE_HOME/hallmark/vulndb.sqlite`, else
- * `~/.cache/hallmark/vulndb.sqlite` (the caller passes the environment and home directory).
- */
-export function defaultVulndbPath(
-  env: { XDG_CACHE_HOME?: string | undefined },
-  home: string,
-): string {
-  const cache =
-    env.XDG_CACHE_HOME && env.XDG_CACHE_HOME !== '' ? env.XDG_CACHE_HOME : join(home, '.cache');
-  return join(cache, 'hallmark', 'vulndb.sqlite');
 }
 
 /** Renders an import or sync summary for a terminal: counts, then each skipped document. */

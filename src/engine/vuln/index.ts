@@ -28,10 +28,6 @@ export {
   type VulnIndexLocation,
 } from './store.js';
 
-/** The reason given when a scan runs without vulnerability data. */
-export const NO_VULNDB_MESSAGE =
-  'no vulnerability data: pass --vulndb FILE with an index built by `hallmark vulndb import` from Red Hat CSAF VEX files';
-
 /** Index problems that make the data unavailable rather than the command wrong. */
 const UNAVAILABLE_CODES = new Set(['vulndb.not_an_index', 'vulndb.schema_mismatch']);
 
