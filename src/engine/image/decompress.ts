@@ -10,8 +10,13 @@ import { ZstdFrameGuard } from './zstd-frames.js';
 /** Compression of a layer stream. */
 export type Compression = 'gzip' | 'zstd' | 'none';
 
-/** Output chunk size of the decompressors: large chunks keep per-chunk costs negligible. */
-const CHUNK = 1 << 20;
+/**
+ * Size of the chunks a layer is read and decompressed in. Each chunk is a fresh buffer, garbage
+ * once the tar parser has passed it, and freed only at the next young-generation collection: at
+ * 1 MiB a scan carried 25–40 MB of dead chunks (`bench:scan` RSS profile); at 256 KiB it carries
+ * a quarter of that, for no measurable cost per chunk.
+ */
+export const LAYER_CHUNK = 256 * 1024;
 
 /** Classifies the first bytes of a layer. */
 export function detectCompression(head: Buffer): Compression {
@@ -75,13 +80,13 @@ async function* zstdDecompress(source: AsyncIterable<Buffer>): AsyncGenerator<Bu
 
 /**
  * The decompressing stage for a compression, or undefined for plain tar. Each holds at most about
- * a megabyte of output until the next stage reads it, whatever the input's ratio: zlib stops at
- * each `chunkSize` of output while the readable side is full.
+ * a chunk (zstd: a megabyte) of output until the next stage reads it, whatever the input's ratio:
+ * zlib stops at each `chunkSize` of output while the readable side is full.
  */
 export function decompressor(c: Compression): Duplex | undefined {
   switch (c) {
     case 'gzip':
-      return createGunzip({ chunkSize: CHUNK });
+      return createGunzip({ chunkSize: LAYER_CHUNK });
     case 'zstd':
       return Duplex.from(zstdDecompress);
     case 'none':

@@ -8,6 +8,7 @@ import { open } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { ImageReadError } from '../../platform/errors.js';
+import { LAYER_CHUNK } from './decompress.js';
 import { sha256Digest } from './digest.js';
 import { readArchiveManifest, realManifest } from './docker-archive-manifest.js';
 import type { ArchiveImage } from './docker-archive-manifest.js';
@@ -190,7 +191,7 @@ function openMember(file: string, m: TarMember | undefined, i: number): Promise<
       : createReadStream(file, {
           start: m.offset,
           end: m.offset + m.size - 1,
-          highWaterMark: 1 << 20,
+          highWaterMark: LAYER_CHUNK,
         }),
   );
 }

@@ -352,7 +352,7 @@ async function readContent(
       for (const h of hashes) {
         h.update(chunk);
       }
-      // A copy: the chunk is a view of a 1 MiB decompression buffer that must not stay alive.
+      // A copy: the chunk is a view of a decompression chunk that must not stay alive.
       kept?.push(Buffer.from(chunk));
       if (out) {
         await out.write(chunk);

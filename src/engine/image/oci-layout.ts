@@ -4,6 +4,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { ImageReadError } from '../../platform/errors.js';
+import { LAYER_CHUNK } from './decompress.js';
 import { verifyDigest } from './digest.js';
 import { parseConfig, parseManifest, selectPlatform, MAX_MANIFEST_BYTES } from './manifest.js';
 import type { ParsedManifest, Platform } from './manifest.js';
@@ -183,5 +184,5 @@ async function openLayerBlob(dir: string, manifest: ImageManifest, i: number): P
       `${dir}: layer ${i} (${layer.digest}) is not in blobs/`,
     );
   }
-  return createReadStream(path, { highWaterMark: 1 << 20 });
+  return createReadStream(path, { highWaterMark: LAYER_CHUNK });
 }

@@ -13,7 +13,7 @@ import { pipeline } from 'node:stream/promises';
 import { extract as tarExtract } from 'tar-stream';
 import { ImageReadError } from '../../platform/errors.js';
 import { prop } from '../../platform/json.js';
-import { decompressor, detectCompression, peek, prepend } from './decompress.js';
+import { LAYER_CHUNK, decompressor, detectCompression, peek, prepend } from './decompress.js';
 import type { Compression } from './decompress.js';
 import { FileTree } from './file-tree.js';
 import { applyEntry } from './layer-entries.js';
@@ -44,7 +44,6 @@ export const DEFAULT_LIMITS: LayerLimits = {
 
 /** The ratio limit only applies past this many uncompressed bytes: small layers compress well. */
 const RATIO_FLOOR = 64 * 2 ** 20;
-const CHUNK = 1 << 20;
 
 /** What the caller wants from the layers. */
 export interface ReadLayersOptions {
@@ -271,7 +270,7 @@ async function readLayer(
   ctx.recorder = recorder;
   const extract = tarExtract();
   const stages = [
-    Readable.from(prepend(head, rest), { objectMode: false, highWaterMark: CHUNK }),
+    Readable.from(prepend(head, rest), { objectMode: false, highWaterMark: LAYER_CHUNK }),
     meter(ctx, counters, run, uncompressedDigest ? undefined : hash),
     decompressor(compression),
     limiter(ctx, counters, run.limits, compression, uncompressedDigest ? hash : undefined),
@@ -359,8 +358,8 @@ function meter(
   hash: { hash: Hash } | undefined,
 ): Transform {
   return new Transform({
-    readableHighWaterMark: CHUNK,
-    writableHighWaterMark: CHUNK,
+    readableHighWaterMark: LAYER_CHUNK,
+    writableHighWaterMark: LAYER_CHUNK,
     transform(chunk: Buffer, _enc, done) {
       counters.compressed += chunk.length;
       if (counters.compressed > run.declaredSize && run.declaredSize > 0) {
@@ -389,8 +388,8 @@ function limiter(
 ): Transform {
   const where = `layer ${ctx.index + 1} (${ctx.digest})`;
   return new Transform({
-    readableHighWaterMark: CHUNK,
-    writableHighWaterMark: CHUNK,
+    readableHighWaterMark: LAYER_CHUNK,
+    writableHighWaterMark: LAYER_CHUNK,
     transform(chunk: Buffer, _enc, done) {
       counters.uncompressed += chunk.length;
       if (counters.uncompressed > limits.maxLayerBytes) {
