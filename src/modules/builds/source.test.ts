@@ -91,7 +91,9 @@ describe('cloneSource', () => {
     );
     expect(cloned).toEqual({ commit: commits.main });
     expect(await readFile(join(to, 'hello'), 'utf8')).toBe('hello main 2\n');
-    expect(lines.join('')).toContain('$ git fetch --depth 1 --no-tags -- origin HEAD');
+    expect(lines.join('')).toContain(
+      `$ git fetch --depth 1 --no-tags -- ${server.url}/app.git HEAD`,
+    );
     const depth = await exec('git', ['-C', to, 'rev-list', '--count', 'HEAD']);
     expect(depth.stdout.trim()).toBe('1');
   });

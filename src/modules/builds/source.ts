@@ -3,7 +3,7 @@
  * id) into a new repository, then its submodules level by level — each submodule URL validated
  * like the origin before git may fetch it — all under the hardened session of `git-session.ts`.
  */
-import { mkdir, mkdtemp, rm, stat } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { AppError, invalid, unprocessable } from '../../platform/errors.js';
 import type { ClonedSource, GitPolicy, GitSource, StepOptions } from './contracts.js';
@@ -52,14 +52,22 @@ export async function cloneSource(
       ...(hostKey === undefined ? {} : { hostKey }),
     });
     const git = gitRunner(session, signal, options.log);
+    // Three git runs, each a process start: the URL is fetched directly (the remote is only
+    // recorded when submodules need it) and the commit is read from the detached HEAD.
     await git(['init', '-q', '--', dest]);
-    await git(['-C', dest, 'remote', 'add', 'origin', '--', origin.url.url]);
-    await git(['-C', dest, 'fetch', '--depth', '1', '--no-tags', '--', 'origin', ref ?? 'HEAD']);
+    await git([
+      '-C',
+      dest,
+      'fetch',
+      '--depth',
+      '1',
+      '--no-tags',
+      '--',
+      origin.url.url,
+      ref ?? 'HEAD',
+    ]);
     await git(['-C', dest, 'checkout', '-q', '--detach', 'FETCH_HEAD']);
-    const commit = (await git(['-C', dest, 'rev-parse', 'HEAD'], { capture: true })).trim();
-    if (!/^[0-9a-f]{40}([0-9a-f]{24})?$/.test(commit)) {
-      throw unprocessable('build.git_failed', `git named the commit "${commit}".`);
-    }
+    const commit = await checkedOut(dest, git);
     await submodules(dest, origin, { git, policy: options.policy }, 1);
     return { commit, ...(hostKey === undefined ? {} : { hostKey }) };
   } catch (err) {
@@ -76,6 +84,24 @@ export async function cloneSource(
     clearTimeout(timer);
     await rm(scratch, { recursive: true, force: true });
   }
+}
+
+/** A full commit id (SHA-1, or SHA-256 in a repository of that format). */
+const COMMIT = /^[0-9a-f]{40}([0-9a-f]{24})?$/;
+
+/**
+ * The commit checked out: a detached HEAD is the commit id itself in `.git/HEAD` (an annotated
+ * tag peeled), which git wrote into the new repository; `git rev-parse` should it read otherwise.
+ */
+async function checkedOut(dest: string, git: Git): Promise<string> {
+  const head = (await readFile(join(dest, '.git', 'HEAD'), 'utf8').catch(() => '')).trim();
+  const commit = COMMIT.test(head)
+    ? head
+    : (await git(['-C', dest, 'rev-parse', 'HEAD'], { capture: true })).trim();
+  if (!COMMIT.test(commit)) {
+    throw unprocessable('build.git_failed', `git named the commit "${commit}".`);
+  }
+  return commit;
 }
 
 /** Submodules deeper than this are refused (each level is one more round of fetches). */
@@ -188,6 +214,10 @@ async function submodules(
       'build.submodule.too_deep',
       `Submodules nest deeper than ${MAX_SUBMODULE_DEPTH} levels.`,
     );
+  }
+  if (depth === 1) {
+    // Relative submodule URLs resolve against the origin (the fetch above named no remote).
+    await ctx.git(['-C', dir, 'remote', 'add', 'origin', '--', parent.url.url]);
   }
   await ctx.git(['-C', dir, 'submodule', 'init']);
   const urls = await configEntries(ctx.git, dir, ['--local'], /^submodule\.(.+)\.url$/);
