@@ -6,7 +6,8 @@ import { fixture } from '../../../test/support/fixtures.js';
 import { describeStores } from '../../../test/support/vuln-stores.js';
 import { describeIndex } from './info.js';
 import { ImportSession, importPaths } from './importer.js';
-import { openWriter, type VulnIndexLocation } from './store.js';
+import { type VulnIndexLocation } from './store.js';
+import { openWriter } from './open-store.js';
 import { syntheticVexDocument } from './synthetic.js';
 import type { SyntheticSpec } from './synthetic.js';
 

@@ -11,7 +11,8 @@ import { forEachArchiveDocument, isArchiveName } from './archive.js';
 import { parseVexDocument } from './csaf.js';
 import type { ParsedDocument } from './csaf.js';
 import { isNvrMap, isRepositoryMap, parseRepositoryMap } from './repo-map.js';
-import { META, openWriter, type VulnIndexLocation, type VulnWriter } from './store.js';
+import { META, type VulnIndexLocation, type VulnWriter } from './store.js';
+import { openWriter } from './open-store.js';
 
 /** A document that was not imported, and why. */
 export interface SkippedDocument {

@@ -1,5 +1,6 @@
 /** What an index holds and how fresh it is (for `vulndb` output and the staff freshness view). */
-import { META, openReader, toLocation, describeLocation } from './store.js';
+import { META, toLocation, describeLocation } from './store.js';
+import { openReader } from './open-store.js';
 import type { VulnIndexLocation } from './store.js';
 
 /** A summary of an index. */

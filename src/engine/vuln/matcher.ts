@@ -10,7 +10,8 @@ import { cpeApplies, cpesFromOsRelease, parseCpe } from './cpe.js';
 import type { Cpe } from './cpe.js';
 import { gradeFor } from './grade.js';
 import { moduleStream } from './purl.js';
-import { openReader, packageKey, type PackageKey, type VulnIndexLocation } from './store.js';
+import { packageKey, type PackageKey, type VulnIndexLocation } from './store.js';
+import { openReader } from './open-store.js';
 import type { VulnReader } from './store.js';
 import type {
   MatchBasis,

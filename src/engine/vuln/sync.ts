@@ -16,7 +16,8 @@ import type { ImportProgress, ImportSummary } from './importer.js';
 import { downloadResumable, fetchBytes } from './http.js';
 import type { DownloadProgress } from './http.js';
 import { parseRepositoryMap } from './repo-map.js';
-import { META, openWriter, toLocation, type VulnIndexLocation, type VulnWriter } from './store.js';
+import { META, toLocation, type VulnIndexLocation, type VulnWriter } from './store.js';
+import { openWriter } from './open-store.js';
 
 /** Progress of a sync: the download, then imports. */
 export type SyncProgress =
