@@ -8,6 +8,7 @@ import type { GradedImages } from '../modules/health/index.js';
 import {
   imageLabels,
   imagesUsingSet,
+  imagesUsingSets,
   projectImageFacts,
   publishedSetsAmong,
 } from '../modules/images/index.js';
@@ -28,6 +29,7 @@ export const projectFacts: ProjectFacts = {
 export const gradedImages: GradedImages = {
   publishedSets: publishedSetsAmong,
   usingSet: imagesUsingSet,
+  usingSets: imagesUsingSets,
   errataDrop: onErrataDrop,
   async dropNotices(db, ids) {
     const labels = await imageLabels(db, ids);

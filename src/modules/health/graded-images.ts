@@ -23,6 +23,11 @@ export interface DropNotice {
 export interface GradedImages {
   /** Of the package sets `digests`, those some published image uses. */
   readonly publishedSets: (db: Kysely<DB>, digests: readonly string[]) => Promise<Set<string>>;
+  /** The published images using each of the sets `digests` (a set none uses is left out). */
+  readonly usingSets: (
+    db: Kysely<DB>,
+    digests: readonly string[],
+  ) => Promise<Map<string, { id: string; published: boolean }[]>>;
   /** The published images using set `digest`, and image `also` whether published or not. */
   readonly usingSet: (
     db: Kysely<DB>,

@@ -33,34 +33,37 @@ export interface GradeMove {
 const CHUNK = 500;
 
 /**
- * Gives every image of `images` the grade and next drop date of `health` at `now`. An image whose
- * grade changes closes its open history period and opens a new one; one whose next drop date
- * alone changes keeps its period.
+ * Gives every image of `moves` its `health` (grade and next drop date) at `now`, a few statements
+ * for them all, whatever their grades. An image whose grade changes closes its open history
+ * period and opens a new one; one whose next drop date alone changes keeps its period.
  */
 export async function moveGrades(
   trx: Kysely<DB>,
-  images: readonly GradeMove[],
-  health: HealthSummary,
+  moves: readonly (GradeMove & { readonly health: HealthSummary })[],
   now: Date,
 ): Promise<void> {
   const at = now.toISOString();
-  for (let from = 0; from < images.length; from += CHUNK) {
-    const chunk = images.slice(from, from + CHUNK);
-    const regraded = chunk.filter((m) => m.previous !== health.grade).map((m) => m.id);
+  for (let from = 0; from < moves.length; from += CHUNK) {
+    const chunk = moves.slice(from, from + CHUNK);
+    const regraded = chunk.filter((m) => m.previous !== m.health.grade);
     if (regraded.length > 0) {
       await trx
         .updateTable('image_grades')
         .set({ end_at: at })
-        .where('image_id', 'in', regraded)
+        .where(
+          'image_id',
+          'in',
+          regraded.map((m) => m.id),
+        )
         .where('end_at', 'is', null)
         .execute();
       await trx
         .insertInto('image_grades')
         .values(
-          regraded.map((id) => ({
+          regraded.map((m) => ({
             id: newId(),
-            image_id: id,
-            grade: health.grade,
+            image_id: m.id,
+            grade: m.health.grade,
             start_at: at,
             end_at: null,
           })),
@@ -72,8 +75,8 @@ export async function moveGrades(
       .values(
         chunk.map((m) => ({
           image_id: m.id,
-          grade: health.grade,
-          next_drop_date: health.nextDropDate,
+          grade: m.health.grade,
+          next_drop_date: m.health.nextDropDate,
           graded_at: at,
         })),
       )

@@ -9,14 +9,13 @@ export {
   type StoredHealth,
 } from './grades.js';
 export {
-  gradePackageSet,
   matchPackageSet,
   missingAdvisories,
   openServerVulndb,
   serverVulndbSource,
   savePackageSet,
-  type SetGrading,
 } from './package-sets.js';
+export { gradePackageSet, gradePackageSets, type SetGrading } from './set-grading.js';
 export { recomputeGrades, type RecomputeDeps, type RecomputeReport } from './recompute.js';
 export { indexStamp, lastRecompute, scheduleRecompute } from './schedule.js';
 export { recomputeJob } from './job.js';

@@ -1,7 +1,7 @@
 /**
  * Package sets: each distinct match input a scan found (packages, content sets, os-release),
- * stored once and shared by every image with that content, with its last match. Grading works a
- * set at a time: match once, then move the grade of the set's images in a few statements.
+ * stored once and shared by every image with that content, with its last match (graded by
+ * `set-grading.ts`), and the server's vulnerability index they are matched against.
  */
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
@@ -16,10 +16,7 @@ import type { MatchInput, VulnerabilityReport } from '../../engine/vuln/types.js
 import { AppError } from '../../platform/errors.js';
 import type { DB } from '../../platform/db/index.js';
 import { readJson, writeJson } from '../../platform/db/index.js';
-import type { JobQueue } from '../../platform/queue/index.js';
-import { enqueueMails, portalLink, type NotifyContext } from '../mail/index.js';
-import type { GradedImages } from './graded-images.js';
-import { currentGrades, isDrop, moveGrades, type GradeMove, type StoredHealth } from './grades.js';
+import type { StoredHealth } from './grades.js';
 import { SERVER_NO_VULNDB_MESSAGE } from './vulndb-status.js';
 
 /** Stores `input` unless a set with the same content exists; returns the set's digest. */
@@ -38,94 +35,6 @@ export async function savePackageSet(
   return digest;
 }
 
-/** What is stored of a match: the summary and the missing Critical and Important advisories. */
-export function storedHealth(report: VulnerabilityReport): StoredHealth {
-  return {
-    health: report.health,
-    vulnerabilities: report.vulnerabilities.filter(
-      (v) => v.severity === 'Critical' || v.severity === 'Important',
-    ),
-  };
-}
-
-/** What grading one set did. */
-export interface SetGrading {
-  /** Images of the set looked at. */
-  images: number;
-  /** Images whose grade changed. */
-  changed: number;
-  /** Published images that fell below A (one e-mail each). */
-  drops: number;
-}
-
-/** What grading needs besides the set: the images side, and where the drop e-mails link. */
-export interface GradeOptions {
-  readonly images: GradedImages;
-  /** The portal's base URL: a drop e-mail links the image's page (`/images/<id>`). */
-  readonly links: NotifyContext['links'];
-  readonly alsoImage?: string;
-  /** The set's stored `health_digest`, when the caller read it. */
-  readonly knownHealthDigest?: string | null;
-}
-
-/**
- * Records `report` (matched at `now`) as the set's match and gives its grade to every published
- * image of the set, and to `alsoImage` (the image just scanned, published or not). Only images
- * whose grade or next drop date differ are written; a published image that falls below A gets
- * one e-mail to its product's contact list, with a link to the image's page.
- */
-export async function gradePackageSet(
-  trx: Kysely<DB>,
-  queue: JobQueue,
-  digest: string,
-  report: VulnerabilityReport,
-  now: Date,
-  options: GradeOptions,
-): Promise<SetGrading> {
-  const stored = storedHealth(report);
-  const text = writeJson(stored);
-  const healthDigest = sha256(text);
-  if (options.knownHealthDigest !== healthDigest) {
-    await trx
-      .updateTable('package_sets')
-      .set({
-        grade: report.health.grade,
-        next_drop_date: report.health.nextDropDate,
-        health: text,
-        health_digest: healthDigest,
-        graded_at: now.toISOString(),
-      })
-      .where('digest', '=', digest)
-      .where((eb) =>
-        eb.or([eb('health_digest', 'is', null), eb('health_digest', '!=', healthDigest)]),
-      )
-      .execute();
-  }
-  const images = await options.images.usingSet(trx, digest, options.alsoImage);
-  const current = await currentGrades(
-    trx,
-    images.map((i) => i.id),
-  );
-  const { grade, nextDropDate } = report.health;
-  const moves: (GradeMove & { published: boolean })[] = images
-    .map((i) => ({ ...i, now: current.get(i.id) }))
-    .filter(
-      (i) => (i.now?.grade ?? null) !== grade || (i.now?.nextDropDate ?? null) !== nextDropDate,
-    )
-    .map((i) => ({ id: i.id, previous: i.now?.grade ?? null, published: i.published }));
-  await moveGrades(trx, moves, report.health, now);
-  const regraded = moves.filter((m) => m.previous !== grade);
-  const drops = regraded.filter((m) => m.published && grade !== 'A' && isDrop(m.previous, grade));
-  await mailDrops(trx, queue, options, drops, grade, stored);
-  if (drops.length > 0 && stored.vulnerabilities.length > 0) {
-    await options.images.errataDrop?.(trx, queue, {
-      imageIds: drops.map((d) => d.id),
-      advisories: stored.vulnerabilities.map((v) => v.advisory),
-    });
-  }
-  return { images: images.length, changed: regraded.length, drops: drops.length };
-}
-
 /** The missing advisories behind a set's grade, as last matched. */
 export async function missingAdvisories(
   db: Kysely<DB>,
@@ -142,57 +51,6 @@ export async function missingAdvisories(
   const health =
     row === undefined || row.health === null ? null : (readJson(row.health) as StoredHealth);
   return health?.vulnerabilities ?? [];
-}
-
-/** Images looked up per query when mailing drops. */
-const MAIL_CHUNK = 500;
-
-/**
- * One e-mail per dropped image to its product's contact list (none without contacts), linking
- * the image's page: its grade, the missing errata and the scan.
- */
-async function mailDrops(
-  trx: Kysely<DB>,
-  queue: JobQueue,
-  { images, links }: Pick<GradeOptions, 'images' | 'links'>,
-  drops: readonly GradeMove[],
-  current: string,
-  stored: StoredHealth,
-): Promise<void> {
-  const missing = stored.vulnerabilities.map(
-    (v) =>
-      `  - ${v.advisory} (${v.severity}, released ${v.released.slice(0, 10)}): ${v.package} ${v.installed} → ${v.fixed} [${v.id}]`,
-  );
-  const previous = new Map(drops.map((d) => [d.id, d.previous]));
-  for (let from = 0; from < drops.length; from += MAIL_CHUNK) {
-    const notices = await images.dropNotices(
-      trx,
-      drops.slice(from, from + MAIL_CHUNK).map((d) => d.id),
-    );
-    const mails = notices.map((notice) => ({
-      template: 'health.drop',
-      to: [...notice.to],
-      subject: `Health grade of ${notice.image} fell to ${current}`,
-      text: [
-        `The Container Health Index grade of ${notice.image} (${notice.title}, ${notice.digest}) fell from ${previous.get(notice.id) ?? '—'} to ${current}.`,
-        stored.health.nextDropDate
-          ? `If nothing changes it falls again on ${stored.health.nextDropDate}.`
-          : 'It cannot fall further.',
-        '',
-        'Security errata it is missing:',
-        ...(missing.length > 0 ? missing : ['  (none of Critical or Important severity)']),
-        '',
-        'How to fix it: rebuild the image so it carries the fixes, for example with',
-        '  RUN yum -y update-minimal --security --sec-severity=Important --sec-severity=Critical',
-        'in its Dockerfile (or on the latest base image), then push the new build and publish it.',
-        '',
-        "The image's grade and scan in the portal:",
-        portalLink({ links }, `/images/${notice.id}`),
-        '',
-      ].join('\n'),
-    }));
-    await enqueueMails(trx, queue, mails);
-  }
 }
 
 /** The key of stored text. */

@@ -9,7 +9,8 @@ import type { VulnIndexLocation } from '../../engine/vuln/index.js';
 import type { DB } from '../../platform/db/index.js';
 import type { Clock, JobQueue } from '../../platform/queue/index.js';
 import type { GradedImages } from './graded-images.js';
-import { gradePackageSet, openServerVulndb, readMatchInput } from './package-sets.js';
+import { openServerVulndb, readMatchInput } from './package-sets.js';
+import { gradePackageSets, type SetMatch } from './set-grading.js';
 
 /** What a recomputation needs. */
 export interface RecomputeDeps {
@@ -39,7 +40,8 @@ const BATCH = 100;
 
 /**
  * Regrades every published image at `clock.now()`, a batch of package sets at a time: a batch is
- * matched with one lookup of the packages not seen before (one round trip on PostgreSQL).
+ * matched with one lookup of the packages not seen before, and graded with a few statements for
+ * all its sets and images (round trips, not rows, are what PostgreSQL charges for).
  */
 export async function recomputeGrades(deps: RecomputeDeps): Promise<RecomputeReport> {
   const report: RecomputeReport = { images: 0, changed: 0, drops: 0, matched: 0, status: 'done' };
@@ -75,26 +77,21 @@ export async function recomputeGrades(deps: RecomputeDeps): Promise<RecomputeRep
         sets.map((s) => readMatchInput(s.input)),
         now,
       );
-      const matched = sets.map((set, i) => ({
-        digest: set.digest,
-        healthDigest: set.health_digest,
-        report: reports[i],
-      }));
+      const matched: SetMatch[] = sets.flatMap((set, i) => {
+        const matchReport = reports[i];
+        return matchReport === undefined
+          ? []
+          : [{ digest: set.digest, report: matchReport, knownHealthDigest: set.health_digest }];
+      });
       report.matched += matched.length;
       await deps.db.transaction().execute(async (trx) => {
-        for (const set of matched) {
-          if (set.report === undefined) {
-            continue;
-          }
-          const graded = await gradePackageSet(trx, deps.queue, set.digest, set.report, now, {
-            images: deps.images,
-            links: deps.links,
-            knownHealthDigest: set.healthDigest,
-          });
-          report.images += graded.images;
-          report.changed += graded.changed;
-          report.drops += graded.drops;
-        }
+        const graded = await gradePackageSets(trx, deps.queue, matched, now, {
+          images: deps.images,
+          links: deps.links,
+        });
+        report.images += graded.images;
+        report.changed += graded.changed;
+        report.drops += graded.drops;
       });
     }
   } finally {

@@ -30,6 +30,38 @@ export async function publishedSetsAmong(
   return used;
 }
 
+/**
+ * The published images using each of the sets `digests`, by set (a set none uses is left out):
+ * what regrading a batch of sets reads, from the covering index `images_package_set_idx`.
+ */
+export async function imagesUsingSets(
+  db: Kysely<DB>,
+  digests: readonly string[],
+): Promise<Map<string, { id: string; published: boolean }[]>> {
+  const using = new Map<string, { id: string; published: boolean }[]>();
+  for (let from = 0; from < digests.length; from += CHUNK) {
+    const rows = await db
+      .selectFrom('images')
+      .select(['id', 'package_set'])
+      .where('package_set', 'in', digests.slice(from, from + CHUNK))
+      .where('published', '=', 1)
+      .where('removed_at', 'is', null)
+      .execute();
+    for (const row of rows) {
+      if (row.package_set === null) {
+        continue;
+      }
+      const list = using.get(row.package_set);
+      if (list === undefined) {
+        using.set(row.package_set, [{ id: row.id, published: true }]);
+      } else {
+        list.push({ id: row.id, published: true });
+      }
+    }
+  }
+  return using;
+}
+
 /** The published images using set `digest`, and image `also` whether published or not. */
 export async function imagesUsingSet(
   db: Kysely<DB>,

@@ -14,6 +14,12 @@ export { removeStaleScanDirs, scanImageJob, scanTempRoot, type ScanJobDeps } fro
 export { imagesModule, type ImagesPorts } from './module.js';
 export { rescanWaitingForVulndb } from './service.js';
 export { AssessmentSchema, PackageSchema } from './schemas.js';
-export { imageLabels, imagesUsingSet, publishedSetsAmong, type ImageLabel } from './graded.js';
+export {
+  imageLabels,
+  imagesUsingSet,
+  imagesUsingSets,
+  publishedSetsAmong,
+  type ImageLabel,
+} from './graded.js';
 export { projectImageFacts } from './project-images.js';
 export { findPushedImage } from './images.js';
