@@ -10,6 +10,7 @@ export default tseslint.config(
       'test/fixtures/**',
       'bench/**/*.mjs',
       'scripts/**/*.mjs',
+      'deploy/**/*.mjs',
       '.dependency-cruiser.cjs',
       'web/src/api/schema.d.ts',
     ],

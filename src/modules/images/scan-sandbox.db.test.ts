@@ -114,10 +114,13 @@ describeDb('scans in their own process', (t) => {
     expect(image.status).toBe('failed');
     expect(JSON.stringify(readJson(image.result))).toContain('layer_paths_valid');
     expect(seconds).toBeLessThan(TIMEOUT_SECONDS);
-    expect(health.length).toBeGreaterThan(20);
+    // With a spare scan process ready the scan ends in a fraction of a second, so only a few
+    // requests fit in it; each of them was answered while it ran.
+    expect(health.length).toBeGreaterThan(0);
     // The bar is 100 ms; a scan on the event loop took minutes, which holds up every
     // request, the median included. The median is held to the bar and the slowest to a second,
-    // so that one request slowed by a loaded machine does not decide (46 requests: p99 = worst).
+    // so that one request slowed by a loaded machine does not decide (with under 100 requests
+    // p99 is the worst).
     const p50 = Math.max(percentile(health, 50), percentile(registry, 50));
     expect(p50).toBeLessThan(Math.max(100, 3 * percentile(idle, 99)));
     expect(p99).toBeLessThan(1_000);
