@@ -84,11 +84,11 @@ export function buildProgram(
     .option('--advisory <names>', 'comma-separated assessments to report without failing the image')
     .action(async (image: string, opts: Record<string, string>) => {
       keepYoungGenerationSmall();
-      const [{ check }, { startProgress }] = await Promise.all([
-        import('./commands/check.js'),
-        import('./progress.js'),
-      ]);
-      const progress = startProgress(process.stderr);
+      const { check } = await import('./commands/check.js');
+      // The progress bar's library is loaded only for a terminal, where it draws.
+      const progress = process.stderr.isTTY
+        ? (await import('./progress.js')).startProgress(process.stderr)
+        : { update: () => undefined, done: () => undefined };
       try {
         const vulndb = opts.vulndb ?? (existsSync(VULNDB_DEFAULT) ? VULNDB_DEFAULT : undefined);
         const res = await check(image, {

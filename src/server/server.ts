@@ -30,6 +30,7 @@ import {
   imagesModule,
   publishedImagesOf,
   recordPushedImage,
+  prepareScanProcess,
   removeStaleScanDirs,
   unpublishDeletedManifest,
   rescanWaitingForVulndb,
@@ -340,6 +341,7 @@ export async function startServer(
     if (config.workers.inProcess) {
       await removeStaleScanDirs(scanTempRoot(config));
       await removeStaleBuildDirs(buildsTempRoot(config));
+      prepareScanProcess(config.scan);
     }
     const worker = config.workers.inProcess
       ? new Worker({
@@ -429,6 +431,7 @@ export async function startWorker(
     });
     await removeStaleScanDirs(scanTempRoot(config));
     await removeStaleBuildDirs(buildsTempRoot(config));
+    prepareScanProcess(config.scan);
     worker.start();
     const stopHealth = startHealthSchedule(config, database, queue, options.scheduleMs);
     const stopRebuilds = startRebuildSchedule(

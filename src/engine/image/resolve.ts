@@ -2,7 +2,6 @@
 import { resolveDockerArchive } from './docker-archive.js';
 import { resolveOciLayout } from './oci-layout.js';
 import { parseImageReference } from './reference.js';
-import { resolveRegistryImage } from './registry-image.js';
 import type { ResolvedImage } from './types.js';
 
 /** Options for resolving an image. */
@@ -23,12 +22,16 @@ export async function resolveImage(ref: string, opts: ResolveOptions): Promise<R
       return resolveOciLayout(ref, parsed.dir, parsed.tag, platform);
     case 'docker-archive':
       return resolveDockerArchive(ref, parsed.file, parsed.ref);
-    case 'docker':
+    case 'docker': {
+      // The registry client (undici and its TLS) is loaded for registry references only: a check
+      // of a local layout or archive does not carry it.
+      const { resolveRegistryImage } = await import('./registry-image.js');
       return resolveRegistryImage(ref, parsed, {
         platform,
         tlsVerify: opts.tlsVerify ?? true,
         ...(opts.creds ? { creds: opts.creds } : {}),
         ...(opts.signal ? { signal: opts.signal } : {}),
       });
+    }
   }
 }

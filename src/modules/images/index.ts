@@ -10,7 +10,13 @@ export {
   type ImageRow,
 } from './images.js';
 export { readPackages, readScan, type StoredPackage, type StoredScan } from './report.js';
-export { removeStaleScanDirs, scanImageJob, scanTempRoot, type ScanJobDeps } from './scan-job.js';
+export {
+  prepareScanProcess,
+  removeStaleScanDirs,
+  scanImageJob,
+  scanTempRoot,
+  type ScanJobDeps,
+} from './scan-job.js';
 export { imagesModule, type ImagesPorts } from './module.js';
 export { rescanWaitingForVulndb } from './service.js';
 export { AssessmentSchema, PackageSchema } from './schemas.js';

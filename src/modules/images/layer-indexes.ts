@@ -9,7 +9,7 @@ import type { Kysely } from 'kysely';
 import { LAYER_INDEX_VERSION } from '../../engine/image/layer-index.js';
 import type { BlobLedger } from '../../platform/blobs/index.js';
 import type { Config } from '../../platform/config.js';
-import { mapByIds, type DB } from '../../platform/db/index.js';
+import { IDS_PER_QUERY, mapByIds, type DB } from '../../platform/db/index.js';
 import { describeError } from '../../platform/errors.js';
 import { log } from '../../platform/logger.js';
 import { blobLedger } from '../registry/index.js';
@@ -154,10 +154,10 @@ export async function evictLayerIndexes(db: Kysely<DB>, maxBytes: number): Promi
       dropped.push(row.layer_digest);
     }
   }
-  for (let from = 0; from < dropped.length; from += 500) {
+  for (let from = 0; from < dropped.length; from += IDS_PER_QUERY) {
     await db
       .deleteFrom('layer_indexes')
-      .where('layer_digest', 'in', dropped.slice(from, from + 500))
+      .where('layer_digest', 'in', dropped.slice(from, from + IDS_PER_QUERY))
       .execute();
   }
   return dropped.length;
