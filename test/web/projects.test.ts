@@ -161,6 +161,45 @@ describe('certification projects in a browser', () => {
     120_000,
   );
 
+  itBrowser(
+    'should page the images tab 20 at a time, the page in the URL',
+    async () => {
+      const layout = join(web.dir, 'small-image');
+      await buildOciLayout(layout, {
+        layers: [{ entries: [{ path: 'licenses/LICENSE', content: 'Apache-2.0' }] }],
+        config: CERTIFIED_CONFIG,
+        tags: ['1.0'],
+      });
+      const client = new RegistryClient(web.server.url, certified.registryKey);
+      for (let i = 0; i < 21; i++) {
+        await pushOciLayout(client, layout, `${certified.namespace}/paged`, '1.0');
+        if (i > 0) {
+          await pushOciLayout(client, layout, `${certified.namespace}/paged-${i}`, '1.0');
+        }
+      }
+      const all = await partner.admin.get(`/projects/${certified.id}/images?pageSize=100`);
+      const total = (all.body as { items: unknown[] }).items.length;
+      expect(total).toBeGreaterThan(20);
+      const rows = page.locator('main table[aria-label="Container Information"] tbody tr');
+      await page.goto(`${web.server.url}/projects/${certified.id}/images`);
+      await expect.poll(() => rows.count()).toBe(20);
+      const pager = page.getByRole('navigation', { name: 'Pages of images' });
+      expect(await pager.getByRole('button', { name: 'First page' }).isDisabled()).toBe(true);
+      await pager.getByRole('button', { name: 'Next page' }).click();
+      await expect.poll(() => rows.count()).toBe(total - 20);
+      expect(new URL(page.url()).searchParams.get('cursor')).not.toBeNull();
+      expect(await pager.getByRole('button', { name: 'Next page' }).isDisabled()).toBe(true);
+      await page.goBack();
+      await expect.poll(() => rows.count()).toBe(20);
+      await pager.getByRole('button', { name: 'Next page' }).click();
+      await expect.poll(() => rows.count()).toBe(total - 20);
+      await pager.getByRole('button', { name: 'First page' }).click();
+      await expect.poll(() => rows.count()).toBe(20);
+      expect(new URL(page.url()).searchParams.get('cursor')).toBeNull();
+    },
+    120_000,
+  );
+
   itBrowser('should answer another company "not found"', async () => {
     const otherUser = await web.newPage();
     const other = otherUser.page;

@@ -38,7 +38,7 @@ const queryClient: QueryClient = new QueryClient({
   },
 });
 
-prefetchFor(queryClient, window.location.pathname);
+prefetchFor(queryClient, window.location.pathname, window.location.search);
 
 const root = document.getElementById('root');
 if (root === null) {

@@ -1,15 +1,23 @@
 /**
- * Work a page opened cold can start before the router renders it: the project screen's code and
- * data are asked for beside the session check, instead of one after the other (entry, session,
- * screen chunk, then the project and its images).
+ * Work a page opened cold can start before the router renders it: the catalog's and the project
+ * screen's code and data are asked for beside the session check, instead of one after the other
+ * (entry, session, screen chunk, then the data).
  */
 import type { QueryClient } from '@tanstack/react-query';
+import { catalogFilters, catalogQuery } from './screens/catalogQuery';
 import { checklistQuery, imagesQuery, projectQuery } from './screens/projects/queries';
 
 const PROJECT_PATH = /^\/projects\/([^/]+)(?:\/([^/]+))?\/?$/;
 
-/** Starts what the screen at `pathname` will ask for first. */
-export function prefetchFor(client: QueryClient, pathname: string): void {
+/** Starts what the screen at `pathname` (with the query string `search`) will ask for first. */
+export function prefetchFor(client: QueryClient, pathname: string, search: string): void {
+  const params = new URLSearchParams(search);
+  const cursor = params.get('cursor') ?? undefined;
+  if (pathname === '/' || pathname === '/catalog' || pathname === '/catalog/') {
+    void import('./screens/CatalogPage');
+    void client.prefetchQuery(catalogQuery(catalogFilters(params), cursor));
+    return;
+  }
   const project = PROJECT_PATH.exec(pathname);
   if (project === null) {
     return;
@@ -18,7 +26,7 @@ export function prefetchFor(client: QueryClient, pathname: string): void {
   void import('./screens/projects/ProjectPage');
   void client.prefetchQuery(projectQuery(id));
   if (project[2] === 'images') {
-    void client.prefetchQuery(imagesQuery(id));
+    void client.prefetchQuery(imagesQuery(id, cursor));
     void client.prefetchQuery(checklistQuery(id));
   }
 }

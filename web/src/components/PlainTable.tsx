@@ -74,15 +74,21 @@ export function Th({ className, ...props }: ComponentProps<'th'>) {
 export function Td({
   className,
   dataLabel,
+  modifier,
   ...props
 }: ComponentProps<'td'> & {
   /** The cell's column name in the grid layout. */ dataLabel?: string;
+  /** react-table's: long words (a repository's path) wrap anywhere. */ modifier?: 'breakWord';
 }) {
   return (
     <td
       tabIndex={-1}
       data-label={dataLabel}
-      className={css(styles.tableTd, className)}
+      className={css(
+        styles.tableTd,
+        modifier === undefined ? undefined : styles.modifiers[modifier],
+        className,
+      )}
       {...props}
     />
   );

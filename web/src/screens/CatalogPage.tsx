@@ -22,47 +22,27 @@ import {
 import { useQuery } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
 import { Link, useSearchParams } from 'react-router-dom';
-import { api, ok, problemOf } from '../api/client';
+import { problemOf } from '../api/client';
 import { GradeBadge } from '../components/GradeBadge';
 import { ImageName } from '../components/ImageName';
 import { Loading } from '../components/Loading';
 import { Table, Tbody, Td, Th, Thead, Tr } from '../components/PlainTable';
 import { ProblemAlert } from '../components/ProblemAlert';
 import { formatDate } from '../format';
+import { CATALOG_FILTERS, catalogFilters, catalogQuery } from './catalogQuery';
 
-const FILTERS = ['search', 'vendor', 'product', 'grade'] as const;
 /** The grades one can filter by; `Unknown` also finds images not graded yet. */
 const GRADES = ['A', 'B', 'C', 'D', 'E', 'F', 'Unknown'] as const;
-type Filter = (typeof FILTERS)[number];
-const PAGE_SIZE = 20;
+const FILTERS = CATALOG_FILTERS;
 
 /** The catalog's search form and one page of results. */
 export default function CatalogPage() {
   const [params, setParams] = useSearchParams();
-  const current = Object.fromEntries(FILTERS.map((f) => [f, params.get(f) ?? ''])) as Record<
-    Filter,
-    string
-  >;
+  const current = catalogFilters(params);
   const cursor = params.get('cursor') ?? undefined;
   const [draft, setDraft] = useState(current);
 
-  const query = useQuery({
-    queryKey: ['catalog', current, cursor],
-    queryFn: async () =>
-      ok(
-        await api.GET('/api/v1/catalog/images', {
-          params: {
-            query: {
-              pageSize: PAGE_SIZE,
-              ...(cursor === undefined ? {} : { cursor }),
-              ...Object.fromEntries(
-                FILTERS.filter((f) => current[f].trim() !== '').map((f) => [f, current[f].trim()]),
-              ),
-            },
-          },
-        }),
-      ),
-  });
+  const query = useQuery(catalogQuery(current, cursor));
 
   const search = (event: FormEvent) => {
     event.preventDefault();

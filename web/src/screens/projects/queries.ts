@@ -23,14 +23,20 @@ export function checklistQuery(id: string) {
   });
 }
 
-/** The images tab's first page of images. */
-export function imagesQuery(id: string) {
+/** Images a page of the images tab shows. */
+export const IMAGES_PAGE_SIZE = 20;
+
+/** A page of the images tab: the first, or the one `cursor` (a page's `nextCursor`) starts. */
+export function imagesQuery(id: string, cursor?: string) {
   return queryOptions({
-    queryKey: ['project', id, 'images'],
+    queryKey: ['project', id, 'images', cursor ?? null],
     queryFn: async () =>
       ok(
         await api.GET('/api/v1/projects/{id}/images', {
-          params: { path: { id }, query: { pageSize: 100 } },
+          params: {
+            path: { id },
+            query: { pageSize: IMAGES_PAGE_SIZE, ...(cursor === undefined ? {} : { cursor }) },
+          },
         }),
       ),
   });
