@@ -31,10 +31,14 @@ export class PgReader implements VulnReader {
     this.where = target.where;
     this.pool = pool;
     const s = target.schema;
-    // Per package, one range of the primary key, read from the index alone (it includes every
-    // column used here); one string per package, as on SQLite (a row object per fix would cost
-    // more than the query), in the key's order, as SQLite reads them. LATERAL keeps each
-    // package's rows apart as they are read: no sort or grouping of the whole answer.
+    // Per package and applicable CPE, one range of the primary key (package, module, cpe_id),
+    // read from the index alone (it includes every column used here), as SQLite seeks each value
+    // of its IN list. Left to itself the planner reads each package's whole range (the fixes of
+    // every product: ~150 rows where ~7 apply) and filters on cpe_id, 3x slower on a 500-package
+    // image; OFFSET 0 keeps the inner scan whole, so its index condition holds all three columns.
+    // One string per package, as on SQLite (a row object per fix would cost more than the
+    // query), in the key's order, as SQLite reads them. LATERAL keeps each package's rows apart
+    // as they are read: no sort or grouping of the whole answer.
     this.fixesQuery = `
       SELECT p.package, p.module, x.packed
         FROM unnest($1::text[], $2::text[]) AS p(package, module)
@@ -42,9 +46,12 @@ export class PgReader implements VulnReader {
              SELECT string_agg(concat_ws(chr(31), f.doc_id, f.cve, f.epoch, f.version, f.release,
                       coalesce(f.advisory, ''), f.released, f.severity), chr(30)
                       ORDER BY f.cpe_id, f.doc_id, f.cve, f.epoch, f.version, f.release) AS packed
-               FROM ${s}.fixes f
-              WHERE f.package = p.package COLLATE "C" AND f.module = p.module COLLATE "C"
-                AND f.cpe_id = ANY($3::integer[])) AS x
+               FROM unnest($3::integer[]) AS c(id)
+              CROSS JOIN LATERAL (
+                    SELECT * FROM ${s}.fixes r
+                     WHERE r.package = p.package COLLATE "C" AND r.module = p.module COLLATE "C"
+                       AND r.cpe_id = c.id
+                    OFFSET 0) AS f) AS x
        WHERE x.packed IS NOT NULL`;
   }
 
@@ -119,7 +126,12 @@ export class PgReader implements VulnReader {
         // Named: planned once per connection, not at every image.
         name: `hallmark_vulndb_fixes_${this.target.name}`,
         text: this.fixesQuery,
-        values: [packages.map((p) => p.name), packages.map((p) => p.module), cpeIds],
+        values: [
+          packages.map((p) => p.name),
+          packages.map((p) => p.module),
+          // Each id once, as SQLite's IN list: a repeated one would repeat its fixes.
+          [...new Set(cpeIds)],
+        ],
       }),
     );
     for (const row of rows) {
