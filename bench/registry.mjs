@@ -21,6 +21,18 @@
 // without job workers; one `hallmark worker` runs beside them in both Hallmark cases (scanning what
 // is pushed, as in a real cluster), BENCH_CLUSTER_WORKER=0 for none.
 //
+// In the filesystem mode the rounds also push to Hallmark with a `hallmark worker` beside it
+// (hallmark+scan), which scans the image as it lands: the scan must not slow the push. Then the
+// load (bench/lib/registry-load.mjs), BENCH_LOAD_ROUNDS (default 1; 0 skips it) per registry:
+// BENCH_LOAD_PULLS (default 8) concurrent pulls of the image with BENCH_LOAD_PUSHES (default 4)
+// concurrent pushes of different 40 MB images, the throughput of each registry, and Hallmark's
+// p99 latency on GET /v2/ and GET /api/v1/catalog/images meanwhile.
+//
+// BENCH_TIMELINE=1 adds, after the filesystem rounds, one more pull from each registry through a
+// recording loopback proxy (bench/lib/http-timeline.mjs) and prints its per-request timeline:
+// when each request started, how long its answer took to begin and to end, status, size and the
+// headers that steer a client.
+//
 // BENCH_ONLY=distribution (or --only=distribution) runs Distribution alone; BENCH_ONLY=hallmark
 // runs Hallmark alone. Exit code 2: a needed program (docker-registry, skopeo, dist/; on S3 also
 // Ceph's and PostgreSQL) is missing.
@@ -32,7 +44,14 @@ import { missingCephPrograms, startCeph } from './lib/ceph-s3.mjs';
 import { ADMIN_URL, checkPostgres } from './lib/postgres.mjs';
 import { cleanup, exitOnSignals, signalExitCode } from './lib/processes.mjs';
 import { cachedImage } from './lib/registry-image.mjs';
-import { loadNote, positiveInt, reportRounds, runRounds } from './lib/registry-rounds.mjs';
+import { runLoad } from './lib/registry-load.mjs';
+import {
+  loadNote,
+  positiveInt,
+  pullTimelines,
+  reportRounds,
+  runRounds,
+} from './lib/registry-rounds.mjs';
 import {
   concurrentCases,
   reportConcurrentPushes,
@@ -55,6 +74,10 @@ const CLUSTER_IMAGES = positiveInt('BENCH_CLUSTER_IMAGES', 8);
 const CLUSTER_IMAGE_MB = positiveInt('BENCH_CLUSTER_IMAGE_MB', 40);
 const CLUSTER_SHARES = [0.6, 0.4];
 const CLUSTER_WORKER = process.env.BENCH_CLUSTER_WORKER !== '0';
+const TIMELINE = process.env.BENCH_TIMELINE === '1';
+const LOAD_ROUNDS = Number(process.env.BENCH_LOAD_ROUNDS ?? 1);
+const LOAD_PULLS = positiveInt('BENCH_LOAD_PULLS', 8);
+const LOAD_PUSHES = positiveInt('BENCH_LOAD_PUSHES', 4);
 
 function option(name, envName) {
   return (
@@ -116,11 +139,29 @@ if (load) {
 async function runFs() {
   const meta = await cachedImage(CACHE, IMAGE_MB, LAYER_SHARES);
   const registries = [
-    { name: 'hallmark', start: startHallmarkFs },
+    { name: 'hallmark', start: () => startHallmarkFs() },
     { name: 'distribution', start: () => startDistribution() },
   ].filter((r) => names.includes(r.name));
-  const results = await runRounds(registries, CACHE, meta, ROUNDS);
+  // The push again with a worker scanning the image as it lands: the scan must not slow it.
+  const scanning = names.includes('hallmark')
+    ? [{ name: 'hallmark+scan', start: () => startHallmarkFs({ worker: true }), pushOnly: true }]
+    : [];
+  const results = await runRounds([...registries, ...scanning], CACHE, meta, ROUNDS);
   const summary = reportRounds(results, meta, ROUNDS);
+  if (TIMELINE) {
+    await pullTimelines(registries, CACHE, meta);
+  }
+  if (LOAD_ROUNDS > 0) {
+    const smalls = [];
+    for (let i = 0; i < LOAD_PUSHES; i++) {
+      const layout = join(tmpdir(), `hallmark-bench-registry-small-v1-${i}`);
+      smalls.push({ layout, meta: await cachedImage(layout, CLUSTER_IMAGE_MB, CLUSTER_SHARES) });
+    }
+    summary.load = await runLoad(registries, { layout: CACHE, meta }, smalls, {
+      pulls: LOAD_PULLS,
+      rounds: LOAD_ROUNDS,
+    });
+  }
   for (const note of notes) {
     console.log(`note: ${note}`);
   }

@@ -235,23 +235,32 @@ export function hallmarkServer(base, project, log, stop) {
   };
 }
 
-/** Starts Hallmark on a fresh data directory (filesystem storage, SQLite). */
-export async function startHallmarkFs() {
+/**
+ * Starts Hallmark on a fresh data directory (filesystem storage, SQLite); with `worker`, a
+ * `hallmark worker` on the same data directory too, which scans each pushed image as it lands.
+ */
+export async function startHallmarkFs({ worker = false } = {}) {
   const dir = tempDir('hallmark');
   const data = join(dir, 'data');
   mkdirSync(data);
   const log = join(dir, 'server.log');
   const env = { ...process.env };
+  const children = [];
+  const release = async () => {
+    await Promise.all(children.map((c) => stopProcess(c)));
+    removeDir(dir);
+  };
   try {
     // Credentials first, through the admin CLI on the same data dir.
     const project = createHallmarkProject(env, data);
     const { child, base } = await serveHallmark(data, env, log);
-    return hallmarkServer(base, project, log, async () => {
-      await stopProcess(child);
-      removeDir(dir);
-    });
+    children.push(child);
+    if (worker) {
+      children.push(await startHallmarkWorker(data, env, join(dir, 'worker.log')));
+    }
+    return hallmarkServer(base, project, log, release);
   } catch (err) {
-    removeDir(dir);
+    await release();
     throw err;
   }
 }
