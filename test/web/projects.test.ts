@@ -162,7 +162,7 @@ describe('certification projects in a browser', () => {
   );
 
   itBrowser(
-    'should page the images tab 20 at a time, the page in the URL',
+    'should page the images tab 20 at a time',
     async () => {
       const layout = join(web.dir, 'small-image');
       await buildOciLayout(layout, {
@@ -184,18 +184,13 @@ describe('certification projects in a browser', () => {
       await page.goto(`${web.server.url}/projects/${certified.id}/images`);
       await expect.poll(() => rows.count()).toBe(20);
       const pager = page.getByRole('navigation', { name: 'Pages of images' });
-      expect(await pager.getByRole('button', { name: 'First page' }).isDisabled()).toBe(true);
+      expect(await pager.getByRole('button', { name: 'Previous page' }).isDisabled()).toBe(true);
       await pager.getByRole('button', { name: 'Next page' }).click();
       await expect.poll(() => rows.count()).toBe(total - 20);
-      expect(new URL(page.url()).searchParams.get('cursor')).not.toBeNull();
       expect(await pager.getByRole('button', { name: 'Next page' }).isDisabled()).toBe(true);
-      await page.goBack();
+      await pager.getByRole('button', { name: 'Previous page' }).click();
       await expect.poll(() => rows.count()).toBe(20);
-      await pager.getByRole('button', { name: 'Next page' }).click();
-      await expect.poll(() => rows.count()).toBe(total - 20);
-      await pager.getByRole('button', { name: 'First page' }).click();
-      await expect.poll(() => rows.count()).toBe(20);
-      expect(new URL(page.url()).searchParams.get('cursor')).toBeNull();
+      expect(await pager.getByRole('button', { name: 'Previous page' }).isDisabled()).toBe(true);
     },
     120_000,
   );

@@ -26,7 +26,7 @@ export function prefetchFor(client: QueryClient, pathname: string, search: strin
   void import('./screens/projects/ProjectPage');
   void client.prefetchQuery(projectQuery(id));
   if (project[2] === 'images') {
-    void client.prefetchQuery(imagesQuery(id, cursor));
+    void client.prefetchQuery(imagesQuery(id));
     void client.prefetchQuery(checklistQuery(id));
   }
 }

@@ -29,18 +29,15 @@ import {
   Tabs,
   TabTitleText,
   Title,
-  Toolbar,
-  ToolbarContent,
-  ToolbarGroup,
-  ToolbarItem,
   Tooltip,
 } from '@patternfly/react-core';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { lazy, Suspense, useState, type FormEvent } from 'react';
-import { Link, useNavigate, useParams, useSearchParams } from 'react-router-dom';
+import { Link, useNavigate, useParams } from 'react-router-dom';
 import { api, done, ok, problemOf, type Problem, type User } from '../../api/client';
 import { formErrors, NO_ERRORS, type FormErrors } from '../../api/problems';
 import { CopyCommand } from '../../components/CopyCommand';
+import { CursorPager, useCursorPages } from '../../components/CursorPager';
 import { SubmitButton, TextField } from '../../components/FormParts';
 import { GradeBadge } from '../../components/GradeBadge';
 import { Loading } from '../../components/Loading';
@@ -407,10 +404,9 @@ function Images({ project }: { project: ProjectData }) {
   const client = useQueryClient();
   const [removing, setRemoving] = useState<{ id: string; tag: string } | undefined>(undefined);
   const [problem, setProblem] = useState<Problem | undefined>(undefined);
-  const [params, setParams] = useSearchParams();
-  const cursor = params.get('cursor') ?? undefined;
+  const pages = useCursorPages();
   const query = useQuery({
-    ...imagesQuery(project.id, cursor),
+    ...imagesQuery(project.id, pages.cursor),
     // Live while a scan runs; while empty, watch for the first push.
     refetchInterval: (q) =>
       q.state.data?.items.some((i) => i.status === 'scan_in_progress') === true
@@ -421,16 +417,6 @@ function Images({ project }: { project: ProjectData }) {
   });
   const checklist = useChecklist(project.id);
   const blocked = publishingBlocked(checklist);
-  // The page's cursor lives in the URL, so Back returns to the previous page.
-  const page = (nextCursor: string | undefined) => {
-    const next = new URLSearchParams(params);
-    if (nextCursor === undefined) {
-      next.delete('cursor');
-    } else {
-      next.set('cursor', nextCursor);
-    }
-    setParams(next);
-  };
   const refresh = () => void client.invalidateQueries({ queryKey: ['project', project.id] });
   const act = useMutation({
     mutationFn: async ({
@@ -481,7 +467,7 @@ function Images({ project }: { project: ProjectData }) {
           {blocked} See the <Link to={`/projects/${project.id}/checklist`}>Checklist</Link> tab.
         </Alert>
       ) : null}
-      {query.data.items.length === 0 && cursor !== undefined ? (
+      {query.data.items.length === 0 && pages.hasPrevious ? (
         <p>No more images on this page: they were removed since the previous page.</p>
       ) : query.data.items.length === 0 ? (
         <EmptyState titleText="No images yet" headingLevel="h3">
@@ -554,33 +540,8 @@ function Images({ project }: { project: ProjectData }) {
           </Tbody>
         </Table>
       )}
-      {cursor !== undefined || query.data.nextCursor !== null ? (
-        <nav aria-label="Pages of images">
-          <Toolbar>
-            <ToolbarContent>
-              <ToolbarGroup>
-                <ToolbarItem>
-                  <Button
-                    variant="secondary"
-                    isDisabled={cursor === undefined}
-                    onClick={() => page(undefined)}
-                  >
-                    First page
-                  </Button>
-                </ToolbarItem>
-                <ToolbarItem>
-                  <Button
-                    variant="secondary"
-                    isDisabled={query.data.nextCursor === null}
-                    onClick={() => page(query.data.nextCursor ?? undefined)}
-                  >
-                    Next page
-                  </Button>
-                </ToolbarItem>
-              </ToolbarGroup>
-            </ToolbarContent>
-          </Toolbar>
-        </nav>
+      {pages.hasPrevious || query.data.nextCursor !== null ? (
+        <CursorPager pages={pages} nextCursor={query.data.nextCursor} label="Pages of images" />
       ) : null}
       <Modal
         variant="small"
