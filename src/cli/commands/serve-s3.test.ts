@@ -18,16 +18,18 @@ describeS3(s3, 'serve and worker on S3', (t) => {
   });
 
   it('should stop at start with one sentence for a missing bucket and refused credentials', async () => {
-    const env = (overrides: Parameters<typeof t.settings>[0]) => ({
-      HALLMARK_DATA_DIR: dir,
+    // A data directory each: started together on one, the two would migrate one SQLite file at
+    // the same moment, and one could fail on the lock before it reaches the bucket.
+    const env = (name: string, overrides: Parameters<typeof t.settings>[0]) => ({
+      HALLMARK_DATA_DIR: path.join(dir, name),
       HALLMARK_PORT: '0',
       HALLMARK_HOST: '127.0.0.1',
       ...s3Environment(t.settings(overrides)),
     });
     const missing = `${t.bucket}-absent`;
     const [serve, worker] = await Promise.all([
-      runCli(['serve'], { env: env({ bucket: missing }) }),
-      runCli(['worker'], { env: env({ secretAccessKey: 'wrong' }) }),
+      runCli(['serve'], { env: env('serve', { bucket: missing }) }),
+      runCli(['worker'], { env: env('worker', { secretAccessKey: 'wrong' }) }),
     ]);
     expect(serve.code).toBe(1);
     expect(serve.stderr).toContain(

@@ -153,7 +153,7 @@ function pollRss(
     return () => undefined;
   }
   let reading = false;
-  const timer = setInterval(() => {
+  const check = () => {
     if (reading) {
       return;
     }
@@ -167,7 +167,11 @@ function pollRss(
       .finally(() => {
         reading = false;
       });
-  }, intervalMs);
+  };
+  // At once too: a spare process hands a short task back within one interval, so a spare already
+  // over the limit would otherwise never be looked at.
+  check();
+  const timer = setInterval(check, intervalMs);
   return () => clearInterval(timer);
 }
 
