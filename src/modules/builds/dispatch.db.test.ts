@@ -11,6 +11,7 @@ import { newId, readJson, writeJson, type Database } from '../../platform/db/ind
 import { describeDb } from '../../platform/db/test-harness.js';
 import type { Actor } from '../../platform/http/guards.js';
 import { JobQueue, Worker } from '../../platform/queue/index.js';
+import { orgAdminOf } from '../../../test/support/actors.js';
 import { createCompany } from '../companies/index.js';
 import { createProject } from '../projects/index.js';
 import { BuildahBuilder } from './buildah.js';
@@ -57,19 +58,7 @@ describeDb('dispatching builds', (t) => {
   /** A company with an org admin acting in it. */
   async function company(): Promise<{ id: string; admin: Actor }> {
     const id = (await createCompany(t.db, `Builders ${newId()}`, new Date())).id;
-    const admin: Actor = {
-      user: {
-        id: newId(),
-        login: `admin-${id}`,
-        email: 'admin@builders.example',
-        companyId: id,
-        orgAdmin: true,
-        staff: false,
-        via: 'token',
-      },
-      ip: undefined,
-    };
-    return { id, admin };
+    return { id, admin: orgAdminOf(id) };
   }
 
   /** A project whose git source is a local path that does not exist: its builds fail at once. */

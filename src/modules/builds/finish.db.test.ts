@@ -10,9 +10,9 @@ import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
 import type { Config } from '../../platform/config.js';
 import { newId, readJson } from '../../platform/db/index.js';
 import { describeDb } from '../../platform/db/test-harness.js';
-import type { Actor } from '../../platform/http/guards.js';
 import { Worker } from '../../platform/queue/index.js';
 import { jobDefinitions, type RunningServer } from '../../server/server.js';
+import { orgAdminOf } from '../../../test/support/actors.js';
 import { buildOciLayout, CERTIFIED_CONFIG } from '../../../test/support/image-builder.js';
 import {
   pushOciLayout,
@@ -67,18 +67,7 @@ describeDb('a build woken by its verdict', (t) => {
    */
   async function scanningBuild(push: (client: RegistryClient, name: string) => Promise<unknown>) {
     const companyId = (await createCompany(t.db, `Waiters ${newId()}`, new Date())).id;
-    const admin: Actor = {
-      user: {
-        id: newId(),
-        login: `admin-${companyId}`,
-        email: 'admin@waiters.example',
-        companyId,
-        orgAdmin: true,
-        staff: false,
-        via: 'token',
-      },
-      ip: undefined,
-    };
+    const admin = orgAdminOf(companyId);
     const project = await createProject(t.db, { companyId, name: `p ${newId()}` }, new Date());
     await putBuildSettings({ db: t.db, clock: server.queue.clock, config }, admin, project.id, {
       gitUrl: `file://${join(dir, 'unused.git')}`,

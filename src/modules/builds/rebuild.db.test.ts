@@ -11,6 +11,7 @@ import { newId, readJson, writeJson, type DB } from '../../platform/db/index.js'
 import { describeDb } from '../../platform/db/test-harness.js';
 import type { Actor } from '../../platform/http/guards.js';
 import { JobQueue, ManualClock } from '../../platform/queue/index.js';
+import { orgAdminOf } from '../../../test/support/actors.js';
 import { createCompany } from '../companies/index.js';
 import { createProject } from '../projects/index.js';
 import { appendLog } from './logs.js';
@@ -51,18 +52,7 @@ describeDb('automatic rebuilds', (t) => {
     config = t.config;
     deps = { db: t.db, queue, clock, config, maxLogBytes: 1 << 20 };
     companyId = (await createCompany(t.db, 'Rebuilders', clock.now())).id;
-    admin = {
-      user: {
-        id: newId(),
-        login: 'rebuild-admin',
-        email: 'admin@rebuilders.example',
-        companyId,
-        orgAdmin: true,
-        staff: false,
-        via: 'token',
-      },
-      ip: undefined,
-    };
+    admin = orgAdminOf(companyId, 'rebuild-admin');
   });
 
   /**
