@@ -13,13 +13,16 @@
 // (emptied and deleted after), Distribution on its s3 driver and Hallmark with HALLMARK_BLOBS_DRIVER
 // =s3 and its metadata on a new PostgreSQL database per start (on HALLMARK_BENCH_POSTGRES_URL,
 // default postgres://postgres@127.0.0.1:5432/test; dropped after); both send the bytes through the
-// server (no redirects). Then it pushes BENCH_CLUSTER_IMAGES (default 8) different images of
-// BENCH_CLUSTER_IMAGE_MB (default 40) MB (cached in $TMPDIR/hallmark-bench-registry-small-v1-N) all
-// at once, BENCH_ROUNDS times: to Hallmark with one `serve` replica, to Hallmark with two replicas
-// on the same database and bucket (half of the pushes to each), and to Distribution, and prints the
-// wall times, the throughputs (gzip MB pushed / wall time) and the ratios. The Hallmark replicas run
-// without job workers; one `hallmark worker` runs beside them in both Hallmark cases (scanning what
-// is pushed, as in a real cluster), BENCH_CLUSTER_WORKER=0 for none.
+// server (no redirects), or with BENCH_S3_REDIRECT=1 both answer blob GETs with a redirect to a
+// presigned URL of the bucket (Distribution's default, Hallmark's blobs.s3.redirect). Then it
+// pushes BENCH_CLUSTER_IMAGES (default 8) different images of BENCH_CLUSTER_IMAGE_MB (default 40)
+// MB (cached in $TMPDIR/hallmark-bench-registry-small-v1-N) all at once, BENCH_CLUSTER_ROUNDS
+// (default BENCH_ROUNDS; 0 skips them) times: to Hallmark with one `serve` replica, to Hallmark
+// with two replicas on the same database and bucket (half of the pushes to each), and to
+// Distribution, and prints the wall times, the throughputs (gzip MB pushed / wall time) and the
+// ratios. The Hallmark replicas run without job workers; one `hallmark worker` runs beside them in
+// both Hallmark cases (scanning what is pushed, as in a real cluster), BENCH_CLUSTER_WORKER=0 for
+// none.
 //
 // In the filesystem mode the rounds also push to Hallmark with a `hallmark worker` beside it
 // (hallmark+scan), which scans the image as it lands: the scan must not slow the push. Then the
@@ -74,6 +77,8 @@ const CLUSTER_IMAGES = positiveInt('BENCH_CLUSTER_IMAGES', 8);
 const CLUSTER_IMAGE_MB = positiveInt('BENCH_CLUSTER_IMAGE_MB', 40);
 const CLUSTER_SHARES = [0.6, 0.4];
 const CLUSTER_WORKER = process.env.BENCH_CLUSTER_WORKER !== '0';
+const CLUSTER_ROUNDS = Number(process.env.BENCH_CLUSTER_ROUNDS ?? ROUNDS);
+const S3_REDIRECT = process.env.BENCH_S3_REDIRECT === '1';
 const TIMELINE = process.env.BENCH_TIMELINE === '1';
 const LOAD_ROUNDS = Number(process.env.BENCH_LOAD_ROUNDS ?? 1);
 const LOAD_PULLS = positiveInt('BENCH_LOAD_PULLS', 8);
@@ -179,20 +184,28 @@ async function runS3() {
   console.error('starting Ceph RGW…');
   const ceph = await startCeph();
   console.error(`Ceph RGW at ${ceph.endpoint}, ready in ${ceph.seconds.toFixed(1)} s`);
-  const results = await runRounds(s3Registries(ceph, names), CACHE, meta, ROUNDS);
-  const cases = concurrentCases(ceph, names, CLUSTER_WORKER);
-  const concurrent = await runConcurrentPushes(cases, images, ROUNDS);
-
+  const results = await runRounds(
+    s3Registries(ceph, names, { redirect: S3_REDIRECT }),
+    CACHE,
+    meta,
+    ROUNDS,
+  );
+  const storage = S3_REDIRECT ? 'S3, Ceph RGW, blob GETs redirected' : 'S3, Ceph RGW';
   const summary = {
-    ...reportRounds(results, meta, ROUNDS, { storage: 'S3, Ceph RGW' }),
+    ...reportRounds(results, meta, ROUNDS, { storage }),
     storage: 's3',
+    redirect: S3_REDIRECT,
     rounds: ROUNDS,
     loadAverageAtStart: loadAtStart,
   };
-  summary.concurrentPush = reportConcurrentPushes(cases, concurrent, images, {
-    rounds: ROUNDS,
-    worker: CLUSTER_WORKER,
-  });
+  if (CLUSTER_ROUNDS > 0) {
+    const cases = concurrentCases(ceph, names, CLUSTER_WORKER);
+    const concurrent = await runConcurrentPushes(cases, images, CLUSTER_ROUNDS);
+    summary.concurrentPush = reportConcurrentPushes(cases, concurrent, images, {
+      rounds: CLUSTER_ROUNDS,
+      worker: CLUSTER_WORKER,
+    });
+  }
   for (const note of notes) {
     console.log(`note: ${note}`);
   }

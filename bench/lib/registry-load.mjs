@@ -1,41 +1,55 @@
 // bench:registry's load: many clients at once. Per registry, on fresh storage with the benchmark
 // image pushed first (untimed): PULLS concurrent pulls of it and, at the same time, a push of each
 // of several different small images; the wall time until all are done and the throughput (gzip
-// MB moved / wall time). Meanwhile, on Hallmark, a prober asks `GET /v2/` and `GET
-// /api/v1/catalog/images` in turn, one request at a time, and reports the latencies' p50, p99 and
-// worst: what a user of the portal or a client starting a pull waits for while the server is busy.
+// MB moved / wall time). Meanwhile a prober asks `GET /v2/` and the catalog (Hallmark's `GET
+// /api/v1/catalog/images`, Distribution's `GET /v2/_catalog`) in turn, one request at a time, and
+// reports the latencies' p50, p99 and worst: what a user of the portal or a client starting a pull
+// waits for while the server is busy. Distribution's figures under its own load, and how late the
+// prober's own 20 ms sleeps wake up, show what the loaded 2-core machine adds to any server.
 import { imageMegabytes, verifyPull } from './registry-image.mjs';
 import { removeDir, tempDir } from './processes.mjs';
 import { COMMON, median, pushTo, skopeo, withServer } from './registry-rounds.mjs';
 
-const PROBE_PATHS = ['/v2/', '/api/v1/catalog/images'];
+/** What the prober asks of each registry, in turn. */
+const PROBE_PATHS = {
+  hallmark: ['/v2/', '/api/v1/catalog/images'],
+  distribution: ['/v2/', '/v2/_catalog'],
+};
+/** The prober's pause between two rounds of requests. */
+const PROBE_PAUSE_MS = 20;
 
 function percentile(values, p) {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? NaN;
 }
 
-/** Probes `base`'s PROBE_PATHS in turn until `done` settles; resolves with the latencies (ms). */
-async function probe(base, done) {
+/**
+ * Probes `base`'s `paths` in turn until `done` settles; resolves with the latencies (ms) per path
+ * and, as `sleep`, how much later than asked each pause between rounds ended (the prober's own
+ * wait for the CPU).
+ */
+async function probe(base, paths, done) {
   let finished = false;
   void done.finally(() => {
     finished = true;
   });
-  const times = Object.fromEntries(PROBE_PATHS.map((p) => [p, []]));
+  const times = Object.fromEntries([...paths, 'sleep'].map((p) => [p, []]));
   while (!finished) {
-    for (const path of PROBE_PATHS) {
+    for (const path of paths) {
       const started = performance.now();
       const res = await fetch(`http://${base}${path}`);
       await res.arrayBuffer();
       times[path].push(performance.now() - started);
     }
-    await new Promise((r) => setTimeout(r, 20));
+    const slept = performance.now();
+    await new Promise((r) => setTimeout(r, PROBE_PAUSE_MS));
+    times.sleep.push(performance.now() - slept - PROBE_PAUSE_MS);
   }
   return times;
 }
 
 /** One load round on a started server; returns `{ seconds, megabytes, probes }`. */
-async function loadRound(name, server, big, smalls, pulls, withProbe) {
+async function loadRound(name, server, big, smalls, pulls) {
   const dirs = Array.from({ length: pulls }, (_, i) => tempDir(`load-${name}-${i}`));
   try {
     const started = performance.now();
@@ -44,7 +58,7 @@ async function loadRound(name, server, big, smalls, pulls, withProbe) {
       ...smalls.map((s, i) => pushTo(server, s.layout, server.refFor(`load-${i}`))),
     ]);
     const base = /^docker:\/\/([^/]+)\//.exec(server.ref)[1];
-    const [, probes] = await Promise.all([work, withProbe ? probe(base, work) : undefined]);
+    const [, probes] = await Promise.all([work, probe(base, PROBE_PATHS[name] ?? ['/v2/'], work)]);
     const seconds = (performance.now() - started) / 1000;
     for (const dir of dirs) {
       for (const p of verifyPull(dir, big.meta)) {
@@ -71,7 +85,7 @@ export async function runLoad(registries, big, smalls, { pulls, rounds }) {
     for (const r of order) {
       const result = await withServer(r.start, async (server) => {
         await pushTo(server, big.layout);
-        return loadRound(r.name, server, big, smalls, pulls, r.name === 'hallmark');
+        return loadRound(r.name, server, big, smalls, pulls);
       });
       (results[r.name] ??= []).push(result);
       console.error(
@@ -98,13 +112,22 @@ export async function runLoad(registries, big, smalls, { pulls, rounds }) {
       `  throughput hallmark/distribution: ${summary.throughputRatio.toFixed(2)} (above 1: Hallmark moves more)`,
     );
   }
-  for (const path of PROBE_PATHS) {
-    const all = (results.hallmark ?? []).flatMap((x) => x.probes?.[path] ?? []);
-    if (all.length > 0) {
+  for (const [name, rs] of Object.entries(results)) {
+    for (const path of [...(PROBE_PATHS[name] ?? ['/v2/']), 'sleep']) {
+      const all = rs.flatMap((x) => x.probes?.[path] ?? []);
+      if (all.length === 0) {
+        continue;
+      }
       const p99 = percentile(all, 99);
-      summary[`p99 ${path}`] = p99;
+      const what =
+        path === 'sleep'
+          ? `the prober's ${PROBE_PAUSE_MS} ms pauses woke late by`
+          : `GET ${path} under load:`;
+      if (name === 'hallmark' && path !== 'sleep') {
+        summary[`p99 ${path}`] = p99;
+      }
       console.log(
-        `  hallmark GET ${path} under load: p50 ${percentile(all, 50).toFixed(1)} ms, p99 ${p99.toFixed(1)} ms, worst ${Math.max(...all).toFixed(1)} ms (${all.length} requests; target p99 < 50 ms)`,
+        `  ${name.padEnd(13)} ${what} p50 ${percentile(all, 50).toFixed(1)} ms, p99 ${p99.toFixed(1)} ms, worst ${Math.max(...all).toFixed(1)} ms (${all.length}${name === 'hallmark' && path !== 'sleep' ? ' requests; target p99 < 50 ms' : ''})`,
       );
     }
   }

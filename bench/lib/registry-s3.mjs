@@ -16,8 +16,11 @@ import {
   startHallmarkWorker,
 } from './registry-servers.mjs';
 
-/** The environment of a Hallmark process on `bucket` of `ceph` and the database `databaseUrl`. */
-function hallmarkS3Env(ceph, bucket, databaseUrl) {
+/**
+ * The environment of a Hallmark process on `bucket` of `ceph` and the database `databaseUrl`;
+ * with `redirect`, blob GETs are answered with presigned URLs of the bucket.
+ */
+function hallmarkS3Env(ceph, bucket, databaseUrl, redirect) {
   return envWithoutAws({
     HALLMARK_DATABASE_URL: databaseUrl,
     HALLMARK_BLOBS_DRIVER: 's3',
@@ -27,6 +30,7 @@ function hallmarkS3Env(ceph, bucket, databaseUrl) {
     HALLMARK_S3_ACCESS_KEY_ID: ceph.accessKey,
     HALLMARK_S3_SECRET_ACCESS_KEY: ceph.secretKey,
     HALLMARK_S3_FORCE_PATH_STYLE: 'true',
+    HALLMARK_S3_REDIRECT: String(redirect),
   });
 }
 
@@ -35,7 +39,7 @@ function hallmarkS3Env(ceph, bucket, databaseUrl) {
  * job workers, each with its own data directory, plus one `hallmark worker` when `worker`.
  * Returns `{ servers, logs, stop }`.
  */
-async function startHallmarkS3(ceph, { replicas = 1, worker = false } = {}) {
+async function startHallmarkS3(ceph, { replicas = 1, worker = false, redirect = false } = {}) {
   const dir = tempDir('hallmark-s3');
   const bucket = await newBucket(ceph, 'hallmark');
   let db;
@@ -53,7 +57,7 @@ async function startHallmarkS3(ceph, { replicas = 1, worker = false } = {}) {
   };
   try {
     db = await newDatabase('registry');
-    const env = hallmarkS3Env(ceph, bucket.name, db.url);
+    const env = hallmarkS3Env(ceph, bucket.name, db.url, redirect);
     // Credentials first, through the admin CLI on the same database and bucket.
     const project = createHallmarkProject(env, join(dir, 'admin'));
     const logs = [];
@@ -80,7 +84,7 @@ async function startHallmarkS3(ceph, { replicas = 1, worker = false } = {}) {
 }
 
 /** Distribution on a fresh bucket, as `startHallmarkS3` returns it (one server). */
-async function startDistributionS3(ceph) {
+async function startDistributionS3(ceph, { redirect = false } = {}) {
   const bucket = await newBucket(ceph, 'distribution');
   const server = await startDistribution({
     s3: {
@@ -91,23 +95,27 @@ async function startDistributionS3(ceph) {
       secretKey: ceph.secretKey,
     },
     onStop: bucket.remove,
+    redirect,
   });
   return { servers: [server], logs: [server.log], stop: server.stop };
 }
 
-/** The registries of the rounds (`names`: hallmark, distribution) on S3. */
-export function s3Registries(ceph, names) {
+/**
+ * The registries of the rounds (`names`: hallmark, distribution) on S3; with `redirect`, both
+ * answer blob GETs with presigned URLs (Distribution's default, Hallmark's `blobs.s3.redirect`).
+ */
+export function s3Registries(ceph, names, { redirect = false } = {}) {
   const all = [
     {
       name: 'hallmark',
       start: async () => {
-        const { servers } = await startHallmarkS3(ceph);
+        const { servers } = await startHallmarkS3(ceph, { redirect });
         return servers[0];
       },
     },
     {
       name: 'distribution',
-      start: async () => (await startDistributionS3(ceph)).servers[0],
+      start: async () => (await startDistributionS3(ceph, { redirect })).servers[0],
     },
   ];
   return all.filter((r) => names.includes(r.name));

@@ -65,7 +65,7 @@ function distributionDriver(dir, s3) {
  * Starts Distribution on fresh storage: a new directory, or (with `s3`: endpoint, region,
  * bucket, accessKey, secretKey) a bucket the caller made; `onStop` then releases it.
  */
-export async function startDistribution({ s3, onStop } = {}) {
+export async function startDistribution({ s3, onStop, redirect = false } = {}) {
   const dir = tempDir('distribution');
   const port = await freePort();
   const config = join(dir, 'config.yml');
@@ -81,9 +81,9 @@ export async function startDistribution({ s3, onStop } = {}) {
       ...distributionDriver(dir, s3),
       '  delete:',
       '    enabled: true',
-      // Bytes through the server, as Hallmark's default (blobs.s3.redirect off).
+      // Bytes through the server, as Hallmark's default (blobs.s3.redirect off), unless asked.
       '  redirect:',
-      '    disable: true',
+      `    disable: ${!redirect}`,
       '  maintenance:',
       '    uploadpurging:',
       '      enabled: false',
