@@ -7,6 +7,9 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
+/** Clock ticks per second of /proc's CPU times (USER_HZ: 100 on every Linux build in use). */
+const CLOCK_TICKS = 100;
+
 const READY_TIMEOUT_MS = 60_000;
 const CLEANUP_TIMEOUT_MS = 60_000;
 
@@ -233,5 +236,20 @@ export function exitOnSignals() {
       setTimeout(() => process.exit(code), CLEANUP_TIMEOUT_MS).unref();
       void cleanup().finally(() => process.exit(code));
     });
+  }
+}
+
+/**
+ * CPU seconds (user + system) process `pid` has used so far, from /proc/PID/stat; NaN when it
+ * cannot be read (not Linux, or the process is gone).
+ */
+export function cpuSeconds(pid) {
+  try {
+    // Fields after the command's closing parenthesis: utime and stime are the 12th and 13th.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+  } catch {
+    return NaN;
   }
 }

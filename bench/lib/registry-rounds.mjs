@@ -3,7 +3,7 @@
 // checked), alternating which registry goes first; then the medians and ratios.
 import { availableParallelism, loadavg } from 'node:os';
 import { printTimeline, startTimelineProxy } from './http-timeline.mjs';
-import { removeDir, run, tail, tempDir } from './processes.mjs';
+import { cpuSeconds, removeDir, run, tail, tempDir } from './processes.mjs';
 import { imageMegabytes, verifyPull } from './registry-image.mjs';
 
 const COPY_TIMEOUT_MS = 10 * 60_000;
@@ -56,16 +56,25 @@ export async function withServer(start, fn) {
 export const pushTo = (server, layout, ref = server.ref) =>
   skopeo([...COMMON, ...server.destArgs, `oci:${layout}:latest`, ref]);
 
+/** `{ seconds, cpu }` of `work()`: its wall time and the CPU seconds `server`'s process spent. */
+async function measured(server, work) {
+  const before = cpuSeconds(server.pid);
+  const seconds = await work();
+  return { seconds, cpu: cpuSeconds(server.pid) - before };
+}
+
 async function pullRound(name, start, layout, meta) {
   return withServer(start, async (server) => {
     await pushTo(server, layout);
     const pulled = tempDir(`pull-${name}`);
     try {
-      const secs = await skopeo([...COMMON, ...server.srcArgs, server.ref, `oci:${pulled}:latest`]);
+      const pull = await measured(server, () =>
+        skopeo([...COMMON, ...server.srcArgs, server.ref, `oci:${pulled}:latest`]),
+      );
       for (const p of verifyPull(pulled, meta)) {
         console.log(`warning: ${name} pull: ${p}`);
       }
-      return secs;
+      return pull;
     } finally {
       removeDir(pulled);
     }
@@ -125,22 +134,31 @@ export function loadNote() {
 /**
  * `rounds` rounds over `registries` ([{ name, start, pushOnly? }]; pushOnly: no pull rounds)
  * with the image in `layout` (`meta`);
- * returns `{ [name]: { push: [s…], pull: [s…] } }`.
+ * returns `{ [name]: { push: [s…], pull: [s…], pushCpu: [s…], pullCpu: [s…] } }` (wall times and
+ * the server process's CPU seconds).
  */
 export async function runRounds(registries, layout, meta, rounds) {
-  const results = Object.fromEntries(registries.map((r) => [r.name, { push: [], pull: [] }]));
+  const results = Object.fromEntries(
+    registries.map((r) => [r.name, { push: [], pull: [], pushCpu: [], pullCpu: [] }]),
+  );
   for (let round = 0; round < rounds; round++) {
     // Alternate which registry goes first so neither always gets the warmer page cache.
     const order = round % 2 === 0 ? registries : [...registries].reverse();
     for (const r of order) {
-      const p = await withServer(r.start, (server) => pushTo(server, layout));
+      const pushed = await withServer(r.start, (server) =>
+        measured(server, () => pushTo(server, layout)),
+      );
+      const p = pushed.seconds;
       results[r.name].push.push(p);
+      results[r.name].pushCpu.push(pushed.cpu);
       if (r.pushOnly) {
         console.error(`round ${round + 1}/${rounds} ${r.name}: push ${p.toFixed(2)} s`);
         continue;
       }
-      const q = await pullRound(r.name, r.start, layout, meta);
+      const pulled = await pullRound(r.name, r.start, layout, meta);
+      const q = pulled.seconds;
       results[r.name].pull.push(q);
+      results[r.name].pullCpu.push(pulled.cpu);
       console.error(
         `round ${round + 1}/${rounds} ${r.name}: push ${p.toFixed(2)} s, pull ${q.toFixed(2)} s`,
       );
@@ -166,12 +184,19 @@ export function reportRounds(results, meta, rounds, { storage } = {}) {
     console.log(
       `${name.padEnd(13)} push median ${median(r.push).toFixed(2)} s (rounds: ${fmt(r.push)})${pull}`,
     );
+    const pullCpu = r.pullCpu.length === 0 ? '' : `, pull ${median(r.pullCpu).toFixed(2)} s`;
+    console.log(
+      `${''.padEnd(13)} server CPU: push ${median(r.pushCpu).toFixed(2)} s${pullCpu} (medians)`,
+    );
   }
   const summary = { bench: 'registry', uncompressedMb: uncompressed, compressedMb: compressed };
   for (const [name, r] of Object.entries(results)) {
     summary[name] = {
       pushSeconds: median(r.push),
-      ...(r.pull.length === 0 ? {} : { pullSeconds: median(r.pull) }),
+      pushCpuSeconds: median(r.pushCpu),
+      ...(r.pull.length === 0
+        ? {}
+        : { pullSeconds: median(r.pull), pullCpuSeconds: median(r.pullCpu) }),
     };
   }
   if (results.distribution) {
@@ -183,6 +208,12 @@ export function reportRounds(results, meta, rounds, { storage } = {}) {
         summary[`${kind}Ratio${suffix}`] = h / d;
         console.log(
           `${kind}: ${name} ${h.toFixed(2)} s, distribution ${d.toFixed(2)} s, ratio ${(h / d).toFixed(2)}  (target <= 1.0)`,
+        );
+        const hc = median(results[name][`${kind}Cpu`]);
+        const dc = median(results.distribution[`${kind}Cpu`]);
+        summary[`${kind}CpuRatio${suffix}`] = hc / dc;
+        console.log(
+          `${kind} server CPU: ${name} ${hc.toFixed(2)} s, distribution ${dc.toFixed(2)} s, ratio ${(hc / dc).toFixed(2)}${kind === 'pull' ? '  (target <= 0.8)' : ''}`,
         );
       }
     }

@@ -67,7 +67,7 @@ async function startHallmarkS3(ceph, { replicas = 1, worker = false, redirect = 
         logs.push(log);
         return serveHallmark(join(dir, `serve-${i + 1}`), env, log).then((s) => {
           children.push(s.child);
-          return hallmarkServer(s.base, project, log, release);
+          return hallmarkServer(s.base, project, log, release, s.child.pid);
         });
       }),
     );

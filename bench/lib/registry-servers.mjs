@@ -116,6 +116,7 @@ export async function startDistribution({ s3, onStop, redirect = false } = {}) {
     srcArgs: ['--src-tls-verify=false'],
     inspectArgs: ['--tls-verify=false'],
     log,
+    pid: child.pid,
     stop: async () => {
       await stopProcess(child);
       removeDir(dir);
@@ -221,8 +222,11 @@ export function startHallmarkWorker(dataDir, env, log) {
   });
 }
 
-/** The server object of a Hallmark replica at `base` for `project`'s credentials. */
-export function hallmarkServer(base, project, log, stop) {
+/**
+ * The server object of a Hallmark replica at `base` for `project`'s credentials; `pid`: its
+ * `hallmark serve` process, whose CPU time the rounds read.
+ */
+export function hallmarkServer(base, project, log, stop, pid) {
   const creds = `unused:${project.registryKey}`;
   return {
     ref: `docker://${base}/${project.namespace}/app:latest`,
@@ -232,6 +236,7 @@ export function hallmarkServer(base, project, log, stop) {
     inspectArgs: ['--tls-verify=false', '--creds', creds],
     log,
     stop,
+    pid,
   };
 }
 
@@ -258,7 +263,7 @@ export async function startHallmarkFs({ worker = false } = {}) {
     if (worker) {
       children.push(await startHallmarkWorker(data, env, join(dir, 'worker.log')));
     }
-    return hallmarkServer(base, project, log, release);
+    return hallmarkServer(base, project, log, release, child.pid);
   } catch (err) {
     await release();
     throw err;
