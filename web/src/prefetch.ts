@@ -1,11 +1,12 @@
 /**
- * Work a page opened cold can start before the router renders it: the catalog's and the project
- * screen's code and data are asked for beside the session check, instead of one after the other
- * (entry, session, screen chunk, then the data).
+ * Work a page opened cold can start before the router renders it: the session check, and the
+ * catalog's and the project screen's code and data, asked for at once instead of one after the
+ * other (entry, session, screen chunk, then the data).
  */
 import type { QueryClient } from '@tanstack/react-query';
 import { catalogFilters, catalogQuery } from './screens/catalogQuery';
 import { checklistQuery, imagesQuery, projectQuery } from './screens/projects/queries';
+import { sessionQuery } from './session';
 
 const PROJECT_PATH = /^\/projects\/([^/]+)(?:\/([^/]+))?\/?$/;
 
@@ -13,6 +14,7 @@ const PROJECT_PATH = /^\/projects\/([^/]+)(?:\/([^/]+))?\/?$/;
 export function prefetchFor(client: QueryClient, pathname: string, search: string): void {
   const params = new URLSearchParams(search);
   const cursor = params.get('cursor') ?? undefined;
+  void client.prefetchQuery(sessionQuery);
   if (pathname === '/' || pathname === '/catalog' || pathname === '/catalog/') {
     void import('./screens/CatalogPage');
     void client.prefetchQuery(catalogQuery(catalogFilters(params), cursor));

@@ -1,25 +1,28 @@
 /** The logged-in user, as one query every screen shares (`null` when logged out). */
-import { useQuery, useQueryClient } from '@tanstack/react-query';
+import { queryOptions, useQuery, useQueryClient } from '@tanstack/react-query';
 import { api, ok, setCsrfToken, type User } from './api/client';
 
 const SESSION_KEY = ['session'] as const;
 
+/** The session check (the entry starts it before the first render, see prefetch.ts). */
+export const sessionQuery = queryOptions({
+  queryKey: SESSION_KEY,
+  queryFn: async (): Promise<User | null> => {
+    const result = await api.GET('/api/v1/session');
+    if (result.response.status === 401) {
+      setCsrfToken(null);
+      return null;
+    }
+    const session = ok(result);
+    setCsrfToken(session.csrfToken);
+    return session.user;
+  },
+  staleTime: 60_000,
+});
+
 /** The current session's user: `null` when logged out, `undefined` while loading. */
 export function useSession(): { user: User | null | undefined; isLoading: boolean } {
-  const query = useQuery({
-    queryKey: SESSION_KEY,
-    queryFn: async () => {
-      const result = await api.GET('/api/v1/session');
-      if (result.response.status === 401) {
-        setCsrfToken(null);
-        return null;
-      }
-      const session = ok(result);
-      setCsrfToken(session.csrfToken);
-      return session.user;
-    },
-    staleTime: 60_000,
-  });
+  const query = useQuery(sessionQuery);
   return { user: query.data, isLoading: query.isLoading };
 }
 
