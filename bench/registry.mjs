@@ -28,8 +28,10 @@
 // (hallmark+scan), which scans the image as it lands: the scan must not slow the push. Then the
 // load (bench/lib/registry-load.mjs), BENCH_LOAD_ROUNDS (default 1; 0 skips it) per registry:
 // BENCH_LOAD_PULLS (default 8) concurrent pulls of the image with BENCH_LOAD_PUSHES (default 4)
-// concurrent pushes of different 40 MB images, the throughput of each registry, and Hallmark's
-// p99 latency on GET /v2/ and GET /api/v1/catalog/images meanwhile.
+// concurrent pushes of different 40 MB images, the throughput of each registry, and the p99
+// latency of each registry's GET /v2/ and its catalog meanwhile, with how late Hallmark's event
+// loop ran (bench/lib/loop-delay.mjs, preloaded into `hallmark serve`). BENCH_CPU_PROFILE=DIR
+// also writes a CPU profile of `hallmark serve` over the load round into DIR.
 //
 // BENCH_TIMELINE=1 adds, after the filesystem rounds, one more pull from each registry through a
 // recording loopback proxy (bench/lib/http-timeline.mjs) and prints its per-request timeline:

@@ -4,7 +4,7 @@
 // `stop()`, which ends it and releases its storage.
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import {
   freePort,
@@ -19,6 +19,8 @@ import {
 export const ROOT = resolve(new URL('../..', import.meta.url).pathname);
 export const BIN = join(ROOT, 'dist', 'cli', 'bin.js');
 export const DISTRIBUTION = '/usr/bin/docker-registry';
+/** Preloaded into `hallmark serve`: its event-loop delay on demand (SIGUSR2). */
+const LOOP_DELAY_PRELOAD = join(ROOT, 'bench', 'lib', 'loop-delay.mjs');
 
 /** Notes for the report (e.g. a fallback taken), printed at the end. */
 export const notes = [];
@@ -241,8 +243,30 @@ export function hallmarkServer(base, project, log, stop, pid) {
 }
 
 /**
+ * Sends `hallmark serve` (pid) SIGUSR2 and reads the event-loop delay its preloaded
+ * loop-delay.mjs writes to `file`: `{ p50, p99, max, count }` (ms) since the previous call, or
+ * undefined when it did not answer within 5 s.
+ */
+async function readLoopDelay(pid, file) {
+  rmSync(file, { force: true });
+  process.kill(pid, 'SIGUSR2');
+  for (const until = Date.now() + 5_000; Date.now() < until;) {
+    if (existsSync(file)) {
+      try {
+        return JSON.parse(readFileSync(file, 'utf8'));
+      } catch {
+        // Still being written.
+      }
+    }
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  return undefined;
+}
+
+/**
  * Starts Hallmark on a fresh data directory (filesystem storage, SQLite); with `worker`, a
  * `hallmark worker` on the same data directory too, which scans each pushed image as it lands.
+ * The server's `loopDelay()` reads its event-loop delay since the previous call (loop-delay.mjs).
  */
 export async function startHallmarkFs({ worker = false } = {}) {
   const dir = tempDir('hallmark');
@@ -250,6 +274,12 @@ export async function startHallmarkFs({ worker = false } = {}) {
   mkdirSync(data);
   const log = join(dir, 'server.log');
   const env = { ...process.env };
+  const loopDelayOut = join(dir, 'loop-delay.json');
+  const serveEnv = {
+    ...env,
+    NODE_OPTIONS: `${env.NODE_OPTIONS ?? ''} --import=${LOOP_DELAY_PRELOAD}`.trim(),
+    HALLMARK_BENCH_LOOP_DELAY_OUT: loopDelayOut,
+  };
   const children = [];
   const release = async () => {
     await Promise.all(children.map((c) => stopProcess(c)));
@@ -258,12 +288,15 @@ export async function startHallmarkFs({ worker = false } = {}) {
   try {
     // Credentials first, through the admin CLI on the same data dir.
     const project = createHallmarkProject(env, data);
-    const { child, base } = await serveHallmark(data, env, log);
+    const { child, base } = await serveHallmark(data, serveEnv, log);
     children.push(child);
     if (worker) {
       children.push(await startHallmarkWorker(data, env, join(dir, 'worker.log')));
     }
-    return hallmarkServer(base, project, log, release, child.pid);
+    return {
+      ...hallmarkServer(base, project, log, release, child.pid),
+      loopDelay: () => readLoopDelay(child.pid, loopDelayOut),
+    };
   } catch (err) {
     await release();
     throw err;
