@@ -10,7 +10,6 @@ import {
   Nav,
   NavGroup,
   NavItem,
-  NavList,
   Page,
   PageSidebar,
   PageSidebarBody,
@@ -21,6 +20,7 @@ import {
   ToolbarGroup,
   ToolbarItem,
 } from '@patternfly/react-core';
+import navStyles from '@patternfly/react-styles/css/components/Nav/nav';
 import { useState, type MouseEvent } from 'react';
 import { isPlainClick, LinkButton } from '../components/LinkButton';
 import { NavLink, Outlet, useLocation, useNavigate } from 'react-router-dom';
@@ -127,7 +127,9 @@ export function AppShell() {
     <PageSidebar>
       <PageSidebarBody>
         <Nav aria-label="Main">
-          <NavList>
+          {/* NavList's markup without NavList: a vertical list cannot overflow, and NavList
+              measures its items for scroll buttons (a forced layout) as it mounts and resizes. */}
+          <ul className={navStyles.navList} role="list">
             <NavLinkItem to="/catalog" label="Catalog" />
             {user === null ? (
               <>
@@ -155,7 +157,7 @@ export function AppShell() {
                 <NavLinkItem to="/tokens" label="API tokens" exact />
               </>
             )}
-          </NavList>
+          </ul>
           {user?.staff === true ? (
             <NavGroup title="Program staff">
               <NavLinkItem to="/staff" label="Work queue" exact />
