@@ -508,18 +508,24 @@ export async function rescanImage(
 export async function rescanErrored(ctx: ApiContext, actor: Actor): Promise<{ queued: number }> {
   const now = ctx.clock.now();
   const ids = await imagesToRescan(ctx.db, 'error');
-  await ctx.db.transaction().execute(async (trx) => {
+  const queued = await ctx.db.transaction().execute(async (trx) => {
+    let count = 0;
     for (const id of ids) {
-      await queueScan(trx, ctx.queue, id, { reason: 'rescan', requestedBy: actor.user.id }, now);
+      // A concurrent re-scan may have taken the image since it was listed.
+      if (await claimForScan(trx, id)) {
+        await queueScan(trx, ctx.queue, id, { reason: 'rescan', requestedBy: actor.user.id }, now);
+        count += 1;
+      }
     }
     await audit(trx, now, {
       ...auditActor(actor),
       action: 'image.rescan_errors',
       targetType: 'image',
-      detail: { queued: ids.length },
+      detail: { queued: count },
     });
+    return count;
   });
-  return { queued: ids.length };
+  return { queued };
 }
 
 /** The scans of an image the caller may see, newest first. */
@@ -568,10 +574,16 @@ export async function rescanWaitingForVulndb(
     return 0;
   }
   const now = deps.clock.now();
-  await deps.db.transaction().execute(async (trx) => {
+  return deps.db.transaction().execute(async (trx) => {
+    let queued = 0;
     for (const id of ids) {
-      await queueScan(trx, deps.queue, id, { reason: 'vulndb' }, now);
+      // Workers run this on their schedules at the same time: the first to take an image
+      // queues its one scan, the others find it in progress.
+      if (await claimForScan(trx, id)) {
+        await queueScan(trx, deps.queue, id, { reason: 'vulndb' }, now);
+        queued += 1;
+      }
     }
+    return queued;
   });
-  return ids.length;
 }
