@@ -13,18 +13,22 @@ import {
   stat,
   truncate,
   unlink,
-  type FileHandle,
 } from 'node:fs/promises';
+import { closeSync, fstat, open as openCallback } from 'node:fs';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import type { Readable } from 'node:stream';
 import { notFound, rangeNotSatisfiable } from '../errors.js';
 import { PRIVATE_DIR_MODE, PRIVATE_FILE_MODE } from '../private-files.js';
 import { DIGEST_ALGORITHMS, isDigest, parseDigest } from './digest.js';
 import { FsBlobWriter, hashFileInto } from './fs-blob-writer.js';
+import { FdReadStream } from './fs-read-stream.js';
 import { blobPath, isErrno, UPLOADS_DIR, uploadPath } from './fs-paths.js';
 import type { BlobRange, BlobStat, BlobStore, BlobWriter, UploadStat } from './types.js';
 
 const READ_CHUNK_BYTES = 1024 * 1024;
+const openFile = promisify(openCallback);
+const fstatFile = promisify(fstat);
 
 /** A `BlobStore` on a local (or shared POSIX) filesystem directory. */
 export class FsBlobStore implements BlobStore {
@@ -52,31 +56,38 @@ export class FsBlobStore implements BlobStore {
   }
 
   async openRead(digest: string, range?: BlobRange, signal?: AbortSignal): Promise<Readable> {
-    let handle: FileHandle;
+    let fd: number;
     try {
-      handle = await open(blobPath(this.dir, parseDigest(digest)), 'r');
+      fd = await openFile(blobPath(this.dir, parseDigest(digest)), 'r');
     } catch (err) {
       if (isErrno(err, 'ENOENT')) {
         throw notFound('blob.not_found', `Blob ${digest} is not in the store.`, { digest });
       }
       throw err;
     }
-    // The handle, not the path, is streamed: a concurrent delete cannot cut the read short.
-    const { size } = await handle.stat();
+    // The descriptor, not the path, is streamed: a concurrent delete cannot cut the read short.
+    let size: number;
+    try {
+      size = (await fstatFile(fd)).size;
+    } catch (err) {
+      closeSync(fd);
+      throw err;
+    }
     if (range !== undefined && !validRange(range, size)) {
-      await handle.close();
+      closeSync(fd);
       throw rangeNotSatisfiable(
         'blob.range_invalid',
         `Range ${range.start}-${range.end ?? ''} is outside blob ${digest} of ${size} bytes.`,
         { digest, size },
       );
     }
-    return handle.createReadStream({
-      // Large reads: fewer trips through the thread pool when serving big layers.
-      highWaterMark: READ_CHUNK_BYTES,
-      ...(range === undefined ? {} : { start: range.start, end: range.end ?? size - 1 }),
-      ...(signal === undefined ? {} : { signal }),
-    });
+    // Large reads: fewer trips through the thread pool when serving big layers.
+    return new FdReadStream(
+      fd,
+      { start: range?.start ?? 0, end: range?.end ?? size - 1 },
+      READ_CHUNK_BYTES,
+      signal,
+    );
   }
 
   async beginWrite(): Promise<BlobWriter> {
