@@ -285,6 +285,36 @@ describe('the web UI in a browser', () => {
     expect(ui.watch.errors.filter((e) => !/status of (400|401|409)/.test(e))).toEqual([]);
   });
 
+  itBrowser(
+    'should keep the navigation beside wide pages and over narrow ones on demand',
+    async () => {
+      const wide = await web.newPage({ width: 1280, height: 800 });
+      const p = wide.page;
+      await p.goto(`${web.server.url}/catalog`);
+      const nav = p.getByRole('navigation', { name: 'Main' });
+      const toggle = p.getByRole('button', { name: 'Navigation' });
+      await expect.poll(() => nav.isVisible()).toBe(true);
+      await toggle.click();
+      await expect.poll(() => nav.isVisible()).toBe(false);
+      await toggle.click();
+      await expect.poll(() => nav.isVisible()).toBe(true);
+      // Narrow: closed until asked for; following a link, or touching the content, puts it away.
+      await p.setViewportSize({ width: 360, height: 800 });
+      await expect.poll(() => nav.isVisible()).toBe(false);
+      await toggle.click();
+      await expect.poll(() => nav.isVisible()).toBe(true);
+      expect(await toggle.getAttribute('aria-expanded')).toBe('true');
+      await nav.getByRole('link', { name: 'Log in' }).click();
+      await p.getByRole('heading', { name: 'Log in to Hallmark' }).waitFor();
+      await expect.poll(() => nav.isVisible()).toBe(false);
+      await toggle.click();
+      await expect.poll(() => nav.isVisible()).toBe(true);
+      await p.locator('#main-content').click({ position: { x: 350, y: 400 } });
+      await expect.poll(() => nav.isVisible()).toBe(false);
+      await p.context().close();
+    },
+  );
+
   /** Fills the sign-up form. */
   async function fillSignUp(values: { login: string; email: string; password: string }) {
     await page.locator('#login').fill(values.login);

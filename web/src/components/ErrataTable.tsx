@@ -3,11 +3,12 @@
  * severity, when it was released, the package, and the installed and fixed versions. The scan
  * details show it twice: what the scan found, and what the current grade counts.
  */
-import { Label, type LabelProps } from '@patternfly/react-core';
+
 import { formatDate } from '../format';
 import { Table, Tbody, Td, Th, Thead, Tr } from './PlainTable';
 import { PlainText } from './PlainText';
 import './ErrataTable.css';
+import { type LabelColor, TextLabel } from './TextLabel';
 
 /** A missing erratum as the API gives it (scan results and `GET /images/{id}/grades`). */
 export interface Erratum {
@@ -23,7 +24,7 @@ export interface Erratum {
   released: string;
 }
 
-const SEVERITY_COLOURS: Record<string, LabelProps['color']> = {
+const SEVERITY_COLOURS: Record<string, LabelColor> = {
   Critical: 'red',
   Important: 'orange',
   Moderate: 'yellow',
@@ -98,7 +99,7 @@ export function ErrataTable({
               </Td>
               <Td dataLabel="Severity">
                 <span className="hm-inline">
-                  <Label color={SEVERITY_COLOURS[v.severity] ?? 'grey'}>{v.severity}</Label>
+                  <TextLabel color={SEVERITY_COLOURS[v.severity] ?? 'grey'}>{v.severity}</TextLabel>
                 </span>
               </Td>
               <Td dataLabel="Released">

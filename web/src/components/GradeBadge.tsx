@@ -1,7 +1,7 @@
 /** A Container Health Index grade (A–F, Unknown) in the catalog's colours. */
-import { Label, type LabelProps } from '@patternfly/react-core';
+import { type LabelColor, TextLabel } from './TextLabel';
 
-const COLOURS: Record<string, LabelProps['color']> = {
+const COLOURS: Record<string, LabelColor> = {
   A: 'green',
   B: 'teal',
   C: 'yellow',
@@ -16,9 +16,9 @@ export function GradeBadge({ grade }: { grade: string | null }) {
   // The span keeps the label its own size inside stretched grid cells (tables on phones).
   return (
     <span className="hm-inline">
-      <Label color={COLOURS[shown] ?? 'grey'} aria-label={`Grade ${shown}`}>
+      <TextLabel color={COLOURS[shown] ?? 'grey'} aria-label={`Grade ${shown}`}>
         {shown}
-      </Label>
+      </TextLabel>
     </span>
   );
 }

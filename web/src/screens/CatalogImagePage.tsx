@@ -17,7 +17,6 @@ import {
   Flex,
   FlexItem,
   Gallery,
-  Label,
   LabelGroup,
   PageSection,
   Title,
@@ -33,6 +32,7 @@ import { Loading } from '../components/Loading';
 import { PlainText } from '../components/PlainText';
 import { ProblemAlert } from '../components/ProblemAlert';
 import { formatDate, httpUrl } from '../format';
+import { TextLabel } from '../components/TextLabel';
 
 const OUTCOMES: Record<string, { text: string; color: 'green' | 'red' | 'orange' }> = {
   pass: { text: '✓ Passed', color: 'green' },
@@ -166,9 +166,9 @@ export default function CatalogImagePage() {
                   <DescriptionListDescription>
                     <LabelGroup aria-label="Tags" numLabels={10}>
                       {image.tags.map((tag) => (
-                        <Label key={tag} isCompact>
+                        <TextLabel key={tag} isCompact>
                           {tag}
-                        </Label>
+                        </TextLabel>
                       ))}
                     </LabelGroup>
                   </DescriptionListDescription>
@@ -275,9 +275,9 @@ export default function CatalogImagePage() {
                       {a.required ? null : ' (advisory)'}
                     </Td>
                     <Td dataLabel="Result">
-                      <Label color={outcome.color} isCompact>
+                      <TextLabel color={outcome.color} isCompact>
                         {outcome.text}
-                      </Label>
+                      </TextLabel>
                     </Td>
                     <Td dataLabel="Details">
                       {a.outcome === 'pass' ? a.reason : `${a.reason} ${a.suggestion}`.trim()}

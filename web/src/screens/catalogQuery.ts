@@ -3,7 +3,7 @@
  * opened cold before the screen's chunk arrives (see prefetch.ts).
  */
 import { queryOptions } from '@tanstack/react-query';
-import { api, ok } from '../api/client';
+import { api, ok, PREFETCHED_FRESH_MS } from '../api/client';
 
 export const CATALOG_FILTERS = ['search', 'vendor', 'product', 'grade'] as const;
 export type CatalogFilter = (typeof CATALOG_FILTERS)[number];
@@ -19,6 +19,7 @@ export function catalogFilters(params: URLSearchParams): CatalogFilters {
 export function catalogQuery(filters: CatalogFilters, cursor: string | undefined) {
   return queryOptions({
     queryKey: ['catalog', filters, cursor],
+    staleTime: PREFETCHED_FRESH_MS,
     queryFn: async () =>
       ok(
         await api.GET('/api/v1/catalog/images', {

@@ -21,7 +21,8 @@ import {
   ToolbarItem,
 } from '@patternfly/react-core';
 import navStyles from '@patternfly/react-styles/css/components/Nav/nav';
-import { useState, type MouseEvent } from 'react';
+import pageStyles from '@patternfly/react-styles/css/components/Page/page';
+import { useEffect, useState, useSyncExternalStore, type MouseEvent } from 'react';
 import { isPlainClick, LinkButton } from '../components/LinkButton';
 import { NavLink, Outlet, useLocation, useNavigate } from 'react-router-dom';
 import { api } from '../api/client';
@@ -34,6 +35,53 @@ import '../screens/company/company.css';
 
 const MAIN_ID = 'main-content';
 
+/**
+ * From PatternFly's xl breakpoint (1200 px) the navigation sits beside the content, open unless
+ * closed; below it, it lies over the content, closed unless opened. PatternFly's Page can manage
+ * this itself, but it reads the page's width as it mounts (a forced layout of the whole page, about
+ * 50 ms of a cold catalog page): a media query answers without one.
+ */
+const WIDE = '(min-width: 75rem)';
+
+let wideQuery: MediaQueryList | undefined;
+const wide = () => (wideQuery ??= window.matchMedia(WIDE));
+const subscribeWide = (changed: () => void) => {
+  wide().addEventListener('change', changed);
+  return () => wide().removeEventListener('change', changed);
+};
+const isWide = () => wide().matches;
+
+/** Whether the navigation is open, and the toggle: one state for wide screens, one for narrow. */
+function useSidebar(): { open: boolean; wide: boolean; toggle: () => void } {
+  const wide = useSyncExternalStore(subscribeWide, isWide);
+  const [openWide, setOpenWide] = useState(true);
+  const { pathname } = useLocation();
+  // On a narrow screen the navigation is open on the page it was opened on: following a link (or
+  // any change of page) puts it away.
+  const [openedOn, setOpenedOn] = useState<string | null>(null);
+  const openNarrow = openedOn === pathname;
+  const covering = !wide && openNarrow;
+  useEffect(() => {
+    const main = covering ? document.getElementById(MAIN_ID) : null;
+    if (main === null) {
+      return;
+    }
+    const close = () => setOpenedOn(null);
+    main.addEventListener('mousedown', close);
+    main.addEventListener('touchstart', close);
+    return () => {
+      main.removeEventListener('mousedown', close);
+      main.removeEventListener('touchstart', close);
+    };
+  }, [covering]);
+  return {
+    open: wide ? openWide : openNarrow,
+    wide,
+    toggle: () =>
+      wide ? setOpenWide((o) => !o) : setOpenedOn((on) => (on === pathname ? null : pathname)),
+  };
+}
+
 /** The page frame with the current route's screen as its content. */
 export function AppShell() {
   const { user } = useSession();
@@ -41,6 +89,7 @@ export function AppShell() {
   const navigate = useNavigate();
   const setSession = useSetSession();
   const [logoutProblem, setLogoutProblem] = useState<Problem | undefined>();
+  const sidebarState = useSidebar();
 
   const logOut = async () => {
     const result = await api.DELETE('/api/v1/session');
@@ -57,7 +106,12 @@ export function AppShell() {
     <Masthead>
       <MastheadMain>
         <MastheadToggle>
-          <PageToggleButton isHamburgerButton aria-label="Navigation" />
+          <PageToggleButton
+            isHamburgerButton
+            aria-label="Navigation"
+            isSidebarOpen={sidebarState.open}
+            onSidebarToggle={sidebarState.toggle}
+          />
         </MastheadToggle>
         <MastheadBrand>
           <MastheadLogo
@@ -124,7 +178,10 @@ export function AppShell() {
   );
 
   const sidebar = (
-    <PageSidebar>
+    <PageSidebar
+      isSidebarOpen={sidebarState.open}
+      className={sidebarState.open && !sidebarState.wide ? pageStyles.modifiers.expanded : ''}
+    >
       <PageSidebarBody>
         <Nav aria-label="Main">
           {/* NavList's markup without NavList: a vertical list cannot overflow, and NavList
@@ -178,7 +235,6 @@ export function AppShell() {
     <Page
       masthead={masthead}
       sidebar={sidebar}
-      isManagedSidebar
       skipToContent={<SkipToContent href={`#${MAIN_ID}`}>Skip to content</SkipToContent>}
       mainContainerId={MAIN_ID}
     >

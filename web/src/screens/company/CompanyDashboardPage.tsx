@@ -15,7 +15,6 @@ import {
   DescriptionListGroup,
   DescriptionListTerm,
   Gallery,
-  Label,
   List,
   ListItem,
   PageSection,
@@ -34,6 +33,7 @@ import { RequireSession } from '../../components/RequireSession';
 import { formatDate, httpUrl } from '../../format';
 import { companyKey, CompanyNotFound, isNotFound, useCompany, type Company } from './parts';
 import './company.css';
+import { TextLabel } from '../../components/TextLabel';
 
 /** How many mandatory fields the profile has (src/modules/companies/profile.ts). */
 const MANDATORY_FIELDS = 13;
@@ -108,9 +108,9 @@ function PartnerCard({ company, admin }: { company: Company; admin: boolean }) {
         <List isPlain aria-label="Become a partner steps" className="hm-company-gap">
           {steps.map((step) => (
             <ListItem key={step.key}>
-              <Label color={step.done ? 'green' : 'orange'} isCompact>
+              <TextLabel color={step.done ? 'green' : 'orange'} isCompact>
                 {step.done ? 'Done' : 'To do'}
-              </Label>{' '}
+              </TextLabel>{' '}
               {step.title}
             </ListItem>
           ))}
@@ -268,23 +268,23 @@ function zoneStatus(
   access: { status: 'pending' | 'approved' | 'rejected'; appendixAcceptedAt: string | null } | null,
 ) {
   if (access === null) {
-    return <Label isCompact>Not requested</Label>;
+    return <TextLabel isCompact>Not requested</TextLabel>;
   }
   if (access.status === 'approved') {
     return (
-      <Label color="green" isCompact>
+      <TextLabel color="green" isCompact>
         {access.appendixAcceptedAt === null ? 'Approved · appendix to accept' : 'Approved'}
-      </Label>
+      </TextLabel>
     );
   }
   return access.status === 'pending' ? (
-    <Label color="blue" isCompact>
+    <TextLabel color="blue" isCompact>
       Pending
-    </Label>
+    </TextLabel>
   ) : (
-    <Label color="red" isCompact>
+    <TextLabel color="red" isCompact>
       Rejected
-    </Label>
+    </TextLabel>
   );
 }
 

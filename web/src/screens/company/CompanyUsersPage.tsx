@@ -9,7 +9,6 @@ import {
   EmptyState,
   EmptyStateBody,
   Flex,
-  Label,
   Modal,
   ModalBody,
   ModalFooter,
@@ -36,6 +35,7 @@ import { formatDate } from '../../format';
 import { CompanyNotFound, isNotFound, useCompany } from './parts';
 import { AddUserDialog, EditUserDialog, type CompanyUser } from './UserDialogs';
 import './company.css';
+import { TextLabel } from '../../components/TextLabel';
 
 type Status = 'active' | 'inactive' | 'all';
 const STATUSES: readonly { value: Status; label: string }[] = [
@@ -242,11 +242,11 @@ function UserList({ companyId, me }: { companyId: string; me: User }) {
                     <Td dataLabel="Username">
                       {u.login}{' '}
                       {u.status === 'unconfirmed' ? (
-                        <Label isCompact color="orange">
+                        <TextLabel isCompact color="orange">
                           Invited
-                        </Label>
+                        </TextLabel>
                       ) : inactive ? (
-                        <Label isCompact>Inactive</Label>
+                        <TextLabel isCompact>Inactive</TextLabel>
                       ) : null}
                     </Td>
                     <Td dataLabel="First Name">{u.firstName}</Td>

@@ -1,23 +1,23 @@
 /** What the export compliance screens share: status labels. */
-import { Label } from '@patternfly/react-core';
+import { TextLabel } from '../../components/TextLabel';
 
 /** A questionnaire's status as a label. */
 export function StatusLabel({ status, overdue }: { status: string; overdue?: boolean }) {
   const label =
     status === 'submitted' ? (
-      <Label color="blue">Submitted</Label>
+      <TextLabel color="blue">Submitted</TextLabel>
     ) : status === 'approved' ? (
-      <Label color="green">Approved</Label>
+      <TextLabel color="green">Approved</TextLabel>
     ) : status === 'deferred' ? (
-      <Label color="orange">Deferred</Label>
+      <TextLabel color="orange">Deferred</TextLabel>
     ) : status === 'information_requested' ? (
-      <Label color="orange">Information requested</Label>
+      <TextLabel color="orange">Information requested</TextLabel>
     ) : (
-      <Label color="red">Declined</Label>
+      <TextLabel color="red">Declined</TextLabel>
     );
   return overdue === true ? (
     <>
-      {label} <Label color="red">Overdue</Label>
+      {label} <TextLabel color="red">Overdue</TextLabel>
     </>
   ) : (
     label

@@ -9,7 +9,6 @@ import {
   FormGroup,
   FormSelect,
   FormSelectOption,
-  Label,
 } from '@patternfly/react-core';
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
@@ -31,6 +30,7 @@ import {
   type BuildStatus,
   type BuildTrigger,
 } from './builds';
+import { TextLabel } from '../../components/TextLabel';
 
 const PAGE_SIZE = 10;
 
@@ -125,9 +125,9 @@ export function BuildHistory({ projectId }: { projectId: string }) {
               {query.data.items.map((b) => (
                 <Tr key={b.id}>
                   <Td dataLabel="Status">
-                    <Label color={STATUS_LABELS[b.status].color} isCompact>
+                    <TextLabel color={STATUS_LABELS[b.status].color} isCompact>
                       {STATUS_LABELS[b.status].text}
-                    </Label>
+                    </TextLabel>
                   </Td>
                   <Td dataLabel="Tag" className="hm-projects-mono">
                     <Link to={`/builds/${b.id}`} aria-label={`Build ${b.tag}`}>

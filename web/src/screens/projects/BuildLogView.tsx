@@ -4,10 +4,11 @@
  * readers are not interrupted by every line (`aria-live="off"`); the stream's state is said once
  * per change beside it.
  */
-import { Button, Flex, Label } from '@patternfly/react-core';
+import { Button, Flex } from '@patternfly/react-core';
 import { useLayoutEffect, useRef, useState } from 'react';
 import { ProblemAlert } from '../../components/ProblemAlert';
 import { useBuildLog, type LogState } from './useBuildLog';
+import { TextLabel } from '../../components/TextLabel';
 
 /** How close to the end (px) still counts as "at the end". */
 const STICKY_PX = 32;
@@ -47,9 +48,9 @@ export function BuildLogView({ buildId }: { buildId: string }) {
         className="hm-build-log-bar"
       >
         <span role="status" data-testid="log-state">
-          <Label color={state.color} isCompact>
+          <TextLabel color={state.color} isCompact>
             {state.text}
-          </Label>
+          </TextLabel>
         </span>
         {sticky || log.state === 'ended' ? null : (
           <Button variant="link" isInline onClick={() => setSticky(true)}>

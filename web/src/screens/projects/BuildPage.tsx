@@ -13,7 +13,6 @@ import {
   DescriptionListGroup,
   DescriptionListTerm,
   Flex,
-  Label,
   Modal,
   ModalBody,
   ModalFooter,
@@ -34,6 +33,7 @@ import { BuildPhases } from './BuildPhases';
 import { formatTime, isFinal, STATUS_LABELS, TRIGGER_LABELS, type Build } from './builds';
 import './builds.css';
 import './projects.css';
+import { TextLabel } from '../../components/TextLabel';
 
 /** The build screen. */
 export default function BuildPage() {
@@ -100,7 +100,7 @@ function BuildDetails({ user }: { user: User }) {
             Build of {b.repository}:{b.tag}
           </Title>
           <span role="status" data-testid="build-status">
-            <Label color={status.color}>{status.text}</Label>
+            <TextLabel color={status.color}>{status.text}</TextLabel>
           </span>
           {ownCompany && !isFinal(b.status) ? <CancelBuild build={b} /> : null}
         </Flex>

@@ -12,13 +12,13 @@ import {
   Grid,
   GridItem,
   Title,
-  Tooltip,
 } from '@patternfly/react-core';
 import { useQuery } from '@tanstack/react-query';
 import { useState, type ReactNode } from 'react';
 import { api, ok, problemOf, type User } from '../../api/client';
 import { Loading } from '../../components/Loading';
 import { ProblemAlert } from '../../components/ProblemAlert';
+import { LazyTooltip } from '../../components/LazyTooltip';
 import { BuildHistory } from './BuildHistory';
 import { BuildKeys } from './BuildKeys';
 import type { BuildSettings } from './builds';
@@ -121,15 +121,21 @@ export default function BuildServiceTab({
 
 /** "Start new build", disabled with the reason until a git source is saved. */
 function StartButton({ configured, onStart }: { configured: boolean; onStart: () => void }) {
-  const button = (
-    <Button variant="primary" isAriaDisabled={!configured} onClick={onStart}>
-      Start new build
-    </Button>
-  );
-  return configured ? (
-    button
-  ) : (
-    <Tooltip content="Save the git source URL below first.">{button}</Tooltip>
+  if (configured) {
+    return (
+      <Button variant="primary" onClick={onStart}>
+        Start new build
+      </Button>
+    );
+  }
+  return (
+    <LazyTooltip content="Save the git source URL below first.">
+      {(reasonId) => (
+        <Button variant="primary" isAriaDisabled aria-describedby={reasonId}>
+          Start new build
+        </Button>
+      )}
+    </LazyTooltip>
   );
 }
 

@@ -11,7 +11,6 @@ import {
   DescriptionListDescription,
   DescriptionListGroup,
   DescriptionListTerm,
-  Label,
   PageSection,
   Stack,
   Title,
@@ -32,6 +31,7 @@ import { ProblemAlert } from '../../components/ProblemAlert';
 import { RequireSession } from '../../components/RequireSession';
 import { formatDate } from '../../format';
 import './projects.css';
+import { TextLabel } from '../../components/TextLabel';
 
 /** The scan details screen. */
 export default function ImagePage() {
@@ -41,12 +41,12 @@ export default function ImagePage() {
 /** ✓ / ✗ / error for an assessment outcome. */
 function Outcome({ outcome }: { outcome: string }) {
   if (outcome === 'passed' || outcome === 'pass') {
-    return <Label color="green">✓ passed</Label>;
+    return <TextLabel color="green">✓ passed</TextLabel>;
   }
   if (outcome === 'failed' || outcome === 'fail') {
-    return <Label color="red">✗ failed</Label>;
+    return <TextLabel color="red">✗ failed</TextLabel>;
   }
-  return <Label color="orange">{outcome}</Label>;
+  return <TextLabel color="orange">{outcome}</TextLabel>;
 }
 
 /** The scan details as the API shows them. */

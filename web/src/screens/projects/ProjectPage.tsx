@@ -18,22 +18,17 @@ import {
   EmptyStateBody,
   Form,
   FormGroup,
-  Label,
   Modal,
   ModalBody,
   ModalFooter,
   ModalHeader,
   PageSection,
   Radio,
-  Tab,
-  Tabs,
-  TabTitleText,
   Title,
-  Tooltip,
 } from '@patternfly/react-core';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { lazy, Suspense, useState, type FormEvent } from 'react';
-import { Link, useNavigate, useParams } from 'react-router-dom';
+import { Link, useParams } from 'react-router-dom';
 import { api, done, ok, problemOf, type Problem, type User } from '../../api/client';
 import { formErrors, NO_ERRORS, type FormErrors } from '../../api/problems';
 import { CopyCommand } from '../../components/CopyCommand';
@@ -49,6 +44,9 @@ import { formatDate } from '../../format';
 import { takeKey } from './projectKey';
 import { checklistQuery, imagesQuery, projectQuery } from './queries';
 import './projects.css';
+import { TextLabel } from '../../components/TextLabel';
+import { RouteTabs } from '../../components/RouteTabs';
+import { LazyTooltip } from '../../components/LazyTooltip';
 
 const TABS = ['checklist', 'registry', 'images', 'build-service', 'settings'] as const;
 type TabKey = (typeof TABS)[number];
@@ -75,7 +73,6 @@ type ProjectData = NonNullable<ReturnType<typeof useProject>['data']>;
 
 function Project({ user }: { user: User }) {
   const { id = '', tab = 'checklist' } = useParams();
-  const navigate = useNavigate();
   const project = useProject(id);
   if (!(TABS as readonly string[]).includes(tab)) {
     return <NotFound />;
@@ -115,36 +112,25 @@ function Project({ user }: { user: User }) {
         </p>
       </PageSection>
       <PageSection>
-        <Tabs
-          activeKey={tab}
-          onSelect={(_e, key) => void navigate(`/projects/${id}/${String(key)}`)}
+        <RouteTabs
+          tabs={TABS.map((t) => ({ key: t, title: TAB_TITLES[t], to: `/projects/${id}/${t}` }))}
+          current={tab}
           aria-label="Project sections"
-          mountOnEnter
-          unmountOnExit
         >
-          {TABS.map((t) => (
-            <Tab
-              key={t}
-              eventKey={t}
-              title={<TabTitleText>{TAB_TITLES[t]}</TabTitleText>}
-              href={`/projects/${id}/${t}`}
-            >
-              {t !== tab ? null : t === 'checklist' ? (
-                <Checklist project={p} />
-              ) : t === 'registry' ? (
-                <Registry project={p} />
-              ) : t === 'images' ? (
-                <Images project={p} />
-              ) : t === 'build-service' ? (
-                <Suspense fallback={<Loading label="Loading the Build Service" />}>
-                  <BuildServiceTab project={p} user={user} />
-                </Suspense>
-              ) : (
-                <Settings project={p} user={user} />
-              )}
-            </Tab>
-          ))}
-        </Tabs>
+          {tab === 'checklist' ? (
+            <Checklist project={p} />
+          ) : tab === 'registry' ? (
+            <Registry project={p} />
+          ) : tab === 'images' ? (
+            <Images project={p} />
+          ) : tab === 'build-service' ? (
+            <Suspense fallback={<Loading label="Loading the Build Service" />}>
+              <BuildServiceTab project={p} user={user} />
+            </Suspense>
+          ) : (
+            <Settings project={p} user={user} />
+          )}
+        </RouteTabs>
       </PageSection>
     </>
   );
@@ -247,7 +233,7 @@ function Checklist({ project }: { project: ProjectData }) {
                   {item.required ? null : ' (optional)'}
                 </Td>
                 <Td dataLabel="State">
-                  <Label
+                  <TextLabel
                     color={
                       item.state === 'done' ? 'green' : item.state === 'todo' ? 'orange' : 'grey'
                     }
@@ -257,7 +243,7 @@ function Checklist({ project }: { project: ProjectData }) {
                       : item.state === 'todo'
                         ? 'To do'
                         : 'Not applicable'}
-                  </Label>
+                  </TextLabel>
                 </Td>
                 <Td dataLabel="Why">{item.detail}</Td>
                 <Td dataLabel="Where to fix it">
@@ -574,12 +560,22 @@ function Images({ project }: { project: ProjectData }) {
 
 /** Publish, disabled with the reason as its tooltip while `why` says it cannot happen yet. */
 function PublishButton({ why, onPublish }: { why: string | undefined; onPublish: () => void }) {
-  const button = (
-    <Button variant="primary" size="sm" isAriaDisabled={why !== undefined} onClick={onPublish}>
-      Publish
-    </Button>
+  if (why === undefined) {
+    return (
+      <Button variant="primary" size="sm" onClick={onPublish}>
+        Publish
+      </Button>
+    );
+  }
+  return (
+    <LazyTooltip content={why}>
+      {(reasonId) => (
+        <Button variant="primary" size="sm" isAriaDisabled aria-describedby={reasonId}>
+          Publish
+        </Button>
+      )}
+    </LazyTooltip>
   );
-  return why === undefined ? button : <Tooltip content={why}>{button}</Tooltip>;
 }
 
 /** Where the partner's declaration stands. */

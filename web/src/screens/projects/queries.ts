@@ -3,12 +3,13 @@
  * project page opened cold (a bookmark, an e-mail's link) before the screen's chunk arrives.
  */
 import { queryOptions } from '@tanstack/react-query';
-import { api, ok } from '../../api/client';
+import { api, ok, PREFETCHED_FRESH_MS } from '../../api/client';
 
 /** One project. */
 export function projectQuery(id: string) {
   return queryOptions({
     queryKey: ['project', id],
+    staleTime: PREFETCHED_FRESH_MS,
     queryFn: async () => ok(await api.GET('/api/v1/projects/{id}', { params: { path: { id } } })),
     retry: false,
   });
@@ -18,6 +19,7 @@ export function projectQuery(id: string) {
 export function checklistQuery(id: string) {
   return queryOptions({
     queryKey: ['project', id, 'checklist'],
+    staleTime: PREFETCHED_FRESH_MS,
     queryFn: async () =>
       ok(await api.GET('/api/v1/projects/{id}/checklist', { params: { path: { id } } })),
   });
@@ -30,6 +32,7 @@ export const IMAGES_PAGE_SIZE = 20;
 export function imagesQuery(id: string, cursor?: string) {
   return queryOptions({
     queryKey: ['project', id, 'images', cursor ?? null],
+    staleTime: PREFETCHED_FRESH_MS,
     queryFn: async () =>
       ok(
         await api.GET('/api/v1/projects/{id}/images', {

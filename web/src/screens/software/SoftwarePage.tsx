@@ -10,7 +10,6 @@ import {
   CardTitle,
   EmptyState,
   EmptyStateBody,
-  Label,
   PageSection,
   Title,
 } from '@patternfly/react-core';
@@ -24,12 +23,13 @@ import { ProblemAlert } from '../../components/ProblemAlert';
 import { RequireSession } from '../../components/RequireSession';
 import { formatDate } from '../../format';
 import '../partner.css';
+import { TextLabel } from '../../components/TextLabel';
 
 type Platform = 'RHEL' | 'RHV';
 const STATUS = {
-  pending: <Label color="orange">Pending</Label>,
-  granted: <Label color="green">Granted</Label>,
-  declined: <Label color="red">Declined</Label>,
+  pending: <TextLabel color="orange">Pending</TextLabel>,
+  granted: <TextLabel color="green">Granted</TextLabel>,
+  declined: <TextLabel color="red">Declined</TextLabel>,
 } as const;
 
 /** The software access screen. */

@@ -4,7 +4,7 @@
  * waiting for the partner's answers; overdue first), each with its action or a link to where it
  * is done, and counts per kind.
  */
-import { Button, Label, PageSection, Title } from '@patternfly/react-core';
+import { Button, PageSection, Title } from '@patternfly/react-core';
 import { Table, Tbody, Td, Th, Thead, Tr } from '@patternfly/react-table';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { Link } from 'react-router-dom';
@@ -14,6 +14,7 @@ import { ProblemAlert } from '../../components/ProblemAlert';
 import { RequireSession } from '../../components/RequireSession';
 import { formatDate } from '../../format';
 import { Decide } from './shared';
+import { TextLabel } from '../../components/TextLabel';
 
 const QUEUE = ['staff', 'queue'] as const;
 
@@ -388,7 +389,7 @@ function Queue() {
                     </Link>
                   </Td>
                   <Td dataLabel="Status">
-                    {r.overdue ? <Label color="red">Overdue</Label> : null}{' '}
+                    {r.overdue ? <TextLabel color="red">Overdue</TextLabel> : null}{' '}
                     {REVIEW_STATUS_LABEL[r.status] ?? r.status}
                   </Td>
                   <Td dataLabel="Target date">{formatDate(r.dueAt)}</Td>

@@ -1,9 +1,10 @@
 /** What the zone screens share: the company's readiness to apply, and a request's status label. */
-import { Alert, Label } from '@patternfly/react-core';
+import { Alert } from '@patternfly/react-core';
 import { useQuery } from '@tanstack/react-query';
 import { api, ok, type User } from '../../api/client';
 import type { paths } from '../../api/schema';
 import { LinkButton } from '../../components/LinkButton';
+import { TextLabel } from '../../components/TextLabel';
 
 /** A zone with the caller's company's access. */
 export type Zone =
@@ -80,15 +81,15 @@ export function ApplyBlocker({ user, reason }: { user: User; reason: string | un
 /** The status of the company's request for a zone. */
 export function AccessLabel({ access }: { access: ZoneAccess | null }) {
   if (access === null) {
-    return <Label color="grey">Not requested</Label>;
+    return <TextLabel color="grey">Not requested</TextLabel>;
   }
   switch (access.status) {
     case 'pending':
-      return <Label color="orange">Pending</Label>;
+      return <TextLabel color="orange">Pending</TextLabel>;
     case 'approved':
-      return <Label color="green">Approved</Label>;
+      return <TextLabel color="green">Approved</TextLabel>;
     case 'rejected':
-      return <Label color="red">Rejected</Label>;
+      return <TextLabel color="red">Rejected</TextLabel>;
   }
 }
 
