@@ -3,6 +3,7 @@
  * so builds stay queued): settings and their validation, secrets at rest, who may do what, the
  * tag rules, the history, cancelling, and logs (size limit, offset, follow).
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newId, readJson } from '../../platform/db/index.js';
 import { describeDb } from '../../platform/db/test-harness.js';
@@ -12,7 +13,7 @@ import { newPartner, STAFF_PASSWORD, type Partner } from '../../../test/support/
 import { startTestServer } from '../../../test/support/registry-server.js';
 import { Worker } from '../../platform/queue/index.js';
 import { jobDefinitions, type RunningServer } from '../../server/server.js';
-import { appendLog } from './logs.js';
+import { appendLog, followLog } from './logs.js';
 
 /** A public address literal: valid without DNS, never contacted (the workers are off). */
 const GIT_URL = 'https://93.184.216.34/acme/Cinder-Driver.git';
@@ -527,6 +528,39 @@ describeDb('the Build Service API', (t) => {
         .execute();
       await read('\u0000never');
       expect(received).toBe('line\nsecond line\nlast line\n');
+    });
+
+    it("should follow a cancelled build's log until its job is over, for the worker's last line", async () => {
+      // Cancelling from the API makes the build final at once; its worker then stops git and
+      // buildah and writes the last line.
+      const id = await queuedBuild();
+      await appendLog(t.db, id, 'building\n', 1 << 20);
+      await t.db
+        .updateTable('builds')
+        .set({ status: 'cancelled', finished_at: new Date().toISOString(), job_id: newId() })
+        .where('id', '=', id)
+        .execute();
+      let pending = true;
+      const follow = async (settleMs = 30_000) => {
+        let text = '';
+        const options = { pollMs: 20, jobPending: () => Promise.resolve(pending) };
+        const signal = AbortSignal.timeout(20_000);
+        for await (const part of followLog(t.db, id, 0, signal, { ...options, settleMs })) {
+          text += part.toString('utf8');
+        }
+        return text;
+      };
+      const followed = follow();
+      await sleep(200);
+      await appendLog(t.db, id, '[cancelled: git and buildah were stopped]\n', 1 << 20);
+      await sleep(100);
+      pending = false;
+      expect(await followed).toBe('building\n[cancelled: git and buildah were stopped]\n');
+      // A job that never ends (its worker gone) holds the log only for `settleMs`.
+      pending = true;
+      const started = Date.now();
+      expect(await follow(300)).toBe('building\n[cancelled: git and buildah were stopped]\n');
+      expect(Date.now() - started).toBeGreaterThanOrEqual(300);
     });
 
     it('should send the status and headers of a followed log before any log text', async () => {

@@ -224,6 +224,15 @@ export interface FollowOptions {
    * runs (the reader resumes with its offset); absent: follow however long the log stays silent.
    */
   readonly idleMs?: number;
+  /**
+   * Whether the queue job `jobId` is still pending (waiting or running). A build cancelled from
+   * the API is final at once, while its worker is still stopping git and buildah, after which it
+   * writes the log's last line: a followed log ends only once the build's job is over too, or
+   * `settleMs` after the final state was seen. Absent: it ends at the final state.
+   */
+  readonly jobPending?: (jobId: string) => Promise<boolean>;
+  /** How long a final build's log waits for its job to end (default 30 s). */
+  readonly settleMs?: number;
 }
 
 /**
@@ -240,8 +249,10 @@ export async function* followLog(
 ): AsyncGenerator<Buffer> {
   const pollMs = options.pollMs ?? 500;
   const idleMs = options.idleMs ?? Infinity;
+  const settleMs = options.settleMs ?? 30_000;
   let at = offset;
   let sentAt = Date.now();
+  let finalSince: number | undefined;
   while (!signal.aborted) {
     const part = await readLog(db, buildId, at);
     if (part.length > 0) {
@@ -252,10 +263,19 @@ export async function* followLog(
     }
     const row = await db
       .selectFrom('builds')
-      .select('status')
+      .select(['status', 'job_id'])
       .where('id', '=', buildId)
       .executeTakeFirst();
-    if (row === undefined || FINAL_STATUSES.has(row.status)) {
+    const final = row === undefined || FINAL_STATUSES.has(row.status);
+    if (final && row !== undefined && row.job_id !== null && options.jobPending !== undefined) {
+      finalSince ??= Date.now();
+      const waiting = Date.now() - finalSince < settleMs && Date.now() - sentAt < idleMs;
+      if (waiting && (await options.jobPending(row.job_id))) {
+        await sleep(pollMs, undefined, { signal }).catch(() => undefined);
+        continue;
+      }
+    }
+    if (final) {
       // The last lines are stored before the final state: one more read gets them.
       const rest = await readWholeLog(db, buildId, at);
       if (rest.length > 0) {

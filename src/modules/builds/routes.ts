@@ -169,7 +169,7 @@ function buildRoutes(api: Api, ctx: ApiContext): void {
         description: [
           'Plain text (`text/plain; charset=utf-8`), at most `builds.maxLogBytes` (a last line says when it was truncated). The `hallmark lint` findings come first. `offset=N` starts at byte N: a client that lost the stream reconnects with the number of bytes it has already received and gets the rest, nothing twice.',
           '',
-          "With `follow=true` the status and headers are sent at once, before any log text (a client can tell a stream waiting for the build from a server that does not answer), the response stays open and sends the log as it grows (chunked), and it ends when the build is in a final state and its whole log is sent. A followed log that stays silent for three quarters of the server's idle timeout (`server.idleTimeoutSeconds`, 60 s by default: 45 s) is ended too, cleanly, while the build still runs: plain text has no byte to keep a silent connection alive. A response that ends is therefore not proof that the build ended: read `GET /builds/{id}`, and while it is not in a final state reconnect with `offset` = the bytes received so far.",
+          "With `follow=true` the status and headers are sent at once, before any log text (a client can tell a stream waiting for the build from a server that does not answer), the response stays open and sends the log as it grows (chunked), and it ends when the build is in a final state and its whole log is sent (for a build cancelled while it ran, once its worker has stopped and written the log's last line, or 30 s after the cancel). A followed log that stays silent for three quarters of the server's idle timeout (`server.idleTimeoutSeconds`, 60 s by default: 45 s) is ended too, cleanly, while the build still runs: plain text has no byte to keep a silent connection alive. A response that ends is therefore not proof that the build ended: read `GET /builds/{id}`, and while it is not in a final state reconnect with `offset` = the bytes received so far.",
         ].join('\n'),
         params: BuildParams,
         querystring: LogQuery,
@@ -189,6 +189,7 @@ function buildRoutes(api: Api, ctx: ApiContext): void {
       reply.raw.on('close', () => gone.abort());
       const log = followLog(ctx.db, build.id, request.query.offset, gone.signal, {
         idleMs: followIdleMs(ctx.config.server.idleTimeoutSeconds),
+        jobPending: async (jobId) => (await ctx.queue.pendingIds([jobId])).has(jobId),
       });
       return sendStream(reply, Readable.from(headersFirst(log)));
     },
