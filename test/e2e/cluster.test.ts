@@ -458,34 +458,37 @@ describe('a cluster on PostgreSQL and S3', () => {
       balancer.use([node('a').url ?? '', node('b').url ?? '']);
       await node('a').kill();
       balancer.uploadBytesPerSecond = undefined;
-      // skopeo retries a request that failed, but not a PATCH whose body the kill cut off
-      // mid-write (EPIPE): it then gives up, and is run again as a partner would, through B.
-      await pushing.catch(async (err: unknown) => {
-        if (!(err instanceof Error) || !/broken pipe|connection reset/.test(err.message)) {
-          throw err;
+      try {
+        // skopeo retries a request that failed, but not a PATCH whose body the kill cut off
+        // mid-write (EPIPE): it then gives up, and is run again as a partner would, through B.
+        await pushing.catch(async (err: unknown) => {
+          if (!(err instanceof Error) || !/broken pipe|connection reset/.test(err.message)) {
+            throw err;
+          }
+          await skopeoPush(layout, lb, 'killed', ['--retry-times', '5']);
+        });
+        watching = false;
+        await watcher;
+
+        // Whatever was answered while the push ran was the whole blob or nothing.
+        const layerSize = (
+          await client.request('HEAD', `/v2/${project.namespace}/killed/blobs/${layer}`)
+        ).headers.get('content-length');
+        for (const each of seen) {
+          expect(each.status === 200 ? each.length : layerSize).toBe(layerSize);
         }
-        await skopeoPush(layout, lb, 'killed', ['--retry-times', '5']);
-      });
-      watching = false;
-      await watcher;
-
-      // Whatever was answered while the push ran was the whole blob or nothing.
-      const layerSize = (
-        await client.request('HEAD', `/v2/${project.namespace}/killed/blobs/${layer}`)
-      ).headers.get('content-length');
-      for (const each of seen) {
-        expect(each.status === 200 ? each.length : layerSize).toBe(layerSize);
+        const pulled = await skopeoPull(lb, 'killed');
+        const blobs = [...pulled.keys()].filter((f) => f !== 'manifest.json' && f !== 'version');
+        for (const file of blobs) {
+          expect(sha256(pulled.get(file) ?? Buffer.alloc(0))).toBe(`sha256:${file}`);
+        }
+        expect(blobs).toContain(layer.replace('sha256:', ''));
+      } finally {
+        watching = false;
+        // A again, on a new process, for the tests after this one (also when this one failed).
+        nodes.a = await startNode('serve', 'a2', work, settings);
+        balancer.use([node('a').url ?? '', node('b').url ?? '']);
       }
-      const pulled = await skopeoPull(lb, 'killed');
-      const blobs = [...pulled.keys()].filter((f) => f !== 'manifest.json' && f !== 'version');
-      for (const file of blobs) {
-        expect(sha256(pulled.get(file) ?? Buffer.alloc(0))).toBe(`sha256:${file}`);
-      }
-      expect(blobs).toContain(layer.replace('sha256:', ''));
-
-      // A again, on a new process, for the tests after this one.
-      nodes.a = await startNode('serve', 'a2', work, settings);
-      balancer.use([node('a').url ?? '', node('b').url ?? '']);
 
       // The upload A was writing is abandoned: gc (told to treat every idle upload as abandoned)
       // aborts its multipart upload; every object left is a blob the database knows.

@@ -109,7 +109,8 @@ export function skipLocked<T, TB extends keyof T, O>(
  * Holds the lock named `key` until the current transaction ends, so transactions taking the same
  * key run one after the other (a PostgreSQL transaction-level advisory lock; distinct keys rarely
  * share a lock, which only serializes them needlessly). SQLite lets one writer at a time into the
- * database: a transaction that writes before it reads is already alone, so nothing is taken.
+ * database and its transactions take the write lock as they begin (see open.ts): a transaction
+ * is already alone, so nothing is taken.
  * Take it before the transaction changes rows that other holders of the key also change.
  */
 export async function lockKey(trx: Kysely<DB>, key: string): Promise<void> {

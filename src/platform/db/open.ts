@@ -1,11 +1,22 @@
 /**
  * Opens the configured metadata database: a better-sqlite3 file (WAL, foreign keys, busy
- * timeout) or a `pg` pool, both behind Kysely's built-in dialects.
+ * timeout, transactions that take the write lock as they begin) or a `pg` pool, both behind
+ * Kysely's built-in dialects.
  */
 import { closeSync, mkdirSync, openSync } from 'node:fs';
 import path from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
-import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
+import {
+  CompiledQuery,
+  Kysely,
+  PostgresDialect,
+  SqliteDialect,
+  SqliteDriver,
+  sql,
+  type DatabaseConnection,
+  type Driver,
+  type SqliteDialectConfig,
+} from 'kysely';
 import pg from 'pg';
 import type { Config, DatabaseTarget } from '../config.js';
 import { describeError, internal } from '../errors.js';
@@ -88,9 +99,34 @@ function openSqlite(file: string): Database {
   sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma(`busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}`);
-  const db = new Kysely<DB>({ dialect: new SqliteDialect({ database: sqlite }) });
+  const db = new Kysely<DB>({ dialect: new ImmediateSqliteDialect({ database: sqlite }) });
   const listen = (): Listening => ({ close: () => Promise.resolve() });
   return { db, dialect: 'sqlite', listen, close: () => db.destroy() };
+}
+
+/**
+ * Kysely's SQLite dialect with `BEGIN IMMEDIATE` for its transactions. A deferred transaction
+ * that reads, then writes after another process (a `hallmark worker` on the same file) has
+ * committed, fails at once with SQLITE_BUSY: SQLite cannot upgrade its stale snapshot and does not
+ * wait for it. An immediate one takes the write lock as it begins, waiting up to the busy timeout.
+ */
+class ImmediateSqliteDialect extends SqliteDialect {
+  readonly #config: SqliteDialectConfig;
+
+  constructor(config: SqliteDialectConfig) {
+    super(config);
+    this.#config = config;
+  }
+
+  override createDriver(): Driver {
+    return new ImmediateSqliteDriver(this.#config);
+  }
+}
+
+class ImmediateSqliteDriver extends SqliteDriver {
+  override async beginTransaction(connection: DatabaseConnection): Promise<void> {
+    await connection.executeQuery(CompiledQuery.raw('begin immediate'));
+  }
 }
 
 /**
