@@ -38,16 +38,28 @@ const queryClient: QueryClient = new QueryClient({
   },
 });
 
-prefetchFor(queryClient, window.location.pathname, window.location.search);
+/**
+ * How long the first render waits for the screen's code and first data (prefetch.ts): rendered
+ * with them, a cold page is one render and one frame, not a loading state first and the screen
+ * in a second render and frame. A slow network gets the loading state after this.
+ */
+const FIRST_RENDER_WAIT_MS = 400;
 
-const root = document.getElementById('root');
-if (root === null) {
-  throw new Error('index.html has no #root');
+function render(): void {
+  const root = document.getElementById('root');
+  if (root === null) {
+    throw new Error('index.html has no #root');
+  }
+  createRoot(root).render(
+    <StrictMode>
+      <QueryClientProvider client={queryClient}>
+        <RouterProvider router={router} />
+      </QueryClientProvider>
+    </StrictMode>,
+  );
 }
-createRoot(root).render(
-  <StrictMode>
-    <QueryClientProvider client={queryClient}>
-      <RouterProvider router={router} />
-    </QueryClientProvider>
-  </StrictMode>,
-);
+
+void Promise.race([
+  prefetchFor(queryClient, window.location.pathname, window.location.search),
+  new Promise((resolve) => setTimeout(resolve, FIRST_RENDER_WAIT_MS)),
+]).then(render);

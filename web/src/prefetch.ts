@@ -4,31 +4,33 @@
  * other (entry, session, screen chunk, then the data).
  */
 import type { QueryClient } from '@tanstack/react-query';
+import { screens } from './routes';
 import { catalogFilters, catalogQuery } from './screens/catalogQuery';
 import { checklistQuery, imagesQuery, projectQuery } from './screens/projects/queries';
 import { sessionQuery } from './session';
 
 const PROJECT_PATH = /^\/projects\/([^/]+)(?:\/([^/]+))?\/?$/;
 
-/** Starts what the screen at `pathname` (with the query string `search`) will ask for first. */
-export function prefetchFor(client: QueryClient, pathname: string, search: string): void {
+/**
+ * Starts what the screen at `pathname` (with the query string `search`) will ask for first.
+ * @returns a promise settled once all of it has arrived or failed (never rejected)
+ */
+export function prefetchFor(client: QueryClient, pathname: string, search: string): Promise<void> {
   const params = new URLSearchParams(search);
   const cursor = params.get('cursor') ?? undefined;
-  void client.prefetchQuery(sessionQuery);
-  if (pathname === '/' || pathname === '/catalog' || pathname === '/catalog/') {
-    void import('./screens/CatalogPage');
-    void client.prefetchQuery(catalogQuery(catalogFilters(params), cursor));
-    return;
-  }
+  const started: Promise<unknown>[] = [client.prefetchQuery(sessionQuery)];
   const project = PROJECT_PATH.exec(pathname);
-  if (project === null) {
-    return;
+  if (pathname === '/' || pathname === '/catalog' || pathname === '/catalog/') {
+    started.push(
+      screens.catalog.preload(),
+      client.prefetchQuery(catalogQuery(catalogFilters(params), cursor)),
+    );
+  } else if (project !== null) {
+    const id = decodeURIComponent(project[1] ?? '');
+    started.push(screens.project.preload(), client.prefetchQuery(projectQuery(id)));
+    if (project[2] === 'images') {
+      started.push(client.prefetchQuery(imagesQuery(id)), client.prefetchQuery(checklistQuery(id)));
+    }
   }
-  const id = decodeURIComponent(project[1] ?? '');
-  void import('./screens/projects/ProjectPage');
-  void client.prefetchQuery(projectQuery(id));
-  if (project[2] === 'images') {
-    void client.prefetchQuery(imagesQuery(id));
-    void client.prefetchQuery(checklistQuery(id));
-  }
+  return Promise.allSettled(started).then(() => undefined);
 }

@@ -1,63 +1,58 @@
 /** The UI's pages: each screen is its own chunk, loaded when its route is first opened. */
-import { lazy, Suspense, type ComponentType, type LazyExoticComponent } from 'react';
 import { createBrowserRouter, Navigate } from 'react-router-dom';
+import { lazyScreen, type LazyScreen } from './lazyScreen';
 import { AppShell } from './shell/AppShell';
-import { Loading } from './components/Loading';
 
-const screens = {
-  catalog: lazy(() => import('./screens/CatalogPage')),
-  catalogImage: lazy(() => import('./screens/CatalogImagePage')),
-  login: lazy(() => import('./screens/LoginPage')),
-  signUp: lazy(() => import('./screens/SignUpPage')),
-  confirm: lazy(() => import('./screens/ConfirmPage')),
-  forgotPassword: lazy(() => import('./screens/ForgotPasswordPage')),
-  resetPassword: lazy(() => import('./screens/ResetPasswordPage')),
-  tokens: lazy(() => import('./screens/TokensPage')),
+export const screens = {
+  catalog: lazyScreen(() => import('./screens/CatalogPage')),
+  catalogImage: lazyScreen(() => import('./screens/CatalogImagePage')),
+  login: lazyScreen(() => import('./screens/LoginPage')),
+  signUp: lazyScreen(() => import('./screens/SignUpPage')),
+  confirm: lazyScreen(() => import('./screens/ConfirmPage')),
+  forgotPassword: lazyScreen(() => import('./screens/ForgotPasswordPage')),
+  resetPassword: lazyScreen(() => import('./screens/ResetPasswordPage')),
+  tokens: lazyScreen(() => import('./screens/TokensPage')),
   // Partner onboarding and the company.
-  welcome: lazy(() => import('./screens/company/WelcomePage')),
-  myCompany: lazy(() => import('./screens/company/MyCompanyPage')),
-  companyDashboard: lazy(() => import('./screens/company/CompanyDashboardPage')),
-  becomePartner: lazy(() => import('./screens/company/BecomePartnerPage')),
-  companyUsers: lazy(() => import('./screens/company/CompanyUsersPage')),
-  joinRequests: lazy(() => import('./screens/company/JoinRequestsPage')),
-  acceptInvitation: lazy(() => import('./screens/company/AcceptInvitationPage')),
-  profile: lazy(() => import('./screens/company/ProfilePage')),
+  welcome: lazyScreen(() => import('./screens/company/WelcomePage')),
+  myCompany: lazyScreen(() => import('./screens/company/MyCompanyPage')),
+  companyDashboard: lazyScreen(() => import('./screens/company/CompanyDashboardPage')),
+  becomePartner: lazyScreen(() => import('./screens/company/BecomePartnerPage')),
+  companyUsers: lazyScreen(() => import('./screens/company/CompanyUsersPage')),
+  joinRequests: lazyScreen(() => import('./screens/company/JoinRequestsPage')),
+  acceptInvitation: lazyScreen(() => import('./screens/company/AcceptInvitationPage')),
+  profile: lazyScreen(() => import('./screens/company/ProfilePage')),
   // Zones, products, software access, export compliance.
-  zones: lazy(() => import('./screens/zones/ZonesPage')),
-  zone: lazy(() => import('./screens/zones/ZonePage')),
-  products: lazy(() => import('./screens/products/ProductsPage')),
-  productNew: lazy(() => import('./screens/products/ProductNewPage')),
-  product: lazy(() => import('./screens/products/ProductPage')),
-  software: lazy(() => import('./screens/software/SoftwarePage')),
-  downloads: lazy(() => import('./screens/software/DownloadsPage')),
-  compliance: lazy(() => import('./screens/compliance/CompliancePage')),
-  questionnaire: lazy(() => import('./screens/compliance/QuestionnairePage')),
+  zones: lazyScreen(() => import('./screens/zones/ZonesPage')),
+  zone: lazyScreen(() => import('./screens/zones/ZonePage')),
+  products: lazyScreen(() => import('./screens/products/ProductsPage')),
+  productNew: lazyScreen(() => import('./screens/products/ProductNewPage')),
+  product: lazyScreen(() => import('./screens/products/ProductPage')),
+  software: lazyScreen(() => import('./screens/software/SoftwarePage')),
+  downloads: lazyScreen(() => import('./screens/software/DownloadsPage')),
+  compliance: lazyScreen(() => import('./screens/compliance/CompliancePage')),
+  questionnaire: lazyScreen(() => import('./screens/compliance/QuestionnairePage')),
   // Certification projects, their images and the policy.
-  projects: lazy(() => import('./screens/projects/ProjectsPage')),
-  project: lazy(() => import('./screens/projects/ProjectPage')),
-  image: lazy(() => import('./screens/projects/ImagePage')),
-  build: lazy(() => import('./screens/projects/BuildPage')),
-  policy: lazy(() => import('./screens/projects/PolicyPage')),
+  projects: lazyScreen(() => import('./screens/projects/ProjectsPage')),
+  project: lazyScreen(() => import('./screens/projects/ProjectPage')),
+  image: lazyScreen(() => import('./screens/projects/ImagePage')),
+  build: lazyScreen(() => import('./screens/projects/BuildPage')),
+  policy: lazyScreen(() => import('./screens/projects/PolicyPage')),
   // Program staff.
-  workQueue: lazy(() => import('./screens/staff/WorkQueuePage')),
-  staffCompanies: lazy(() => import('./screens/staff/CompaniesPage')),
-  staffZones: lazy(() => import('./screens/staff/StaffZonesPage')),
-  staffZone: lazy(() => import('./screens/staff/StaffZonePage')),
-  vulnData: lazy(() => import('./screens/staff/VulnDataPage')),
-  outbox: lazy(() => import('./screens/staff/OutboxPage')),
-  mail: lazy(() => import('./screens/staff/MailPage')),
-  audit: lazy(() => import('./screens/staff/AuditPage')),
-  zoneRequest: lazy(() => import('./screens/staff/ZoneRequestPage')),
-  notFound: lazy(() => import('./screens/NotFoundPage')),
+  workQueue: lazyScreen(() => import('./screens/staff/WorkQueuePage')),
+  staffCompanies: lazyScreen(() => import('./screens/staff/CompaniesPage')),
+  staffZones: lazyScreen(() => import('./screens/staff/StaffZonesPage')),
+  staffZone: lazyScreen(() => import('./screens/staff/StaffZonePage')),
+  vulnData: lazyScreen(() => import('./screens/staff/VulnDataPage')),
+  outbox: lazyScreen(() => import('./screens/staff/OutboxPage')),
+  mail: lazyScreen(() => import('./screens/staff/MailPage')),
+  audit: lazyScreen(() => import('./screens/staff/AuditPage')),
+  zoneRequest: lazyScreen(() => import('./screens/staff/ZoneRequestPage')),
+  notFound: lazyScreen(() => import('./screens/NotFoundPage')),
 };
 
-/** A lazily loaded screen with the loading state while its chunk arrives. */
-function screen(Screen: LazyExoticComponent<ComponentType>) {
-  return (
-    <Suspense fallback={<Loading />}>
-      <Screen />
-    </Suspense>
-  );
+/** A lazily loaded screen, with the loading state while its chunk arrives. */
+function screen(Screen: LazyScreen) {
+  return <Screen />;
 }
 
 /** Every client route; the server answers index.html for them (SPA fallback). */

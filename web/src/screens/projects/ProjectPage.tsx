@@ -35,18 +35,18 @@ import { CopyCommand } from '../../components/CopyCommand';
 import { CursorPager, useCursorPages } from '../../components/CursorPager';
 import { SubmitButton, TextField } from '../../components/FormParts';
 import { GradeBadge } from '../../components/GradeBadge';
+import { LazyTooltip } from '../../components/LazyTooltip';
 import { Loading } from '../../components/Loading';
 import { NotFound } from '../../components/NotFound';
 import { Table, Tbody, Td, Th, Thead, Tr } from '../../components/PlainTable';
 import { ProblemAlert } from '../../components/ProblemAlert';
 import { RequireSession } from '../../components/RequireSession';
+import { RouteTabs } from '../../components/RouteTabs';
+import { TextLabel } from '../../components/TextLabel';
 import { formatDate } from '../../format';
 import { takeKey } from './projectKey';
 import { checklistQuery, imagesQuery, projectQuery } from './queries';
 import './projects.css';
-import { TextLabel } from '../../components/TextLabel';
-import { RouteTabs } from '../../components/RouteTabs';
-import { LazyTooltip } from '../../components/LazyTooltip';
 
 const TABS = ['checklist', 'registry', 'images', 'build-service', 'settings'] as const;
 type TabKey = (typeof TABS)[number];
@@ -529,31 +529,33 @@ function Images({ project }: { project: ProjectData }) {
       {pages.hasPrevious || query.data.nextCursor !== null ? (
         <CursorPager pages={pages} nextCursor={query.data.nextCursor} label="Pages of images" />
       ) : null}
-      <Modal
-        variant="small"
-        isOpen={removing !== undefined}
-        onClose={() => setRemoving(undefined)}
-        aria-labelledby="remove-title"
-      >
-        <ModalHeader title="Remove this image?" labelId="remove-title" />
-        <ModalBody>
-          The image tagged “{removing?.tag}” is removed from the project and the catalog.
-        </ModalBody>
-        <ModalFooter>
-          <Button
-            variant="danger"
-            isLoading={act.isPending}
-            onClick={() =>
-              removing !== undefined && act.mutate({ id: removing.id, action: 'remove' })
-            }
-          >
-            Remove
-          </Button>
-          <Button variant="link" onClick={() => setRemoving(undefined)}>
-            Cancel
-          </Button>
-        </ModalFooter>
-      </Modal>
+      {removing === undefined ? null : (
+        // Mounted only while open: a closed PatternFly Modal still adds its container to the page
+        // and renders twice as the tab first mounts.
+        <Modal
+          variant="small"
+          isOpen
+          onClose={() => setRemoving(undefined)}
+          aria-labelledby="remove-title"
+        >
+          <ModalHeader title="Remove this image?" labelId="remove-title" />
+          <ModalBody>
+            The image tagged “{removing.tag}” is removed from the project and the catalog.
+          </ModalBody>
+          <ModalFooter>
+            <Button
+              variant="danger"
+              isLoading={act.isPending}
+              onClick={() => act.mutate({ id: removing.id, action: 'remove' })}
+            >
+              Remove
+            </Button>
+            <Button variant="link" onClick={() => setRemoving(undefined)}>
+              Cancel
+            </Button>
+          </ModalFooter>
+        </Modal>
+      )}
     </div>
   );
 }
