@@ -199,6 +199,8 @@ export function reportRounds(results, meta, rounds, { storage } = {}) {
         : { pullSeconds: median(r.pull), pullCpuSeconds: median(r.pullCpu) }),
     };
   }
+  // Issue 17's targets on the filesystem; on S3 (issue 16) at most Distribution's time.
+  const targets = storage === undefined ? { push: 0.8, pull: 0.9 } : { push: 1.0, pull: 1.0 };
   if (results.distribution) {
     for (const name of Object.keys(results).filter((n) => n.startsWith('hallmark'))) {
       const suffix = name === 'hallmark' ? '' : `:${name.slice('hallmark'.length + 1)}`;
@@ -207,13 +209,13 @@ export function reportRounds(results, meta, rounds, { storage } = {}) {
         const d = median(results.distribution[kind]);
         summary[`${kind}Ratio${suffix}`] = h / d;
         console.log(
-          `${kind}: ${name} ${h.toFixed(2)} s, distribution ${d.toFixed(2)} s, ratio ${(h / d).toFixed(2)}  (target <= 1.0)`,
+          `${kind}: ${name} ${h.toFixed(2)} s, distribution ${d.toFixed(2)} s, ratio ${(h / d).toFixed(2)}  (target <= ${targets[kind]})`,
         );
         const hc = median(results[name][`${kind}Cpu`]);
         const dc = median(results.distribution[`${kind}Cpu`]);
         summary[`${kind}CpuRatio${suffix}`] = hc / dc;
         console.log(
-          `${kind} server CPU: ${name} ${hc.toFixed(2)} s, distribution ${dc.toFixed(2)} s, ratio ${(hc / dc).toFixed(2)}${kind === 'pull' ? '  (target <= 0.8)' : ''}`,
+          `${kind} server CPU: ${name} ${hc.toFixed(2)} s, distribution ${dc.toFixed(2)} s, ratio ${(hc / dc).toFixed(2)}${kind === 'pull' && storage === undefined ? '  (target <= 0.8)' : ''}`,
         );
       }
     }
