@@ -3,12 +3,11 @@
  * severity, when it was released, the package, and the installed and fixed versions. The scan
  * details show it twice: what the scan found, and what the current grade counts.
  */
-
 import { formatDate } from '../format';
 import { Table, Tbody, Td, Th, Thead, Tr } from './PlainTable';
 import { PlainText } from './PlainText';
-import './ErrataTable.css';
 import { type LabelColor, TextLabel } from './TextLabel';
+import './ErrataTable.css';
 
 /** A missing erratum as the API gives it (scan results and `GET /images/{id}/grades`). */
 export interface Erratum {

@@ -44,12 +44,12 @@ const MAIN_ID = 'main-content';
 const WIDE = '(min-width: 75rem)';
 
 let wideQuery: MediaQueryList | undefined;
-const wide = () => (wideQuery ??= window.matchMedia(WIDE));
+const wideMedia = () => (wideQuery ??= window.matchMedia(WIDE));
 const subscribeWide = (changed: () => void) => {
-  wide().addEventListener('change', changed);
-  return () => wide().removeEventListener('change', changed);
+  wideMedia().addEventListener('change', changed);
+  return () => wideMedia().removeEventListener('change', changed);
 };
-const isWide = () => wide().matches;
+const isWide = () => wideMedia().matches;
 
 /** Whether the navigation is open, and the toggle: one state for wide screens, one for narrow. */
 function useSidebar(): { open: boolean; wide: boolean; toggle: () => void } {

@@ -30,10 +30,10 @@ import { LinkButton } from '../../components/LinkButton';
 import { Loading } from '../../components/Loading';
 import { ProblemAlert } from '../../components/ProblemAlert';
 import { RequireSession } from '../../components/RequireSession';
+import { TextLabel } from '../../components/TextLabel';
 import { formatDate, httpUrl } from '../../format';
 import { companyKey, CompanyNotFound, isNotFound, useCompany, type Company } from './parts';
 import './company.css';
-import { TextLabel } from '../../components/TextLabel';
 
 /** How many mandatory fields the profile has (src/modules/companies/profile.ts). */
 const MANDATORY_FIELDS = 13;

@@ -31,11 +31,11 @@ import { api, ok, problemOf, type Problem, type User } from '../../api/client';
 import { Loading } from '../../components/Loading';
 import { ProblemAlert } from '../../components/ProblemAlert';
 import { RequireSession } from '../../components/RequireSession';
+import { TextLabel } from '../../components/TextLabel';
 import { formatDate } from '../../format';
 import { CompanyNotFound, isNotFound, useCompany } from './parts';
 import { AddUserDialog, EditUserDialog, type CompanyUser } from './UserDialogs';
 import './company.css';
-import { TextLabel } from '../../components/TextLabel';
 
 type Status = 'active' | 'inactive' | 'all';
 const STATUSES: readonly { value: Status; label: string }[] = [

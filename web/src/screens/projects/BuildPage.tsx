@@ -28,12 +28,12 @@ import { Loading } from '../../components/Loading';
 import { NotFound } from '../../components/NotFound';
 import { ProblemAlert } from '../../components/ProblemAlert';
 import { RequireSession } from '../../components/RequireSession';
+import { TextLabel } from '../../components/TextLabel';
 import { BuildLogView } from './BuildLogView';
 import { BuildPhases } from './BuildPhases';
 import { formatTime, isFinal, STATUS_LABELS, TRIGGER_LABELS, type Build } from './builds';
 import './builds.css';
 import './projects.css';
-import { TextLabel } from '../../components/TextLabel';
 
 /** The build screen. */
 export default function BuildPage() {

@@ -29,9 +29,9 @@ import { NotFound } from '../../components/NotFound';
 import { PlainText } from '../../components/PlainText';
 import { ProblemAlert } from '../../components/ProblemAlert';
 import { RequireSession } from '../../components/RequireSession';
+import { TextLabel } from '../../components/TextLabel';
 import { formatDate } from '../../format';
 import './projects.css';
-import { TextLabel } from '../../components/TextLabel';
 
 /** The scan details screen. */
 export default function ImagePage() {

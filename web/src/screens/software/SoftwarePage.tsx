@@ -21,9 +21,9 @@ import { Loading } from '../../components/Loading';
 import { NotFound } from '../../components/NotFound';
 import { ProblemAlert } from '../../components/ProblemAlert';
 import { RequireSession } from '../../components/RequireSession';
+import { TextLabel } from '../../components/TextLabel';
 import { formatDate } from '../../format';
 import '../partner.css';
-import { TextLabel } from '../../components/TextLabel';
 
 type Platform = 'RHEL' | 'RHV';
 const STATUS = {
