@@ -26,7 +26,7 @@ export type ClusterResult = { server: TestS3Server } | { unavailable: string };
 
 const CEPH_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), 'ceph');
 
-/** start-rgw.sh and stop-rgw.sh (copies of ../shared/tools/). */
+/** start-rgw.sh and stop-rgw.sh (copies of the team's shared tools, see their headers). */
 export const START_RGW = path.join(CEPH_DIR, 'start-rgw.sh');
 export const STOP_RGW = path.join(CEPH_DIR, 'stop-rgw.sh');
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Provenance: copied from the team's own ../shared/tools/start-rgw.sh (Hallmark's shared tools), unchanged below.
+# Provenance: copied from the team's own shared tools (tools/start-rgw.sh beside the project brief), unchanged below.
 # start-rgw.sh [DIR] -- start a throw-away single-node Ceph cluster (1 mon, 1 memstore OSD,
 # no mgr, auth none) plus a radosgw S3 endpoint on 127.0.0.1, entirely under DIR.
 #

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Provenance: copied from the team's own ../shared/tools/stop-rgw.sh (Hallmark's shared tools), unchanged below.
+# Provenance: copied from the team's own shared tools (tools/stop-rgw.sh beside the project brief), unchanged below.
 # stop-rgw.sh DIR -- stop the daemons that start-rgw.sh DIR started (PIDs recorded in
 # DIR/pids/*.pid, checked against /proc/PID/cmdline so a reused PID is never killed) and
 # remove DIR.  Set KEEP_DIR=1 to keep DIR (logs) after stopping.
