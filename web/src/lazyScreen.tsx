@@ -19,7 +19,7 @@ export function lazyScreen(load: () => Promise<{ default: ComponentType }>): Laz
         loaded = module.default;
       },
       (err: unknown) => {
-        // A failed chunk is asked for again next time (a deployment may have replaced it).
+        // Not kept: a prefetch that failed (a network error) leaves the first render to ask again.
         loading = undefined;
         throw err;
       },
