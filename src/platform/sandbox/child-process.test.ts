@@ -37,6 +37,27 @@ describe('runInChild', () => {
     expect(outcome.stats.peakRssBytes).toBeGreaterThan(10 * 1024 * 1024);
   });
 
+  it("should give the child its entry's environment defaults, under this process's own values", async () => {
+    const names = ['HALLMARK_TEST_DEFAULTED', 'HALLMARK_TEST_OVERRIDDEN'];
+    process.env.HALLMARK_TEST_OVERRIDDEN = 'operator';
+    try {
+      const outcome = await runInChild({
+        entry: {
+          ...SAMPLE,
+          envDefaults: { HALLMARK_TEST_DEFAULTED: 'default', HALLMARK_TEST_OVERRIDDEN: 'default' },
+        },
+        request: { do: 'env', names } satisfies SampleRequest,
+        limits: LIMITS,
+      });
+      expect(outcome).toMatchObject({
+        kind: 'ok',
+        result: { HALLMARK_TEST_DEFAULTED: 'default', HALLMARK_TEST_OVERRIDDEN: 'operator' },
+      });
+    } finally {
+      delete process.env.HALLMARK_TEST_OVERRIDDEN;
+    }
+  });
+
   it('should report what the task threw, with its code and status', async () => {
     const outcome = await run({ do: 'throw' });
     expect(outcome).toMatchObject({

@@ -11,6 +11,11 @@ export interface ChildEntry {
   readonly script: string;
   /** Node options the script needs besides the sandbox's own (the TypeScript loader). */
   readonly execArgv: readonly string[];
+  /**
+   * Environment variables the child gets unless this process's environment sets them: defaults
+   * an operator can still override.
+   */
+  readonly envDefaults?: Readonly<Record<string, string>>;
 }
 
 /**

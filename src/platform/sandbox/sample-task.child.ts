@@ -8,6 +8,7 @@ import { serveTask } from './task.js';
 export type SampleRequest =
   | { readonly do: 'echo'; readonly value: unknown }
   | { readonly do: 'pid' }
+  | { readonly do: 'env'; readonly names: readonly string[] }
   | { readonly do: 'spin' }
   | { readonly do: 'allocate'; readonly mb: number }
   | { readonly do: 'heap' }
@@ -22,6 +23,8 @@ serveTask(async (request: SampleRequest): Promise<unknown> => {
       return { echoed: request.value };
     case 'pid':
       return { pid: process.pid };
+    case 'env':
+      return Object.fromEntries(request.names.map((name) => [name, process.env[name] ?? null]));
     case 'spin':
       for (;;) {
         // A hostile input that never yields.

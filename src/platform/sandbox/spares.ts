@@ -27,6 +27,7 @@ interface Spare {
 export function forkChild(entry: ChildEntry, memoryLimitMb: number): ChildProcess {
   return fork(entry.script, [], {
     execArgv: [...entry.execArgv, `--max-old-space-size=${memoryLimitMb}`],
+    env: { ...entry.envDefaults, ...process.env },
     serialization: 'advanced',
     stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
   });
@@ -118,5 +119,5 @@ function holdParent(child: ChildProcess, hold: boolean): void {
 }
 
 function keyOf(entry: ChildEntry, memoryLimitMb: number): string {
-  return JSON.stringify([entry.script, entry.execArgv, memoryLimitMb]);
+  return JSON.stringify([entry.script, entry.execArgv, entry.envDefaults ?? {}, memoryLimitMb]);
 }
