@@ -31,7 +31,9 @@
 // BENCH_LOAD_PULLS (default 8) concurrent pulls of the image with BENCH_LOAD_PUSHES (default 4)
 // concurrent pushes of different 40 MB images, the throughput of each registry, and the p99
 // latency of each registry's GET /v2/ and its catalog meanwhile, with how late Hallmark's event
-// loop ran (bench/lib/loop-delay.mjs, preloaded into `hallmark serve`). BENCH_CPU_PROFILE=DIR
+// loop ran (bench/lib/loop-delay.mjs, preloaded into `hallmark serve`). BENCH_LOAD_NICE=N runs
+// the load's clients under `nice -n N`, standing in for clients on other machines (on this one
+// they take the two cores the server needs). BENCH_CPU_PROFILE=DIR
 // also writes a CPU profile of `hallmark serve` over the load round into DIR.
 //
 // BENCH_TIMELINE=1 adds, after the filesystem rounds, one more pull from each registry through a
@@ -86,6 +88,7 @@ const TIMELINE = process.env.BENCH_TIMELINE === '1';
 const LOAD_ROUNDS = Number(process.env.BENCH_LOAD_ROUNDS ?? 1);
 const LOAD_PULLS = positiveInt('BENCH_LOAD_PULLS', 8);
 const LOAD_PUSHES = positiveInt('BENCH_LOAD_PUSHES', 4);
+const LOAD_NICE = process.env.BENCH_LOAD_NICE ? positiveInt('BENCH_LOAD_NICE', 10) : undefined;
 
 function option(name, envName) {
   return (
@@ -168,6 +171,7 @@ async function runFs() {
     summary.load = await runLoad(registries, { layout: CACHE, meta }, smalls, {
       pulls: LOAD_PULLS,
       rounds: LOAD_ROUNDS,
+      nice: LOAD_NICE,
     });
   }
   for (const note of notes) {

@@ -6,6 +6,9 @@
 // reports the latencies' p50, p99 and worst: what a user of the portal or a client starting a pull
 // waits for while the server is busy. Distribution's figures under its own load, and how late the
 // prober's own 20 ms sleeps wake up, show what the loaded 2-core machine adds to any server.
+// With `nice` set (BENCH_LOAD_NICE), the clients run under `nice -n <nice>`: they stand in for
+// clients on other machines, and the latencies measure the server rather than how the scheduler
+// shares two cores between it and twelve skopeo processes.
 import { imageMegabytes, verifyPull } from './registry-image.mjs';
 import { removeDir, tempDir } from './processes.mjs';
 import { COMMON, median, pushTo, skopeo, withServer } from './registry-rounds.mjs';
@@ -49,14 +52,16 @@ async function probe(base, paths, done) {
 }
 
 /** One load round on a started server; returns `{ seconds, megabytes, probes }`. */
-async function loadRound(name, server, big, smalls, pulls) {
+async function loadRound(name, server, big, smalls, { pulls, nice }) {
   const dirs = Array.from({ length: pulls }, (_, i) => tempDir(`load-${name}-${i}`));
   try {
     await server.loopDelay?.(); // Starts the server's event-loop window here.
     const started = performance.now();
     const work = Promise.all([
-      ...dirs.map((dir) => skopeo([...COMMON, ...server.srcArgs, server.ref, `oci:${dir}:latest`])),
-      ...smalls.map((s, i) => pushTo(server, s.layout, server.refFor(`load-${i}`))),
+      ...dirs.map((dir) =>
+        skopeo([...COMMON, ...server.srcArgs, server.ref, `oci:${dir}:latest`], { nice }),
+      ),
+      ...smalls.map((s, i) => pushTo(server, s.layout, server.refFor(`load-${i}`), { nice })),
     ]);
     const base = /^docker:\/\/([^/]+)\//.exec(server.ref)[1];
     const [, probes] = await Promise.all([work, probe(base, PROBE_PATHS[name] ?? ['/v2/'], work)]);
@@ -80,14 +85,14 @@ async function loadRound(name, server, big, smalls, pulls) {
  * Runs `rounds` load rounds per registry (fresh storage each) and prints wall times, throughputs,
  * the ratio hallmark/distribution and Hallmark's probe latencies; returns the summary's fields.
  */
-export async function runLoad(registries, big, smalls, { pulls, rounds }) {
+export async function runLoad(registries, big, smalls, { pulls, rounds, nice }) {
   const results = {};
   for (let round = 0; round < rounds; round++) {
     const order = round % 2 === 0 ? registries : [...registries].reverse();
     for (const r of order) {
       const result = await withServer(r.start, async (server) => {
         await pushTo(server, big.layout);
-        return loadRound(r.name, server, big, smalls, pulls);
+        return loadRound(r.name, server, big, smalls, { pulls, nice });
       });
       (results[r.name] ??= []).push(result);
       console.error(
@@ -96,7 +101,7 @@ export async function runLoad(registries, big, smalls, { pulls, rounds }) {
     }
   }
   console.log(
-    `load: ${pulls} concurrent pulls of the image and ${smalls.length} concurrent pushes of different images (${imageMegabytes(smalls[0].meta).compressed.toFixed(0)} MB gzip each), ${rounds} rounds:`,
+    `load: ${pulls} concurrent pulls of the image and ${smalls.length} concurrent pushes of different images (${imageMegabytes(smalls[0].meta).compressed.toFixed(0)} MB gzip each), ${rounds} rounds${nice === undefined ? '' : `, clients under nice -n ${nice}`}:`,
   );
   const summary = {};
   for (const [name, rs] of Object.entries(results)) {

@@ -26,9 +26,14 @@ export function positiveInt(name, fallback) {
 export const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 export const fmt = (xs) => xs.map((x) => x.toFixed(2)).join(', ');
 
-/** Runs skopeo; resolves with its wall time in seconds, rejects on failure. */
-export async function skopeo(args) {
-  return (await run('skopeo', args, { timeoutMs: COPY_TIMEOUT_MS })).seconds;
+/**
+ * Runs skopeo, under `nice -n <nice>` when given; resolves with its wall time in seconds, rejects
+ * on failure.
+ */
+export async function skopeo(args, { nice } = {}) {
+  const [cmd, all] =
+    nice === undefined ? ['skopeo', args] : ['nice', ['-n', String(nice), 'skopeo', ...args]];
+  return (await run(cmd, all, { timeoutMs: COPY_TIMEOUT_MS })).seconds;
 }
 
 /** The raw manifest of `ref` (a docker:// reference), read with skopeo inspect. */
@@ -53,8 +58,8 @@ export async function withServer(start, fn) {
   }
 }
 
-export const pushTo = (server, layout, ref = server.ref) =>
-  skopeo([...COMMON, ...server.destArgs, `oci:${layout}:latest`, ref]);
+export const pushTo = (server, layout, ref = server.ref, options = {}) =>
+  skopeo([...COMMON, ...server.destArgs, `oci:${layout}:latest`, ref], options);
 
 /** `{ seconds, cpu }` of `work()`: its wall time and the CPU seconds `server`'s process spent. */
 async function measured(server, work) {
