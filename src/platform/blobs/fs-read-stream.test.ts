@@ -38,10 +38,14 @@ describe('FdReadStream', () => {
       const url = new URL(req.url ?? '/', 'http://localhost');
       const start = Number(url.searchParams.get('start') ?? 0);
       const end = Number(url.searchParams.get('end') ?? content.length - 1);
-      const fd = openSync(file, 'r');
+      // `unreadable`: a descriptor open for writing only, so that every read fails.
+      const fd = openSync(file, url.searchParams.has('unreadable') ? 'a' : 'r');
       opened.push(fd);
       res.setHeader('Content-Length', end - start + 1);
-      new FdReadStream(fd, { start, end }, CHUNK).pipe(res);
+      const stream = new FdReadStream(fd, { start, end }, CHUNK);
+      // As Fastify does with a stream that fails once the headers are out.
+      stream.on('error', () => res.destroy());
+      stream.pipe(res);
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     port = (server.address() as AddressInfo).port;
@@ -93,6 +97,45 @@ describe('FdReadStream', () => {
     });
   });
 
+  /** Waits (up to 5 s) until `fd` is closed; false if it stays open. */
+  async function closedSoon(fd: number): Promise<boolean> {
+    const until = Date.now() + 5_000;
+    while (Date.now() < until) {
+      try {
+        fstatSync(fd);
+      } catch {
+        return true;
+      }
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    return false;
+  }
+
+  it('should cut the response short and close the file when a read fails', async () => {
+    const failed = await new Promise<Error>((resolve, reject) => {
+      const req = get({ host: '127.0.0.1', port, path: '/?unreadable' }, (res) => {
+        res.on('error', resolve);
+        res.on('end', () => reject(new Error('the response ended as if complete')));
+        res.resume();
+      });
+      req.on('error', resolve);
+      setTimeout(() => reject(new Error('the response neither failed nor ended')), 5_000);
+    });
+    expect(failed.message).toMatch(/aborted|socket hang up|ECONNRESET/);
+    expect(await closedSoon(opened.at(-1)!)).toBe(true);
+  });
+
+  it("should fail with the read's error and close the file when read another way", async () => {
+    const fd = openSync(file, 'a');
+    const reading = (async () => {
+      for await (const chunk of new FdReadStream(fd, { start: 0, end: 1000 }, CHUNK)) {
+        expect(chunk).toBeUndefined();
+      }
+    })();
+    await expect(reading).rejects.toMatchObject({ code: 'EBADF', syscall: 'read' });
+    expect(await closedSoon(fd)).toBe(true);
+  });
+
   it('should close the file when the client goes away mid-way', async () => {
     await new Promise<void>((resolve, reject) => {
       const req = get({ host: '127.0.0.1', port, path: '/' }, (res) => {
@@ -104,18 +147,7 @@ describe('FdReadStream', () => {
       req.on('error', () => undefined);
       setTimeout(() => reject(new Error('no data')), 5_000);
     });
-    const fd = opened.at(-1)!;
-    const until = Date.now() + 5_000;
-    let open = true;
-    while (open && Date.now() < until) {
-      await new Promise((r) => setTimeout(r, 20));
-      try {
-        fstatSync(fd);
-      } catch {
-        open = false;
-      }
-    }
-    expect(open).toBe(false);
+    expect(await closedSoon(opened.at(-1)!)).toBe(true);
   });
 
   it('should be an ordinary stream with a buffer per chunk when read another way', async () => {

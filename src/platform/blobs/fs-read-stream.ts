@@ -27,7 +27,6 @@ export class FdReadStream extends Readable {
   private readonly chunkBytes: number;
   private position: number;
   private readonly lastByte: number;
-  private fdClosed = false;
   private pumping = false;
   /** The read in flight, if any: the descriptor is closed only after it. */
   private io: Promise<unknown> | undefined;
@@ -148,12 +147,8 @@ export class FdReadStream extends Readable {
     }
   }
 
+  // Streams call this once, however often the stream is destroyed.
   override _destroy(err: Error | null, callback: (error?: Error | null) => void): void {
-    if (this.fdClosed) {
-      callback(err);
-      return;
-    }
-    this.fdClosed = true;
     void (this.io ?? Promise.resolve()).then(() =>
       close(this.fd, (closeErr) => callback(err ?? closeErr)),
     );
