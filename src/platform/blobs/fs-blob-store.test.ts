@@ -1,8 +1,10 @@
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdtemp, open, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { Readable } from 'node:stream';
 import { text } from 'node:stream/consumers';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { blobStoreContract, sha } from './blob-store-contract.fixtures.js';
 import { FsBlobStore } from './fs-blob-store.js';
 
@@ -36,6 +38,47 @@ describe('FsBlobStore', () => {
     );
     expect(await text(await store.openRead(digest))).toBe('hello world');
     expect(await readdir(path.join(dir, '_uploads'))).toEqual([]);
+  });
+
+  /** 40 MiB in network-sized chunks: the writer syncs in the background as they land. */
+  async function writeLarge(): Promise<{
+    writer: Awaited<ReturnType<FsBlobStore['beginWrite']>>;
+    digest: string;
+    bytes: Buffer;
+  }> {
+    const bytes = randomBytes(40 * 1024 * 1024);
+    const writer = await store.beginWrite();
+    const chunks: Buffer[] = [];
+    for (let at = 0; at < bytes.length; at += 64 * 1024) {
+      chunks.push(bytes.subarray(at, at + 64 * 1024));
+    }
+    await writer.writeFrom(Readable.from(chunks));
+    return { writer, digest: `sha256:${createHash('sha256').update(bytes).digest('hex')}`, bytes };
+  }
+
+  it('should commit a blob written while earlier parts of it were synced in the background', async () => {
+    const { writer, digest, bytes } = await writeLarge();
+    await writer.commit(digest);
+    const stored = await readFile(path.join(dir, 'sha256', digest.slice(7, 9), digest.slice(7)));
+    expect(stored.equals(bytes)).toBe(true);
+  });
+
+  it('should refuse to commit, then and later, when a background sync failed', async () => {
+    // The kernel's write-back failing (a disk error) is what a background sync can report.
+    const probe = await open(path.join(dir, 'probe'), 'w');
+    const prototype = Object.getPrototypeOf(probe) as { datasync: () => Promise<void> };
+    await probe.close();
+    const failure = Object.assign(new Error('EIO: i/o error, fdatasync'), { code: 'EIO' });
+    const datasync = vi.spyOn(prototype, 'datasync').mockRejectedValueOnce(failure);
+    try {
+      const { writer, digest } = await writeLarge();
+      expect(datasync).toHaveBeenCalled();
+      await expect(writer.commit(digest)).rejects.toBe(failure);
+      await expect(writer.flush()).rejects.toBe(failure);
+      await expect(store.stat(digest)).resolves.toBeUndefined();
+    } finally {
+      datasync.mockRestore();
+    }
   });
 
   it('should drop bytes past any acknowledged offset, rebuilding the hash from the file', async () => {
