@@ -61,6 +61,13 @@ const SCAN_MALLOC_TUNABLES =
   'glibc.malloc.mmap_threshold=1048576:glibc.malloc.trim_threshold=16777216';
 
 /**
+ * How much nicer than the worker a scan process runs. A scan is CPU-bound for seconds; on a
+ * machine that also answers pushes and pulls it must yield to them (under full contention it
+ * still gets about a tenth of a core), and on an idle machine it loses nothing.
+ */
+const SCAN_NICENESS = 10;
+
+/**
  * The child script each scan runs in. Its young generation stays at 1 MiB: a scan streams
  * short-lived chunks, entries and hashes, for which V8 would grow it to 32 MiB, and the chunks'
  * buffers stay allocated until it is collected; capped, a scan of `npm run bench:scan`'s image
@@ -69,6 +76,7 @@ const SCAN_MALLOC_TUNABLES =
 const SCAN_PROCESS: ChildEntry = {
   ...withNodeOptions(childEntry(import.meta.url, 'scan-process'), ['--max-semi-space-size=1']),
   envDefaults: { GLIBC_TUNABLES: SCAN_MALLOC_TUNABLES },
+  niceness: SCAN_NICENESS,
 };
 
 /**

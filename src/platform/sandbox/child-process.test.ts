@@ -2,6 +2,7 @@
  * The sandbox with real child processes: results come back, and a child that overruns its time
  * or memory, crashes or is aborted is killed and reported as such.
  */
+import { getPriority } from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { runInChild, type RunOutcome, type SandboxLimits } from './child-process.js';
 import { childEntry } from './entry.js';
@@ -56,6 +57,18 @@ describe('runInChild', () => {
     } finally {
       delete process.env.HALLMARK_TEST_OVERRIDDEN;
     }
+  });
+
+  it("should run the child at its entry's niceness, below this process", async () => {
+    const outcome = await runInChild({
+      entry: { ...SAMPLE, niceness: 10 },
+      request: { do: 'priority' } satisfies SampleRequest,
+      limits: LIMITS,
+    });
+    expect(outcome).toMatchObject({
+      kind: 'ok',
+      result: { niceness: Math.min(19, getPriority() + 10) },
+    });
   });
 
   it('should report what the task threw, with its code and status', async () => {

@@ -16,6 +16,12 @@ export interface ChildEntry {
    * an operator can still override.
    */
   readonly envDefaults?: Readonly<Record<string, string>>;
+  /**
+   * How much nicer than its parent the child runs (added to the parent's niceness, up to 19):
+   * background work that must not slow the requests this machine answers. Where the system
+   * refuses it, the child runs at the parent's.
+   */
+  readonly niceness?: number;
 }
 
 /**

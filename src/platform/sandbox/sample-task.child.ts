@@ -1,6 +1,7 @@
 /**
  * Child entry of the sandbox tests: does what the request asks, well or badly.
  */
+import { getPriority } from 'node:os';
 import { unprocessable } from '../errors.js';
 import { serveTask } from './task.js';
 
@@ -9,6 +10,7 @@ export type SampleRequest =
   | { readonly do: 'echo'; readonly value: unknown }
   | { readonly do: 'pid' }
   | { readonly do: 'env'; readonly names: readonly string[] }
+  | { readonly do: 'priority' }
   | { readonly do: 'spin' }
   | { readonly do: 'allocate'; readonly mb: number }
   | { readonly do: 'heap' }
@@ -23,6 +25,8 @@ serveTask(async (request: SampleRequest): Promise<unknown> => {
       return { echoed: request.value };
     case 'pid':
       return { pid: process.pid };
+    case 'priority':
+      return { niceness: getPriority() };
     case 'env':
       return Object.fromEntries(request.names.map((name) => [name, process.env[name] ?? null]));
     case 'spin':

@@ -6,6 +6,7 @@
  * parent's event loop, and exits with the parent (its IPC channel closes).
  */
 import { fork, type ChildProcess } from 'node:child_process';
+import { getPriority, setPriority } from 'node:os';
 import type { ChildEntry } from './entry.js';
 import type { ChildMessage } from './task.js';
 
@@ -25,12 +26,20 @@ interface Spare {
 
 /** Forks `entry` for one task, with the V8 heap capped at the task's memory limit. */
 export function forkChild(entry: ChildEntry, memoryLimitMb: number): ChildProcess {
-  return fork(entry.script, [], {
+  const child = fork(entry.script, [], {
     execArgv: [...entry.execArgv, `--max-old-space-size=${memoryLimitMb}`],
     env: { ...entry.envDefaults, ...process.env },
     serialization: 'advanced',
     stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
   });
+  if (entry.niceness !== undefined && child.pid !== undefined) {
+    try {
+      setPriority(child.pid, Math.min(19, getPriority() + entry.niceness));
+    } catch {
+      // Not permitted or not supported here: the child runs at the parent's priority.
+    }
+  }
+  return child;
 }
 
 /** At most one spare child per entry script and memory limit. */
@@ -119,5 +128,11 @@ function holdParent(child: ChildProcess, hold: boolean): void {
 }
 
 function keyOf(entry: ChildEntry, memoryLimitMb: number): string {
-  return JSON.stringify([entry.script, entry.execArgv, entry.envDefaults ?? {}, memoryLimitMb]);
+  return JSON.stringify([
+    entry.script,
+    entry.execArgv,
+    entry.envDefaults ?? {},
+    entry.niceness ?? null,
+    memoryLimitMb,
+  ]);
 }
