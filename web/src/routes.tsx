@@ -1,6 +1,6 @@
 /** The UI's pages: each screen is its own chunk, loaded when its route is first opened. */
 import { createBrowserRouter, Navigate } from 'react-router-dom';
-import { lazyScreen, type LazyScreen } from './lazyScreen';
+import { lazyScreen } from './lazyScreen';
 import { AppShell } from './shell/AppShell';
 
 export const screens = {
@@ -50,64 +50,59 @@ export const screens = {
   notFound: lazyScreen(() => import('./screens/NotFoundPage')),
 };
 
-/** A lazily loaded screen, with the loading state while its chunk arrives. */
-function screen(Screen: LazyScreen) {
-  return <Screen />;
-}
-
 /** Every client route; the server answers index.html for them (SPA fallback). */
 export const router = createBrowserRouter([
   {
     element: <AppShell />,
     children: [
       { index: true, element: <Navigate to="/catalog" replace /> },
-      { path: 'catalog', element: screen(screens.catalog) },
-      { path: 'catalog/:id', element: screen(screens.catalogImage) },
-      { path: 'login', element: screen(screens.login) },
-      { path: 'signup', element: screen(screens.signUp) },
+      { path: 'catalog', element: <screens.catalog /> },
+      { path: 'catalog/:id', element: <screens.catalogImage /> },
+      { path: 'login', element: <screens.login /> },
+      { path: 'signup', element: <screens.signUp /> },
       // The paths of the links in Hallmark's e-mails (src/modules/accounts/accounts.ts).
-      { path: 'confirm', element: screen(screens.confirm) },
-      { path: 'forgot-password', element: screen(screens.forgotPassword) },
-      { path: 'reset-password', element: screen(screens.resetPassword) },
-      { path: 'tokens', element: screen(screens.tokens) },
-      { path: 'profile', element: screen(screens.profile) },
-      { path: 'welcome', element: screen(screens.welcome) },
-      { path: 'accept-invitation', element: screen(screens.acceptInvitation) },
-      { path: 'company', element: screen(screens.myCompany) },
-      { path: 'companies/:id', element: screen(screens.companyDashboard) },
-      { path: 'companies/:id/become-partner', element: screen(screens.becomePartner) },
-      { path: 'companies/:id/users', element: screen(screens.companyUsers) },
-      { path: 'companies/:id/join-requests', element: screen(screens.joinRequests) },
-      { path: 'zones', element: screen(screens.zones) },
-      { path: 'zones/:id', element: screen(screens.zone) },
-      { path: 'products', element: screen(screens.products) },
-      { path: 'products/new', element: screen(screens.productNew) },
-      { path: 'products/:id', element: screen(screens.product) },
-      { path: 'software', element: screen(screens.software) },
-      { path: 'downloads', element: screen(screens.downloads) },
-      { path: 'export-compliance', element: screen(screens.compliance) },
-      { path: 'export-compliance/:id', element: screen(screens.questionnaire) },
-      { path: 'projects', element: screen(screens.projects) },
+      { path: 'confirm', element: <screens.confirm /> },
+      { path: 'forgot-password', element: <screens.forgotPassword /> },
+      { path: 'reset-password', element: <screens.resetPassword /> },
+      { path: 'tokens', element: <screens.tokens /> },
+      { path: 'profile', element: <screens.profile /> },
+      { path: 'welcome', element: <screens.welcome /> },
+      { path: 'accept-invitation', element: <screens.acceptInvitation /> },
+      { path: 'company', element: <screens.myCompany /> },
+      { path: 'companies/:id', element: <screens.companyDashboard /> },
+      { path: 'companies/:id/become-partner', element: <screens.becomePartner /> },
+      { path: 'companies/:id/users', element: <screens.companyUsers /> },
+      { path: 'companies/:id/join-requests', element: <screens.joinRequests /> },
+      { path: 'zones', element: <screens.zones /> },
+      { path: 'zones/:id', element: <screens.zone /> },
+      { path: 'products', element: <screens.products /> },
+      { path: 'products/new', element: <screens.productNew /> },
+      { path: 'products/:id', element: <screens.product /> },
+      { path: 'software', element: <screens.software /> },
+      { path: 'downloads', element: <screens.downloads /> },
+      { path: 'export-compliance', element: <screens.compliance /> },
+      { path: 'export-compliance/:id', element: <screens.questionnaire /> },
+      { path: 'projects', element: <screens.projects /> },
       // Tabs: checklist (default), registry, images, build-service, settings.
-      { path: 'projects/:id/:tab?', element: screen(screens.project) },
-      { path: 'images/:id', element: screen(screens.image) },
+      { path: 'projects/:id/:tab?', element: <screens.project /> },
+      { path: 'images/:id', element: <screens.image /> },
       // One build of the Build Service: its state and its log, live.
-      { path: 'builds/:id', element: screen(screens.build) },
+      { path: 'builds/:id', element: <screens.build /> },
       // The policy text each scan result links (`/policy/<id>#<assessment>`).
-      { path: 'policy/:policy?', element: screen(screens.policy) },
-      { path: 'staff', element: screen(screens.workQueue) },
-      { path: 'staff/companies', element: screen(screens.staffCompanies) },
-      { path: 'staff/zones', element: screen(screens.staffZones) },
-      { path: 'staff/zones/:id', element: screen(screens.staffZone) },
-      { path: 'staff/vulndb', element: screen(screens.vulnData) },
-      { path: 'staff/mail', element: screen(screens.outbox) },
-      { path: 'staff/mail/:id', element: screen(screens.mail) },
-      { path: 'staff/audit', element: screen(screens.audit) },
-      { path: 'zone-requests/:id', element: screen(screens.zoneRequest) },
+      { path: 'policy/:policy?', element: <screens.policy /> },
+      { path: 'staff', element: <screens.workQueue /> },
+      { path: 'staff/companies', element: <screens.staffCompanies /> },
+      { path: 'staff/zones', element: <screens.staffZones /> },
+      { path: 'staff/zones/:id', element: <screens.staffZone /> },
+      { path: 'staff/vulndb', element: <screens.vulnData /> },
+      { path: 'staff/mail', element: <screens.outbox /> },
+      { path: 'staff/mail/:id', element: <screens.mail /> },
+      { path: 'staff/audit', element: <screens.audit /> },
+      { path: 'zone-requests/:id', element: <screens.zoneRequest /> },
       // Staff e-mails about software requests link these; they are worked in the queue.
-      { path: 'software-requests', element: screen(screens.workQueue) },
-      { path: 'software-requests/:id', element: screen(screens.workQueue) },
-      { path: '*', element: screen(screens.notFound) },
+      { path: 'software-requests', element: <screens.workQueue /> },
+      { path: 'software-requests/:id', element: <screens.workQueue /> },
+      { path: '*', element: <screens.notFound /> },
     ],
   },
 ]);
