@@ -3,7 +3,8 @@ import {
   ListMultipartUploadsCommand,
   ListObjectsV2Command,
 } from '@aws-sdk/client-s3';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Config } from '../../platform/config.js';
 import { describeDb, type DbTestContext } from '../../platform/db/test-harness.js';
 import type { RunningServer } from '../../server/server.js';
@@ -675,6 +676,76 @@ function protocol(
         'DENIED',
       );
     });
+  });
+}
+
+describeDb('replicas on one filesystem', (t) => fsReplicas(t));
+
+/** Two servers on one database and one blob directory, as `serve`'s processes are. */
+function fsReplicas(t: DbTestContext): void {
+  let a: RunningServer;
+  let b: RunningServer;
+  let project: CreatedProject;
+  let name: string;
+
+  beforeAll(async () => {
+    // One after the other: on SQLite, two servers in one thread would wait on each other's lock.
+    a = await startTestServer(t.config);
+    b = await startTestServer(t.config);
+    project = await newProject(t.db);
+    name = `${project.namespace}/app`;
+  });
+  afterAll(async () => {
+    await Promise.all([a.close(), b.close()]);
+  });
+
+  it('should finish on one server an upload another wrote, from the checkpoint it recorded', async () => {
+    const onA = new RegistryClient(a.url, project.registryKey);
+    const onB = new RegistryClient(b.url, project.registryKey);
+    const bytes = randomBytes(3 * 1024 * 1024 + 5);
+    const start = await onA.request('POST', `/v2/${name}/blobs/uploads/`);
+    const location = start.headers.get('location') ?? '';
+    const id = location.split('/').pop() ?? '';
+    const patch = await onB.request('PATCH', location, {
+      body: bytes,
+      headers: { 'content-type': 'application/octet-stream' },
+    });
+    expect(patch.status, patch.body.toString()).toBe(202);
+    const row = await t.db
+      .selectFrom('uploads')
+      .select(['offset', 'hash_state'])
+      .where('id', '=', id)
+      .executeTakeFirstOrThrow();
+    expect(row).toMatchObject({ offset: bytes.length });
+    expect(row.hash_state).toContain(`"offset":${bytes.length}`);
+    const resumed = vi.spyOn(a.blobs, 'resumeWrite');
+    try {
+      const digest = sha256(bytes);
+      const done = await onA.request('PUT', `${location}?digest=${digest}`);
+      expect(done.status, done.body.toString()).toBe(201);
+      expect(resumed).toHaveBeenCalledWith(id, bytes.length, row.hash_state);
+      expect((await onB.request('GET', `/v2/${name}/blobs/${digest}`)).body.equals(bytes)).toBe(
+        true,
+      );
+    } finally {
+      resumed.mockRestore();
+    }
+  });
+
+  it('should refuse a wrong digest when finishing from a checkpoint, and store nothing', async () => {
+    const onA = new RegistryClient(a.url, project.registryKey);
+    const onB = new RegistryClient(b.url, project.registryKey);
+    const start = await onA.request('POST', `/v2/${name}/blobs/uploads/`);
+    const location = start.headers.get('location') ?? '';
+    await onB.request('PATCH', location, {
+      body: Buffer.from('checkpointed bytes'),
+      headers: { 'content-type': 'application/octet-stream' },
+    });
+    const wrong = sha256('other bytes');
+    const done = await onA.request('PUT', `${location}?digest=${wrong}`);
+    expect(done.status).toBe(400);
+    expect(done.code).toBe('DIGEST_INVALID');
+    expect((await onB.request('HEAD', `/v2/${name}/blobs/${wrong}`)).status).toBe(404);
   });
 }
 

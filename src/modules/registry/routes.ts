@@ -437,7 +437,7 @@ export function registryRoutes(app: FastifyInstance, options: RegistryRoutesOpti
           }
           // Not fsynced here (the commit is): after a power loss the upload reports fewer bytes
           // than acknowledged and the client starts it again, which is honest if not cheap.
-          await uploads.acknowledge(row.id, writer.offset);
+          await uploads.acknowledge(row.id, writer);
           return writer.offset;
         });
         return accepted(row.id, offset).code(202).send();

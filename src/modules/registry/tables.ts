@@ -68,6 +68,10 @@ export interface UploadsTable {
   started_at: Timestamp;
   updated_at: Timestamp;
   offset: Defaulted<number>;
+  /**
+   * The blob store's checkpoint at `offset` (`BlobWriter.checkpoint`), with which another process
+   * may finish the upload without reading its bytes again; null when the store gave none.
+   */
   hash_state: string | null;
   /** Who started it: `project:<id>` (a registry key) or `user:<id>` (an API token); only they
    * may see or continue it, and it counts toward their cap of open uploads. */

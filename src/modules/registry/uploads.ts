@@ -3,8 +3,10 @@
  * the blob store's upload (a file, or S3 parts with a saved state that holds the running hash); a
  * writer (with its running hash, but its file closed) is kept between requests so a chunked upload
  * is hashed once. After a restart, or when another process served the previous chunk, the writer
- * is reopened at the acknowledged offset and anything past it is dropped. Each key or user may
- * have `maxOpenPerOwner` uploads in progress.
+ * is reopened at the acknowledged offset and anything past it is dropped, from the blob store's
+ * checkpoint recorded with that offset where the store can use it (a filesystem upload on the same
+ * machine is then not read again). Each key or user may have `maxOpenPerOwner` uploads in
+ * progress.
  */
 import type { Kysely, Selectable } from 'kysely';
 import type { BlobStore, BlobWriter } from '../../platform/blobs/index.js';
@@ -118,7 +120,7 @@ export class Uploads {
       clearTimeout(current.idle);
       const row = await this.db
         .selectFrom('uploads')
-        .select('offset')
+        .select(['offset', 'hash_state'])
         .where('id', '=', id)
         .executeTakeFirst();
       if (row === undefined) {
@@ -130,7 +132,7 @@ export class Uploads {
       // A writer ahead of the acknowledged offset holds bytes of a request that failed midway.
       if (current.writer === undefined || current.writer.offset !== row.offset) {
         await current.writer?.close().catch(() => undefined);
-        current.writer = await this.blobs.resumeWrite(id, row.offset);
+        current.writer = await this.blobs.resumeWrite(id, row.offset, row.hash_state ?? undefined);
       }
       const writer = current.writer;
       try {
@@ -143,11 +145,18 @@ export class Uploads {
     return run;
   }
 
-  /** Records the offset the client may rely on (after the bytes were flushed). */
-  async acknowledge(id: string, offset: number): Promise<void> {
+  /**
+   * Records the writer's offset as the one the client may rely on, with the store's checkpoint at
+   * that offset.
+   */
+  async acknowledge(id: string, writer: BlobWriter): Promise<void> {
     await this.db
       .updateTable('uploads')
-      .set({ offset, updated_at: this.clock.now().toISOString() })
+      .set({
+        offset: writer.offset,
+        hash_state: writer.checkpoint?.() ?? null,
+        updated_at: this.clock.now().toISOString(),
+      })
       .where('id', '=', id)
       .execute();
   }

@@ -89,4 +89,85 @@ describe('FsBlobStore', () => {
     await resumed.append(Buffer.from('!'));
     expect((await resumed.commit(sha('sha256', 'acknowledged!'))).size).toBe(13);
   });
+
+  describe('checkpoints (another process finishing an upload)', () => {
+    /** An upload of `content`, released with its checkpoint, as a request leaves it. */
+    async function uploaded(content: string) {
+      const writer = await store.beginWrite();
+      await writer.append(Buffer.from(content));
+      const checkpoint = writer.checkpoint?.();
+      await writer.close();
+      expect(checkpoint).toBeDefined();
+      return { id: writer.id, checkpoint: checkpoint ?? '' };
+    }
+
+    /** Changes the upload's bytes behind the store's back, keeping its size. */
+    async function overwrite(id: string, content: string): Promise<void> {
+      await writeFile(path.join(dir, '_uploads', id), content);
+    }
+
+    it('should commit from a checkpoint of this boot without reading the bytes again', async () => {
+      const { id, checkpoint } = await uploaded('checkpointed');
+      // Changed bytes go unnoticed: proof the digest came from the checkpoint, not the file.
+      await overwrite(id, 'CHECKPOINTED');
+      const resumed = await store.resumeWrite(id, 12, checkpoint);
+      expect(await resumed.commit(sha('sha256', 'checkpointed'))).toEqual({
+        digest: sha('sha256', 'checkpointed'),
+        size: 12,
+      });
+    });
+
+    it('should read the bytes again when more are written after a checkpoint', async () => {
+      const { id, checkpoint } = await uploaded('first half|');
+      const resumed = await store.resumeWrite(id, 11, checkpoint);
+      await resumed.append(Buffer.from('second half'));
+      expect(resumed.checkpoint?.()).toBeDefined();
+      expect((await resumed.commit(sha('sha256', 'first half|second half'))).size).toBe(22);
+    });
+
+    it('should give a checkpoint that holds after a checkpoint was used', async () => {
+      const { id, checkpoint } = await uploaded('one|');
+      const second = await store.resumeWrite(id, 4, checkpoint);
+      await second.append(Buffer.from('two'));
+      const next = second.checkpoint?.() ?? '';
+      await second.close();
+      await overwrite(id, 'ONE|TWO');
+      const third = await store.resumeWrite(id, 7, next);
+      expect((await third.commit(sha('sha256', 'one|two'))).size).toBe(7);
+    });
+
+    it.each([
+      ['another offset', (c: string) => c.replace('"offset":12', '"offset":11'), 12],
+      ['another boot', (c: string) => c.replace(/"boot":"[^"]*"/, '"boot":"elsewhere"'), 12],
+      ['no digest', (c: string) => c.replace(/"sha256":"[^"]*"/, '"sha256":"x"'), 12],
+      ['not JSON', () => 'sha256:abc', 12],
+      ['too long', (c: string) => `${c}${' '.repeat(300)}`, 12],
+    ])('should read the bytes again from a checkpoint of %s', async (_what, change, offset) => {
+      const { id, checkpoint } = await uploaded('checkpointed');
+      await overwrite(id, 'CHECKPOINTED');
+      const resumed = await store.resumeWrite(id, offset, change(checkpoint));
+      await expect(resumed.commit(sha('sha256', 'checkpointed'))).rejects.toMatchObject({
+        code: 'blob.digest_mismatch',
+      });
+    });
+
+    it('should read the bytes again when resumed without an acknowledged offset', async () => {
+      const { id, checkpoint } = await uploaded('checkpointed');
+      await overwrite(id, 'CHECKPOINTED');
+      const resumed = await store.resumeWrite(id, undefined, checkpoint);
+      await expect(resumed.commit(sha('sha256', 'checkpointed'))).rejects.toMatchObject({
+        code: 'blob.digest_mismatch',
+      });
+    });
+
+    it('should hash a large upload again from its file in pieces', async () => {
+      const bytes = randomBytes(3 * 1024 * 1024 + 17);
+      const writer = await store.beginWrite();
+      await writer.append(bytes);
+      await writer.close();
+      const resumed = await store.resumeWrite(writer.id, bytes.length - 5);
+      const digest = `sha256:${createHash('sha256').update(bytes.subarray(0, -5)).digest('hex')}`;
+      expect((await resumed.commit(digest)).size).toBe(bytes.length - 5);
+    });
+  });
 });

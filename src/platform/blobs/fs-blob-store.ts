@@ -22,6 +22,7 @@ import { notFound, rangeNotSatisfiable } from '../errors.js';
 import { PRIVATE_DIR_MODE, PRIVATE_FILE_MODE } from '../private-files.js';
 import { DIGEST_ALGORITHMS, isDigest, parseDigest } from './digest.js';
 import { FsBlobWriter, hashFileInto } from './fs-blob-writer.js';
+import { checkpointDigest } from './fs-checkpoint.js';
 import { FdReadStream } from './fs-read-stream.js';
 import { blobPath, isErrno, UPLOADS_DIR, uploadPath } from './fs-paths.js';
 import type { BlobRange, BlobStat, BlobStore, BlobWriter, UploadStat } from './types.js';
@@ -105,7 +106,7 @@ export class FsBlobStore implements BlobStore {
     });
   }
 
-  async resumeWrite(id: string, expectedOffset?: number): Promise<BlobWriter> {
+  async resumeWrite(id: string, expectedOffset?: number, checkpoint?: string): Promise<BlobWriter> {
     const file = uploadPath(this.dir, id);
     let size: number;
     try {
@@ -132,8 +133,13 @@ export class FsBlobStore implements BlobStore {
       // Bytes past the acknowledged offset belong to a request that never completed.
       await truncate(file, offset);
     }
-    // Node cannot serialize a hash state, so the running hash is rebuilt from the file.
-    const sha256 = await hashFileInto(createHash('sha256'), file, offset);
+    // Node cannot serialize a hash state: without a checkpoint that holds, the running hash is
+    // rebuilt from the file.
+    const known =
+      checkpoint === undefined || expectedOffset === undefined
+        ? undefined
+        : checkpointDigest(checkpoint, offset);
+    const sha256 = known ?? (await hashFileInto(createHash('sha256'), file, offset));
     return new FsBlobWriter({ dir: this.dir, id, file, handle: undefined, offset, sha256 });
   }
 

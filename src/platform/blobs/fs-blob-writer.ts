@@ -4,12 +4,12 @@
  * either no blob or a whole, correct one.
  */
 import { createHash, type Hash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import { mkdir, open, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { conflict, invalid, notFound, tooLarge } from '../errors.js';
 import { PRIVATE_DIR_MODE } from '../private-files.js';
 import { parseDigest } from './digest.js';
+import { uploadCheckpoint } from './fs-checkpoint.js';
 import { blobPath, isErrno, syncDir } from './fs-paths.js';
 import type { BlobWriter, CommittedBlob, WriteFromOptions } from './types.js';
 
@@ -25,16 +25,24 @@ const WRITE_BATCH_BYTES = 1024 * 1024;
  */
 const SYNC_BEHIND_BYTES = 16 * 1024 * 1024;
 
+/** Bytes read at a time when an upload is hashed again from its file. */
+const REHASH_READ_BYTES = 1024 * 1024;
+
 /**
  * A `BlobWriter` over one temporary file of an `FsBlobStore`. The file is open only while bytes
- * are written: `release` closes it and the next write reopens it, the running hash kept.
+ * are written: `release` closes it and the next write reopens it, the running hash kept. Resumed
+ * from a checkpoint it holds only the digest of the bytes so far: a commit uses it as it is, and
+ * a write first hashes the file again.
  */
 export class FsBlobWriter implements BlobWriter {
   readonly id: string;
   private readonly dir: string;
   private readonly file: string;
   private handle: FileHandle | undefined;
-  private readonly sha256: Hash;
+  /** The running hash; undefined while only `prefixSha256` is known. */
+  private sha256: Hash | undefined;
+  /** The SHA-256 (hex) of the first `position` bytes, known from a checkpoint. */
+  private prefixSha256: string | undefined;
   private position: number;
   private state: WriterState = 'open';
   private tail: Promise<unknown> = Promise.resolve();
@@ -45,25 +53,39 @@ export class FsBlobWriter implements BlobWriter {
   /** What a background sync failed with: the bytes may not be on disk, so no commit may pass. */
   private syncFailure: Error | undefined;
 
-  /** Wraps a temp file (open or not) whose first `offset` bytes are already hashed into `sha256`. */
+  /**
+   * Wraps a temp file (open or not) whose first `offset` bytes are already hashed into `sha256`,
+   * or whose SHA-256 is `sha256` (hex) when it is a string.
+   */
   constructor(init: {
     dir: string;
     id: string;
     file: string;
     handle: FileHandle | undefined;
     offset: number;
-    sha256: Hash;
+    sha256: Hash | string;
   }) {
     this.dir = init.dir;
     this.id = init.id;
     this.file = init.file;
     this.handle = init.handle;
     this.position = init.offset;
-    this.sha256 = init.sha256;
+    if (typeof init.sha256 === 'string') {
+      this.prefixSha256 = init.sha256;
+    } else {
+      this.sha256 = init.sha256;
+    }
   }
 
   get offset(): number {
     return this.position;
+  }
+
+  checkpoint(): string | undefined {
+    const hex = this.sha256?.copy().digest('hex') ?? this.prefixSha256;
+    return this.state === 'open' && hex !== undefined
+      ? uploadCheckpoint(this.position, hex)
+      : undefined;
   }
 
   append(chunk: Uint8Array): Promise<void> {
@@ -132,9 +154,9 @@ export class FsBlobWriter implements BlobWriter {
       this.state = 'finished';
       await this.closeHandle();
       const actual =
-        expected.algorithm === 'sha256'
-          ? this.sha256.digest('hex')
-          : await hashFile(this.file, 'sha512');
+        expected.algorithm !== 'sha256'
+          ? await hashFile(this.file, 'sha512')
+          : (this.prefixSha256 ?? (await this.runningHash()).digest('hex'));
       if (actual !== expected.hex) {
         await unlink(this.file).catch(() => undefined);
         throw invalid(
@@ -170,6 +192,7 @@ export class FsBlobWriter implements BlobWriter {
       return chunks[0] === undefined ? undefined : this.write(chunks[0]);
     }
     const handle = await this.openHandle();
+    const sha256 = await this.runningHash();
     const total = chunks.reduce((n, c) => n + c.byteLength, 0);
     const { bytesWritten } = await handle.writev(chunks, this.position);
     if (bytesWritten < total) {
@@ -187,7 +210,7 @@ export class FsBlobWriter implements BlobWriter {
       }
     }
     for (const chunk of chunks) {
-      this.sha256.update(chunk);
+      sha256.update(chunk);
     }
     this.position += total;
     this.syncBehind(handle, total);
@@ -195,6 +218,7 @@ export class FsBlobWriter implements BlobWriter {
 
   private async write(chunk: Uint8Array): Promise<void> {
     const handle = await this.openHandle();
+    const sha256 = await this.runningHash();
     let done = 0;
     while (done < chunk.byteLength) {
       const { bytesWritten } = await handle.write(
@@ -205,9 +229,18 @@ export class FsBlobWriter implements BlobWriter {
       );
       done += bytesWritten;
     }
-    this.sha256.update(chunk);
+    sha256.update(chunk);
     this.position += chunk.byteLength;
     this.syncBehind(handle, chunk.byteLength);
+  }
+
+  /** The running hash, rebuilt from the file when only the digest of its bytes was known. */
+  private async runningHash(): Promise<Hash> {
+    if (this.sha256 === undefined) {
+      this.sha256 = await hashFileInto(createHash('sha256'), this.file, this.position);
+      this.prefixSha256 = undefined;
+    }
+    return this.sha256;
   }
 
   /** Starts a background sync of `handle` once enough bytes are written and none is running. */
@@ -313,11 +346,21 @@ export async function hashFileInto(hash: Hash, file: string, end?: number): Prom
   if (end === 0) {
     return hash;
   }
-  const stream = createReadStream(file, end === undefined ? {} : { start: 0, end: end - 1 });
-  for await (const chunk of stream) {
-    if (chunk instanceof Buffer) {
-      hash.update(chunk);
+  const handle = await open(file, 'r');
+  try {
+    // One buffer, read into again once hashed: the file may be a layer of hundreds of MB.
+    const buffer = Buffer.allocUnsafe(REHASH_READ_BYTES);
+    for (let position = 0; end === undefined || position < end;) {
+      const length = end === undefined ? buffer.length : Math.min(buffer.length, end - position);
+      const { bytesRead } = await handle.read(buffer, 0, length, position);
+      if (bytesRead === 0) {
+        break;
+      }
+      hash.update(buffer.subarray(0, bytesRead));
+      position += bytesRead;
     }
+  } finally {
+    await handle.close();
   }
   return hash;
 }

@@ -63,6 +63,12 @@ export interface BlobWriter {
   commit(expectedDigest: string): Promise<CommittedBlob>;
   /** Discards the upload. */
   abort(): Promise<void>;
+  /**
+   * What `BlobStore.resumeWrite` may be given to reopen this upload at its current offset without
+   * reading its bytes again (opaque; recorded with the acknowledged offset), or undefined when the
+   * store has nothing to add (S3 saves its running hash in the bucket itself).
+   */
+  checkpoint?(): string | undefined;
 }
 
 /** A content-addressed blob store. */
@@ -80,10 +86,12 @@ export interface BlobStore {
   beginWrite(): Promise<BlobWriter>;
   /**
    * Reopens an upload after a request boundary or a restart. With `expectedOffset` (the last
-   * offset acknowledged to the client) bytes beyond it are dropped.
+   * offset acknowledged to the client) bytes beyond it are dropped. `checkpoint` is what a writer's
+   * `checkpoint()` said at that offset, maybe in another process; a store uses it only where it
+   * can tell it still holds, and otherwise reads the upload again.
    * @throws AppError `blob.upload_unknown` or `blob.upload_offset`.
    */
-  resumeWrite(id: string, expectedOffset?: number): Promise<BlobWriter>;
+  resumeWrite(id: string, expectedOffset?: number, checkpoint?: string): Promise<BlobWriter>;
   /** Removes a blob; false when it was not there. */
   delete(digest: string): Promise<boolean>;
   /**
