@@ -13,7 +13,8 @@
 //   - GET /api/v1/projects/:id/images            (the same org admin's API token)
 // and prints requests/s and p99 latency per endpoint per database. PostgreSQL runs in a fresh
 // database created on BENCH_PG_URL (default postgres://postgres@127.0.0.1:5432/postgres) and
-// dropped afterwards; BENCH_ONLY=sqlite or BENCH_ONLY=postgres runs one. Exit code 2: dist/ is
+// dropped afterwards; BENCH_ONLY=sqlite or BENCH_ONLY=postgres runs one. BENCH_HALLMARK_PROCESSES=N
+// runs `hallmark serve --processes N` (HTTP processes sharing the port). Exit code 2: dist/ is
 // missing.
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
@@ -174,7 +175,7 @@ try {
     runs.push(await runDatabase(d));
   }
   console.log(
-    `data: ${COMPANIES} companies, ${IMAGES} published images (${runs[0]?.imagesOfProject ?? 0} in the measured project); autocannon ${CONNECTIONS} connections, ${SECONDS} s per endpoint`,
+    `data: ${COMPANIES} companies, ${IMAGES} published images (${runs[0]?.imagesOfProject ?? 0} in the measured project); autocannon ${CONNECTIONS} connections, ${SECONDS} s per endpoint; hallmark serve with ${process.env.BENCH_HALLMARK_PROCESSES ?? 1} HTTP process(es)`,
   );
   const summary = { bench: 'api', companies: COMPANIES, images: IMAGES };
   for (const run of runs) {

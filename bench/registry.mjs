@@ -41,6 +41,9 @@
 // when each request started, how long its answer took to begin and to end, status, size and the
 // headers that steer a client.
 //
+// BENCH_HALLMARK_PROCESSES=N runs `hallmark serve --processes N` on the filesystem (HTTP processes
+// sharing the port; its CPU and event-loop delay are then those of all of them).
+//
 // BENCH_ONLY=distribution (or --only=distribution) runs Distribution alone; BENCH_ONLY=hallmark
 // runs Hallmark alone. Exit code 2: a needed program (docker-registry, skopeo, dist/; on S3 also
 // Ceph's and PostgreSQL) is missing.

@@ -134,7 +134,13 @@ export async function startHallmark(dataDir, databaseUrl) {
   const fd = openSync(log, 'a');
   const child = spawn(process.execPath, args, {
     stdio: ['ignore', fd, fd],
-    env: { ...process.env, HALLMARK_ADMIN_PASSWORD: randomBytes(12).toString('hex') },
+    env: {
+      ...process.env,
+      HALLMARK_ADMIN_PASSWORD: randomBytes(12).toString('hex'),
+      ...(process.env.BENCH_HALLMARK_PROCESSES === undefined
+        ? {}
+        : { HALLMARK_PROCESSES: process.env.BENCH_HALLMARK_PROCESSES }),
+    },
   });
   closeSync(fd);
   children.add(child);
@@ -156,7 +162,9 @@ export async function startHallmark(dataDir, databaseUrl) {
         signal: AbortSignal.timeout(2_000),
       });
       await res.arrayBuffer();
-      if (res.status === 200) {
+      // With several HTTP processes the first answers before the others are up: serve says when
+      // all are.
+      if (res.status === 200 && /Hallmark is listening/.test(tail(log, 400))) {
         return { child, url, log };
       }
     } catch {

@@ -1,7 +1,8 @@
 // Preloaded (`node --import`) into `hallmark serve` by bench:registry's load round: measures how
 // late the server's event loop runs its timers (perf_hooks' event-loop delay histogram, 10 ms
 // resolution). SIGUSR2 writes the figures since the previous signal as JSON to
-// $HALLMARK_BENCH_LOOP_DELAY_OUT and starts over, so the round reads exactly its own window.
+// $HALLMARK_BENCH_LOOP_DELAY_OUT.PID and starts over, so the round reads exactly its own window
+// (each of a `serve`'s HTTP processes its own file).
 // Together with the prober's latencies this tells the server's own stalls (GC, long synchronous
 // work) from the time its process waits for a CPU on a loaded machine.
 // With BENCH_CPU_PROFILE=DIR, the same window is also CPU-profiled (V8's sampling profiler
@@ -52,7 +53,7 @@ if (out) {
   process.on('SIGUSR2', () => {
     profile?.();
     writeFileSync(
-      out,
+      `${out}.${process.pid}`,
       JSON.stringify({
         p50: ms(histogram.percentile(50)),
         p99: ms(histogram.percentile(99)),

@@ -2,7 +2,7 @@
 // SIGINT/SIGTERM and after an error, every child is killed, every registered resource (a Ceph
 // cluster, a database) released and every temporary directory removed.
 import { spawn } from 'node:child_process';
-import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -239,17 +239,38 @@ export function exitOnSignals() {
   }
 }
 
+/** The fields of /proc/PID/stat after the command's closing parenthesis, or undefined. */
+function statFields(pid) {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  } catch {
+    return undefined;
+  }
+}
+
+/** The pids of `pid`'s live children (Linux). */
+export function childPids(pid) {
+  return readdirSync('/proc')
+    .filter((name) => /^\d+$/.test(name))
+    .map(Number)
+    .filter((each) => Number(statFields(each)?.[1]) === pid);
+}
+
 /**
- * CPU seconds (user + system) process `pid` has used so far, from /proc/PID/stat; NaN when it
+ * CPU seconds (user + system) process `pid` and its live children have used so far, from
+ * /proc/PID/stat (a `hallmark serve` with several HTTP processes is their parent); NaN when it
  * cannot be read (not Linux, or the process is gone).
  */
 export function cpuSeconds(pid) {
-  try {
-    // Fields after the command's closing parenthesis: utime and stime are the 12th and 13th.
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
-  } catch {
+  const fields = statFields(pid);
+  if (fields === undefined) {
     return NaN;
   }
+  // utime and stime are the 12th and 13th fields after the parenthesis.
+  const own = (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+  return childPids(pid).reduce((sum, child) => {
+    const each = statFields(child);
+    return each === undefined ? sum : sum + (Number(each[11]) + Number(each[12])) / CLOCK_TICKS;
+  }, own);
 }

@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import {
+  childPids,
   freePort,
   removeDir,
   startProcess,
@@ -24,6 +25,14 @@ const LOOP_DELAY_PRELOAD = join(ROOT, 'bench', 'lib', 'loop-delay.mjs');
 
 /** Notes for the report (e.g. a fallback taken), printed at the end. */
 export const notes = [];
+
+/** BENCH_HALLMARK_PROCESSES: `hallmark serve`'s HTTP processes on the filesystem (default 1). */
+const HALLMARK_PROCESSES = process.env.BENCH_HALLMARK_PROCESSES;
+if (HALLMARK_PROCESSES !== undefined) {
+  notes.push(
+    `hallmark serve ran ${HALLMARK_PROCESSES} HTTP process(es) (BENCH_HALLMARK_PROCESSES)`,
+  );
+}
 
 /**
  * The environment without AWS_* variables: the servers get their S3 settings explicitly, and an
@@ -187,9 +196,12 @@ export async function serveHallmark(dataDir, env, log) {
   const port = await freePort();
   const base = `127.0.0.1:${port}`;
   const args = [BIN, 'serve', '--port', String(port), '--host', '127.0.0.1', '--data-dir', dataDir];
+  // With several HTTP processes the first answers before the others are up: serve says when all
+  // are.
   const ready = (res) =>
-    res.status === 200 ||
-    (res.status === 401 && /^bearer /i.test(res.headers.get('www-authenticate') ?? ''));
+    (res.status === 200 ||
+      (res.status === 401 && /^bearer /i.test(res.headers.get('www-authenticate') ?? ''))) &&
+    /Hallmark is listening/.test(tail(log, 400));
   const start = (childEnv) =>
     startServer('hallmark serve', process.execPath, args, {
       cwd: ROOT,
@@ -243,24 +255,32 @@ export function hallmarkServer(base, project, log, stop, pid) {
 }
 
 /**
- * Sends `hallmark serve` (pid) SIGUSR2 and reads the event-loop delay its preloaded
- * loop-delay.mjs writes to `file`: `{ p50, p99, max, count }` (ms) since the previous call, or
- * undefined when it did not answer within 5 s.
+ * Sends `hallmark serve` (pid) SIGUSR2 — or, when it runs several HTTP processes, each of them —
+ * and reads the event-loop delay their preloaded loop-delay.mjs writes to `file`.PID:
+ * `{ p50, p99, max, count }` (ms) since the previous call (of several processes, the one with the
+ * highest p99), or undefined when none answered within 5 s.
  */
 async function readLoopDelay(pid, file) {
-  rmSync(file, { force: true });
-  process.kill(pid, 'SIGUSR2');
-  for (const until = Date.now() + 5_000; Date.now() < until;) {
-    if (existsSync(file)) {
-      try {
-        return JSON.parse(readFileSync(file, 'utf8'));
-      } catch {
-        // Still being written.
+  const children = childPids(pid);
+  const pids = children.length === 0 ? [pid] : children;
+  const read = async (each) => {
+    const out = `${file}.${each}`;
+    rmSync(out, { force: true });
+    process.kill(each, 'SIGUSR2');
+    for (const until = Date.now() + 5_000; Date.now() < until;) {
+      if (existsSync(out)) {
+        try {
+          return JSON.parse(readFileSync(out, 'utf8'));
+        } catch {
+          // Still being written.
+        }
       }
+      await new Promise((r) => setTimeout(r, 20));
     }
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  return undefined;
+    return undefined;
+  };
+  const delays = (await Promise.all(pids.map(read))).filter(Boolean);
+  return delays.sort((a, b) => b.p99 - a.p99)[0];
 }
 
 /**
@@ -279,6 +299,7 @@ export async function startHallmarkFs({ worker = false } = {}) {
     ...env,
     NODE_OPTIONS: `${env.NODE_OPTIONS ?? ''} --import=${LOOP_DELAY_PRELOAD}`.trim(),
     HALLMARK_BENCH_LOOP_DELAY_OUT: loopDelayOut,
+    ...(HALLMARK_PROCESSES === undefined ? {} : { HALLMARK_PROCESSES }),
   };
   const children = [];
   const release = async () => {

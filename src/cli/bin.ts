@@ -207,6 +207,7 @@ export function buildProgram(
       .option('--host <address>', 'address to listen on (default 0.0.0.0)')
       .option('--public-url <url>', 'external base URL, for auth challenges')
       .option('--trust-proxy', 'take client addresses from X-Forwarded-For (behind a proxy)')
+      .option('--processes <n>', 'HTTP processes sharing the port, to use more cores (default 1)')
       .option('--worker-concurrency <n>', 'jobs run at the same time')
       .option('--no-in-process-workers', 'do not run job workers in this process'),
   ).action(async (opts: Record<string, unknown>) => {

@@ -46,6 +46,7 @@ describe('loadConfig', () => {
         idleTimeoutSeconds: 60,
         headersTimeoutSeconds: 30,
         keepAliveTimeoutSeconds: 65,
+        processes: 1,
       },
       database: { dialect: 'sqlite', file: path.join(dir, 'data', 'hallmark.db') },
       blobs: { driver: 'fs', dir: path.join(dir, 'data', 'blobs'), s3: undefined },
@@ -142,8 +143,9 @@ describe('loadConfig', () => {
         HALLMARK_WORKER_CONCURRENCY: '5',
         HALLMARK_DATA_DIR: '/srv/env',
         HALLMARK_TRUST_PROXY: 'yes',
+        HALLMARK_PROCESSES: '4',
       },
-      argv: { port: '3000' },
+      argv: { port: '3000', processes: '3' },
       cwd: dir,
     });
     expect(config.server).toEqual({
@@ -154,6 +156,7 @@ describe('loadConfig', () => {
       idleTimeoutSeconds: 60,
       headersTimeoutSeconds: 30,
       keepAliveTimeoutSeconds: 65,
+      processes: 3,
     });
     expect(config.workers.concurrency).toBe(5);
     expect(config.dataDir).toBe('/srv/env');

@@ -29,6 +29,8 @@ export const ConfigSchema = z
         headersTimeoutSeconds: z.int().min(1).max(600).default(30),
         /** Seconds an idle keep-alive connection stays open between requests. */
         keepAliveTimeoutSeconds: z.int().min(1).max(3600).default(65),
+        /** HTTP processes `serve` runs on the one port (more use more cores); 1 serves in-process. */
+        processes: z.int().min(1).max(64).default(1),
       })
       .prefault({}),
     database: z
@@ -272,6 +274,7 @@ export interface Config {
     readonly idleTimeoutSeconds: number;
     readonly headersTimeoutSeconds: number;
     readonly keepAliveTimeoutSeconds: number;
+    readonly processes: number;
   };
   readonly database: DatabaseTarget;
   readonly blobs: BlobsConfig;
@@ -370,6 +373,7 @@ export const SETTINGS: readonly SettingSource[] = [
   { path: 'server.host', env: 'HALLMARK_HOST', flag: 'host', kind: 'string' },
   { path: 'server.publicUrl', env: 'HALLMARK_PUBLIC_URL', flag: 'publicUrl', kind: 'string' },
   { path: 'server.trustProxy', env: 'HALLMARK_TRUST_PROXY', flag: 'trustProxy', kind: 'bool' },
+  { path: 'server.processes', env: 'HALLMARK_PROCESSES', flag: 'processes', kind: 'int' },
   {
     path: 'server.idleTimeoutSeconds',
     env: 'HALLMARK_IDLE_TIMEOUT_SECONDS',
@@ -791,6 +795,7 @@ function resolveConfig(parsed: ParsedConfig, cwd: string): Config {
       idleTimeoutSeconds: parsed.server.idleTimeoutSeconds,
       headersTimeoutSeconds: parsed.server.headersTimeoutSeconds,
       keepAliveTimeoutSeconds: parsed.server.keepAliveTimeoutSeconds,
+      processes: parsed.server.processes,
     },
     database:
       url === undefined

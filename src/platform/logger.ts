@@ -22,7 +22,8 @@ export type LogCategory =
   | 'db'
   | 'queue'
   | 'mail'
-  | 'build';
+  | 'build'
+  | 'server';
 /** Severity levels, lowest first. */
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 

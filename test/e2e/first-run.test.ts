@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
 import { mkdtemp, rm } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
@@ -8,53 +7,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/platform/config.js';
 import { openDatabase } from '../../src/platform/db/index.js';
 import { ApiClient } from '../support/api.js';
-import { BIN, runCli } from '../support/cli.js';
+import { runCli } from '../support/cli.js';
+import { serveCli as serve } from '../support/serve-cli.js';
 import { fixture } from '../support/fixtures.js';
-
-/** A running `hallmark serve`, as an operator starts it. */
-interface Served {
-  readonly url: string;
-  readonly port: number;
-  stdout(): string;
-  stderr(): string;
-  stop(): Promise<number | null>;
-}
-
-/** Starts `hallmark serve` on a free port and resolves once it prints its URL. */
-function serve(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Served> {
-  const child = spawn(
-    process.execPath,
-    [BIN, 'serve', '--port', '0', '--host', '127.0.0.1', ...args],
-    {
-      env: { ...process.env, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
-  let stdout = '';
-  let stderr = '';
-  child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-  return new Promise((resolve, reject) => {
-    child.stdout.setEncoding('utf8').on('data', (d: string) => {
-      stdout += d;
-      const m = /listening on (http:\/\/\S+:(\d+))/.exec(stdout);
-      // serve prints its URL and, on the first start, the password in one write.
-      if (m?.[1] && m[2] && stdout.endsWith('\n')) {
-        resolve({
-          url: m[1],
-          port: Number(m[2]),
-          stdout: () => stdout,
-          stderr: () => stderr,
-          stop: () =>
-            new Promise((done) => {
-              child.once('exit', (code) => done(code));
-              child.kill('SIGTERM');
-            }),
-        });
-      }
-    });
-    child.on('exit', (code) => reject(new Error(`serve exited with ${code}: ${stderr}`)));
-  });
-}
 
 describe('the first run of a server, for its operator', () => {
   let dir: string;

@@ -1,21 +1,33 @@
 /** `hallmark serve`: the registry and the portal's API with in-process workers. */
 import { describeBlobStore } from '../../platform/blobs/index.js';
 import type { Config } from '../../platform/config.js';
+import { AppError } from '../../platform/errors.js';
 import { log } from '../../platform/logger.js';
+import { EXIT, ExitError } from '../exit.js';
 import { vulndbProblem } from '../../modules/health/index.js';
 import { describeLocation } from '../../engine/vuln/index.js';
-import { startServer, startWorker, type RunningServer } from '../../server/server.js';
+import { isHttpProcess, serveAsProcess, startProcesses } from '../../server/processes.js';
+import { startServer, startWorker } from '../../server/server.js';
 
 /**
- * Starts the server, reports its URL (and, on the first start, the generated password of the
- * staff account) through `announce`, and resolves once `stop` fires and everything is closed.
+ * Starts the server (in `server.processes` HTTP processes when more than one), reports its URL
+ * (and, on the first start, the generated password of the staff account) through `announce`,
+ * and resolves once `stop` fires and everything is closed.
  */
 export async function serve(
   config: Config,
   announce: (line: string) => void,
   stop: Promise<void>,
 ): Promise<void> {
-  const server: RunningServer = await startServer(config);
+  if (isHttpProcess()) {
+    // Forked by the primary below, which announces.
+    await serveAsProcess(config, stop);
+    return;
+  }
+  const server =
+    config.server.processes > 1
+      ? await startProcesses(config).catch(asExit)
+      : await startServer(config);
   const storage =
     config.database.dialect === 'sqlite' ? `SQLite ${config.database.file}` : 'PostgreSQL';
   const staff = server.staffCredentials;
@@ -26,8 +38,10 @@ export async function serve(
   const own = `http://${host}:${server.port}`;
   const where =
     config.server.publicUrl === undefined ? server.url : `${own} (public URL ${server.url})`;
+  const processes =
+    config.server.processes > 1 ? `${config.server.processes} HTTP processes; ` : '';
   announce(
-    `Hallmark is listening on ${where} (metadata: ${storage}; blobs: ${describeBlobStore(config)})\n` +
+    `Hallmark is listening on ${where} (${processes}metadata: ${storage}; blobs: ${describeBlobStore(config)})\n` +
       (staff === undefined
         ? ''
         : `Created the staff account ${staff.login} with password ${staff.password} — log in at ${server.url} and keep it safe; \`hallmark admin reset-password ${staff.login}\` replaces it.\n`),
@@ -35,6 +49,16 @@ export async function serve(
   await warnWithoutVulndb(config);
   await stop;
   await server.close();
+}
+
+/** An HTTP process that failed to start ends `serve` with its own exit code (2: a taken port). */
+function asExit(err: unknown): never {
+  if (err instanceof AppError && err.code === 'server.process_failed') {
+    const code = err.detail?.code;
+    const known = Object.values(EXIT).find((each) => each === code && each !== EXIT.ok);
+    throw new ExitError(known ?? EXIT.internal, err.code, err.message);
+  }
+  throw err;
 }
 
 /** `hallmark worker`: runs the job workers alone until `stop` fires. */

@@ -148,6 +148,14 @@ export class Worker {
     }
   }
 
+  /**
+   * Tells the worker a job was queued where neither its queue nor the database's notifications
+   * tell it (another of `serve`'s processes, on SQLite): it looks now rather than at its next poll.
+   */
+  jobQueued(): void {
+    this.nudge();
+  }
+
   /** Ends the loop's sleep now, or makes its next one return at once. */
   private nudge(): void {
     if (this.wake === undefined) {
