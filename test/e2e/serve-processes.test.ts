@@ -87,6 +87,23 @@ describe('serve --processes', () => {
         expect(JSON.parse(res.body)).toMatchObject({ user: { login: 'admin' } });
       }
 
+      // A job queued in an HTTP process (the confirmation mail of a registration) is run by the
+      // primary's workers; without an SMTP server the mail is a file in the data directory.
+      const registered = await new ApiClient(served.url).post('/accounts', {
+        login: 'pat-lee',
+        email: 'pat@example.com',
+        password: 'secret-password',
+        firstName: 'Pat',
+        lastName: 'Lee',
+      });
+      expect(registered.status, JSON.stringify(registered.body)).toBe(201);
+      await eventually(async () => {
+        const mail = await readdir(path.join(dir, 'data', 'mail'), { recursive: true }).catch(
+          () => [],
+        );
+        return mail.some((name) => name.endsWith('.eml'));
+      }, 'the confirmation mail');
+
       // One dies: the others go on answering, and the primary starts another.
       const [victim] = processes;
       process.kill(victim ?? 0, 'SIGKILL');

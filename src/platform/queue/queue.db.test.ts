@@ -443,6 +443,22 @@ describeDb('job wake-ups and leases', (t) => {
     await waitFor(() => Promise.resolve(started.at.has('in-transaction')));
   });
 
+  it.runIf(t.dialect === 'sqlite')(
+    "should start a job another process enqueued on SQLite once told so (serve's processes)",
+    async () => {
+      const started = starts();
+      const worker = startWorker(new JobQueue(t.db), started.handler);
+      await delay(50);
+      const other = await t.openAnother();
+      await new JobQueue(other.db).enqueue('scan.image', { imageId: 'elsewhere' });
+      await delay(200);
+      // SQLite has no notifications: the worker sleeps until its next poll, or until told.
+      expect(started.at.has('elsewhere')).toBe(false);
+      worker.jobQueued();
+      await waitFor(() => Promise.resolve(started.at.has('elsewhere')));
+    },
+  );
+
   it.runIf(t.dialect === 'postgres')(
     'should start a job another connection enqueues (LISTEN/NOTIFY) once its transaction commits',
     async () => {
