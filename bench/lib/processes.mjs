@@ -1,14 +1,15 @@
 // The processes and temporary directories of a benchmark run, and their cleanup: at the end, on
 // SIGINT/SIGTERM and after an error, every child is killed, every registered resource (a Ceph
 // cluster, a database) released and every temporary directory removed.
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-/** Clock ticks per second of /proc's CPU times (USER_HZ: 100 on every Linux build in use). */
-const CLOCK_TICKS = 100;
+/** Clock ticks per second of /proc's CPU times (USER_HZ). */
+const CLOCK_TICKS =
+  Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
 
 const READY_TIMEOUT_MS = 60_000;
 const CLEANUP_TIMEOUT_MS = 60_000;
@@ -239,14 +240,20 @@ export function exitOnSignals() {
   }
 }
 
-/** The fields of /proc/PID/stat after the command's closing parenthesis, or undefined. */
-function statFields(pid) {
+/** Fields 3 on of /proc/PID/stat (after the command's name), or undefined once it is gone. */
+export function procStat(pid) {
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return text.slice(text.lastIndexOf(')') + 2).split(' ');
   } catch {
     return undefined;
   }
+}
+
+/** CPU seconds of a `procStat`: utime + stime, with cutime + cstime (its reaped children) if asked. */
+export function cpuOfStat(fields, { reaped = false } = {}) {
+  // Fields 14–17 of stat(5); `fields` starts at field 3.
+  return fields.slice(11, reaped ? 15 : 13).reduce((n, f) => n + Number(f), 0) / CLOCK_TICKS;
 }
 
 /** The pids of `pid`'s live children (Linux). */
@@ -254,7 +261,7 @@ export function childPids(pid) {
   return readdirSync('/proc')
     .filter((name) => /^\d+$/.test(name))
     .map(Number)
-    .filter((each) => Number(statFields(each)?.[1]) === pid);
+    .filter((each) => Number(procStat(each)?.[1]) === pid);
 }
 
 /**
@@ -263,14 +270,12 @@ export function childPids(pid) {
  * cannot be read (not Linux, or the process is gone).
  */
 export function cpuSeconds(pid) {
-  const fields = statFields(pid);
-  if (fields === undefined) {
+  const own = procStat(pid);
+  if (own === undefined) {
     return NaN;
   }
-  // utime and stime are the 12th and 13th fields after the parenthesis.
-  const own = (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
-  return childPids(pid).reduce((sum, child) => {
-    const each = statFields(child);
-    return each === undefined ? sum : sum + (Number(each[11]) + Number(each[12])) / CLOCK_TICKS;
-  }, own);
+  return childPids(pid)
+    .map(procStat)
+    .filter(Boolean)
+    .reduce((sum, fields) => sum + cpuOfStat(fields), cpuOfStat(own));
 }

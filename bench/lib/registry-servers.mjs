@@ -261,8 +261,15 @@ export function hallmarkServer(base, project, log, stop, pid) {
  * highest p99), or undefined when none answered within 5 s.
  */
 async function readLoopDelay(pid, file) {
-  const children = childPids(pid);
-  const pids = children.length === 0 ? [pid] : children;
+  // The HTTP processes, not the spare scan processes of in-process workers (SIGUSR2 ends those).
+  const servers = childPids(pid).filter((child) => {
+    try {
+      return readFileSync(`/proc/${child}/cmdline`, 'utf8').split('\0').includes('serve');
+    } catch {
+      return false;
+    }
+  });
+  const pids = servers.length === 0 ? [pid] : servers;
   const read = async (each) => {
     const out = `${file}.${each}`;
     rmSync(out, { force: true });

@@ -4,12 +4,13 @@
 // The server's own records split that time: the job's pick-up, the scan process's start, the
 // scan, and the storing of its result. The CPU time the server and its scan process spent meanwhile
 // is read from /proc, a figure a busy machine does not distort as it does wall time.
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
+import { childPids, cpuOfStat, procStat } from './processes.mjs';
 
 const READY_TIMEOUT_MS = 120_000;
 const VERDICT_TIMEOUT_MS = 600_000;
@@ -17,42 +18,21 @@ const POLL_MS = 10;
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-const CLOCK_TICKS =
-  Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
-
-/** Fields 3 on of /proc/<pid>/stat (after the command's name), or undefined once it is gone. */
-function stat(pid) {
-  try {
-    const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return text.slice(text.lastIndexOf(')') + 2).split(' ');
-  } catch {
-    return undefined;
-  }
-}
-
-/** CPU seconds of a stat: utime + stime, with cutime + cstime (its reaped children) if asked. */
-function cpuOf(fields, reaped) {
-  // Fields 14–17 of stat(5); `fields` starts at field 3.
-  return fields.slice(11, reaped ? 15 : 13).reduce((n, f) => n + Number(f), 0) / CLOCK_TICKS;
-}
-
 /**
  * CPU seconds of the server `pid` and the scan processes it has reaped, plus (`withLive`) what
  * its live children (the spare scan process, already loaded) have spent so far: at the push's
  * end the spare's start-up is counted so as to be taken off again once it is reaped.
  */
 function cpuSeconds(pid, withLive) {
-  const own = stat(pid);
-  let total = own === undefined ? NaN : cpuOf(own, true);
-  if (withLive) {
-    for (const name of readdirSync('/proc')) {
-      const fields = /^\d+$/.test(name) ? stat(name) : undefined;
-      if (fields !== undefined && Number(fields[1]) === pid) {
-        total += cpuOf(fields, true);
-      }
-    }
+  const own = procStat(pid);
+  const total = own === undefined ? NaN : cpuOfStat(own, { reaped: true });
+  if (!withLive) {
+    return total;
   }
-  return total;
+  return childPids(pid)
+    .map(procStat)
+    .filter(Boolean)
+    .reduce((sum, fields) => sum + cpuOfStat(fields, { reaped: true }), total);
 }
 
 function freePort() {

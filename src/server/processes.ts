@@ -68,22 +68,18 @@ export async function startProcesses(config: Config): Promise<ServingProcesses> 
   let restartDelayMs = FIRST_RESTART_DELAY_MS;
   let restartTimer: NodeJS.Timeout | undefined;
 
-  const onMessage = (message: unknown) => {
-    if (isMessage(message) && message.type === 'hallmark:queued') {
-      worker?.worker.jobQueued();
-    }
-  };
-
   /** Forks one process; resolves with what it says once it listens. */
   const fork = (): Promise<Extract<Message, { type: 'hallmark:ready' }>> => {
     const child = cluster.fork();
     live.add(child);
-    child.on('message', onMessage);
     return new Promise((resolve, reject) => {
-      let ready = false;
       child.on('message', (message: unknown) => {
-        if (isMessage(message) && message.type === 'hallmark:ready') {
-          ready = true;
+        if (!isMessage(message)) {
+          return;
+        }
+        if (message.type === 'hallmark:queued') {
+          worker?.worker.jobQueued();
+        } else if (message.type === 'hallmark:ready') {
           listening.add(child);
           restartDelayMs = FIRST_RESTART_DELAY_MS;
           resolve(message);
@@ -91,9 +87,9 @@ export async function startProcesses(config: Config): Promise<ServingProcesses> 
       });
       child.once('exit', (code, signal) => {
         live.delete(child);
-        listening.delete(child);
+        const listened = listening.delete(child);
         const how = signal === null ? `with code ${code}` : `on ${signal}`;
-        if (!ready) {
+        if (!listened) {
           reject(
             internal(
               'server.process_failed',
@@ -101,8 +97,7 @@ export async function startProcesses(config: Config): Promise<ServingProcesses> 
               { code, signal },
             ),
           );
-        }
-        if (!stopping && ready) {
+        } else if (!stopping) {
           log.error('server', 'an HTTP process died; starting another', {
             pid: child.process.pid,
             code,

@@ -39,10 +39,11 @@ export class FsBlobWriter implements BlobWriter {
   private readonly dir: string;
   private readonly file: string;
   private handle: FileHandle | undefined;
-  /** The running hash; undefined while only `prefixSha256` is known. */
-  private sha256: Hash | undefined;
-  /** The SHA-256 (hex) of the first `position` bytes, known from a checkpoint. */
-  private prefixSha256: string | undefined;
+  /**
+   * The running hash of the first `position` bytes, or only their SHA-256 (hex) when resumed from
+   * a checkpoint.
+   */
+  private sha256: Hash | string;
   private position: number;
   private state: WriterState = 'open';
   private tail: Promise<unknown> = Promise.resolve();
@@ -70,11 +71,7 @@ export class FsBlobWriter implements BlobWriter {
     this.file = init.file;
     this.handle = init.handle;
     this.position = init.offset;
-    if (typeof init.sha256 === 'string') {
-      this.prefixSha256 = init.sha256;
-    } else {
-      this.sha256 = init.sha256;
-    }
+    this.sha256 = init.sha256;
   }
 
   get offset(): number {
@@ -82,10 +79,11 @@ export class FsBlobWriter implements BlobWriter {
   }
 
   checkpoint(): string | undefined {
-    const hex = this.sha256?.copy().digest('hex') ?? this.prefixSha256;
-    return this.state === 'open' && hex !== undefined
-      ? uploadCheckpoint(this.position, hex)
-      : undefined;
+    if (this.state !== 'open') {
+      return undefined;
+    }
+    const hex = typeof this.sha256 === 'string' ? this.sha256 : this.sha256.copy().digest('hex');
+    return uploadCheckpoint(this.position, hex);
   }
 
   append(chunk: Uint8Array): Promise<void> {
@@ -156,7 +154,9 @@ export class FsBlobWriter implements BlobWriter {
       const actual =
         expected.algorithm !== 'sha256'
           ? await hashFile(this.file, 'sha512')
-          : (this.prefixSha256 ?? (await this.runningHash()).digest('hex'));
+          : typeof this.sha256 === 'string'
+            ? this.sha256
+            : this.sha256.digest('hex');
       if (actual !== expected.hex) {
         await unlink(this.file).catch(() => undefined);
         throw invalid(
@@ -236,9 +236,8 @@ export class FsBlobWriter implements BlobWriter {
 
   /** The running hash, rebuilt from the file when only the digest of its bytes was known. */
   private async runningHash(): Promise<Hash> {
-    if (this.sha256 === undefined) {
+    if (typeof this.sha256 === 'string') {
       this.sha256 = await hashFileInto(createHash('sha256'), this.file, this.position);
-      this.prefixSha256 = undefined;
     }
     return this.sha256;
   }
