@@ -216,6 +216,7 @@ export function blobStoreContract(make: () => Promise<ContractStore> | ContractS
     expect(await collect(store.listUploads())).toEqual([]);
     const discarded = await store.beginWrite();
     await discarded.append(Buffer.from('bytes'));
+    await discarded.release();
     expect(await store.discardUpload(discarded.id)).toBe(true);
     expect(await store.discardUpload(discarded.id)).toBe(false);
     expect(await store.uploadSize(discarded.id)).toBeUndefined();

@@ -76,6 +76,7 @@ describe('FsBlobStore', () => {
       await expect(writer.commit(digest)).rejects.toBe(failure);
       await expect(writer.flush()).rejects.toBe(failure);
       await expect(store.stat(digest)).resolves.toBeUndefined();
+      await writer.release();
     } finally {
       datasync.mockRestore();
     }
