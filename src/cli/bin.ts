@@ -546,12 +546,23 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-main(process.argv).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (err: unknown) => {
-    process.stderr.write(`hallmark: ${describeError(err)}\n`);
-    process.exitCode = EXIT.internal;
-  },
-);
+/**
+ * An HTTP process of `serve --processes` ends when its command does, whatever stopped it (a
+ * configuration file broken since the primary started, a taken port): its channel to the primary
+ * would keep it alive, and `disconnect()` would end it at once with code 0.
+ */
+function releasePrimaryChannel(): void {
+  process.channel?.unref();
+}
+
+main(process.argv)
+  .then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (err: unknown) => {
+      process.stderr.write(`hallmark: ${describeError(err)}\n`);
+      process.exitCode = EXIT.internal;
+    },
+  )
+  .finally(releasePrimaryChannel);

@@ -14,7 +14,7 @@ import cluster, { type Worker as HttpProcess } from 'node:cluster';
 import type { Config } from '../platform/config.js';
 import { describeError, internal } from '../platform/errors.js';
 import { log } from '../platform/logger.js';
-import { startServer, startWorker, type RunningServer, type RunningWorker } from './server.js';
+import { startServer, startWorker, type RunningWorker } from './server.js';
 
 /** What the primary learns when an HTTP process listens. */
 export interface ServingProcesses {
@@ -191,15 +191,11 @@ export async function serveAsProcess(config: Config, stop: Promise<void>): Promi
     // The primary died: nobody hands out connections any more.
     process.once('disconnect', resolve);
   });
-  let server: RunningServer;
-  try {
-    server = await startServer({ ...config, workers: { ...config.workers, inProcess: false } });
-  } catch (err) {
-    // The channel to the primary would keep this process alive after the CLI reports the error;
-    // disconnecting would end it at once, with code 0.
-    process.channel?.unref();
-    throw err;
-  }
+  // A failure ends the process once the CLI has reported it (bin.ts lets go of the channel).
+  const server = await startServer({
+    ...config,
+    workers: { ...config.workers, inProcess: false },
+  });
   const send = (message: Message) => {
     if (process.connected) {
       process.send?.(message);

@@ -1,5 +1,5 @@
 import { get } from 'node:http';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -129,6 +129,81 @@ describe('serve --processes', () => {
       if (!stopped) {
         await served.stop();
       }
+    }
+  });
+
+  it('should wait twice as long before each new try while replacements die before they listen', async () => {
+    // Replacements run the same command again and read the configuration file again: broken
+    // after the start, it makes each of them exit before it listens.
+    const config = path.join(dir, 'backoff.json');
+    await writeFile(config, '{}');
+    const served = await serveCli([
+      '--data-dir',
+      path.join(dir, 'backoff'),
+      '--processes',
+      '2',
+      '--config',
+      config,
+    ]);
+    try {
+      const first = await childrenOf(served.pid);
+      expect(first).toHaveLength(2);
+      await writeFile(config, '{ not json');
+      const [victim] = first;
+      process.kill(victim ?? 0, 'SIGKILL');
+      // When each new process was first seen: it is forked no sooner than its wait after the
+      // death or failure logged before it.
+      const seen = new Map<number, number>();
+      const failures = () =>
+        served
+          .stderr()
+          .split('\n')
+          .filter((line) => line.includes('a replacement HTTP process failed'))
+          .map((line) => Date.parse((JSON.parse(line) as { time: string }).time));
+      await eventually(
+        async () => {
+          for (const pid of await childrenOf(served.pid)) {
+            if (!first.includes(pid) && !seen.has(pid)) {
+              seen.set(pid, Date.now());
+            }
+          }
+          return failures().length >= 2;
+        },
+        'two failed replacements',
+        30_000,
+      );
+      await writeFile(config, '{}');
+      await eventually(
+        async () => {
+          const now = await childrenOf(served.pid);
+          for (const pid of now) {
+            if (!first.includes(pid) && !seen.has(pid)) {
+              seen.set(pid, Date.now());
+            }
+          }
+          return now.length === 2 && !now.includes(victim ?? 0) && served.stdout() !== '';
+        },
+        'a replacement that listens',
+        30_000,
+      );
+      const died = served
+        .stderr()
+        .split('\n')
+        .filter((line) => line.includes('an HTTP process died'))
+        .map((line) => Date.parse((JSON.parse(line) as { time: string }).time));
+      expect(died).toHaveLength(1);
+      const [diedAt = 0] = died;
+      const [firstFailure = 0, secondFailure = 0] = failures();
+      const forks = [...seen.values()].sort((a, b) => a - b);
+      expect(forks.length).toBeGreaterThanOrEqual(3);
+      const [tryOne = 0, tryTwo = 0, tryThree = 0] = forks;
+      // The clock's milliseconds are the log's; 50 ms of slack for the rounding of both.
+      expect(tryOne - diedAt).toBeGreaterThanOrEqual(1_000 - 50);
+      expect(tryTwo - firstFailure).toBeGreaterThanOrEqual(2_000 - 50);
+      expect(tryThree - secondFailure).toBeGreaterThanOrEqual(4_000 - 50);
+      expect(served.stderr()).toMatch(/config/i);
+    } finally {
+      await served.stop();
     }
   });
 
