@@ -24,6 +24,7 @@ import { log } from '../logger.js';
 import { PRIVATE_DIR_MODE, PRIVATE_FILE_MODE, tightenSync } from '../private-files.js';
 import type { Dialect } from './dialect.js';
 import { listenPostgres, type Listening } from './listen.js';
+import { keepingStatements } from './sqlite-statements.js';
 import type { DB } from './schema.js';
 
 /** An open database and how to close it. */
@@ -99,7 +100,9 @@ function openSqlite(file: string): Database {
   sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma(`busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}`);
-  const db = new Kysely<DB>({ dialect: new ImmediateSqliteDialect({ database: sqlite }) });
+  const db = new Kysely<DB>({
+    dialect: new ImmediateSqliteDialect({ database: keepingStatements(sqlite) }),
+  });
   const listen = (): Listening => ({ close: () => Promise.resolve() });
   return { db, dialect: 'sqlite', listen, close: () => db.destroy() };
 }
