@@ -4,6 +4,7 @@
  * queue. Both are per replica: N replicas allow N times as much.
  */
 import type { Clock } from './queue/index.js';
+import { RecentMap } from './recent-map.js';
 
 /** The limits on credential checks of one process, shared by the API and the registry. */
 export interface AuthLimits {
@@ -40,11 +41,12 @@ export interface FailureCount {
  */
 export class FailureLimiter {
   private readonly options: FailureLimiterOptions;
-  /** Insertion order is recency order: a key is moved to the end on each failure. */
-  private readonly windows = new Map<string, { start: number; failures: number }>();
+  /** A key is the most recent on each failure. */
+  private readonly windows: RecentMap<string, { start: number; failures: number }>;
 
   constructor(options: FailureLimiterOptions) {
     this.options = options;
+    this.windows = new RecentMap(options.maxKeys);
   }
 
   /** Seconds until `key` may try again (at least 1), or undefined when it may try now. */
@@ -62,15 +64,7 @@ export class FailureLimiter {
     const now = this.options.clock.now().getTime();
     const window = this.current(key) ?? { start: now, failures: 0 };
     window.failures += 1;
-    this.windows.delete(key);
     this.windows.set(key, window);
-    while (this.windows.size > this.options.maxKeys) {
-      const oldest = this.windows.keys().next();
-      if (oldest.done === true) {
-        break;
-      }
-      this.windows.delete(oldest.value);
-    }
     return { failures: window.failures, blockedNow: window.failures === this.options.maxFailures };
   }
 

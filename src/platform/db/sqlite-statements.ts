@@ -7,16 +7,17 @@
  */
 import type BetterSqlite from 'better-sqlite3';
 import type { SqliteDatabase as KyselySqlite, SqliteStatement as KyselyStatement } from 'kysely';
+import { RecentMap } from '../recent-map.js';
 
 /** How many statements a connection keeps by default. */
-export const KEPT_STATEMENTS = 500;
+const KEPT_STATEMENTS = 500;
 
 /** `sqlite` for Kysely, reusing the statements of the last `size` distinct SQL texts. */
 export function keepingStatements(
   sqlite: BetterSqlite.Database,
   size = KEPT_STATEMENTS,
 ): KyselySqlite {
-  const kept = new Map<string, KyselyStatement>();
+  const kept = new RecentMap<string, KyselyStatement>(size);
   const prepare = (text: string): KyselyStatement => {
     const statement = sqlite.prepare(text);
     return {
@@ -35,22 +36,9 @@ export function keepingStatements(
       sqlite.close();
     },
     prepare: (text) => {
-      const known = kept.get(text);
-      if (known !== undefined) {
-        // Moved to the end of the map's order: the most recently used.
-        kept.delete(text);
-        kept.set(text, known);
-        return known;
-      }
-      const fresh = prepare(text);
-      kept.set(text, fresh);
-      if (kept.size > size) {
-        const oldest = kept.keys().next().value;
-        if (oldest !== undefined) {
-          kept.delete(oldest);
-        }
-      }
-      return fresh;
+      const statement = kept.get(text) ?? prepare(text);
+      kept.set(text, statement);
+      return statement;
     },
   };
 }
