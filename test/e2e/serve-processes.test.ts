@@ -154,19 +154,26 @@ describe('serve --processes', () => {
       // When each new process was first seen: it is forked no sooner than its wait after the
       // death or failure logged before it.
       const seen = new Map<number, number>();
-      const failures = () =>
+      const noteForks = async (): Promise<number[]> => {
+        const now = await childrenOf(served.pid);
+        for (const pid of now) {
+          if (!first.includes(pid) && !seen.has(pid)) {
+            seen.set(pid, Date.now());
+          }
+        }
+        return now;
+      };
+      /** When the primary logged `message`, each time. */
+      const loggedAt = (message: string) =>
         served
           .stderr()
           .split('\n')
-          .filter((line) => line.includes('a replacement HTTP process failed'))
+          .filter((line) => line.includes(message))
           .map((line) => Date.parse((JSON.parse(line) as { time: string }).time));
+      const failures = () => loggedAt('a replacement HTTP process failed');
       await eventually(
         async () => {
-          for (const pid of await childrenOf(served.pid)) {
-            if (!first.includes(pid) && !seen.has(pid)) {
-              seen.set(pid, Date.now());
-            }
-          }
+          await noteForks();
           return failures().length >= 2;
         },
         'two failed replacements',
@@ -175,22 +182,13 @@ describe('serve --processes', () => {
       await writeFile(config, '{}');
       await eventually(
         async () => {
-          const now = await childrenOf(served.pid);
-          for (const pid of now) {
-            if (!first.includes(pid) && !seen.has(pid)) {
-              seen.set(pid, Date.now());
-            }
-          }
-          return now.length === 2 && !now.includes(victim ?? 0) && served.stdout() !== '';
+          const now = await noteForks();
+          return now.length === 2 && !now.includes(victim ?? 0);
         },
         'a replacement that listens',
         30_000,
       );
-      const died = served
-        .stderr()
-        .split('\n')
-        .filter((line) => line.includes('an HTTP process died'))
-        .map((line) => Date.parse((JSON.parse(line) as { time: string }).time));
+      const died = loggedAt('an HTTP process died');
       expect(died).toHaveLength(1);
       const [diedAt = 0] = died;
       const [firstFailure = 0, secondFailure = 0] = failures();
